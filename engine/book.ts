@@ -1,0 +1,206 @@
+import type { Instrument } from "./instrument.ts";
+import type { OrderPool } from "./order-pool.ts";
+
+/**
+ * One side of a book: price levels sorted so the best level is last, each a FIFO queue of orders
+ * linked through the pool. Keeping the best at the end makes the common cases cheap: taking or
+ * emptying the best level is a pop, and new levels near the touch shift only a few entries.
+ *
+ * Keys are `sign × price`, ascending: bids use +price (highest last), asks −price (lowest last).
+ * Stop lists reuse the same structure: buy stops trigger lowest first (like asks), sell stops
+ * highest first (like bids).
+ */
+export class Ladder {
+  /** Level keys ascending; the best level is at index count − 1. */
+  keys: Float64Array;
+  /** Level slot for each key. */
+  slots: Int32Array;
+  count = 0;
+
+  // Level columns, indexed by level slot.
+  lvPrice: Float64Array;
+  lvQty: Float64Array;
+  lvCount: Int32Array;
+  lvHead: Int32Array;
+  lvTail: Int32Array;
+  private free: Int32Array;
+  private freeTop: number;
+
+  constructor(
+    readonly sign: 1 | -1,
+    private readonly pool: OrderPool,
+    capacity = 64,
+  ) {
+    this.keys = new Float64Array(capacity);
+    this.slots = new Int32Array(capacity);
+    this.lvPrice = new Float64Array(capacity);
+    this.lvQty = new Float64Array(capacity);
+    this.lvCount = new Int32Array(capacity);
+    this.lvHead = new Int32Array(capacity);
+    this.lvTail = new Int32Array(capacity);
+    this.free = new Int32Array(capacity);
+    for (let i = 0; i < capacity; i++) this.free[i] = capacity - 1 - i;
+    this.freeTop = capacity;
+  }
+
+  /** Level slot of the best level, or −1 when the side is empty. */
+  bestLevel(): number {
+    return this.count > 0 ? this.slots[this.count - 1]! : -1;
+  }
+
+  /** Best price, or 0 when the side is empty. */
+  bestPrice(): number {
+    return this.count > 0 ? this.lvPrice[this.slots[this.count - 1]!]! : 0;
+  }
+
+  /** Index of `price` in keys, or −(insertion point) − 1 when absent. */
+  indexOf(price: number): number {
+    const key = this.sign * price;
+    const keys = this.keys;
+    let lo = 0;
+    let hi = this.count - 1;
+    // Activity clusters at the touch, which is the end of the array: check it before bisecting.
+    if (hi >= 0 && keys[hi] === key) return hi;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const k = keys[mid]!;
+      if (k < key) lo = mid + 1;
+      else if (k > key) hi = mid - 1;
+      else return mid;
+    }
+    return -lo - 1;
+  }
+
+  /** Level slot at `price`, or −1. */
+  levelAt(price: number): number {
+    const i = this.indexOf(price);
+    return i >= 0 ? this.slots[i]! : -1;
+  }
+
+  /** Appends an order at the back of the queue at `price`, creating the level if needed. */
+  append(order: number, price: number): number {
+    let i = this.indexOf(price);
+    let lv: number;
+    if (i >= 0) {
+      lv = this.slots[i]!;
+    } else {
+      i = -i - 1;
+      lv = this.newLevel(price);
+      if (this.count === this.keys.length) this.growIndex();
+      this.keys.copyWithin(i + 1, i, this.count);
+      this.slots.copyWithin(i + 1, i, this.count);
+      this.keys[i] = this.sign * price;
+      this.slots[i] = lv;
+      this.count++;
+    }
+    const p = this.pool;
+    const tail = this.lvTail[lv]!;
+    p.prev[order] = tail;
+    p.next[order] = -1;
+    p.level[order] = lv;
+    if (tail === -1) this.lvHead[lv] = order;
+    else p.next[tail] = order;
+    this.lvTail[lv] = order;
+    this.lvQty[lv] += p.leaves[order]!;
+    this.lvCount[lv]++;
+    return lv;
+  }
+
+  /**
+   * Unlinks an order from its level; its current leaves leave the level total. The level is
+   * dropped when it empties. Returns the level slot (still readable until reused).
+   */
+  remove(order: number): number {
+    const p = this.pool;
+    const lv = p.level[order]!;
+    const prev = p.prev[order]!;
+    const next = p.next[order]!;
+    if (prev === -1) this.lvHead[lv] = next;
+    else p.next[prev] = next;
+    if (next === -1) this.lvTail[lv] = prev;
+    else p.prev[next] = prev;
+    this.lvQty[lv] -= p.leaves[order]!;
+    if (--this.lvCount[lv] === 0) this.dropLevel(lv);
+    return lv;
+  }
+
+  /** Removes an empty level from the index and recycles its slot. */
+  dropLevel(lv: number): void {
+    const last = this.count - 1;
+    if (this.slots[last] === lv) {
+      this.count = last;
+    } else {
+      const i = this.indexOf(this.lvPrice[lv]!);
+      this.keys.copyWithin(i, i + 1, this.count);
+      this.slots.copyWithin(i, i + 1, this.count);
+      this.count = last;
+    }
+    this.lvQty[lv] = 0;
+    this.free[this.freeTop++] = lv;
+  }
+
+  private newLevel(price: number): number {
+    if (this.freeTop === 0) this.growLevels();
+    const lv = this.free[--this.freeTop]!;
+    this.lvPrice[lv] = price;
+    this.lvQty[lv] = 0;
+    this.lvCount[lv] = 0;
+    this.lvHead[lv] = -1;
+    this.lvTail[lv] = -1;
+    return lv;
+  }
+
+  private growIndex(): void {
+    const keys = new Float64Array(this.keys.length * 2);
+    keys.set(this.keys);
+    this.keys = keys;
+    const slots = new Int32Array(this.slots.length * 2);
+    slots.set(this.slots);
+    this.slots = slots;
+  }
+
+  private growLevels(): void {
+    const old = this.lvPrice.length;
+    const cap = old * 2;
+    const f64 = (a: Float64Array) => {
+      const n = new Float64Array(cap);
+      n.set(a);
+      return n;
+    };
+    const i32 = (a: Int32Array) => {
+      const n = new Int32Array(cap);
+      n.set(a);
+      return n;
+    };
+    this.lvPrice = f64(this.lvPrice);
+    this.lvQty = f64(this.lvQty);
+    this.lvCount = i32(this.lvCount);
+    this.lvHead = i32(this.lvHead);
+    this.lvTail = i32(this.lvTail);
+    const free = new Int32Array(cap);
+    for (let i = cap - 1; i >= old; i--) free[this.freeTop++] = i;
+    this.free = free;
+  }
+}
+
+/** One instrument's book: two sides, two stop lists and the last trade price. */
+export class Book {
+  readonly bids: Ladder;
+  readonly asks: Ladder;
+  /** Buy stops trigger when the price rises to them: lowest first. */
+  readonly buyStops: Ladder;
+  /** Sell stops trigger when the price falls to them: highest first. */
+  readonly sellStops: Ladder;
+  /** Last trade price in ticks; 0 before the first trade. */
+  lastPrice = 0;
+
+  constructor(
+    readonly instrument: Instrument,
+    pool: OrderPool,
+  ) {
+    this.bids = new Ladder(1, pool);
+    this.asks = new Ladder(-1, pool);
+    this.buyStops = new Ladder(-1, pool);
+    this.sellStops = new Ladder(1, pool);
+  }
+}

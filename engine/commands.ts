@@ -1,0 +1,117 @@
+/**
+ * Commands are flat records of numbers: the actor runtime decodes a ring slot into one reused
+ * `Command` and hands it to the engine, so there is no per-command allocation and no string on
+ * the hot path. Symbols and accounts are integer ids; prices are ticks, quantities lots.
+ */
+export const CommandType = {
+  NEW_ORDER: 1,
+  CANCEL: 2,
+  AMEND: 3,
+  MASS_CANCEL: 4,
+  /** Session close: every DAY order of `symbol` (or of every symbol when symbol = ALL) expires. */
+  END_OF_DAY: 5,
+  /** Carries only engine time: expires good-till-date orders whose time has come. */
+  TICK: 6,
+} as const;
+
+export const Side = { BUY: 0, SELL: 1 } as const;
+
+export const OrderType = {
+  LIMIT: 0,
+  MARKET: 1,
+  /** Becomes a market order when the last trade price reaches `stopPrice`. */
+  STOP: 2,
+  /** Becomes a limit order at `price` when the last trade price reaches `stopPrice`. */
+  STOP_LIMIT: 3,
+} as const;
+
+export const TimeInForce = {
+  GTC: 0,
+  IOC: 1,
+  FOK: 2,
+  DAY: 3,
+  GTD: 4,
+} as const;
+
+/** Self-trade prevention; the taker's mode applies. Zero is the safe default. */
+export const StpMode = {
+  CANCEL_NEWEST: 0,
+  CANCEL_OLDEST: 1,
+  CANCEL_BOTH: 2,
+  DECREMENT_AND_CANCEL: 3,
+  /** Self-trades allowed (an internal crossing venue may want this). */
+  NONE: 4,
+} as const;
+
+export const Flags = {
+  POST_ONLY: 1,
+} as const;
+
+/** `symbol` value of a mass cancel or end-of-day that applies to every symbol. */
+export const ALL_SYMBOLS = -1;
+
+export class Command {
+  type = 0;
+  /** Engine time in nanoseconds since the epoch, stamped by the sequencer. */
+  time = 0;
+  /** Assigned by the sequencer (from the sequence number) for a new order; the target otherwise. */
+  orderId = 0;
+  account = 0;
+  symbol = 0;
+  side = 0;
+  orderType = 0;
+  tif = 0;
+  /** Limit price in ticks (new order, amend). */
+  price = 0;
+  /** Trigger price in ticks for STOP and STOP_LIMIT. */
+  stopPrice = 0;
+  /** Quantity in lots; for an amend, the new total order quantity. */
+  qty = 0;
+  stp = 0;
+  flags = 0;
+  /** Good-till-date expiry in engine time (ns). */
+  expireTime = 0;
+
+  reset(): this {
+    this.type = 0;
+    this.time = 0;
+    this.orderId = 0;
+    this.account = 0;
+    this.symbol = 0;
+    this.side = 0;
+    this.orderType = 0;
+    this.tif = 0;
+    this.price = 0;
+    this.stopPrice = 0;
+    this.qty = 0;
+    this.stp = 0;
+    this.flags = 0;
+    this.expireTime = 0;
+    return this;
+  }
+
+  copyFrom(o: Command): this {
+    this.type = o.type;
+    this.time = o.time;
+    this.orderId = o.orderId;
+    this.account = o.account;
+    this.symbol = o.symbol;
+    this.side = o.side;
+    this.orderType = o.orderType;
+    this.tif = o.tif;
+    this.price = o.price;
+    this.stopPrice = o.stopPrice;
+    this.qty = o.qty;
+    this.stp = o.stp;
+    this.flags = o.flags;
+    this.expireTime = o.expireTime;
+    return this;
+  }
+}
+
+/** Fields a caller may give when building a command off the hot path (tests, demo, tools). */
+export type CommandInit = Partial<Omit<Command, "reset" | "copyFrom">> & { type: number };
+
+export function makeCommand(init: CommandInit): Command {
+  return Object.assign(new Command(), init);
+}

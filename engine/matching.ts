@@ -1,0 +1,730 @@
+import { Book, type Ladder } from "./book.ts";
+import { ALL_SYMBOLS, type Command, CommandType, Flags, OrderType, Side, StpMode, TimeInForce } from "./commands.ts";
+import { type EventBuffer, EventType } from "./events.ts";
+import { ExpiryHeap } from "./expiry.ts";
+import { type Instrument, type InstrumentSpec, MAX_PRICE_TICKS, MAX_QTY_LOTS, makeInstrument } from "./instrument.ts";
+import { OrderPool, Status } from "./order-pool.ts";
+import { Reason } from "./reasons.ts";
+
+const BUY = Side.BUY;
+const { LIMIT, MARKET, STOP, STOP_LIMIT } = OrderType;
+const { IOC, FOK, DAY, GTD } = TimeInForce;
+
+export interface LevelView {
+  price: number;
+  qty: number;
+  count: number;
+}
+
+export interface OrderView {
+  orderId: number;
+  account: number;
+  symbol: number;
+  side: number;
+  orderType: number;
+  tif: number;
+  price: number;
+  stopPrice: number;
+  qty: number;
+  leaves: number;
+  filled: number;
+  cancelled: number;
+  stp: number;
+  flags: number;
+  expireTime: number;
+  entrySeq: number;
+  status: "resting" | "stop";
+}
+
+function isPrice(x: number): boolean {
+  return Number.isInteger(x) && x >= 1 && x <= MAX_PRICE_TICKS;
+}
+
+function isQty(x: number): boolean {
+  return Number.isInteger(x) && x >= 1 && x <= MAX_QTY_LOTS;
+}
+
+function inRange(x: number, max: number): boolean {
+  return Number.isInteger(x) && x >= 0 && x <= max;
+}
+
+/**
+ * Price-time priority matching over many books, as a pure function of the commands it is given:
+ * no clock, no randomness, no I/O. docs/matching.md is its contract, rule by rule.
+ */
+export class MatchingEngine {
+  readonly pool = new OrderPool();
+  readonly books = new Map<number, Book>();
+  /** Open order id → pool slot. */
+  private readonly ids = new Map<number, number>();
+  /** Account → head slot of its open-order list. */
+  private readonly accounts = new Map<number, number>();
+  private readonly gtd = new ExpiryHeap();
+  /** Last trade id written (trade ids count from 1). */
+  tradeSeq = 0;
+  /** Last entry sequence given: time priority within a level and among stops. */
+  entrySeq = 0;
+
+  // Triggered stops waiting for the current taker to finish (first in, first out).
+  private trigSlots = new Int32Array(64);
+  private trigPrices = new Float64Array(64);
+  private trigHead = 0;
+  private trigTail = 0;
+
+  private out!: EventBuffer;
+
+  constructor(instruments: InstrumentSpec[] = []) {
+    for (const spec of instruments) this.addInstrument(spec);
+  }
+
+  addInstrument(spec: InstrumentSpec): Instrument {
+    if (this.books.has(spec.id)) throw new Error(`instrument id ${spec.id} already exists`);
+    const inst = makeInstrument(spec);
+    this.books.set(inst.id, new Book(inst, this.pool));
+    return inst;
+  }
+
+  instrument(symbol: number): Instrument | undefined {
+    return this.books.get(symbol)?.instrument;
+  }
+
+  /** Applies one command, appending its events to `out` (which the caller resets). */
+  execute(cmd: Command, out: EventBuffer): void {
+    this.out = out;
+    if (this.gtd.peekTime() <= cmd.time) this.expireGtd(cmd.time);
+    switch (cmd.type) {
+      case CommandType.NEW_ORDER:
+        return this.newOrder(cmd);
+      case CommandType.CANCEL:
+        return this.cancel(cmd);
+      case CommandType.AMEND:
+        return this.amend(cmd);
+      case CommandType.MASS_CANCEL:
+        return this.massCancel(cmd);
+      case CommandType.END_OF_DAY:
+        return this.endOfDay(cmd);
+      case CommandType.TICK:
+        return;
+      default:
+        return this.reject(cmd, Reason.UNKNOWN_COMMAND);
+    }
+  }
+
+  // ---------------------------------------------------------------- commands
+
+  private newOrder(cmd: Command): void {
+    const book = this.books.get(cmd.symbol);
+    if (book === undefined) return this.reject(cmd, Reason.UNKNOWN_SYMBOL);
+    const reason = this.validateNew(cmd, book);
+    if (reason !== Reason.OK) return this.reject(cmd, reason);
+
+    const p = this.pool;
+    const s = p.alloc();
+    const type = cmd.orderType;
+    const isStop = type === STOP || type === STOP_LIMIT;
+    const price = type === LIMIT || type === STOP_LIMIT ? cmd.price : 0;
+    const stopPrice = isStop ? cmd.stopPrice : 0;
+    p.id[s] = cmd.orderId;
+    p.account[s] = cmd.account;
+    p.symbol[s] = cmd.symbol;
+    p.side[s] = cmd.side;
+    p.type[s] = type;
+    p.tif[s] = cmd.tif;
+    p.stp[s] = cmd.stp;
+    p.flags[s] = cmd.flags & Flags.POST_ONLY;
+    p.price[s] = price;
+    p.stopPrice[s] = stopPrice;
+    p.qty[s] = cmd.qty;
+    p.leaves[s] = cmd.qty;
+    p.filled[s] = 0;
+    p.cancelled[s] = 0;
+    p.expireTime[s] = cmd.tif === GTD ? cmd.expireTime : 0;
+    p.entrySeq[s] = 0;
+    p.registered[s] = 0;
+    this.out.write(EventType.ACCEPTED, cmd.symbol, cmd.orderId, cmd.account, cmd.side, price, cmd.qty, cmd.qty, type, cmd.tif, stopPrice, 0);
+
+    if (isStop) {
+      p.status[s] = Status.STOP;
+      p.entrySeq[s] = ++this.entrySeq;
+      (cmd.side === BUY ? book.buyStops : book.sellStops).append(s, stopPrice);
+      this.register(s);
+      return;
+    }
+    p.status[s] = Status.ACTIVE;
+    this.take(book, s);
+    this.runTriggers(book);
+  }
+
+  private validateNew(cmd: Command, book: Book): number {
+    const id = cmd.orderId;
+    if (!Number.isSafeInteger(id) || id < 1) return Reason.INVALID_ORDER_ID;
+    if (this.ids.has(id)) return Reason.DUPLICATE_ORDER_ID;
+    if (!Number.isSafeInteger(cmd.account) || cmd.account < 0) return Reason.INVALID_ACCOUNT;
+    if (cmd.side !== Side.BUY && cmd.side !== Side.SELL) return Reason.INVALID_SIDE;
+    const type = cmd.orderType;
+    if (!inRange(type, STOP_LIMIT)) return Reason.INVALID_ORDER_TYPE;
+    const tif = cmd.tif;
+    if (!inRange(tif, GTD)) return Reason.INVALID_TIME_IN_FORCE;
+    if (type === MARKET && tif !== IOC && tif !== FOK) return Reason.INVALID_TIME_IN_FORCE;
+    if (!inRange(cmd.stp, StpMode.NONE)) return Reason.INVALID_STP_MODE;
+    if (!isQty(cmd.qty)) return Reason.INVALID_QUANTITY;
+    if ((type === LIMIT || type === STOP_LIMIT) && !isPrice(cmd.price)) return Reason.INVALID_PRICE;
+    const isStop = type === STOP || type === STOP_LIMIT;
+    if (isStop && !isPrice(cmd.stopPrice)) return Reason.INVALID_STOP_PRICE;
+    const postOnly = (cmd.flags & Flags.POST_ONLY) !== 0;
+    if (postOnly && (type !== LIMIT || tif === IOC || tif === FOK)) return Reason.INVALID_COMBINATION;
+    if (tif === GTD && !(cmd.expireTime > cmd.time)) return Reason.GTD_IN_PAST;
+    if (isStop && this.stopReached(book, cmd.side, cmd.stopPrice)) return Reason.STOP_WOULD_TRIGGER;
+    if (postOnly && this.wouldCross(book, cmd.side, cmd.price)) return Reason.POST_ONLY_WOULD_TAKE;
+    return Reason.OK;
+  }
+
+  private stopReached(book: Book, side: number, stopPrice: number): boolean {
+    const last = book.lastPrice;
+    return last > 0 && (side === BUY ? last >= stopPrice : last <= stopPrice);
+  }
+
+  private wouldCross(book: Book, side: number, price: number): boolean {
+    if (side === BUY) return book.asks.count > 0 && price >= book.asks.bestPrice();
+    return book.bids.count > 0 && price <= book.bids.bestPrice();
+  }
+
+  /** The open order with this id, account and symbol, or −1. */
+  private owned(cmd: Command): number {
+    const s = this.ids.get(cmd.orderId);
+    if (s === undefined) return -1;
+    const p = this.pool;
+    return p.account[s] === cmd.account && p.symbol[s] === cmd.symbol ? s : -1;
+  }
+
+  private cancel(cmd: Command): void {
+    const book = this.books.get(cmd.symbol);
+    if (book === undefined) return this.reject(cmd, Reason.UNKNOWN_SYMBOL);
+    const s = this.owned(cmd);
+    if (s < 0) return this.reject(cmd, Reason.UNKNOWN_ORDER);
+    this.removeOpen(book, s, EventType.CANCELLED, Reason.USER_CANCEL);
+  }
+
+  private amend(cmd: Command): void {
+    const book = this.books.get(cmd.symbol);
+    if (book === undefined) return this.reject(cmd, Reason.UNKNOWN_SYMBOL);
+    const s = this.owned(cmd);
+    if (s < 0) return this.reject(cmd, Reason.UNKNOWN_ORDER);
+    const p = this.pool;
+    const qty = cmd.qty;
+    if (!isQty(qty)) return this.reject(cmd, Reason.INVALID_QUANTITY);
+    const done = p.filled[s]! + p.cancelled[s]!;
+    if (qty <= done) return this.reject(cmd, Reason.AMEND_BELOW_FILLED);
+    const type = p.type[s]!;
+    const side = p.side[s]!;
+    const hasLimit = type === LIMIT || type === STOP_LIMIT;
+    if (hasLimit && !isPrice(cmd.price)) return this.reject(cmd, Reason.INVALID_PRICE);
+    const pending = p.status[s] === Status.STOP;
+    if (pending) {
+      if (!isPrice(cmd.stopPrice)) return this.reject(cmd, Reason.INVALID_STOP_PRICE);
+      if (this.stopReached(book, side, cmd.stopPrice)) return this.reject(cmd, Reason.STOP_WOULD_TRIGGER);
+    }
+    if ((p.flags[s]! & Flags.POST_ONLY) !== 0 && this.wouldCross(book, side, cmd.price)) {
+      return this.reject(cmd, Reason.POST_ONLY_WOULD_TAKE);
+    }
+
+    const newLeaves = qty - done;
+    const leaves = p.leaves[s]!;
+    const oldPrice = p.price[s]!;
+    const oldQty = p.qty[s]!;
+    const newPrice = hasLimit ? cmd.price : 0;
+    const out = this.out;
+
+    if (pending) {
+      const lad = side === BUY ? book.buyStops : book.sellStops;
+      const keep = cmd.stopPrice === p.stopPrice[s] && newLeaves <= leaves;
+      if (keep) {
+        lad.lvQty[p.level[s]!] -= leaves - newLeaves;
+        p.leaves[s] = newLeaves;
+      } else {
+        lad.remove(s);
+        p.leaves[s] = newLeaves;
+        p.stopPrice[s] = cmd.stopPrice;
+        p.entrySeq[s] = ++this.entrySeq;
+        lad.append(s, cmd.stopPrice);
+      }
+      p.qty[s] = qty;
+      p.price[s] = newPrice;
+      out.write(EventType.AMENDED, cmd.symbol, cmd.orderId, p.account[s]!, side, newPrice, qty, newLeaves, keep ? 1 : 0, oldPrice, oldQty, 0);
+      return;
+    }
+
+    const lad = side === BUY ? book.bids : book.asks;
+    const keep = newPrice === oldPrice && newLeaves <= leaves;
+    out.write(EventType.AMENDED, cmd.symbol, cmd.orderId, p.account[s]!, side, newPrice, qty, newLeaves, keep ? 1 : 0, oldPrice, oldQty, 0);
+    if (keep) {
+      if (newLeaves !== leaves) {
+        const lv = p.level[s]!;
+        lad.lvQty[lv] -= leaves - newLeaves;
+        p.leaves[s] = newLeaves;
+        p.qty[s] = qty;
+        out.write(EventType.LEVEL, cmd.symbol, 0, 0, side, oldPrice, lad.lvQty[lv]!, lad.lvCount[lv]!, 0, 0, 0, 0);
+      }
+      return;
+    }
+    const lv = lad.remove(s);
+    out.write(EventType.LEVEL, cmd.symbol, 0, 0, side, oldPrice, lad.lvQty[lv]!, lad.lvCount[lv]!, 0, 0, 0, 0);
+    p.price[s] = newPrice;
+    p.qty[s] = qty;
+    p.leaves[s] = newLeaves;
+    p.status[s] = Status.ACTIVE;
+    this.take(book, s);
+    this.runTriggers(book);
+  }
+
+  private massCancel(cmd: Command): void {
+    if (cmd.symbol !== ALL_SYMBOLS && !this.books.has(cmd.symbol)) return this.reject(cmd, Reason.UNKNOWN_SYMBOL);
+    const p = this.pool;
+    const ids: number[] = [];
+    for (let s = this.accounts.get(cmd.account) ?? -1; s !== -1; s = p.accNext[s]!) {
+      if (cmd.symbol === ALL_SYMBOLS || p.symbol[s] === cmd.symbol) ids.push(p.id[s]!);
+    }
+    this.removeAll(ids, EventType.CANCELLED, Reason.MASS_CANCEL);
+  }
+
+  private endOfDay(cmd: Command): void {
+    if (cmd.symbol !== ALL_SYMBOLS && !this.books.has(cmd.symbol)) return this.reject(cmd, Reason.UNKNOWN_SYMBOL);
+    const ids: number[] = [];
+    const p = this.pool;
+    for (const s of this.ids.values()) {
+      if (p.tif[s] === DAY && (cmd.symbol === ALL_SYMBOLS || p.symbol[s] === cmd.symbol)) ids.push(p.id[s]!);
+    }
+    this.removeAll(ids, EventType.EXPIRED, Reason.DAY_EXPIRED);
+  }
+
+  /** Rare, bulk paths: ascending order id keeps the event order independent of storage order. */
+  private removeAll(ids: number[], eventType: number, reason: number): void {
+    ids.sort((a, b) => a - b);
+    for (const id of ids) {
+      const s = this.ids.get(id)!;
+      this.removeOpen(this.books.get(this.pool.symbol[s]!)!, s, eventType, reason);
+    }
+  }
+
+  private expireGtd(time: number): void {
+    const heap = this.gtd;
+    const p = this.pool;
+    while (heap.size > 0 && heap.peekTime() <= time) {
+      const t = heap.peekTime();
+      const s = this.ids.get(heap.peekId());
+      heap.pop();
+      // Lazy deletion: the entry is stale if its order closed (and the id was perhaps reused).
+      if (s === undefined || p.tif[s] !== GTD || p.expireTime[s] !== t) continue;
+      this.removeOpen(this.books.get(p.symbol[s]!)!, s, EventType.EXPIRED, Reason.GTD_EXPIRED);
+    }
+  }
+
+  // ---------------------------------------------------------------- matching
+
+  /**
+   * Matches the order in slot `t` as a taker against the opposite side, then settles its
+   * remainder (rest, or cancel with the reason). docs/matching.md, "The taker".
+   */
+  private take(book: Book, t: number): void {
+    const p = this.pool;
+    const out = this.out;
+    const symbol = p.symbol[t]!;
+    const side = p.side[t]!;
+    const account = p.account[t]!;
+    const stp = p.stp[t]!;
+    const tif = p.tif[t]!;
+    const type = p.type[t]!;
+    const isMarket = type === MARKET || type === STOP;
+    const opp = side === BUY ? book.asks : book.bids;
+    const oppSide = 1 - side;
+    const limit = isMarket ? this.marketLimit(book, opp, side) : p.price[t]!;
+
+    if (tif === FOK && !this.fokFillable(opp, side, account, stp, limit, p.leaves[t]!)) {
+      return this.finishTaker(t, Reason.FOK_NOT_FILLABLE);
+    }
+
+    const takerId = p.id[t]!;
+    let leaves = p.leaves[t]!;
+    let stpStopped = false;
+    const selfTradeCheck = stp !== StpMode.NONE;
+    const watchStops = book.buyStops.count > 0 || book.sellStops.count > 0;
+
+    while (leaves > 0 && opp.count > 0) {
+      const lv = opp.slots[opp.count - 1]!;
+      const price = opp.lvPrice[lv]!;
+      if (side === BUY ? price > limit : price < limit) break;
+      let changed = false;
+      let m = opp.lvHead[lv]!;
+      while (m !== -1 && leaves > 0) {
+        const next = p.next[m]!;
+        const mLeaves = p.leaves[m]!;
+        if (selfTradeCheck && p.account[m] === account) {
+          if (stp === StpMode.CANCEL_NEWEST) {
+            stpStopped = true;
+            break;
+          }
+          if (stp === StpMode.DECREMENT_AND_CANCEL) {
+            const q = leaves < mLeaves ? leaves : mLeaves;
+            const ml = mLeaves - q;
+            p.leaves[m] = ml;
+            p.cancelled[m] += q;
+            opp.lvQty[lv] -= q;
+            out.write(EventType.CANCELLED, symbol, p.id[m]!, p.account[m]!, oppSide, price, q, ml, Reason.SELF_TRADE, 0, 0, 0);
+            if (ml === 0) this.popHead(opp, lv, m);
+            leaves -= q;
+            p.leaves[t] = leaves;
+            p.cancelled[t] += q;
+            out.write(EventType.CANCELLED, symbol, takerId, account, side, p.price[t]!, q, leaves, Reason.SELF_TRADE, 0, 0, 0);
+            changed = true;
+            m = next;
+            continue;
+          }
+          // CANCEL_OLDEST and CANCEL_BOTH both cancel the resting order.
+          p.leaves[m] = 0;
+          p.cancelled[m] += mLeaves;
+          opp.lvQty[lv] -= mLeaves;
+          out.write(EventType.CANCELLED, symbol, p.id[m]!, p.account[m]!, oppSide, price, mLeaves, 0, Reason.SELF_TRADE, 0, 0, 0);
+          this.popHead(opp, lv, m);
+          changed = true;
+          if (stp === StpMode.CANCEL_BOTH) {
+            stpStopped = true;
+            break;
+          }
+          m = next;
+          continue;
+        }
+        const q = leaves < mLeaves ? leaves : mLeaves;
+        const ml = mLeaves - q;
+        leaves -= q;
+        p.leaves[t] = leaves;
+        p.filled[t] += q;
+        p.leaves[m] = ml;
+        p.filled[m] += q;
+        opp.lvQty[lv] -= q;
+        changed = true;
+        out.write(EventType.TRADE, symbol, takerId, account, side, price, q, leaves, p.id[m]!, p.account[m]!, ml, ++this.tradeSeq);
+        book.lastPrice = price;
+        if (watchStops) this.collectTriggered(book, price);
+        if (ml === 0) this.popHead(opp, lv, m);
+        m = next;
+      }
+      if (changed) out.write(EventType.LEVEL, symbol, 0, 0, oppSide, price, opp.lvQty[lv]!, opp.lvCount[lv]!, 0, 0, 0, 0);
+      if (opp.lvCount[lv] === 0) opp.dropLevel(lv);
+      if (stpStopped) break;
+    }
+
+    if (stpStopped) return this.finishTaker(t, Reason.SELF_TRADE);
+    if (leaves === 0) return this.forget(t);
+    if (isMarket) return this.finishTaker(t, opp.count === 0 ? Reason.NO_LIQUIDITY : Reason.PRICE_BAND);
+    if (tif === IOC || tif === FOK) return this.finishTaker(t, Reason.IOC_REMAINDER);
+    this.rest(book, t);
+  }
+
+  /** The protection-band limit of a market order (docs/matching.md, "Limit of a market order"). */
+  private marketLimit(book: Book, opp: Ladder, side: number): number {
+    const ref = book.lastPrice || book.instrument.referencePrice || opp.bestPrice();
+    if (ref === 0) return side === BUY ? 0 : Infinity;
+    const band = Math.floor((ref * book.instrument.bandBps) / 10_000);
+    return side === BUY ? ref + band : ref - band;
+  }
+
+  /** Walks the opposite side as the match loop would, without changing anything. */
+  private fokFillable(opp: Ladder, side: number, account: number, stp: number, limit: number, need: number): boolean {
+    const p = this.pool;
+    let have = 0;
+    for (let i = opp.count - 1; i >= 0; i--) {
+      const lv = opp.slots[i]!;
+      const price = opp.lvPrice[lv]!;
+      if (side === BUY ? price > limit : price < limit) return false;
+      for (let m = opp.lvHead[lv]!; m !== -1; m = p.next[m]!) {
+        if (stp !== StpMode.NONE && p.account[m] === account) {
+          if (stp === StpMode.CANCEL_OLDEST) continue;
+          return false;
+        }
+        have += p.leaves[m]!;
+        if (have >= need) return true;
+      }
+    }
+    return false;
+  }
+
+  /** Removes the head order of a level during matching; the order is done. */
+  private popHead(lad: Ladder, lv: number, m: number): void {
+    const p = this.pool;
+    const next = p.next[m]!;
+    lad.lvHead[lv] = next;
+    if (next === -1) lad.lvTail[lv] = -1;
+    else p.prev[next] = -1;
+    lad.lvCount[lv]--;
+    this.forget(m);
+  }
+
+  private rest(book: Book, t: number): void {
+    const p = this.pool;
+    const side = p.side[t]!;
+    const price = p.price[t]!;
+    p.status[t] = Status.RESTING;
+    p.entrySeq[t] = ++this.entrySeq;
+    const lad = side === BUY ? book.bids : book.asks;
+    const lv = lad.append(t, price);
+    if (p.registered[t] === 0) this.register(t);
+    this.out.write(EventType.LEVEL, p.symbol[t]!, 0, 0, side, price, lad.lvQty[lv]!, lad.lvCount[lv]!, 0, 0, 0, 0);
+  }
+
+  /** Cancels what is left of a taker and forgets it. */
+  private finishTaker(t: number, reason: number): void {
+    const p = this.pool;
+    const leaves = p.leaves[t]!;
+    p.cancelled[t] += leaves;
+    p.leaves[t] = 0;
+    this.out.write(EventType.CANCELLED, p.symbol[t]!, p.id[t]!, p.account[t]!, p.side[t]!, p.price[t]!, leaves, 0, reason, 0, 0, 0);
+    this.forget(t);
+  }
+
+  /** Takes an open (resting or pending-stop) order off the book with a CANCELLED or EXPIRED event. */
+  private removeOpen(book: Book, s: number, eventType: number, reason: number): void {
+    const p = this.pool;
+    const side = p.side[s]!;
+    const leaves = p.leaves[s]!;
+    const resting = p.status[s] === Status.RESTING;
+    const lad = resting ? (side === BUY ? book.bids : book.asks) : side === BUY ? book.buyStops : book.sellStops;
+    const lv = lad.remove(s);
+    p.cancelled[s] += leaves;
+    p.leaves[s] = 0;
+    const symbol = p.symbol[s]!;
+    const price = p.price[s]!;
+    this.out.write(eventType, symbol, p.id[s]!, p.account[s]!, side, price, leaves, 0, reason, 0, 0, 0);
+    if (resting) this.out.write(EventType.LEVEL, symbol, 0, 0, side, price, lad.lvQty[lv]!, lad.lvCount[lv]!, 0, 0, 0, 0);
+    this.forget(s);
+  }
+
+  // ---------------------------------------------------------------- stops
+
+  /** After a trade at `price`: moves every stop it reaches to the trigger queue, in entry order. */
+  private collectTriggered(book: Book, price: number): void {
+    const start = this.trigTail;
+    const buys = book.buyStops;
+    while (buys.count > 0 && buys.bestPrice() <= price) this.queueLevel(buys, buys.bestLevel());
+    const sells = book.sellStops;
+    while (sells.count > 0 && sells.bestPrice() >= price) this.queueLevel(sells, sells.bestLevel());
+    const end = this.trigTail;
+    if (end - start > 1) this.sortByEntry(start, end);
+    for (let i = start; i < end; i++) this.trigPrices[i] = price;
+  }
+
+  private queueLevel(lad: Ladder, lv: number): void {
+    const p = this.pool;
+    for (let s = lad.lvHead[lv]!; s !== -1; s = p.next[s]!) {
+      if (this.trigTail === this.trigSlots.length) this.growTriggers();
+      p.status[s] = Status.ACTIVE;
+      this.trigSlots[this.trigTail++] = s;
+    }
+    lad.lvCount[lv] = 0;
+    lad.dropLevel(lv);
+  }
+
+  /** Insertion sort: a trade rarely triggers more than a handful of stops. */
+  private sortByEntry(start: number, end: number): void {
+    const q = this.trigSlots;
+    const seq = this.pool.entrySeq;
+    for (let i = start + 1; i < end; i++) {
+      const s = q[i]!;
+      const k = seq[s]!;
+      let j = i - 1;
+      while (j >= start && seq[q[j]!]! > k) {
+        q[j + 1] = q[j]!;
+        j--;
+      }
+      q[j + 1] = s;
+    }
+  }
+
+  private growTriggers(): void {
+    const slots = new Int32Array(this.trigSlots.length * 2);
+    slots.set(this.trigSlots);
+    this.trigSlots = slots;
+    const prices = new Float64Array(this.trigPrices.length * 2);
+    prices.set(this.trigPrices);
+    this.trigPrices = prices;
+  }
+
+  /** Works the trigger queue once the taker that caused it is done; cascades join the back. */
+  private runTriggers(book: Book): void {
+    const p = this.pool;
+    while (this.trigHead < this.trigTail) {
+      const s = this.trigSlots[this.trigHead]!;
+      const trigger = this.trigPrices[this.trigHead]!;
+      this.trigHead++;
+      this.out.write(EventType.STOP_TRIGGERED, p.symbol[s]!, p.id[s]!, p.account[s]!, p.side[s]!, p.stopPrice[s]!, p.qty[s]!, p.leaves[s]!, trigger, p.type[s]!, 0, 0);
+      this.take(book, s);
+    }
+    this.trigHead = 0;
+    this.trigTail = 0;
+  }
+
+  // ---------------------------------------------------------------- bookkeeping
+
+  /** Makes an order known beyond this command: id lookup, account list, expiry. */
+  private register(s: number): void {
+    const p = this.pool;
+    p.registered[s] = 1;
+    this.ids.set(p.id[s]!, s);
+    const account = p.account[s]!;
+    const head = this.accounts.get(account) ?? -1;
+    p.accPrev[s] = -1;
+    p.accNext[s] = head;
+    if (head !== -1) p.accPrev[head] = s;
+    this.accounts.set(account, s);
+    if (p.tif[s] === GTD) this.gtd.push(p.expireTime[s]!, p.id[s]!);
+  }
+
+  /** The order is done: drop it from every index and recycle its slot. */
+  private forget(s: number): void {
+    const p = this.pool;
+    if (p.registered[s] === 1) {
+      this.ids.delete(p.id[s]!);
+      const prev = p.accPrev[s]!;
+      const next = p.accNext[s]!;
+      if (next !== -1) p.accPrev[next] = prev;
+      if (prev !== -1) p.accNext[prev] = next;
+      else if (next !== -1) this.accounts.set(p.account[s]!, next);
+      else this.accounts.delete(p.account[s]!);
+    }
+    p.release(s);
+  }
+
+  private reject(cmd: Command, reason: number): void {
+    this.out.write(EventType.REJECTED, cmd.symbol, cmd.orderId, cmd.account, cmd.side, cmd.price, cmd.qty, reason, cmd.type, 0, 0, 0);
+  }
+
+  // ---------------------------------------------------------------- queries (off the hot path)
+
+  lastPrice(symbol: number): number {
+    return this.books.get(symbol)?.lastPrice ?? 0;
+  }
+
+  bestBid(symbol: number): number {
+    return this.books.get(symbol)?.bids.bestPrice() ?? 0;
+  }
+
+  bestAsk(symbol: number): number {
+    return this.books.get(symbol)?.asks.bestPrice() ?? 0;
+  }
+
+  /** L2: the best `n` levels of one side, best first. */
+  depth(symbol: number, side: number, n = Infinity): LevelView[] {
+    const book = this.books.get(symbol);
+    if (!book) return [];
+    const lad = side === BUY ? book.bids : book.asks;
+    const levels: LevelView[] = [];
+    for (let i = lad.count - 1; i >= 0 && levels.length < n; i--) {
+      const lv = lad.slots[i]!;
+      levels.push({ price: lad.lvPrice[lv]!, qty: lad.lvQty[lv]!, count: lad.lvCount[lv]! });
+    }
+    return levels;
+  }
+
+  /** L3: the orders resting at one price, in queue order. */
+  level(symbol: number, side: number, price: number): OrderView[] {
+    const book = this.books.get(symbol);
+    if (!book) return [];
+    const lad = side === BUY ? book.bids : book.asks;
+    const lv = lad.levelAt(price);
+    const orders: OrderView[] = [];
+    if (lv < 0) return orders;
+    for (let s = lad.lvHead[lv]!; s !== -1; s = this.pool.next[s]!) orders.push(this.view(s));
+    return orders;
+  }
+
+  /** L3 for a whole side, best level first, each in queue order. */
+  orders(symbol: number, side: number): OrderView[] {
+    const out: OrderView[] = [];
+    for (const l of this.depth(symbol, side)) out.push(...this.level(symbol, side, l.price));
+    return out;
+  }
+
+  /** Pending stops of one side, in trigger order (first to trigger first). */
+  stops(symbol: number, side: number): OrderView[] {
+    const book = this.books.get(symbol);
+    if (!book) return [];
+    const lad = side === BUY ? book.buyStops : book.sellStops;
+    const out: OrderView[] = [];
+    for (let i = lad.count - 1; i >= 0; i--) {
+      for (let s = lad.lvHead[lad.slots[i]!]!; s !== -1; s = this.pool.next[s]!) out.push(this.view(s));
+    }
+    return out;
+  }
+
+  order(orderId: number): OrderView | undefined {
+    const s = this.ids.get(orderId);
+    return s === undefined ? undefined : this.view(s);
+  }
+
+  /** Every open order (resting or pending stop), ascending order id. */
+  openOrders(): OrderView[] {
+    return [...this.ids.values()].map((s) => this.view(s)).sort((a, b) => a.orderId - b.orderId);
+  }
+
+  get openOrderCount(): number {
+    return this.ids.size;
+  }
+
+  private view(s: number): OrderView {
+    const p = this.pool;
+    return {
+      orderId: p.id[s]!,
+      account: p.account[s]!,
+      symbol: p.symbol[s]!,
+      side: p.side[s]!,
+      orderType: p.type[s]!,
+      tif: p.tif[s]!,
+      price: p.price[s]!,
+      stopPrice: p.stopPrice[s]!,
+      qty: p.qty[s]!,
+      leaves: p.leaves[s]!,
+      filled: p.filled[s]!,
+      cancelled: p.cancelled[s]!,
+      stp: p.stp[s]!,
+      flags: p.flags[s]!,
+      expireTime: p.expireTime[s]!,
+      entrySeq: p.entrySeq[s]!,
+      status: p.status[s] === Status.RESTING ? "resting" : "stop",
+    };
+  }
+
+  // ---------------------------------------------------------------- snapshot support
+
+  /** Puts an open order straight onto its book, as a snapshot recorded it. */
+  restoreOrder(o: OrderView): void {
+    const book = this.books.get(o.symbol);
+    if (!book) throw new Error(`snapshot order ${o.orderId} names unknown symbol ${o.symbol}`);
+    if (this.ids.has(o.orderId)) throw new Error(`snapshot repeats order id ${o.orderId}`);
+    const p = this.pool;
+    const s = p.alloc();
+    p.id[s] = o.orderId;
+    p.account[s] = o.account;
+    p.symbol[s] = o.symbol;
+    p.side[s] = o.side;
+    p.type[s] = o.orderType;
+    p.tif[s] = o.tif;
+    p.stp[s] = o.stp;
+    p.flags[s] = o.flags;
+    p.price[s] = o.price;
+    p.stopPrice[s] = o.stopPrice;
+    p.qty[s] = o.qty;
+    p.leaves[s] = o.leaves;
+    p.filled[s] = o.filled;
+    p.cancelled[s] = o.cancelled;
+    p.expireTime[s] = o.expireTime;
+    p.entrySeq[s] = o.entrySeq;
+    p.registered[s] = 0;
+    if (o.status === "resting") {
+      p.status[s] = Status.RESTING;
+      (o.side === BUY ? book.bids : book.asks).append(s, o.price);
+    } else {
+      p.status[s] = Status.STOP;
+      (o.side === BUY ? book.buyStops : book.sellStops).append(s, o.stopPrice);
+    }
+    this.register(s);
+  }
+}
