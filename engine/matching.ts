@@ -594,7 +594,7 @@ export class MatchingEngine {
   }
 
   private reject(cmd: Command, reason: number): void {
-    this.out.write(EventType.REJECTED, cmd.symbol, cmd.orderId, cmd.account, cmd.side, cmd.price, cmd.qty, reason, cmd.type, 0, 0, 0);
+    this.out.write(EventType.REJECTED, cmd.symbol, cmd.orderId, cmd.account, cmd.side, cmd.price, cmd.qty, 0, reason, cmd.type, 0, 0);
   }
 
   // ---------------------------------------------------------------- queries (off the hot path)

@@ -1,0 +1,96 @@
+/**
+ * `npm start` until the server exists: a scripted trading session fed through the engine, printing
+ * every event and the book as a trader would read them (decimal prices, not ticks).
+ */
+import { type CommandInit, CommandType, makeCommand, OrderType, Side, StpMode, TimeInForce } from "../engine/commands.ts";
+import { EventBuffer, decodeEvents, type EngineEvent } from "../engine/events.ts";
+import { formatPrice, formatQty, type Instrument, parsePrice, parseQty } from "../engine/instrument.ts";
+import { MatchingEngine } from "../engine/matching.ts";
+import { reasonName } from "../engine/reasons.ts";
+
+const BTC = 1;
+const engine = new MatchingEngine([{ id: BTC, symbol: "BTC-USD", tickSize: "0.5", lotSize: "0.001", bandBps: 200 }]);
+const inst = engine.instrument(BTC)!;
+const out = new EventBuffer();
+const names: Record<number, string> = { 1: "alice", 2: "bob", 3: "carol", 4: "dave" };
+let nextId = 1;
+let time = 1_700_000_000_000_000_000;
+
+function ticks(text: string): number {
+  const r = parsePrice(inst, text);
+  if (!r.ok) throw new Error(`bad price ${text}: ${reasonName(r.reason)}`);
+  return r.value;
+}
+
+function lots(text: string): number {
+  const r = parseQty(inst, text);
+  if (!r.ok) throw new Error(`bad quantity ${text}: ${reasonName(r.reason)}`);
+  return r.value;
+}
+
+function send(label: string, init: CommandInit): void {
+  time += 1_000_000;
+  const cmd = makeCommand({ symbol: BTC, time, ...init });
+  if (cmd.type === CommandType.NEW_ORDER) cmd.orderId = nextId++;
+  console.log(`\n> ${label}`);
+  out.reset();
+  engine.execute(cmd, out);
+  for (const e of decodeEvents(out)) console.log(`  ${describe(inst, e)}`);
+}
+
+function describe(i: Instrument, e: EngineEvent): string {
+  const px = (t: number) => formatPrice(i, t);
+  const q = (l: number) => formatQty(i, l);
+  const side = (s: number) => (s === Side.BUY ? "buy" : "sell");
+  switch (e.type) {
+    case "accepted":
+      return `accepted #${e.orderId} ${names[e.account]} ${side(e.side)} ${q(e.qty)}${e.price ? ` @ ${px(e.price)}` : ""}${e.stopPrice ? ` stop ${px(e.stopPrice)}` : ""}`;
+    case "rejected":
+      return `rejected #${e.orderId}: ${reasonName(e.reason)}`;
+    case "trade":
+      return `TRADE ${q(e.qty)} @ ${px(e.price)}  taker #${e.takerOrderId} (${names[e.takerAccount]}) × maker #${e.makerOrderId} (${names[e.makerAccount]})`;
+    case "cancelled":
+      return `cancelled #${e.orderId} ${q(e.qty)} (${reasonName(e.reason)})${e.leaves ? `, ${q(e.leaves)} left` : ""}`;
+    case "expired":
+      return `expired #${e.orderId} ${q(e.qty)} (${reasonName(e.reason)})`;
+    case "stopTriggered":
+      return `stop #${e.orderId} triggered at ${px(e.lastPrice)}`;
+    case "amended":
+      return `amended #${e.orderId} to ${q(e.qty)} @ ${px(e.price)} (${e.keptPriority ? "kept" : "lost"} priority)`;
+    case "level":
+      return `  level ${side(e.side)} ${px(e.price)}: ${q(e.qty)} in ${e.count} order(s)`;
+  }
+}
+
+function printBook(): void {
+  const asks = engine.depth(BTC, Side.SELL, 5).reverse();
+  const bids = engine.depth(BTC, Side.BUY, 5);
+  console.log("\n      BTC-USD book");
+  for (const l of asks) console.log(`      ask ${formatPrice(inst, l.price).padStart(10)} ${formatQty(inst, l.qty).padStart(8)} (${l.count})`);
+  console.log("      ----------------------------");
+  for (const l of bids) console.log(`      bid ${formatPrice(inst, l.price).padStart(10)} ${formatQty(inst, l.qty).padStart(8)} (${l.count})`);
+  console.log(`      last trade ${engine.lastPrice(BTC) ? formatPrice(inst, engine.lastPrice(BTC)) : "none"}`);
+}
+
+const NEW = CommandType.NEW_ORDER;
+send("alice offers 0.5 @ 30010", { type: NEW, account: 1, side: Side.SELL, price: ticks("30010"), qty: lots("0.5") });
+send("bob offers 0.8 @ 30010.5", { type: NEW, account: 2, side: Side.SELL, price: ticks("30010.5"), qty: lots("0.8") });
+send("alice offers 1.2 @ 30012", { type: NEW, account: 1, side: Side.SELL, price: ticks("30012"), qty: lots("1.2") });
+send("carol bids 0.7 @ 30005", { type: NEW, account: 3, side: Side.BUY, price: ticks("30005"), qty: lots("0.7") });
+send("dave bids 0.4 @ 30005 (behind carol in time)", { type: NEW, account: 4, side: Side.BUY, price: ticks("30005"), qty: lots("0.4") });
+send("carol places a buy stop 0.3 at 30010.5", { type: NEW, account: 3, side: Side.BUY, orderType: OrderType.STOP, tif: TimeInForce.GTC, stopPrice: ticks("30010.5"), qty: lots("0.3") });
+printBook();
+send("dave buys 0.9 at market: sweeps two levels and fires carol's stop", { type: NEW, account: 4, side: Side.BUY, orderType: OrderType.MARKET, tif: TimeInForce.IOC, qty: lots("0.9") });
+printBook();
+{
+  const r = parsePrice(inst, "30010.25");
+  console.log(`\n> a price off the 0.5 tick grid is refused at the edge\n  "30010.25" → ${r.ok ? r.value : reasonName(r.reason)}`);
+}
+send("alice buys 0.6 up to 30012: bob's 0.1 first, then her own offer stops her (self-trade prevention)", { type: NEW, account: 1, side: Side.BUY, price: ticks("30012"), qty: lots("0.6"), stp: StpMode.CANCEL_NEWEST });
+send("carol shrinks her bid to 0.5: keeps her place in the queue", { type: CommandType.AMEND, orderId: 4, account: 3, price: ticks("30005"), qty: lots("0.5") });
+send("bob sells 1.0 fill-or-kill @ 30005: 0.9 is there, so nothing trades", { type: NEW, account: 2, side: Side.SELL, price: ticks("30005"), qty: lots("1.0"), tif: TimeInForce.FOK });
+send("bob sells 0.6 IOC @ 30005: carol first, then dave", { type: NEW, account: 2, side: Side.SELL, price: ticks("30005"), qty: lots("0.6"), tif: TimeInForce.IOC });
+printBook();
+send("end of day: nothing is DAY here, so GTC orders stay", { type: CommandType.END_OF_DAY, symbol: -1 });
+send("alice cancels everything", { type: CommandType.MASS_CANCEL, account: 1, symbol: -1 });
+printBook();
