@@ -14,7 +14,7 @@ const inst = engine.instrument(BTC)!;
 const out = new EventBuffer();
 const names: Record<number, string> = { 1: "alice", 2: "bob", 3: "carol", 4: "dave" };
 let nextId = 1;
-let time = 1_700_000_000_000_000_000;
+let time = 1_700_000_000_000_000; // engine time is µs since the epoch
 
 function ticks(text: string): number {
   const r = parsePrice(inst, text);
@@ -29,7 +29,7 @@ function lots(text: string): number {
 }
 
 function send(label: string, init: CommandInit): void {
-  time += 1_000_000;
+  time += 1_000;
   const cmd = makeCommand({ symbol: BTC, time, ...init });
   if (cmd.type === CommandType.NEW_ORDER) cmd.orderId = nextId++;
   console.log(`\n> ${label}`);
@@ -59,6 +59,8 @@ function describe(i: Instrument, e: EngineEvent): string {
       return `amended #${e.orderId} to ${q(e.qty)} @ ${px(e.price)} (${e.keptPriority ? "kept" : "lost"} priority)`;
     case "level":
       return `  level ${side(e.side)} ${px(e.price)}: ${q(e.qty)} in ${e.count} order(s)`;
+    default:
+      return JSON.stringify(e);
   }
 }
 

@@ -12,6 +12,34 @@ export const CommandType = {
   END_OF_DAY: 5,
   /** Carries only engine time: expires good-till-date orders whose time has come. */
   TICK: 6,
+  /** Market-control commands, symbol side. */
+  HALT: 7,
+  RESUME: 8,
+  /** Account commands (docs/accounts.md). */
+  OPEN_ACCOUNT: 20,
+  DEPOSIT: 21,
+  WITHDRAW: 22,
+  ADD_DESTINATION: 23,
+  DEPOSIT_POSITION: 24,
+  WITHDRAW_POSITION: 25,
+  SET_TIER: 26,
+  SET_SYMBOL_ACCESS: 27,
+  SET_SHORT_LIMIT: 28,
+  SET_MARK_PRICE: 29,
+} as const;
+
+/** Who issued a command, for the audit trail. */
+export const Actor = {
+  ACCOUNT: 0,
+  SESSION: 1,
+  SYSTEM: 2,
+} as const;
+
+/** SET_SYMBOL_ACCESS flags. */
+export const Access = {
+  CLEAR: 0,
+  ALLOW: 1,
+  DENY: 2,
 } as const;
 
 export const Side = { BUY: 0, SELL: 1 } as const;
@@ -52,7 +80,10 @@ export const ALL_SYMBOLS = -1;
 
 export class Command {
   type = 0;
-  /** Engine time in nanoseconds since the epoch, stamped by the sequencer. */
+  /**
+   * Engine time in microseconds since the Unix epoch, stamped by the sequencer. Microseconds keep
+   * every time exact in a double (nanoseconds since the epoch are past 2^53).
+   */
   time = 0;
   /** Assigned by the sequencer (from the sequence number) for a new order; the target otherwise. */
   orderId = 0;
@@ -69,8 +100,18 @@ export class Command {
   qty = 0;
   stp = 0;
   flags = 0;
-  /** Good-till-date expiry in engine time (ns). */
+  /** Good-till-date expiry in engine time (µs). */
   expireTime = 0;
+  /** The client's own id for a new order: 1–36 printable ASCII; unique per account for a window. */
+  clientOrderId = "";
+  /** Who sent it (Actor) and which session, for the audit trail. */
+  actor = 0;
+  session = 0;
+  /** Account commands: currency id, exact amount in currency units, tier, destination. */
+  currency = 0;
+  amount = 0n;
+  tier = 0;
+  destination = "";
 
   reset(): this {
     this.type = 0;
@@ -87,6 +128,13 @@ export class Command {
     this.stp = 0;
     this.flags = 0;
     this.expireTime = 0;
+    this.clientOrderId = "";
+    this.actor = 0;
+    this.session = 0;
+    this.currency = 0;
+    this.amount = 0n;
+    this.tier = 0;
+    this.destination = "";
     return this;
   }
 
@@ -105,6 +153,13 @@ export class Command {
     this.stp = o.stp;
     this.flags = o.flags;
     this.expireTime = o.expireTime;
+    this.clientOrderId = o.clientOrderId;
+    this.actor = o.actor;
+    this.session = o.session;
+    this.currency = o.currency;
+    this.amount = o.amount;
+    this.tier = o.tier;
+    this.destination = o.destination;
     return this;
   }
 }

@@ -1,5 +1,5 @@
 /**
- * The engine writes its results as fixed 12-number records into an EventBuffer the caller owns
+ * The engine writes its results as fixed 14-number records into an EventBuffer the caller owns
  * (exchange-core writes trade events onto the command; we write them beside it). The buffer is
  * reused across commands, so producing an event allocates nothing; it only grows, by doubling,
  * when a single command produces more events than it has ever held.
@@ -20,6 +20,18 @@
  *  10    c        stopPrice  -         maker leaves   -          -         -              old qty        -
  *  11    d        -          -         trade id       -          -         -              -              -
  *
+ *  Account-side events (engine/exchange.ts), same slots 0–3:
+ *  slot  ORDER_STATE          DUPLICATE             STATUS (symbol)   ACCOUNT
+ *  5     price                price                 -                 -
+ *  6     filled               filled                -                 -
+ *  7     leaves               leaves                -                 -
+ *  8     from state           state                 state             command type
+ *  9     to state             -                     until (time)      currency or symbol
+ *  10    reason               -                     reason            -
+ *  11    time                 -                     -                 -
+ *  12    actor (Actor)        -                     -                 -
+ *  13    session              -                     -                 -
+ *
  * CANCELLED with leaves > 0 is a partial reduction (decrement-and-cancel self-trade prevention):
  * the order stays on the book, smaller, with its queue place.
  */
@@ -32,9 +44,17 @@ export const EventType = {
   STOP_TRIGGERED: 6,
   AMENDED: 7,
   LEVEL: 8,
+  /** An order's lifecycle transition, with who and why (docs/accounts.md). */
+  ORDER_STATE: 9,
+  /** A new order repeated an (account, clientOrderId): the existing order, nothing created. */
+  DUPLICATE: 10,
+  /** A symbol opened, closed, halted or reopened. */
+  STATUS: 11,
+  /** An account command took effect. */
+  ACCOUNT: 12,
 } as const;
 
-export const EVENT_WIDTH = 12;
+export const EVENT_WIDTH = 14;
 
 export const F = {
   TYPE: 0,
@@ -49,6 +69,8 @@ export const F = {
   B: 9,
   C: 10,
   D: 11,
+  E: 12,
+  G: 13,
 } as const;
 
 export class EventBuffer {
@@ -91,6 +113,8 @@ export class EventBuffer {
     b: number,
     c: number,
     d: number,
+    e12 = 0,
+    e13 = 0,
   ): void {
     const i = this.claim();
     const e = this.data;
@@ -106,6 +130,8 @@ export class EventBuffer {
     e[i + 9] = b;
     e[i + 10] = c;
     e[i + 11] = d;
+    e[i + 12] = e12;
+    e[i + 13] = e13;
   }
 
   get(index: number, field: number): number {
@@ -122,7 +148,11 @@ export type EngineEvent =
   | { type: "expired"; symbol: number; orderId: number; account: number; side: number; price: number; qty: number; reason: number }
   | { type: "stopTriggered"; symbol: number; orderId: number; account: number; side: number; stopPrice: number; qty: number; leaves: number; lastPrice: number; orderType: number }
   | { type: "amended"; symbol: number; orderId: number; account: number; side: number; price: number; qty: number; leaves: number; keptPriority: boolean; oldPrice: number; oldQty: number }
-  | { type: "level"; symbol: number; side: number; price: number; qty: number; count: number };
+  | { type: "level"; symbol: number; side: number; price: number; qty: number; count: number }
+  | { type: "orderState"; symbol: number; orderId: number; account: number; side: number; price: number; filled: number; leaves: number; from: number; to: number; reason: number; time: number; actor: number; session: number }
+  | { type: "duplicate"; symbol: number; orderId: number; account: number; side: number; price: number; filled: number; leaves: number; state: number }
+  | { type: "status"; symbol: number; state: number; until: number; reason: number }
+  | { type: "account"; symbol: number; account: number; commandType: number; subject: number };
 
 export function decodeEvent(buf: EventBuffer, index: number): EngineEvent {
   const g = (f: number) => buf.get(index, f);
@@ -144,6 +174,14 @@ export function decodeEvent(buf: EventBuffer, index: number): EngineEvent {
       return { type: "amended", symbol, orderId: g(F.ORDER_ID), account: g(F.ACCOUNT), side: g(F.SIDE), price: g(F.PRICE), qty: g(F.QTY), leaves: g(F.LEAVES), keptPriority: g(F.A) === 1, oldPrice: g(F.B), oldQty: g(F.C) };
     case EventType.LEVEL:
       return { type: "level", symbol, side: g(F.SIDE), price: g(F.PRICE), qty: g(F.QTY), count: g(F.LEAVES) };
+    case EventType.ORDER_STATE:
+      return { type: "orderState", symbol, orderId: g(F.ORDER_ID), account: g(F.ACCOUNT), side: g(F.SIDE), price: g(F.PRICE), filled: g(F.QTY), leaves: g(F.LEAVES), from: g(F.A), to: g(F.B), reason: g(F.C), time: g(F.D), actor: g(F.E), session: g(F.G) };
+    case EventType.DUPLICATE:
+      return { type: "duplicate", symbol, orderId: g(F.ORDER_ID), account: g(F.ACCOUNT), side: g(F.SIDE), price: g(F.PRICE), filled: g(F.QTY), leaves: g(F.LEAVES), state: g(F.A) };
+    case EventType.STATUS:
+      return { type: "status", symbol, state: g(F.A), until: g(F.B), reason: g(F.C) };
+    case EventType.ACCOUNT:
+      return { type: "account", symbol, account: g(F.ACCOUNT), commandType: g(F.A), subject: g(F.B) };
     default:
       throw new Error(`unknown event type ${g(F.TYPE)} at index ${index}`);
   }
