@@ -1,5 +1,6 @@
 import type { Instrument } from "./instrument.ts";
 import type { OrderPool } from "./order-pool.ts";
+import { VolatilityWindow } from "./volatility.ts";
 
 /**
  * One side of a book: price levels sorted so the best level is last, each a FIFO queue of orders
@@ -183,7 +184,17 @@ export class Ladder {
   }
 }
 
-/** One instrument's book: two sides, two stop lists and the last trade price. */
+/** What a symbol's STATUS event reports. */
+export const MarketState = {
+  OPEN: 0,
+  CLOSED: 1,
+  HALTED: 2,
+} as const;
+
+/**
+ * One instrument's book: two sides, two stop lists, the last trade price, and the symbol's market
+ * state (session, halt) with the orders queued while it cannot trade.
+ */
 export class Book {
   readonly bids: Ladder;
   readonly asks: Ladder;
@@ -194,6 +205,20 @@ export class Book {
   /** Last trade price in ticks; 0 before the first trade. */
   lastPrice = 0;
 
+  /** In a trading session (always, without a calendar). */
+  sessionOpen: boolean;
+  /** Engine time at which the session state must be looked up again; −∞ = before the first command. */
+  sessionUntil: number;
+  halted = false;
+  /** While halted: engine time the halt ends (Infinity: until RESUME). */
+  haltedUntil = 0;
+  /** Why it is halted: SYMBOL_HALTED (by command) or VOLATILITY_HALT. */
+  haltReason = 0;
+  /** Orders accepted while the symbol could not trade, entered in this order when it can. */
+  queueHead = -1;
+  queueTail = -1;
+  readonly volatility: VolatilityWindow;
+
   constructor(
     readonly instrument: Instrument,
     pool: OrderPool,
@@ -202,5 +227,22 @@ export class Book {
     this.asks = new Ladder(-1, pool);
     this.buyStops = new Ladder(-1, pool);
     this.sellStops = new Ladder(1, pool);
+    this.sessionOpen = instrument.calendar === null;
+    this.sessionUntil = instrument.calendar === null ? Infinity : -Infinity;
+    this.volatility = new VolatilityWindow(instrument.volatilityBps, instrument.volatilityWindowUs);
+  }
+
+  get tradable(): boolean {
+    return this.sessionOpen && !this.halted;
+  }
+
+  get state(): number {
+    if (this.halted) return MarketState.HALTED;
+    return this.sessionOpen ? MarketState.OPEN : MarketState.CLOSED;
+  }
+
+  /** Earliest engine time at which this book's market state may change. */
+  get nextChange(): number {
+    return this.halted && this.haltedUntil < this.sessionUntil ? this.haltedUntil : this.sessionUntil;
   }
 }

@@ -1,4 +1,5 @@
 import Decimal from "decimal.js";
+import { Calendar, type CalendarSpec } from "./calendar.ts";
 import { Reason } from "./reasons.ts";
 
 /** Largest price in ticks and quantity in lots: keeps price × bandBps and level totals exact. */
@@ -16,11 +17,48 @@ export interface InstrumentSpec {
   bandBps: number;
   /** Reference price in ticks used for the band until the first trade; 0 = none. */
   referencePrice?: number;
+  /** Currency codes the account side settles in (docs/accounts.md); the book ignores them. */
+  base?: string;
+  quote?: string;
+  /** Limit orders priced further than this from the reference are rejected (bps; 0 = off). */
+  priceBandBps?: number;
+  /** A trade may not print further than this from the last trade (bad ticks; bps; 0 = off). */
+  tradeBandBps?: number;
+  /** Halt when prices move more than this within `volatilityWindowUs` (bps of the low; 0 = off). */
+  volatilityBps?: number;
+  volatilityWindowUs?: number;
+  /** Cooling-off period of a volatility halt, µs of engine time. */
+  haltUs?: number;
+  /** Trading sessions; without one the symbol trades around the clock. */
+  calendar?: CalendarSpec;
 }
 
-export interface Instrument extends Required<InstrumentSpec> {
+export interface Instrument extends Required<Omit<InstrumentSpec, "calendar">> {
   tick: Decimal;
   lot: Decimal;
+  calendarSpec: CalendarSpec | null;
+  calendar: Calendar | null;
+}
+
+/** The spec back from an instrument, with every default written out (for snapshots). */
+export function specOf(inst: Instrument): InstrumentSpec {
+  const spec: InstrumentSpec = {
+    id: inst.id,
+    symbol: inst.symbol,
+    tickSize: inst.tickSize,
+    lotSize: inst.lotSize,
+    bandBps: inst.bandBps,
+    referencePrice: inst.referencePrice,
+    base: inst.base,
+    quote: inst.quote,
+    priceBandBps: inst.priceBandBps,
+    tradeBandBps: inst.tradeBandBps,
+    volatilityBps: inst.volatilityBps,
+    volatilityWindowUs: inst.volatilityWindowUs,
+    haltUs: inst.haltUs,
+  };
+  if (inst.calendarSpec) spec.calendar = inst.calendarSpec;
+  return spec;
 }
 
 export function makeInstrument(spec: InstrumentSpec): Instrument {
@@ -35,7 +73,36 @@ export function makeInstrument(spec: InstrumentSpec): Instrument {
   if (!Number.isInteger(referencePrice) || referencePrice < 0 || referencePrice > MAX_PRICE_TICKS) {
     throw new Error(`${spec.symbol}: referencePrice must be ticks in [0, ${MAX_PRICE_TICKS}]`);
   }
-  return { ...spec, referencePrice, tick, lot };
+  const bps = (name: string, v: number | undefined) => {
+    const x = v ?? 0;
+    if (!Number.isInteger(x) || x < 0 || x > 10_000) throw new Error(`${spec.symbol}: ${name} must be an integer in [0, 10000]: ${x}`);
+    return x;
+  };
+  const duration = (name: string, v: number | undefined) => {
+    const x = v ?? 0;
+    if (!Number.isSafeInteger(x) || x < 0) throw new Error(`${spec.symbol}: ${name} must be a non-negative integer of µs: ${x}`);
+    return x;
+  };
+  const calendarSpec = spec.calendar ?? null;
+  return {
+    id: spec.id,
+    symbol: spec.symbol,
+    tickSize: spec.tickSize,
+    lotSize: spec.lotSize,
+    bandBps: spec.bandBps,
+    referencePrice,
+    base: spec.base ?? "",
+    quote: spec.quote ?? "",
+    priceBandBps: bps("priceBandBps", spec.priceBandBps),
+    tradeBandBps: bps("tradeBandBps", spec.tradeBandBps),
+    volatilityBps: bps("volatilityBps", spec.volatilityBps),
+    volatilityWindowUs: duration("volatilityWindowUs", spec.volatilityWindowUs),
+    haltUs: duration("haltUs", spec.haltUs),
+    tick,
+    lot,
+    calendarSpec,
+    calendar: calendarSpec ? new Calendar(calendarSpec) : null,
+  };
 }
 
 function positiveDecimal(text: string, what: string, symbol: string): Decimal {

@@ -33,7 +33,14 @@ export interface OrderView {
   flags: number;
   expireTime: number;
   entrySeq: number;
-  status: "resting" | "stop";
+  status: "resting" | "stop" | "queued";
+}
+
+export interface MarketView {
+  state: number;
+  /** Engine time the state may next change (Infinity: not by time). */
+  until: number;
+  reason: number;
 }
 
 function isPrice(x: number): boolean {
@@ -72,6 +79,12 @@ export class MatchingEngine {
   private trigTail = 0;
 
   private out!: EventBuffer;
+  /** Time of the command being executed. */
+  private now = 0;
+  /** Earliest time any book's market state may change. */
+  private nextChange = Infinity;
+  /** Symbol ids ascending: market transitions run in this order. */
+  private symbolOrder: number[] = [];
 
   constructor(instruments: InstrumentSpec[] = []) {
     for (const spec of instruments) this.addInstrument(spec);
@@ -80,7 +93,10 @@ export class MatchingEngine {
   addInstrument(spec: InstrumentSpec): Instrument {
     if (this.books.has(spec.id)) throw new Error(`instrument id ${spec.id} already exists`);
     const inst = makeInstrument(spec);
-    this.books.set(inst.id, new Book(inst, this.pool));
+    const book = new Book(inst, this.pool);
+    this.books.set(inst.id, book);
+    this.symbolOrder = [...this.books.keys()].sort((a, b) => a - b);
+    this.nextChange = Math.min(this.nextChange, book.nextChange);
     return inst;
   }
 
@@ -91,7 +107,9 @@ export class MatchingEngine {
   /** Applies one command, appending its events to `out` (which the caller resets). */
   execute(cmd: Command, out: EventBuffer): void {
     this.out = out;
+    this.now = cmd.time;
     if (this.gtd.peekTime() <= cmd.time) this.expireGtd(cmd.time);
+    if (this.nextChange <= cmd.time) this.advanceMarkets(cmd.time);
     switch (cmd.type) {
       case CommandType.NEW_ORDER:
         return this.newOrder(cmd);
@@ -105,6 +123,10 @@ export class MatchingEngine {
         return this.endOfDay(cmd);
       case CommandType.TICK:
         return;
+      case CommandType.HALT:
+        return this.halt(cmd);
+      case CommandType.RESUME:
+        return this.resume(cmd);
       default:
         return this.reject(cmd, Reason.UNKNOWN_COMMAND);
     }
@@ -122,7 +144,8 @@ export class MatchingEngine {
     const s = p.alloc();
     const type = cmd.orderType;
     const isStop = type === STOP || type === STOP_LIMIT;
-    const price = type === LIMIT || type === STOP_LIMIT ? cmd.price : 0;
+    // MARKET and STOP carry an optional cap in `price` (0 = none); LIMIT and STOP_LIMIT their limit.
+    const price = cmd.price;
     const stopPrice = isStop ? cmd.stopPrice : 0;
     p.id[s] = cmd.orderId;
     p.account[s] = cmd.account;
@@ -150,6 +173,12 @@ export class MatchingEngine {
       this.register(s);
       return;
     }
+    if (!book.tradable) {
+      p.status[s] = Status.QUEUED;
+      this.enqueue(book, s);
+      this.register(s);
+      return;
+    }
     p.status[s] = Status.ACTIVE;
     this.take(book, s);
     this.runTriggers(book);
@@ -168,15 +197,28 @@ export class MatchingEngine {
     if (type === MARKET && tif !== IOC && tif !== FOK) return Reason.INVALID_TIME_IN_FORCE;
     if (!inRange(cmd.stp, StpMode.NONE)) return Reason.INVALID_STP_MODE;
     if (!isQty(cmd.qty)) return Reason.INVALID_QUANTITY;
-    if ((type === LIMIT || type === STOP_LIMIT) && !isPrice(cmd.price)) return Reason.INVALID_PRICE;
+    const hasLimit = type === LIMIT || type === STOP_LIMIT;
+    if (hasLimit ? !isPrice(cmd.price) : cmd.price !== 0 && !isPrice(cmd.price)) return Reason.INVALID_PRICE;
     const isStop = type === STOP || type === STOP_LIMIT;
     if (isStop && !isPrice(cmd.stopPrice)) return Reason.INVALID_STOP_PRICE;
     const postOnly = (cmd.flags & Flags.POST_ONLY) !== 0;
     if (postOnly && (type !== LIMIT || tif === IOC || tif === FOK)) return Reason.INVALID_COMBINATION;
     if (tif === GTD && !(cmd.expireTime > cmd.time)) return Reason.GTD_IN_PAST;
     if (isStop && this.stopReached(book, cmd.side, cmd.stopPrice)) return Reason.STOP_WOULD_TRIGGER;
+    if (hasLimit && this.outsideBand(book, cmd.price)) return Reason.PRICE_OUTSIDE_BAND;
     if (postOnly && this.wouldCross(book, cmd.side, cmd.price)) return Reason.POST_ONLY_WOULD_TAKE;
+    if (!book.tradable && !isStop && !(type === LIMIT && (tif === TimeInForce.GTC || tif === DAY || tif === GTD))) {
+      return book.halted ? Reason.SYMBOL_HALTED : Reason.MARKET_CLOSED;
+    }
     return Reason.OK;
+  }
+
+  /** Limit price further from the reference than the instrument's price band allows. */
+  private outsideBand(book: Book, price: number): boolean {
+    const bps = book.instrument.priceBandBps;
+    if (bps === 0) return false;
+    const ref = book.lastPrice || book.instrument.referencePrice;
+    return ref > 0 && Math.abs(price - ref) > Math.floor((ref * bps) / 10_000);
   }
 
   private stopReached(book: Book, side: number, stopPrice: number): boolean {
@@ -224,6 +266,7 @@ export class MatchingEngine {
       if (!isPrice(cmd.stopPrice)) return this.reject(cmd, Reason.INVALID_STOP_PRICE);
       if (this.stopReached(book, side, cmd.stopPrice)) return this.reject(cmd, Reason.STOP_WOULD_TRIGGER);
     }
+    if (hasLimit && cmd.price !== p.price[s] && this.outsideBand(book, cmd.price)) return this.reject(cmd, Reason.PRICE_OUTSIDE_BAND);
     if ((p.flags[s]! & Flags.POST_ONLY) !== 0 && this.wouldCross(book, side, cmd.price)) {
       return this.reject(cmd, Reason.POST_ONLY_WOULD_TAKE);
     }
@@ -232,8 +275,21 @@ export class MatchingEngine {
     const leaves = p.leaves[s]!;
     const oldPrice = p.price[s]!;
     const oldQty = p.qty[s]!;
-    const newPrice = hasLimit ? cmd.price : 0;
+    // A stop market keeps its cap; limits take the new price.
+    const newPrice = hasLimit ? cmd.price : oldPrice;
     const out = this.out;
+    const resting = p.status[s] === Status.RESTING;
+    if (resting && !book.tradable && !(newPrice === oldPrice && newLeaves <= leaves)) {
+      // Losing priority means entering again as a taker, which cannot happen while closed.
+      return this.reject(cmd, book.halted ? Reason.SYMBOL_HALTED : Reason.MARKET_CLOSED);
+    }
+    if (p.status[s] === Status.QUEUED) {
+      p.price[s] = newPrice;
+      p.qty[s] = qty;
+      p.leaves[s] = newLeaves;
+      out.write(EventType.AMENDED, cmd.symbol, cmd.orderId, p.account[s]!, side, newPrice, qty, newLeaves, 1, oldPrice, oldQty, 0);
+      return;
+    }
 
     if (pending) {
       const lad = side === BUY ? book.buyStops : book.sellStops;
@@ -319,6 +375,104 @@ export class MatchingEngine {
     }
   }
 
+  // ---------------------------------------------------------------- market state
+
+  private halt(cmd: Command): void {
+    const book = this.books.get(cmd.symbol);
+    if (book === undefined) return this.reject(cmd, Reason.UNKNOWN_SYMBOL);
+    // `expireTime` is when the halt ends; none (or one already past) means until RESUME.
+    this.haltBook(book, cmd.expireTime > this.now ? cmd.expireTime : Infinity, Reason.SYMBOL_HALTED);
+  }
+
+  private resume(cmd: Command): void {
+    const book = this.books.get(cmd.symbol);
+    if (book === undefined) return this.reject(cmd, Reason.UNKNOWN_SYMBOL);
+    if (!book.halted) return;
+    book.halted = false;
+    book.haltReason = 0;
+    this.writeStatus(book);
+    this.refreshNextChange();
+    this.releaseQueue(book);
+  }
+
+  private haltBook(book: Book, until: number, reason: number): void {
+    book.halted = true;
+    book.haltedUntil = until;
+    book.haltReason = reason;
+    book.volatility.reset();
+    this.writeStatus(book);
+    this.refreshNextChange();
+  }
+
+  /** Session opens and closes and halt ends that are due, symbol by symbol in id order. */
+  private advanceMarkets(time: number): void {
+    for (const id of this.symbolOrder) {
+      const book = this.books.get(id)!;
+      if (book.nextChange > time) continue;
+      const before = book.state;
+      if (book.halted && book.haltedUntil <= time) {
+        book.halted = false;
+        book.haltReason = 0;
+      }
+      if (book.sessionUntil <= time) {
+        const session = book.instrument.calendar!.sessionAt(time);
+        book.sessionOpen = session.open;
+        book.sessionUntil = session.until;
+      }
+      if (book.state !== before) this.writeStatus(book);
+      this.releaseQueue(book);
+    }
+    this.refreshNextChange();
+  }
+
+  private refreshNextChange(): void {
+    let next = Infinity;
+    for (const book of this.books.values()) if (book.nextChange < next) next = book.nextChange;
+    this.nextChange = next;
+  }
+
+  private writeStatus(book: Book): void {
+    const state = book.state;
+    const until = book.halted ? book.haltedUntil : book.sessionUntil;
+    const reason = book.halted ? book.haltReason : book.sessionOpen ? Reason.OK : Reason.MARKET_CLOSED;
+    this.out.write(EventType.STATUS, book.instrument.id, 0, 0, 0, 0, 0, 0, state, until, reason, 0);
+  }
+
+  /** Orders queued while the symbol could not trade enter now, in arrival order. */
+  private releaseQueue(book: Book): void {
+    const p = this.pool;
+    while (book.queueHead !== -1 && book.tradable) {
+      const s = book.queueHead;
+      this.dequeue(book, s);
+      p.status[s] = Status.ACTIVE;
+      if ((p.flags[s]! & Flags.POST_ONLY) !== 0 && this.wouldCross(book, p.side[s]!, p.price[s]!)) {
+        this.finishTaker(s, Reason.POST_ONLY_WOULD_TAKE);
+        continue;
+      }
+      this.take(book, s);
+      this.runTriggers(book);
+    }
+  }
+
+  private enqueue(book: Book, s: number): void {
+    const p = this.pool;
+    p.prev[s] = book.queueTail;
+    p.next[s] = -1;
+    if (book.queueTail === -1) book.queueHead = s;
+    else p.next[book.queueTail] = s;
+    book.queueTail = s;
+  }
+
+  private dequeue(book: Book, s: number): void {
+    const p = this.pool;
+    const prev = p.prev[s]!;
+    const next = p.next[s]!;
+    if (prev === -1) book.queueHead = next;
+    else p.next[prev] = next;
+    if (next === -1) book.queueTail = prev;
+    else p.prev[next] = prev;
+  }
+
   // ---------------------------------------------------------------- matching
 
   /**
@@ -326,6 +480,7 @@ export class MatchingEngine {
    * remainder (rest, or cancel with the reason). docs/matching.md, "The taker".
    */
   private take(book: Book, t: number): void {
+    if (!book.tradable) return this.finishTaker(t, book.halted ? book.haltReason : Reason.MARKET_CLOSED);
     const p = this.pool;
     const out = this.out;
     const symbol = p.symbol[t]!;
@@ -337,7 +492,7 @@ export class MatchingEngine {
     const isMarket = type === MARKET || type === STOP;
     const opp = side === BUY ? book.asks : book.bids;
     const oppSide = 1 - side;
-    const limit = isMarket ? this.marketLimit(book, opp, side) : p.price[t]!;
+    const limit = isMarket ? this.marketLimit(book, opp, side, p.price[t]!) : p.price[t]!;
 
     if (tif === FOK && !this.fokFillable(opp, side, account, stp, limit, p.leaves[t]!)) {
       return this.finishTaker(t, Reason.FOK_NOT_FILLABLE);
@@ -345,9 +500,14 @@ export class MatchingEngine {
 
     const takerId = p.id[t]!;
     let leaves = p.leaves[t]!;
-    let stpStopped = false;
+    /** Why the taker stopped early (SELF_TRADE, TRADE_BAND, VOLATILITY_HALT), 0 if it did not. */
+    let stopped = 0;
     const selfTradeCheck = stp !== StpMode.NONE;
     const watchStops = book.buyStops.count > 0 || book.sellStops.count > 0;
+    const inst = book.instrument;
+    const tradeBand = inst.tradeBandBps;
+    const vol = book.volatility;
+    const guarded = tradeBand > 0 || vol.enabled;
 
     while (leaves > 0 && opp.count > 0) {
       const lv = opp.slots[opp.count - 1]!;
@@ -360,7 +520,7 @@ export class MatchingEngine {
         const mLeaves = p.leaves[m]!;
         if (selfTradeCheck && p.account[m] === account) {
           if (stp === StpMode.CANCEL_NEWEST) {
-            stpStopped = true;
+            stopped = Reason.SELF_TRADE;
             break;
           }
           if (stp === StpMode.DECREMENT_AND_CANCEL) {
@@ -387,11 +547,15 @@ export class MatchingEngine {
           this.popHead(opp, lv, m);
           changed = true;
           if (stp === StpMode.CANCEL_BOTH) {
-            stpStopped = true;
+            stopped = Reason.SELF_TRADE;
             break;
           }
           m = next;
           continue;
+        }
+        if (guarded && this.tradeRefused(book, price, tradeBand)) {
+          stopped = book.halted ? Reason.VOLATILITY_HALT : Reason.TRADE_BAND;
+          break;
         }
         const q = leaves < mLeaves ? leaves : mLeaves;
         const ml = mLeaves - q;
@@ -404,28 +568,50 @@ export class MatchingEngine {
         changed = true;
         out.write(EventType.TRADE, symbol, takerId, account, side, price, q, leaves, p.id[m]!, p.account[m]!, ml, ++this.tradeSeq);
         book.lastPrice = price;
+        if (vol.enabled) vol.record(price, this.now);
         if (watchStops) this.collectTriggered(book, price);
         if (ml === 0) this.popHead(opp, lv, m);
         m = next;
       }
       if (changed) out.write(EventType.LEVEL, symbol, 0, 0, oppSide, price, opp.lvQty[lv]!, opp.lvCount[lv]!, 0, 0, 0, 0);
       if (opp.lvCount[lv] === 0) opp.dropLevel(lv);
-      if (stpStopped) break;
+      if (stopped !== 0) break;
     }
 
-    if (stpStopped) return this.finishTaker(t, Reason.SELF_TRADE);
+    if (stopped !== 0) return this.finishTaker(t, stopped);
     if (leaves === 0) return this.forget(t);
     if (isMarket) return this.finishTaker(t, opp.count === 0 ? Reason.NO_LIQUIDITY : Reason.PRICE_BAND);
     if (tif === IOC || tif === FOK) return this.finishTaker(t, Reason.IOC_REMAINDER);
     this.rest(book, t);
   }
 
-  /** The protection-band limit of a market order (docs/matching.md, "Limit of a market order"). */
-  private marketLimit(book: Book, opp: Ladder, side: number): number {
+  /**
+   * The limit of a market order: the protection band around the reference, tightened by the
+   * order's own cap if it has one (docs/matching.md, "Limit of a market order").
+   */
+  private marketLimit(book: Book, opp: Ladder, side: number, cap: number): number {
     const ref = book.lastPrice || book.instrument.referencePrice || opp.bestPrice();
-    if (ref === 0) return side === BUY ? 0 : Infinity;
+    if (ref === 0) return cap > 0 ? cap : side === BUY ? 0 : Infinity;
     const band = Math.floor((ref * book.instrument.bandBps) / 10_000);
-    return side === BUY ? ref + band : ref - band;
+    if (side === BUY) return cap > 0 && cap < ref + band ? cap : ref + band;
+    return cap > ref - band ? cap : ref - band;
+  }
+
+  /**
+   * Bad-tick and volatility guards, asked before each trade: a print too far from the last trade
+   * is refused, and one that would move the price too far within the window halts the symbol.
+   */
+  private tradeRefused(book: Book, price: number, tradeBand: number): boolean {
+    if (tradeBand > 0) {
+      const ref = book.lastPrice || book.instrument.referencePrice;
+      if (ref > 0 && Math.abs(price - ref) > Math.floor((ref * tradeBand) / 10_000)) return true;
+    }
+    const vol = book.volatility;
+    if (vol.enabled && vol.breaches(price, this.now)) {
+      this.haltBook(book, this.now + book.instrument.haltUs, Reason.VOLATILITY_HALT);
+      return true;
+    }
+    return false;
   }
 
   /** Walks the opposite side as the match loop would, without changing anything. */
@@ -486,9 +672,10 @@ export class MatchingEngine {
     const p = this.pool;
     const side = p.side[s]!;
     const leaves = p.leaves[s]!;
-    const resting = p.status[s] === Status.RESTING;
+    const status = p.status[s];
+    const resting = status === Status.RESTING;
     const lad = resting ? (side === BUY ? book.bids : book.asks) : side === BUY ? book.buyStops : book.sellStops;
-    const lv = lad.remove(s);
+    const lv = status === Status.QUEUED ? (this.dequeue(book, s), -1) : lad.remove(s);
     p.cancelled[s] += leaves;
     p.leaves[s] = 0;
     const symbol = p.symbol[s]!;
@@ -655,6 +842,25 @@ export class MatchingEngine {
     return out;
   }
 
+  /** Orders accepted while the symbol could not trade, in the order they will enter. */
+  queued(symbol: number): OrderView[] {
+    const book = this.books.get(symbol);
+    const out: OrderView[] = [];
+    if (!book) return out;
+    for (let s = book.queueHead; s !== -1; s = this.pool.next[s]!) out.push(this.view(s));
+    return out;
+  }
+
+  market(symbol: number): MarketView | undefined {
+    const book = this.books.get(symbol);
+    if (!book) return undefined;
+    return {
+      state: book.state,
+      until: book.halted ? book.haltedUntil : book.sessionUntil,
+      reason: book.halted ? book.haltReason : book.sessionOpen ? Reason.OK : Reason.MARKET_CLOSED,
+    };
+  }
+
   order(orderId: number): OrderView | undefined {
     const s = this.ids.get(orderId);
     return s === undefined ? undefined : this.view(s);
@@ -688,11 +894,16 @@ export class MatchingEngine {
       flags: p.flags[s]!,
       expireTime: p.expireTime[s]!,
       entrySeq: p.entrySeq[s]!,
-      status: p.status[s] === Status.RESTING ? "resting" : "stop",
+      status: p.status[s] === Status.RESTING ? "resting" : p.status[s] === Status.QUEUED ? "queued" : "stop",
     };
   }
 
   // ---------------------------------------------------------------- snapshot support
+
+  /** After a restore set books' market state directly. */
+  marketStateChanged(): void {
+    this.refreshNextChange();
+  }
 
   /** Puts an open order straight onto its book, as a snapshot recorded it. */
   restoreOrder(o: OrderView): void {
@@ -721,6 +932,9 @@ export class MatchingEngine {
     if (o.status === "resting") {
       p.status[s] = Status.RESTING;
       (o.side === BUY ? book.bids : book.asks).append(s, o.price);
+    } else if (o.status === "queued") {
+      p.status[s] = Status.QUEUED;
+      this.enqueue(book, s);
     } else {
       p.status[s] = Status.STOP;
       (o.side === BUY ? book.buyStops : book.sellStops).append(s, o.stopPrice);

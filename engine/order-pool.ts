@@ -11,6 +11,8 @@ export const Status = {
   STOP: 2,
   /** Accepted and matching as a taker within the current command (or a triggered stop in queue). */
   ACTIVE: 3,
+  /** Accepted while its symbol cannot trade; waits in the book's queue for the open. */
+  QUEUED: 4,
 } as const;
 
 export class OrderPool {

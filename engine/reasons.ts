@@ -39,6 +39,7 @@ export const Reason = {
   GTD_EXPIRED: 40,
   TRADE_BAND: 41,
   SYMBOL_HALTED: 42,
+  VOLATILITY_HALT: 43,
   // --- symbol-side pre-trade (book) ---
   MARKET_CLOSED: 50,
   PRICE_OUTSIDE_BAND: 51,
@@ -99,6 +100,7 @@ const TEXT: Record<number, string> = {
   [Reason.GTD_EXPIRED]: "good-till-date order expired",
   [Reason.TRADE_BAND]: "next trade would print outside the band around the reference price",
   [Reason.SYMBOL_HALTED]: "trading in the symbol is halted",
+  [Reason.VOLATILITY_HALT]: "halted: the price moved too far too fast",
   [Reason.MARKET_CLOSED]: "the market is closed for this symbol and the order cannot be queued",
   [Reason.PRICE_OUTSIDE_BAND]: "limit price is too far from the reference price",
   [Reason.NO_REFERENCE_PRICE]: "no reference price to cost a market buy; give a price cap",

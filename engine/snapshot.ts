@@ -1,4 +1,5 @@
 import { Side } from "./commands.ts";
+import { specOf } from "./instrument.ts";
 import { MatchingEngine, type OrderView } from "./matching.ts";
 
 /**
@@ -8,13 +9,18 @@ import { MatchingEngine, type OrderView } from "./matching.ts";
  * Little-endian; every number a float64 (they are all integers ≤ 2^53).
  *
  *   "BRSE" u32 version  f64 tradeSeq  f64 entrySeq  u32 instrumentCount
- *   per instrument: f64 id, str symbol, str tickSize, str lotSize, f64 bandBps, f64 referencePrice,
- *                   f64 lastPrice, u32 orderCount, orders (bids, asks, buy stops, sell stops)
- *   order: 15 f64 (ORDER_FIELDS) + u8 status (1 resting, 2 stop)
+ *   per instrument: str spec (canonical JSON), f64 lastPrice,
+ *                   u8 sessionOpen, f64 sessionUntil, u8 halted, f64 haltedUntil, f64 haltReason,
+ *                   f64s volatility lows, f64s volatility highs,
+ *                   u32 orderCount, orders (bids, asks, buy stops, sell stops, queue)
+ *   order: 15 f64 (ORDER_FIELDS) + u8 status (1 resting, 2 stop, 3 queued)
+ *   f64s: u32 count + count f64
  *   str: u32 byte length + UTF-8
  */
 const MAGIC = 0x45535242; // "BRSE"
-const VERSION = 1;
+const VERSION = 2;
+const STATUS_CODES = { resting: 1, stop: 2, queued: 3 } as const;
+const STATUS_NAMES = ["", "resting", "stop", "queued"] as const;
 
 const ORDER_FIELDS = [
   "orderId",
@@ -67,6 +73,11 @@ class Writer {
     this.pos += 8;
   }
 
+  f64s(values: number[]): void {
+    this.u32(values.length);
+    for (const v of values) this.f64(v);
+  }
+
   str(s: string): void {
     const bytes = new TextEncoder().encode(s);
     this.u32(bytes.length);
@@ -111,6 +122,14 @@ class Reader {
     return v;
   }
 
+  f64s(): number[] {
+    const n = this.u32();
+    this.need(n * 8);
+    const out: number[] = [];
+    for (let i = 0; i < n; i++) out.push(this.f64());
+    return out;
+  }
+
   str(): string {
     const n = this.u32();
     this.need(n);
@@ -134,24 +153,27 @@ export function writeSnapshot(engine: MatchingEngine): Uint8Array {
   w.u32(symbols.length);
   for (const id of symbols) {
     const book = engine.books.get(id)!;
-    const inst = book.instrument;
-    w.f64(inst.id);
-    w.str(inst.symbol);
-    w.str(inst.tickSize);
-    w.str(inst.lotSize);
-    w.f64(inst.bandBps);
-    w.f64(inst.referencePrice);
+    w.str(JSON.stringify(specOf(book.instrument)));
     w.f64(book.lastPrice);
+    w.u8(book.sessionOpen ? 1 : 0);
+    w.f64(book.sessionUntil);
+    w.u8(book.halted ? 1 : 0);
+    w.f64(book.haltedUntil);
+    w.f64(book.haltReason);
+    const vol = book.volatility.state();
+    w.f64s(vol.lows);
+    w.f64s(vol.highs);
     const orders = [
       ...engine.orders(id, Side.BUY),
       ...engine.orders(id, Side.SELL),
       ...engine.stops(id, Side.BUY),
       ...engine.stops(id, Side.SELL),
+      ...engine.queued(id),
     ];
     w.u32(orders.length);
     for (const o of orders) {
       for (const f of ORDER_FIELDS) w.f64(o[f]);
-      w.u8(o.status === "resting" ? 1 : 2);
+      w.u8(STATUS_CODES[o.status]);
     }
   }
   return w.bytes();
@@ -167,26 +189,29 @@ export function readSnapshot(bytes: Uint8Array): MatchingEngine {
   const entrySeq = r.f64();
   const count = r.u32();
   for (let i = 0; i < count; i++) {
-    const id = r.f64();
-    const symbol = r.str();
-    const tickSize = r.str();
-    const lotSize = r.str();
-    const bandBps = r.f64();
-    const referencePrice = r.f64();
-    engine.addInstrument({ id, symbol, tickSize, lotSize, bandBps, referencePrice });
-    engine.books.get(id)!.lastPrice = r.f64();
+    const inst = engine.addInstrument(JSON.parse(r.str()));
+    const id = inst.id;
+    const book = engine.books.get(id)!;
+    book.lastPrice = r.f64();
+    book.sessionOpen = r.u8() === 1;
+    book.sessionUntil = r.f64();
+    book.halted = r.u8() === 1;
+    book.haltedUntil = r.f64();
+    book.haltReason = r.f64();
+    book.volatility.load({ lows: r.f64s(), highs: r.f64s() });
     const n = r.u32();
     for (let k = 0; k < n; k++) {
       const o = { symbol: id } as OrderView;
       const rec = o as unknown as Record<string, number>;
       for (const f of ORDER_FIELDS) rec[f] = r.f64();
       const status = r.u8();
-      if (status !== 1 && status !== 2) throw new Error(`snapshot order ${o.orderId}: bad status ${status}`);
-      o.status = status === 1 ? "resting" : "stop";
+      if (status < 1 || status > 3) throw new Error(`snapshot order ${o.orderId}: bad status ${status}`);
+      o.status = STATUS_NAMES[status] as OrderView["status"];
       engine.restoreOrder(o);
     }
   }
   if (!r.done) throw new Error("snapshot has trailing bytes");
+  engine.marketStateChanged();
   engine.tradeSeq = tradeSeq;
   engine.entrySeq = entrySeq;
   return engine;
