@@ -1,6 +1,15 @@
-import Decimal from "decimal.js";
+import DecimalBase from "decimal.js";
 import { Calendar, type CalendarSpec } from "./calendar.ts";
 import { Reason } from "./reasons.ts";
+
+/**
+ * decimal.js rounds every result to `precision` significant digits (20 by default), which would
+ * quietly snap "100.000000000000000000001" onto the grid. Inputs are capped at MAX_TEXT characters
+ * and the precision is far above what such inputs can need, so every conversion is exact.
+ */
+export const Decimal = DecimalBase.clone({ precision: 200, toExpNeg: -100, toExpPos: 100 });
+export type Decimal = DecimalBase;
+export const MAX_TEXT = 64;
 
 /** Largest price in ticks and quantity in lots: keeps price × bandBps and level totals exact. */
 export const MAX_PRICE_TICKS = 1e11;
@@ -122,7 +131,7 @@ const DECIMAL = /^-?\d+(\.\d+)?$/;
 export type Parsed = { ok: true; value: number } | { ok: false; reason: number };
 
 function toUnits(text: string, unit: Decimal, max: number, invalid: number, offGrid: number): Parsed {
-  if (typeof text !== "string" || !DECIMAL.test(text.trim())) return { ok: false, reason: invalid };
+  if (typeof text !== "string" || text.length > MAX_TEXT || !DECIMAL.test(text.trim())) return { ok: false, reason: invalid };
   const d = new Decimal(text.trim());
   if (d.lte(0)) return { ok: false, reason: invalid };
   const units = d.div(unit);

@@ -2,9 +2,10 @@ import { Book, type Ladder } from "./book.ts";
 import { ALL_SYMBOLS, type Command, CommandType, Flags, OrderType, Side, StpMode, TimeInForce } from "./commands.ts";
 import { type EventBuffer, EventType } from "./events.ts";
 import { ExpiryHeap } from "./expiry.ts";
-import { type Instrument, type InstrumentSpec, MAX_PRICE_TICKS, MAX_QTY_LOTS, makeInstrument } from "./instrument.ts";
+import { type Instrument, type InstrumentSpec, makeInstrument } from "./instrument.ts";
 import { OrderPool, Status } from "./order-pool.ts";
 import { Reason } from "./reasons.ts";
+import { checkOrderFields, checkOrderId, isPrice, isQty } from "./validate.ts";
 
 const BUY = Side.BUY;
 const { LIMIT, MARKET, STOP, STOP_LIMIT } = OrderType;
@@ -43,17 +44,6 @@ export interface MarketView {
   reason: number;
 }
 
-function isPrice(x: number): boolean {
-  return Number.isInteger(x) && x >= 1 && x <= MAX_PRICE_TICKS;
-}
-
-function isQty(x: number): boolean {
-  return Number.isInteger(x) && x >= 1 && x <= MAX_QTY_LOTS;
-}
-
-function inRange(x: number, max: number): boolean {
-  return Number.isInteger(x) && x >= 0 && x <= max;
-}
 
 /**
  * Price-time priority matching over many books, as a pure function of the commands it is given:
@@ -185,25 +175,16 @@ export class MatchingEngine {
   }
 
   private validateNew(cmd: Command, book: Book): number {
-    const id = cmd.orderId;
-    if (!Number.isSafeInteger(id) || id < 1) return Reason.INVALID_ORDER_ID;
-    if (this.ids.has(id)) return Reason.DUPLICATE_ORDER_ID;
-    if (!Number.isSafeInteger(cmd.account) || cmd.account < 0) return Reason.INVALID_ACCOUNT;
-    if (cmd.side !== Side.BUY && cmd.side !== Side.SELL) return Reason.INVALID_SIDE;
+    let reason = checkOrderId(cmd);
+    if (reason !== Reason.OK) return reason;
+    if (this.ids.has(cmd.orderId)) return Reason.DUPLICATE_ORDER_ID;
+    reason = checkOrderFields(cmd);
+    if (reason !== Reason.OK) return reason;
     const type = cmd.orderType;
-    if (!inRange(type, STOP_LIMIT)) return Reason.INVALID_ORDER_TYPE;
     const tif = cmd.tif;
-    if (!inRange(tif, GTD)) return Reason.INVALID_TIME_IN_FORCE;
-    if (type === MARKET && tif !== IOC && tif !== FOK) return Reason.INVALID_TIME_IN_FORCE;
-    if (!inRange(cmd.stp, StpMode.NONE)) return Reason.INVALID_STP_MODE;
-    if (!isQty(cmd.qty)) return Reason.INVALID_QUANTITY;
     const hasLimit = type === LIMIT || type === STOP_LIMIT;
-    if (hasLimit ? !isPrice(cmd.price) : cmd.price !== 0 && !isPrice(cmd.price)) return Reason.INVALID_PRICE;
     const isStop = type === STOP || type === STOP_LIMIT;
-    if (isStop && !isPrice(cmd.stopPrice)) return Reason.INVALID_STOP_PRICE;
     const postOnly = (cmd.flags & Flags.POST_ONLY) !== 0;
-    if (postOnly && (type !== LIMIT || tif === IOC || tif === FOK)) return Reason.INVALID_COMBINATION;
-    if (tif === GTD && !(cmd.expireTime > cmd.time)) return Reason.GTD_IN_PAST;
     if (isStop && this.stopReached(book, cmd.side, cmd.stopPrice)) return Reason.STOP_WOULD_TRIGGER;
     if (hasLimit && this.outsideBand(book, cmd.price)) return Reason.PRICE_OUTSIDE_BAND;
     if (postOnly && this.wouldCross(book, cmd.side, cmd.price)) return Reason.POST_ONLY_WOULD_TAKE;

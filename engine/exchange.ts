@@ -1,0 +1,338 @@
+import { Command, CommandType, OrderType, Side } from "./commands.ts";
+import { EVENT_WIDTH, EventBuffer, EventType, F } from "./events.ts";
+import { type LedgerConfig, Ledger } from "./ledger.ts";
+import { MatchingEngine } from "./matching.ts";
+import { feeOf, notional } from "./money.ts";
+import { IdempotencyIndex, isDone, OmsOrder, OrderState, validClientOrderId } from "./orders.ts";
+import { Reason } from "./reasons.ts";
+import { buyCostPrice, buyNeed, checkOrder, type Market } from "./risk.ts";
+import { applyFill } from "./settlement.ts";
+import { checkOrderFields, checkOrderId, isPrice, isQty } from "./validate.ts";
+
+const DAY_US = 86_400_000_000;
+const { BUY } = Side;
+
+export interface ExchangeConfig extends LedgerConfig {
+  /** How long (account, clientOrderId) stays unique after submission. Default 24 h. */
+  idempotencyWindowUs?: number;
+}
+
+/**
+ * The account side and the book on one thread: R1 (validate, idempotency, risk, reserve) → the
+ * book → R2 (settle, release, lifecycle), command by command. The book never sees an account and
+ * the ledger never sees a book: they meet only in the command and the events (docs/accounts.md).
+ */
+export class Exchange {
+  readonly ledger: Ledger;
+  readonly book: MatchingEngine;
+  /** Open orders by id, as the account side knows them. */
+  readonly open = new Map<number, OmsOrder>();
+  readonly idempotency: IdempotencyIndex;
+  private readonly bookOut = new EventBuffer();
+  private readonly tick: Command;
+  /** The order R1 accepted for the command in flight; R2 resolves it. */
+  private pending: OmsOrder | null = null;
+  private out!: EventBuffer;
+  private cmd!: Command;
+  private now = 0;
+
+  constructor(config: ExchangeConfig) {
+    this.ledger = new Ledger(config);
+    this.book = new MatchingEngine(config.instruments);
+    this.idempotency = new IdempotencyIndex(config.idempotencyWindowUs ?? DAY_US);
+    this.tick = new Command();
+    this.tick.type = CommandType.TICK;
+  }
+
+  execute(cmd: Command, out: EventBuffer): void {
+    this.out = out;
+    this.cmd = cmd;
+    this.now = cmd.time;
+    this.pending = null;
+    this.idempotency.evict(cmd.time);
+    // Time passes first, for every command: expiries and session changes settle before R1 looks,
+    // so an expired order's reservation is free for the command that follows it.
+    this.passTime(cmd.time);
+    switch (cmd.type) {
+      case CommandType.NEW_ORDER:
+        if (!this.acceptNew(cmd)) return;
+        break;
+      case CommandType.CANCEL:
+        if (!this.acceptCancel(cmd)) return;
+        break;
+      case CommandType.AMEND:
+        if (!this.acceptAmend(cmd)) return;
+        break;
+      case CommandType.MASS_CANCEL:
+        if (!this.ledger.accounts.has(cmd.account)) {
+          this.reject(Reason.UNKNOWN_ACCOUNT);
+          return;
+        }
+        break;
+      case CommandType.END_OF_DAY:
+      case CommandType.TICK:
+      case CommandType.HALT:
+      case CommandType.RESUME:
+        break;
+      default: {
+        const reason = this.ledger.apply(cmd, cmd.time);
+        if (reason !== Reason.OK) {
+          this.reject(reason);
+          return;
+        }
+        out.write(EventType.ACCOUNT, cmd.symbol, 0, cmd.account, 0, 0, 0, 0, cmd.type, cmd.type === CommandType.DEPOSIT || cmd.type === CommandType.WITHDRAW ? cmd.currency : cmd.symbol, 0, 0);
+        return;
+      }
+    }
+    this.bookOut.reset();
+    this.book.execute(cmd, this.bookOut);
+    this.settle();
+  }
+
+  /** A command the book does not see still moves its clock: expiries and session changes. */
+  private passTime(time: number): void {
+    this.tick.time = time;
+    this.bookOut.reset();
+    this.book.execute(this.tick, this.bookOut);
+    this.settle();
+  }
+
+  // ---------------------------------------------------------------- R1
+
+  private acceptNew(cmd: Command): boolean {
+    const ledger = this.ledger;
+    const m = ledger.markets.get(cmd.symbol);
+    if (!m) return this.reject(Reason.UNKNOWN_SYMBOL);
+    let reason = checkOrderId(cmd);
+    if (reason !== Reason.OK) return this.reject(reason);
+    if (this.open.has(cmd.orderId)) return this.reject(Reason.DUPLICATE_ORDER_ID);
+    reason = checkOrderFields(cmd);
+    if (reason !== Reason.OK) return this.reject(reason);
+    const acct = ledger.accounts.get(cmd.account);
+    if (!acct) return this.reject(Reason.UNKNOWN_ACCOUNT);
+    const clientId = cmd.clientOrderId;
+    if (clientId !== "") {
+      if (!validClientOrderId(clientId)) return this.reject(Reason.INVALID_CLIENT_ORDER_ID);
+      const existing = this.idempotency.get(cmd.account, clientId);
+      if (existing) {
+        this.out.write(EventType.DUPLICATE, existing.symbol, existing.orderId, existing.account, existing.side, existing.price, existing.filled, existing.leaves, existing.state, 0, 0, 0);
+        return false;
+      }
+    }
+    const tier = ledger.tierOf(acct);
+    const buy = cmd.side === BUY;
+    const cost = buy ? buyCostPrice(cmd, m) : sellPrice(cmd);
+    const need = buy && cost > 0 ? buyNeed(cost, cmd.qty, m.k, tier.worstBps) : 0n;
+    reason = checkOrder(acct, tier, m, cmd.side, cmd.symbol, cmd.qty, cost, cmd.qty, need, true, cmd.time);
+    if (reason !== Reason.OK) return this.reject(reason);
+
+    // The book enforces the costing price as a cap, so a buy never costs more than it holds.
+    if (buy && (cmd.orderType === OrderType.MARKET || cmd.orderType === OrderType.STOP)) cmd.price = cost;
+    const o = new OmsOrder(cmd.orderId, cmd.account, cmd.symbol, cmd.side, cmd.orderType, cmd.tif, clientId, cmd.time, tier.worstBps);
+    o.price = cost;
+    o.qty = cmd.qty;
+    this.setLeaves(o, m, cmd.qty);
+    this.transition(o, OrderState.PENDING, Reason.OK);
+    acct.openOrders++;
+    acct.recordRate(cmd.time);
+    this.open.set(o.orderId, o);
+    if (clientId !== "") this.idempotency.add(o);
+    this.pending = o;
+    return true;
+  }
+
+  /** The open order a cancel or amend names, if it belongs to the command's account and symbol. */
+  private target(cmd: Command): OmsOrder | undefined {
+    const o = this.open.get(cmd.orderId);
+    return o && o.account === cmd.account && o.symbol === cmd.symbol ? o : undefined;
+  }
+
+  private acceptCancel(cmd: Command): boolean {
+    if (!this.ledger.markets.has(cmd.symbol)) return this.reject(Reason.UNKNOWN_SYMBOL);
+    if (!this.target(cmd)) return this.reject(Reason.UNKNOWN_ORDER);
+    return true;
+  }
+
+  private acceptAmend(cmd: Command): boolean {
+    const ledger = this.ledger;
+    const m = ledger.markets.get(cmd.symbol);
+    if (!m) return this.reject(Reason.UNKNOWN_SYMBOL);
+    const o = this.target(cmd);
+    if (!o) return this.reject(Reason.UNKNOWN_ORDER);
+    const hasLimit = o.orderType === OrderType.LIMIT || o.orderType === OrderType.STOP_LIMIT;
+    const newLeaves = cmd.qty - o.filled - o.cancelled;
+    // Malformed amends are the book's to reject, with its reasons; there is nothing to cost.
+    if (!isQty(cmd.qty) || newLeaves <= 0 || (hasLimit && !isPrice(cmd.price))) return true;
+    const acct = ledger.accounts.get(o.account)!;
+    const tier = ledger.tierOf(acct);
+    const price = hasLimit ? cmd.price : o.price;
+    const buy = o.side === BUY;
+    const addNeed = buy ? buyNeed(price, newLeaves, m.k, o.worstBps) - o.reserved : 0n;
+    const addQty = Math.max(0, newLeaves - o.leaves);
+    const reason = checkOrder(acct, tier, m, o.side, o.symbol, cmd.qty, price, addQty, addNeed, false, cmd.time);
+    if (reason !== Reason.OK) return this.reject(reason);
+    acct.recordRate(cmd.time);
+    return true;
+  }
+
+  private reject(reason: number): false {
+    const c = this.cmd;
+    this.out.write(EventType.REJECTED, c.symbol, c.orderId, c.account, c.side, c.price, c.qty, 0, reason, c.type, 0, 0);
+    return false;
+  }
+
+  // ---------------------------------------------------------------- R2
+
+  /** Copies the book's events out, settling and advancing each order they touch. */
+  private settle(): void {
+    const ev = this.bookOut;
+    const d = ev.data;
+    for (let i = 0; i < ev.count; i++) {
+      const base = i * EVENT_WIDTH;
+      const type = d[base + F.TYPE]!;
+      this.copy(d, base);
+      switch (type) {
+        case EventType.ACCEPTED:
+          this.transition(this.pendingFor(d[base + F.ORDER_ID]!), OrderState.NEW, Reason.OK);
+          break;
+        case EventType.REJECTED:
+          if (d[base + F.B] === CommandType.NEW_ORDER && this.pending) {
+            const o = this.pending;
+            this.setLeaves(o, this.market(o), 0);
+            this.transition(o, OrderState.REJECTED, d[base + F.A]!);
+            this.close(o);
+          }
+          break;
+        case EventType.TRADE:
+          this.settleTrade(d, base);
+          break;
+        case EventType.CANCELLED:
+        case EventType.EXPIRED: {
+          const o = this.openOrder(d[base + F.ORDER_ID]!);
+          o.cancelled += d[base + F.QTY]!;
+          const leaves = d[base + F.LEAVES]!;
+          this.setLeaves(o, this.market(o), leaves);
+          if (leaves === 0) {
+            this.transition(o, type === EventType.CANCELLED ? OrderState.CANCELLED : OrderState.EXPIRED, d[base + F.A]!);
+            this.close(o);
+          }
+          break;
+        }
+        case EventType.AMENDED: {
+          const o = this.openOrder(d[base + F.ORDER_ID]!);
+          o.qty = d[base + F.QTY]!;
+          if (o.orderType === OrderType.LIMIT || o.orderType === OrderType.STOP_LIMIT) o.price = d[base + F.PRICE]!;
+          this.setLeaves(o, this.market(o), d[base + F.LEAVES]!);
+          break;
+        }
+      }
+    }
+  }
+
+  private settleTrade(d: Float64Array, base: number): void {
+    const ledger = this.ledger;
+    const symbol = d[base + F.SYMBOL]!;
+    const price = d[base + F.PRICE]!;
+    const qty = d[base + F.QTY]!;
+    const m = ledger.markets.get(symbol)!;
+    m.lastPrice = price;
+    m.markOverride = 0;
+    const n = notional(price, qty, m.k);
+    const feeCash = ledger.accounts.get(ledger.feeAccount)!.cashOf(m.quote);
+    // Taker first, then maker: the order of their lifecycle events.
+    for (let side = 0; side < 2; side++) {
+      const taker = side === 0;
+      const o = this.openOrder(d[base + (taker ? F.ORDER_ID : F.A)]!);
+      const leaves = d[base + (taker ? F.LEAVES : F.C)]!;
+      const acct = ledger.accounts.get(o.account)!;
+      const tier = ledger.tierOf(acct);
+      const fee = feeOf(n, taker ? tier.takerBps : tier.makerBps);
+      const cash = acct.cashOf(m.quote);
+      if (o.side === BUY) cash.balance -= n + fee;
+      else cash.balance += n - fee;
+      feeCash.balance += fee;
+      applyFill(acct.positionOf(symbol), o.side === BUY ? qty : -qty, n);
+      o.filled += qty;
+      o.filledNotional += n;
+      o.fees += fee;
+      this.setLeaves(o, m, leaves);
+      this.transition(o, leaves === 0 ? OrderState.FILLED : OrderState.PARTIALLY_FILLED, Reason.OK);
+      if (leaves === 0) this.close(o);
+    }
+  }
+
+  /**
+   * Sets an order's leaves and re-trues what it holds: a buy's reservation becomes exactly what its
+   * remaining leaves need at its costing price; a sell's held lots are its leaves.
+   */
+  private setLeaves(o: OmsOrder, m: Market, leaves: number): void {
+    const acct = this.ledger.accounts.get(o.account)!;
+    const pos = acct.positionOf(o.symbol);
+    const delta = leaves - o.leaves;
+    o.leaves = leaves;
+    if (o.side === BUY) {
+      pos.openBuys += delta;
+      const need = buyNeed(o.price, leaves, m.k, o.worstBps);
+      acct.cashOf(m.quote).reserved += need - o.reserved;
+      o.reserved = need;
+    } else {
+      pos.openSells += delta;
+    }
+  }
+
+  private close(o: OmsOrder): void {
+    this.open.delete(o.orderId);
+    this.ledger.accounts.get(o.account)!.openOrders--;
+    this.idempotency.closed(o, this.now);
+  }
+
+  private transition(o: OmsOrder, to: number, reason: number): void {
+    const from = o.transition(to);
+    const c = this.cmd;
+    this.out.write(EventType.ORDER_STATE, o.symbol, o.orderId, o.account, o.side, o.price, o.filled, o.leaves, from, to, reason, this.now, c.actor, c.session);
+  }
+
+  private copy(d: Float64Array, base: number): void {
+    const at = this.out.claim();
+    this.out.data.set(d.subarray(base, base + EVENT_WIDTH), at);
+  }
+
+  private pendingFor(orderId: number): OmsOrder {
+    const o = this.pending;
+    if (!o || o.orderId !== orderId) throw new Error(`book accepted order ${orderId} that risk did not pass`);
+    return o;
+  }
+
+  private openOrder(orderId: number): OmsOrder {
+    const o = this.open.get(orderId);
+    if (!o) throw new Error(`book event for order ${orderId} unknown to the account side`);
+    return o;
+  }
+
+  private market(o: OmsOrder): Market {
+    return this.ledger.markets.get(o.symbol)!;
+  }
+
+  // ---------------------------------------------------------------- queries
+
+  order(orderId: number): OmsOrder | undefined {
+    return this.open.get(orderId);
+  }
+
+  /** Any order still known: open, or done but within its idempotency window. */
+  byClientId(account: number, clientOrderId: string): OmsOrder | undefined {
+    return this.idempotency.get(account, clientOrderId);
+  }
+
+  isOpen(orderId: number): boolean {
+    const o = this.open.get(orderId);
+    return o !== undefined && !isDone(o.state);
+  }
+}
+
+/** A sell's reference price for the notional limit: its limit, its stop, or its cap. */
+function sellPrice(cmd: Command): number {
+  if (cmd.orderType === OrderType.LIMIT || cmd.orderType === OrderType.STOP_LIMIT) return cmd.price;
+  if (cmd.orderType === OrderType.STOP) return cmd.price || cmd.stopPrice;
+  return cmd.price;
+}

@@ -1,0 +1,135 @@
+/**
+ * The order lifecycle as the account side sees it: a state machine whose every transition is
+ * checked against the table in docs/accounts.md, and the idempotency index on
+ * (account, clientOrderId).
+ */
+export const OrderState = {
+  /** Before its first transition (the audit event that creates an order comes from NONE). */
+  NONE: -1,
+  PENDING: 0,
+  NEW: 1,
+  PARTIALLY_FILLED: 2,
+  FILLED: 3,
+  CANCELLED: 4,
+  EXPIRED: 5,
+  REJECTED: 6,
+} as const;
+
+const { NONE, PENDING, NEW, PARTIALLY_FILLED, FILLED, CANCELLED, EXPIRED, REJECTED } = OrderState;
+
+const LEGAL: Record<number, readonly number[]> = {
+  [NONE]: [PENDING],
+  [PENDING]: [NEW, REJECTED],
+  [NEW]: [PARTIALLY_FILLED, FILLED, CANCELLED, EXPIRED],
+  [PARTIALLY_FILLED]: [PARTIALLY_FILLED, FILLED, CANCELLED, EXPIRED],
+};
+
+export function isLegal(from: number, to: number): boolean {
+  return LEGAL[from]?.includes(to) ?? false;
+}
+
+export function isDone(state: number): boolean {
+  return state === FILLED || state === CANCELLED || state === EXPIRED || state === REJECTED;
+}
+
+export const STATE_NAMES: Record<number, string> = Object.fromEntries(Object.entries(OrderState).map(([k, v]) => [v, k]));
+
+/** One order's account-side record. */
+export class OmsOrder {
+  state: number = NONE;
+  /** Costing price in ticks: the limit, or the cap written for a market or stop buy. */
+  price = 0;
+  qty = 0;
+  leaves = 0;
+  filled = 0;
+  cancelled = 0;
+  /** Quote units held for a buy (docs/accounts.md, Reservation); 0 for a sell. */
+  reserved = 0n;
+  /** Notional and fees paid so far, for the average price and statements. */
+  filledNotional = 0n;
+  fees = 0n;
+
+  constructor(
+    readonly orderId: number,
+    readonly account: number,
+    readonly symbol: number,
+    readonly side: number,
+    readonly orderType: number,
+    readonly tif: number,
+    readonly clientOrderId: string,
+    readonly submitTime: number,
+    /** The larger fee of the tier at submission: its reservation keeps this even if the tier changes. */
+    readonly worstBps: number,
+  ) {}
+
+  /** Moves to `to`; an illegal transition is a bug in the engine, never a client error. */
+  transition(to: number): number {
+    const from = this.state;
+    if (!isLegal(from, to)) {
+      throw new Error(`order ${this.orderId}: illegal transition ${STATE_NAMES[from]} → ${STATE_NAMES[to]}`);
+    }
+    this.state = to;
+    return from;
+  }
+}
+
+const CLIENT_ID = /^[\x21-\x7e]{1,36}$/;
+
+export function validClientOrderId(id: string): boolean {
+  return CLIENT_ID.test(id);
+}
+
+/**
+ * (account, clientOrderId) → order, for `windowUs` of engine time after submission and for as
+ * long as the order is open, whichever is longer. Entries leave in submission order (a FIFO), so
+ * eviction is deterministic and O(1) per order.
+ */
+export class IdempotencyIndex {
+  private readonly byAccount = new Map<number, Map<string, OmsOrder>>();
+  private fifo: OmsOrder[] = [];
+  private head = 0;
+
+  constructor(readonly windowUs: number) {}
+
+  get(account: number, clientOrderId: string): OmsOrder | undefined {
+    return this.byAccount.get(account)?.get(clientOrderId);
+  }
+
+  add(order: OmsOrder): void {
+    let m = this.byAccount.get(order.account);
+    if (!m) this.byAccount.set(order.account, (m = new Map()));
+    m.set(order.clientOrderId, order);
+    this.fifo.push(order);
+  }
+
+  /** Forgets orders submitted at or before `now − window`; an open one stays until it is done. */
+  evict(now: number): void {
+    const cutoff = now - this.windowUs;
+    while (this.head < this.fifo.length && this.fifo[this.head]!.submitTime <= cutoff) {
+      const o = this.fifo[this.head++]!;
+      if (isDone(o.state)) this.remove(o);
+    }
+    if (this.head > 1024 && this.head * 2 > this.fifo.length) {
+      this.fifo = this.fifo.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  /** Called when an order is done: if its window already passed, it goes now. */
+  closed(order: OmsOrder, now: number): void {
+    if (order.submitTime <= now - this.windowUs) this.remove(order);
+  }
+
+  /** Every order still indexed, in submission order (snapshots). */
+  entries(): OmsOrder[] {
+    return this.fifo.slice(this.head).filter((o) => this.get(o.account, o.clientOrderId) === o);
+  }
+
+  private remove(o: OmsOrder): void {
+    const m = this.byAccount.get(o.account);
+    if (m?.get(o.clientOrderId) === o) {
+      m.delete(o.clientOrderId);
+      if (m.size === 0) this.byAccount.delete(o.account);
+    }
+  }
+}

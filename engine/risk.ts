@@ -1,0 +1,152 @@
+import type { Account, TierSpec } from "./accounts.ts";
+import { type Command, OrderType, Side } from "./commands.ts";
+import type { Instrument } from "./instrument.ts";
+import { feeOf, notional } from "./money.ts";
+import { Reason } from "./reasons.ts";
+
+/** What the account side knows of an instrument. */
+export interface Market {
+  inst: Instrument;
+  /** Quote currency id and contract factor K (units per tick per lot). */
+  quote: number;
+  k: bigint;
+  /** Last trade price seen by settlement, 0 before the first. */
+  lastPrice: number;
+  /** External mark set by SET_MARK_PRICE since the last trade, 0 if none. */
+  markOverride: number;
+}
+
+/** A tier with every default filled in and notional limits in units. */
+export interface Tier {
+  id: number;
+  makerBps: number;
+  takerBps: number;
+  /** The larger fee: what a reservation must cover. */
+  worstBps: number;
+  maxOrderQty: number;
+  /** Quote currency id → largest notional in units. */
+  maxNotional: Map<number, bigint>;
+  positionLimit: number;
+  positionLimits: Map<number, number>;
+  maxOpenOrders: number;
+  rateCount: number;
+  rateWindowUs: number;
+}
+
+export function makeTier(spec: TierSpec, currencyByCode: (code: string) => { id: number; scale: number } | undefined): Tier {
+  const bps = (name: string, v: number) => {
+    if (!Number.isInteger(v) || v < 0 || v > 10_000) throw new Error(`tier ${spec.id}: ${name} must be 0-10000 bps`);
+    return v;
+  };
+  const maxNotional = new Map<number, bigint>();
+  for (const [code, text] of Object.entries(spec.maxNotional ?? {})) {
+    const c = currencyByCode(code);
+    if (!c) throw new Error(`tier ${spec.id}: unknown currency ${code}`);
+    const [whole, frac = ""] = text.split(".");
+    if (!/^\d+$/.test(whole ?? "") || !/^\d*$/.test(frac) || frac.length > c.scale) throw new Error(`tier ${spec.id}: bad maxNotional ${text}`);
+    maxNotional.set(c.id, BigInt(whole + frac.padEnd(c.scale, "0")));
+  }
+  return {
+    id: spec.id,
+    makerBps: bps("makerBps", spec.makerBps),
+    takerBps: bps("takerBps", spec.takerBps),
+    worstBps: Math.max(spec.makerBps, spec.takerBps),
+    maxOrderQty: spec.maxOrderQty ?? Infinity,
+    maxNotional,
+    positionLimit: spec.positionLimit ?? Infinity,
+    positionLimits: new Map(Object.entries(spec.positionLimits ?? {}).map(([k, v]) => [Number(k), v])),
+    maxOpenOrders: spec.maxOpenOrders ?? Infinity,
+    rateCount: spec.rateCount ?? 0,
+    rateWindowUs: spec.rateWindowUs ?? 0,
+  };
+}
+
+/**
+ * Quote units an open buy of `leaves` lots at costing price `price` must hold: the notional, the
+ * worst-case fee rounded up, and one unit per lot that could still fill to cover per-fill fee
+ * rounding. Zero when nothing is left.
+ */
+export function buyNeed(price: number, leaves: number, k: bigint, worstBps: number): bigint {
+  if (leaves <= 0) return 0n;
+  const n = notional(price, leaves, k);
+  return n + feeOf(n, worstBps) + BigInt(leaves);
+}
+
+/** Reference for costing a market buy: last trade, else the configured reference price. */
+export function referencePrice(m: Market): number {
+  return m.lastPrice || m.inst.referencePrice;
+}
+
+/**
+ * The costing price of a buy (docs/accounts.md): the limit; a market buy's cap or band-worst
+ * price; a buy stop's cap or the band-worst price from its stop. 0 when it cannot be costed.
+ */
+export function buyCostPrice(cmd: Command, m: Market): number {
+  const band = (ref: number) => ref + Math.floor((ref * m.inst.bandBps) / 10_000);
+  switch (cmd.orderType) {
+    case OrderType.LIMIT:
+    case OrderType.STOP_LIMIT:
+      return cmd.price;
+    case OrderType.MARKET: {
+      if (cmd.price > 0) return cmd.price;
+      const ref = referencePrice(m);
+      return ref > 0 ? band(ref) : 0;
+    }
+    case OrderType.STOP:
+      return cmd.price > 0 ? cmd.price : band(cmd.stopPrice);
+    default:
+      return 0;
+  }
+}
+
+export function positionLimit(tier: Tier, symbol: number): number {
+  return tier.positionLimits.get(symbol) ?? tier.positionLimit;
+}
+
+/** Lots a sell may still use: position less open sells, plus any short allowance. */
+export function sellable(acct: Account, symbol: number): number {
+  const pos = acct.positions.get(symbol);
+  const held = pos ? pos.qty - pos.openSells : 0;
+  return held + (acct.shortLimits.get(symbol) ?? 0);
+}
+
+/**
+ * Account-side checks 3–10 of docs/accounts.md for a new order of `qty` lots (or an amend that
+ * adds `addQty` lots and needs `addNeed` more quote units). Returns a reason or OK.
+ */
+export function checkOrder(
+  acct: Account,
+  tier: Tier,
+  m: Market,
+  side: number,
+  symbol: number,
+  qty: number,
+  costPrice: number,
+  addQty: number,
+  addNeed: bigint,
+  isNew: boolean,
+  now: number,
+): number {
+  if (!acct.mayTrade(symbol)) return Reason.SYMBOL_NOT_ALLOWED;
+  if (qty > tier.maxOrderQty) return Reason.ORDER_TOO_LARGE;
+  if (side === Side.BUY && costPrice === 0) return Reason.NO_REFERENCE_PRICE;
+  const limitNotional = tier.maxNotional.get(m.quote);
+  if (limitNotional !== undefined) {
+    const price = side === Side.BUY ? costPrice : costPrice || referencePrice(m);
+    if (price > 0 && notional(price, qty, m.k) > limitNotional) return Reason.NOTIONAL_TOO_LARGE;
+  }
+  const pos = acct.positions.get(symbol);
+  const held = pos?.qty ?? 0;
+  const limit = positionLimit(tier, symbol);
+  if (side === Side.BUY ? held + (pos?.openBuys ?? 0) + addQty > limit : held - (pos?.openSells ?? 0) - addQty < -limit) {
+    return Reason.POSITION_LIMIT;
+  }
+  if (isNew && acct.openOrders >= tier.maxOpenOrders) return Reason.TOO_MANY_OPEN_ORDERS;
+  if (acct.rateExceeded(now, tier.rateWindowUs)) return Reason.RATE_LIMITED;
+  if (side === Side.BUY) {
+    if (addNeed > 0n && acct.cashOf(m.quote).available < addNeed) return Reason.INSUFFICIENT_FUNDS;
+  } else if (addQty > sellable(acct, symbol)) {
+    return Reason.INSUFFICIENT_POSITION;
+  }
+  return Reason.OK;
+}
