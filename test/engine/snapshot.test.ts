@@ -7,12 +7,13 @@ import { readSnapshot, writeSnapshot } from "../../engine/snapshot.ts";
 
 const INSTRUMENTS = [
   { id: 1, symbol: "AAA", tickSize: "0.01", lotSize: "1", bandBps: 500, referencePrice: 100 },
-  { id: 7, symbol: "BBB-USD", tickSize: "0.5", lotSize: "0.001", bandBps: 1000 },
+  // Guards on, so snapshots carry halts, the volatility window and the queue of a halted book.
+  { id: 7, symbol: "BBB-USD", tickSize: "0.5", lotSize: "0.001", bandBps: 1000, tradeBandBps: 400, volatilityBps: 300, volatilityWindowUs: 100, haltUs: 60 },
 ];
 
 /** A compact random command: enough variety to leave resting orders, stops and GTD deadlines. */
 const commandArb = fc.record({
-  kind: fc.integer({ min: 0, max: 9 }),
+  kind: fc.integer({ min: 0, max: 11 }),
   symbol: fc.constantFrom(1, 7),
   side: fc.constantFrom(Side.BUY, Side.SELL),
   price: fc.integer({ min: 95, max: 105 }),
@@ -22,7 +23,7 @@ const commandArb = fc.record({
   tif: fc.constantFrom(TimeInForce.GTC, TimeInForce.DAY, TimeInForce.GTD, TimeInForce.IOC),
 });
 
-type Raw = fc.infer<typeof commandArb>;
+type Raw = typeof commandArb extends fc.Arbitrary<infer T> ? T : never;
 
 function toCommand(r: Raw, i: number): Command {
   const time = 1_000 + i * 10;
@@ -36,6 +37,8 @@ function toCommand(r: Raw, i: number): Command {
   if (r.kind === 6) return makeCommand({ ...base, type: CommandType.CANCEL, orderId: r.target });
   if (r.kind === 7) return makeCommand({ ...base, type: CommandType.AMEND, orderId: r.target });
   if (r.kind === 8) return makeCommand({ ...base, type: CommandType.NEW_ORDER, orderId: i + 1, orderType: OrderType.MARKET, tif: TimeInForce.IOC });
+  if (r.kind === 10) return makeCommand({ ...base, type: CommandType.HALT, expireTime: r.target % 2 === 0 ? time + r.target * 5 : 0 });
+  if (r.kind === 11) return makeCommand({ ...base, type: CommandType.RESUME });
   return makeCommand({ ...base, type: CommandType.TICK });
 }
 
