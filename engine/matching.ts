@@ -2,6 +2,7 @@ import { Book, type Ladder } from "./book.ts";
 import { ALL_SYMBOLS, type Command, CommandType, Flags, OrderType, Side, StpMode, TimeInForce } from "./commands.ts";
 import { type EventBuffer, EventType } from "./events.ts";
 import { ExpiryHeap } from "./expiry.ts";
+import { IdMap } from "./id-map.ts";
 import { type Instrument, type InstrumentSpec, makeInstrument } from "./instrument.ts";
 import { OrderPool, Status } from "./order-pool.ts";
 import { Reason } from "./reasons.ts";
@@ -53,9 +54,9 @@ export class MatchingEngine {
   readonly pool = new OrderPool();
   readonly books = new Map<number, Book>();
   /** Open order id → pool slot. */
-  private readonly ids = new Map<number, number>();
+  private readonly ids = new IdMap();
   /** Account → head slot of its open-order list. */
-  private readonly accounts = new Map<number, number>();
+  private readonly accounts = new IdMap();
   private readonly gtd = new ExpiryHeap();
   /** Last trade id written (trade ids count from 1). */
   tradeSeq = 0;
@@ -215,7 +216,7 @@ export class MatchingEngine {
   /** The open order with this id, account and symbol, or −1. */
   private owned(cmd: Command): number {
     const s = this.ids.get(cmd.orderId);
-    if (s === undefined) return -1;
+    if (s < 0) return -1;
     const p = this.pool;
     return p.account[s] === cmd.account && p.symbol[s] === cmd.symbol ? s : -1;
   }
@@ -318,7 +319,7 @@ export class MatchingEngine {
     if (cmd.symbol !== ALL_SYMBOLS && !this.books.has(cmd.symbol)) return this.reject(cmd, Reason.UNKNOWN_SYMBOL);
     const p = this.pool;
     const ids: number[] = [];
-    for (let s = this.accounts.get(cmd.account) ?? -1; s !== -1; s = p.accNext[s]!) {
+    for (let s = this.accounts.get(cmd.account); s !== -1; s = p.accNext[s]!) {
       if (cmd.symbol === ALL_SYMBOLS || p.symbol[s] === cmd.symbol) ids.push(p.id[s]!);
     }
     this.removeAll(ids, EventType.CANCELLED, Reason.MASS_CANCEL);
@@ -338,7 +339,7 @@ export class MatchingEngine {
   private removeAll(ids: number[], eventType: number, reason: number): void {
     ids.sort((a, b) => a - b);
     for (const id of ids) {
-      const s = this.ids.get(id)!;
+      const s = this.ids.get(id);
       this.removeOpen(this.books.get(this.pool.symbol[s]!)!, s, eventType, reason);
     }
   }
@@ -351,7 +352,7 @@ export class MatchingEngine {
       const s = this.ids.get(heap.peekId());
       heap.pop();
       // Lazy deletion: the entry is stale if its order closed (and the id was perhaps reused).
-      if (s === undefined || p.tif[s] !== GTD || p.expireTime[s] !== t) continue;
+      if (s < 0 || p.tif[s] !== GTD || p.expireTime[s] !== t) continue;
       this.removeOpen(this.books.get(p.symbol[s]!)!, s, EventType.EXPIRED, Reason.GTD_EXPIRED);
     }
   }
@@ -738,7 +739,7 @@ export class MatchingEngine {
     p.registered[s] = 1;
     this.ids.set(p.id[s]!, s);
     const account = p.account[s]!;
-    const head = this.accounts.get(account) ?? -1;
+    const head = this.accounts.get(account);
     p.accPrev[s] = -1;
     p.accNext[s] = head;
     if (head !== -1) p.accPrev[head] = s;
@@ -844,12 +845,12 @@ export class MatchingEngine {
 
   order(orderId: number): OrderView | undefined {
     const s = this.ids.get(orderId);
-    return s === undefined ? undefined : this.view(s);
+    return s < 0 ? undefined : this.view(s);
   }
 
   /** Every open order (resting or pending stop), ascending order id. */
   openOrders(): OrderView[] {
-    return [...this.ids.values()].map((s) => this.view(s)).sort((a, b) => a.orderId - b.orderId);
+    return this.ids.values().map((s) => this.view(s)).sort((a, b) => a.orderId - b.orderId);
   }
 
   get openOrderCount(): number {
