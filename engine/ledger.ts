@@ -19,7 +19,7 @@ export interface LedgerConfig {
   destinationDelayUs?: number;
 }
 
-const DESTINATION = /^[\x21-\x7e]{1,128}$/;
+const DESTINATION = /^[\x21-\x7e]{1,96}$/;
 
 /**
  * The account side's state — currencies, tiers, markets as settlement sees them, accounts — and

@@ -118,7 +118,7 @@ const TEXT: Record<number, string> = {
   [Reason.UNKNOWN_TIER]: "unknown tier",
   [Reason.UNKNOWN_CURRENCY]: "unknown currency",
   [Reason.INVALID_AMOUNT]: "amount must be a positive whole number of currency units",
-  [Reason.INVALID_DESTINATION]: "destination must be 1-128 printable characters",
+  [Reason.INVALID_DESTINATION]: "destination must be 1-96 printable ASCII characters",
   [Reason.DESTINATION_NOT_WHITELISTED]: "withdrawal destination is not whitelisted",
   [Reason.DESTINATION_NOT_ACTIVE]: "withdrawal destination is not active yet",
 };
