@@ -36,9 +36,13 @@ export class Exchange {
   private cmd!: Command;
   private now = 0;
 
-  constructor(config: ExchangeConfig) {
+  /** `book` is given when restoring from a snapshot; otherwise a fresh one is built. */
+  constructor(
+    readonly config: ExchangeConfig,
+    book?: MatchingEngine,
+  ) {
     this.ledger = new Ledger(config);
-    this.book = new MatchingEngine(config.instruments);
+    this.book = book ?? new MatchingEngine(config.instruments);
     this.idempotency = new IdempotencyIndex(config.idempotencyWindowUs ?? DAY_US);
     this.tick = new Command();
     this.tick.type = CommandType.TICK;

@@ -1,0 +1,180 @@
+import { Account, Cash, Position } from "./accounts.ts";
+import { Exchange, type ExchangeConfig } from "./exchange.ts";
+import { OmsOrder } from "./orders.ts";
+import { readSnapshot, writeSnapshot } from "./snapshot.ts";
+
+/**
+ * The whole exchange as bytes: the book's binary snapshot followed by the account side as
+ * canonical JSON (sorted ids, fixed key order, BigInts as decimal strings). The account side is
+ * not a hot path, so readable JSON is worth more than a few bytes; the layout stays canonical, so
+ * the same state always gives the same bytes and a state hash can compare a replica.
+ *
+ *   u32 bookLength | book snapshot | UTF-8 JSON of AccountSideState
+ */
+interface OrderRecord {
+  orderId: number;
+  account: number;
+  symbol: number;
+  side: number;
+  orderType: number;
+  tif: number;
+  clientOrderId: string;
+  submitTime: number;
+  worstBps: number;
+  state: number;
+  price: number;
+  qty: number;
+  leaves: number;
+  filled: number;
+  cancelled: number;
+  reserved: string;
+  filledNotional: string;
+  fees: string;
+}
+
+interface AccountRecord {
+  id: number;
+  tier: number;
+  cash: [number, string, string][];
+  positions: [number, number, string, string, number, number][];
+  allowed: number[] | null;
+  denied: number[];
+  shortLimits: [number, number][];
+  destinations: [string, number][];
+  openOrders: number;
+  rateTimes: number[];
+  rateNext: number;
+}
+
+interface AccountSideState {
+  version: 1;
+  config: ExchangeConfig;
+  markets: [number, number, number][];
+  accounts: AccountRecord[];
+  open: OrderRecord[];
+  /** Idempotency entries in submission order: an open order by id, a done one in full. */
+  idempotency: (number | OrderRecord)[];
+}
+
+function orderRecord(o: OmsOrder): OrderRecord {
+  return {
+    orderId: o.orderId,
+    account: o.account,
+    symbol: o.symbol,
+    side: o.side,
+    orderType: o.orderType,
+    tif: o.tif,
+    clientOrderId: o.clientOrderId,
+    submitTime: o.submitTime,
+    worstBps: o.worstBps,
+    state: o.state,
+    price: o.price,
+    qty: o.qty,
+    leaves: o.leaves,
+    filled: o.filled,
+    cancelled: o.cancelled,
+    reserved: o.reserved.toString(),
+    filledNotional: o.filledNotional.toString(),
+    fees: o.fees.toString(),
+  };
+}
+
+function fromRecord(r: OrderRecord): OmsOrder {
+  const o = new OmsOrder(r.orderId, r.account, r.symbol, r.side, r.orderType, r.tif, r.clientOrderId, r.submitTime, r.worstBps);
+  o.state = r.state;
+  o.price = r.price;
+  o.qty = r.qty;
+  o.leaves = r.leaves;
+  o.filled = r.filled;
+  o.cancelled = r.cancelled;
+  o.reserved = BigInt(r.reserved);
+  o.filledNotional = BigInt(r.filledNotional);
+  o.fees = BigInt(r.fees);
+  return o;
+}
+
+const byKey = <T>(entries: Iterable<[number, T]>) => [...entries].sort((a, b) => a[0] - b[0]);
+
+export function writeExchangeSnapshot(ex: Exchange): Uint8Array {
+  const ledger = ex.ledger;
+  const state: AccountSideState = {
+    version: 1,
+    config: ex.config,
+    markets: byKey(ledger.markets).map(([id, m]) => [id, m.lastPrice, m.markOverride]),
+    accounts: byKey(ledger.accounts).map(([, a]) => ({
+      id: a.id,
+      tier: a.tier,
+      cash: byKey(a.cash).map(([c, v]) => [c, v.balance.toString(), v.reserved.toString()]),
+      positions: byKey(a.positions).map(([s, p]) => [s, p.qty, p.cost.toString(), p.realized.toString(), p.openBuys, p.openSells]),
+      allowed: a.allowed ? [...a.allowed].sort((x, y) => x - y) : null,
+      denied: [...a.denied].sort((x, y) => x - y),
+      shortLimits: byKey(a.shortLimits),
+      destinations: [...a.destinations].sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0)),
+      openOrders: a.openOrders,
+      rateTimes: [...a.rateTimes],
+      rateNext: a.rateNext,
+    })),
+    open: byKey(ex.open).map(([, o]) => orderRecord(o)),
+    idempotency: ex.idempotency.entries().map((o) => (ex.open.get(o.orderId) === o ? o.orderId : orderRecord(o))),
+  };
+  const book = writeSnapshot(ex.book);
+  // Infinity (an unlimited tier setting) has no JSON form; keep it as a string.
+  const json = new TextEncoder().encode(JSON.stringify(state, (_k, v) => (v === Infinity ? "Infinity" : v === -Infinity ? "-Infinity" : v)));
+  const bytes = new Uint8Array(4 + book.length + json.length);
+  new DataView(bytes.buffer).setUint32(0, book.length, true);
+  bytes.set(book, 4);
+  bytes.set(json, 4 + book.length);
+  return bytes;
+}
+
+export function readExchangeSnapshot(bytes: Uint8Array): Exchange {
+  if (bytes.length < 4) throw new Error("exchange snapshot truncated");
+  const bookLength = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0, true);
+  if (4 + bookLength > bytes.length) throw new Error("exchange snapshot truncated in the book section");
+  const book = readSnapshot(bytes.subarray(4, 4 + bookLength));
+  const text = new TextDecoder().decode(bytes.subarray(4 + bookLength));
+  const state = JSON.parse(text, (_k, v) => (v === "Infinity" ? Infinity : v === "-Infinity" ? -Infinity : v)) as AccountSideState;
+  if (state.version !== 1) throw new Error(`unsupported exchange snapshot version ${state.version}`);
+  const ex = new Exchange(state.config, book);
+  const ledger = ex.ledger;
+  for (const [id, last, mark] of state.markets) {
+    const m = ledger.markets.get(id);
+    if (!m) throw new Error(`snapshot market ${id} is not in its config`);
+    m.lastPrice = last;
+    m.markOverride = mark;
+  }
+  ledger.accounts.clear();
+  for (const r of state.accounts) {
+    const a = new Account(r.id, r.tier, r.rateTimes.length);
+    for (const [c, bal, res] of r.cash) {
+      const cash = new Cash();
+      cash.balance = BigInt(bal);
+      cash.reserved = BigInt(res);
+      a.cash.set(c, cash);
+    }
+    for (const [s, qty, cost, realized, openBuys, openSells] of r.positions) {
+      const p = new Position();
+      p.qty = qty;
+      p.cost = BigInt(cost);
+      p.realized = BigInt(realized);
+      p.openBuys = openBuys;
+      p.openSells = openSells;
+      a.positions.set(s, p);
+    }
+    a.allowed = r.allowed ? new Set(r.allowed) : null;
+    for (const s of r.denied) a.denied.add(s);
+    for (const [s, q] of r.shortLimits) a.shortLimits.set(s, q);
+    for (const [d, t] of r.destinations) a.destinations.set(d, t);
+    a.openOrders = r.openOrders;
+    a.rateTimes.set(r.rateTimes);
+    a.rateNext = r.rateNext;
+    ledger.accounts.set(a.id, a);
+  }
+  for (const r of state.open) ex.open.set(r.orderId, fromRecord(r));
+  for (const e of state.idempotency) {
+    const o = typeof e === "number" ? ex.open.get(e) : fromRecord(e);
+    if (!o) throw new Error(`snapshot idempotency entry names order ${String(e)} that is not open`);
+    ex.idempotency.add(o);
+  }
+  return ex;
+}
