@@ -1,0 +1,62 @@
+import { readFileSync } from "node:fs";
+import { type Command, CommandType, makeCommand } from "../engine/commands.ts";
+import type { ExchangeConfig } from "../engine/exchange.ts";
+import { makeInstrument, parsePrice, parseQty } from "../engine/instrument.ts";
+import { parseAmount } from "../engine/money.ts";
+
+/**
+ * A deployment's configuration file: the exchange (currencies, instruments, tiers) and the
+ * accounts to open and fund on a fresh data directory. Amounts and prices are decimal strings,
+ * converted exactly; anything off-grid or unknown is an error naming the account and field.
+ */
+export interface AccountSeed {
+  id: number;
+  name?: string;
+  tier: number;
+  /** Currency code → amount. */
+  cash?: Record<string, string>;
+  /** Symbol → [quantity, cost price per unit]. */
+  positions?: Record<string, [string, string]>;
+}
+
+export interface BourseConfig {
+  exchange: ExchangeConfig;
+  accounts?: AccountSeed[];
+}
+
+export function loadConfig(file: string): BourseConfig {
+  let parsed: BourseConfig;
+  try {
+    parsed = JSON.parse(readFileSync(file, "utf8")) as BourseConfig;
+  } catch (e) {
+    throw new Error(`cannot read config ${file}: ${(e as Error).message}`);
+  }
+  if (!parsed.exchange) throw new Error(`${file}: no "exchange" section`);
+  return parsed;
+}
+
+/** The commands that open and fund the configured accounts (journaled like any other). */
+export function seedCommands(config: BourseConfig): Command[] {
+  const ex = config.exchange;
+  const cmds: Command[] = [];
+  for (const a of config.accounts ?? []) {
+    cmds.push(makeCommand({ type: CommandType.OPEN_ACCOUNT, account: a.id, tier: a.tier }));
+    for (const [code, text] of Object.entries(a.cash ?? {})) {
+      const c = ex.currencies.find((x) => x.code === code);
+      if (!c) throw new Error(`account ${a.id}: unknown currency ${code}`);
+      const amount = parseAmount(c, text);
+      if (!amount.ok) throw new Error(`account ${a.id}: bad ${code} amount ${text}`);
+      cmds.push(makeCommand({ type: CommandType.DEPOSIT, account: a.id, currency: c.id, amount: amount.value }));
+    }
+    for (const [symbol, [qtyText, priceText]] of Object.entries(a.positions ?? {})) {
+      const spec = ex.instruments.find((i) => i.symbol === symbol);
+      if (!spec) throw new Error(`account ${a.id}: unknown symbol ${symbol}`);
+      const inst = makeInstrument(spec);
+      const qty = parseQty(inst, qtyText);
+      const price = parsePrice(inst, priceText);
+      if (!qty.ok || !price.ok) throw new Error(`account ${a.id}: bad ${symbol} position ${qtyText} @ ${priceText}`);
+      cmds.push(makeCommand({ type: CommandType.DEPOSIT_POSITION, account: a.id, symbol: spec.id, qty: qty.value, price: price.value }));
+    }
+  }
+  return cmds;
+}

@@ -1,0 +1,303 @@
+/**
+ * The command journal: append-only segment files of length-prefixed, CRC32C-checked records, written
+ * with group commit. The sequencer appends every command of a batch, then calls `commit()` once at
+ * the end of the batch (the Disruptor's `endOfBatch`): one write and one fdatasync for the batch, and
+ * only then are the batch's commands acknowledged. Format, recovery rules and figures: docs/journal.md.
+ */
+import { closeSync, existsSync, fdatasyncSync, fsyncSync, ftruncateSync, mkdirSync, openSync, realpathSync, unlinkSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import { scanJournal, verifyJournal, type JournalProblem, type ScannedSegment, type SegmentSummary, type VerifyResult } from "./journal-scan.ts";
+import { encodeRecord, END, HEADER_BYTES, INDEX_STRIDE, JournalCorruptError, MAX_PAYLOAD_BYTES, RECORD, RecordReader, segmentName } from "./segment.ts";
+
+export { JournalCorruptError, MAX_PAYLOAD_BYTES, verifyJournal, type JournalProblem, type SegmentSummary, type VerifyResult };
+
+export interface JournalOptions {
+  /** Directory of the segment files; created if missing. */
+  dir: string;
+  /** A commit that leaves the current segment at or past this size closes it; the next commit starts a new one. Default 64 MiB. */
+  segmentBytes?: number;
+  /** fdatasync on every commit. Default true; false only for tests and benchmarks that do not need durability. */
+  fsync?: boolean;
+  /**
+   * Inspect without changing anything: a torn tail is left on disk (and not read), nothing is
+   * created, append and commit throw. A missing directory is an empty journal. Default false.
+   */
+  readOnly?: boolean;
+  /** Called while `open` scans the existing segments. */
+  onProgress?: (bytesScanned: number, totalBytes: number) => void;
+}
+
+export interface JournalRecord {
+  seq: number;
+  /** A view into the reader's buffer: copy it to keep it past the next step of the iteration. */
+  payload: Uint8Array;
+}
+
+export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
+const INITIAL_BATCH_BYTES = 64 * 1024;
+
+/** Journals open in this process, by real path: a second writer on one directory would interleave records. */
+const openDirs = new Set<string>();
+
+export class Journal {
+  readonly dir: string;
+  readonly segmentBytes: number;
+  readonly fsync: boolean;
+  readonly readOnly: boolean;
+  /** Bytes of torn tail `open` cut from the last segment (0 when the journal was closed cleanly; read-only: the bytes it skips). */
+  readonly truncatedBytes: number;
+  /** What `open` found and cut, if anything. */
+  readonly tornTail: JournalProblem | null;
+
+  private _firstSeq = 0;
+  private _lastSeq = 0;
+  private _durableSeq = 0;
+  private readonly segments: ScannedSegment[];
+  /** Write descriptor of the last segment, or -1 when the next commit starts a new segment. */
+  private fd = -1;
+  private batch = new Uint8Array(INITIAL_BATCH_BYTES);
+  private batchView = new DataView(this.batch.buffer);
+  private batchLength = 0;
+  private batchFirstSeq = 0;
+  private failure: unknown = null;
+  private closed = false;
+  private readonly lockKey: string;
+
+  private constructor(opts: JournalOptions, lockKey: string, segments: ScannedSegment[], torn: JournalProblem | null, truncatedBytes: number) {
+    this.dir = opts.dir;
+    this.segmentBytes = opts.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
+    this.fsync = opts.fsync ?? true;
+    this.readOnly = opts.readOnly ?? false;
+    this.lockKey = lockKey;
+    this.segments = segments;
+    this.tornTail = torn;
+    this.truncatedBytes = truncatedBytes;
+    const last = segments[segments.length - 1];
+    if (last) {
+      this._firstSeq = segments[0]!.firstSeq;
+      this._lastSeq = this._durableSeq = last.lastSeq;
+      if (!this.readOnly && last.bytes < this.segmentBytes) this.fd = openSync(last.file, "r+");
+    }
+  }
+
+  /**
+   * Opens (or creates) the journal in `opts.dir`, scanning every segment. A torn tail of the last
+   * segment is cut away (see `truncatedBytes`); any other bad record throws JournalCorruptError.
+   */
+  static open(opts: JournalOptions): Journal {
+    const segmentBytes = opts.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
+    if (!Number.isSafeInteger(segmentBytes) || segmentBytes < 1) throw new RangeError(`segmentBytes must be a positive integer, got ${segmentBytes}`);
+    if (opts.readOnly) {
+      const { segments, problem } = existsSync(opts.dir) ? scanJournal(opts.dir, opts.onProgress) : { segments: [], problem: undefined };
+      if (problem?.kind === "corrupt") throw new JournalCorruptError(problem.file, problem.offset, problem.detail);
+      let skipped = 0;
+      if (problem) {
+        const last = segments[segments.length - 1]!;
+        skipped = last.bytes - problem.offset;
+        last.bytes = problem.offset;
+      }
+      return new Journal(opts, "", segments.filter((s) => s.records > 0), problem ?? null, skipped);
+    }
+    mkdirSync(opts.dir, { recursive: true });
+    const lockKey = realpathSync(opts.dir);
+    if (openDirs.has(lockKey)) throw new Error(`journal ${opts.dir} is already open for writing in this process`);
+    openDirs.add(lockKey);
+    try {
+      const { segments, problem } = scanJournal(opts.dir, opts.onProgress);
+      const sync = opts.fsync ?? true;
+      let truncated = 0;
+      if (problem?.kind === "corrupt") throw new JournalCorruptError(problem.file, problem.offset, problem.detail);
+      if (problem) {
+        const last = segments[segments.length - 1]!;
+        truncated = last.bytes - problem.offset;
+        const fd = openSync(last.file, "r+");
+        try {
+          ftruncateSync(fd, problem.offset);
+          if (sync) fsyncSync(fd);
+        } finally {
+          closeSync(fd);
+        }
+        last.bytes = problem.offset;
+      }
+      // A last segment with no records (created just before a crash, or all torn) is removed so
+      // that its name cannot disagree with the seq of the next record appended.
+      const last = segments[segments.length - 1];
+      if (last && last.records === 0) {
+        unlinkSync(last.file);
+        if (sync) syncDir(opts.dir);
+        segments.pop();
+      }
+      return new Journal(opts, lockKey, segments, problem ?? null, truncated);
+    } catch (e) {
+      openDirs.delete(lockKey);
+      throw e;
+    }
+  }
+
+  /** The first seq in the journal; 0 when it is empty. */
+  get firstSeq(): number {
+    return this._firstSeq;
+  }
+  /** The last seq appended, committed or not; 0 when the journal is empty. */
+  get lastSeq(): number {
+    return this._lastSeq;
+  }
+  /** The highest seq covered by a completed commit: safe to acknowledge. */
+  get durableSeq(): number {
+    return this._durableSeq;
+  }
+
+  /**
+   * Adds a record to the current batch. `seq` must be lastSeq + 1 (any positive integer when the
+   * journal is empty). Copies the payload; no system call and no allocation unless the batch
+   * buffer has to grow.
+   */
+  append(seq: number, payload: Uint8Array): void {
+    this.check();
+    if (this._lastSeq === 0 ? !(Number.isSafeInteger(seq) && seq >= 1) : seq !== this._lastSeq + 1) {
+      throw new RangeError(
+        this._lastSeq === 0 ? `journal append: the first seq must be a positive safe integer, got ${seq}` : `journal append: seq ${seq} does not follow seq ${this._lastSeq}`,
+      );
+    }
+    if (payload.length > MAX_PAYLOAD_BYTES) throw new RangeError(`journal append: a ${payload.length}-byte payload exceeds the ${MAX_PAYLOAD_BYTES}-byte maximum`);
+    const need = this.batchLength + HEADER_BYTES + payload.length;
+    if (need > this.batch.length) this.grow(need);
+    this.batchLength = encodeRecord(this.batch, this.batchView, this.batchLength, seq, payload);
+    if (this.batchFirstSeq === 0) this.batchFirstSeq = seq;
+    if (this._firstSeq === 0) this._firstSeq = seq;
+    this._lastSeq = seq;
+  }
+
+  /**
+   * Writes the batch with one write and one fdatasync (plus a directory fsync when it starts a new
+   * segment) and returns the new durableSeq. With nothing appended it does nothing. If the write or
+   * the sync fails the journal refuses all further use: after a failed fsync the page cache can no
+   * longer be trusted, and only a reopen (which rescans the disk) knows what is durable.
+   */
+  commit(): number {
+    this.check();
+    if (this.batchLength === 0) return this._durableSeq;
+    let seg = this.segments[this.segments.length - 1];
+    try {
+      if (this.fd < 0) {
+        const file = join(this.dir, segmentName(this.batchFirstSeq));
+        this.fd = openSync(file, "wx");
+        seg = { file, firstSeq: this.batchFirstSeq, lastSeq: this.batchFirstSeq - 1, records: 0, bytes: 0, indexSeqs: [], indexOffsets: [], nextIndexAt: 0 };
+        this.segments.push(seg);
+        if (this.fsync) syncDir(this.dir);
+      }
+      let done = 0;
+      while (done < this.batchLength) done += writeSync(this.fd, this.batch, done, this.batchLength - done, seg!.bytes + done);
+      if (this.fsync) fdatasyncSync(this.fd);
+    } catch (e) {
+      this.failure = e;
+      throw new Error(`journal commit failed; the journal must be reopened to learn what is durable: ${(e as Error).message}`, { cause: e });
+    }
+    this.indexBatch(seg!);
+    seg!.bytes += this.batchLength;
+    seg!.records += this._lastSeq - seg!.lastSeq;
+    seg!.lastSeq = this._lastSeq;
+    this._durableSeq = this._lastSeq;
+    this.batchLength = 0;
+    this.batchFirstSeq = 0;
+    if (seg!.bytes >= this.segmentBytes) {
+      closeSync(this.fd);
+      this.fd = -1;
+    }
+    return this._durableSeq;
+  }
+
+  /**
+   * Committed records with fromSeq ≤ seq ≤ untilSeq (both inclusive; untilSeq is capped at the
+   * durableSeq of the moment iteration starts), each CRC-checked again as it is read. Each payload
+   * is a view that is overwritten by the next step.
+   */
+  *read(fromSeq = this._firstSeq, untilSeq = Infinity): Generator<JournalRecord> {
+    if (this.closed) throw new Error(`journal ${this.dir} is closed`);
+    const until = Math.min(untilSeq, this._durableSeq);
+    const from = Math.max(fromSeq, this._firstSeq, 1);
+    if (from > until) return;
+    let s = this.segments.length - 1;
+    while (s > 0 && this.segments[s]!.firstSeq > from) s--;
+    let buf: Uint8Array | undefined;
+    for (; s < this.segments.length; s++) {
+      const seg = this.segments[s]!;
+      if (seg.firstSeq > until) return;
+      const fd = openSync(seg.file, "r");
+      try {
+        const reader = new RecordReader(fd, seekOffset(seg, from), seg.bytes, buf);
+        for (;;) {
+          const r = reader.next();
+          buf = reader.buf;
+          if (r === END) break;
+          if (r !== RECORD) throw new JournalCorruptError(seg.file, reader.offset, reader.detail);
+          if (reader.seq > until) return;
+          if (reader.seq >= from) yield { seq: reader.seq, payload: reader.buf.subarray(reader.payloadStart, reader.payloadStart + reader.payloadLength) };
+        }
+      } finally {
+        closeSync(fd);
+      }
+    }
+  }
+
+  /** Releases the segment. An uncommitted batch is dropped: none of it was acknowledged. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.batchLength = 0;
+    if (this.lockKey) openDirs.delete(this.lockKey);
+    if (this.fd >= 0) closeSync(this.fd);
+    this.fd = -1;
+  }
+
+  private check(): void {
+    if (this.readOnly) throw new Error(`journal ${this.dir} was opened read-only`);
+    if (this.closed) throw new Error(`journal ${this.dir} is closed`);
+    if (this.failure) throw new Error(`journal ${this.dir} failed earlier and must be reopened`, { cause: this.failure });
+  }
+
+  private grow(need: number): void {
+    let size = this.batch.length * 2;
+    while (size < need) size *= 2;
+    const bigger = new Uint8Array(size);
+    bigger.set(this.batch.subarray(0, this.batchLength));
+    this.batch = bigger;
+    this.batchView = new DataView(bigger.buffer);
+  }
+
+  /** Adds the sparse-index entries (one per INDEX_STRIDE bytes) the just-written batch crosses. */
+  private indexBatch(seg: ScannedSegment): void {
+    const view = this.batchView;
+    for (let at = 0; at < this.batchLength; at += HEADER_BYTES + view.getUint32(at, true)) {
+      const offset = seg.bytes + at;
+      if (offset < seg.nextIndexAt) continue;
+      seg.indexSeqs.push(view.getFloat64(at + 8, true));
+      seg.indexOffsets.push(offset);
+      seg.nextIndexAt = offset + INDEX_STRIDE;
+    }
+  }
+}
+
+/** The offset of the last indexed record at or before `seq` in the segment (0 if none). */
+function seekOffset(seg: ScannedSegment, seq: number): number {
+  let lo = 0;
+  let hi = seg.indexSeqs.length - 1;
+  let best = 0;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (seg.indexSeqs[mid]! <= seq) {
+      best = seg.indexOffsets[mid]!;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return best;
+}
+
+function syncDir(dir: string): void {
+  const fd = openSync(dir, "r");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -1,0 +1,185 @@
+import { appendFileSync } from "node:fs";
+import { Command } from "../engine/commands.ts";
+import { EventBuffer } from "../engine/events.ts";
+import type { Exchange, ExchangeConfig } from "../engine/exchange.ts";
+import { writeExchangeSnapshot } from "../engine/exchange-snapshot.ts";
+import { EngineClock } from "./clock.ts";
+import type { Journal } from "./journal.ts";
+import { paths, recover, stateHash } from "./recovery.ts";
+import { COMMAND_SLOT_BYTES, encodeCommand } from "./schema.ts";
+import { pruneSnapshots, saveSnapshot } from "./snapshot-store.ts";
+
+export interface RuntimeOptions {
+  config: ExchangeConfig;
+  dataDir: string;
+  /** Commands between snapshots (0: none). Default 100,000. */
+  snapshotEvery?: number;
+  /** Commands between state hashes written to hashes.log (0: none). Default 10,000. */
+  hashEvery?: number;
+  /** Snapshots kept on disk. Default 3. */
+  keepSnapshots?: number;
+  /** fdatasync on every group commit. Default true; off only for tests and benches that say so. */
+  fsync?: boolean;
+  log?: (line: string) => void;
+}
+
+/**
+ * What a submitter hears back: the command's sequence number and its events, once the journal
+ * holds it durably. `token` is the submitter's own tag (a session and request id, say).
+ */
+export type Delivery = (seq: number, token: number, events: EventBuffer, from: number, to: number) => void;
+
+export class EngineStoppedError extends Error {
+  constructor(readonly failure: unknown) {
+    super(`the engine stopped after a failure and accepts no commands until it is restarted: ${String(failure)}`);
+  }
+}
+
+/**
+ * The sequencer on one thread (the embedded default): commands queue as they arrive; once per turn
+ * of the event loop the batch is stamped (sequence number, engine time), executed, appended to the
+ * journal and made durable with one fdatasync (group commit), and only then are its events
+ * delivered. Nothing reaches a client before the journal covers it.
+ *
+ * A command is executed before it is journaled, so one that throws (an engine bug) never enters
+ * the journal: the engine stops — its state may be partial — and a restart recovers from the
+ * journal without it. Consistency over availability.
+ */
+export class Runtime {
+  readonly exchange: Exchange;
+  private readonly journal: Journal;
+  private readonly clock: EngineClock;
+  private seq: number;
+  private lastTime: number;
+  private readonly queue: Command[] = [];
+  private readonly tokens: number[] = [];
+  private readonly spare: Command[] = [];
+  private readonly slot = new DataView(new ArrayBuffer(COMMAND_SLOT_BYTES));
+  private readonly slotBytes = new Uint8Array(this.slot.buffer);
+  private readonly out = new EventBuffer(4096);
+  private ends = new Int32Array(256);
+  private readonly deliveries: Delivery[] = [];
+  private scheduled = false;
+  private failure: unknown = null;
+  private sinceSnapshot = 0;
+  private readonly opts: Required<Omit<RuntimeOptions, "log">> & Pick<RuntimeOptions, "log">;
+
+  private constructor(opts: RuntimeOptions, exchange: Exchange, journal: Journal, seq: number, time: number) {
+    this.opts = { snapshotEvery: 100_000, hashEvery: 10_000, keepSnapshots: 3, fsync: true, ...opts };
+    this.exchange = exchange;
+    this.journal = journal;
+    this.seq = seq;
+    this.lastTime = time;
+    this.clock = new EngineClock(time);
+  }
+
+  /** Recovers the data directory (newest snapshot + journal replay) and opens it for commands. */
+  static start(opts: RuntimeOptions): Runtime {
+    const r = recover({
+      dataDir: opts.dataDir,
+      config: opts.config,
+      fsync: opts.fsync ?? true,
+      onSkip: (f, why) => opts.log?.(`skipped snapshot ${f}: ${why}`),
+    });
+    if (r.truncatedBytes > 0) opts.log?.(`journal: truncated a torn tail of ${r.truncatedBytes} bytes`);
+    opts.log?.(`recovered to seq ${r.seq} (snapshot ${r.snapshotSeq}, replayed ${r.replayed})`);
+    return new Runtime(opts, r.exchange, r.journal!, r.seq, r.time);
+  }
+
+  get lastSeq(): number {
+    return this.seq;
+  }
+
+  get durableSeq(): number {
+    return this.journal.durableSeq;
+  }
+
+  get stopped(): boolean {
+    return this.failure !== null;
+  }
+
+  onDelivery(fn: Delivery): () => void {
+    this.deliveries.push(fn);
+    return () => {
+      const i = this.deliveries.indexOf(fn);
+      if (i >= 0) this.deliveries.splice(i, 1);
+    };
+  }
+
+  /** Queues a copy of `cmd`; its events are delivered after the next group commit. */
+  submit(cmd: Command, token = 0): void {
+    if (this.failure !== null) throw new EngineStoppedError(this.failure);
+    const copy = (this.spare.pop() ?? new Command()).copyFrom(cmd);
+    this.queue.push(copy);
+    this.tokens.push(token);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      // After this turn's I/O callbacks: every command that arrived in the turn shares one fsync.
+      setImmediate(() => this.flush());
+    }
+  }
+
+  /** Stamps, executes, journals and commits everything queued, then delivers. Safe to call directly. */
+  flush(): void {
+    this.scheduled = false;
+    const n = this.queue.length;
+    if (n === 0 || this.failure !== null) return;
+    if (this.ends.length < n) this.ends = new Int32Array(n * 2);
+    const out = this.out;
+    out.reset();
+    const first = this.seq + 1;
+    let i = 0;
+    try {
+      for (; i < n; i++) {
+        const cmd = this.queue[i]!;
+        const seq = first + i;
+        cmd.time = this.clock.now();
+        // Journal the command as it arrived: risk may write a cap into it while executing.
+        encodeCommand(cmd, seq, this.slot, 0);
+        this.exchange.execute(cmd, out);
+        this.ends[i] = out.count;
+        this.journal.append(seq, this.slotBytes);
+        this.lastTime = cmd.time;
+      }
+    } catch (e) {
+      this.failure = e;
+      this.opts.log?.(`engine failed on command ${first + i}; stopping (restart recovers from the journal): ${(e as Error).stack ?? e}`);
+    }
+    // Commands executed before a failure are journaled and delivered; the failing one is not.
+    const done = i;
+    this.seq = first + done - 1;
+    if (done > 0) this.journal.commit();
+    let from = 0;
+    for (let k = 0; k < done; k++) {
+      const to = this.ends[k]!;
+      for (const d of this.deliveries) d(first + k, this.tokens[k]!, out, from, to);
+      from = to;
+    }
+    for (let k = 0; k < n; k++) this.spare.push(this.queue[k]!);
+    this.queue.length = 0;
+    this.tokens.length = 0;
+    if (done > 0) this.afterBatch(first, this.seq);
+  }
+
+  private afterBatch(first: number, last: number): void {
+    const { hashEvery, snapshotEvery } = this.opts;
+    if (hashEvery > 0 && Math.floor(last / hashEvery) > Math.floor((first - 1) / hashEvery)) {
+      appendFileSync(paths(this.opts.dataDir).hashes, `${last} ${this.lastTime} ${stateHash(this.exchange)}\n`);
+    }
+    this.sinceSnapshot += last - first + 1;
+    if (snapshotEvery > 0 && this.sinceSnapshot >= snapshotEvery) this.snapshot();
+  }
+
+  /** Writes a snapshot of the whole state at the last sequence number. */
+  snapshot(): string {
+    const file = saveSnapshot(paths(this.opts.dataDir).snapshots, this.seq, this.lastTime, writeExchangeSnapshot(this.exchange));
+    pruneSnapshots(paths(this.opts.dataDir).snapshots, this.opts.keepSnapshots);
+    this.sinceSnapshot = 0;
+    return file;
+  }
+
+  close(): void {
+    this.flush();
+    this.journal.close();
+  }
+}
