@@ -1,0 +1,164 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadConfig, seedCommands } from "../../actors/config.ts";
+import { LoadStream } from "../../actors/load.ts";
+import { paths, recover, stateHash } from "../../actors/recovery.ts";
+import { EngineStoppedError, Runtime } from "../../actors/runtime.ts";
+import { listSnapshots, loadNewestSnapshot } from "../../actors/snapshot-store.ts";
+import { Command, CommandType, makeCommand, Side } from "../../engine/commands.ts";
+import { EventType } from "../../engine/events.ts";
+
+const config = loadConfig(join(import.meta.dir, "../../config/demo.json"));
+const dirs: string[] = [];
+function dataDir(): string {
+  const d = mkdtempSync(join(tmpdir(), "bourse-rt-"));
+  dirs.push(d);
+  return d;
+}
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function seeded(dir: string, extra: Partial<Parameters<typeof Runtime.start>[0]> = {}): Runtime {
+  const rt = Runtime.start({ config: config.exchange, dataDir: dir, ...extra });
+  for (const c of seedCommands(config)) rt.submit(c);
+  rt.flush();
+  return rt;
+}
+
+function runLoad(rt: Runtime, n: number, seed = 7): void {
+  const load = new LoadStream(config.exchange, [1, 2, 3, 4], seed, rt.lastSeq + 1);
+  const cmd = new Command();
+  for (let i = 0; i < n; i++) {
+    rt.submit(load.next(cmd));
+    if (i % 100 === 99) rt.flush();
+  }
+  rt.flush();
+}
+
+describe("runtime", () => {
+  test("events are delivered only once the journal covers their command", () => {
+    const rt = seeded(dataDir());
+    const seen: [number, number][] = [];
+    rt.onDelivery((seq) => seen.push([seq, rt.durableSeq]));
+    runLoad(rt, 500);
+    expect(seen.length).toBe(500);
+    for (const [seq, durable] of seen) expect(durable, `seq ${seq} delivered before durable`).toBeGreaterThanOrEqual(seq);
+    rt.close();
+  });
+
+  test("commands submitted in one turn are executed and delivered after it, in submission order", async () => {
+    const rt = seeded(dataDir());
+    const order: number[] = [];
+    rt.onDelivery((seq, token) => order.push(token) && void seq);
+    for (let t = 1; t <= 50; t++) rt.submit(makeCommand({ type: CommandType.TICK }), t);
+    await new Promise((r) => setImmediate(r));
+    expect(order).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    rt.close();
+  });
+
+  test("a restart recovers exactly the state it left, from snapshot and journal", () => {
+    const dir = dataDir();
+    const rt = seeded(dir, { snapshotEvery: 300 });
+    runLoad(rt, 1000);
+    const hash = stateHash(rt.exchange);
+    const seq = rt.lastSeq;
+    rt.close();
+    expect(listSnapshots(paths(dir).snapshots).length).toBeGreaterThan(0);
+    const again = Runtime.start({ config: config.exchange, dataDir: dir });
+    expect(again.lastSeq).toBe(seq);
+    expect(stateHash(again.exchange)).toBe(hash);
+    again.close();
+  });
+
+  test("state hashes are logged every N commands and match a replay", () => {
+    const dir = dataDir();
+    const rt = seeded(dir, { hashEvery: 200 });
+    runLoad(rt, 900);
+    rt.close();
+    const lines = readFileSync(paths(dir).hashes, "utf8").trim().split("\n");
+    expect(lines.length).toBeGreaterThanOrEqual(4);
+    for (const line of lines) {
+      const [seq, , hash] = line.split(" ");
+      const r = recover({ dataDir: dir, config: config.exchange, untilSeq: Number(seq), ignoreSnapshots: true });
+      expect(stateHash(r.exchange), `hash at seq ${seq}`).toBe(hash!);
+    }
+  });
+
+  test("recover --until a sequence number stops exactly there", () => {
+    const dir = dataDir();
+    const rt = seeded(dir);
+    runLoad(rt, 300);
+    rt.close();
+    const r = recover({ dataDir: dir, config: config.exchange, untilSeq: 150 });
+    expect(r.seq).toBe(150);
+    expect(r.journal).toBeNull();
+  });
+
+  test("an engine failure stops the runtime; the failing command is not journaled; restart recovers", () => {
+    const dir = dataDir();
+    const rt = seeded(dir);
+    runLoad(rt, 200);
+    const before = rt.lastSeq;
+    const hash = stateHash(rt.exchange);
+    // Simulate an engine bug on one particular command.
+    const original = rt.exchange.execute.bind(rt.exchange);
+    rt.exchange.execute = (cmd, out) => {
+      if (cmd.type === CommandType.NEW_ORDER && cmd.clientOrderId === "boom") throw new Error("engine bug");
+      original(cmd, out);
+    };
+    const delivered: number[] = [];
+    rt.onDelivery((seq) => delivered.push(seq));
+    rt.submit(makeCommand({ type: CommandType.TICK }));
+    rt.submit(makeCommand({ type: CommandType.NEW_ORDER, account: 1, symbol: 1, side: Side.BUY, price: 59_000, qty: 1, orderId: 999_999, clientOrderId: "boom" }));
+    rt.submit(makeCommand({ type: CommandType.TICK }));
+    rt.flush();
+    expect(rt.stopped).toBe(true);
+    expect(delivered).toEqual([before + 1]);
+    expect(() => rt.submit(makeCommand({ type: CommandType.TICK }))).toThrow(EngineStoppedError);
+    rt.close();
+
+    const again = Runtime.start({ config: config.exchange, dataDir: dir });
+    expect(again.lastSeq).toBe(before + 1);
+    expect(again.exchange.byClientId(1, "boom")).toBeUndefined();
+    // The tick changed nothing, so the state is what it was before the failure.
+    expect(stateHash(again.exchange)).toBe(hash);
+    again.close();
+  });
+
+  test("a corrupt newest snapshot is skipped for the one before it", () => {
+    const dir = dataDir();
+    const rt = seeded(dir, { snapshotEvery: 0 });
+    runLoad(rt, 200);
+    rt.snapshot();
+    const first = rt.lastSeq;
+    runLoad(rt, 200, 8);
+    const newest = rt.snapshot();
+    const hash = stateHash(rt.exchange);
+    rt.close();
+    const bytes = readFileSync(newest);
+    bytes[bytes.length - 5]! ^= 0xff;
+    writeFileSync(newest, bytes);
+    const skipped: string[] = [];
+    expect(loadNewestSnapshot(paths(dir).snapshots, Infinity, (f) => skipped.push(f))?.seq).toBe(first);
+    expect(skipped).toEqual([newest]);
+    const r = recover({ dataDir: dir, config: config.exchange });
+    expect(r.snapshotSeq).toBe(first);
+    expect(stateHash(r.exchange)).toBe(hash);
+    r.journal?.close();
+  });
+
+  test("acknowledged events carry the command's results", () => {
+    const rt = seeded(dataDir());
+    let accepted = 0;
+    rt.onDelivery((_seq, _token, events, from, to) => {
+      for (let i = from; i < to; i++) if (events.get(i, 0) === EventType.ACCEPTED) accepted++;
+    });
+    rt.submit(makeCommand({ type: CommandType.NEW_ORDER, orderId: 77, account: 4, symbol: 1, side: Side.BUY, price: 59_000, qty: 1, clientOrderId: "x1" }));
+    rt.flush();
+    expect(accepted).toBe(1);
+    rt.close();
+  });
+});
