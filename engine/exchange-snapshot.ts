@@ -20,7 +20,8 @@ interface OrderRecord {
   tif: number;
   clientOrderId: string;
   submitTime: number;
-  worstBps: number;
+  makerBps: number;
+  takerBps: number;
   state: number;
   price: number;
   qty: number;
@@ -30,6 +31,7 @@ interface OrderRecord {
   reserved: string;
   filledNotional: string;
   fees: string;
+  riskCap: boolean;
 }
 
 interface AccountRecord {
@@ -66,7 +68,8 @@ function orderRecord(o: OmsOrder): OrderRecord {
     tif: o.tif,
     clientOrderId: o.clientOrderId,
     submitTime: o.submitTime,
-    worstBps: o.worstBps,
+    makerBps: o.makerBps,
+    takerBps: o.takerBps,
     state: o.state,
     price: o.price,
     qty: o.qty,
@@ -76,11 +79,12 @@ function orderRecord(o: OmsOrder): OrderRecord {
     reserved: o.reserved.toString(),
     filledNotional: o.filledNotional.toString(),
     fees: o.fees.toString(),
+    riskCap: o.riskCap,
   };
 }
 
 function fromRecord(r: OrderRecord): OmsOrder {
-  const o = new OmsOrder(r.orderId, r.account, r.symbol, r.side, r.orderType, r.tif, r.clientOrderId, r.submitTime, r.worstBps);
+  const o = new OmsOrder(r.orderId, r.account, r.symbol, r.side, r.orderType, r.tif, r.clientOrderId, r.submitTime, r.makerBps, r.takerBps);
   o.state = r.state;
   o.price = r.price;
   o.qty = r.qty;
@@ -90,6 +94,7 @@ function fromRecord(r: OrderRecord): OmsOrder {
   o.reserved = BigInt(r.reserved);
   o.filledNotional = BigInt(r.filledNotional);
   o.fees = BigInt(r.fees);
+  o.riskCap = r.riskCap;
   return o;
 }
 

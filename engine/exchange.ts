@@ -1,4 +1,4 @@
-import { Command, CommandType, OrderType, Side } from "./commands.ts";
+import { Actor, Command, CommandType, OrderType, Side } from "./commands.ts";
 import { EVENT_WIDTH, EventBuffer, EventType, F } from "./events.ts";
 import { type LedgerConfig, Ledger } from "./ledger.ts";
 import { MatchingEngine } from "./matching.ts";
@@ -131,9 +131,11 @@ export class Exchange {
     if (reason !== Reason.OK) return this.reject(reason);
 
     // The book enforces the costing price as a cap, so a buy never costs more than it holds.
-    if (buy && (cmd.orderType === OrderType.MARKET || cmd.orderType === OrderType.STOP)) cmd.price = cost;
-    const o = new OmsOrder(cmd.orderId, cmd.account, cmd.symbol, cmd.side, cmd.orderType, cmd.tif, clientId, cmd.time, tier.worstBps);
+    const riskCap = buy && (cmd.orderType === OrderType.MARKET || cmd.orderType === OrderType.STOP) && cmd.price === 0;
+    if (riskCap) cmd.price = cost;
+    const o = new OmsOrder(cmd.orderId, cmd.account, cmd.symbol, cmd.side, cmd.orderType, cmd.tif, clientId, cmd.time, tier.makerBps, tier.takerBps);
     o.price = cost;
+    o.riskCap = riskCap;
     o.qty = cmd.qty;
     this.setLeaves(o, m, cmd.qty);
     this.transition(o, OrderState.PENDING, Reason.OK);
@@ -169,8 +171,14 @@ export class Exchange {
     if (!isQty(cmd.qty) || newLeaves <= 0 || (hasLimit && !isPrice(cmd.price))) return true;
     const acct = ledger.accounts.get(o.account)!;
     const tier = ledger.tierOf(acct);
-    const price = hasLimit ? cmd.price : o.price;
     const buy = o.side === BUY;
+    // A stop keeps its cap unless the amend gives one; a cap risk derived from the old trigger is
+    // derived again from the new one, so raising a buy stop's trigger cannot strand it under its cap.
+    if (!hasLimit) {
+      if (o.riskCap && isPrice(cmd.stopPrice)) cmd.price = buyCostPrice(cmd, m);
+      else if (cmd.price === 0) cmd.price = o.price;
+    }
+    const price = cmd.price;
     const addNeed = buy ? buyNeed(price, newLeaves, m.k, o.worstBps) - o.reserved : 0n;
     const addQty = Math.max(0, newLeaves - o.leaves);
     const reason = checkOrder(acct, tier, m, o.side, o.symbol, cmd.qty, price, addQty, addNeed, false, cmd.time);
@@ -225,7 +233,8 @@ export class Exchange {
         case EventType.AMENDED: {
           const o = this.openOrder(d[base + F.ORDER_ID]!);
           o.qty = d[base + F.QTY]!;
-          if (o.orderType === OrderType.LIMIT || o.orderType === OrderType.STOP_LIMIT) o.price = d[base + F.PRICE]!;
+          // The book reports the limit, or a stop's (possibly re-costed) cap.
+          o.price = d[base + F.PRICE]!;
           this.setLeaves(o, this.market(o), d[base + F.LEAVES]!);
           break;
         }
@@ -249,8 +258,7 @@ export class Exchange {
       const o = this.openOrder(d[base + (taker ? F.ORDER_ID : F.A)]!);
       const leaves = d[base + (taker ? F.LEAVES : F.C)]!;
       const acct = ledger.accounts.get(o.account)!;
-      const tier = ledger.tierOf(acct);
-      const fee = feeOf(n, taker ? tier.takerBps : tier.makerBps);
+      const fee = feeOf(n, taker ? o.takerBps : o.makerBps);
       const cash = acct.cashOf(m.quote);
       if (o.side === BUY) cash.balance -= n + fee;
       else cash.balance += n - fee;
@@ -293,7 +301,10 @@ export class Exchange {
   private transition(o: OmsOrder, to: number, reason: number): void {
     const from = o.transition(to);
     const c = this.cmd;
-    this.out.write(EventType.ORDER_STATE, o.symbol, o.orderId, o.account, o.side, o.price, o.filled, o.leaves, from, to, reason, this.now, c.actor, c.session);
+    // The command's sender acts on its own account's orders; expiries, and what one account's
+    // order does to another's (a fill, a self-trade cancel of a resting order), are the system's.
+    const own = to !== OrderState.EXPIRED && o.account === c.account;
+    this.out.write(EventType.ORDER_STATE, o.symbol, o.orderId, o.account, o.side, o.price, o.filled, o.leaves, from, to, reason, this.now, own ? c.actor : Actor.SYSTEM, own ? c.session : 0);
   }
 
   private copy(d: Float64Array, base: number): void {

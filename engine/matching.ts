@@ -242,7 +242,7 @@ export class MatchingEngine {
     const type = p.type[s]!;
     const side = p.side[s]!;
     const hasLimit = type === LIMIT || type === STOP_LIMIT;
-    if (hasLimit && !isPrice(cmd.price)) return this.reject(cmd, Reason.INVALID_PRICE);
+    if (hasLimit ? !isPrice(cmd.price) : cmd.price !== 0 && !isPrice(cmd.price)) return this.reject(cmd, Reason.INVALID_PRICE);
     const pending = p.status[s] === Status.STOP;
     if (pending) {
       if (!isPrice(cmd.stopPrice)) return this.reject(cmd, Reason.INVALID_STOP_PRICE);
@@ -257,8 +257,8 @@ export class MatchingEngine {
     const leaves = p.leaves[s]!;
     const oldPrice = p.price[s]!;
     const oldQty = p.qty[s]!;
-    // A stop market keeps its cap; limits take the new price.
-    const newPrice = hasLimit ? cmd.price : oldPrice;
+    // Limits take the new price; a stop market takes a new cap if one is given, else keeps its own.
+    const newPrice = hasLimit || cmd.price > 0 ? cmd.price : oldPrice;
     const out = this.out;
     const resting = p.status[s] === Status.RESTING;
     if (resting && !book.tradable && !(newPrice === oldPrice && newLeaves <= leaves)) {

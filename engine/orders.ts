@@ -45,6 +45,8 @@ export class OmsOrder {
   cancelled = 0;
   /** Quote units held for a buy (docs/accounts.md, Reservation); 0 for a sell. */
   reserved = 0n;
+  /** The cap of a market or stop buy was written by risk (not the client), so an amend re-costs it. */
+  riskCap = false;
   /** Notional and fees paid so far, for the average price and statements. */
   filledNotional = 0n;
   fees = 0n;
@@ -58,9 +60,18 @@ export class OmsOrder {
     readonly tif: number,
     readonly clientOrderId: string,
     readonly submitTime: number,
-    /** The larger fee of the tier at submission: its reservation keeps this even if the tier changes. */
-    readonly worstBps: number,
+    /**
+     * The fee rates of the account's tier at submission. The order is charged these for its whole
+     * life, so a tier change cannot make a fill cost more than its reservation holds.
+     */
+    readonly makerBps: number,
+    readonly takerBps: number,
   ) {}
+
+  /** The larger fee: what the reservation must cover. */
+  get worstBps(): number {
+    return this.makerBps > this.takerBps ? this.makerBps : this.takerBps;
+  }
 
   /** Moves to `to`; an illegal transition is a bug in the engine, never a client error. */
   transition(to: number): number {
@@ -122,7 +133,11 @@ export class IdempotencyIndex {
 
   /** Every order still indexed, in submission order (snapshots). */
   entries(): OmsOrder[] {
-    return this.fifo.slice(this.head).filter((o) => this.get(o.account, o.clientOrderId) === o);
+    // Open orders the eviction cursor already passed are still indexed: take every indexed order,
+    // in submission order (ties by order id), not just the FIFO's unexamined part.
+    const all: OmsOrder[] = [];
+    for (const m of this.byAccount.values()) for (const o of m.values()) all.push(o);
+    return all.sort((a, b) => a.submitTime - b.submitTime || a.orderId - b.orderId);
   }
 
   private remove(o: OmsOrder): void {
