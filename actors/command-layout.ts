@@ -127,7 +127,9 @@ function writeAscii(view: DataView, at: number, s: string, max: number): void {
     view.setUint32(at + i, word, true);
     i += 4;
   }
-  for (; i < max; i += 4) view.setUint32(at + i, 0, true);
+  // Zeros eight bytes a call (+0 is all zero bits), then the last word if `max - i` is odd in words.
+  for (; i + 8 <= max; i += 8) view.setFloat64(at + i, 0, true);
+  if (i < max) view.setUint32(at + i, 0, true);
 }
 
 /**
@@ -173,7 +175,8 @@ export function encodeCommand(cmd: Command, seq: number, view: DataView, offset:
   view.setUint8(o + O.RESERVED_A, 0);
   writeAscii(view, o + O.CLIENT_ORDER_ID, cmd.clientOrderId, CLIENT_ORDER_ID_MAX);
   writeAscii(view, o + O.DESTINATION, cmd.destination, DESTINATION_MAX);
-  for (let i = O.RESERVED_B; i < COMMAND_SLOT_BYTES; i += 4) view.setUint32(o + i, 0, true);
+  view.setFloat64(o + O.RESERVED_B, 0, true);
+  view.setUint32(o + O.RESERVED_B + 8, 0, true);
 }
 
 // ------------------------------------------------------------------------------------- decode
@@ -289,6 +292,14 @@ function checkF64(view: DataView, at: number, field: string): string | null {
   return Number.isSafeInteger(x) ? null : `${field} is ${x}, not an integer within ±(2^53-1)`;
 }
 
+/**
+ * null if the slot at `offset` is one `encodeCommand` could have written, else the first reason it
+ * is not: wrong layout version, a float64 field that is not an integer within ±(2^53 − 1), a
+ * string length over its maximum, a string byte outside printable ASCII, or a non-zero byte where
+ * the layout says zero. The enums, symbol, currency, tier and amount take any bits; whether they
+ * mean anything is the engine's call. A slot that passes is canonical: decoding and re-encoding
+ * it gives the same 256 bytes. Allocates only the reason.
+ */
 export function validateCommandSlot(view: DataView, offset: number): string | null {
   const o = offset;
   const version = view.getUint8(o + O.VERSION);

@@ -3,6 +3,7 @@ import { Command } from "../engine/commands.ts";
 import { EventBuffer } from "../engine/events.ts";
 import type { Exchange, ExchangeConfig } from "../engine/exchange.ts";
 import { writeExchangeSnapshot } from "../engine/exchange-snapshot.ts";
+import { Reason } from "../engine/reasons.ts";
 import { EngineClock } from "./clock.ts";
 import type { Journal } from "./journal.ts";
 import { paths, recover, stateHash } from "./recovery.ts";
@@ -28,6 +29,36 @@ export interface RuntimeOptions {
  * holds it durably. `token` is the submitter's own tag (a session and request id, say).
  */
 export type Delivery = (seq: number, token: number, events: EventBuffer, from: number, to: number) => void;
+
+/** Reason code for a field the binary layout cannot hold, so the caller can answer in its protocol. */
+const FIELD_REASONS: Record<string, number> = {
+  qty: Reason.INVALID_QUANTITY,
+  price: Reason.INVALID_PRICE,
+  stopPrice: Reason.INVALID_STOP_PRICE,
+  orderId: Reason.INVALID_ORDER_ID,
+  account: Reason.INVALID_ACCOUNT,
+  symbol: Reason.UNKNOWN_SYMBOL,
+  clientOrderId: Reason.INVALID_CLIENT_ORDER_ID,
+  destination: Reason.INVALID_DESTINATION,
+  amount: Reason.INVALID_AMOUNT,
+  currency: Reason.UNKNOWN_CURRENCY,
+  tier: Reason.UNKNOWN_TIER,
+  side: Reason.INVALID_SIDE,
+  orderType: Reason.INVALID_ORDER_TYPE,
+  tif: Reason.INVALID_TIME_IN_FORCE,
+  stp: Reason.INVALID_STP_MODE,
+  expireTime: Reason.GTD_IN_PAST,
+};
+
+/** A command with a field no command can carry (a fractional quantity, a 40-character id): refused before sequencing. */
+export class InvalidCommandError extends Error {
+  constructor(
+    readonly reason: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 export class EngineStoppedError extends Error {
   constructor(readonly failure: unknown) {
@@ -109,6 +140,14 @@ export class Runtime {
   /** Queues a copy of `cmd`; its events are delivered after the next group commit. */
   submit(cmd: Command, token = 0): void {
     if (this.failure !== null) throw new EngineStoppedError(this.failure);
+    try {
+      // The layout is strict, so encoding is the check: a command that cannot be journaled is
+      // refused here, unsequenced, and never reaches the sequencer.
+      encodeCommand(cmd, 0, this.slot, 0);
+    } catch (e) {
+      const field = /command field (\w+)/.exec((e as Error).message)?.[1] ?? "";
+      throw new InvalidCommandError(FIELD_REASONS[field] ?? Reason.UNKNOWN_COMMAND, (e as Error).message);
+    }
     const copy = (this.spare.pop() ?? new Command()).copyFrom(cmd);
     this.queue.push(copy);
     this.tokens.push(token);

@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { loadConfig, seedCommands } from "../../actors/config.ts";
 import { LoadStream } from "../../actors/load.ts";
 import { paths, recover, stateHash } from "../../actors/recovery.ts";
-import { EngineStoppedError, Runtime } from "../../actors/runtime.ts";
+import { EngineStoppedError, InvalidCommandError, Runtime } from "../../actors/runtime.ts";
+import { Reason } from "../../engine/reasons.ts";
 import { listSnapshots, loadNewestSnapshot } from "../../actors/snapshot-store.ts";
 import { Command, CommandType, makeCommand, Side } from "../../engine/commands.ts";
 import { EventType } from "../../engine/events.ts";
@@ -159,6 +160,26 @@ describe("runtime", () => {
     rt.submit(makeCommand({ type: CommandType.NEW_ORDER, orderId: 77, account: 4, symbol: 1, side: Side.BUY, price: 59_000, qty: 1, clientOrderId: "x1" }));
     rt.flush();
     expect(accepted).toBe(1);
+    rt.close();
+  });
+});
+
+describe("runtime input checks", () => {
+  test("a command no layout can carry is refused at submit with a reason, and nothing is sequenced", () => {
+    const rt = seeded(dataDir());
+    const before = rt.lastSeq;
+    let thrown: unknown;
+    try {
+      rt.submit(makeCommand({ type: CommandType.NEW_ORDER, orderId: 5, account: 1, symbol: 1, side: Side.BUY, price: 59_000, qty: 1.5 }));
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(InvalidCommandError);
+    expect((thrown as InvalidCommandError).reason).toBe(Reason.INVALID_QUANTITY);
+    expect(() => rt.submit(makeCommand({ type: CommandType.NEW_ORDER, orderId: 6, account: 1, symbol: 1, side: Side.BUY, price: 59_000, qty: 1, clientOrderId: "x".repeat(37) }))).toThrow(InvalidCommandError);
+    rt.flush();
+    expect(rt.stopped).toBe(false);
+    expect(rt.lastSeq).toBe(before);
     rt.close();
   });
 });
