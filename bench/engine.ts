@@ -3,6 +3,7 @@
  *
  *   bun run bench/engine.ts [--ops N] [--seed S] [--trials T] [--json] [--long]
  *                           [--paced-ops N] [--rate OPS_PER_S] [--segments K] [--no-peer]
+ *                           [--full-trials T] [--no-full-path]
  *
  * Phases, each on a fresh engine / book (the first `prefill` ops that build the book always run
  * untimed first):
@@ -13,14 +14,20 @@
  *   4. per-op latency: a separate pass timing every op (Bun.nanoseconds around execute);
  *   5. paced: the exchange mix offered at a fixed rate (1M ops/s) on a schedule fixed in advance
  *      (open loop; latency = completion − scheduled send time), then the same schedule with a
- *      fixed-cost spin in place of the engine, to show the machine's own tail.
+ *      fixed-cost spin in place of the engine, to show the machine's own tail;
+ *   6. full path (full.ts): both streams through Exchange.execute (R1 risk → book → R2
+ *      settlement) over the stream's 1,000 accounts, funded untimed, alternating trial by trial
+ *      with the bare MatchingEngine on the same instrument ("book alone"); verified to print the
+ *      same trades with no rejects; then a per-op latency pass of the full path. Last, so that
+ *      phases 2–5 run before any Exchange code has touched the JIT's profiles.
  * With --json the last line of output is one JSON object with the figures.
  */
 import { cpus } from "node:os";
 import { median, type Percentiles, summarize, timerOverhead } from "./histogram.ts";
+import { type FullCheck, type Funding, FullRunner, fundingFor, newBook, newExchange, verifyFull } from "./full.ts";
 import { idStrings, NobRunner, verifyNob } from "./nob.ts";
 import { newEngine, OursRunner, verifyOurs } from "./ours.ts";
-import { exchangeMix, OP_NAMES, simpleMix, type Stream } from "./streams.ts";
+import { ACCOUNTS, exchangeMix, OP_NAMES, simpleMix, type Stream } from "./streams.ts";
 
 interface Options {
   ops: number;
@@ -33,6 +40,8 @@ interface Options {
   rate: number;
   segments: number;
   peer: boolean;
+  fullPath: boolean;
+  fullTrials: number;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -48,6 +57,8 @@ function parseArgs(argv: string[]): Options {
     rate: 1_000_000,
     segments: 5,
     peer: true,
+    fullPath: true,
+    fullTrials: long ? 5 : 3,
   };
   const num = (i: number): number => {
     const v = Number(String(argv[i + 1]).replace(/_/g, ""));
@@ -66,9 +77,11 @@ function parseArgs(argv: string[]): Options {
       case "--json": o.json = true; break;
       case "--long": break;
       case "--no-peer": o.peer = false; break;
+      case "--no-full-path": o.fullPath = false; break;
+      case "--full-trials": o.fullTrials = Math.max(1, Math.floor(num(i++))); break;
       case "--help":
       case "-h":
-        console.log("usage: bun run bench/engine.ts [--ops N] [--seed S] [--trials T] [--peer-trials T] [--json] [--long] [--paced-ops N] [--rate OPS_PER_S] [--segments K] [--no-peer]");
+        console.log("usage: bun run bench/engine.ts [--ops N] [--seed S] [--trials T] [--peer-trials T] [--json] [--long] [--paced-ops N] [--rate OPS_PER_S] [--segments K] [--no-peer] [--full-trials T] [--no-full-path]");
         process.exit(0);
       default:
         throw new Error(`unknown argument ${argv[i]}`);
@@ -239,6 +252,64 @@ function pacedBaseline(ops: number, rate: number, k: number, serviceNs: number, 
   return pacedSummary(ops, rate, elapsed, lat, segs);
 }
 
+// ---------------------------------------------------------------- full path
+
+interface FullPath {
+  check: FullCheck;
+  full: Throughput;
+  book: Throughput;
+  /** Median full / median book. */
+  ratio: number;
+  lat: Percentiles;
+  kinds: ReturnType<typeof byKind>;
+}
+
+/** One timed trial of the full path: fresh Exchange, untimed account setup and prefill. */
+function trialFull(r: FullRunner, s: Stream, f: Funding): number {
+  const ex = newExchange(f);
+  r.run(ex, s, 0, s.prefill);
+  gc();
+  const t0 = Bun.nanoseconds();
+  r.run(ex, s, s.prefill, s.length);
+  return ((s.length - s.prefill) * 1e9) / (Bun.nanoseconds() - t0);
+}
+
+/** The book alone on the full path's instrument, same loop as trialOurs. */
+function trialBook(r: OursRunner, s: Stream): number {
+  const eng = newBook();
+  r.run(eng, s, 0, s.prefill);
+  gc();
+  const t0 = Bun.nanoseconds();
+  r.run(eng, s, s.prefill, s.length);
+  return ((s.length - s.prefill) * 1e9) / (Bun.nanoseconds() - t0);
+}
+
+/**
+ * Verify (also a warm-up of both), one more warm-up pass of each timed loop, then `trials`
+ * alternating pairs (book, full, book, full, …), then a per-op latency pass of the full path.
+ */
+function fullPath(s: Stream, trials: number, lat: Float64Array): FullPath {
+  const funding = fundingFor(s);
+  const check = verifyFull(s, funding);
+  const fr = new FullRunner();
+  const br = new OursRunner();
+  fr.run(newExchange(funding), s, 0, s.length);
+  br.run(newBook(), s, 0, s.length);
+  const full: number[] = [];
+  const book: number[] = [];
+  for (let t = 0; t < trials; t++) {
+    book.push(trialBook(br, s));
+    full.push(trialFull(fr, s, funding));
+  }
+  const ex = newExchange(funding);
+  fr.run(ex, s, 0, s.prefill);
+  gc();
+  fr.runTimed(ex, s, s.prefill, s.length, lat);
+  const f = rateOf(full);
+  const b = rateOf(book);
+  return { check, full: f, book: b, ratio: f.median / b.median, lat: summarize(lat, s.length - s.prefill), kinds: byKind(s, lat) };
+}
+
 // ---------------------------------------------------------------- formatting
 
 const int = (x: number) => Math.round(x).toLocaleString("en-US");
@@ -310,6 +381,15 @@ function main(): void {
   const baselineOps = Math.min(paced.ops, o.long ? paced.ops : 1_000_000);
   log(`paced baseline: ${int(baselineOps)} fixed-cost ops (${int(oursLat[0]!.mean)} ns each) at the same rate`);
   const baseline = pacedBaseline(baselineOps, o.rate, o.segments, Math.round(oursLat[0]!.mean), lat);
+  gc();
+
+  const full: FullPath[] = [];
+  if (o.fullPath) {
+    log(`full path: Exchange.execute vs book alone, ${o.fullTrials} alternating trials per stream, then per-op latency`);
+    for (const s of streams) full.push(fullPath(s, o.fullTrials, lat));
+    for (const [k, f] of full.entries()) for (const p of f.check.problems) log(`WARNING full-path verification/${streams[k]!.name}: ${p}`);
+  }
+  const fullOk = full.every((f) => f.check.ok);
   const wall = (performance.now() - t0) / 1000;
 
   // ---- report
@@ -354,6 +434,35 @@ function main(): void {
   out.push(`median over ${paced.segments} segments of each segment's percentile (one host stall spoils one segment, not the figure)`);
   out.push(table(["", "p50", "p99", "p99.9", "max"], [segRow("ours", paced), segRow("baseline", baseline)]));
   out.push("baseline = same schedule with the engine replaced by a fixed-cost spin: the machine's own tail on this host");
+  if (o.fullPath) {
+    out.push("");
+    out.push(`full path: Exchange.execute (R1 validate/risk/reserve → book → R2 settle/positions/P&L/lifecycle), ${int(ACCOUNTS)} accounts opened and funded untimed`);
+    out.push(`book alone: bare MatchingEngine on the same instrument; ${o.fullTrials} trials each, alternating book/full; median ops/s`);
+    out.push(
+      table(
+        ["stream", "full path", "full range", "book alone", "book range", "full / book"],
+        streams.map((s, k) => {
+          const f = full[k]!;
+          const range = (x: Throughput) => `${mops(Math.min(...x.trials))}–${mops(Math.max(...x.trials))}`;
+          return [s.name, mops(f.full.median), range(f.full), mops(f.book.median), range(f.book), f.ratio.toFixed(2)];
+        }),
+      ),
+    );
+    out.push(
+      `full-path verification: ${
+        fullOk
+          ? `ok (no rejects; same trades in the same order as the book alone and the model: ${streams.map((s, k) => `${s.name} ${int(full[k]!.check.full.trades)}`).join(", ")}; same final book; open orders agree; cash + fees conserved)`
+          : `FAILED — ${full.flatMap((f, k) => f.check.problems.map((p) => `${streams[k]!.name}: ${p}`)).join(" | ")}`
+      }`,
+    );
+    out.push("");
+    out.push("per-op latency of the full path, ns (separate pass, each Exchange.execute timed alone, by operation kind)");
+    const fullRows = streams.flatMap((s, k) => [
+      latRow(`${s.name} full path`, full[k]!.lat),
+      ...full[k]!.kinds.map((r) => latRow(`  ${r.kind} (${pct(r.share)})`, r.p)),
+    ]);
+    out.push(table(["stream / op (share)", "p50", "p90", "p99", "p99.9", "p99.99", "max", "mean"], fullRows));
+  }
   out.push("");
   out.push(`wall time ${wall.toFixed(1)} s`);
   console.log(out.join("\n"));
@@ -399,12 +508,27 @@ function main(): void {
       exchange_mix_avg_orders: r(ex.stats.avgOrders),
       exchange_mix_avg_levels: r(ex.stats.avgLevels),
       simple_mix_avg_orders: r(si.stats.avgOrders),
+      ops_per_s_full_path_exchange_mix: o.fullPath ? r(full[0]!.full.median) : null,
+      ops_per_s_full_path_simple_mix: o.fullPath ? r(full[1]!.full.median) : null,
+      ops_per_s_book_alone_exchange_mix: o.fullPath ? r(full[0]!.book.median) : null,
+      ops_per_s_book_alone_simple_mix: o.fullPath ? r(full[1]!.book.median) : null,
+      ratio_full_path_vs_book: o.fullPath ? +full[0]!.ratio.toFixed(3) : null,
+      ratio_full_path_vs_book_simple_mix: o.fullPath ? +full[1]!.ratio.toFixed(3) : null,
+      p50_ns_full_path_exchange_mix: o.fullPath ? full[0]!.lat.p50 : null,
+      p99_ns_full_path_exchange_mix: o.fullPath ? full[0]!.lat.p99 : null,
+      p999_ns_full_path_exchange_mix: o.fullPath ? full[0]!.lat.p99_9 : null,
+      max_ns_full_path_exchange_mix: o.fullPath ? full[0]!.lat.max : null,
+      p50_ns_full_path_simple_mix: o.fullPath ? full[1]!.lat.p50 : null,
+      p99_ns_full_path_simple_mix: o.fullPath ? full[1]!.lat.p99 : null,
+      p999_ns_full_path_simple_mix: o.fullPath ? full[1]!.lat.p99_9 : null,
+      full_path_trials: o.fullPath ? o.fullTrials : null,
+      full_path_verified: o.fullPath ? fullOk : null,
       bun: Bun.version,
       wall_s: +wall.toFixed(1),
     };
     console.log(JSON.stringify(json));
   }
-  if (checks.length > 0) process.exitCode = 1;
+  if (checks.length > 0 || !fullOk) process.exitCode = 1;
 }
 
 main();

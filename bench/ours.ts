@@ -9,13 +9,30 @@ import { MatchingEngine } from "../engine/matching.ts";
 import { type Stream, SYMBOL } from "./streams.ts";
 
 /**
- * Engine time of op i (ns): TIME_BASE + i. Only needs to increase (nothing in the streams
- * expires); kept well below 2^53 so that +1 ns is still exact in a double.
+ * Engine time of op i (µs, as engine/commands.ts): TIME_BASE + i. Only needs to increase (nothing
+ * in the streams expires); small, and far below 2^53, so that +1 µs is exact in a double.
  */
-const TIME_BASE = 1_000_000_000_000;
+export const TIME_BASE = 1_000_000_000_000;
 
 export function newEngine(): MatchingEngine {
   return new MatchingEngine([{ id: SYMBOL, symbol: "BENCH", tickSize: "1", lotSize: "1", bandBps: 500 }]);
+}
+
+/** Loads op i of `s` into the reused command `c` (reset, then the stream's fields). */
+export function loadCommand(c: Command, s: Stream, i: number): Command {
+  c.reset();
+  c.type = s.cmdType[i]!;
+  c.time = TIME_BASE + i;
+  c.orderId = s.orderId[i]!;
+  c.account = s.account[i]!;
+  c.symbol = SYMBOL;
+  c.side = s.side[i]!;
+  c.orderType = s.orderType[i]!;
+  c.tif = s.tif[i]!;
+  c.price = s.price[i]!;
+  c.qty = s.qty[i]!;
+  c.stp = StpMode.NONE;
+  return c;
 }
 
 export class OursRunner {
@@ -24,20 +41,7 @@ export class OursRunner {
 
   /** Loads op i into the reused command (reset, then the stream's fields). */
   load(s: Stream, i: number): Command {
-    const c = this.cmd;
-    c.reset();
-    c.type = s.cmdType[i]!;
-    c.time = TIME_BASE + i;
-    c.orderId = s.orderId[i]!;
-    c.account = s.account[i]!;
-    c.symbol = SYMBOL;
-    c.side = s.side[i]!;
-    c.orderType = s.orderType[i]!;
-    c.tif = s.tif[i]!;
-    c.price = s.price[i]!;
-    c.qty = s.qty[i]!;
-    c.stp = StpMode.NONE;
-    return c;
+    return loadCommand(this.cmd, s, i);
   }
 
   /** Runs ops [from, to) back to back. Returns the number of events written (a checksum). */

@@ -99,7 +99,8 @@ function allocate(name: string, seed: number, length: number, prefill: number): 
   };
 }
 
-const ACCOUNTS = 1_000;
+/** Accounts the streams spread orders over: ids 1..ACCOUNTS (the full-path bench opens and funds each). */
+export const ACCOUNTS = 1_000;
 
 /** Order sizes 1..100 lots, skewed small. */
 function size(rng: Rng): number {
