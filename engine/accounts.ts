@@ -1,3 +1,5 @@
+import type { Tier } from "./risk.ts";
+
 /**
  * Account state: cash per currency, positions per symbol, limits and whitelists. Plain data with
  * the few operations that keep its invariants (available cash never negative is enforced by the
@@ -20,12 +22,77 @@ export interface TierSpec {
   rateWindowUs?: number;
 }
 
+/** Below this magnitude two whole numbers add exactly in doubles (the sum stays under 2^53). */
+export const FOLD = 2 ** 52;
+const FOLD_BIG = BigInt(FOLD);
+
+/**
+ * Exact cash of one currency. Each amount is a BigInt base plus a double part; hot-path updates
+ * (`addBalance`, `addReserved`) touch only the double while it stays below 2^52 in magnitude —
+ * where every integer is exact — and fold into the BigInt when it would not. Reads give the exact
+ * BigInt. So small accounts never pay for BigInt arithmetic and large ones never lose a unit.
+ */
 export class Cash {
-  balance = 0n;
-  reserved = 0n;
+  private bBig = 0n;
+  private bNum = 0;
+  private rBig = 0n;
+  private rNum = 0;
+
+  get balance(): bigint {
+    return this.bNum === 0 ? this.bBig : this.bBig + BigInt(this.bNum);
+  }
+
+  set balance(v: bigint) {
+    if (v < FOLD_BIG && v > -FOLD_BIG) {
+      this.bNum = Number(v);
+      this.bBig = 0n;
+    } else {
+      this.bBig = v;
+      this.bNum = 0;
+    }
+  }
+
+  get reserved(): bigint {
+    return this.rNum === 0 ? this.rBig : this.rBig + BigInt(this.rNum);
+  }
+
+  set reserved(v: bigint) {
+    if (v < FOLD_BIG && v > -FOLD_BIG) {
+      this.rNum = Number(v);
+      this.rBig = 0n;
+    } else {
+      this.rBig = v;
+      this.rNum = 0;
+    }
+  }
 
   get available(): bigint {
     return this.balance - this.reserved;
+  }
+
+  /** Adds a whole number of units with |x| < FOLD (callers with larger amounts use `balance`). */
+  addBalance(x: number): void {
+    const r = this.bNum + x;
+    if (r < FOLD && r > -FOLD) this.bNum = r;
+    else {
+      this.bBig += BigInt(this.bNum) + BigInt(x);
+      this.bNum = 0;
+    }
+  }
+
+  addReserved(x: number): void {
+    const r = this.rNum + x;
+    if (r < FOLD && r > -FOLD) this.rNum = r;
+    else {
+      this.rBig += BigInt(this.rNum) + BigInt(x);
+      this.rNum = 0;
+    }
+  }
+
+  /** available ≥ x, without BigInt arithmetic when everything is small. */
+  covers(x: number | bigint): boolean {
+    if (typeof x === "number" && this.bBig === 0n && this.rBig === 0n) return this.bNum - this.rNum >= x;
+    return this.available >= BigInt(x);
   }
 }
 
@@ -51,6 +118,8 @@ export class Account {
   /** Withdrawal destination → engine time from which it may be used. */
   readonly destinations = new Map<string, number>();
   openOrders = 0;
+  /** The account's tier, kept in step with `tier` by the ledger (saves a lookup per order). */
+  limits!: Tier;
   /** Times of the last accepted orders and amends, a ring of the tier's rateCount. */
   rateTimes: Float64Array;
   rateNext = 0;

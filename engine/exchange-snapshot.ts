@@ -151,6 +151,9 @@ export function readExchangeSnapshot(bytes: Uint8Array): Exchange {
   ledger.accounts.clear();
   for (const r of state.accounts) {
     const a = new Account(r.id, r.tier, r.rateTimes.length);
+    const tier = ledger.tiers.get(r.tier);
+    if (!tier) throw new Error(`snapshot account ${r.id} names unknown tier ${r.tier}`);
+    a.limits = tier;
     for (const [c, bal, res] of r.cash) {
       const cash = new Cash();
       cash.balance = BigInt(bal);
@@ -175,7 +178,11 @@ export function readExchangeSnapshot(bytes: Uint8Array): Exchange {
     a.rateNext = r.rateNext;
     ledger.accounts.set(a.id, a);
   }
-  for (const r of state.open) ex.open.set(r.orderId, fromRecord(r));
+  for (const r of state.open) {
+    const o = fromRecord(r);
+    ex.attach(o);
+    ex.open.set(r.orderId, o);
+  }
   for (const e of state.idempotency) {
     const o = typeof e === "number" ? ex.open.get(e) : fromRecord(e);
     if (!o) throw new Error(`snapshot idempotency entry names order ${String(e)} that is not open`);

@@ -2,10 +2,10 @@ import { Actor, Command, CommandType, OrderType, Side } from "./commands.ts";
 import { EVENT_WIDTH, EventBuffer, EventType, F } from "./events.ts";
 import { type LedgerConfig, Ledger } from "./ledger.ts";
 import { MatchingEngine } from "./matching.ts";
-import { feeOf, notional } from "./money.ts";
+import { feeOf, feeOfNumber, notional, smallNotional } from "./money.ts";
 import { IdempotencyIndex, isDone, OmsOrder, OrderState, validClientOrderId } from "./orders.ts";
 import { Reason } from "./reasons.ts";
-import { buyCostPrice, buyNeed, checkOrder, type Market } from "./risk.ts";
+import { buyCostPrice, buyNeed, buyNeedNum, checkOrder, type Market } from "./risk.ts";
 import { applyFill } from "./settlement.ts";
 import { checkOrderFields, checkOrderId, isPrice, isQty } from "./validate.ts";
 
@@ -95,6 +95,7 @@ export class Exchange {
 
   /** A command the book does not see still moves its clock: expiries and session changes. */
   private passTime(time: number): void {
+    if (!this.book.timeDue(time)) return;
     this.tick.time = time;
     this.bookOut.reset();
     this.book.execute(this.tick, this.bookOut);
@@ -126,8 +127,12 @@ export class Exchange {
     const tier = ledger.tierOf(acct);
     const buy = cmd.side === BUY;
     const cost = buy ? buyCostPrice(cmd, m) : sellPrice(cmd);
-    const need = buy && cost > 0 ? buyNeed(cost, cmd.qty, m.k, tier.worstBps) : 0n;
-    reason = checkOrder(acct, tier, m, cmd.side, cmd.symbol, cmd.qty, cost, cmd.qty, need, true, cmd.time);
+    let need: number | bigint = 0;
+    if (buy && cost > 0) {
+      const n = buyNeedNum(cost, cmd.qty, m.kNum, tier.worstBps);
+      need = n >= 0 ? n : buyNeed(cost, cmd.qty, m.k, tier.worstBps);
+    }
+    reason = checkOrder(acct, tier, m, cmd.side, cmd.symbol, cmd.qty, cost, cmd.qty, need, true, cmd.time, acct.cashOf(m.quote));
     if (reason !== Reason.OK) return this.reject(reason);
 
     // The book enforces the costing price as a cap, so a buy never costs more than it holds.
@@ -137,6 +142,7 @@ export class Exchange {
     o.price = cost;
     o.riskCap = riskCap;
     o.qty = cmd.qty;
+    this.attach(o);
     this.setLeaves(o, m, cmd.qty);
     this.transition(o, OrderState.PENDING, Reason.OK);
     acct.openOrders++;
@@ -169,8 +175,8 @@ export class Exchange {
     const newLeaves = cmd.qty - o.filled - o.cancelled;
     // Malformed amends are the book's to reject, with its reasons; there is nothing to cost.
     if (!isQty(cmd.qty) || newLeaves <= 0 || (hasLimit && !isPrice(cmd.price))) return true;
-    const acct = ledger.accounts.get(o.account)!;
-    const tier = ledger.tierOf(acct);
+    const acct = o.acct;
+    const tier = acct.limits;
     const buy = o.side === BUY;
     // A stop keeps its cap unless the amend gives one; a cap risk derived from the old trigger is
     // derived again from the new one, so raising a buy stop's trigger cannot strand it under its cap.
@@ -179,9 +185,13 @@ export class Exchange {
       else if (cmd.price === 0) cmd.price = o.price;
     }
     const price = cmd.price;
-    const addNeed = buy ? buyNeed(price, newLeaves, m.k, o.worstBps) - o.reserved : 0n;
+    let addNeed: number | bigint = 0;
+    if (buy) {
+      const n = buyNeedNum(price, newLeaves, m.kNum, o.worstBps);
+      addNeed = n >= 0 && o.reservedNum >= 0 ? n - o.reservedNum : buyNeed(price, newLeaves, m.k, o.worstBps) - o.reserved;
+    }
     const addQty = Math.max(0, newLeaves - o.leaves);
-    const reason = checkOrder(acct, tier, m, o.side, o.symbol, cmd.qty, price, addQty, addNeed, false, cmd.time);
+    const reason = checkOrder(acct, tier, m, o.side, o.symbol, cmd.qty, price, addQty, addNeed, false, cmd.time, o.cash);
     if (reason !== Reason.OK) return this.reject(reason);
     acct.recordRate(cmd.time);
     return true;
@@ -210,7 +220,7 @@ export class Exchange {
         case EventType.REJECTED:
           if (d[base + F.B] === CommandType.NEW_ORDER && this.pending) {
             const o = this.pending;
-            this.setLeaves(o, this.market(o), 0);
+            this.setLeaves(o, o.market, 0);
             this.transition(o, OrderState.REJECTED, d[base + F.A]!);
             this.close(o);
           }
@@ -223,7 +233,7 @@ export class Exchange {
           const o = this.openOrder(d[base + F.ORDER_ID]!);
           o.cancelled += d[base + F.QTY]!;
           const leaves = d[base + F.LEAVES]!;
-          this.setLeaves(o, this.market(o), leaves);
+          this.setLeaves(o, o.market, leaves);
           if (leaves === 0) {
             this.transition(o, type === EventType.CANCELLED ? OrderState.CANCELLED : OrderState.EXPIRED, d[base + F.A]!);
             this.close(o);
@@ -235,7 +245,7 @@ export class Exchange {
           o.qty = d[base + F.QTY]!;
           // The book reports the limit, or a stop's (possibly re-costed) cap.
           o.price = d[base + F.PRICE]!;
-          this.setLeaves(o, this.market(o), d[base + F.LEAVES]!);
+          this.setLeaves(o, o.market, d[base + F.LEAVES]!);
           break;
         }
       }
@@ -250,20 +260,30 @@ export class Exchange {
     const m = ledger.markets.get(symbol)!;
     m.lastPrice = price;
     m.markOverride = 0;
-    const n = notional(price, qty, m.k);
-    const feeCash = ledger.accounts.get(ledger.feeAccount)!.cashOf(m.quote);
+    // Doubles while exact (docs: money.ts), one BigInt per amount; BigInt throughout otherwise.
+    const small = smallNotional(price, qty, m.kNum);
+    const n = small >= 0 ? BigInt(small) : notional(price, qty, m.k);
+    const feeCash = this.feeCash(m);
     // Taker first, then maker: the order of their lifecycle events.
     for (let side = 0; side < 2; side++) {
       const taker = side === 0;
       const o = this.openOrder(d[base + (taker ? F.ORDER_ID : F.A)]!);
       const leaves = d[base + (taker ? F.LEAVES : F.C)]!;
-      const acct = ledger.accounts.get(o.account)!;
-      const fee = feeOf(n, taker ? o.takerBps : o.makerBps);
-      const cash = acct.cashOf(m.quote);
-      if (o.side === BUY) cash.balance -= n + fee;
-      else cash.balance += n - fee;
-      feeCash.balance += fee;
-      applyFill(acct.positionOf(symbol), o.side === BUY ? qty : -qty, n);
+      const bps = taker ? o.takerBps : o.makerBps;
+      const cash = o.cash;
+      let fee: bigint;
+      if (small >= 0) {
+        const f = feeOfNumber(small, bps);
+        cash.addBalance(o.side === BUY ? -(small + f) : small - f);
+        if (f !== 0) feeCash.addBalance(f);
+        fee = f === 0 ? 0n : BigInt(f);
+      } else {
+        fee = feeOf(n, bps);
+        if (o.side === BUY) cash.balance -= n + fee;
+        else cash.balance += n - fee;
+        feeCash.balance += fee;
+      }
+      applyFill(o.pos, o.side === BUY ? qty : -qty, n);
       o.filled += qty;
       o.filledNotional += n;
       o.fees += fee;
@@ -278,23 +298,48 @@ export class Exchange {
    * remaining leaves need at its costing price; a sell's held lots are its leaves.
    */
   private setLeaves(o: OmsOrder, m: Market, leaves: number): void {
-    const acct = this.ledger.accounts.get(o.account)!;
-    const pos = acct.positionOf(o.symbol);
+    const pos = o.pos;
     const delta = leaves - o.leaves;
     o.leaves = leaves;
     if (o.side === BUY) {
       pos.openBuys += delta;
-      const need = buyNeed(o.price, leaves, m.k, o.worstBps);
-      acct.cashOf(m.quote).reserved += need - o.reserved;
-      o.reserved = need;
+      const n = buyNeedNum(o.price, leaves, m.kNum, o.worstBps);
+      if (n >= 0 && o.reservedNum >= 0) {
+        if (n !== o.reservedNum) {
+          o.cash.addReserved(n - o.reservedNum);
+          o.reservedNum = n;
+        }
+      } else {
+        const need = buyNeed(o.price, leaves, m.k, o.worstBps);
+        const held = o.reserved;
+        if (need !== held) {
+          o.cash.reserved = o.cash.reserved + (need - held);
+          o.reserved = need;
+        }
+      }
     } else {
       pos.openSells += delta;
     }
   }
 
+  /** Looks up, once, the ledger records an order touches. Restored orders are attached too. */
+  attach(o: OmsOrder): void {
+    const acct = this.ledger.accounts.get(o.account);
+    const market = this.ledger.markets.get(o.symbol);
+    if (!acct || !market) throw new Error(`order ${o.orderId} names an unknown account or symbol`);
+    o.acct = acct;
+    o.market = market;
+    o.pos = acct.positionOf(o.symbol);
+    o.cash = acct.cashOf(market.quote);
+  }
+
+  private feeCash(m: Market) {
+    return (m.feeCash ??= this.ledger.accounts.get(this.ledger.feeAccount)!.cashOf(m.quote));
+  }
+
   private close(o: OmsOrder): void {
     this.open.delete(o.orderId);
-    this.ledger.accounts.get(o.account)!.openOrders--;
+    o.acct.openOrders--;
     this.idempotency.closed(o, this.now);
   }
 
@@ -309,7 +354,8 @@ export class Exchange {
 
   private copy(d: Float64Array, base: number): void {
     const at = this.out.claim();
-    this.out.data.set(d.subarray(base, base + EVENT_WIDTH), at);
+    const to = this.out.data;
+    for (let k = 0; k < EVENT_WIDTH; k++) to[at + k] = d[base + k]!;
   }
 
   private pendingFor(orderId: number): OmsOrder {
@@ -324,9 +370,6 @@ export class Exchange {
     return o;
   }
 
-  private market(o: OmsOrder): Market {
-    return this.ledger.markets.get(o.symbol)!;
-  }
 
   // ---------------------------------------------------------------- queries
 

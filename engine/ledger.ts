@@ -44,13 +44,16 @@ export class Ledger {
       const inst = makeInstrument(spec);
       const quote = this.currencyByCode(inst.quote);
       if (!quote) throw new Error(`${inst.symbol}: quote currency ${inst.quote || "(none)"} is not configured`);
-      this.markets.set(inst.id, { inst, quote: quote.id, k: contractFactor(inst, quote), lastPrice: 0, markOverride: 0 });
+      const k = contractFactor(inst, quote);
+      this.markets.set(inst.id, { inst, quote: quote.id, k, kNum: Number(k), lastPrice: 0, markOverride: 0 });
     }
     if (this.tiers.size === 0) throw new Error("at least one tier is needed");
     this.feeAccount = config.feeAccount ?? 0;
     this.destinationDelayUs = config.destinationDelayUs ?? DAY_US;
     const firstTier = Math.min(...this.tiers.keys());
-    this.accounts.set(this.feeAccount, new Account(this.feeAccount, firstTier, 0));
+    const fees = new Account(this.feeAccount, firstTier, 0);
+    fees.limits = this.tiers.get(firstTier)!;
+    this.accounts.set(this.feeAccount, fees);
   }
 
   currencyByCode(code: string): CurrencySpec | undefined {
@@ -59,7 +62,7 @@ export class Ledger {
   }
 
   tierOf(acct: Account): Tier {
-    return this.tiers.get(acct.tier)!;
+    return acct.limits;
   }
 
   /** Mark price: an external mark set since the last trade, else the last trade, else 0. */
@@ -79,7 +82,9 @@ export class Ledger {
       if (this.accounts.has(cmd.account)) return Reason.ACCOUNT_EXISTS;
       const tier = this.tiers.get(cmd.tier);
       if (!tier) return Reason.UNKNOWN_TIER;
-      this.accounts.set(cmd.account, new Account(cmd.account, tier.id, tier.rateCount));
+      const acct = new Account(cmd.account, tier.id, tier.rateCount);
+      acct.limits = tier;
+      this.accounts.set(cmd.account, acct);
       return Reason.OK;
     }
     const acct = this.accounts.get(cmd.account);
@@ -100,6 +105,7 @@ export class Ledger {
         const tier = this.tiers.get(cmd.tier);
         if (!tier) return Reason.UNKNOWN_TIER;
         acct.tier = tier.id;
+        acct.limits = tier;
         acct.resizeRate(tier.rateCount);
         return Reason.OK;
       }

@@ -95,6 +95,11 @@ export class MatchingEngine {
     return this.books.get(symbol)?.instrument;
   }
 
+  /** Whether a command at `time` would first expire orders or change a market state. */
+  timeDue(time: number): boolean {
+    return this.gtd.peekTime() <= time || this.nextChange <= time;
+  }
+
   /** Applies one command, appending its events to `out` (which the caller resets). */
   execute(cmd: Command, out: EventBuffer): void {
     this.out = out;

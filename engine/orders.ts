@@ -1,3 +1,6 @@
+import type { Account, Cash, Position } from "./accounts.ts";
+import type { Market } from "./risk.ts";
+
 /**
  * The order lifecycle as the account side sees it: a state machine whose every transition is
  * checked against the table in docs/accounts.md, and the idempotency index on
@@ -24,8 +27,12 @@ const LEGAL: Record<number, readonly number[]> = {
   [PARTIALLY_FILLED]: [PARTIALLY_FILLED, FILLED, CANCELLED, EXPIRED],
 };
 
+/** The table as bit masks (bit `to` set in MASKS[from + 1]): checked on every transition. */
+const MASKS = new Int32Array(8);
+for (const [from, tos] of Object.entries(LEGAL)) for (const to of tos) MASKS[Number(from) + 1]! |= 1 << to;
+
 export function isLegal(from: number, to: number): boolean {
-  return LEGAL[from]?.includes(to) ?? false;
+  return from >= -1 && from < 7 && to >= 0 && to < 7 && (MASKS[from + 1]! & (1 << to)) !== 0;
 }
 
 export function isDone(state: number): boolean {
@@ -43,10 +50,33 @@ export class OmsOrder {
   leaves = 0;
   filled = 0;
   cancelled = 0;
-  /** Quote units held for a buy (docs/accounts.md, Reservation); 0 for a sell. */
-  reserved = 0n;
+  /**
+   * Quote units held for a buy (docs/accounts.md, Reservation); 0 for a sell. Kept as a double
+   * while below 2^52 (exact), else as a BigInt with `reservedNum` = −1.
+   */
+  reservedNum = 0;
+  reservedBig = 0n;
+
+  get reserved(): bigint {
+    return this.reservedNum >= 0 ? BigInt(this.reservedNum) : this.reservedBig;
+  }
+
+  set reserved(v: bigint) {
+    if (v < 4503599627370496n) {
+      this.reservedNum = Number(v);
+      this.reservedBig = 0n;
+    } else {
+      this.reservedNum = -1;
+      this.reservedBig = v;
+    }
+  }
   /** The cap of a market or stop buy was written by risk (not the client), so an amend re-costs it. */
   riskCap = false;
+  /** The ledger records this order touches, looked up once when it is accepted. */
+  acct!: Account;
+  pos!: Position;
+  cash!: Cash;
+  market!: Market;
   /** Notional and fees paid so far, for the average price and statements. */
   filledNotional = 0n;
   fees = 0n;

@@ -1,15 +1,18 @@
-import type { Account, TierSpec } from "./accounts.ts";
+import type { Account, Cash, TierSpec } from "./accounts.ts";
 import { type Command, OrderType, Side } from "./commands.ts";
 import type { Instrument } from "./instrument.ts";
-import { feeOf, notional } from "./money.ts";
+import { feeOf, feeOfNumber, notional, smallNotional } from "./money.ts";
 import { Reason } from "./reasons.ts";
 
 /** What the account side knows of an instrument. */
 export interface Market {
   inst: Instrument;
-  /** Quote currency id and contract factor K (units per tick per lot). */
+  /** Quote currency id and contract factor K (units per tick per lot), also as a double. */
   quote: number;
   k: bigint;
+  kNum: number;
+  /** The fee account's cash in the quote currency, looked up on first use. */
+  feeCash?: Cash;
   /** Last trade price seen by settlement, 0 before the first. */
   lastPrice: number;
   /** External mark set by SET_MARK_PRICE since the last trade, 0 if none. */
@@ -68,8 +71,22 @@ export function makeTier(spec: TierSpec, currencyByCode: (code: string) => { id:
  */
 export function buyNeed(price: number, leaves: number, k: bigint, worstBps: number): bigint {
   if (leaves <= 0) return 0n;
+  const small = smallNotional(price, leaves, Number(k));
+  if (small >= 0) return BigInt(small + feeOfNumber(small, worstBps) + leaves);
   const n = notional(price, leaves, k);
   return n + feeOf(n, worstBps) + BigInt(leaves);
+}
+
+/**
+ * buyNeed as an exact double, or −1 when it would not be below 2^52 (then use buyNeed). The fast
+ * path of every reservation update.
+ */
+export function buyNeedNum(price: number, leaves: number, kNum: number, worstBps: number): number {
+  if (leaves <= 0) return 0;
+  const small = smallNotional(price, leaves, kNum);
+  if (small < 0) return -1;
+  const need = small + feeOfNumber(small, worstBps) + leaves;
+  return need < 4503599627370496 ? need : -1;
 }
 
 /** Reference for costing a market buy: last trade, else the configured reference price. */
@@ -123,9 +140,10 @@ export function checkOrder(
   qty: number,
   costPrice: number,
   addQty: number,
-  addNeed: bigint,
+  addNeed: number | bigint,
   isNew: boolean,
   now: number,
+  cash: Cash,
 ): number {
   if (!acct.mayTrade(symbol)) return Reason.SYMBOL_NOT_ALLOWED;
   if (qty > tier.maxOrderQty) return Reason.ORDER_TOO_LARGE;
@@ -144,7 +162,7 @@ export function checkOrder(
   if (isNew && acct.openOrders >= tier.maxOpenOrders) return Reason.TOO_MANY_OPEN_ORDERS;
   if (acct.rateExceeded(now, tier.rateWindowUs)) return Reason.RATE_LIMITED;
   if (side === Side.BUY) {
-    if (addNeed > 0n && acct.cashOf(m.quote).available < addNeed) return Reason.INSUFFICIENT_FUNDS;
+    if (addNeed > 0 && !cash.covers(addNeed)) return Reason.INSUFFICIENT_FUNDS;
   } else if (addQty > sellable(acct, symbol)) {
     return Reason.INSUFFICIENT_POSITION;
   }
