@@ -60,6 +60,28 @@ export class InvalidCommandError extends Error {
   }
 }
 
+/**
+ * Encodes `cmd` into `slot` as the check that it can be journaled at all; throws
+ * InvalidCommandError with the reason code for the offending field.
+ */
+export function checkEncodable(cmd: Command, slot: DataView): void {
+  try {
+    encodeCommand(cmd, 0, slot, 0);
+  } catch (e) {
+    const field = /command field (\w+)/.exec((e as Error).message)?.[1] ?? "";
+    throw new InvalidCommandError(FIELD_REASONS[field] ?? Reason.UNKNOWN_COMMAND, (e as Error).message);
+  }
+}
+
+/** What a door needs of the core, whichever thread the engine runs on. */
+export interface Sequencer {
+  submit(cmd: Command, token?: number): void;
+  onDelivery(fn: Delivery): () => void;
+  readonly lastSeq: number;
+  readonly stopped: boolean;
+  close(): void | Promise<unknown>;
+}
+
 export class EngineStoppedError extends Error {
   constructor(readonly failure: unknown) {
     super(`the engine stopped after a failure and accepts no commands until it is restarted: ${String(failure)}`);
@@ -76,7 +98,7 @@ export class EngineStoppedError extends Error {
  * the journal: the engine stops — its state may be partial — and a restart recovers from the
  * journal without it. Consistency over availability.
  */
-export class Runtime {
+export class Runtime implements Sequencer {
   readonly exchange: Exchange;
   private readonly journal: Journal;
   private readonly clock: EngineClock;
@@ -140,14 +162,9 @@ export class Runtime {
   /** Queues a copy of `cmd`; its events are delivered after the next group commit. */
   submit(cmd: Command, token = 0): void {
     if (this.failure !== null) throw new EngineStoppedError(this.failure);
-    try {
-      // The layout is strict, so encoding is the check: a command that cannot be journaled is
-      // refused here, unsequenced, and never reaches the sequencer.
-      encodeCommand(cmd, 0, this.slot, 0);
-    } catch (e) {
-      const field = /command field (\w+)/.exec((e as Error).message)?.[1] ?? "";
-      throw new InvalidCommandError(FIELD_REASONS[field] ?? Reason.UNKNOWN_COMMAND, (e as Error).message);
-    }
+    // The layout is strict, so encoding is the check: a command that cannot be journaled is
+    // refused here, unsequenced, and never reaches the sequencer.
+    checkEncodable(cmd, this.slot);
     const copy = (this.spare.pop() ?? new Command()).copyFrom(cmd);
     this.queue.push(copy);
     this.tokens.push(token);

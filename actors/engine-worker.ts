@@ -1,0 +1,81 @@
+/**
+ * The engine's worker (workers: 1): the whole embedded Runtime — sequencer, engine, journal,
+ * snapshots — on its own thread. Commands arrive through the command ring, each slot carrying the
+ * submitter's token where the sequence number will go; every command available at the barrier is
+ * submitted and flushed as one group commit (batching at the barrier, not on a timer). Deliveries
+ * go back through the event ring: the command's events, then an END record with its token.
+ */
+import { Command } from "../engine/commands.ts";
+import { EVENT_WIDTH } from "../engine/events.ts";
+import { encodeEvent } from "./event-layout.ts";
+import { Ring } from "./ring.ts";
+import { type RuntimeOptions, Runtime } from "./runtime.ts";
+import { decodeCommand } from "./schema.ts";
+import { seqAtOrAfter } from "./sequence.ts";
+import { CONTROL, END_EVENT, type WorkerInit } from "./worker-protocol.ts";
+
+declare const self: Worker;
+
+self.onmessage = (e: MessageEvent<WorkerInit>) => {
+  const { cmdSab, evSab, options } = e.data;
+  let runtime: Runtime;
+  try {
+    runtime = Runtime.start({ ...(options as RuntimeOptions), log: (line) => self.postMessage({ kind: "log", line }) });
+  } catch (err) {
+    self.postMessage({ kind: "failed", message: `recovery failed: ${(err as Error).message}` });
+    return;
+  }
+  const cmds = Ring.attach(cmdSab);
+  const events = Ring.attach(evSab);
+  self.postMessage({ kind: "ready", lastSeq: runtime.lastSeq });
+
+  const end = new Float64Array(EVENT_WIDTH);
+  const view = events.view;
+  // A command can have more events than the ring has slots (a sweep through many levels): write
+  // them in chunks of at most half the ring, each published as it is written.
+  const chunk = Math.max(1, events.size >> 1);
+  runtime.onDelivery((seq, token, buf, from, to) => {
+    const n = to - from;
+    end[0] = END_EVENT;
+    end[2] = token;
+    end[6] = n;
+    for (let i = 0; i <= n; ) {
+      const k = Math.min(n + 1 - i, chunk);
+      const lo = events.claim(k);
+      for (let j = 0; j < k; j++, i++) {
+        if (i < n) encodeEvent(buf.data, (from + i) * EVENT_WIDTH, seq, view, events.offset(lo + j));
+        else encodeEvent(end, 0, seq, view, events.offset(lo + j));
+      }
+      events.publish((lo + k - 1) | 0);
+    }
+  });
+
+  const barrier = cmds.barrier([], { self: 0 });
+  const progress = cmds.consumer(0);
+  const cmd = new Command();
+  let next = (cmds.initial + 1) | 0;
+  let closing = false;
+  while (!closing) {
+    const available = barrier.waitFor(next);
+    if (barrier.alerted) break;
+    if (!seqAtOrAfter(available, next)) continue;
+    for (let s = next; ; s = (s + 1) | 0) {
+      const token = decodeCommand(cmds.view, cmds.offset(s), cmd);
+      if (cmd.type === CONTROL.CLOSE) closing = true;
+      else if (cmd.type === CONTROL.SNAPSHOT) {
+        runtime.flush();
+        runtime.snapshot();
+      } else if (!runtime.stopped) runtime.submit(cmd, token);
+      if (s === available) break;
+    }
+    runtime.flush();
+    progress.set(available);
+    next = (available + 1) | 0;
+    if (runtime.stopped) {
+      self.postMessage({ kind: "failed", message: "the engine stopped after a failure; restart to recover from the journal" });
+      break;
+    }
+  }
+  runtime.close();
+  self.postMessage({ kind: "closed", lastSeq: runtime.lastSeq });
+};

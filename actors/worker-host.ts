@@ -1,0 +1,232 @@
+import { Command } from "../engine/commands.ts";
+import { EVENT_WIDTH, EventBuffer } from "../engine/events.ts";
+import { EVENT_RECORD_BYTES, decodeEvent } from "./event-layout.ts";
+import { Ring } from "./ring.ts";
+import { checkEncodable, type Delivery, EngineStoppedError, type RuntimeOptions, type Sequencer } from "./runtime.ts";
+import { COMMAND_SLOT_BYTES, encodeCommand } from "./schema.ts";
+import { seqAtOrAfter } from "./sequence.ts";
+import { CONTROL, END_EVENT, type WorkerInit, type WorkerMessage } from "./worker-protocol.ts";
+
+export interface WorkerHostOptions extends RuntimeOptions {
+  /** Command ring slots (power of two). Default 16,384. */
+  commandSlots?: number;
+  /** Event ring slots (power of two). Default 65,536. */
+  eventSlots?: number;
+}
+
+/**
+ * `workers: 1`: the Runtime runs in a Bun worker (actors/engine-worker.ts) and this thread keeps
+ * only the doors' side of it — encode a submitted command into the command ring, read deliveries
+ * from the event ring and hand them to listeners. Same Sequencer contract as the embedded Runtime:
+ * a delivery means the command is durable.
+ *
+ * Supervision: a worker that reports a failure, throws or exits stops the host; every later
+ * submit throws EngineStoppedError, and a restart recovers from the journal.
+ */
+export class WorkerHost implements Sequencer {
+  private readonly worker: Worker;
+  private readonly cmds: Ring;
+  private readonly events: Ring;
+  private readonly scratch = new DataView(new ArrayBuffer(COMMAND_SLOT_BYTES));
+  private readonly queue: Command[] = [];
+  private readonly tokens: number[] = [];
+  private readonly spare: Command[] = [];
+  private readonly deliveries: Delivery[] = [];
+  private readonly out = new EventBuffer(1024);
+  private readonly record = new Float64Array(EVENT_WIDTH);
+  private flushing = false;
+  private failure: unknown = null;
+  private closed: Promise<number> | null = null;
+  private resolveClosed: ((seq: number) => void) | null = null;
+  private seq = 0;
+  private readonly log?: (line: string) => void;
+
+  private constructor(worker: Worker, cmds: Ring, events: Ring, lastSeq: number, log?: (line: string) => void) {
+    this.worker = worker;
+    this.cmds = cmds;
+    this.events = events;
+    this.seq = lastSeq;
+    this.log = log;
+  }
+
+  static async start(opts: WorkerHostOptions): Promise<WorkerHost> {
+    const cmds = Ring.create({ size: opts.commandSlots ?? 16_384, slotBytes: COMMAND_SLOT_BYTES, consumers: 1 });
+    const events = Ring.create({ size: opts.eventSlots ?? 65_536, slotBytes: EVENT_RECORD_BYTES, consumers: 1 });
+    const worker = new Worker(new URL("./engine-worker.ts", import.meta.url));
+    const { log, commandSlots: _c, eventSlots: _e, ...options } = opts;
+    const ready = new Promise<number>((resolve, reject) => {
+      worker.onmessage = (e: MessageEvent<WorkerMessage>) => {
+        const m = e.data;
+        if (m.kind === "ready") resolve(m.lastSeq);
+        else if (m.kind === "log") log?.(m.line);
+        else if (m.kind === "failed") reject(new Error(m.message));
+      };
+      worker.onerror = (e) => reject(new Error(`engine worker failed to start: ${e.message}`));
+    });
+    const init: WorkerInit = { cmdSab: cmds.sab, evSab: events.sab, options };
+    worker.postMessage(init);
+    let lastSeq: number;
+    try {
+      lastSeq = await ready;
+    } catch (e) {
+      worker.terminate();
+      throw e;
+    }
+    const host = new WorkerHost(worker, cmds, events, lastSeq, log);
+    host.supervise();
+    void host.readEvents();
+    return host;
+  }
+
+  get lastSeq(): number {
+    return this.seq;
+  }
+
+  get stopped(): boolean {
+    return this.failure !== null;
+  }
+
+  onDelivery(fn: Delivery): () => void {
+    this.deliveries.push(fn);
+    return () => {
+      const i = this.deliveries.indexOf(fn);
+      if (i >= 0) this.deliveries.splice(i, 1);
+    };
+  }
+
+  submit(cmd: Command, token = 0): void {
+    if (this.failure !== null) throw new EngineStoppedError(this.failure);
+    if (this.closed) throw new Error("the engine is closing");
+    checkEncodable(cmd, this.scratch);
+    this.queue.push((this.spare.pop() ?? new Command()).copyFrom(cmd));
+    this.tokens.push(token);
+    if (!this.flushing) {
+      this.flushing = true;
+      setImmediate(() => void this.flush());
+    }
+  }
+
+  /** Moves queued commands into the ring; a failure here stops the host rather than wedging it. */
+  private async flush(): Promise<void> {
+    try {
+      await this.fillRing();
+    } catch (e) {
+      this.fail(e as Error);
+    }
+  }
+
+  /** Moves queued commands into the ring, waiting for room when it is full. */
+  private async fillRing(): Promise<void> {
+    let i = 0;
+    while (i < this.queue.length && this.failure === null) {
+      const n = Math.min(this.queue.length - i, 256, this.cmds.size);
+      let lo = this.cmds.tryClaim(n);
+      if (lo === null) lo = await this.cmds.claimAsync(1).then((s) => s, () => null);
+      if (lo === null) break;
+      const got = this.cmds.lastClaimed - lo + 1;
+      for (let k = 0; k < got; k++, i++) {
+        // The token rides where the sequence number will go; the worker's sequencer stamps the seq.
+        encodeCommand(this.queue[i]!, this.tokens[i]!, this.cmds.view, this.cmds.offset(lo + k));
+      }
+      this.cmds.publish(this.cmds.lastClaimed);
+    }
+    for (let k = 0; k < i; k++) this.spare.push(this.queue[k]!);
+    this.queue.splice(0, i);
+    this.tokens.splice(0, i);
+    this.flushing = false;
+    if (this.queue.length > 0 && this.failure === null) {
+      this.flushing = true;
+      setImmediate(() => void this.flush());
+    }
+  }
+
+  /** Reads the event ring: events accumulate until a command's END record, then go to listeners. */
+  private async readEvents(): Promise<void> {
+    const barrier = this.events.barrier([], { self: 0 });
+    const progress = this.events.consumer(0);
+    const view = this.events.view;
+    const rec = this.record;
+    let next = (this.events.initial + 1) | 0;
+    for (;;) {
+      const available = await barrier.waitForAsync(next);
+      if (barrier.alerted) return;
+      if (!seqAtOrAfter(available, next)) continue;
+      for (let s = next; ; s = (s + 1) | 0) {
+        const at = this.events.offset(s);
+        const seq = decodeEvent(view, at, rec);
+        if (rec[0] === END_EVENT) {
+          this.seq = seq;
+          const token = rec[2]!;
+          const n = this.out.count;
+          for (const d of this.deliveries) d(seq, token, this.out, 0, n);
+          this.out.reset();
+        } else {
+          decodeEvent(view, at, this.out.data, this.out.claim());
+        }
+        if (s === available) break;
+      }
+      progress.set(available);
+      next = (available + 1) | 0;
+    }
+  }
+
+  private supervise(): void {
+    this.worker.onmessage = (e: MessageEvent<WorkerMessage>) => {
+      const m = e.data;
+      if (m.kind === "log") this.log?.(m.line);
+      else if (m.kind === "failed") this.fail(new Error(m.message));
+      else if (m.kind === "closed") this.resolveClosed?.(m.lastSeq);
+    };
+    this.worker.onerror = (e) => this.fail(new Error(`engine worker threw: ${e.message}`));
+    this.worker.addEventListener("close", () => {
+      if (!this.closed) this.fail(new Error("engine worker exited"));
+    });
+  }
+
+  private fail(e: Error): void {
+    if (this.failure !== null) return;
+    this.failure = e;
+    this.log?.(`engine stopped: ${e.message}; restart recovers from the journal`);
+  }
+
+  /** Asks the worker for a snapshot after everything submitted so far. */
+  snapshot(): void {
+    this.control(CONTROL.SNAPSHOT);
+  }
+
+  /** Lets everything submitted be executed and delivered, then stops the worker. */
+  close(): Promise<number> {
+    if (this.closed) return this.closed;
+    this.closed = new Promise<number>((resolve) => (this.resolveClosed = resolve));
+    this.control(CONTROL.CLOSE);
+    return this.closed.then(async (seq) => {
+      // The END records of the last commands may still be in the ring: let the reader catch up.
+      while (this.seq < seq) await new Promise((r) => setTimeout(r, 1));
+      this.events.barrier([], { self: 0 }).alert();
+      this.worker.terminate();
+      return seq;
+    });
+  }
+
+  private control(type: number): void {
+    const c = new Command();
+    c.type = type;
+    this.queue.push(c);
+    this.tokens.push(0);
+    if (!this.flushing) {
+      this.flushing = true;
+      setImmediate(() => void this.flush());
+    }
+  }
+}
+
+/** Starts the core on the configured number of engine threads: 0 embedded, 1 in a worker. */
+export async function startSequencer(opts: WorkerHostOptions & { workers?: number }): Promise<Sequencer> {
+  const { workers = 0, ...rest } = opts;
+  if (workers === 0) {
+    const { Runtime } = await import("./runtime.ts");
+    return Runtime.start(rest);
+  }
+  if (workers === 1) return WorkerHost.start(rest);
+  throw new Error(`workers must be 0 or 1 (docs/architecture.md explains why not more): ${workers}`);
+}

@@ -1,0 +1,22 @@
+import type { RuntimeOptions } from "./runtime.ts";
+
+/** Command types that steer the engine worker; they are never sequenced or journaled. */
+export const CONTROL = {
+  SNAPSHOT: 0xfff0,
+  CLOSE: 0xffff,
+} as const;
+
+/** Event type of the record that ends a command's events in the event ring (engine types start at 1). */
+export const END_EVENT = 0;
+
+export interface WorkerInit {
+  cmdSab: SharedArrayBuffer;
+  evSab: SharedArrayBuffer;
+  options: Omit<RuntimeOptions, "log">;
+}
+
+export type WorkerMessage =
+  | { kind: "ready"; lastSeq: number }
+  | { kind: "log"; line: string }
+  | { kind: "failed"; message: string }
+  | { kind: "closed"; lastSeq: number };
