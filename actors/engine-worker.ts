@@ -34,10 +34,11 @@ self.onmessage = (e: MessageEvent<WorkerInit>) => {
   // A command can have more events than the ring has slots (a sweep through many levels): write
   // them in chunks of at most half the ring, each published as it is written.
   const chunk = Math.max(1, events.size >> 1);
-  runtime.onDelivery((seq, token, buf, from, to) => {
+  runtime.onDelivery((seq, token, buf, from, to, time) => {
     const n = to - from;
     end[0] = END_EVENT;
     end[2] = token;
+    end[5] = time;
     end[6] = n;
     for (let i = 0; i <= n; ) {
       const k = Math.min(n + 1 - i, chunk);

@@ -28,7 +28,7 @@ export interface RuntimeOptions {
  * What a submitter hears back: the command's sequence number and its events, once the journal
  * holds it durably. `token` is the submitter's own tag (a session and request id, say).
  */
-export type Delivery = (seq: number, token: number, events: EventBuffer, from: number, to: number) => void;
+export type Delivery = (seq: number, token: number, events: EventBuffer, from: number, to: number, time: number) => void;
 
 /** Reason code for a field the binary layout cannot hold, so the caller can answer in its protocol. */
 const FIELD_REASONS: Record<string, number> = {
@@ -111,6 +111,7 @@ export class Runtime implements Sequencer {
   private readonly slotBytes = new Uint8Array(this.slot.buffer);
   private readonly out = new EventBuffer(4096);
   private ends = new Int32Array(256);
+  private times = new Float64Array(256);
   private readonly deliveries: Delivery[] = [];
   private scheduled = false;
   private failure: unknown = null;
@@ -180,7 +181,10 @@ export class Runtime implements Sequencer {
     this.scheduled = false;
     const n = this.queue.length;
     if (n === 0 || this.failure !== null) return;
-    if (this.ends.length < n) this.ends = new Int32Array(n * 2);
+    if (this.ends.length < n) {
+      this.ends = new Int32Array(n * 2);
+      this.times = new Float64Array(n * 2);
+    }
     const out = this.out;
     out.reset();
     const first = this.seq + 1;
@@ -194,6 +198,7 @@ export class Runtime implements Sequencer {
         encodeCommand(cmd, seq, this.slot, 0);
         this.exchange.execute(cmd, out);
         this.ends[i] = out.count;
+        this.times[i] = cmd.time;
         this.journal.append(seq, this.slotBytes);
         this.lastTime = cmd.time;
       }
@@ -208,7 +213,7 @@ export class Runtime implements Sequencer {
     let from = 0;
     for (let k = 0; k < done; k++) {
       const to = this.ends[k]!;
-      for (const d of this.deliveries) d(first + k, this.tokens[k]!, out, from, to);
+      for (const d of this.deliveries) d(first + k, this.tokens[k]!, out, from, to, this.times[k]!);
       from = to;
     }
     for (let k = 0; k < n; k++) this.spare.push(this.queue[k]!);

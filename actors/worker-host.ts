@@ -157,8 +157,9 @@ export class WorkerHost implements Sequencer {
         if (rec[0] === END_EVENT) {
           this.seq = seq;
           const token = rec[2]!;
+          const time = rec[5]!;
           const n = this.out.count;
-          for (const d of this.deliveries) d(seq, token, this.out, 0, n);
+          for (const d of this.deliveries) d(seq, token, this.out, 0, n, time);
           this.out.reset();
         } else {
           decodeEvent(view, at, this.out.data, this.out.claim());

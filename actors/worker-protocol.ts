@@ -6,7 +6,10 @@ export const CONTROL = {
   CLOSE: 0xffff,
 } as const;
 
-/** Event type of the record that ends a command's events in the event ring (engine types start at 1). */
+/**
+ * Event type of the record that ends a command's events in the event ring (engine types start at
+ * 1). Its slot 2 carries the submitter's token, slot 5 the command's engine time, slot 6 the count.
+ */
 export const END_EVENT = 0;
 
 export interface WorkerInit {
