@@ -17,11 +17,23 @@ export interface AccountSeed {
   cash?: Record<string, string>;
   /** Symbol → [quantity, cost price per unit]. */
   positions?: Record<string, [string, string]>;
+  /** API keys for the gateways (gateway/keys.ts). */
+  apiKeys?: { id: string; secret: string }[];
+}
+
+export interface GatewayConfig {
+  host?: string;
+  port?: number;
+  /** Per-session order-entry rate limit (new orders, cancels, amends per second). */
+  maxOrdersPerSecond?: number;
+  /** Bytes a subscriber may have queued before it is cut off as too slow. */
+  backpressureLimitBytes?: number;
 }
 
 export interface BourseConfig {
   exchange: ExchangeConfig;
   accounts?: AccountSeed[];
+  gateway?: GatewayConfig;
 }
 
 export function loadConfig(file: string): BourseConfig {

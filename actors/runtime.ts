@@ -1,5 +1,5 @@
 import { appendFileSync } from "node:fs";
-import { Command } from "../engine/commands.ts";
+import { Command, CommandType } from "../engine/commands.ts";
 import { EventBuffer } from "../engine/events.ts";
 import type { Exchange, ExchangeConfig } from "../engine/exchange.ts";
 import { writeExchangeSnapshot } from "../engine/exchange-snapshot.ts";
@@ -194,6 +194,9 @@ export class Runtime implements Sequencer {
         const cmd = this.queue[i]!;
         const seq = first + i;
         cmd.time = this.clock.now();
+        // Order ids come from sequence numbers: a door leaves it 0 and the sequencer fills it in
+        // (before journaling, so a replay sees the same id).
+        if (cmd.type === CommandType.NEW_ORDER && cmd.orderId === 0) cmd.orderId = seq;
         // Journal the command as it arrived: risk may write a cap into it while executing.
         encodeCommand(cmd, seq, this.slot, 0);
         this.exchange.execute(cmd, out);

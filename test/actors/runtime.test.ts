@@ -183,3 +183,20 @@ describe("runtime input checks", () => {
     rt.close();
   });
 });
+
+describe("order ids", () => {
+  test("a new order without an id gets its sequence number, journaled so replay agrees", () => {
+    const dir = dataDir();
+    const rt = seeded(dir);
+    const acks: number[] = [];
+    rt.onDelivery((seq, _t, events, from, to) => {
+      for (let i = from; i < to; i++) if (events.get(i, 0) === EventType.ACCEPTED) acks.push(events.get(i, 2), seq);
+    });
+    rt.submit(makeCommand({ type: CommandType.NEW_ORDER, account: 1, symbol: 1, side: Side.BUY, price: 59_000, qty: 1, clientOrderId: "id-from-seq" }));
+    rt.flush();
+    expect(acks[0]).toBe(acks[1]!);
+    const hash = stateHash(rt.exchange);
+    rt.close();
+    expect(stateHash(recover({ dataDir: dir, config: config.exchange, ignoreSnapshots: true, readOnly: true }).exchange)).toBe(hash);
+  });
+});
