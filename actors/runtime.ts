@@ -216,13 +216,22 @@ export class Runtime implements Sequencer {
     let from = 0;
     for (let k = 0; k < done; k++) {
       const to = this.ends[k]!;
-      for (const d of this.deliveries) d(first + k, this.tokens[k]!, out, from, to, this.times[k]!);
+      for (const d of this.deliveries) this.notify(d, first + k, this.tokens[k]!, out, from, to, this.times[k]!);
       from = to;
     }
     for (let k = 0; k < n; k++) this.spare.push(this.queue[k]!);
     this.queue.length = 0;
     this.tokens.length = 0;
     if (done > 0) this.afterBatch(first, this.seq);
+  }
+
+  /** A listener's bug must not stop the sequencer or starve the other listeners. */
+  private notify(d: Delivery, seq: number, token: number, out: EventBuffer, from: number, to: number, time: number): void {
+    try {
+      d(seq, token, out, from, to, time);
+    } catch (e) {
+      this.opts.log?.(`delivery listener failed on seq ${seq}: ${(e as Error).stack ?? e}`);
+    }
   }
 
   private afterBatch(first: number, last: number): void {

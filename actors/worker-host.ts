@@ -159,7 +159,13 @@ export class WorkerHost implements Sequencer {
           const token = rec[2]!;
           const time = rec[5]!;
           const n = this.out.count;
-          for (const d of this.deliveries) d(seq, token, this.out, 0, n, time);
+          for (const d of this.deliveries) {
+            try {
+              d(seq, token, this.out, 0, n, time);
+            } catch (e) {
+              this.log?.(`delivery listener failed on seq ${seq}: ${(e as Error).stack ?? e}`);
+            }
+          }
           this.out.reset();
         } else {
           decodeEvent(view, at, this.out.data, this.out.claim());

@@ -8,6 +8,7 @@ import { recover } from "../actors/recovery.ts";
 import { loadConfig } from "../actors/config.ts";
 import { journalInspect, journalVerify } from "../actors/journal-tools.ts";
 import { runStart } from "../actors/start.ts";
+import { serve } from "../gateway/serve.ts";
 import { stateHash } from "../actors/recovery.ts";
 
 const HELP: Record<string, string> = {
@@ -16,7 +17,8 @@ const HELP: Record<string, string> = {
 usage: bourse <command> [options]
 
 commands:
-  start              recover the data directory and run the exchange on it
+  serve              run the exchange with its WebSocket door (what npm start runs)
+  start              recover the data directory and run a seeded load through it
   recover            rebuild the state as of a sequence number or a time, and report it
   journal inspect    list the journal's segments and decode its commands
   journal verify     check every record, and replay to compare state hashes
@@ -35,6 +37,15 @@ and prints what it did. Run it again: the state continues from the journal.
   --ack-log       print "ack <seq>" for every command once it is durable (crash tests read this)
   --snapshot-every N   commands between snapshots (default 100000)
   --no-fsync      skip fdatasync (benchmarks only: acknowledged commands may be lost in a crash)`,
+  serve: `usage: bourse serve [--data DIR] [--config FILE] [--port N] [--workers 0|1]
+
+Recovers DIR, funds the configured accounts on a fresh directory, and serves the binary WebSocket
+protocol (docs/protocol.md) and a little HTTP on one port. Prints what to connect to.
+
+  --data DIR      data directory (default ./data)
+  --config FILE   configuration (default config/demo.json)
+  --port N        port (default: the config's gateway.port, 7070)
+  --workers N     0: engine on the main thread (default); 1: engine in a worker`,
   recover: `usage: bourse recover --until <seq|time> [--data DIR] [--config FILE]
 
 Rebuilds the state from the newest snapshot at or before the target plus the journal, read-only,
@@ -87,6 +98,8 @@ const { values } = parseArgs({
     "ack-log": { type: "boolean" },
     "no-fsync": { type: "boolean" },
     "snapshot-every": { type: "string", default: "100000" },
+    port: { type: "string" },
+    workers: { type: "string", default: "0" },
     until: { type: "string" },
     from: { type: "string", default: "1" },
     limit: { type: "string", default: "50" },
@@ -101,6 +114,16 @@ if (values.help) {
 }
 
 switch (command) {
+  case "serve": {
+    const running = await serve({ dataDir: values.data!, config: loadConfig(values.config!), workers: Number(values.workers), port: values.port ? Number(values.port) : undefined });
+    const stop = async () => {
+      await running.close();
+      process.exit(0);
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+    break;
+  }
   case "start":
     await runStart({
       dataDir: values.data!,

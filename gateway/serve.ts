@@ -1,0 +1,63 @@
+import type { BourseConfig } from "../actors/config.ts";
+import { seedCommands } from "../actors/config.ts";
+import { Runtime } from "../actors/runtime.ts";
+import { WorkerHost } from "../actors/worker-host.ts";
+import { Side } from "../engine/commands.ts";
+import { ApiKeys } from "./keys.ts";
+import type { InitialBook } from "./market-data-fanout.ts";
+import { type Gateway, startGateway } from "./server.ts";
+
+export interface ServeOptions {
+  dataDir: string;
+  config: BourseConfig;
+  workers: number;
+  port?: number;
+  host?: string;
+  log?: (line: string) => void;
+}
+
+/**
+ * `bourse serve` (and `npm start`): recover the data directory, open and fund the configured
+ * accounts on a fresh one, and open the WebSocket door. Returns the running gateway.
+ */
+export async function serve(o: ServeOptions): Promise<{ gateway: Gateway; close(): Promise<void> }> {
+  const log = o.log ?? ((l: string) => console.log(l));
+  const sequencer = o.workers === 1 ? await WorkerHost.start({ config: o.config.exchange, dataDir: o.dataDir, log }) : Runtime.start({ config: o.config.exchange, dataDir: o.dataDir, log });
+  // Market data starts from the recovered books (embedded: read them; in a worker: they start empty
+  // and fill from the first updates — noted in docs/market-data.md).
+  const initialBooks: InitialBook[] = [];
+  if (sequencer instanceof Runtime) {
+    const book = sequencer.exchange.book;
+    for (const inst of o.config.exchange.instruments) {
+      const m = book.market(inst.id);
+      initialBooks.push({ symbol: inst.id, bids: book.depth(inst.id, Side.BUY), asks: book.depth(inst.id, Side.SELL), status: m });
+    }
+  }
+  if (sequencer.lastSeq === 0) {
+    const seeds = seedCommands(o.config);
+    await new Promise<void>((resolve) => {
+      let left = seeds.length;
+      const off = sequencer.onDelivery(() => {
+        if (--left === 0) {
+          off();
+          resolve();
+        }
+      });
+      for (const c of seeds) sequencer.submit(c);
+      if (seeds.length === 0) resolve();
+    });
+    log(`fresh data directory: opened and funded ${o.config.accounts?.length ?? 0} accounts`);
+  }
+  const gateway = startGateway({ sequencer, config: o.config, keys: ApiKeys.fromConfig(o.config), port: o.port, host: o.host, initialBooks, log });
+  log(`Bourse is running (engine ${o.workers === 1 ? "in a worker" : "on the main thread"}, data in ${o.dataDir}).`);
+  log(`  WebSocket: ${gateway.url}`);
+  log(`  HTTP:      http://${gateway.server.hostname}:${gateway.server.port}/health, /instruments`);
+  for (const a of o.config.accounts ?? []) for (const k of a.apiKeys ?? []) log(`  demo login: key ${k.id}, secret ${k.secret} (account ${a.id}${a.name ? `, ${a.name}` : ""})`);
+  return {
+    gateway,
+    async close() {
+      await gateway.stop();
+      await sequencer.close();
+    },
+  };
+}

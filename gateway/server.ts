@@ -1,0 +1,219 @@
+import type { Server, ServerWebSocket } from "bun";
+import type { BourseConfig } from "../actors/config.ts";
+import type { Sequencer } from "../actors/runtime.ts";
+import { makeInstrument } from "../engine/instrument.ts";
+import type { ApiKeys } from "./keys.ts";
+import { type InitialBook, MarketDataFanout, topic } from "./market-data-fanout.ts";
+import { OrderEntry } from "./order-entry.ts";
+import {
+  CHANNEL_MASK,
+  type ClientMessage,
+  decodeClient,
+  encodeError,
+  encodeHello,
+  encodeLoginResult,
+  encodeProtocolError,
+  encodeReferenceData,
+  encodeReject,
+  encodeSubscribed,
+  ErrorCode,
+  errorText,
+  type InstrumentInfo,
+  isProtocolError,
+  LOGIN_OK,
+  LoginFlags,
+  MessageType,
+  ProtocolError,
+  verifyLogin,
+} from "./protocol/index.ts";
+import { Reason, reasonText } from "../engine/reasons.ts";
+import { Session, type SocketData } from "./session.ts";
+
+export interface GatewayOptions {
+  sequencer: Sequencer;
+  config: BourseConfig;
+  keys: ApiKeys;
+  host?: string;
+  /** 0 = any free port (tests). */
+  port?: number;
+  /** Books as they stand at start, so market data begins from the recovered state. */
+  initialBooks?: InitialBook[];
+  log?: (line: string) => void;
+}
+
+/** Invalid frames a session may send before it is closed. */
+const MAX_STRIKES = 20;
+/** How far a login's timestamp may be from the server's clock. */
+const LOGIN_SKEW_US = 30_000_000;
+
+export interface Gateway {
+  server: Server<SocketData>;
+  url: string;
+  orderEntry: OrderEntry;
+  marketData: MarketDataFanout;
+  stop(): Promise<void>;
+}
+
+/**
+ * The binary WebSocket door and a little HTTP, on one port (Bun.serve; µWebSockets underneath).
+ * Market data is fanned out with server.publish topics, encoded once per update. A malformed frame
+ * gets an ERROR frame and changes nothing; a session that keeps sending them is closed with a
+ * reason; other sessions never notice. A subscriber that stops reading is cut off when its queue
+ * passes the backpressure limit, so a slow reader cannot make the server's memory grow.
+ */
+export function startGateway(opts: GatewayOptions): Gateway {
+  const { sequencer, config, keys } = opts;
+  const log = opts.log ?? (() => {});
+  const gw = config.gateway ?? {};
+  const instruments: InstrumentInfo[] = config.exchange.instruments.map((spec) => {
+    const inst = makeInstrument(spec);
+    return { id: inst.id, symbol: inst.symbol, tickSize: inst.tickSize, lotSize: inst.lotSize, base: inst.base, quote: inst.quote };
+  });
+  const symbolIds = new Set(instruments.map((i) => i.id));
+  const md = new MarketDataFanout([...symbolIds], opts.initialBooks ?? []);
+  const orders = new OrderEntry(sequencer);
+  let nextSession = 1;
+  let lastTime = 0;
+
+  const server: Server<SocketData> = Bun.serve<SocketData>({
+    hostname: opts.host ?? gw.host ?? "127.0.0.1",
+    port: opts.port ?? gw.port ?? 7070,
+    fetch(req, srv) {
+      const url = new URL(req.url);
+      if (url.pathname === "/ws") {
+        if (srv.upgrade(req, { data: {} as SocketData })) return undefined;
+        return new Response("expected a WebSocket upgrade", { status: 426 });
+      }
+      if (url.pathname === "/health") {
+        return Response.json({ status: sequencer.stopped ? "stopped" : "ok", seq: sequencer.lastSeq });
+      }
+      if (url.pathname === "/instruments") return Response.json(instruments);
+      return new Response("not found", { status: 404 });
+    },
+    websocket: {
+      // A subscriber past this much queued output is too slow: the socket is closed.
+      backpressureLimit: gw.backpressureLimitBytes ?? 1 << 20,
+      closeOnBackpressureLimit: true,
+      maxPayloadLength: 64 * 1024,
+      perMessageDeflate: false,
+      open(ws: ServerWebSocket<SocketData>) {
+        const s = new Session(nextSession++, ws, gw.maxOrdersPerSecond ?? 2000);
+        ws.data.session = s;
+        orders.attach(s);
+        const n = encodeHello(s.w, { type: MessageType.HELLO, seq: s.nextSeq(), serverTime: Math.floor(Date.now() * 1000), nonce: s.nonce });
+        s.send(n);
+      },
+      message(ws: ServerWebSocket<SocketData>, data: string | Buffer) {
+        const s = ws.data.session;
+        const m = decodeClient(typeof data === "string" ? data : new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+        if (isProtocolError(m)) return protocolError(s, m);
+        try {
+          handle(s, m);
+        } catch (e) {
+          // A bug in handling one frame must not take the server or other sessions down.
+          log(`session ${s.id}: ${(e as Error).stack ?? e}`);
+          protocolError(s, new ProtocolError(ErrorCode.UNAVAILABLE, "internal error handling the request", m.type, m.requestId));
+        }
+      },
+      close(ws: ServerWebSocket<SocketData>, code: number, reason: string) {
+        const s = ws.data.session;
+        if (code !== 1000 && code !== 1001 && code !== 1005) log(`session ${s.id} closed: ${code} ${reason}`);
+        orders.detach(s);
+      },
+    },
+  });
+
+  function protocolError(s: Session, e: ProtocolError): void {
+    s.send(encodeProtocolError(s.w, s.nextSeq(), e));
+    if (++s.strikes > MAX_STRIKES) s.ws.close(1008, `too many invalid frames (${errorText(e.code)})`);
+  }
+
+  function handle(s: Session, m: ClientMessage): void {
+    switch (m.type) {
+      case MessageType.LOGIN: {
+        if (s.loggedIn) return protocolError(s, new ProtocolError(ErrorCode.ALREADY_LOGGED_IN, "this session is logged in", m.type, m.requestId));
+        const now = Math.floor(Date.now() * 1000);
+        const key = keys.get(m.apiKeyId);
+        let code: number = LOGIN_OK;
+        if (Math.abs(now - m.timestamp) > LOGIN_SKEW_US) code = ErrorCode.STALE_TIMESTAMP;
+        else if (!key || !verifyLogin(key.secret, s.nonce, m)) code = ErrorCode.AUTH_FAILED;
+        if (code === LOGIN_OK && key) {
+          s.account = key.account;
+          s.cancelOnDisconnect = (m.flags & LoginFlags.CANCEL_ON_DISCONNECT) !== 0;
+        } else s.strikes++;
+        s.send(encodeLoginResult(s.w, { type: MessageType.LOGIN_RESULT, seq: s.nextSeq(), requestId: m.requestId, code, account: code === LOGIN_OK ? s.account : 0, sessionId: s.id, serverTime: now }));
+        if (code === LOGIN_OK) s.send(encodeReferenceData(s.w, { type: MessageType.REFERENCE_DATA, seq: s.nextSeq(), requestId: 0, instruments }));
+        if (s.strikes > MAX_STRIKES) s.ws.close(1008, "too many failed logins");
+        return;
+      }
+      case MessageType.REFERENCE_DATA_REQUEST: {
+        const list = m.symbol === -1 ? instruments : instruments.filter((i) => i.id === m.symbol);
+        if (list.length === 0) return reject(s, m.requestId, m.type, m.symbol, Reason.UNKNOWN_SYMBOL);
+        s.send(encodeReferenceData(s.w, { type: MessageType.REFERENCE_DATA, seq: s.nextSeq(), requestId: m.requestId, instruments: list }));
+        return;
+      }
+      case MessageType.SUBSCRIBE:
+      case MessageType.UNSUBSCRIBE: {
+        if (!symbolIds.has(m.symbol)) return reject(s, m.requestId, m.type, m.symbol, Reason.UNKNOWN_SYMBOL);
+        const subscribing = m.type === MessageType.SUBSCRIBE;
+        let active = 0;
+        const added = subscribing ? m.channels & CHANNEL_MASK : 0;
+        for (const ch of MarketDataFanout.channels()) {
+          const t = topic(m.symbol, ch);
+          if (m.channels & ch) {
+            if (subscribing) s.ws.subscribe(t);
+            else s.ws.unsubscribe(t);
+          }
+          if (s.ws.isSubscribed(t)) active |= ch;
+        }
+        s.send(encodeSubscribed(s.w, { type: MessageType.SUBSCRIBED, seq: s.nextSeq(), requestId: m.requestId, symbol: m.symbol, channels: active }));
+        if (added) md.snapshots(m.symbol, added, subscribing ? m.depth : 0, lastTime || Math.floor(Date.now() * 1000), (frame) => s.ws.sendBinary(frame));
+        return;
+      }
+    }
+    // Order entry from here on: needs a login, and is rate limited per session.
+    if (!s.loggedIn) return protocolError(s, new ProtocolError(ErrorCode.NOT_LOGGED_IN, "log in before sending orders", m.type, m.requestId));
+    if (!s.allow()) {
+      s.send(encodeError(s.w, { type: MessageType.ERROR, seq: s.nextSeq(), requestId: m.requestId, code: ErrorCode.RATE_LIMITED, reason: 0, messageType: m.type, text: errorText(ErrorCode.RATE_LIMITED) }));
+      return;
+    }
+    switch (m.type) {
+      case MessageType.NEW_ORDER:
+        return orders.newOrder(s, m);
+      case MessageType.CANCEL:
+        return orders.cancel(s, m);
+      case MessageType.AMEND:
+        return orders.amend(s, m);
+      case MessageType.MASS_CANCEL:
+        return orders.massCancel(s, m);
+      case MessageType.ORDER_STATUS_REQUEST:
+        return orders.status(s, m);
+    }
+  }
+
+  function reject(s: Session, requestId: number, type: number, symbol: number, reason: number): void {
+    s.send(encodeReject(s.w, { type: MessageType.REJECT, seq: s.nextSeq(), requestId, reason, requestType: type, symbol, orderId: 0, time: 0, clientOrderId: "", text: reasonText(reason) }));
+  }
+
+  const publish = (t: string, frame: Uint8Array) => {
+    server.publish(t, frame);
+  };
+  const off = sequencer.onDelivery((seq, token, events, from, to, time) => {
+    lastTime = time;
+    md.apply(events, time, seq, from, to, publish);
+    orders.deliver(token, events, from, to, time);
+  });
+
+  const url = `ws://${server.hostname}:${server.port}/ws`;
+  log(`gateway listening: ${url} (HTTP on the same port: /health, /instruments)`);
+  return {
+    server,
+    url,
+    orderEntry: orders,
+    marketData: md,
+    async stop() {
+      off();
+      server.stop(true);
+    },
+  };
+}
