@@ -48,7 +48,8 @@ export async function serve(o: ServeOptions): Promise<{ gateway: Gateway; close(
     });
     log(`fresh data directory: opened and funded ${o.config.accounts?.length ?? 0} accounts`);
   }
-  const gateway = startGateway({ sequencer, config: o.config, keys: ApiKeys.fromConfig(o.config), port: o.port, host: o.host, initialBooks, log });
+  const l3 = sequencer instanceof Runtime ? (symbol: number, side: number) => sequencer.exchange.book.orders(symbol, side) : undefined;
+  const gateway = startGateway({ sequencer, config: o.config, keys: ApiKeys.fromConfig(o.config), port: o.port, host: o.host, initialBooks, l3, log });
   log(`Bourse is running (engine ${o.workers === 1 ? "in a worker" : "on the main thread"}, data in ${o.dataDir}).`);
   log(`  WebSocket: ${gateway.url}`);
   log(`  HTTP:      http://${gateway.server.hostname}:${gateway.server.port}/health, /instruments`);

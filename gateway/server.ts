@@ -6,6 +6,10 @@ import type { ApiKeys } from "./keys.ts";
 import { type InitialBook, MarketDataFanout, topic } from "./market-data-fanout.ts";
 import { OrderEntry } from "./order-entry.ts";
 import {
+  addL3Order,
+  beginL3Snapshot,
+  Channel,
+  endL3Snapshot,
   CHANNEL_MASK,
   type ClientMessage,
   decodeClient,
@@ -38,6 +42,11 @@ export interface GatewayOptions {
   port?: number;
   /** Books as they stand at start, so market data begins from the recovered state. */
   initialBooks?: InitialBook[];
+  /**
+   * Market by order, read from the engine when it shares this thread: the resting orders of one
+   * side in queue order. Without it (engine in a worker) an L3 request is refused.
+   */
+  l3?: (symbol: number, side: number) => { orderId: number; price: number; leaves: number }[];
   log?: (line: string) => void;
 }
 
@@ -167,7 +176,9 @@ export function startGateway(opts: GatewayOptions): Gateway {
           if (s.ws.isSubscribed(t)) active |= ch;
         }
         s.send(encodeSubscribed(s.w, { type: MessageType.SUBSCRIBED, seq: s.nextSeq(), requestId: m.requestId, symbol: m.symbol, channels: active }));
-        if (added) md.snapshots(m.symbol, added, subscribing ? m.depth : 0, lastTime || Math.floor(Date.now() * 1000), (frame) => s.ws.sendBinary(frame));
+        const now = lastTime || Math.floor(Date.now() * 1000);
+        if (added) md.snapshots(m.symbol, added, subscribing ? m.depth : 0, now, (frame) => s.ws.sendBinary(frame));
+        if (added & Channel.L3) sendL3(s, m.symbol, now);
         return;
       }
     }
@@ -189,6 +200,14 @@ export function startGateway(opts: GatewayOptions): Gateway {
       case MessageType.ORDER_STATUS_REQUEST:
         return orders.status(s, m);
     }
+  }
+
+  /** L3 on request: every resting order, bids then asks, each side best level first in queue order. */
+  function sendL3(s: Session, symbol: number, time: number): void {
+    if (!opts.l3) return;
+    beginL3Snapshot(s.w, symbol, md.current(symbol, Channel.L3), time);
+    for (const side of [0, 1]) for (const o of opts.l3(symbol, side)) addL3Order(s.w, side, o.orderId, o.price, o.leaves);
+    s.ws.sendBinary(s.w.bytes.slice(0, endL3Snapshot(s.w)));
   }
 
   function reject(s: Session, requestId: number, type: number, symbol: number, reason: number): void {

@@ -140,6 +140,11 @@ export class BourseClient {
         for (const wake of this.bookWakers.get(m.symbol) ?? []) wake();
         return;
       }
+      case MessageType.L3_SNAPSHOT: {
+        const waiting = this.l3Waiters.get(m.symbol);
+        waiting?.shift()?.(m);
+        return;
+      }
       case MessageType.EXECUTION:
       case MessageType.TRIGGERED:
         this.report(m);
@@ -324,6 +329,21 @@ export class BourseClient {
       wakers.delete(waker);
     }
   }
+
+  /**
+   * Market by order (L3), on request: every resting order of the symbol, bids then asks, each side
+   * best level first and in queue order. A fresh snapshot each call.
+   */
+  async ordersAt(symbol: string): Promise<{ side: number; orderId: number; price: number; qty: number }[]> {
+    const id = this.instrument(symbol).id;
+    const snapshot = new Promise<ServerMessage>((resolve) => (this.l3Waiters.get(id) ?? this.l3Waiters.set(id, []).get(id)!).push(resolve));
+    await this.request({ type: MessageType.SUBSCRIBE, requestId: this.nextRequest++, symbol: id, channels: Channel.L3, depth: 0 });
+    const m = await snapshot;
+    await this.request({ type: MessageType.UNSUBSCRIBE, requestId: this.nextRequest++, symbol: id, channels: Channel.L3 });
+    return m.type === MessageType.L3_SNAPSHOT ? m.orders : [];
+  }
+
+  private readonly l3Waiters = new Map<number, ((m: ServerMessage) => void)[]>();
 
   format(symbol: string, ticks: number, lots?: number): string {
     const inst = this.instrument(symbol);

@@ -174,6 +174,20 @@ describe("market data", () => {
   });
 });
 
+describe("market by order (L3)", () => {
+  test("on request: every resting order in queue order, as the engine holds them", async () => {
+    const alice = await client("alice");
+    const bob = await client("bob");
+    const first = await alice.placeOrder({ symbol: "BTC-USD", side: "buy", price: "26000", qty: "0.01" });
+    const second = await bob.placeOrder({ symbol: "BTC-USD", side: "buy", price: "26000", qty: "0.02" });
+    const orders = await (await client()).ordersAt("BTC-USD");
+    const at = orders.filter((o) => o.price === 52_000);
+    expect(at.map((o) => o.orderId).slice(-2)).toEqual([orderIdOf(first), orderIdOf(second)]);
+    const engine = runtime().exchange.book;
+    expect(orders).toEqual([0, 1].flatMap((side) => engine.orders(1, side).map((o) => ({ side, orderId: o.orderId, price: o.price, qty: o.leaves }))));
+  });
+});
+
 describe("bad input", () => {
   test("text, garbage, wrong-version and oversize frames get ERROR frames; the session and others keep working", async () => {
     const alice = await client("alice");
