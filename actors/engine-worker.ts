@@ -20,7 +20,8 @@ self.onmessage = (e: MessageEvent<WorkerInit>) => {
   const { cmdSab, evSab, options } = e.data;
   let runtime: Runtime;
   try {
-    runtime = Runtime.start({ ...(options as RuntimeOptions), log: (line) => self.postMessage({ kind: "log", line }) });
+    // This loop drives flush() itself and never yields to the event loop: no auto-flush callbacks.
+    runtime = Runtime.start({ ...(options as RuntimeOptions), autoFlush: false, log: (line) => self.postMessage({ kind: "log", line }) });
   } catch (err) {
     self.postMessage({ kind: "failed", message: `recovery failed: ${(err as Error).message}` });
     return;

@@ -98,5 +98,10 @@ export function recover(opts: RecoverOptions): Recovered {
 
 /** A short, stable fingerprint of the whole state, to compare a replay or a replica with the original. */
 export function stateHash(exchange: Exchange): string {
-  return new Bun.CryptoHasher("sha256").update(writeExchangeSnapshot(exchange)).digest("hex").slice(0, 32);
+  return hashOf(writeExchangeSnapshot(exchange));
+}
+
+/** The state hash of snapshot bytes already written. */
+export function hashOf(snapshot: Uint8Array): string {
+  return new Bun.CryptoHasher("sha256").update(snapshot).digest("hex").slice(0, 32);
 }

@@ -6,7 +6,7 @@ import { writeExchangeSnapshot } from "../engine/exchange-snapshot.ts";
 import { Reason } from "../engine/reasons.ts";
 import { EngineClock } from "./clock.ts";
 import type { Journal } from "./journal.ts";
-import { paths, recover, stateHash } from "./recovery.ts";
+import { hashOf, paths, recover, stateHash } from "./recovery.ts";
 import { COMMAND_SLOT_BYTES, encodeCommand } from "./schema.ts";
 import { pruneSnapshots, saveSnapshot } from "./snapshot-store.ts";
 
@@ -15,12 +15,21 @@ export interface RuntimeOptions {
   dataDir: string;
   /** Commands between snapshots (0: none). Default 100,000. */
   snapshotEvery?: number;
-  /** Commands between state hashes written to hashes.log (0: none). Default 10,000. */
+  /**
+   * Commands between state hashes written to hashes.log (0: none). Default 100,000. A hash
+   * serializes the whole state on the engine thread (a stall proportional to the state), so it is
+   * taken from the snapshot's bytes when the two fall due together.
+   */
   hashEvery?: number;
   /** Snapshots kept on disk. Default 3. */
   keepSnapshots?: number;
   /** fdatasync on every group commit. Default true; off only for tests and benches that say so. */
   fsync?: boolean;
+  /**
+   * Flush by itself once per event-loop turn after a submit. Default true. A host that drives
+   * flush() from its own loop (the engine worker, which never yields to its event loop) sets false.
+   */
+  autoFlush?: boolean;
   log?: (line: string) => void;
 }
 
@@ -119,7 +128,7 @@ export class Runtime implements Sequencer {
   private readonly opts: Required<Omit<RuntimeOptions, "log">> & Pick<RuntimeOptions, "log">;
 
   private constructor(opts: RuntimeOptions, exchange: Exchange, journal: Journal, seq: number, time: number) {
-    this.opts = { snapshotEvery: 100_000, hashEvery: 10_000, keepSnapshots: 3, fsync: true, ...opts };
+    this.opts = { snapshotEvery: 100_000, hashEvery: 100_000, keepSnapshots: 3, fsync: true, autoFlush: true, ...opts };
     this.exchange = exchange;
     this.journal = journal;
     this.seq = seq;
@@ -169,18 +178,25 @@ export class Runtime implements Sequencer {
     const copy = (this.spare.pop() ?? new Command()).copyFrom(cmd);
     this.queue.push(copy);
     this.tokens.push(token);
-    if (!this.scheduled) {
-      this.scheduled = true;
-      // After this turn's I/O callbacks: every command that arrived in the turn shares one fsync.
-      setImmediate(() => this.flush());
-    }
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.scheduled || !this.opts.autoFlush) return;
+    this.scheduled = true;
+    // After this turn's I/O callbacks: every command that arrived in the turn shares one fsync.
+    setImmediate(() => this.flush());
   }
 
   /** Stamps, executes, journals and commits everything queued, then delivers. Safe to call directly. */
   flush(): void {
     this.scheduled = false;
-    const n = this.queue.length;
-    if (n === 0 || this.failure !== null) return;
+    if (this.queue.length === 0 || this.failure !== null) return;
+    // Take the batch out first: a listener may submit while it is being delivered, and those
+    // commands belong to the next batch.
+    const batch = this.queue.splice(0);
+    const tokens = this.tokens.splice(0);
+    const n = batch.length;
     if (this.ends.length < n) {
       this.ends = new Int32Array(n * 2);
       this.times = new Float64Array(n * 2);
@@ -191,7 +207,7 @@ export class Runtime implements Sequencer {
     let i = 0;
     try {
       for (; i < n; i++) {
-        const cmd = this.queue[i]!;
+        const cmd = batch[i]!;
         const seq = first + i;
         cmd.time = this.clock.now();
         // Order ids come from sequence numbers: a door leaves it 0 and the sequencer fills it in
@@ -216,13 +232,12 @@ export class Runtime implements Sequencer {
     let from = 0;
     for (let k = 0; k < done; k++) {
       const to = this.ends[k]!;
-      for (const d of this.deliveries) this.notify(d, first + k, this.tokens[k]!, out, from, to, this.times[k]!);
+      for (const d of this.deliveries) this.notify(d, first + k, tokens[k]!, out, from, to, this.times[k]!);
       from = to;
     }
-    for (let k = 0; k < n; k++) this.spare.push(this.queue[k]!);
-    this.queue.length = 0;
-    this.tokens.length = 0;
+    for (let k = 0; k < n; k++) this.spare.push(batch[k]!);
     if (done > 0) this.afterBatch(first, this.seq);
+    if (this.queue.length > 0) this.schedule();
   }
 
   /** A listener's bug must not stop the sequencer or starve the other listeners. */
@@ -236,16 +251,27 @@ export class Runtime implements Sequencer {
 
   private afterBatch(first: number, last: number): void {
     const { hashEvery, snapshotEvery } = this.opts;
-    if (hashEvery > 0 && Math.floor(last / hashEvery) > Math.floor((first - 1) / hashEvery)) {
-      appendFileSync(paths(this.opts.dataDir).hashes, `${last} ${this.lastTime} ${stateHash(this.exchange)}\n`);
-    }
+    const hashDue = hashEvery > 0 && Math.floor(last / hashEvery) > Math.floor((first - 1) / hashEvery);
     this.sinceSnapshot += last - first + 1;
-    if (snapshotEvery > 0 && this.sinceSnapshot >= snapshotEvery) this.snapshot();
+    if (snapshotEvery > 0 && this.sinceSnapshot >= snapshotEvery) {
+      // One serialization serves both: the snapshot's bytes are what the hash is over.
+      const bytes = writeExchangeSnapshot(this.exchange);
+      this.saveSnapshot(bytes);
+      if (hashDue) this.logHash(last, hashOf(bytes));
+    } else if (hashDue) this.logHash(last, stateHash(this.exchange));
+  }
+
+  private logHash(seq: number, hash: string): void {
+    appendFileSync(paths(this.opts.dataDir).hashes, `${seq} ${this.lastTime} ${hash}\n`);
   }
 
   /** Writes a snapshot of the whole state at the last sequence number. */
   snapshot(): string {
-    const file = saveSnapshot(paths(this.opts.dataDir).snapshots, this.seq, this.lastTime, writeExchangeSnapshot(this.exchange));
+    return this.saveSnapshot(writeExchangeSnapshot(this.exchange));
+  }
+
+  private saveSnapshot(bytes: Uint8Array): string {
+    const file = saveSnapshot(paths(this.opts.dataDir).snapshots, this.seq, this.lastTime, bytes);
     pruneSnapshots(paths(this.opts.dataDir).snapshots, this.opts.keepSnapshots);
     this.sinceSnapshot = 0;
     return file;

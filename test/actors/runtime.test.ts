@@ -200,3 +200,18 @@ describe("order ids", () => {
     expect(stateHash(recover({ dataDir: dir, config: config.exchange, ignoreSnapshots: true, readOnly: true }).exchange)).toBe(hash);
   });
 });
+
+describe("submits from a delivery listener", () => {
+  test("a command submitted while the previous batch is being delivered is not lost", async () => {
+    const rt = seeded(dataDir());
+    const got: number[] = [];
+    rt.onDelivery((_s, token) => {
+      got.push(token);
+      if (token === 1) rt.submit(makeCommand({ type: CommandType.TICK }), 2);
+    });
+    rt.submit(makeCommand({ type: CommandType.TICK }), 1);
+    for (let i = 0; i < 100 && got.length < 2; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(got).toEqual([1, 2]);
+    rt.close();
+  });
+});
