@@ -57,6 +57,11 @@ export class OrderEntry {
     this.sessions.set(s.id, s);
   }
 
+  /** Every open session (the slow-consumer sweep walks them). */
+  all(): IterableIterator<Session> {
+    return this.sessions.values();
+  }
+
   /** The session closed: cancel its orders if it asked for that, and stop routing to it. */
   detach(s: Session): void {
     this.sessions.delete(s.id);
@@ -214,6 +219,9 @@ export class OrderEntry {
     if (p) this.pending.delete(token);
     const d = ev.data;
     let massCancelled = 0;
+    // Risk (R1) rejects come alone; a book reject of a new order follows its PENDING audit event.
+    let rejectedByBook = false;
+    for (let i = from; i < to; i++) if (d[i * 14 + F.TYPE] === EventType.ORDER_STATE && d[i * 14 + F.B] === OrderState.REJECTED) rejectedByBook = true;
     for (let i = from; i < to; i++) {
       const b = i * 14;
       const type = d[b + F.TYPE]!;
@@ -248,15 +256,25 @@ export class OrderEntry {
           break;
         }
         case EventType.REJECTED:
-          if (p) this.fail(p.session, p.requestId, p.type, p.symbol, p.orderId, p.clientOrderId, d[b + F.A]!);
+          if (p) {
+            // A book reject of a new order happens after risk accepted it: the order existed
+            // (PENDING → REJECTED) and holds its client id, so remember it for a repeat.
+            if (p.type === MessageType.NEW_ORDER && p.order && rejectedByBook) this.rememberRejected(p, d[b + F.ORDER_ID]!, time);
+            this.fail(p.session, p.requestId, p.type, p.symbol, p.orderId, p.clientOrderId, d[b + F.A]!);
+          }
           break;
         case EventType.DUPLICATE: {
           // The retry of an order that exists: answer with its status; from now on it reports here.
-          const o = this.orders.get(d[b + F.ORDER_ID]!);
-          if (p && o) {
-            this.orders.own(o, p.session.id);
-            this.sendStatus(p.session, p.requestId, o);
-          } else if (p) this.fail(p.session, p.requestId, p.type, p.symbol, d[b + F.ORDER_ID]!, p.clientOrderId, Reason.DUPLICATE_ORDER_ID);
+          if (!p) break;
+          let o = this.orders.get(d[b + F.ORDER_ID]!);
+          if (!o) {
+            // Not in this gateway's memory (placed before a restart): answer from the event itself.
+            const m = p.order!;
+            o = { orderId: d[b + F.ORDER_ID]!, account: d[b + F.ACCOUNT]!, symbol: d[b + F.SYMBOL]!, side: d[b + F.SIDE]!, orderType: m.orderType, tif: m.tif, clientOrderId: p.clientOrderId, session: 0, submitTime: 0, state: d[b + F.A]!, price: d[b + F.PRICE]!, stopPrice: m.stopPrice, qty: d[b + F.QTY]! + d[b + F.LEAVES]!, filled: d[b + F.QTY]!, leaves: d[b + F.LEAVES]! };
+            this.orders.add(o);
+          }
+          this.orders.own(o, p.session.id);
+          this.sendStatus(p.session, p.requestId, o);
           break;
         }
         case EventType.TRADE:
@@ -316,6 +334,30 @@ export class OrderEntry {
       const n = encodeMassCancelDone(s.w, { type: MessageType.MASS_CANCEL_DONE, seq: s.nextSeq(), requestId: p.requestId, symbol: p.symbol === ALL_SYMBOLS ? ALL_SYMBOLS : p.symbol, cancelled: massCancelled, time });
       s.send(n);
     }
+  }
+
+  private rememberRejected(p: Pending, orderId: number, time: number): void {
+    const m = p.order!;
+    if (m.clientOrderId === "") return;
+    const o: OrderInfo = {
+      orderId,
+      account: p.session.account,
+      symbol: m.symbol,
+      side: m.side,
+      orderType: m.orderType,
+      tif: m.tif,
+      clientOrderId: m.clientOrderId,
+      session: 0,
+      submitTime: time,
+      state: OrderState.REJECTED,
+      price: m.price,
+      stopPrice: m.stopPrice,
+      qty: m.qty,
+      filled: 0,
+      leaves: 0,
+    };
+    this.orders.add(o);
+    this.orders.finished(o);
   }
 
   private fill(orderId: number, liquidity: number, d: Float64Array, b: number, time: number): void {

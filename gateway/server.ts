@@ -83,6 +83,8 @@ export function startGateway(opts: GatewayOptions): Gateway {
   const orders = new OrderEntry(sequencer);
   let nextSession = 1;
   let lastTime = 0;
+  const slowLimit = gw.backpressureLimitBytes ?? 1 << 20;
+  const hardLimit = Math.max(4 * slowLimit, slowLimit + (1 << 20));
 
   const server: Server<SocketData> = Bun.serve<SocketData>({
     hostname: opts.host ?? gw.host ?? "127.0.0.1",
@@ -100,8 +102,9 @@ export function startGateway(opts: GatewayOptions): Gateway {
       return new Response("not found", { status: 404 });
     },
     websocket: {
-      // A subscriber past this much queued output is too slow: the socket is closed.
-      backpressureLimit: gw.backpressureLimitBytes ?? 1 << 20,
+      // The sweep below tells a slow subscriber why and closes it at the configured limit; this is
+      // only the hard stop behind it, so memory stays bounded even between sweeps.
+      backpressureLimit: hardLimit,
       closeOnBackpressureLimit: true,
       maxPayloadLength: 64 * 1024,
       perMessageDeflate: false,
@@ -223,6 +226,20 @@ export function startGateway(opts: GatewayOptions): Gateway {
     orders.deliver(token, events, from, to, time);
   });
 
+  // Slow consumers: a session whose queued output passes the limit stops receiving market data, is
+  // told SLOW_CONSUMER (queued behind what it has not read, so it learns why once it catches up)
+  // and is closed with a reason. Checked on a timer, not per publish, so fan-out stays O(1).
+  const sweep = setInterval(() => {
+    for (const s of orders.all()) {
+      if (s.closing || s.ws.getBufferedAmount() <= slowLimit) continue;
+      s.closing = true;
+      for (const ch of MarketDataFanout.channels()) for (const id of symbolIds) s.ws.unsubscribe(topic(id, ch));
+      s.send(encodeError(s.w, { type: MessageType.ERROR, seq: s.nextSeq(), requestId: 0, code: ErrorCode.SLOW_CONSUMER, reason: 0, messageType: 0, text: `more than ${slowLimit} bytes unread` }));
+      s.ws.close(1008, "slow consumer");
+      log(`session ${s.id} cut: slow consumer (${s.ws.getBufferedAmount()} bytes queued)`);
+    }
+  }, 20);
+
   const url = `ws://${server.hostname}:${server.port}/ws`;
   log(`gateway listening: ${url} (HTTP on the same port: /health, /instruments)`);
   return {
@@ -231,6 +248,7 @@ export function startGateway(opts: GatewayOptions): Gateway {
     orderEntry: orders,
     marketData: md,
     async stop() {
+      clearInterval(sweep);
       off();
       server.stop(true);
     },

@@ -20,6 +20,8 @@ export class Session {
   readonly w = new FrameWriter(512);
   /** Invalid frames so far; past the limit the session is closed with a reason. */
   strikes = 0;
+  /** Being closed (slow consumer): no more sweeps. */
+  closing = false;
   private tokens: number;
   private refilled = performance.now();
 

@@ -296,7 +296,11 @@ export class BourseClient {
   }
 
   private resync(id: number): void {
-    void this.request({ type: MessageType.UNSUBSCRIBE, requestId: this.nextRequest++, symbol: id, channels: Channel.L2 }).then(() => this.subscribeL2(id));
+    if (this.closed) return;
+    // The connection may close while this is in flight; the book then simply stops.
+    this.request({ type: MessageType.UNSUBSCRIBE, requestId: this.nextRequest++, symbol: id, channels: Channel.L2 })
+      .then(() => this.subscribeL2(id))
+      .catch(() => {});
   }
 
   /**

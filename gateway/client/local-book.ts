@@ -17,13 +17,16 @@ export class LocalBook {
   /** Bumped on every change, so a reader can tell it has seen this state. */
   version = 0;
   resyncs = 0;
+  /** A gap was seen: the next snapshot is a resync. */
+  private broken = false;
   private readonly bids = new Map<number, Level>();
   private readonly asks = new Map<number, Level>();
 
   constructor(readonly symbol: number) {}
 
   load(s: L2Snapshot): void {
-    if (this.ready) this.resyncs++;
+    if (this.broken) this.resyncs++;
+    this.broken = false;
     this.bids.clear();
     this.asks.clear();
     for (const l of s.bids) this.bids.set(l.price, { price: l.price, qty: l.qty, orders: l.orders });
@@ -38,6 +41,7 @@ export class LocalBook {
     if (u.seq <= this.seq) return true; // already in the snapshot
     if (u.seq !== this.seq + 1) {
       this.ready = false;
+      this.broken = true;
       return false;
     }
     for (const c of u.changes) {
