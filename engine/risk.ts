@@ -36,6 +36,13 @@ export interface Tier {
   rateWindowUs: number;
 }
 
+/** The rate window keeps one slot per allowed order; a limit past a million is a configuration error. */
+function rateCount(spec: TierSpec): number {
+  const n = spec.rateCount ?? 0;
+  if (!Number.isInteger(n) || n < 0 || n > 1_000_000) throw new Error(`tier ${spec.id}: rateCount must be an integer in [0, 1000000]: ${n}`);
+  return n;
+}
+
 export function makeTier(spec: TierSpec, currencyByCode: (code: string) => { id: number; scale: number } | undefined): Tier {
   const bps = (name: string, v: number) => {
     if (!Number.isInteger(v) || v < 0 || v > 10_000) throw new Error(`tier ${spec.id}: ${name} must be 0-10000 bps`);
@@ -59,7 +66,7 @@ export function makeTier(spec: TierSpec, currencyByCode: (code: string) => { id:
     positionLimit: spec.positionLimit ?? Infinity,
     positionLimits: new Map(Object.entries(spec.positionLimits ?? {}).map(([k, v]) => [Number(k), v])),
     maxOpenOrders: spec.maxOpenOrders ?? Infinity,
-    rateCount: spec.rateCount ?? 0,
+    rateCount: rateCount(spec),
     rateWindowUs: spec.rateWindowUs ?? 0,
   };
 }

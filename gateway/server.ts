@@ -158,6 +158,16 @@ export function startGateway(opts: GatewayOptions): Gateway {
         if (s.strikes > MAX_STRIKES) s.ws.close(1008, "too many failed logins");
         return;
       }
+      case MessageType.REFERENCE_DATA_REQUEST:
+      case MessageType.SUBSCRIBE:
+      case MessageType.UNSUBSCRIBE:
+        // A 14-byte request can cost a whole-book snapshot: the same per-session rate limit applies.
+        if (!s.allow()) {
+          s.send(encodeError(s.w, { type: MessageType.ERROR, seq: s.nextSeq(), requestId: m.requestId, code: ErrorCode.RATE_LIMITED, reason: 0, messageType: m.type, text: errorText(ErrorCode.RATE_LIMITED) }));
+          return;
+        }
+    }
+    switch (m.type) {
       case MessageType.REFERENCE_DATA_REQUEST: {
         const list = m.symbol === -1 ? instruments : instruments.filter((i) => i.id === m.symbol);
         if (list.length === 0) return reject(s, m.requestId, m.type, m.symbol, Reason.UNKNOWN_SYMBOL);

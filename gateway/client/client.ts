@@ -167,7 +167,15 @@ export class BourseClient {
 
   private readonly massCancels = new Set<number>();
 
+  /** Reports not yet read are kept up to this many; past it the oldest go (counted in `droppedReports`). */
+  maxQueuedReports = 100_000;
+  droppedReports = 0;
+
   private report(m: Report): void {
+    if (this.reportQueue.length >= this.maxQueuedReports) {
+      this.reportQueue.shift();
+      this.droppedReports++;
+    }
     this.reportQueue.push(m);
     this.reportWake?.();
   }
