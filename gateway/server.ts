@@ -231,6 +231,7 @@ export function startGateway(opts: GatewayOptions): Gateway {
     server.publish(t, frame);
   };
   const off = sequencer.onDelivery((seq, token, events, from, to, time) => {
+    Session.beginBatch();
     lastTime = time;
     md.apply(events, time, seq, from, to, publish);
     orders.deliver(token, events, from, to, time);
