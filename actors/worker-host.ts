@@ -120,9 +120,8 @@ export class WorkerHost implements Sequencer {
     let i = 0;
     while (i < this.queue.length && this.failure === null) {
       const n = Math.min(this.queue.length - i, 256, this.cmds.size);
-      let lo = this.cmds.tryClaim(n);
-      if (lo === null) lo = await this.cmds.claimAsync(1).then((s) => s, () => null);
-      if (lo === null) break;
+      // A full ring waits for room; a stalled ring (RingStalledError) propagates and stops the host.
+      const lo = this.cmds.tryClaim(n) ?? (await this.cmds.claimAsync(1));
       const got = this.cmds.lastClaimed - lo + 1;
       for (let k = 0; k < got; k++, i++) {
         // The token rides where the sequence number will go; the worker's sequencer stamps the seq.

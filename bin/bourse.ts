@@ -4,12 +4,11 @@
  * time, inspect and verify the journal. `bourse <command> --help` for each.
  */
 import { parseArgs } from "node:util";
-import { recover } from "../actors/recovery.ts";
+import { recover, stateHash } from "../actors/recovery.ts";
 import { loadConfig } from "../actors/config.ts";
 import { journalInspect, journalVerify } from "../actors/journal-tools.ts";
 import { runStart } from "../actors/start.ts";
 import { serve } from "../gateway/serve.ts";
-import { stateHash } from "../actors/recovery.ts";
 
 const HELP: Record<string, string> = {
   main: `bourse — an exchange core on Bun

@@ -3,7 +3,7 @@ import { EVENT_WIDTH, EventBuffer, EventType, F } from "./events.ts";
 import { type LedgerConfig, Ledger } from "./ledger.ts";
 import { MatchingEngine } from "./matching.ts";
 import { feeOf, feeOfNumber, notional, smallNotional } from "./money.ts";
-import { IdempotencyIndex, isDone, OmsOrder, OrderState, validClientOrderId } from "./orders.ts";
+import { IdempotencyIndex, OmsOrder, OrderState, validClientOrderId } from "./orders.ts";
 import { Reason } from "./reasons.ts";
 import { buyCostPrice, buyNeed, buyNeedNum, checkOrder, type Market } from "./risk.ts";
 import { applyFill } from "./settlement.ts";
@@ -382,10 +382,6 @@ export class Exchange {
     return this.idempotency.get(account, clientOrderId);
   }
 
-  isOpen(orderId: number): boolean {
-    const o = this.open.get(orderId);
-    return o !== undefined && !isDone(o.state);
-  }
 }
 
 /** A sell's reference price for the notional limit: its limit, its stop, or its cap. */

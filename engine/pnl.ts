@@ -1,6 +1,6 @@
 import type { Ledger } from "./ledger.ts";
 import { formatAmount } from "./money.ts";
-import { formatPrice, formatQty } from "./instrument.ts";
+import { Decimal, formatPrice, formatQty } from "./instrument.ts";
 
 /**
  * An account's portfolio valued at the mark (docs/accounts.md, Mark and unrealized). Exact BigInt
@@ -49,8 +49,8 @@ export function portfolio(ledger: Ledger, accountId: number): Portfolio | undefi
     const value = mark > 0 ? BigInt(pos.qty) * BigInt(mark) * m.k : pos.cost;
     const unrealized = value - pos.cost;
     marked.set(m.quote, (marked.get(m.quote) ?? 0n) + value);
-    // Average cost per lot, in price terms: cost / (qty × K) ticks, shown as a decimal price.
-    const avgTicks = pos.qty !== 0 ? Number(pos.cost) / (pos.qty * Number(m.k)) : 0;
+    // Average cost in price terms: cost / (qty × K) ticks × tickSize, exactly (no float on money).
+    const avgPrice = pos.qty !== 0 ? new Decimal(pos.cost.toString()).div(new Decimal(pos.qty).mul(m.k.toString())).mul(m.inst.tick) : new Decimal(0);
     positions.push({
       symbol,
       name: m.inst.symbol,
@@ -63,7 +63,7 @@ export function portfolio(ledger: Ledger, accountId: number): Portfolio | undefi
       openSells: pos.openSells,
       text: {
         qty: formatQty(m.inst, pos.qty),
-        averageCost: m.inst.tick.mul(avgTicks).toDecimalPlaces(m.inst.tick.decimalPlaces() + 4).toString(),
+        averageCost: avgPrice.toDecimalPlaces(m.inst.tick.decimalPlaces() + 4).toString(),
         realized: formatAmount(quote, pos.realized),
         unrealized: formatAmount(quote, unrealized),
         mark: mark > 0 ? formatPrice(m.inst, mark) : "",

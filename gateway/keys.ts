@@ -22,7 +22,7 @@ export class ApiKeys {
   static fromConfig(config: BourseConfig): ApiKeys {
     const keys: ApiKey[] = [];
     for (const a of config.accounts ?? []) {
-      for (const k of (a as { apiKeys?: { id: string; secret: string }[] }).apiKeys ?? []) keys.push({ id: k.id, account: a.id, secret: k.secret });
+      for (const k of a.apiKeys ?? []) keys.push({ id: k.id, account: a.id, secret: k.secret });
     }
     return new ApiKeys(keys);
   }
