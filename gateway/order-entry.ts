@@ -1,71 +1,133 @@
 import type { Sequencer } from "../actors/runtime.ts";
 import { EngineStoppedError, InvalidCommandError } from "../actors/runtime.ts";
-import { Actor, ALL_SYMBOLS, Command, CommandType } from "../engine/commands.ts";
+import { Actor, Command, CommandType } from "../engine/commands.ts";
 import { type EventBuffer, EventType, F } from "../engine/events.ts";
 import { OrderState } from "../engine/orders.ts";
-import { Reason, reasonText } from "../engine/reasons.ts";
+import { Reason } from "../engine/reasons.ts";
 import { type OrderInfo, OrderBookkeeping } from "./order-book-keeping.ts";
-import {
-  type Amend,
-  type Cancel,
-  encodeAck,
-  encodeAmended,
-  encodeCancelled,
-  encodeError,
-  encodeExecution,
-  encodeMassCancelDone,
-  encodeOrderStatus,
-  encodeReject,
-  encodeTriggered,
-  ErrorCode,
-  errorText,
-  Liquidity,
-  type MassCancel,
-  MessageType,
-  type NewOrder,
-  type OrderStatusRequest,
-} from "./protocol/index.ts";
-import type { Session } from "./session.ts";
+
+/** What a door asked for; the door's reports say which request they answer. */
+export const RequestKind = {
+  NEW_ORDER: 1,
+  CANCEL: 2,
+  AMEND: 3,
+  MASS_CANCEL: 4,
+  STATUS: 5,
+} as const;
+
+/** A new order in engine units (ticks, lots, µs), whichever protocol it came in. */
+export interface NewOrderRequest {
+  symbol: number;
+  side: number;
+  orderType: number;
+  tif: number;
+  stp: number;
+  flags: number;
+  price: number;
+  stopPrice: number;
+  qty: number;
+  expireTime: number;
+  clientOrderId: string;
+}
 
 /** A request in flight: who asked, so the delivered events can answer them. */
-interface Pending {
-  session: Session;
+export interface Request {
+  kind: number;
+  /** The door's own handle for the request (echoed to a WebSocket client; a FIX door's lookup key). */
   requestId: number;
-  type: number;
   symbol: number;
   orderId: number;
   clientOrderId: string;
-  /** NEW_ORDER fields echoed in the ACK. */
-  order?: NewOrder;
+  /** NEW_ORDER only. */
+  order?: NewOrderRequest;
+}
+
+/** Engine unavailable (stopped after a failure): the door answers in its own "try later" form. */
+export const UNAVAILABLE = -1;
+
+export interface Fill {
+  tradeId: number;
+  price: number;
+  qty: number;
+  /** The order took liquidity (else it was resting: the maker). */
+  taker: boolean;
+  time: number;
 }
 
 /**
- * Order entry: a logged-in session's requests become commands for the sequencer, and the events
- * each command produced — delivered only once journaled — become that session's answers and the
- * execution reports of every session whose orders they touched.
+ * How a door turns outcomes into its protocol's messages. The order entry core decides what
+ * happened and to whom; each door only says it (binary frames, FIX ExecutionReports, …).
+ */
+export interface OrderReports {
+  accepted(r: Request, o: OrderInfo, time: number): void;
+  /** `reason` is a Reason code, or UNAVAILABLE. */
+  rejected(r: Request, orderId: number, reason: number): void;
+  /** A NEW_ORDER whose client order id already names an order: no second order was made. */
+  duplicate(r: Request, o: OrderInfo): void;
+  status(r: Request, o: OrderInfo): void;
+  filled(o: OrderInfo, f: Fill): void;
+  /** `r` is set when this answers the session's own cancel or mass cancel. */
+  cancelled(r: Request | undefined, o: OrderInfo, cancelledQty: number, reason: number, expired: boolean, time: number): void;
+  amended(r: Request | undefined, o: OrderInfo, keptPriority: boolean, oldPrice: number, oldQty: number, time: number): void;
+  triggered(o: OrderInfo, stopPrice: number, lastPrice: number, time: number): void;
+  massCancelDone(r: Request, cancelled: number, time: number): void;
+}
+
+/** A logged-in connection of any door. */
+export interface OrderSession {
+  readonly id: number;
+  readonly account: number;
+  readonly cancelOnDisconnect: boolean;
+  readonly reports: OrderReports;
+}
+
+interface Pending extends Request {
+  session: OrderSession;
+}
+
+/**
+ * Order entry, shared by every door: a session's requests become commands for the sequencer, and
+ * the events each command produced — delivered only once journaled — become that session's answers
+ * and the execution reports of every session whose orders they touched, whatever door it came in
+ * by (a FIX order can trade against a WebSocket one).
  */
 export class OrderEntry {
   readonly orders = new OrderBookkeeping();
   private readonly pending = new Map<number, Pending>();
-  private readonly sessions = new Map<number, Session>();
+  private readonly sessions = new Map<number, OrderSession>();
   private nextToken = 1;
+  private nextSession = 1;
   private readonly cmd = new Command();
+  private readonly batchHooks: (() => void)[] = [];
 
   constructor(readonly sequencer: Sequencer) {}
 
-  attach(s: Session): void {
+  /** Session ids are unique across doors: the engine records them with each command. */
+  sessionId(): number {
+    return this.nextSession++;
+  }
+
+  /** Delivers durable events to the sessions until the returned function is called. */
+  listen(): () => void {
+    return this.sequencer.onDelivery((_seq, token, events, from, to, time) => {
+      for (const h of this.batchHooks) h();
+      this.deliver(token, events, from, to, time);
+    });
+  }
+
+  /** Runs before each delivery (a door starts holding its writes to send them together). */
+  onBatch(fn: () => void): void {
+    this.batchHooks.push(fn);
+  }
+
+  attach(s: OrderSession): void {
     this.sessions.set(s.id, s);
   }
 
-  /** Every open session (the slow-consumer sweep walks them). */
-  all(): IterableIterator<Session> {
-    return this.sessions.values();
-  }
-
   /** The session closed: cancel its orders if it asked for that, and stop routing to it. */
-  detach(s: Session): void {
-    this.sessions.delete(s.id);
-    if (s.cancelOnDisconnect && s.loggedIn) {
+  detach(s: OrderSession): void {
+    if (!this.sessions.delete(s.id)) return;
+    if (s.cancelOnDisconnect && s.account >= 0) {
       for (const o of this.orders.openOf(s.id)) {
         const c = this.cmd.reset();
         c.type = CommandType.CANCEL;
@@ -87,28 +149,19 @@ export class OrderEntry {
     } catch (e) {
       if (token !== 0) this.pending.delete(token);
       if (e instanceof InvalidCommandError) return e.reason;
-      if (e instanceof EngineStoppedError) return -1;
+      if (e instanceof EngineStoppedError) return UNAVAILABLE;
       throw e;
     }
   }
 
-  private track(p: Pending): number {
+  private send(p: Pending, c: Command): void {
     const token = this.nextToken++;
     this.pending.set(token, p);
-    return token;
+    const r = this.submit(c, token);
+    if (r !== Reason.OK) p.session.reports.rejected(p, p.orderId, r);
   }
 
-  private fail(s: Session, requestId: number, type: number, symbol: number, orderId: number, clientOrderId: string, reason: number): void {
-    if (reason === -1) {
-      const n = encodeError(s.w, { type: MessageType.ERROR, seq: s.nextSeq(), requestId, code: ErrorCode.UNAVAILABLE, reason: 0, messageType: type, text: errorText(ErrorCode.UNAVAILABLE) });
-      s.send(n);
-      return;
-    }
-    const n = encodeReject(s.w, { type: MessageType.REJECT, seq: s.nextSeq(), requestId, reason, requestType: type, symbol, orderId, time: 0, clientOrderId, text: reasonText(reason) });
-    s.send(n);
-  }
-
-  newOrder(s: Session, m: NewOrder): void {
+  newOrder(s: OrderSession, requestId: number, m: NewOrderRequest): void {
     const c = this.cmd.reset();
     c.type = CommandType.NEW_ORDER;
     c.account = s.account;
@@ -125,91 +178,67 @@ export class OrderEntry {
     c.clientOrderId = m.clientOrderId;
     c.actor = Actor.SESSION;
     c.session = s.id;
-    const token = this.track({ session: s, requestId: m.requestId, type: m.type, symbol: m.symbol, orderId: 0, clientOrderId: m.clientOrderId, order: m });
-    const r = this.submit(c, token);
-    if (r !== Reason.OK) this.fail(s, m.requestId, m.type, m.symbol, 0, m.clientOrderId, r);
+    this.send({ session: s, kind: RequestKind.NEW_ORDER, requestId, symbol: m.symbol, orderId: 0, clientOrderId: m.clientOrderId, order: m }, c);
   }
 
-  /** CANCEL and AMEND name an order by id, or by client order id when the id is 0. */
-  private resolve(s: Session, orderId: number, clientOrderId: string): number {
+  /** An order of this session's account, by id, or by client order id when the id is 0. */
+  find(s: OrderSession, orderId: number, clientOrderId: string): OrderInfo | undefined {
+    const o = orderId !== 0 ? this.orders.get(orderId) : this.orders.byClient(s.account, clientOrderId);
+    return o && o.account === s.account ? o : undefined;
+  }
+
+  private resolve(s: OrderSession, orderId: number, clientOrderId: string): number {
     if (orderId !== 0) return orderId;
     return this.orders.byClient(s.account, clientOrderId)?.orderId ?? 0;
   }
 
-  cancel(s: Session, m: Cancel): void {
-    const orderId = this.resolve(s, m.orderId, m.clientOrderId);
-    if (orderId === 0) return this.fail(s, m.requestId, m.type, m.symbol, 0, m.clientOrderId, Reason.UNKNOWN_ORDER);
+  cancel(s: OrderSession, requestId: number, symbol: number, orderId: number, clientOrderId: string): void {
+    const p: Pending = { session: s, kind: RequestKind.CANCEL, requestId, symbol, orderId: this.resolve(s, orderId, clientOrderId), clientOrderId };
+    if (p.orderId === 0) return s.reports.rejected(p, 0, Reason.UNKNOWN_ORDER);
     const c = this.cmd.reset();
     c.type = CommandType.CANCEL;
-    c.orderId = orderId;
+    c.orderId = p.orderId;
     c.account = s.account;
-    c.symbol = m.symbol;
+    c.symbol = symbol;
     c.actor = Actor.SESSION;
     c.session = s.id;
-    const token = this.track({ session: s, requestId: m.requestId, type: m.type, symbol: m.symbol, orderId, clientOrderId: m.clientOrderId });
-    const r = this.submit(c, token);
-    if (r !== Reason.OK) this.fail(s, m.requestId, m.type, m.symbol, orderId, m.clientOrderId, r);
+    this.send(p, c);
   }
 
-  amend(s: Session, m: Amend): void {
-    const orderId = this.resolve(s, m.orderId, m.clientOrderId);
-    if (orderId === 0) return this.fail(s, m.requestId, m.type, m.symbol, 0, m.clientOrderId, Reason.UNKNOWN_ORDER);
+  amend(s: OrderSession, requestId: number, symbol: number, orderId: number, clientOrderId: string, price: number, stopPrice: number, qty: number): void {
+    const p: Pending = { session: s, kind: RequestKind.AMEND, requestId, symbol, orderId: this.resolve(s, orderId, clientOrderId), clientOrderId };
+    if (p.orderId === 0) return s.reports.rejected(p, 0, Reason.UNKNOWN_ORDER);
     const c = this.cmd.reset();
     c.type = CommandType.AMEND;
-    c.orderId = orderId;
+    c.orderId = p.orderId;
     c.account = s.account;
-    c.symbol = m.symbol;
-    c.price = m.price;
-    c.stopPrice = m.stopPrice;
-    c.qty = m.qty;
+    c.symbol = symbol;
+    c.price = price;
+    c.stopPrice = stopPrice;
+    c.qty = qty;
     c.actor = Actor.SESSION;
     c.session = s.id;
-    const token = this.track({ session: s, requestId: m.requestId, type: m.type, symbol: m.symbol, orderId, clientOrderId: m.clientOrderId });
-    const r = this.submit(c, token);
-    if (r !== Reason.OK) this.fail(s, m.requestId, m.type, m.symbol, orderId, m.clientOrderId, r);
+    this.send(p, c);
   }
 
-  massCancel(s: Session, m: MassCancel): void {
+  massCancel(s: OrderSession, requestId: number, symbol: number): void {
     const c = this.cmd.reset();
     c.type = CommandType.MASS_CANCEL;
     c.account = s.account;
-    c.symbol = m.symbol;
+    c.symbol = symbol;
     c.actor = Actor.SESSION;
     c.session = s.id;
-    const token = this.track({ session: s, requestId: m.requestId, type: m.type, symbol: m.symbol, orderId: 0, clientOrderId: "" });
-    const r = this.submit(c, token);
-    if (r !== Reason.OK) this.fail(s, m.requestId, m.type, m.symbol, 0, "", r);
+    this.send({ session: s, kind: RequestKind.MASS_CANCEL, requestId, symbol, orderId: 0, clientOrderId: "" }, c);
   }
 
-  status(s: Session, m: OrderStatusRequest): void {
-    const o = m.orderId !== 0 ? this.orders.get(m.orderId) : this.orders.byClient(s.account, m.clientOrderId);
-    if (!o || o.account !== s.account) return this.fail(s, m.requestId, m.type, m.symbol, m.orderId, m.clientOrderId, Reason.UNKNOWN_ORDER);
-    this.sendStatus(s, m.requestId, o);
+  status(s: OrderSession, requestId: number, symbol: number, orderId: number, clientOrderId: string): void {
+    const r: Request = { kind: RequestKind.STATUS, requestId, symbol, orderId, clientOrderId };
+    const o = this.find(s, orderId, clientOrderId);
+    if (!o) return s.reports.rejected(r, orderId, Reason.UNKNOWN_ORDER);
+    s.reports.status(r, o);
   }
 
-  private sendStatus(s: Session, requestId: number, o: OrderInfo): void {
-    const n = encodeOrderStatus(s.w, {
-      type: MessageType.ORDER_STATUS,
-      seq: s.nextSeq(),
-      requestId,
-      symbol: o.symbol,
-      orderId: o.orderId,
-      submitTime: o.submitTime,
-      side: o.side,
-      orderType: o.orderType,
-      tif: o.tif,
-      state: o.state,
-      price: o.price,
-      stopPrice: o.stopPrice,
-      qty: o.qty,
-      filled: o.filled,
-      leaves: o.leaves,
-      clientOrderId: o.clientOrderId,
-    });
-    s.send(n);
-  }
-
-  private live(o: OrderInfo | undefined): Session | undefined {
+  private live(o: OrderInfo | undefined): OrderSession | undefined {
     return o && o.session !== 0 ? this.sessions.get(o.session) : undefined;
   }
 
@@ -228,7 +257,7 @@ export class OrderEntry {
       switch (type) {
         case EventType.ACCEPTED: {
           const orderId = d[b + F.ORDER_ID]!;
-          const mine = p && p.type === MessageType.NEW_ORDER ? p : undefined;
+          const mine = p && p.kind === RequestKind.NEW_ORDER ? p : undefined;
           const o: OrderInfo = {
             orderId,
             account: d[b + F.ACCOUNT]!,
@@ -248,10 +277,8 @@ export class OrderEntry {
           };
           this.orders.add(o);
           if (mine) {
-            const m = mine.order!;
-            const s = mine.session;
-            const n = encodeAck(s.w, { type: MessageType.ACK, seq: s.nextSeq(), requestId: mine.requestId, symbol: o.symbol, orderId, time, side: o.side, orderType: o.orderType, tif: o.tif, stp: m.stp, flags: m.flags, price: o.price, stopPrice: o.stopPrice, qty: o.qty, leaves: o.leaves, expireTime: m.expireTime, clientOrderId: o.clientOrderId });
-            s.send(n);
+            mine.orderId = orderId;
+            mine.session.reports.accepted(mine, o, time);
           }
           break;
         }
@@ -259,12 +286,12 @@ export class OrderEntry {
           if (p) {
             // A book reject of a new order happens after risk accepted it: the order existed
             // (PENDING → REJECTED) and holds its client id, so remember it for a repeat.
-            if (p.type === MessageType.NEW_ORDER && p.order && rejectedByBook) this.rememberRejected(p, d[b + F.ORDER_ID]!, time);
-            this.fail(p.session, p.requestId, p.type, p.symbol, p.orderId, p.clientOrderId, d[b + F.A]!);
+            if (p.kind === RequestKind.NEW_ORDER && rejectedByBook) this.rememberRejected(p, d[b + F.ORDER_ID]!, time);
+            p.session.reports.rejected(p, p.orderId, d[b + F.A]!);
           }
           break;
         case EventType.DUPLICATE: {
-          // The retry of an order that exists: answer with its status; from now on it reports here.
+          // The retry of an order that exists: no second order; from now on it reports here.
           if (!p) break;
           let o = this.orders.get(d[b + F.ORDER_ID]!);
           if (!o) {
@@ -274,12 +301,13 @@ export class OrderEntry {
             this.orders.add(o);
           }
           this.orders.own(o, p.session.id);
-          this.sendStatus(p.session, p.requestId, o);
+          p.orderId = o.orderId;
+          p.session.reports.duplicate(p, o);
           break;
         }
         case EventType.TRADE:
-          this.fill(d[b + F.ORDER_ID]!, Liquidity.TAKER, d, b, time);
-          this.fill(d[b + F.A]!, Liquidity.MAKER, d, b, time);
+          this.fill(d[b + F.ORDER_ID]!, true, d, b, time);
+          this.fill(d[b + F.A]!, false, d, b, time);
           break;
         case EventType.CANCELLED:
         case EventType.EXPIRED: {
@@ -290,12 +318,9 @@ export class OrderEntry {
           o.state = o.leaves > 0 ? o.state : type === EventType.EXPIRED ? OrderState.EXPIRED : OrderState.CANCELLED;
           const reason = d[b + F.A]!;
           if (reason === Reason.MASS_CANCEL) massCancelled++;
-          const answers = p && p.orderId === o.orderId && p.type === MessageType.CANCEL ? p : p && p.type === MessageType.MASS_CANCEL && reason === Reason.MASS_CANCEL ? p : undefined;
+          const answers = p && p.orderId === o.orderId && p.kind === RequestKind.CANCEL ? p : p && p.kind === RequestKind.MASS_CANCEL && reason === Reason.MASS_CANCEL ? p : undefined;
           const s = answers?.session ?? this.live(o);
-          if (s) {
-            const n = encodeCancelled(s.w, { type: MessageType.CANCELLED, seq: s.nextSeq(), requestId: answers?.requestId ?? 0, symbol: o.symbol, orderId: o.orderId, time, side: o.side, state: o.state, reason, price: o.price, cancelledQty: qty, leaves: o.leaves, cumQty: o.filled, clientOrderId: o.clientOrderId });
-            s.send(n);
-          }
+          s?.reports.cancelled(answers, o, qty, reason, type === EventType.EXPIRED, time);
           this.orders.finished(o);
           break;
         }
@@ -305,21 +330,14 @@ export class OrderEntry {
           o.price = d[b + F.PRICE]!;
           o.qty = d[b + F.QTY]!;
           o.leaves = d[b + F.LEAVES]!;
-          const answers = p && p.orderId === o.orderId && p.type === MessageType.AMEND ? p : undefined;
+          const answers = p && p.orderId === o.orderId && p.kind === RequestKind.AMEND ? p : undefined;
           const s = answers?.session ?? this.live(o);
-          if (s) {
-            const n = encodeAmended(s.w, { type: MessageType.AMENDED, seq: s.nextSeq(), requestId: answers?.requestId ?? 0, symbol: o.symbol, orderId: o.orderId, time, side: o.side, keptPriority: d[b + F.A] === 1, price: o.price, qty: o.qty, leaves: o.leaves, oldPrice: d[b + F.B]!, oldQty: d[b + F.C]!, clientOrderId: o.clientOrderId });
-            s.send(n);
-          }
+          s?.reports.amended(answers, o, d[b + F.A] === 1, d[b + F.B]!, d[b + F.C]!, time);
           break;
         }
         case EventType.STOP_TRIGGERED: {
           const o = this.orders.get(d[b + F.ORDER_ID]!);
-          const s = this.live(o);
-          if (o && s) {
-            const n = encodeTriggered(s.w, { type: MessageType.TRIGGERED, seq: s.nextSeq(), symbol: o.symbol, orderId: o.orderId, time, side: o.side, orderType: o.orderType, stopPrice: d[b + F.PRICE]!, lastPrice: d[b + F.A]!, leaves: d[b + F.LEAVES]!, clientOrderId: o.clientOrderId });
-            s.send(n);
-          }
+          if (o) this.live(o)?.reports.triggered(o, d[b + F.PRICE]!, d[b + F.A]!, time);
           break;
         }
         case EventType.ORDER_STATE: {
@@ -329,11 +347,7 @@ export class OrderEntry {
         }
       }
     }
-    if (p && p.type === MessageType.MASS_CANCEL) {
-      const s = p.session;
-      const n = encodeMassCancelDone(s.w, { type: MessageType.MASS_CANCEL_DONE, seq: s.nextSeq(), requestId: p.requestId, symbol: p.symbol === ALL_SYMBOLS ? ALL_SYMBOLS : p.symbol, cancelled: massCancelled, time });
-      s.send(n);
-    }
+    if (p && p.kind === RequestKind.MASS_CANCEL) p.session.reports.massCancelDone(p, massCancelled, time);
   }
 
   private rememberRejected(p: Pending, orderId: number, time: number): void {
@@ -360,18 +374,14 @@ export class OrderEntry {
     this.orders.finished(o);
   }
 
-  private fill(orderId: number, liquidity: number, d: Float64Array, b: number, time: number): void {
+  private fill(orderId: number, taker: boolean, d: Float64Array, b: number, time: number): void {
     const o = this.orders.get(orderId);
     if (!o) return;
     const qty = d[b + F.QTY]!;
     o.filled += qty;
-    o.leaves = liquidity === Liquidity.TAKER ? d[b + F.LEAVES]! : d[b + F.C]!;
+    o.leaves = taker ? d[b + F.LEAVES]! : d[b + F.C]!;
     o.state = o.leaves === 0 ? OrderState.FILLED : OrderState.PARTIALLY_FILLED;
-    const s = this.live(o);
-    if (s) {
-      const n = encodeExecution(s.w, { type: MessageType.EXECUTION, seq: s.nextSeq(), symbol: o.symbol, orderId, tradeId: d[b + F.D]!, time, side: o.side, liquidity, state: o.state, price: d[b + F.PRICE]!, qty, leaves: o.leaves, cumQty: o.filled, clientOrderId: o.clientOrderId });
-      s.send(n);
-    }
+    this.live(o)?.reports.filled(o, { tradeId: d[b + F.D]!, price: d[b + F.PRICE]!, qty, taker, time });
     this.orders.finished(o);
   }
 }

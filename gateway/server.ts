@@ -47,6 +47,11 @@ export interface GatewayOptions {
    * side in queue order. Without it (engine in a worker) an L3 request is refused.
    */
   l3?: (symbol: number, side: number) => { orderId: number; price: number; leaves: number }[];
+  /**
+   * Order entry shared with the other doors (FIX), already listening for deliveries. Without it
+   * the gateway makes its own.
+   */
+  orderEntry?: OrderEntry;
   log?: (line: string) => void;
 }
 
@@ -80,9 +85,13 @@ export function startGateway(opts: GatewayOptions): Gateway {
   });
   const symbolIds = new Set(instruments.map((i) => i.id));
   const md = new MarketDataFanout([...symbolIds], opts.initialBooks ?? []);
-  const orders = new OrderEntry(sequencer);
-  let nextSession = 1;
+  const ownOrders = !opts.orderEntry;
+  const orders = opts.orderEntry ?? new OrderEntry(sequencer);
+  const unlisten = ownOrders ? orders.listen() : () => {};
+  orders.onBatch(Session.beginBatch);
   let lastTime = 0;
+  /** This door's open sessions (the slow-consumer sweep walks them). */
+  const sessions = new Set<Session>();
   const slowLimit = gw.backpressureLimitBytes ?? 1 << 20;
   const hardLimit = Math.max(4 * slowLimit, slowLimit + (1 << 20));
 
@@ -109,9 +118,10 @@ export function startGateway(opts: GatewayOptions): Gateway {
       maxPayloadLength: 64 * 1024,
       perMessageDeflate: false,
       open(ws: ServerWebSocket<SocketData>) {
-        const s = new Session(nextSession++, ws, gw.maxOrdersPerSecond ?? 2000);
+        const s = new Session(orders.sessionId(), ws, gw.maxOrdersPerSecond ?? 2000);
         ws.data.session = s;
         orders.attach(s);
+        sessions.add(s);
         const n = encodeHello(s.w, { type: MessageType.HELLO, seq: s.nextSeq(), serverTime: Math.floor(Date.now() * 1000), nonce: s.nonce });
         s.send(n);
       },
@@ -130,6 +140,7 @@ export function startGateway(opts: GatewayOptions): Gateway {
       close(ws: ServerWebSocket<SocketData>, code: number, reason: string) {
         const s = ws.data.session;
         if (code !== 1000 && code !== 1001 && code !== 1005) log(`session ${s.id} closed: ${code} ${reason}`);
+        sessions.delete(s);
         orders.detach(s);
       },
     },
@@ -203,15 +214,15 @@ export function startGateway(opts: GatewayOptions): Gateway {
     }
     switch (m.type) {
       case MessageType.NEW_ORDER:
-        return orders.newOrder(s, m);
+        return orders.newOrder(s, m.requestId, m);
       case MessageType.CANCEL:
-        return orders.cancel(s, m);
+        return orders.cancel(s, m.requestId, m.symbol, m.orderId, m.clientOrderId);
       case MessageType.AMEND:
-        return orders.amend(s, m);
+        return orders.amend(s, m.requestId, m.symbol, m.orderId, m.clientOrderId, m.price, m.stopPrice, m.qty);
       case MessageType.MASS_CANCEL:
-        return orders.massCancel(s, m);
+        return orders.massCancel(s, m.requestId, m.symbol);
       case MessageType.ORDER_STATUS_REQUEST:
-        return orders.status(s, m);
+        return orders.status(s, m.requestId, m.symbol, m.orderId, m.clientOrderId);
     }
   }
 
@@ -230,18 +241,17 @@ export function startGateway(opts: GatewayOptions): Gateway {
   const publish = (t: string, frame: Uint8Array) => {
     server.publish(t, frame);
   };
-  const off = sequencer.onDelivery((seq, token, events, from, to, time) => {
+  const off = sequencer.onDelivery((seq, _token, events, from, to, time) => {
     Session.beginBatch();
     lastTime = time;
     md.apply(events, time, seq, from, to, publish);
-    orders.deliver(token, events, from, to, time);
   });
 
   // Slow consumers: a session whose queued output passes the limit stops receiving market data, is
   // told SLOW_CONSUMER (queued behind what it has not read, so it learns why once it catches up)
   // and is closed with a reason. Checked on a timer, not per publish, so fan-out stays O(1).
   const sweep = setInterval(() => {
-    for (const s of orders.all()) {
+    for (const s of sessions) {
       if (s.closing || s.ws.getBufferedAmount() <= slowLimit) continue;
       s.closing = true;
       for (const ch of MarketDataFanout.channels()) for (const id of symbolIds) s.ws.unsubscribe(topic(id, ch));
@@ -261,6 +271,7 @@ export function startGateway(opts: GatewayOptions): Gateway {
     async stop() {
       clearInterval(sweep);
       off();
+      unlisten();
       server.stop(true);
     },
   };

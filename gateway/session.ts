@@ -1,5 +1,7 @@
 import type { ServerWebSocket } from "bun";
+import type { OrderSession } from "./order-entry.ts";
 import { FrameWriter } from "./protocol/index.ts";
+import { WsReports } from "./ws-reports.ts";
 
 export interface SocketData {
   session: Session;
@@ -11,13 +13,14 @@ export interface SocketData {
  * from this one: a rate limit on order entry and a count of invalid frames that ends the session
  * when it gets too high. Frames are built in the session's own writer and sent at once.
  */
-export class Session {
+export class Session implements OrderSession {
   /** Last session sequence number sent; HELLO is 1. */
   seq = 0;
   account = -1;
   cancelOnDisconnect = false;
   readonly nonce = crypto.getRandomValues(new Uint8Array(32));
   readonly w = new FrameWriter(512);
+  readonly reports: WsReports = new WsReports(this);
   /** Invalid frames so far; past the limit the session is closed with a reason. */
   strikes = 0;
   /** Being closed (slow consumer): no more sweeps. */
