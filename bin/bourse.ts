@@ -36,14 +36,16 @@ and prints what it did. Run it again: the state continues from the journal.
   --ack-log       print "ack <seq>" for every command once it is durable (crash tests read this)
   --snapshot-every N   commands between snapshots (default 100000)
   --no-fsync      skip fdatasync (benchmarks only: acknowledged commands may be lost in a crash)`,
-  serve: `usage: bourse serve [--data DIR] [--config FILE] [--port N] [--workers 0|1]
+  serve: `usage: bourse serve [--data DIR] [--config FILE] [--port N] [--fix-port N] [--workers 0|1]
 
 Recovers DIR, funds the configured accounts on a fresh directory, and serves the binary WebSocket
-protocol (docs/protocol.md) and a little HTTP on one port. Prints what to connect to.
+protocol (docs/protocol.md) and a little HTTP on one port, and the FIX 4.4 acceptor on another
+(docs/fix.md). Prints what to connect to.
 
   --data DIR      data directory (default ./data)
   --config FILE   configuration (default config/demo.json)
   --port N        port (default: the config's gateway.port, 7070)
+  --fix-port N    FIX 4.4 acceptor port (default: the config's fix.port, 9878; docs/fix.md)
   --workers N     0: engine on the main thread (default); 1: engine in a worker`,
   recover: `usage: bourse recover --until <seq|time> [--data DIR] [--config FILE]
 
@@ -98,6 +100,7 @@ const { values } = parseArgs({
     "no-fsync": { type: "boolean" },
     "snapshot-every": { type: "string", default: "100000" },
     port: { type: "string" },
+    "fix-port": { type: "string" },
     workers: { type: "string", default: "0" },
     until: { type: "string" },
     from: { type: "string", default: "1" },
@@ -114,7 +117,7 @@ if (values.help) {
 
 switch (command) {
   case "serve": {
-    const running = await serve({ dataDir: values.data!, config: loadConfig(values.config!), workers: Number(values.workers), port: values.port ? Number(values.port) : undefined });
+    const running = await serve({ dataDir: values.data!, config: loadConfig(values.config!), workers: Number(values.workers), port: values.port ? Number(values.port) : undefined, fixPort: values["fix-port"] ? Number(values["fix-port"]) : undefined });
     const stop = async () => {
       await running.close();
       process.exit(0);

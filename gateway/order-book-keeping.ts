@@ -18,6 +18,8 @@ export interface OrderInfo {
   qty: number;
   filled: number;
   leaves: number;
+  /** Σ price × qty of its fills, in ticks × lots (exact below 2^53): the average price's numerator. */
+  notional: number;
 }
 
 /**

@@ -274,6 +274,7 @@ export class OrderEntry {
             qty: d[b + F.QTY]!,
             filled: 0,
             leaves: d[b + F.LEAVES]!,
+            notional: 0,
           };
           this.orders.add(o);
           if (mine) {
@@ -297,7 +298,7 @@ export class OrderEntry {
           if (!o) {
             // Not in this gateway's memory (placed before a restart): answer from the event itself.
             const m = p.order!;
-            o = { orderId: d[b + F.ORDER_ID]!, account: d[b + F.ACCOUNT]!, symbol: d[b + F.SYMBOL]!, side: d[b + F.SIDE]!, orderType: m.orderType, tif: m.tif, clientOrderId: p.clientOrderId, session: 0, submitTime: 0, state: d[b + F.A]!, price: d[b + F.PRICE]!, stopPrice: m.stopPrice, qty: d[b + F.QTY]! + d[b + F.LEAVES]!, filled: d[b + F.QTY]!, leaves: d[b + F.LEAVES]! };
+            o = { orderId: d[b + F.ORDER_ID]!, account: d[b + F.ACCOUNT]!, symbol: d[b + F.SYMBOL]!, side: d[b + F.SIDE]!, orderType: m.orderType, tif: m.tif, clientOrderId: p.clientOrderId, session: 0, submitTime: 0, state: d[b + F.A]!, price: d[b + F.PRICE]!, stopPrice: m.stopPrice, qty: d[b + F.QTY]! + d[b + F.LEAVES]!, filled: d[b + F.QTY]!, leaves: d[b + F.LEAVES]!, notional: NaN };
             this.orders.add(o);
           }
           this.orders.own(o, p.session.id);
@@ -369,6 +370,7 @@ export class OrderEntry {
       qty: m.qty,
       filled: 0,
       leaves: 0,
+      notional: 0,
     };
     this.orders.add(o);
     this.orders.finished(o);
@@ -379,6 +381,7 @@ export class OrderEntry {
     if (!o) return;
     const qty = d[b + F.QTY]!;
     o.filled += qty;
+    o.notional += qty * d[b + F.PRICE]!;
     o.leaves = taker ? d[b + F.LEAVES]! : d[b + F.C]!;
     o.state = o.leaves === 0 ? OrderState.FILLED : OrderState.PARTIALLY_FILLED;
     this.live(o)?.reports.filled(o, { tradeId: d[b + F.D]!, price: d[b + F.PRICE]!, qty, taker, time });

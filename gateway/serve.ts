@@ -3,7 +3,10 @@ import { seedCommands } from "../actors/config.ts";
 import { Runtime } from "../actors/runtime.ts";
 import { WorkerHost } from "../actors/worker-host.ts";
 import { Side } from "../engine/commands.ts";
+import { makeInstrument } from "../engine/instrument.ts";
+import { type FixAcceptor, startFixAcceptor } from "./fix/acceptor.ts";
 import { ApiKeys } from "./keys.ts";
+import { OrderEntry } from "./order-entry.ts";
 import type { InitialBook } from "./market-data-fanout.ts";
 import { type Gateway, startGateway } from "./server.ts";
 
@@ -12,6 +15,8 @@ export interface ServeOptions {
   config: BourseConfig;
   workers: number;
   port?: number;
+  /** FIX acceptor port (default: the config's, else 9878; 0 = any free port, and so is `port: 0`). */
+  fixPort?: number;
   host?: string;
   log?: (line: string) => void;
 }
@@ -20,7 +25,7 @@ export interface ServeOptions {
  * `bourse serve` (and `npm start`): recover the data directory, open and fund the configured
  * accounts on a fresh one, and open the WebSocket door. Returns the running gateway.
  */
-export async function serve(o: ServeOptions): Promise<{ gateway: Gateway; close(): Promise<void> }> {
+export async function serve(o: ServeOptions): Promise<{ gateway: Gateway; fix: FixAcceptor | null; close(): Promise<void> }> {
   const log = o.log ?? ((l: string) => console.log(l));
   const sequencer = o.workers === 1 ? await WorkerHost.start({ config: o.config.exchange, dataDir: o.dataDir, log }) : Runtime.start({ config: o.config.exchange, dataDir: o.dataDir, log });
   // Market data starts from the recovered books (embedded: read them; in a worker: they start empty
@@ -49,15 +54,28 @@ export async function serve(o: ServeOptions): Promise<{ gateway: Gateway; close(
     log(`fresh data directory: opened and funded ${o.config.accounts?.length ?? 0} accounts`);
   }
   const l3 = sequencer instanceof Runtime ? (symbol: number, side: number) => sequencer.exchange.book.orders(symbol, side) : undefined;
-  const gateway = startGateway({ sequencer, config: o.config, keys: ApiKeys.fromConfig(o.config), port: o.port, host: o.host, initialBooks, l3, log });
+  const keys = ApiKeys.fromConfig(o.config);
+  // One order entry for both doors: a FIX order and a WebSocket order trade against each other and
+  // each side hears of it on its own door.
+  const orderEntry = new OrderEntry(sequencer);
+  const unlisten = orderEntry.listen();
+  const gateway = startGateway({ sequencer, config: o.config, keys, port: o.port, host: o.host, initialBooks, l3, orderEntry, log });
+  const fix =
+    o.config.fix?.enabled === false
+      ? null
+      : startFixAcceptor({ orderEntry, instruments: o.config.exchange.instruments.map(makeInstrument), keys, dataDir: o.dataDir, config: o.config.fix, host: o.host, port: o.fixPort ?? (o.port === 0 ? 0 : undefined), log });
   log(`Bourse is running (engine ${o.workers === 1 ? "in a worker" : "on the main thread"}, data in ${o.dataDir}).`);
   log(`  WebSocket: ${gateway.url}`);
   log(`  HTTP:      http://${gateway.server.hostname}:${gateway.server.port}/health, /instruments`);
+  if (fix) log(`  FIX 4.4:   ${fix.host}:${fix.port}, TargetCompID ${fix.compId}, Username/Password (553/554) = API key id/secret`);
   for (const a of o.config.accounts ?? []) for (const k of a.apiKeys ?? []) log(`  demo login: key ${k.id}, secret ${k.secret} (account ${a.id}${a.name ? `, ${a.name}` : ""})`);
   return {
     gateway,
+    fix,
     async close() {
+      await fix?.stop();
       await gateway.stop();
+      unlisten();
       await sequencer.close();
     },
   };

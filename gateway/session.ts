@@ -1,6 +1,7 @@
 import type { ServerWebSocket } from "bun";
 import type { OrderSession } from "./order-entry.ts";
 import { FrameWriter } from "./protocol/index.ts";
+import { TokenBucket } from "./rate-limit.ts";
 import { WsReports } from "./ws-reports.ts";
 
 export interface SocketData {
@@ -25,15 +26,14 @@ export class Session implements OrderSession {
   strikes = 0;
   /** Being closed (slow consumer): no more sweeps. */
   closing = false;
-  private tokens: number;
-  private refilled = performance.now();
+  private readonly bucket: TokenBucket;
 
   constructor(
     readonly id: number,
     readonly ws: ServerWebSocket<SocketData>,
-    private readonly ratePerSecond: number,
+    ratePerSecond: number,
   ) {
-    this.tokens = ratePerSecond;
+    this.bucket = new TokenBucket(ratePerSecond);
   }
 
   get loggedIn(): boolean {
@@ -83,13 +83,9 @@ export class Session implements OrderSession {
     Session.dirty.length = 0;
   }
 
-  /** Token bucket: `ratePerSecond` order-entry messages per second, bursts up to that many. */
+  /** Order entry and snapshot requests: `ratePerSecond`, bursts up to that many. */
   allow(): boolean {
-    const now = performance.now();
-    this.tokens = Math.min(this.ratePerSecond, this.tokens + ((now - this.refilled) / 1000) * this.ratePerSecond);
-    this.refilled = now;
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
-    return true;
+    return this.bucket.allow();
   }
+
 }

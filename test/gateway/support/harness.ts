@@ -12,6 +12,7 @@ import type { Runtime } from "../../../actors/runtime.ts";
 import { Side } from "../../../engine/commands.ts";
 import type { LocalBook } from "../../../gateway/client/local-book.ts";
 import { decodeServer, isProtocolError, MessageType, type ServerMessage, signLogin, encodeClient, FrameWriter, type LoginResult } from "../../../gateway/protocol/index.ts";
+import type { FixAcceptor } from "../../../gateway/fix/acceptor.ts";
 import { serve } from "../../../gateway/serve.ts";
 import type { Gateway } from "../../../gateway/server.ts";
 
@@ -27,6 +28,7 @@ export function demoConfig(change?: (c: BourseConfig) => void): BourseConfig {
 
 export interface Harness {
   gateway: Gateway;
+  fix: FixAcceptor;
   url: string;
   http: string;
   /** Every line the server logged, in order. */
@@ -43,6 +45,7 @@ export async function startServer(config: BourseConfig): Promise<Harness> {
   const gateway = running.gateway;
   return {
     gateway,
+    fix: running.fix!,
     url: gateway.url,
     http: `http://127.0.0.1:${gateway.server.port}`,
     logs,

@@ -1,0 +1,259 @@
+import { timingSafeEqual } from "node:crypto";
+import { join } from "node:path";
+import type { Socket, TCPSocketListener } from "bun";
+import type { FixConfig } from "../../actors/config.ts";
+import type { Instrument } from "../../engine/instrument.ts";
+import type { ApiKeys } from "../keys.ts";
+import type { OrderEntry } from "../order-entry.ts";
+import { FixDoor, FixOrderSession } from "./application.ts";
+import { Tag } from "./dialect.ts";
+import { FixFramer } from "./framer.ts";
+import type { FixMessage } from "./message.ts";
+import { FixSession } from "./session.ts";
+import { FixStore } from "./store.ts";
+
+export interface FixAcceptorOptions {
+  orderEntry: OrderEntry;
+  instruments: Instrument[];
+  keys: ApiKeys;
+  /** The FIX stores live in `<dataDir>/fix`. */
+  dataDir: string;
+  config?: FixConfig;
+  host?: string;
+  /** 0 = any free port (tests). */
+  port?: number;
+  log?: (line: string) => void;
+}
+
+export interface FixAcceptor {
+  readonly listener: TCPSocketListener<Connection>;
+  readonly host: string;
+  readonly port: number;
+  readonly compId: string;
+  /** Connections open now (logged on or not). */
+  readonly connections: number;
+  stop(): Promise<void>;
+}
+
+/** Unsent bytes a connection may hold before it is cut as a slow consumer. */
+const DEFAULT_MAX_QUEUED = 8 << 20;
+
+/**
+ * One TCP connection: its framer, its FIX session and, once logged on, its order session. Output is
+ * held during a task and written once at its end (one syscall for a burst of ExecutionReports); what
+ * the kernel does not take waits for `drain`.
+ */
+class Connection {
+  readonly framer = new FixFramer();
+  session!: FixSession;
+  orders: FixOrderSession | null = null;
+  compId = "";
+  account = -1;
+  /** Tag 8013 of the Logon, if it had one. */
+  cancelOnDisconnect: string | undefined;
+  store: FixStore | null = null;
+  private held: Uint8Array[] = [];
+  private heldBytes = 0;
+  private pending: Uint8Array | null = null;
+  private scheduled = false;
+  closed = false;
+
+  constructor(
+    readonly socket: Socket<Connection>,
+    private readonly maxQueued: number,
+    private readonly onSlow: (c: Connection) => void,
+  ) {}
+
+  write(bytes: Uint8Array): void {
+    if (this.closed) return;
+    this.held.push(bytes);
+    this.heldBytes += bytes.length;
+    if (!this.scheduled) {
+      this.scheduled = true;
+      queueMicrotask(this.flush);
+    }
+  }
+
+  readonly flush = (): void => {
+    this.scheduled = false;
+    if (this.held.length === 0 || this.closed) return;
+    let out: Uint8Array;
+    if (this.held.length === 1 && !this.pending) out = this.held[0]!;
+    else {
+      out = new Uint8Array((this.pending?.length ?? 0) + this.heldBytes);
+      let at = 0;
+      if (this.pending) {
+        out.set(this.pending, 0);
+        at = this.pending.length;
+      }
+      for (const b of this.held) {
+        out.set(b, at);
+        at += b.length;
+      }
+    }
+    this.held = [];
+    this.heldBytes = 0;
+    if (this.pending && out.length > this.maxQueued) {
+      this.pending = out;
+      return this.onSlow(this);
+    }
+    // While bytes wait for drain, new ones queue behind them rather than overtaking.
+    if (this.pending) {
+      this.pending = out;
+      return;
+    }
+    this.send(out);
+  };
+
+  private send(out: Uint8Array): void {
+    const n = this.socket.write(out);
+    this.pending = n < out.length ? out.subarray(Math.max(n, 0)) : null;
+  }
+
+  drain(): void {
+    if (!this.pending) return;
+    const out = this.pending;
+    this.pending = null;
+    this.send(out);
+  }
+}
+
+/**
+ * The FIX 4.4 acceptor (Bun.listen): each connection gets a framer, a session layer (FixSession:
+ * logon, sequence numbers, resends, heartbeats) and, once logged on, an order session on the shared
+ * order entry. A garbled stream or a bad message affects only its own connection.
+ */
+export function startFixAcceptor(o: FixAcceptorOptions): FixAcceptor {
+  const cfg = o.config ?? {};
+  const log = o.log ?? (() => {});
+  const compId = cfg.compId ?? "BOURSE";
+  const storeDir = join(o.dataDir, "fix");
+  const door = new FixDoor(o.orderEntry, o.instruments);
+  const maxQueued = cfg.maxQueuedBytes ?? DEFAULT_MAX_QUEUED;
+  /** SenderCompIDs logged on now: one live session per counterparty (they share a store). */
+  const live = new Map<string, Connection>();
+  const open = new Set<Connection>();
+
+  const slow = (c: Connection) => {
+    log(`fix ${c.compId || "(not logged on)"}: cut, more than ${maxQueued} bytes unread`);
+    c.socket.end();
+  };
+
+  function authenticate(c: Connection, logon: FixMessage): { account: number } | { error: string } {
+    const sender = logon.get(Tag.SenderCompID) ?? "";
+    const user = logon.get(553) ?? "";
+    const password = logon.get(554) ?? "";
+    const key = o.keys.get(user);
+    // The same answer for an unknown user and a wrong password: no probing for key ids.
+    if (!key || !sameSecret(key.secret, password)) return { error: "invalid Username (553) or Password (554)" };
+    const other = live.get(sender);
+    if (other && other !== c) return { error: `SenderCompID ${sender} is already logged on` };
+    c.compId = sender;
+    c.account = key.account;
+    c.cancelOnDisconnect = logon.get(Tag.CancelOnDisconnect);
+    return { account: key.account };
+  }
+
+  const listener = Bun.listen<Connection>({
+    hostname: o.host ?? cfg.host ?? "127.0.0.1",
+    port: o.port ?? cfg.port ?? 9878,
+    socket: {
+      open(socket) {
+        const c = new Connection(socket, maxQueued, slow);
+        socket.data = c;
+        open.add(c);
+        c.session = new FixSession(
+          {
+            send: (bytes) => c.write(bytes),
+            close: (reason) => {
+              log(`fix ${c.compId || "(not logged on)"}: closing: ${reason}`);
+              c.flush();
+              socket.end();
+            },
+            authenticate: (logon) => authenticate(c, logon),
+            openStore: () => {
+              // Keyed by counterparty and account: one SenderCompID used for two accounts keeps two histories.
+              c.store = FixStore.open(storeDir, `${c.account}.${c.compId}`);
+              return c.store;
+            },
+            onApplication: (m) => c.orders?.onMessage(m),
+            onLogon: () => {
+              live.set(c.compId, c);
+              const cod = c.cancelOnDisconnect;
+              c.orders = new FixOrderSession(door, c.session, c.account, cod === undefined ? (cfg.cancelOnDisconnect ?? false) : cod === "Y", cfg.maxOrdersPerSecond ?? 2000);
+              log(`fix ${c.compId}: logged on (account ${c.account})`);
+            },
+            onEnd: () => end(c),
+            log: (line) => log(`fix ${c.compId || "(not logged on)"}: ${line}`),
+          },
+          { compId, now: Date.now, maxHeartBtIntSec: cfg.maxHeartBtIntSec },
+        );
+      },
+      data(socket, data) {
+        const c = socket.data;
+        c.framer.push(data);
+        try {
+          for (let f = c.framer.next(); f !== null; f = c.framer.next()) c.session.onFrame(f);
+        } catch (e) {
+          // A bug while handling one connection's message must not take the acceptor down.
+          log(`fix ${c.compId}: ${(e as Error).stack ?? e}`);
+          c.session.logout("internal error");
+        }
+      },
+      drain(socket) {
+        socket.data.drain();
+      },
+      close(socket) {
+        const c = socket.data;
+        c.closed = true;
+        open.delete(c);
+        c.session.disconnected();
+        end(c);
+      },
+      error(socket, e) {
+        log(`fix ${socket.data?.compId ?? ""}: socket error: ${e.message}`);
+      },
+    },
+  });
+
+  /** Logout or disconnect: stop routing to it, cancel its orders if it asked, release its name and store. */
+  function end(c: Connection): void {
+    if (c.orders) {
+      c.orders.close();
+      c.orders = null;
+    }
+    if (live.get(c.compId) === c) live.delete(c.compId);
+    c.store?.close();
+    c.store = null;
+  }
+
+  const ticker = setInterval(() => {
+    for (const c of open) c.session.tick();
+  }, 1000);
+
+  log(`FIX 4.4 acceptor listening on ${listener.hostname}:${listener.port} (TargetCompID ${compId})`);
+  return {
+    listener,
+    host: listener.hostname,
+    port: listener.port,
+    compId,
+    get connections() {
+      return open.size;
+    },
+    async stop() {
+      clearInterval(ticker);
+      for (const c of open) {
+        c.session.logout("the exchange is shutting down");
+        c.flush();
+      }
+      listener.stop(true);
+      for (const c of [...open]) end(c);
+    },
+  };
+}
+
+function sameSecret(expected: string, given: string): boolean {
+  const a = Buffer.from(expected);
+  const b = Buffer.from(given);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
