@@ -135,7 +135,7 @@ export function startFixAcceptor(o: FixAcceptorOptions): FixAcceptor {
   const open = new Set<Connection>();
 
   const slow = (c: Connection) => {
-    log(`fix ${c.compId || "(not logged on)"}: cut, more than ${maxQueued} bytes unread`);
+    log(`FIX ${c.compId || "(not logged on)"}: cut as a slow consumer, more than ${maxQueued} bytes unread`);
     c.socket.end();
   };
 
@@ -165,8 +165,8 @@ export function startFixAcceptor(o: FixAcceptorOptions): FixAcceptor {
         c.session = new FixSession(
           {
             send: (bytes) => c.write(bytes),
-            close: (reason) => {
-              log(`fix ${c.compId || "(not logged on)"}: closing: ${reason}`);
+            close: () => {
+              // The session has logged why.
               c.flush();
               socket.end();
             },
@@ -180,11 +180,10 @@ export function startFixAcceptor(o: FixAcceptorOptions): FixAcceptor {
             onLogon: () => {
               live.set(c.compId, c);
               const cod = c.cancelOnDisconnect;
-              c.orders = new FixOrderSession(door, c.session, c.account, cod === undefined ? (cfg.cancelOnDisconnect ?? false) : cod === "Y", cfg.maxOrdersPerSecond ?? 2000);
-              log(`fix ${c.compId}: logged on (account ${c.account})`);
-            },
+              c.orders = new FixOrderSession(door, c.session, `${c.account}.${c.compId}`, c.account, cod === undefined ? (cfg.cancelOnDisconnect ?? false) : cod === "Y", cfg.maxOrdersPerSecond ?? 2000);
+                          },
             onEnd: () => end(c),
-            log: (line) => log(`fix ${c.compId || "(not logged on)"}: ${line}`),
+            log: (line) => log(line.startsWith("FIX ") ? line : `FIX ${c.compId || "(not logged on)"}: ${line}`),
           },
           { compId, now: Date.now, maxHeartBtIntSec: cfg.maxHeartBtIntSec },
         );
@@ -196,7 +195,7 @@ export function startFixAcceptor(o: FixAcceptorOptions): FixAcceptor {
           for (let f = c.framer.next(); f !== null; f = c.framer.next()) c.session.onFrame(f);
         } catch (e) {
           // A bug while handling one connection's message must not take the acceptor down.
-          log(`fix ${c.compId}: ${(e as Error).stack ?? e}`);
+          log(`FIX ${c.compId}: ${(e as Error).stack ?? e}`);
           c.session.logout("internal error");
         }
       },
@@ -211,7 +210,7 @@ export function startFixAcceptor(o: FixAcceptorOptions): FixAcceptor {
         end(c);
       },
       error(socket, e) {
-        log(`fix ${socket.data?.compId ?? ""}: socket error: ${e.message}`);
+        log(`FIX ${socket.data?.compId ?? ""}: socket error: ${e.message}`);
       },
     },
   });
@@ -223,8 +222,10 @@ export function startFixAcceptor(o: FixAcceptorOptions): FixAcceptor {
       c.orders = null;
     }
     if (live.get(c.compId) === c) live.delete(c.compId);
-    c.store?.close();
+    // The session may still flush the store on its way out (its last Logout); close after that.
+    const store = c.store;
     c.store = null;
+    if (store) queueMicrotask(() => store.close());
   }
 
   const ticker = setInterval(() => {

@@ -42,6 +42,8 @@ interface FixRequest {
  */
 export class FixDoor {
   private readonly current = new Map<number, string>();
+  /** Open orders of a counterparty (account.SenderCompID) that disconnected without cancel-on-disconnect. */
+  private readonly parked = new Map<string, number[]>();
   private readonly byClOrdId = new Map<string, number>();
   private nextExec = 0;
   /** Unique across restarts without persisting a counter: the start time leads every ExecID. */
@@ -87,6 +89,23 @@ export class FixDoor {
     this.byClOrdId.set(`${o.account}/${clOrdId}`, o.orderId);
   }
 
+  /** The session left: its open orders wait for the counterparty to log on again. */
+  park(key: string, s: OrderSession): void {
+    const ids = this.entry.orders.openOf(s.id).map((o) => o.orderId);
+    if (ids.length > 0) this.parked.set(key, ids);
+  }
+
+  /** The counterparty is back: its still-open orders report to the new session. */
+  claim(key: string, s: OrderSession): void {
+    const ids = this.parked.get(key);
+    if (!ids) return;
+    this.parked.delete(key);
+    for (const id of ids) {
+      const o = this.entry.orders.get(id);
+      if (o && o.session === 0 && o.leaves > 0) this.entry.orders.own(o, s.id);
+    }
+  }
+
   /** A done order's replacement ids are forgotten; its original id stays with the order entry's history. */
   done(o: OrderInfo): void {
     const id = this.current.get(o.orderId);
@@ -114,6 +133,8 @@ export class FixOrderSession implements OrderSession, OrderReports {
   constructor(
     private readonly door: FixDoor,
     private readonly session: FixSessionPort,
+    /** The counterparty: account and SenderCompID. */
+    private readonly key: string,
     readonly account: number,
     readonly cancelOnDisconnect: boolean,
     ratePerSecond: number,
@@ -121,10 +142,12 @@ export class FixOrderSession implements OrderSession, OrderReports {
     this.id = door.entry.sessionId();
     this.bucket = new TokenBucket(ratePerSecond);
     door.entry.attach(this);
+    door.claim(key, this);
   }
 
   /** The connection ended (logout or drop). */
   close(): void {
+    if (!this.cancelOnDisconnect) this.door.park(this.key, this);
     this.door.entry.detach(this);
   }
 

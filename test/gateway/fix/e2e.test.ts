@@ -314,7 +314,28 @@ describe("FIX door", () => {
     expect(h.gateway.orderEntry.orders.get(orderId)?.state).toBe(4);
   });
 
-  test("nothing threw on the server", () => {
+  test("after a reconnect with the same SenderCompID, fills of orders placed before it arrive on the new session", async () => {
+    const comp = `BACK-${++n}`;
+    const a1 = await FixInitiator.connect({ host: "127.0.0.1", port: h.fix.port, senderCompId: comp });
+    await a1.logon("alice-demo", secret("alice"), [[141, "Y"]]);
+    const cl = id("back");
+    a1.send(order({ clOrdId: cl, symbol: "BTC-USD", side: "2", qty: "0.003", price: "31000", tif: "1" }));
+    await er(a1);
+    const nextOut = a1.nextSeq + 1;
+    await a1.logout();
+    const a2 = await FixInitiator.connect({ host: "127.0.0.1", port: h.fix.port, senderCompId: comp });
+    a2.nextSeq = nextOut;
+    await a2.logon("alice-demo", secret("alice"));
+    const b = await logon("dave");
+    b.send(order({ clOrdId: id(), symbol: "BTC-USD", side: "1", qty: "0.003", price: "31000", tif: "3" }));
+    const fill = await er(a2);
+    expect(fields(fill, 11, 150, 39, 32)).toEqual({ 11: cl, 150: "F", 39: "2", 32: "0.003" });
+    await a2.logout();
+    await b.logout();
+  });
+
+  test("nothing threw on the server, and no FIX store failed", () => {
     expect(failureLines(h.logs)).toEqual([]);
+    expect(h.logs.filter((l) => /^FIX .*failed/.test(l))).toEqual([]);
   });
 });
