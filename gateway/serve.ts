@@ -7,6 +7,7 @@ import { makeInstrument } from "../engine/instrument.ts";
 import { type FixAcceptor, startFixAcceptor } from "./fix/acceptor.ts";
 import { ApiKeys } from "./keys.ts";
 import { OrderEntry } from "./order-entry.ts";
+import { recoveredOrders } from "./recovered-orders.ts";
 import type { InitialBook } from "./market-data-fanout.ts";
 import { type Gateway, startGateway } from "./server.ts";
 
@@ -59,6 +60,9 @@ export async function serve(o: ServeOptions): Promise<{ gateway: Gateway; fix: F
   // each side hears of it on its own door.
   const orderEntry = new OrderEntry(sequencer);
   const unlisten = orderEntry.listen();
+  // The read model starts from the recovered open orders (embedded only: a worker's state is not
+  // readable here, so with workers 1 it starts empty — docs/protocol.md).
+  if (sequencer instanceof Runtime) for (const info of recoveredOrders(sequencer.exchange)) orderEntry.orders.add(info);
   const gateway = startGateway({ sequencer, config: o.config, keys, port: o.port, host: o.host, initialBooks, l3, orderEntry, log });
   const fix =
     o.config.fix?.enabled === false
