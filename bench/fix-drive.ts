@@ -1,0 +1,1091 @@
+/**
+ * The FIX side of bench/fix.ts: N FIX 4.4 initiator sessions straight on Bun.connect, sending the
+ * order stream bench/ws-drive.ts's RestingFlow sends over WebSocket, open loop on a schedule fixed
+ * before the run or closed loop with a window, and timing every answer.
+ *
+ * Lean on purpose — the harness shares the machine with the server, and the WebSocket harness it is
+ * compared with (bench/ws-wire.ts) parses frames in place and writes one batch per connection per
+ * tick: here too every message is written straight into the connection's batch (header, body,
+ * BodyLength and CheckSum computed as the bytes are laid down; `--encode-fix` uses the codec's
+ * encodeFix per message instead, to measure the difference), and received messages are framed
+ * (BodyLength, CheckSum checked) and scanned in the read buffer for the few tags that matter
+ * (35, 11, 150, 45, 102, 103, 58, 112), with no string or object per message. An answer is matched
+ * to its request by ClOrdID (tag 11), `<run>.<j>`: j is the request's index in the run.
+ *
+ * Numbering: request j of a run goes on connection j mod N as that connection's slot k = floor(j / N),
+ * as in ws-drive.ts. Open loop: request j is scheduled at t0 + j·period; latency = the socket read
+ * holding the answer − the scheduled send, so a late send or a queue anywhere counts.
+ *
+ * Answers: NewOrderSingle → ExecutionReport ExecType 0 (New: "ACK") or 8 (Rejected: "REJECT");
+ * OrderCancelRequest → ExecutionReport ExecType 4 ("CANCELLED") or OrderCancelReject (35=9,
+ * "REJECT"); a session Reject (35=3) or BusinessMessageReject (35=j) is an "ERROR", matched by
+ * RefSeqNum (45).
+ */
+import type { Socket } from "bun";
+import { encodeFix, fixTimestamp } from "../gateway/fix/codec.ts";
+import type { Field } from "../gateway/fix/message.ts";
+import { type Percentiles, summarize } from "./histogram.ts";
+import { Outcome, type RunResult } from "./ws-drive.ts";
+import { sleep, withTimeout } from "./ws-wire.ts";
+
+// ---------------------------------------------------------------- bytes
+
+const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
+const SOH = 1;
+const BEGIN = ascii("8=FIX.4.4\x019=");
+const TRAILER_TAG = ascii("10=");
+
+/** A growable byte buffer the flows write a message's application fields into. */
+export class FixWriter {
+  b = new Uint8Array(1024);
+  n = 0;
+
+  reset(): void {
+    this.n = 0;
+  }
+
+  private room(k: number): void {
+    if (this.n + k <= this.b.length) return;
+    const b = new Uint8Array(Math.max(this.b.length * 2, this.n + k));
+    b.set(this.b.subarray(0, this.n));
+    this.b = b;
+  }
+
+  raw(x: Uint8Array): void {
+    this.room(x.length);
+    this.b.set(x, this.n);
+    this.n += x.length;
+  }
+
+  str(s: string): void {
+    this.room(s.length);
+    const b = this.b;
+    let n = this.n;
+    for (let i = 0; i < s.length; i++) b[n++] = s.charCodeAt(i);
+    this.n = n;
+  }
+
+  /** A non-negative integer in decimal. */
+  int(v: number): void {
+    this.room(16);
+    const b = this.b;
+    if (v === 0) {
+      b[this.n++] = 0x30;
+      return;
+    }
+    let digits = 0;
+    for (let x = v; x >= 1; x = Math.floor(x / 10)) digits++;
+    let at = this.n + digits;
+    this.n = at;
+    for (let x = v; x >= 1; x = Math.floor(x / 10)) b[--at] = 0x30 + (x % 10);
+  }
+
+  byte(c: number): void {
+    this.room(1);
+    this.b[this.n++] = c;
+  }
+
+  /** `tag=` (pre-encoded), the value, SOH. */
+  field(tagEq: Uint8Array, value: string): void {
+    this.raw(tagEq);
+    this.str(value);
+    this.byte(SOH);
+  }
+}
+
+/** Pre-encoded `<tag>=`. */
+export const T = (tag: number): Uint8Array => ascii(`${tag}=`);
+
+// ---------------------------------------------------------------- flows
+
+/** Builds slot k of connection c (request j) as a FIX message: app fields into w; returns MsgType. */
+export interface FixSlotSource {
+  begin(run: number, perConn: number, n: number): void;
+  /** Writes the fields after the standard header (from tag 11 on) into w; returns the MsgType. */
+  write(w: FixWriter, c: number, k: number, j: number, transactTime: string): string;
+  /** The same message as fields after the header (for encodeFix). */
+  fields(c: number, k: number, j: number, transactTime: string): { type: string; body: Field[] };
+  /** Kind of the slot last built (0 new order, 1 cancel). */
+  kind: number;
+}
+
+const T11 = T(11);
+const T38 = T(38);
+const T40 = T(40);
+const T41 = T(41);
+const T44 = T(44);
+const T54 = T(54);
+const T55 = T(55);
+const T59 = T(59);
+const T60 = T(60);
+
+/**
+ * bench/ws-drive.ts's RestingFlow as FIX messages: NewOrderSingle limit GTC orders of 1 lot that
+ * never cross (buys 2–201 ticks below the reference, sells 2–201 above, the same price for the same
+ * (connection, order) as RestingFlow; connections of an account without the base currency only
+ * buy), and OrderCancelRequests of the connection's order placed 2L+1 slots earlier, named by its
+ * OrigClOrdID (41) — the FIX way, so no ExecutionReport has to come back first: when the order is
+ * not known yet (the server is behind) the door answers OrderCancelReject 102=1 at once, the
+ * request stream stays the same whatever the server does. Per connection: slots 0..L−1 are orders
+ * 0..L−1; then orders and cancels alternate (order L, cancel 0, order L+1, cancel 1, …).
+ *
+ * Every order carries a ClOrdID (FIX requires one) and the door passes it on as the engine's client
+ * order id, so the engine keeps it in its idempotency index: the WebSocket run it is compared with
+ * uses RestingFlow with `clientIds` for the same reason (bench/fix.ts, `--ws-order-ids` to turn off).
+ */
+export class FixRestingFlow implements FixSlotSource {
+  kind = 0;
+  private run = 0;
+  private lag = 2;
+  private n = 1;
+  private readonly priceBytes = new Map<number, { text: string; bytes: Uint8Array }>();
+  private readonly symbolBytes: Uint8Array;
+  private readonly qtyBytes: Uint8Array;
+
+  constructor(
+    /** Reference price in ticks. */
+    private readonly ref: number,
+    /** Per connection: may it sell (holds the base currency)? */
+    private readonly canSell: boolean[],
+    /** Ticks → price text (formatPrice of the instrument). */
+    private readonly priceText: (ticks: number) => string,
+    readonly symbol: string,
+    /** One lot as text (formatQty(inst, 1)). */
+    readonly qty: string,
+    /** Cancel lag in slots per connection, for the next run (set from the rate). */
+    public lagSlots = 64,
+  ) {
+    this.symbolBytes = ascii(symbol);
+    this.qtyBytes = ascii(qty);
+  }
+
+  begin(run: number, _perConn: number, n: number): void {
+    this.run = run;
+    this.n = n;
+    this.lag = Math.max(2, this.lagSlots);
+  }
+
+  private price(ticks: number): { text: string; bytes: Uint8Array } {
+    let p = this.priceBytes.get(ticks);
+    if (!p) {
+      const text = this.priceText(ticks);
+      p = { text, bytes: ascii(text) };
+      this.priceBytes.set(ticks, p);
+    }
+    return p;
+  }
+
+  /** Slot k → order number q, or −(q+1) for the cancel of order q. */
+  private slot(k: number): number {
+    const L = this.lag;
+    if (k < L) return k;
+    if (((k - L) & 1) === 0) return L + ((k - L) >> 1);
+    return -(((k - L - 1) >> 1) + 1);
+  }
+
+  /** The request index of connection c's order q. */
+  private orderJ(c: number, q: number): number {
+    const L = this.lag;
+    const k = q < L ? q : L + 2 * (q - L);
+    return k * this.n + c;
+  }
+
+  private side(c: number, q: number): boolean {
+    return this.canSell[c]! && (q & 1) === 1;
+  }
+
+  write(w: FixWriter, c: number, k: number, j: number, transactTime: string): string {
+    const s = this.slot(k);
+    if (s < 0) {
+      const q = -s - 1;
+      this.kind = 1;
+      w.raw(T11);
+      w.int(this.run);
+      w.byte(0x2e);
+      w.int(j);
+      w.byte(SOH);
+      w.raw(T41);
+      w.int(this.run);
+      w.byte(0x2e);
+      w.int(this.orderJ(c, q));
+      w.byte(SOH);
+      w.raw(T55);
+      w.raw(this.symbolBytes);
+      w.byte(SOH);
+      w.raw(T54);
+      w.byte(this.side(c, q) ? 0x32 : 0x31);
+      w.byte(SOH);
+      w.raw(T38);
+      w.raw(this.qtyBytes);
+      w.byte(SOH);
+      w.field(T60, transactTime);
+      return "F";
+    }
+    const q = s;
+    this.kind = 0;
+    const sell = this.side(c, q);
+    const off = 2 + ((q * 7 + c * 13) % 200);
+    w.raw(T11);
+    w.int(this.run);
+    w.byte(0x2e);
+    w.int(j);
+    w.byte(SOH);
+    w.raw(T55);
+    w.raw(this.symbolBytes);
+    w.byte(SOH);
+    w.raw(T54);
+    w.byte(sell ? 0x32 : 0x31);
+    w.byte(SOH);
+    w.field(T60, transactTime);
+    w.raw(T38);
+    w.raw(this.qtyBytes);
+    w.byte(SOH);
+    w.raw(T40);
+    w.byte(0x32);
+    w.byte(SOH);
+    w.raw(T44);
+    w.raw(this.price(sell ? this.ref + off : this.ref - off).bytes);
+    w.byte(SOH);
+    w.raw(T59);
+    w.byte(0x31);
+    w.byte(SOH);
+    return "D";
+  }
+
+  fields(c: number, k: number, j: number, transactTime: string): { type: string; body: Field[] } {
+    const s = this.slot(k);
+    if (s < 0) {
+      const q = -s - 1;
+      this.kind = 1;
+      return {
+        type: "F",
+        body: [
+          [11, `${this.run}.${j}`],
+          [41, `${this.run}.${this.orderJ(c, q)}`],
+          [55, this.symbol],
+          [54, this.side(c, q) ? "2" : "1"],
+          [38, this.qty],
+          [60, transactTime],
+        ],
+      };
+    }
+    const q = s;
+    this.kind = 0;
+    const sell = this.side(c, q);
+    const off = 2 + ((q * 7 + c * 13) % 200);
+    return {
+      type: "D",
+      body: [
+        [11, `${this.run}.${j}`],
+        [55, this.symbol],
+        [54, sell ? "2" : "1"],
+        [60, transactTime],
+        [38, this.qty],
+        [40, "2"],
+        [44, this.price(sell ? this.ref + off : this.ref - off).text],
+        [59, "1"],
+      ],
+    };
+  }
+}
+
+// ---------------------------------------------------------------- connection
+
+/** One FIX session's socket: a batch of outgoing messages written once per tick, and the read side. */
+class FixConn {
+  socket: Socket<FixConn> | null = null;
+  closed = false;
+  /** MsgSeqNum of our next message. */
+  seq = 1;
+  readonly senderBytes: Uint8Array;
+  /** Bytes of an incomplete message carried over to the next read. */
+  private rest = new Uint8Array(64 * 1024);
+  private restLen = 0;
+  private batch = new Uint8Array(64 * 1024);
+  private batchLen = 0;
+  private pending: Uint8Array[] = [];
+  readAt = 0;
+  /** The peer's Logout text, if it sent one. */
+  logoutText = "";
+
+  constructor(
+    readonly driver: FixDriver,
+    readonly tag: number,
+    readonly sender: string,
+  ) {
+    this.senderBytes = ascii(sender);
+  }
+
+  get queued(): number {
+    return this.batchLen;
+  }
+
+  /** Room for k more bytes in the batch; returns it. */
+  reserve(k: number): Uint8Array {
+    if (this.batchLen + k > this.batch.length) {
+      let size = this.batch.length * 2;
+      while (size < this.batchLen + k) size *= 2;
+      const b = new Uint8Array(size);
+      b.set(this.batch.subarray(0, this.batchLen));
+      this.batch = b;
+    }
+    return this.batch;
+  }
+
+  get batchEnd(): number {
+    return this.batchLen;
+  }
+
+  set batchEnd(n: number) {
+    this.batchLen = n;
+  }
+
+  flush(): void {
+    if (this.batchLen === 0 || this.closed || !this.socket) return;
+    const data = this.batch.subarray(0, this.batchLen);
+    if (this.pending.length > 0) this.pending.push(data.slice());
+    else {
+      const n = this.socket.write(data);
+      if (n < data.length) this.pending.push(data.slice(Math.max(0, n)));
+    }
+    this.batchLen = 0;
+  }
+
+  get backlog(): number {
+    let n = 0;
+    for (const p of this.pending) n += p.length;
+    return n;
+  }
+
+  drained(): void {
+    while (this.pending.length > 0 && this.socket) {
+      const p = this.pending[0]!;
+      const n = this.socket.write(p);
+      if (n >= p.length) this.pending.shift();
+      else {
+        this.pending[0] = p.subarray(Math.max(0, n));
+        return;
+      }
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket?.end();
+  }
+
+  received(chunk: Uint8Array): void {
+    this.readAt = this.driver.clock();
+    let buf: Uint8Array;
+    let len: number;
+    if (this.restLen === 0) {
+      buf = chunk;
+      len = chunk.length;
+    } else {
+      if (this.restLen + chunk.length > this.rest.length) {
+        const r = new Uint8Array(Math.max(this.rest.length * 2, this.restLen + chunk.length));
+        r.set(this.rest.subarray(0, this.restLen));
+        this.rest = r;
+      }
+      this.rest.set(chunk, this.restLen);
+      this.restLen += chunk.length;
+      buf = this.rest;
+      len = this.restLen;
+    }
+    let at = 0;
+    while (at < len) {
+      const used = this.driver.parse(this, buf, at, len);
+      if (used === 0) break;
+      at += used;
+    }
+    // Keep what is left (a message split across reads).
+    const n = len - at;
+    if (n === 0) this.restLen = 0;
+    else if (buf === this.rest) {
+      if (at > 0) this.rest.copyWithin(0, at, len);
+      this.restLen = n;
+    } else {
+      if (n > this.rest.length) this.rest = new Uint8Array(n * 2);
+      this.rest.set(buf.subarray(at, len));
+      this.restLen = n;
+    }
+    this.driver.afterRead(this);
+  }
+}
+
+const handlers = {
+  binaryType: "uint8array" as const,
+  open(s: Socket<FixConn>) {
+    s.data.socket = s;
+    s.setNoDelay(true);
+  },
+  data(s: Socket<FixConn>, d: Uint8Array) {
+    s.data.received(d);
+  },
+  drain(s: Socket<FixConn>) {
+    s.data.drained();
+  },
+  close(s: Socket<FixConn>) {
+    s.data.driver.peerClosed(s.data);
+  },
+  error(s: Socket<FixConn>) {
+    s.data.driver.peerClosed(s.data);
+  },
+};
+
+// ---------------------------------------------------------------- driver
+
+interface Run {
+  run: number;
+  count: number;
+  t0: number;
+  period: number;
+  sendAt: Float64Array | null;
+  lat: Float64Array;
+  kind: Uint8Array;
+  outcome: Uint8Array;
+  reasons: Map<string, number>;
+  answered: number;
+  lastAnswer: number;
+  done: (() => void) | null;
+  closed: boolean;
+  next: Int32Array | null;
+  until: number;
+  measureFrom: number;
+  inWindow: number;
+  /** Per connection: MsgSeqNum of its slot 0 (to map a session Reject's RefSeqNum to a request). */
+  seqBase: Float64Array;
+}
+
+/** Parsed fields of the message being handled (positions into the read buffer). */
+interface Scan {
+  msgType: number;
+  msgType2: number;
+  clStart: number;
+  clEnd: number;
+  execType: number;
+  refSeq: number;
+  reason: number;
+  textStart: number;
+  textEnd: number;
+  testStart: number;
+  testEnd: number;
+}
+
+export interface FixLogin {
+  senderCompId: string;
+  username: string;
+  password: string;
+}
+
+export class FixDriver {
+  conns: FixConn[] = [];
+  private run: Run | null = null;
+  private runs = 0;
+  /** Connections closed by the server since open(). */
+  lost = 0;
+  /** Messages that failed framing or CheckSum (the acceptor should never send one). */
+  garbled = 0;
+  /** TestRequests answered (each shifts that connection's MsgSeqNums; 0 with HeartBtInt 0). */
+  testRequests = 0;
+  /** Session-level messages seen outside a run, by MsgType (heartbeats, rejects, …). */
+  readonly other = new Map<string, number>();
+  private readonly w = new FixWriter();
+  private readonly head = new FixWriter();
+  private source: FixSlotSource | null = null;
+  private logonWait: ((c: FixConn, ok: boolean, text: string) => void) | null = null;
+  private cleanupLeft = 0;
+  private cleanupDone: (() => void) | null = null;
+  private cleanupTag = 0;
+  private readonly sc: Scan = { msgType: 0, msgType2: 0, clStart: 0, clEnd: 0, execType: 0, refSeq: 0, reason: 0, textStart: 0, textEnd: 0, testStart: 0, testEnd: 0 };
+  private tsMs = -1;
+  private tsText = "";
+  private tsBytes: Uint8Array = new Uint8Array(0);
+  private readonly targetBytes: Uint8Array;
+
+  constructor(
+    readonly clock: () => number,
+    readonly n: number,
+    readonly target = "BOURSE",
+    /** Use encodeFix (gateway/fix/codec.ts) per message instead of writing the bytes in place. */
+    readonly useEncodeFix = false,
+  ) {
+    this.targetBytes = ascii(target);
+  }
+
+  /** Connects N sessions and logs each on (ResetSeqNumFlag, HeartBtInt 0: no heartbeats). */
+  async open(host: string, port: number, logins: FixLogin[]): Promise<void> {
+    this.lost = 0;
+    this.conns = [];
+    for (let c = 0; c < this.n; c++) {
+      const conn = new FixConn(this, c, logins[c]!.senderCompId);
+      await Bun.connect<FixConn>({ hostname: host, port, data: conn, socket: handlers });
+      this.conns.push(conn);
+    }
+    const waiting = new Map<FixConn, { resolve: () => void; reject: (e: Error) => void }>();
+    this.logonWait = (c, ok, text) => {
+      const w = waiting.get(c);
+      if (!w) return;
+      waiting.delete(c);
+      if (ok) w.resolve();
+      else w.reject(new Error(`logon of ${c.sender} refused: ${text}`));
+    };
+    const all = this.conns.map((conn, c) => {
+      const p = new Promise<void>((resolve, reject) => waiting.set(conn, { resolve, reject }));
+      const l = logins[c]!;
+      this.emitFields(conn, "A", [
+        [98, "0"],
+        [108, "0"],
+        [141, "Y"],
+        [553, l.username],
+        [554, l.password],
+      ]);
+      conn.flush();
+      return withTimeout(p, 10_000, `FIX logon of ${l.senderCompId}`);
+    });
+    await Promise.all(all);
+    this.logonWait = null;
+  }
+
+  // ---- sending
+
+  private timestamp(): void {
+    const ms = Date.now();
+    if (ms !== this.tsMs) {
+      this.tsMs = ms;
+      this.tsText = fixTimestamp(ms);
+      this.tsBytes = ascii(this.tsText);
+    }
+  }
+
+  /** Header (35, 34, 49, 52, 56) + the body in `this.w`, framed into the connection's batch. */
+  private frame(conn: FixConn, msgType: string): void {
+    const h = this.head;
+    h.reset();
+    h.raw(T35);
+    h.str(msgType);
+    h.byte(SOH);
+    h.raw(T34);
+    h.int(conn.seq++);
+    h.byte(SOH);
+    h.raw(T49);
+    h.raw(conn.senderBytes);
+    h.byte(SOH);
+    h.raw(T52);
+    h.raw(this.tsBytes);
+    h.byte(SOH);
+    h.raw(T56);
+    h.raw(this.targetBytes);
+    h.byte(SOH);
+    const body = h.n + this.w.n;
+    const out = conn.reserve(BEGIN.length + 12 + body + 7);
+    const start = conn.batchEnd;
+    let at = start;
+    out.set(BEGIN, at);
+    at += BEGIN.length;
+    // BodyLength digits
+    let digits = 0;
+    for (let x = body; x >= 1; x = Math.floor(x / 10)) digits++;
+    at += digits;
+    for (let x = body, p = at; x >= 1; x = Math.floor(x / 10)) out[--p] = 0x30 + (x % 10);
+    out[at++] = SOH;
+    out.set(h.b.subarray(0, h.n), at);
+    at += h.n;
+    out.set(this.w.b.subarray(0, this.w.n), at);
+    at += this.w.n;
+    let sum = 0;
+    for (let i = start; i < at; i++) sum += out[i]!;
+    sum &= 0xff;
+    out.set(TRAILER_TAG, at);
+    at += 3;
+    out[at++] = 0x30 + Math.floor(sum / 100);
+    out[at++] = 0x30 + (Math.floor(sum / 10) % 10);
+    out[at++] = 0x30 + (sum % 10);
+    out[at++] = SOH;
+    conn.batchEnd = at;
+  }
+
+  /** A message given as fields (set-up messages, and every message with useEncodeFix). */
+  private emitFields(conn: FixConn, type: string, body: Field[]): void {
+    this.timestamp();
+    const bytes = encodeFix([[35, type], [34, String(conn.seq++)], [49, conn.sender], [52, this.tsText], [56, this.target], ...body]);
+    const out = conn.reserve(bytes.length);
+    out.set(bytes, conn.batchEnd);
+    conn.batchEnd += bytes.length;
+  }
+
+  /** Builds request j (slot k of connection c) into the connection's batch. */
+  private emit(src: FixSlotSource, conn: FixConn, k: number, j: number): void {
+    this.timestamp();
+    if (this.useEncodeFix) {
+      const m = src.fields(conn.tag, k, j, this.tsText);
+      this.emitFields(conn, m.type, m.body);
+      return;
+    }
+    this.w.reset();
+    const type = src.write(this.w, conn.tag, k, j, this.tsText);
+    this.frame(conn, type);
+  }
+
+  /**
+   * Checks that the in-place encoder writes exactly what encodeFix writes, for the first slots of
+   * a flow (the same seq and SendingTime); throws on a difference.
+   */
+  static selfCheck(src: FixSlotSource, n: number, slots: number): void {
+    const d = new FixDriver(() => 0, n, "BOURSE", false);
+    const conn = new FixConn(d, 0, "CHECK");
+    d.tsMs = 1_700_000_000_123;
+    d.tsText = fixTimestamp(d.tsMs);
+    d.tsBytes = ascii(d.tsText);
+    src.begin(0, slots, n);
+    for (let k = 0; k < slots; k++) {
+      conn.batchEnd = 0;
+      conn.seq = 1000 + k;
+      d.w.reset();
+      const type = src.write(d.w, 0, k, k * n, d.tsText);
+      d.frame(conn, type);
+      const x = conn.reserve(0).subarray(0, conn.batchEnd);
+      const m = src.fields(0, k, k * n, d.tsText);
+      const y = encodeFix([[35, m.type], [34, String(1000 + k)], [49, "CHECK"], [52, d.tsText], [56, "BOURSE"], ...m.body]);
+      if (m.type !== type || x.length !== y.length || x.some((v, i) => v !== y[i])) {
+        const show = (u: Uint8Array) => Array.from(u, (ch) => (ch === 1 ? "|" : String.fromCharCode(ch))).join("");
+        throw new Error(`FIX encoder self-check failed at slot ${k}:\n  in place:  ${show(x)}\n  encodeFix: ${show(y)}`);
+      }
+    }
+  }
+
+  // ---- receiving
+
+  /** Frames and handles one message at buf[at..len); returns the bytes it used, 0 if incomplete. */
+  parse(conn: FixConn, buf: Uint8Array, at: number, len: number): number {
+    if (len - at < BEGIN.length + 2) return 0;
+    for (let i = 0; i < BEGIN.length; i++) {
+      if (buf[at + i] !== BEGIN[i]) return this.garble(conn, len - at);
+    }
+    let q = at + BEGIN.length;
+    let bodyLen = 0;
+    for (;;) {
+      if (q >= len) return 0;
+      const ch = buf[q]!;
+      if (ch === SOH) break;
+      if (ch < 0x30 || ch > 0x39) return this.garble(conn, len - at);
+      bodyLen = bodyLen * 10 + (ch - 0x30);
+      q++;
+    }
+    const bodyStart = q + 1;
+    const bodyEnd = bodyStart + bodyLen;
+    const total = bodyEnd + 7 - at;
+    if (len - at < total) return 0;
+    let sum = 0;
+    for (let i = at; i < bodyEnd; i++) sum += buf[i]!;
+    const got = (buf[bodyEnd + 3]! - 0x30) * 100 + (buf[bodyEnd + 4]! - 0x30) * 10 + (buf[bodyEnd + 5]! - 0x30);
+    if (buf[bodyEnd] !== 0x31 || buf[bodyEnd + 1] !== 0x30 || buf[bodyEnd + 2] !== 0x3d || got !== (sum & 0xff)) {
+      this.garbled++;
+      return total;
+    }
+    const s = this.sc;
+    s.msgType = 0;
+    s.msgType2 = 0;
+    s.clStart = s.clEnd = -1;
+    s.execType = 0;
+    s.refSeq = 0;
+    s.reason = -1;
+    s.textStart = s.textEnd = -1;
+    s.testStart = s.testEnd = -1;
+    let i = bodyStart;
+    while (i < bodyEnd) {
+      let tag = 0;
+      let ch = buf[i]!;
+      while (ch !== 0x3d && i < bodyEnd) {
+        tag = tag * 10 + (ch - 0x30);
+        ch = buf[++i]!;
+      }
+      const vs = ++i;
+      while (i < bodyEnd && buf[i] !== SOH) i++;
+      const ve = i++;
+      switch (tag) {
+        case 35:
+          s.msgType = buf[vs]!;
+          s.msgType2 = ve - vs > 1 ? buf[vs + 1]! : 0;
+          break;
+        case 11:
+          s.clStart = vs;
+          s.clEnd = ve;
+          break;
+        case 150:
+          s.execType = buf[vs]!;
+          break;
+        case 45:
+          s.refSeq = digitsOf(buf, vs, ve);
+          break;
+        case 102:
+        case 103:
+          s.reason = digitsOf(buf, vs, ve);
+          break;
+        case 58:
+          s.textStart = vs;
+          s.textEnd = ve;
+          break;
+        case 112:
+          s.testStart = vs;
+          s.testEnd = ve;
+          break;
+      }
+    }
+    this.handle(conn, buf, s);
+    return total;
+  }
+
+  private garble(conn: FixConn, rest: number): number {
+    this.garbled++;
+    // The acceptor never sends garbage; skipping the rest of this read is enough to go on.
+    void conn;
+    return rest;
+  }
+
+  private handle(conn: FixConn, buf: Uint8Array, s: Scan): void {
+    const r = this.run;
+    const t = s.msgType2 === 0 ? s.msgType : -1;
+    if (r !== null && (t === 0x38 /* 8 */ || t === 0x39 /* 9 */ || t === 0x33 /* 3 */ || t === 0x6a /* j */)) {
+      let j = -1;
+      let outcome = 0;
+      let key = "";
+      if (t === 0x38 || t === 0x39) {
+        if (s.clStart < 0) return;
+        // ClOrdID <run>.<j>
+        let p = s.clStart;
+        let run = 0;
+        while (p < s.clEnd && buf[p] !== 0x2e) run = run * 10 + (buf[p++]! - 0x30);
+        if (p >= s.clEnd || run !== r.run) return;
+        j = digitsOf(buf, p + 1, s.clEnd);
+        if (t === 0x39) {
+          outcome = Outcome.REJECT;
+          key = `OrderCancelReject 102=${s.reason}`;
+        } else if (s.execType === 0x30 /* New */) outcome = Outcome.ACK;
+        else if (s.execType === 0x34 /* Canceled */) outcome = Outcome.CANCELLED;
+        else if (s.execType === 0x38 /* Rejected */) {
+          outcome = Outcome.REJECT;
+          key = `ExecutionReport rejected 103=${s.reason}`;
+        } else return;
+      } else {
+        outcome = Outcome.ERROR;
+        const k = s.refSeq - r.seqBase[conn.tag]!;
+        j = k >= 0 ? k * this.n + conn.tag : -1;
+        key = `${t === 0x33 ? "Reject (3)" : "BusinessMessageReject (j)"}: ${s.textStart >= 0 ? latin(buf, s.textStart, s.textEnd) : ""}`;
+      }
+      if (j >= 0 && j < r.count && r.outcome[j] === 0) {
+        const now = conn.readAt;
+        r.outcome[j] = outcome;
+        if (key !== "") r.reasons.set(key, (r.reasons.get(key) ?? 0) + 1);
+        r.lat[j] = now - (r.closed ? r.sendAt![j]! : r.t0 + j * r.period);
+        r.answered++;
+        r.lastAnswer = now;
+        if (r.closed) {
+          if (r.sendAt![j]! >= r.measureFrom && now <= r.until) r.inWindow++;
+          if (now < r.until) this.sendClosed(r, conn, now);
+        }
+        if (r.done !== null && r.answered === r.count) r.done();
+      }
+      return;
+    }
+    switch (t) {
+      case 0x41: // A: Logon answer
+        this.logonWait?.(conn, true, "");
+        return;
+      case 0x35: {
+        // 5: Logout
+        conn.logoutText = s.textStart >= 0 ? latin(buf, s.textStart, s.textEnd) : "";
+        this.logonWait?.(conn, false, conn.logoutText);
+        return;
+      }
+      case 0x72: {
+        // r: OrderMassCancelReport of a cleanup
+        if (this.cleanupLeft > 0 && s.clStart >= 0 && latin(buf, s.clStart, s.clEnd) === `M${this.cleanupTag}.${conn.tag}`) {
+          if (--this.cleanupLeft === 0) this.cleanupDone?.();
+        }
+        return;
+      }
+      case 0x31: {
+        // 1: TestRequest (not with HeartBtInt 0, but answered anyway)
+        this.testRequests++;
+        this.timestamp();
+        this.emitFields(conn, "0", s.testStart >= 0 ? [[112, latin(buf, s.testStart, s.testEnd)]] : []);
+        conn.flush();
+        return;
+      }
+      default: {
+        const name = s.msgType2 === 0 ? String.fromCharCode(s.msgType) : String.fromCharCode(s.msgType, s.msgType2);
+        this.other.set(name, (this.other.get(name) ?? 0) + 1);
+      }
+    }
+  }
+
+  /** Closed loop: what the answers of one read released goes out in one write. */
+  afterRead(conn: FixConn): void {
+    if (conn.queued > 0) conn.flush();
+  }
+
+  peerClosed(conn: FixConn): void {
+    if (conn.closed) return;
+    conn.closed = true;
+    this.lost++;
+    if (this.cleanupLeft > 0 && --this.cleanupLeft === 0) this.cleanupDone?.();
+  }
+
+  // ---- runs
+
+  private newRun(count: number, closed: boolean): Run {
+    const r: Run = {
+      run: this.runs++,
+      count,
+      t0: 0,
+      period: 0,
+      sendAt: closed ? new Float64Array(count) : null,
+      lat: new Float64Array(count),
+      kind: new Uint8Array(count),
+      outcome: new Uint8Array(count),
+      reasons: new Map(),
+      answered: 0,
+      lastAnswer: 0,
+      done: null,
+      closed,
+      next: closed ? new Int32Array(this.n) : null,
+      until: 0,
+      measureFrom: 0,
+      inWindow: 0,
+      seqBase: new Float64Array(this.n),
+    };
+    for (let c = 0; c < this.n; c++) r.seqBase[c] = this.conns[c]!.seq;
+    return r;
+  }
+
+  /**
+   * Open loop: `rate` requests/s for `seconds`, round-robin over the sessions; waits for every
+   * answer or `drainMs` past the last scheduled send. The pacer wakes on a timer (≥ 1 ms apart at
+   * high rates) and sends everything due, one write per connection — as ws-drive.ts's Driver.
+   */
+  async runOpen(src: FixSlotSource, rate: number, seconds: number, drainMs: number): Promise<RunResult> {
+    const count = Math.max(1, Math.round(rate * seconds));
+    const n = this.n;
+    const period = 1e9 / rate;
+    const r = this.newRun(count, false);
+    r.period = period;
+    src.begin(r.run, Math.ceil(count / n), n);
+    const late = new Float64Array(count);
+    let maxBacklog = 0;
+    Bun.gc(true);
+    const cpu0 = process.cpuUsage();
+    const wall0 = this.clock();
+    r.t0 = this.clock() + 5e6;
+    this.run = r;
+    const finished = new Promise<void>((resolve) => (r.done = resolve));
+    let j = 0;
+    await new Promise<void>((resolve) => {
+      const tick = () => {
+        const now = this.clock();
+        while (j < count && r.t0 + j * period <= now) {
+          const c = j % n;
+          this.emit(src, this.conns[c]!, Math.floor(j / n), j);
+          r.kind[j] = src.kind;
+          late[j] = now - (r.t0 + j * period);
+          j++;
+        }
+        for (const conn of this.conns) {
+          if (conn.queued > 0) conn.flush();
+          const bl = conn.backlog;
+          if (bl > maxBacklog) maxBacklog = bl;
+        }
+        if (j >= count) return resolve();
+        const wait = (r.t0 + j * period - this.clock()) / 1e6;
+        setTimeout(tick, Math.max(1, wait));
+      };
+      setTimeout(tick, Math.max(0, (r.t0 - this.clock()) / 1e6));
+    });
+    await Promise.race([finished, sleep(drainMs)]);
+    this.run = null;
+    const cpu = process.cpuUsage(cpu0);
+    const wall = this.clock() - wall0;
+    const res = summarizeRun(r, "open", rate, seconds, late, j);
+    res.maxBacklog = maxBacklog;
+    res.achieved = r.answered > 0 ? r.answered / ((Math.max(r.lastAnswer, r.t0 + (count - 1) * period) - r.t0) / 1e9) : 0;
+    res.cpuShare = ((cpu.user + cpu.system) * 1e3) / wall;
+    return res;
+  }
+
+  private sendClosed(r: Run, conn: FixConn, now: number): void {
+    const c = conn.tag;
+    const k = r.next![c]!;
+    const j = k * this.n + c;
+    if (j >= r.count) return;
+    r.next![c] = k + 1;
+    this.emit(this.source!, conn, k, j);
+    r.kind[j] = this.source!.kind;
+    r.sendAt![j] = now;
+  }
+
+  /**
+   * Closed loop: every session keeps `window` requests outstanding for `seconds`; throughput is
+   * counted over the answers to requests sent after the first `warmupS`.
+   */
+  async runClosed(src: FixSlotSource, window: number, seconds: number, warmupS: number, maxPerConn = 400_000): Promise<RunResult> {
+    const n = this.n;
+    const count = maxPerConn * n;
+    const r = this.newRun(count, true);
+    this.source = src;
+    src.begin(r.run, maxPerConn, n);
+    Bun.gc(true);
+    const cpu0 = process.cpuUsage();
+    const start = this.clock();
+    r.t0 = start;
+    r.measureFrom = start + warmupS * 1e9;
+    r.until = start + seconds * 1e9;
+    this.run = r;
+    for (let c = 0; c < n; c++) {
+      const conn = this.conns[c]!;
+      for (let i = 0; i < window; i++) {
+        const k = r.next![c]!;
+        r.next![c] = k + 1;
+        const j = k * n + c;
+        this.emit(src, conn, k, j);
+        r.kind[j] = src.kind;
+        r.sendAt![j] = this.clock();
+      }
+      conn.flush();
+    }
+    await sleep(seconds * 1000);
+    const sent = () => {
+      let s = 0;
+      for (let c = 0; c < n; c++) s += r.next![c]!;
+      return s;
+    };
+    const t = Date.now();
+    while (r.answered < sent() && Date.now() - t < 10_000) await sleep(5);
+    this.run = null;
+    const cpu = process.cpuUsage(cpu0);
+    const wall = this.clock() - start;
+    const total = sent();
+    const idx: number[] = [];
+    for (let c = 0; c < n; c++) for (let k = 0; k < r.next![c]!; k++) idx.push(k * n + c);
+    idx.sort((a, b) => r.sendAt![a]! - r.sendAt![b]!);
+    const sub: Run = { ...r, count: total, lat: new Float64Array(total), kind: new Uint8Array(total), outcome: new Uint8Array(total) };
+    idx.forEach((j, i) => {
+      sub.lat[i] = r.lat[j]!;
+      sub.kind[i] = r.kind[j]!;
+      sub.outcome[i] = r.outcome[j]!;
+    });
+    const res = summarizeRun(sub, "closed", 0, seconds, null, total);
+    res.achieved = r.inWindow / (seconds - warmupS);
+    res.cpuShare = ((cpu.user + cpu.system) * 1e3) / wall;
+    return res;
+  }
+
+  /**
+   * OrderMassCancelRequest (by symbol) on every session, waiting for each OrderMassCancelReport:
+   * a session's requests are answered in order, so this also waits out the run's last answers.
+   */
+  async cleanup(symbol: string, timeoutMs = 60_000): Promise<void> {
+    const live = this.conns.filter((c) => !c.closed);
+    if (live.length === 0) return;
+    this.cleanupTag++;
+    this.cleanupLeft = live.length;
+    const done = new Promise<void>((r) => (this.cleanupDone = r));
+    for (const conn of live) {
+      this.emitFields(conn, "q", [
+        [11, `M${this.cleanupTag}.${conn.tag}`],
+        [530, "1"],
+        [55, symbol],
+        [60, this.tsText],
+      ]);
+      conn.flush();
+    }
+    await withTimeout(done, timeoutMs, "OrderMassCancelReport on every FIX session");
+    this.cleanupDone = null;
+  }
+
+  /** Logout on every session (answered or not), then close. */
+  async close(): Promise<void> {
+    for (const conn of this.conns) {
+      if (conn.closed) continue;
+      this.emitFields(conn, "5", []);
+      conn.flush();
+    }
+    await sleep(50);
+    for (const conn of this.conns) conn.close();
+    this.conns = [];
+  }
+}
+
+const T34 = T(34);
+const T35 = T(35);
+const T49 = T(49);
+const T52 = T(52);
+const T56 = T(56);
+
+function digitsOf(buf: Uint8Array, from: number, to: number): number {
+  let v = 0;
+  for (let i = from; i < to; i++) {
+    const d = buf[i]! - 0x30;
+    if (d < 0 || d > 9) return -1;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+function latin(buf: Uint8Array, from: number, to: number): string {
+  let s = "";
+  for (let i = from; i < to; i++) s += String.fromCharCode(buf[i]!);
+  return s;
+}
+
+/** The same summary as ws-drive.ts's Driver gives, so both doors print alike. */
+function summarizeRun(r: Run, mode: "open" | "closed", offered: number, seconds: number, late: Float64Array | null, sent: number): RunResult {
+  const tmp = new Float64Array(r.count);
+  const pick = (want: (j: number) => boolean): Percentiles | null => {
+    let k = 0;
+    for (let j = 0; j < r.count; j++) if (r.outcome[j] !== 0 && want(j)) tmp[k++] = r.lat[j]!;
+    return k ? summarize(tmp, k) : null;
+  };
+  const counts = [0, 0, 0, 0, 0, 0];
+  for (let j = 0; j < r.count; j++) counts[r.outcome[j]!]!++;
+  const fifth = Math.floor(r.count / 5);
+  const p50of = (from: number, to: number) => {
+    let k = 0;
+    for (let j = from; j < to; j++) if (r.outcome[j] !== 0) tmp[k++] = r.lat[j]!;
+    const xs = tmp.subarray(0, k).sort();
+    return k ? xs[k >> 1]! : NaN;
+  };
+  const segments: number[] = [];
+  if (mode === "open") {
+    const k = Math.max(1, Math.round((r.count * r.period) / 0.5e9));
+    for (let i = 0; i < k; i++) {
+      let m = 0;
+      const to = Math.floor(((i + 1) * r.count) / k);
+      for (let j = Math.floor((i * r.count) / k); j < to; j++) if (r.outcome[j] !== 0 && r.kind[j] === 0) tmp[m++] = r.lat[j]!;
+      if (m > 0) segments.push(summarize(tmp, m).p99);
+    }
+  }
+  return {
+    mode,
+    offered,
+    seconds,
+    sent,
+    answered: r.answered,
+    achieved: 0,
+    acks: counts[Outcome.ACK]!,
+    rejects: counts[Outcome.REJECT]!,
+    cancelled: counts[Outcome.CANCELLED]!,
+    errors: counts[Outcome.ERROR]!,
+    echoes: counts[Outcome.ECHO]!,
+    reasons: Object.fromEntries(r.reasons),
+    all: pick(() => true),
+    orders: pick((j) => r.kind[j] === 0),
+    cancels: pick((j) => r.kind[j] === 1),
+    p50First: fifth > 0 ? p50of(0, fifth) : NaN,
+    p50Last: fifth > 0 ? p50of(r.count - fifth, r.count) : NaN,
+    lateness: late ? summarize(late, sent) : null,
+    segmentP99: segments,
+    maxBacklog: 0,
+    cpuShare: 0,
+  };
+}

@@ -1,0 +1,64 @@
+/**
+ * The server bench/fix.ts measures, in a process of its own (spawned with IPC by fix.ts, so the
+ * server has one event loop to itself): `serve()` (gateway/serve.ts) — the WebSocket door and the
+ * FIX 4.4 acceptor on one order entry, fsync on — on a fresh data directory under the OS temp dir
+ * (or --dir), both doors on free ports. Removed on stop.
+ *
+ * The config is bench/ws-server.ts's `benchConfig` (config/demo.json with the gateway's session
+ * token bucket, the tiers' engine rate limit and open-order cap lifted) plus the FIX acceptor's
+ * own per-session token bucket (`fix.maxOrdersPerSecond`, default 2,000/s) lifted the same way;
+ * `--keep-limits 1` keeps them all.
+ *
+ * Messages from the parent: {kind:"cpu"} → {kind:"cpu", user, system} (µs, the whole process,
+ * every thread); {kind:"stop"} → closes, removes the data directory, exits.
+ * To the parent, once listening: {kind:"ready", url (ws://host:port, no path), fixHost, fixPort, dataDir}.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { BourseConfig } from "../actors/config.ts";
+import { serve } from "../gateway/serve.ts";
+import { benchConfig } from "./ws-server.ts";
+
+/** benchConfig plus the FIX door's per-session order rate lifted (unless keepLimits). */
+export function fixBenchConfig(keepLimits: boolean): BourseConfig {
+  const config = benchConfig(keepLimits);
+  config.fix = { ...(config.fix ?? {}), enabled: true };
+  if (!keepLimits) config.fix.maxOrdersPerSecond = 1e9;
+  return config;
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const arg = (name: string, dflt: string) => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 ? String(argv[i + 1]) : dflt;
+  };
+  const workers = Number(arg("workers", "0")) === 1 ? 1 : 0;
+  const keepLimits = arg("keep-limits", "0") === "1";
+  const dataDir = mkdtempSync(join(arg("dir", tmpdir()), "bourse-fix-"));
+  const s = await serve({ dataDir, config: fixBenchConfig(keepLimits), workers, port: 0, log: () => {} });
+  if (!s.fix) throw new Error("serve() started no FIX acceptor");
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    try {
+      await s.close();
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+      process.exit(0);
+    }
+  };
+  process.on("message", (m: { kind: string }) => {
+    if (m.kind === "cpu") {
+      const u = process.cpuUsage();
+      process.send!({ kind: "cpu", user: u.user, system: u.system });
+    } else if (m.kind === "stop") void stop();
+  });
+  // The parent went away without saying stop: do not leave a server or a data directory behind.
+  process.on("disconnect", () => void stop());
+  process.send!({ kind: "ready", url: s.gateway.url.replace(/\/ws$/, ""), fixHost: s.fix.host, fixPort: s.fix.port, dataDir });
+}
+
+if (import.meta.main) await main();

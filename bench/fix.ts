@@ -1,0 +1,579 @@
+/**
+ * FIX benchmark: order entry through the FIX 4.4 door (gateway/fix/) over N FIX sessions, beside
+ * the WebSocket door driven with the same order stream at the same rates, on the same server.
+ *
+ *   bun run bench/fix.ts [--conns N] [--seconds S] [--probe-seconds P] [--probe-rounds K]
+ *                        [--rounds R] [--window W] [--lag-ms MS] [--rate R] [--warmup-seconds S]
+ *                        [--workers 0|1] [--keep-limits] [--ws-order-ids] [--encode-fix]
+ *                        [--cpu-prof DIR] [--dir BASE] [--json] [--long]
+ *
+ * Processes: this one is the harness (drivers, schedule, timing); every measurement gets a fresh
+ * server in a child process (bench/fix-server.ts: `serve()`, both doors, fsync on, data directory
+ * under the OS temp dir), so each door starts from the same empty state and no run pays for the
+ * history an earlier one left (every FIX order carries a ClOrdID, and the engine keeps client order
+ * ids in its idempotency index, which the periodic state hash and snapshots serialize).
+ *
+ * The stream (both doors): resting 1-lot limit orders on BTC-USD that never cross and cancels of
+ * each connection's order placed ~lag-ms earlier, 1:1 — bench/ws-drive.ts's RestingFlow, and its
+ * FIX twin FixRestingFlow (bench/fix-drive.ts): the same prices, sides and cancel targets; every
+ * order carries a client order id and cancels name it (FIX: ClOrdID / OrigClOrdID; WebSocket:
+ * clientOrderId, RestingFlow's `clientIds`; `--ws-order-ids` makes the WebSocket stream bench:ws's
+ * default, no client ids and cancels by order id).
+ *
+ *   1. saturation probes: closed loop, W requests outstanding per connection, FIX and WebSocket
+ *      alternating (fix, ws, ws, fix, …), K rounds; a door's saturated rate = the median;
+ *   2. latency: open loop at half the FIX door's saturated rate (or --rate), both doors, S seconds
+ *      each (after an untimed warm-up at the same rate, then an emptied book), alternating, R
+ *      rounds; latency = the socket read holding the answer − the request's scheduled send time
+ *      (no coordinated omission), hdr-histogram percentiles; and the server's CPU per request
+ *      (process CPU time / requests answered), which a busy shared host moves less than latency.
+ *
+ * Requests/s count orders and cancels (1:1), as bench:ws does. Progress goes to stderr; with
+ * --json the last line of stdout is one JSON object.
+ */
+import { readFileSync } from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Subprocess } from "bun";
+import { formatPrice, formatQty, makeInstrument } from "../engine/instrument.ts";
+import { FixDriver, FixRestingFlow } from "./fix-drive.ts";
+import { fixBenchConfig } from "./fix-server.ts";
+import { median, type Percentiles } from "./histogram.ts";
+import { Driver, RestingFlow, type RunResult } from "./ws-drive.ts";
+import { makeClock, parseWsUrl, withTimeout } from "./ws-wire.ts";
+
+interface Options {
+  conns: number;
+  seconds: number;
+  probeSeconds: number;
+  probeRounds: number;
+  rounds: number;
+  window: number;
+  lagMs: number;
+  warmupSeconds: number;
+  rate: number;
+  workers: number;
+  keepLimits: boolean;
+  wsOrderIds: boolean;
+  encodeFix: boolean;
+  cpuProf: string;
+  dir: string;
+  json: boolean;
+  long: boolean;
+}
+
+function parseArgs(argv: string[]): Options {
+  const long = argv.includes("--long");
+  const o: Options = {
+    conns: 4,
+    seconds: long ? 20 : 8,
+    probeSeconds: long ? 5 : 3,
+    probeRounds: long ? 3 : 2,
+    rounds: long ? 2 : 1,
+    window: 64,
+    lagMs: 100,
+    warmupSeconds: 1,
+    rate: 0,
+    workers: 0,
+    keepLimits: false,
+    wsOrderIds: false,
+    encodeFix: false,
+    cpuProf: "",
+    dir: tmpdir(),
+    json: false,
+    long,
+  };
+  const num = (i: number): number => {
+    const v = Number(String(argv[i + 1]).replace(/_/g, ""));
+    if (!Number.isFinite(v) || v < 0) throw new Error(`${argv[i]} needs a non-negative number, got ${argv[i + 1]}`);
+    return v;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    switch (argv[i]) {
+      case "--conns": o.conns = Math.max(1, Math.floor(num(i++))); break;
+      case "--seconds": o.seconds = Math.max(0.5, num(i++)); break;
+      case "--probe-seconds": o.probeSeconds = Math.max(1, num(i++)); break;
+      case "--probe-rounds": o.probeRounds = Math.max(1, Math.floor(num(i++))); break;
+      case "--rounds": o.rounds = Math.max(1, Math.floor(num(i++))); break;
+      case "--window": o.window = Math.max(1, Math.floor(num(i++))); break;
+      case "--lag-ms": o.lagMs = num(i++); break;
+      case "--rate": o.rate = num(i++); break;
+      case "--warmup-seconds": o.warmupSeconds = num(i++); break;
+      case "--workers": o.workers = num(i++) === 1 ? 1 : 0; break;
+      case "--keep-limits": o.keepLimits = true; break;
+      case "--ws-order-ids": o.wsOrderIds = true; break;
+      case "--encode-fix": o.encodeFix = true; break;
+      case "--cpu-prof": o.cpuProf = String(argv[++i]); break;
+      case "--dir": o.dir = String(argv[++i]); break;
+      case "--json": o.json = true; break;
+      case "--long": break;
+      case "--help":
+      case "-h":
+        console.log(
+          "usage: bun run bench/fix.ts [--conns N] [--seconds S] [--probe-seconds P] [--probe-rounds K] [--rounds R] [--window W] [--lag-ms MS] [--rate R] [--warmup-seconds S] [--workers 0|1] [--keep-limits] [--ws-order-ids] [--encode-fix] [--cpu-prof DIR] [--dir BASE] [--json] [--long]",
+        );
+        process.exit(0);
+      default:
+        throw new Error(`unknown argument ${argv[i]}`);
+    }
+  }
+  return o;
+}
+
+const log = (msg: string) => process.stderr.write(`${msg}\n`);
+const BUN = process.execPath;
+const ACCOUNTS = ["alice", "bob", "carol", "dave"];
+const keyOf = (name: string) => ({ id: `${name}-demo`, secret: `${name}-demo-secret-do-not-use-in-production` });
+const int = (x: number) => (Number.isFinite(x) ? Math.round(x).toLocaleString("en-US") : "–");
+const ms = (ns: number | undefined) => (ns === undefined || !Number.isFinite(ns) ? "–" : (ns / 1e6).toFixed(ns < 10e6 ? 2 : ns < 100e6 ? 1 : 0));
+const load = () => loadavg().map((x) => x.toFixed(2)).join(" ");
+
+// ---------------------------------------------------------------- host CPU
+
+function hostTicks(): { busy: number; total: number } {
+  try {
+    const f = readFileSync("/proc/stat", "utf8");
+    const xs = f.slice(0, f.indexOf("\n")).trim().split(/\s+/).slice(1).map(Number);
+    const total = xs.reduce((a, b) => a + b, 0);
+    return { busy: total - xs[3]! - (xs[4] ?? 0), total };
+  } catch {
+    return { busy: NaN, total: NaN };
+  }
+}
+
+/** Server CPU per request answered, µs. */
+const usPerReq = (m: { serverCpu: number; run: RunResult }) => (m.run.achieved > 0 ? (m.serverCpu * 1e6) / m.run.achieved : NaN);
+
+const hostBusy = (a: { busy: number; total: number }, b: { busy: number; total: number }) => ((b.busy - a.busy) / (b.total - a.total)) * cpus().length;
+
+// ---------------------------------------------------------------- the server
+
+/** bench/fix-server.ts in a child process, with IPC. */
+class ServerProc {
+  readonly proc: Subprocess;
+  private waiting: { kind: string; resolve: (m: Record<string, unknown>) => void }[] = [];
+  private inbox: Record<string, unknown>[] = [];
+  private dead = "";
+  url = "";
+  fixHost = "";
+  fixPort = 0;
+  private lastCpu = 0;
+  private lastWall = 0;
+
+  private constructor(o: Options, tag: string) {
+    const prof = o.cpuProf ? ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${o.cpuProf}`, `--cpu-prof-name=${tag}`] : [];
+    this.proc = Bun.spawn([BUN, ...prof, join(import.meta.dir, "fix-server.ts"), "--workers", String(o.workers), "--keep-limits", o.keepLimits ? "1" : "0", "--dir", o.dir], {
+      stdio: ["ignore", "inherit", "inherit"],
+      ipc: (m: Record<string, unknown>) => {
+        const i = this.waiting.findIndex((w) => w.kind === m.kind);
+        if (i >= 0) this.waiting.splice(i, 1)[0]!.resolve(m);
+        else this.inbox.push(m);
+      },
+    });
+    void this.proc.exited.then((code) => {
+      this.dead = `exited with code ${code}`;
+    });
+  }
+
+  static async start(o: Options, tag: string): Promise<ServerProc> {
+    const s = new ServerProc(o, tag);
+    const ready = await s.next("ready");
+    s.url = String(ready.url);
+    s.fixHost = String(ready.fixHost);
+    s.fixPort = Number(ready.fixPort);
+    return s;
+  }
+
+  private next(kind: string, timeoutMs = 60_000): Promise<Record<string, unknown>> {
+    const i = this.inbox.findIndex((m) => m.kind === kind);
+    if (i >= 0) return Promise.resolve(this.inbox.splice(i, 1)[0]!);
+    if (this.dead) return Promise.reject(new Error(`server ${this.dead}`));
+    return withTimeout(new Promise((resolve) => this.waiting.push({ kind, resolve })), timeoutMs, `server reply "${kind}"`);
+  }
+
+  private async cpu(): Promise<number> {
+    this.proc.send({ kind: "cpu" });
+    const m = await this.next("cpu");
+    return (m.user as number) + (m.system as number);
+  }
+
+  async cpuMark(): Promise<void> {
+    this.lastCpu = await this.cpu();
+    this.lastWall = performance.now();
+  }
+
+  /** Server CPU since cpuMark, in cores (every thread of the process). */
+  async cpuShare(): Promise<number> {
+    const c = await this.cpu();
+    return (c - this.lastCpu) / 1e3 / (performance.now() - this.lastWall);
+  }
+
+  async stop(): Promise<void> {
+    if (this.dead) return;
+    try {
+      this.proc.send({ kind: "stop" });
+    } catch {
+      /* already gone */
+    }
+    const t = setTimeout(() => this.proc.kill(), 15_000);
+    await this.proc.exited;
+    clearTimeout(t);
+  }
+}
+
+// ---------------------------------------------------------------- one measurement
+
+type Door = "fix" | "ws";
+
+interface Measurement {
+  door: Door;
+  mode: "closed" | "open";
+  round: number;
+  run: RunResult;
+  serverCpu: number;
+  hostCpu: number;
+  /** Connections the server closed during the run. */
+  lost: number;
+  /** FIX only: frames that failed the CheckSum / framing; session messages seen outside runs. */
+  garbled: number;
+  ok: boolean;
+  why: string;
+}
+
+interface Streams {
+  fix: FixRestingFlow;
+  ws: RestingFlow;
+  ref: number;
+}
+
+function makeStreams(o: Options): Streams {
+  const config = fixBenchConfig(o.keepLimits);
+  const spec = config.exchange.instruments.find((i) => i.id === 1)!;
+  const inst = makeInstrument(spec);
+  const ref = inst.referencePrice;
+  // Connections of accounts without a BTC position (dave) only buy (as bench/ws.ts).
+  const holds = (config.accounts ?? []).map((a) => Object.keys(a.positions ?? {}).includes(spec.base ?? "BTC"));
+  const canSell = Array.from({ length: o.conns }, (_, c) => holds[c % 4] ?? false);
+  return {
+    fix: new FixRestingFlow(ref, canSell, (t) => formatPrice(inst, t), inst.symbol, formatQty(inst, 1)),
+    ws: new RestingFlow(ref, canSell, !o.wsOrderIds),
+    ref,
+  };
+}
+
+function verdict(r: RunResult): { ok: boolean; why: string } {
+  if (r.mode === "closed") return { ok: true, why: "probe" };
+  const why: string[] = [];
+  if (r.answered < r.sent) why.push(`${r.sent - r.answered} unanswered`);
+  if (r.achieved < 0.95 * r.offered) why.push(`achieved ${((100 * r.achieved) / r.offered).toFixed(0)}%`);
+  if (r.p50Last > Math.max(3 * r.p50First, r.p50First + 5e6)) why.push("queue grows");
+  if (r.errors > 0) why.push(`${r.errors} errors`);
+  return { ok: why.length === 0, why: why.join(", ") || "kept up" };
+}
+
+/**
+ * A fresh server; connect and log on the door's N connections; one run (closed loop when rate is
+ * 0, else open loop at `rate`); empty the book; stop the server.
+ */
+async function measure(door: Door, rate: number, round: number, o: Options, s: Streams, clock: () => number): Promise<Measurement> {
+  const tag = `${door}-${rate ? "open" : "probe"}-${round}`;
+  const server = await ServerProc.start(o, tag);
+  try {
+    let run: RunResult;
+    let lost = 0;
+    let garbled = 0;
+    let hostCpu = 0;
+    let serverCpu = 0;
+    const timed = async (f: () => Promise<RunResult>) => {
+      await server.cpuMark();
+      const h0 = hostTicks();
+      const r = await f();
+      hostCpu = hostBusy(h0, hostTicks());
+      serverCpu = await server.cpuShare();
+      return r;
+    };
+    if (door === "fix") {
+      const d = new FixDriver(clock, o.conns, "BOURSE", o.encodeFix);
+      await d.open(
+        server.fixHost,
+        server.fixPort,
+        Array.from({ length: o.conns }, (_, c) => {
+          const name = ACCOUNTS[c % 4]!;
+          const k = keyOf(name);
+          return { senderCompId: `${name.toUpperCase()}-${c}`, username: k.id, password: k.secret };
+        }),
+      );
+      const flow = s.fix;
+      if (rate === 0) {
+        flow.lagSlots = o.window + 8;
+        run = await timed(() => d.runClosed(flow, o.window, o.probeSeconds, Math.min(1, o.probeSeconds / 3)));
+      } else {
+        flow.lagSlots = Math.ceil(((o.lagMs / 1000) * rate) / o.conns);
+        if (o.warmupSeconds > 0) {
+          await d.runOpen(flow, rate, o.warmupSeconds, 3000);
+          await d.cleanup(flow.symbol);
+        }
+        run = await timed(() => d.runOpen(flow, rate, o.seconds, 3000));
+      }
+      lost = d.lost;
+      garbled = d.garbled;
+      await d.cleanup(flow.symbol).catch((e) => log(`  cleanup: ${(e as Error).message}`));
+      await d.close();
+    } else {
+      const d = new Driver(clock, o.conns);
+      await d.open(parseWsUrl(`${server.url}/ws`));
+      await d.login(Array.from({ length: o.conns }, (_, c) => keyOf(ACCOUNTS[c % 4]!)));
+      const flow = s.ws;
+      if (rate === 0) {
+        flow.lagSlots = o.window + 8;
+        run = await timed(() => d.runClosed(flow, o.window, o.probeSeconds, Math.min(1, o.probeSeconds / 3)));
+      } else {
+        flow.lagSlots = Math.ceil(((o.lagMs / 1000) * rate) / o.conns);
+        if (o.warmupSeconds > 0) {
+          await d.runOpen(flow, rate, o.warmupSeconds, 3000);
+          await d.cleanup();
+        }
+        run = await timed(() => d.runOpen(flow, rate, o.seconds, 3000));
+      }
+      lost = d.lost;
+      await d.cleanup().catch((e) => log(`  cleanup: ${(e as Error).message}`));
+      d.close();
+    }
+    const v = verdict(run);
+    if (lost > 0) {
+      v.ok = false;
+      v.why = `${lost} connections closed by the server, ${v.why}`;
+    }
+    return { door, mode: run.mode, round, run, serverCpu, hostCpu, lost, garbled, ...v };
+  } finally {
+    await server.stop();
+  }
+}
+
+const DOOR_NAME: Record<Door, string> = { fix: "FIX", ws: "WebSocket" };
+
+function line(m: Measurement): string {
+  const r = m.run;
+  return `${r.mode === "open" ? `offered ${int(r.offered)}/s, ` : ""}achieved ${int(r.achieved)}/s, ACK p50 ${ms(r.orders?.p50)} p99 ${ms(r.orders?.p99)} max ${ms(r.orders?.max)} ms, cancel p99 ${ms(r.cancels?.p99)}, late p99 ${ms(r.lateness?.p99)}, CPU server ${m.serverCpu.toFixed(2)} harness ${r.cpuShare.toFixed(2)} host ${m.hostCpu.toFixed(2)}${r.rejects + r.errors ? `, ${r.rejects + r.errors} refused` : ""}, ${m.why}`;
+}
+
+// ---------------------------------------------------------------- report
+
+function table(headers: string[], rows: string[][]): string {
+  const w = headers.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
+  const fmt = (cells: string[]) => cells.map((x, c) => (c === 0 ? x.padEnd(w[c]!) : x.padStart(w[c]!))).join("  ");
+  return [fmt(headers), w.map((n) => "-".repeat(n)).join("  "), ...rows.map(fmt)].join("\n");
+}
+
+function pjson(p: Percentiles | null | undefined): Record<string, number> | null {
+  if (!p) return null;
+  const r = (ns: number) => +(ns / 1e6).toFixed(3);
+  return { count: p.count, p50_ms: r(p.p50), p90_ms: r(p.p90), p99_ms: r(p.p99), p999_ms: r(p.p99_9), max_ms: r(p.max) };
+}
+
+function mJson(m: Measurement) {
+  const r = m.run;
+  return {
+    door: m.door,
+    mode: r.mode,
+    round: m.round,
+    offered_per_s: Math.round(r.offered),
+    achieved_per_s: Math.round(r.achieved),
+    sent: r.sent,
+    answered: r.answered,
+    acks: r.acks,
+    cancelled: r.cancelled,
+    rejects: r.rejects,
+    errors: r.errors,
+    refused: r.reasons,
+    latency: pjson(r.all),
+    ack_latency: pjson(r.orders),
+    cancel_latency: pjson(r.cancels),
+    send_lateness: pjson(r.lateness),
+    ack_p99_ms_per_segment: r.segmentP99.map((x) => +(x / 1e6).toFixed(3)),
+    server_cpu: +m.serverCpu.toFixed(3),
+    server_cpu_us_per_request: Number.isFinite(usPerReq(m)) ? +usPerReq(m).toFixed(2) : null,
+    harness_cpu: +r.cpuShare.toFixed(3),
+    host_cpu: +m.hostCpu.toFixed(3),
+    connections_lost: m.lost,
+    garbled: m.garbled,
+    kept_up: r.mode === "open" ? m.ok : null,
+    verdict: m.why,
+  };
+}
+
+/** Median over rounds of a percentile (ns); NaN when absent. */
+function medianOf(ms: Measurement[], f: (r: RunResult) => number | undefined): number {
+  const xs = ms.map((m) => f(m.run)).filter((x): x is number => x !== undefined && Number.isFinite(x));
+  return xs.length ? median(xs) : NaN;
+}
+
+async function main(): Promise<void> {
+  const o = parseArgs(process.argv.slice(2));
+  const wall0 = performance.now();
+  const clock = makeClock(performance.timeOrigin);
+  const load0 = load();
+  log(`bench/fix.ts: ${o.conns} connections per door, window ${o.window}, probes ${o.probeRounds} × ${o.probeSeconds} s, latency ${o.rounds} × ${o.seconds} s, workers ${o.workers}, data under ${o.dir}, load ${load0}`);
+  const streams = makeStreams(o);
+  // The in-place FIX encoder must write what encodeFix writes.
+  FixDriver.selfCheck(streams.fix, o.conns, 500);
+
+  const probes: Measurement[] = [];
+  const opens: Measurement[] = [];
+  const show = (m: Measurement) => log(`  ${DOOR_NAME[m.door]} ${m.mode === "closed" ? "probe" : "open"}: ${line(m)}`);
+  // 1. Saturation probes, alternating fix, ws | ws, fix | …
+  for (let round = 0; round < o.probeRounds; round++) {
+    const order: Door[] = round % 2 === 0 ? ["fix", "ws"] : ["ws", "fix"];
+    for (const door of order) {
+      log(`${DOOR_NAME[door]}: saturation probe ${round + 1}/${o.probeRounds} (closed loop, ${o.window} outstanding × ${o.conns} connections, ${o.probeSeconds} s)`);
+      const m = await measure(door, 0, round, o, streams, clock);
+      probes.push(m);
+      show(m);
+    }
+  }
+  const sat = (door: Door) => median(probes.filter((m) => m.door === door).map((m) => m.run.achieved));
+  const fixSat = sat("fix");
+  const wsSat = sat("ws");
+  const rate = o.rate > 0 ? o.rate : Math.max(100, Math.round(fixSat / 2));
+
+  // 2. Latency at one rate for both doors, alternating ws, fix | fix, ws | …
+  for (let round = 0; round < o.rounds; round++) {
+    const order: Door[] = round % 2 === 0 ? ["ws", "fix"] : ["fix", "ws"];
+    for (const door of order) {
+      log(`${DOOR_NAME[door]}: open loop at ${int(rate)}/s for ${o.seconds} s (round ${round + 1}/${o.rounds})`);
+      const m = await measure(door, rate, round, o, streams, clock);
+      opens.push(m);
+      show(m);
+    }
+  }
+  const wall = (performance.now() - wall0) / 1000;
+
+  // ------------------------------------------------------------ report
+  const out: string[] = [];
+  out.push(`bench/fix.ts — Bun ${Bun.version}, ${cpus().length} cores, load ${load0} at start, ${load()} at end; ${o.conns} connections per door (${Array.from({ length: Math.min(o.conns, 4) }, (_, c) => ACCOUNTS[c]).join(", ")}), workers ${o.workers}, fsync on${o.keepLimits ? ", demo limits kept" : ", rate/open-order limits lifted"}${o.encodeFix ? ", FIX harness on encodeFix" : ""}`);
+  out.push(`stream: resting 1-lot BTC-USD limits + cancels ${o.lagMs} ms later, 1:1; ${o.wsOrderIds ? "FIX orders carry ClOrdIDs, WebSocket orders none (cancels by order id)" : "every order carries a client order id and cancels name it, on both doors"}; a fresh server for every run`);
+  out.push(`requests/s = orders + cancels; ACK = NewOrderSingle → ExecutionReport New (FIX), NEW_ORDER → ACK (WebSocket); latency ms from the scheduled send (open loop) / the send (probe) to the socket read holding the answer`);
+  const rows: string[][] = [...probes, ...opens].map((m) => {
+    const r = m.run;
+    return [
+      `${DOOR_NAME[m.door]} ${r.mode === "closed" ? "probe" : "open"} ${m.round + 1}`,
+      r.mode === "open" ? int(r.offered) : "closed",
+      int(r.achieved),
+      ms(r.orders?.p50),
+      ms(r.orders?.p90),
+      ms(r.orders?.p99),
+      ms(r.orders?.p99_9),
+      ms(r.orders?.max),
+      ms(r.cancels?.p99),
+      r.rejects + r.errors ? int(r.rejects + r.errors) : "–",
+      m.serverCpu.toFixed(2),
+      usPerReq(m).toFixed(1),
+      r.cpuShare.toFixed(2),
+      m.hostCpu.toFixed(2),
+      ms(r.lateness?.p99),
+      r.mode === "open" ? m.why : "",
+    ];
+  });
+  out.push(table(["door / run", "offered/s", "achieved/s", "ACK p50", "p90", "p99", "p99.9", "max", "cancel p99", "refused", "srv CPU", "srv µs/req", "hrn CPU", "host CPU", "late p99", "verdict"], rows));
+  out.push("");
+
+  const fixOpen = opens.filter((m) => m.door === "fix");
+  const wsOpen = opens.filter((m) => m.door === "ws");
+  const q = (xs: Measurement[], f: (r: RunResult) => number | undefined) => medianOf(xs, f);
+  const p50 = (r: RunResult) => r.orders?.p50;
+  const p90 = (r: RunResult) => r.orders?.p90;
+  const p99 = (r: RunResult) => r.orders?.p99;
+  const p999 = (r: RunResult) => r.orders?.p99_9;
+  const max = (r: RunResult) => r.orders?.max;
+  const cp99 = (r: RunResult) => r.cancels?.p99;
+  const seg = (r: RunResult) => (r.segmentP99.length ? median(r.segmentP99) : undefined);
+  const usOf = (xs: Measurement[]) => (xs.length ? median(xs.map(usPerReq)) : NaN);
+  const summary = (door: Door, satRate: number, xs: Measurement[]) => [
+    DOOR_NAME[door],
+    int(satRate),
+    int(satRate / 2),
+    ms(q(xs, p50)),
+    ms(q(xs, p90)),
+    ms(q(xs, p99)),
+    ms(q(xs, p999)),
+    ms(q(xs, max)),
+    ms(q(xs, seg)),
+    ms(q(xs, cp99)),
+    usOf(probes.filter((m) => m.door === door)).toFixed(1),
+    usOf(xs).toFixed(1),
+    xs.every((m) => m.ok) ? "yes" : "no",
+  ];
+  const ratio = (a: number, b: number, digits = 2) => (Number.isFinite(a / b) ? (a / b).toFixed(digits) : "–");
+  out.push(`saturated = median of ${o.probeRounds} closed-loop probes; latency at ${int(rate)}/s (${o.rate > 0 ? "--rate" : "half the FIX door's saturated rate"}), both doors${o.rounds > 1 ? `, median over ${o.rounds} rounds` : ""}:`);
+  out.push(
+    table(
+      ["door", "saturated req/s", "(new orders/s)", "ACK p50", "p90", "p99", "p99.9", "max", "p99 of 0.5 s segments (median)", "cancel p99", "srv µs/req saturated", "at half", "kept up"],
+      [
+        summary("fix", fixSat, fixOpen),
+        summary("ws", wsSat, wsOpen),
+        ["fix / ws", ratio(fixSat, wsSat), "", ratio(q(fixOpen, p50), q(wsOpen, p50)), ratio(q(fixOpen, p90), q(wsOpen, p90)), ratio(q(fixOpen, p99), q(wsOpen, p99)), ratio(q(fixOpen, p999), q(wsOpen, p999)), ratio(q(fixOpen, max), q(wsOpen, max)), ratio(q(fixOpen, seg), q(wsOpen, seg)), ratio(q(fixOpen, cp99), q(wsOpen, cp99)), ratio(usOf(probes.filter((m) => m.door === "fix")), usOf(probes.filter((m) => m.door === "ws"))), ratio(usOf(fixOpen), usOf(wsOpen)), ""],
+      ],
+    ),
+  );
+  out.push("kept up = every request answered, ≥ 95% of the offered rate achieved, no queue growth (median latency of the last fifth ≤ max(3× the first fifth's, +5 ms)); no latency bound");
+  out.push(`fix_vs_ws_throughput (saturated requests/s, FIX / WebSocket) = ${ratio(fixSat, wsSat, 3)}; per probe: FIX ${probes.filter((m) => m.door === "fix").map((m) => int(m.run.achieved)).join(", ")}, WebSocket ${probes.filter((m) => m.door === "ws").map((m) => int(m.run.achieved)).join(", ")}`);
+  for (const m of opens) out.push(`${DOOR_NAME[m.door]} round ${m.round + 1}: ACK p99 per 0.5 s segment: ${m.run.segmentP99.map((x) => ms(x)).join(", ")}`);
+  out.push("");
+  out.push(`wall time ${wall.toFixed(1)} s`);
+  console.log(out.join("\n"));
+
+  if (o.json) {
+    const msOf = (ns: number) => (Number.isFinite(ns) ? +(ns / 1e6).toFixed(3) : null);
+    const num = (x: number, d = 4) => (Number.isFinite(x) ? +x.toFixed(d) : null);
+    const json: Record<string, unknown> = {
+      fix_orders_per_s: Number.isFinite(fixSat) ? Math.round(fixSat) : null,
+      ws_orders_per_s: Number.isFinite(wsSat) ? Math.round(wsSat) : null,
+      fix_p99_ack_ms_at_half: msOf(q(fixOpen, p99)),
+      ws_p99_ack_ms_at_half: msOf(q(wsOpen, p99)),
+      fix_vs_ws_throughput: num(fixSat / wsSat),
+      fix_vs_ws_p99_ack_at_half: num(q(fixOpen, p99) / q(wsOpen, p99)),
+      half_rate_per_s: Math.round(rate),
+      fix_p50_ack_ms_at_half: msOf(q(fixOpen, p50)),
+      ws_p50_ack_ms_at_half: msOf(q(wsOpen, p50)),
+      fix_p90_ack_ms_at_half: msOf(q(fixOpen, p90)),
+      ws_p90_ack_ms_at_half: msOf(q(wsOpen, p90)),
+      fix_p999_ack_ms_at_half: msOf(q(fixOpen, p999)),
+      ws_p999_ack_ms_at_half: msOf(q(wsOpen, p999)),
+      fix_max_ack_ms_at_half: msOf(q(fixOpen, max)),
+      ws_max_ack_ms_at_half: msOf(q(wsOpen, max)),
+      fix_p99_ack_ms_at_half_segment_median: msOf(q(fixOpen, seg)),
+      ws_p99_ack_ms_at_half_segment_median: msOf(q(wsOpen, seg)),
+      fix_p99_cancel_ms_at_half: msOf(q(fixOpen, cp99)),
+      ws_p99_cancel_ms_at_half: msOf(q(wsOpen, cp99)),
+      fix_server_cpu_us_per_request_at_half: num(usOf(fixOpen), 2),
+      ws_server_cpu_us_per_request_at_half: num(usOf(wsOpen), 2),
+      fix_vs_ws_server_cpu_per_request: num(usOf(fixOpen) / usOf(wsOpen)),
+      fix_server_cpu_us_per_request_saturated: num(usOf(probes.filter((m) => m.door === "fix")), 2),
+      ws_server_cpu_us_per_request_saturated: num(usOf(probes.filter((m) => m.door === "ws")), 2),
+      fix_kept_up_at_half: fixOpen.every((m) => m.ok),
+      ws_kept_up_at_half: wsOpen.every((m) => m.ok),
+      requests_are: "orders + cancels, 1:1",
+      probes: probes.map(mJson),
+      open_runs: opens.map(mJson),
+      conns: o.conns,
+      window: o.window,
+      probe_seconds: o.probeSeconds,
+      probe_rounds: o.probeRounds,
+      seconds: o.seconds,
+      rounds: o.rounds,
+      lag_ms: o.lagMs,
+      workers: o.workers,
+      limits_lifted: !o.keepLimits,
+      ws_client_order_ids: !o.wsOrderIds,
+      fix_harness_encode_fix: o.encodeFix,
+      load_start: load0,
+      load_end: load(),
+      bun: Bun.version,
+      cores: cpus().length,
+      wall_s: +wall.toFixed(1),
+    };
+    console.log(JSON.stringify(json));
+  }
+}
+
+await main();
