@@ -2,14 +2,19 @@ import type { EventBuffer } from "../engine/events.ts";
 import { MarketDataBuilder } from "../engine/market-data.ts";
 import { L, LEVEL_WIDTH, U, UpdateType } from "../engine/market-data-updates.ts";
 import type { LevelView } from "../engine/matching.ts";
+import { C, CHANGE_WIDTH, type L3Seed, MarketByOrder } from "./l3-book.ts";
 import { FrameWriter } from "./protocol/frame.ts";
 import {
+  addL3Change,
+  addL3Order,
   addL2Ask,
   addL2Bid,
   addL2Change,
   addTrade,
   beginL2Snapshot,
   beginL2Update,
+  beginL3Snapshot,
+  beginL3Update,
   beginTrades,
   CANDLE_CHANNEL,
   CANDLE_INTERVAL_US,
@@ -19,12 +24,17 @@ import {
   encodeMarketStatus,
   endL2Snapshot,
   endL2Update,
+  endL3Snapshot,
+  endL3Update,
   endTrades,
 } from "./protocol/market-data-messages.ts";
 import { MessageType } from "./protocol/frame.ts";
 
 /** The per-symbol channels a subscriber can take, each its own pub/sub topic. */
-const CHANNELS = [Channel.L2, Channel.TRADES, Channel.BBO, ...CANDLE_CHANNEL, Channel.MARKET_STATUS];
+const CHANNELS = [Channel.L2, Channel.L3, Channel.TRADES, Channel.BBO, ...CANDLE_CHANNEL, Channel.MARKET_STATUS];
+
+/** An L3_UPDATE's change count is a u16: a command that changes more orders takes several frames. */
+const MAX_L3_CHANGES = 0xffff;
 
 /** The wire says 0 for "no scheduled change"; the engine says Infinity. */
 function finite(until: number): number {
@@ -40,6 +50,10 @@ export interface InitialBook {
   bids: LevelView[];
   asks: LevelView[];
   status?: { state: number; until: number; reason: number };
+  /** Resting orders, each level in queue order (engine `orders(symbol, side)`), for L3. */
+  orders?: readonly L3Seed[];
+  /** Orders queued while the symbol cannot trade, in arrival order (engine `queued(symbol)`). */
+  queued?: readonly L3Seed[];
 }
 
 /**
@@ -47,19 +61,32 @@ export interface InitialBook {
  * command's events into updates, and each update is encoded ONCE and handed to `publish` for its
  * topic — Bun's server.publish then fans the same bytes out to every subscriber (µWebSockets
  * topics), so the cost does not grow with subscribers. Sequence numbers are per symbol and per
- * channel, so a client that takes only some channels still sees a gapless sequence on each.
+ * channel, so a client that takes only some channels still sees a gapless sequence on each. Market
+ * by order (gateway/l3-book.ts) is built here too, from the same events, so L2 and L3 always
+ * describe the same delivered book.
  */
 export class MarketDataFanout {
   readonly builder: MarketDataBuilder;
+  /** Market by order, built from the same delivered events as L2. */
+  readonly l3 = new MarketByOrder();
+  /**
+   * Whether anyone takes a topic. L3 frames nobody takes are not encoded (their sequence numbers
+   * still count, so a later snapshot carries the right one); the gateway asks its server.
+   */
+  hasSubscribers: (topic: string) => boolean = () => true;
+  private readonly l3Topics = new Map<number, string>();
   private readonly w = new FrameWriter(4096);
-  /** Last sequence number sent on each topic. */
+  /** Last sequence number given out on each topic. */
   private readonly seqs = new Map<string, number>();
   /** TRADE updates of one apply, batched into one TRADES frame per symbol. */
   private tradeSymbols: number[] = [];
 
   constructor(symbols: number[], initial: InitialBook[] = []) {
     this.builder = new MarketDataBuilder({ symbols });
-    for (const b of initial) this.builder.seed(b.symbol, b.bids, b.asks, b.status);
+    for (const b of initial) {
+      this.builder.seed(b.symbol, b.bids, b.asks, b.status);
+      if (b.orders || b.queued) this.l3.seed(b.symbol, b.orders ?? [], b.queued ?? []);
+    }
   }
 
   private next(t: string): number {
@@ -74,6 +101,8 @@ export class MarketDataFanout {
 
   /** Feeds one command's events; encodes and publishes what changed. */
   apply(events: EventBuffer, time: number, seq: number, from: number, to: number, publish: (topic: string, frame: Uint8Array) => void): void {
+    // L3 first: its book must take every command, even one whose L2 frame cannot be encoded.
+    this.applyL3(events, time, from, to, publish);
     const b = this.builder;
     b.apply(events, time, seq, from, to);
     const u = b.updates;
@@ -157,6 +186,43 @@ export class MarketDataFanout {
     }
   }
 
+  private l3Topic(symbol: number): string {
+    let t = this.l3Topics.get(symbol);
+    if (t === undefined) {
+      t = topic(symbol, Channel.L3);
+      this.l3Topics.set(symbol, t);
+    }
+    return t;
+  }
+
+  /** One L3_UPDATE per symbol the command changed, its changes in event order. */
+  private applyL3(events: EventBuffer, time: number, from: number, to: number, publish: (topic: string, frame: Uint8Array) => void): void {
+    const l3 = this.l3;
+    l3.apply(events, from, to);
+    const w = this.w;
+    const c = l3.changes;
+    for (let k = 0; k < l3.touchedCount; k++) {
+      const book = l3.touched[k]!;
+      const tp = this.l3Topic(book.symbol);
+      const send = this.hasSubscribers(tp);
+      let i = book.first;
+      while (i >= 0) {
+        const seq = this.next(tp);
+        if (!send) {
+          for (let n = 0; n < MAX_L3_CHANGES && i >= 0; n++) i = l3.changeNext[i]!;
+          continue;
+        }
+        beginL3Update(w, book.symbol, seq, time);
+        for (let n = 0; n < MAX_L3_CHANGES && i >= 0; n++) {
+          const at = i * CHANGE_WIDTH;
+          addL3Change(w, c[at + C.ACTION]!, c[at + C.SIDE]!, c[at + C.ORDER_ID]!, c[at + C.PRICE]!, c[at + C.QTY]!);
+          i = l3.changeNext[i]!;
+        }
+        publish(tp, w.bytes.subarray(0, endL3Update(w)));
+      }
+    }
+  }
+
   /** The frames a new subscriber to `channels` gets first: snapshots carrying each channel's current sequence. */
   snapshots(symbol: number, channels: number, depth: number, time: number, send: (frame: Uint8Array) => void): void {
     const b = this.builder;
@@ -172,6 +238,11 @@ export class MarketDataFanout {
       const q = b.bbo(symbol);
       const n = encodeBbo(w, { type: MessageType.BBO, symbol, seq: this.current(symbol, Channel.BBO), time, bidPrice: q.bidPrice, bidQty: q.bidQty, askPrice: q.askPrice, askQty: q.askQty });
       send(w.bytes.slice(0, n));
+    }
+    if (channels & Channel.L3) {
+      beginL3Snapshot(w, symbol, this.current(symbol, Channel.L3), time);
+      this.l3.forEach(symbol, (side, orderId, price, qty) => addL3Order(w, side, orderId, price, qty));
+      send(w.bytes.slice(0, endL3Snapshot(w)));
     }
     if (channels & Channel.MARKET_STATUS) {
       const s = b.snapshot(symbol, 0);

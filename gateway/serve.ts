@@ -30,13 +30,15 @@ export async function serve(o: ServeOptions): Promise<{ gateway: Gateway; fix: F
   const log = o.log ?? ((l: string) => console.log(l));
   const sequencer = o.workers === 1 ? await WorkerHost.start({ config: o.config.exchange, dataDir: o.dataDir, log }) : Runtime.start({ config: o.config.exchange, dataDir: o.dataDir, log });
   // Market data starts from the recovered books (embedded: read them; in a worker: they start empty
-  // and fill from the first updates — noted in docs/market-data.md).
+  // and fill from the first updates — noted in docs/market-data.md). Read before any command runs,
+  // so the engine holds exactly the recovered, durable state.
   const initialBooks: InitialBook[] = [];
   if (sequencer instanceof Runtime) {
     const book = sequencer.exchange.book;
     for (const inst of o.config.exchange.instruments) {
       const m = book.market(inst.id);
-      initialBooks.push({ symbol: inst.id, bids: book.depth(inst.id, Side.BUY), asks: book.depth(inst.id, Side.SELL), status: m });
+      const orders = [...book.orders(inst.id, Side.BUY), ...book.orders(inst.id, Side.SELL)];
+      initialBooks.push({ symbol: inst.id, bids: book.depth(inst.id, Side.BUY), asks: book.depth(inst.id, Side.SELL), status: m, orders, queued: book.queued(inst.id) });
     }
   }
   if (sequencer.lastSeq === 0) {
@@ -54,7 +56,6 @@ export async function serve(o: ServeOptions): Promise<{ gateway: Gateway; fix: F
     });
     log(`fresh data directory: opened and funded ${o.config.accounts?.length ?? 0} accounts`);
   }
-  const l3 = sequencer instanceof Runtime ? (symbol: number, side: number) => sequencer.exchange.book.orders(symbol, side) : undefined;
   const keys = ApiKeys.fromConfig(o.config);
   // One order entry for both doors: a FIX order and a WebSocket order trade against each other and
   // each side hears of it on its own door.
@@ -63,7 +64,7 @@ export async function serve(o: ServeOptions): Promise<{ gateway: Gateway; fix: F
   // The read model starts from the recovered open orders (embedded only: a worker's state is not
   // readable here, so with workers 1 it starts empty — docs/protocol.md).
   if (sequencer instanceof Runtime) for (const info of recoveredOrders(sequencer.exchange)) orderEntry.orders.add(info);
-  const gateway = startGateway({ sequencer, config: o.config, keys, port: o.port, host: o.host, initialBooks, l3, orderEntry, log });
+  const gateway = startGateway({ sequencer, config: o.config, keys, port: o.port, host: o.host, initialBooks, orderEntry, log });
   const fix =
     o.config.fix?.enabled === false
       ? null

@@ -6,10 +6,6 @@ import type { ApiKeys } from "./keys.ts";
 import { type InitialBook, MarketDataFanout, topic } from "./market-data-fanout.ts";
 import { OrderEntry } from "./order-entry.ts";
 import {
-  addL3Order,
-  beginL3Snapshot,
-  Channel,
-  endL3Snapshot,
   CHANNEL_MASK,
   type ClientMessage,
   decodeClient,
@@ -40,13 +36,8 @@ export interface GatewayOptions {
   host?: string;
   /** 0 = any free port (tests). */
   port?: number;
-  /** Books as they stand at start, so market data begins from the recovered state. */
+  /** Books (levels and, for L3, orders) as they stand at start, so market data begins from the recovered state. */
   initialBooks?: InitialBook[];
-  /**
-   * Market by order, read from the engine when it shares this thread: the resting orders of one
-   * side in queue order. Without it (engine in a worker) an L3 request is refused.
-   */
-  l3?: (symbol: number, side: number) => { orderId: number; price: number; leaves: number }[];
   /**
    * Order entry shared with the other doors (FIX), already listening for deliveries. Without it
    * the gateway makes its own.
@@ -202,7 +193,6 @@ export function startGateway(opts: GatewayOptions): Gateway {
         s.send(encodeSubscribed(s.w, { type: MessageType.SUBSCRIBED, seq: s.nextSeq(), requestId: m.requestId, symbol: m.symbol, channels: active }));
         const now = lastTime || Math.floor(Date.now() * 1000);
         if (added) md.snapshots(m.symbol, added, subscribing ? m.depth : 0, now, (frame) => s.ws.sendBinary(frame));
-        if (added & Channel.L3) sendL3(s, m.symbol, now);
         return;
       }
     }
@@ -226,14 +216,6 @@ export function startGateway(opts: GatewayOptions): Gateway {
     }
   }
 
-  /** L3 on request: every resting order, bids then asks, each side best level first in queue order. */
-  function sendL3(s: Session, symbol: number, time: number): void {
-    if (!opts.l3) return;
-    beginL3Snapshot(s.w, symbol, md.current(symbol, Channel.L3), time);
-    for (const side of [0, 1]) for (const o of opts.l3(symbol, side)) addL3Order(s.w, side, o.orderId, o.price, o.leaves);
-    s.ws.sendBinary(s.w.bytes.slice(0, endL3Snapshot(s.w)));
-  }
-
   function reject(s: Session, requestId: number, type: number, symbol: number, reason: number): void {
     s.send(encodeReject(s.w, { type: MessageType.REJECT, seq: s.nextSeq(), requestId, reason, requestType: type, symbol, orderId: 0, time: 0, clientOrderId: "", text: reasonText(reason) }));
   }
@@ -241,6 +223,7 @@ export function startGateway(opts: GatewayOptions): Gateway {
   const publish = (t: string, frame: Uint8Array) => {
     server.publish(t, frame);
   };
+  md.hasSubscribers = (t) => server.subscriberCount(t) > 0;
   const off = sequencer.onDelivery((seq, _token, events, from, to, time) => {
     Session.beginBatch();
     lastTime = time;

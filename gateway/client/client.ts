@@ -19,7 +19,7 @@ import {
   signLogin,
   type Cancelled,
 } from "../protocol/index.ts";
-import { LocalBook } from "./local-book.ts";
+import { type BookOrder, LocalBook, LocalL3Book } from "./local-book.ts";
 
 /** A request the exchange refused: `reason` is the engine's code (engine/reasons.ts). */
 export class RejectError extends Error {
@@ -85,6 +85,7 @@ export class BourseClient {
   private readonly reportQueue: Report[] = [];
   private reportWake: (() => void) | null = null;
   private readonly books = new Map<number, LocalBook>();
+  private readonly l3Books = new Map<number, LocalL3Book>();
   private readonly bookWakers = new Map<number, Set<() => void>>();
   /** Session sequence numbers: a gap means a message was missed. */
   lastSeq = 0;
@@ -136,13 +137,18 @@ export class BourseClient {
         const book = this.books.get(m.symbol);
         if (!book) return;
         const ok = m.type === MessageType.L2_SNAPSHOT ? (book.load(m), true) : book.apply(m);
-        if (!ok) this.resync(m.symbol);
+        if (!ok) this.resync(m.symbol, Channel.L2);
         for (const wake of this.bookWakers.get(m.symbol) ?? []) wake();
         return;
       }
-      case MessageType.L3_SNAPSHOT: {
-        const waiting = this.l3Waiters.get(m.symbol);
-        waiting?.shift()?.(m);
+      case MessageType.L3_SNAPSHOT:
+      case MessageType.L3_UPDATE: {
+        if (m.type === MessageType.L3_SNAPSHOT) this.l3Waiters.get(m.symbol)?.shift()?.(m);
+        const book = this.l3Books.get(m.symbol);
+        if (!book) return;
+        const ok = m.type === MessageType.L3_SNAPSHOT ? (book.load(m), book.ready) : book.apply(m);
+        if (!ok) this.resync(m.symbol, Channel.L3);
+        for (const wake of this.bookWakers.get(m.symbol) ?? []) wake();
         return;
       }
       case MessageType.EXECUTION:
@@ -299,15 +305,15 @@ export class BourseClient {
     throw new ProtocolFailure(0, "connection closed while waiting for a report");
   }
 
-  private subscribeL2(id: number, depth = 0): Promise<ServerMessage> {
-    return this.request({ type: MessageType.SUBSCRIBE, requestId: this.nextRequest++, symbol: id, channels: Channel.L2, depth });
+  private subscribe(id: number, channel: number, depth = 0): Promise<ServerMessage> {
+    return this.request({ type: MessageType.SUBSCRIBE, requestId: this.nextRequest++, symbol: id, channels: channel, depth });
   }
 
-  private resync(id: number): void {
+  private resync(id: number, channel: number): void {
     if (this.closed) return;
     // The connection may close while this is in flight; the book then simply stops.
-    this.request({ type: MessageType.UNSUBSCRIBE, requestId: this.nextRequest++, symbol: id, channels: Channel.L2 })
-      .then(() => this.subscribeL2(id))
+    this.request({ type: MessageType.UNSUBSCRIBE, requestId: this.nextRequest++, symbol: id, channels: channel })
+      .then(() => this.subscribe(id, channel))
       .catch(() => {});
   }
 
@@ -316,17 +322,37 @@ export class BourseClient {
    * gap in the symbol's sequence numbers triggers a fresh snapshot (`book.resyncs` counts them).
    */
   async *book(symbol: string | number): AsyncGenerator<LocalBook> {
-    const inst = typeof symbol === "number" ? this.byId.get(symbol) : this.instruments.get(symbol);
-    if (!inst) await this.referenceData();
-    const id = this.instrument(symbol).id;
+    const id = await this.symbolId(symbol);
     const book = new LocalBook(id);
     this.books.set(id, book);
+    yield* this.follow(id, Channel.L2, book);
+  }
+
+  /**
+   * The symbol's market by order (L3) kept locally from an L3_SNAPSHOT plus L3_UPDATEs; yields it
+   * after every change. `ordersAt(side, price)` is a level's queue in time priority. A gap, or a
+   * change that does not fit, triggers a fresh snapshot (`book.resyncs` counts them).
+   */
+  async *l3Book(symbol: string | number): AsyncGenerator<LocalL3Book> {
+    const id = await this.symbolId(symbol);
+    const book = new LocalL3Book(id);
+    this.l3Books.set(id, book);
+    yield* this.follow(id, Channel.L3, book);
+  }
+
+  private async symbolId(symbol: string | number): Promise<number> {
+    const inst = typeof symbol === "number" ? this.byId.get(symbol) : this.instruments.get(symbol);
+    if (!inst) await this.referenceData();
+    return this.instrument(symbol).id;
+  }
+
+  private async *follow<B extends { version: number; ready: boolean }>(id: number, channel: number, book: B): AsyncGenerator<B> {
     let wake: (() => void) | null = null;
     const wakers = this.bookWakers.get(id) ?? new Set();
     this.bookWakers.set(id, wakers);
     const waker = () => wake?.();
     wakers.add(waker);
-    await this.subscribeL2(id);
+    await this.subscribe(id, channel);
     try {
       let seen = -1;
       for (;;) {
@@ -343,15 +369,19 @@ export class BourseClient {
   }
 
   /**
-   * Market by order (L3), on request: every resting order of the symbol, bids then asks, each side
-   * best level first and in queue order. A fresh snapshot each call.
+   * Market by order (L3) once: every resting order of the symbol, bids then asks, each side best
+   * level first and in queue order. Read from the symbol's `l3Book` when one is followed, else from
+   * a fresh snapshot (subscribe, take it, unsubscribe).
    */
-  async ordersAt(symbol: string): Promise<{ side: number; orderId: number; price: number; qty: number }[]> {
+  async ordersAt(symbol: string): Promise<BookOrder[]> {
     const id = this.instrument(symbol).id;
+    const followed = this.l3Books.get(id);
+    if (followed?.ready) return [...followed.orders("bid"), ...followed.orders("ask")];
     const snapshot = new Promise<ServerMessage>((resolve) => (this.l3Waiters.get(id) ?? this.l3Waiters.set(id, []).get(id)!).push(resolve));
-    await this.request({ type: MessageType.SUBSCRIBE, requestId: this.nextRequest++, symbol: id, channels: Channel.L3, depth: 0 });
+    await this.subscribe(id, Channel.L3);
     const m = await snapshot;
-    await this.request({ type: MessageType.UNSUBSCRIBE, requestId: this.nextRequest++, symbol: id, channels: Channel.L3 });
+    // A followed book keeps its subscription (the fresh snapshot reloaded it too).
+    if (!followed) await this.request({ type: MessageType.UNSUBSCRIBE, requestId: this.nextRequest++, symbol: id, channels: Channel.L3 });
     return m.type === MessageType.L3_SNAPSHOT ? m.orders : [];
   }
 

@@ -1,4 +1,4 @@
-import type { L2Snapshot, L2Update } from "../protocol/index.ts";
+import { L3Action, type L2Snapshot, type L2Update, type L3Snapshot, type L3Update } from "../protocol/index.ts";
 
 export interface Level {
   price: number;
@@ -66,5 +66,153 @@ export class LocalBook {
 
   bestAsk(): Level | undefined {
     return this.levels("ask", 1)[0];
+  }
+}
+
+/** One resting order in a LocalL3Book. */
+export interface BookOrder {
+  orderId: number;
+  /** 0 buy, 1 sell. */
+  side: number;
+  /** Ticks. */
+  price: number;
+  /** Resting (leaves) quantity, lots. */
+  qty: number;
+}
+
+interface Entry extends BookOrder {
+  prev: Entry | null;
+  next: Entry | null;
+}
+
+interface Queue {
+  price: number;
+  qty: number;
+  count: number;
+  head: Entry | null;
+  tail: Entry | null;
+}
+
+/**
+ * A client's copy of one symbol's market by order (L3): every resting order, each price level a
+ * queue in time priority. Loaded from an L3_SNAPSHOT, then kept by L3_UPDATEs whose sequence numbers
+ * must follow on without a gap. `apply` returns false on a gap, and also on a change that does not
+ * fit the book (an ADD of an order it holds, an UPDATE or DELETE of one it does not), since either
+ * means it missed something; the caller asks for a fresh snapshot, and until then the book is not
+ * `ready`.
+ */
+export class LocalL3Book {
+  seq = 0;
+  ready = false;
+  version = 0;
+  resyncs = 0;
+  private broken = false;
+  private readonly byId = new Map<number, Entry>();
+  private readonly sides: [Map<number, Queue>, Map<number, Queue>] = [new Map(), new Map()];
+
+  constructor(readonly symbol: number) {}
+
+  load(s: L3Snapshot): void {
+    if (this.broken) this.resyncs++;
+    this.broken = false;
+    this.byId.clear();
+    this.sides[0].clear();
+    this.sides[1].clear();
+    this.ready = true;
+    for (const o of s.orders) {
+      if (!this.add(o.side, o.orderId, o.price, o.qty)) {
+        this.fail();
+        return;
+      }
+    }
+    this.seq = s.seq;
+    this.version++;
+  }
+
+  apply(u: L3Update): boolean {
+    if (!this.ready) return true;
+    if (u.seq <= this.seq) return true;
+    if (u.seq !== this.seq + 1) return this.fail();
+    for (const c of u.changes) {
+      let ok: boolean;
+      if (c.action === L3Action.ADD) ok = this.add(c.side, c.orderId, c.price, c.qty);
+      else {
+        const e = this.byId.get(c.orderId);
+        ok = e !== undefined && e.side === c.side && e.price === c.price;
+        if (ok && c.action === L3Action.UPDATE) {
+          this.sides[e!.side]!.get(e!.price)!.qty += c.qty - e!.qty;
+          e!.qty = c.qty;
+        } else if (ok) this.remove(e!);
+      }
+      // What was applied of this frame is discarded with the book when the snapshot comes.
+      if (!ok) return this.fail();
+    }
+    this.seq = u.seq;
+    this.version++;
+    return true;
+  }
+
+  private fail(): false {
+    this.ready = false;
+    this.broken = true;
+    return false;
+  }
+
+  private add(side: number, orderId: number, price: number, qty: number): boolean {
+    if (this.byId.has(orderId) || (side !== 0 && side !== 1)) return false;
+    const levels = this.sides[side]!;
+    let q = levels.get(price);
+    if (!q) {
+      q = { price, qty: 0, count: 0, head: null, tail: null };
+      levels.set(price, q);
+    }
+    const e: Entry = { orderId, side, price, qty, prev: q.tail, next: null };
+    if (q.tail) q.tail.next = e;
+    else q.head = e;
+    q.tail = e;
+    q.qty += qty;
+    q.count++;
+    this.byId.set(orderId, e);
+    return true;
+  }
+
+  private remove(e: Entry): void {
+    const levels = this.sides[e.side]!;
+    const q = levels.get(e.price)!;
+    if (e.prev) e.prev.next = e.next;
+    else q.head = e.next;
+    if (e.next) e.next.prev = e.prev;
+    else q.tail = e.prev;
+    q.qty -= e.qty;
+    if (--q.count === 0) levels.delete(e.price);
+    this.byId.delete(e.orderId);
+  }
+
+  /** The orders resting at one price, in queue order (the first trades first). */
+  ordersAt(side: "bid" | "ask", price: number): BookOrder[] {
+    const out: BookOrder[] = [];
+    for (let e = this.sides[side === "bid" ? 0 : 1].get(price)?.head ?? null; e; e = e.next) out.push({ orderId: e.orderId, side: e.side, price: e.price, qty: e.qty });
+    return out;
+  }
+
+  /** One side's orders, best level first, each level in queue order. */
+  orders(side: "bid" | "ask"): BookOrder[] {
+    return this.levels(side).flatMap((l) => this.ordersAt(side, l.price));
+  }
+
+  /** One side's levels as the orders add up (L2), best first. */
+  levels(side: "bid" | "ask", n = Infinity): Level[] {
+    const bid = side === "bid";
+    const all = [...this.sides[bid ? 0 : 1].values()].sort((a, b) => (bid ? b.price - a.price : a.price - b.price));
+    return all.slice(0, n).map((q) => ({ price: q.price, qty: q.qty, orders: q.count }));
+  }
+
+  order(orderId: number): BookOrder | undefined {
+    const e = this.byId.get(orderId);
+    return e && { orderId: e.orderId, side: e.side, price: e.price, qty: e.qty };
+  }
+
+  get size(): number {
+    return this.byId.size;
   }
 }

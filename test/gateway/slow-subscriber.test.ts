@@ -29,7 +29,7 @@ import { clientFrame, upgradeRequest, WireParser } from "./support/ws-wire.ts";
 const LIMIT = 64 * 1024;
 /** gateway/server.ts: the sweep cuts at LIMIT every 20 ms; Bun's own close stands behind it at this. */
 const HARD_LIMIT = Math.max(4 * LIMIT, LIMIT + (1 << 20));
-/** Every channel a subscriber can stream (all but L3, which is a snapshot on request). */
+/** Every channel a subscriber can stream but L3 (test/gateway/l3.test.ts follows that one). */
 const ALL_STREAMED = Channel.L2 | Channel.TRADES | Channel.BBO | Channel.CANDLES_1S | Channel.CANDLES_1M | Channel.CANDLES_5M | Channel.CANDLES_1H | Channel.CANDLES_1D | Channel.MARKET_STATUS;
 const BTC = 1;
 const LEVELS = 300;

@@ -22,8 +22,8 @@ type Rng = ReturnType<typeof rng>;
 export const GIANT_BYTES = 64 * 1024 + 1;
 const LOGIN_SKEW_US = 30_000_000;
 const SYMBOLS = [1, 2];
-/** Channels the gateway can subscribe (MarketDataFanout.channels(): every bit but L3). */
-export const SUBSCRIBABLE = 1023 & ~2;
+/** Channels the gateway can subscribe (MarketDataFanout.channels(): every bit). */
+export const SUBSCRIBABLE = 1023;
 
 const ascii = (r: Rng, min: number, max: number) => {
   const n = min + r.int(max - min + 1);
