@@ -34,7 +34,9 @@ import { MessageType } from "./protocol/frame.ts";
 const CHANNELS = [Channel.L2, Channel.L3, Channel.TRADES, Channel.BBO, ...CANDLE_CHANNEL, Channel.MARKET_STATUS];
 
 /** An L3_UPDATE's change count is a u16: a command that changes more orders takes several frames. */
-const MAX_L3_CHANGES = 0xffff;
+/** Entries one update frame holds (a u16 count). */
+const MAX_FRAME_ENTRIES = 0xffff;
+const MAX_L3_CHANGES = MAX_FRAME_ENTRIES;
 
 /** The wire says 0 for "no scheduled change"; the engine says Infinity. */
 function finite(until: number): number {
@@ -117,15 +119,20 @@ export class MarketDataFanout {
       switch (type) {
         case UpdateType.BOOK: {
           const tp = topic(symbol, Channel.L2);
-          beginL2Update(w, symbol, this.next(tp), t);
           const first = d[base + U.FIRST]!;
           const n = d[base + U.LEVELS]!;
-          for (let k = 0; k < n; k++) {
-            const lb = (first + k) * LEVEL_WIDTH;
-            const lv = u.levels;
-            addL2Change(w, lv[lb + L.SIDE]!, lv[lb + L.PRICE]!, lv[lb + L.QTY]!, lv[lb + L.ORDERS]!);
+          // A frame holds 65,535 changes; a command that touches more levels (a mass cancel of a
+          // deep book) goes out as consecutive frames with consecutive sequence numbers.
+          for (let k0 = 0; k0 < n || k0 === 0; k0 += MAX_FRAME_ENTRIES) {
+            beginL2Update(w, symbol, this.next(tp), t);
+            const end = Math.min(n, k0 + MAX_FRAME_ENTRIES);
+            for (let k = k0; k < end; k++) {
+              const lb = (first + k) * LEVEL_WIDTH;
+              const lv = u.levels;
+              addL2Change(w, lv[lb + L.SIDE]!, lv[lb + L.PRICE]!, lv[lb + L.QTY]!, lv[lb + L.ORDERS]!);
+            }
+            publish(tp, w.bytes.subarray(0, endL2Update(w)));
           }
-          publish(tp, w.bytes.subarray(0, endL2Update(w)));
           break;
         }
         case UpdateType.BBO: {
@@ -171,16 +178,18 @@ export class MarketDataFanout {
     // Trades: one frame per symbol per command, in trade order.
     for (const symbol of this.tradeSymbols) {
       const tp = topic(symbol, Channel.TRADES);
-      let started = false;
+      let inFrame = 0;
       for (let i = 0; i < u.count; i++) {
         const base = i * 14;
         const d = u.data;
         if (d[base + U.TYPE] !== UpdateType.TRADE || d[base + U.SYMBOL] !== symbol) continue;
-        if (!started) {
-          beginTrades(w, symbol, this.next(tp), d[base + U.TIME]!);
-          started = true;
+        if (inFrame === MAX_FRAME_ENTRIES) {
+          publish(tp, w.bytes.subarray(0, endTrades(w)));
+          inFrame = 0;
         }
+        if (inFrame === 0) beginTrades(w, symbol, this.next(tp), d[base + U.TIME]!);
         addTrade(w, d[base + U.TAKER_SIDE]!, d[base + U.TRADE_ID]!, d[base + U.PRICE]!, d[base + U.QTY]!);
+        inFrame++;
       }
       publish(tp, w.bytes.subarray(0, endTrades(w)));
     }
