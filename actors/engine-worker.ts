@@ -2,8 +2,10 @@
  * The engine's worker (workers: 1): the whole embedded Runtime — sequencer, engine, journal,
  * snapshots — on its own thread. Commands arrive through the command ring, each slot carrying the
  * submitter's token where the sequence number will go; every command available at the barrier is
- * submitted and flushed as one group commit (batching at the barrier, not on a timer). Deliveries
- * go back through the event ring: the command's events, then an END record with its token.
+ * submitted and flushed as one group commit (batching at the barrier, not on a timer). The fdatasync
+ * runs on the syncer thread; this loop never yields to its event loop, so it polls the syncer's
+ * progress itself and delivers each batch once a sync covers it. Deliveries go back through the
+ * event ring: the command's events, then an END record with its token.
  */
 import { Command } from "../engine/commands.ts";
 import { EVENT_WIDTH } from "../engine/events.ts";
@@ -16,18 +18,27 @@ import { CONTROL, END_EVENT, type WorkerInit } from "./worker-protocol.ts";
 
 declare const self: Worker;
 
+/**
+ * Longest park while batches wait for their sync. The syncer's notify can land between the check
+ * and the park (it does not change the word parked on); this bounds how late that is noticed.
+ */
+const PENDING_PARK_MS = 1;
+
 self.onmessage = (e: MessageEvent<WorkerInit>) => {
   const { cmdSab, evSab, options } = e.data;
+  const cmds = Ring.attach(cmdSab);
+  const events = Ring.attach(evSab);
   let runtime: Runtime;
   try {
     // This loop drives flush() itself and never yields to the event loop: no auto-flush callbacks.
-    runtime = Runtime.start({ ...(options as RuntimeOptions), autoFlush: false, log: (line) => self.postMessage({ kind: "log", line }) });
+    // The syncer also notifies the command ring's cursor after every sync: that is the one word
+    // this loop parks on, so new commands and finished syncs both wake it.
+    const wake = { sab: cmdSab, index: cmds.cursor.index };
+    runtime = Runtime.start({ ...(options as RuntimeOptions), autoFlush: false, syncerWake: wake, log: (line) => self.postMessage({ kind: "log", line }) });
   } catch (err) {
     self.postMessage({ kind: "failed", message: `recovery failed: ${(err as Error).message}` });
     return;
   }
-  const cmds = Ring.attach(cmdSab);
-  const events = Ring.attach(evSab);
   self.postMessage({ kind: "ready", lastSeq: runtime.lastSeq });
 
   const end = new Float64Array(EVENT_WIDTH);
@@ -58,26 +69,33 @@ self.onmessage = (e: MessageEvent<WorkerInit>) => {
   let next = (cmds.initial + 1) | 0;
   let closing = false;
   while (!closing) {
-    const available = barrier.waitFor(next);
-    if (barrier.alerted) break;
-    if (!seqAtOrAfter(available, next)) continue;
+    runtime.poll();
+    if (runtime.stopped) break;
+    let available = barrier.available();
+    if (!seqAtOrAfter(available, next)) {
+      if (runtime.pendingBatches > 0) {
+        // Nothing new to execute, batches waiting for their sync: park until either happens.
+        cmds.cursor.sleep(available, PENDING_PARK_MS);
+        continue;
+      }
+      available = barrier.waitFor(next);
+      if (barrier.alerted) break;
+      if (!seqAtOrAfter(available, next)) continue;
+    }
     for (let s = next; ; s = (s + 1) | 0) {
       const token = decodeCommand(cmds.view, cmds.offset(s), cmd);
       if (cmd.type === CONTROL.CLOSE) closing = true;
       else if (cmd.type === CONTROL.SNAPSHOT) {
         runtime.flush();
-        runtime.snapshot();
+        if (!runtime.stopped) runtime.snapshot();
       } else if (!runtime.stopped) runtime.submit(cmd, token);
       if (s === available) break;
     }
     runtime.flush();
     progress.set(available);
     next = (available + 1) | 0;
-    if (runtime.stopped) {
-      self.postMessage({ kind: "failed", message: "the engine stopped after a failure; restart to recover from the journal" });
-      break;
-    }
   }
+  if (runtime.stopped) self.postMessage({ kind: "failed", message: "the engine stopped after a failure; restart to recover from the journal" });
   runtime.close();
   self.postMessage({ kind: "closed", lastSeq: runtime.lastSeq });
 };

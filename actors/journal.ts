@@ -1,13 +1,17 @@
 /**
  * The command journal: append-only segment files of length-prefixed, CRC32C-checked records, written
- * with group commit. The sequencer appends every command of a batch, then calls `commit()` once at
- * the end of the batch (the Disruptor's `endOfBatch`): one write and one fdatasync for the batch, and
- * only then are the batch's commands acknowledged. Format, recovery rules and figures: docs/journal.md.
+ * with group commit. The sequencer appends every command of a batch, then at the end of the batch
+ * (the Disruptor's `endOfBatch`) either calls `commit()` — one write and one fdatasync, on this
+ * thread — or, pipelined, `write()`: one write, with the fdatasync left to the syncer thread
+ * (actors/syncer.ts) while the next batches are executed and written. A batch's commands are
+ * acknowledged only once `durableSeq` covers them. Format, recovery rules and figures: docs/journal.md.
  */
 import { closeSync, existsSync, fdatasyncSync, fsyncSync, ftruncateSync, mkdirSync, openSync, realpathSync, unlinkSync, writeSync } from "node:fs";
+import { constants } from "node:os";
 import { join } from "node:path";
 import { scanJournal, verifyJournal, type JournalProblem, type ScannedSegment, type SegmentSummary, type VerifyResult } from "./journal-scan.ts";
 import { encodeRecord, END, HEADER_BYTES, INDEX_STRIDE, JournalCorruptError, MAX_PAYLOAD_BYTES, RECORD, RecordReader, segmentName } from "./segment.ts";
+import { Syncer, SYNCER_WORKER_FAILED, type SyncerOptions } from "./syncer.ts";
 
 export { JournalCorruptError, MAX_PAYLOAD_BYTES, verifyJournal, type JournalProblem, type SegmentSummary, type VerifyResult };
 
@@ -51,7 +55,16 @@ export class Journal {
 
   private _firstSeq = 0;
   private _lastSeq = 0;
+  /** Last seq handed to the OS by write(). */
+  private _writtenSeq = 0;
   private _durableSeq = 0;
+  private _syncer: Syncer | null = null;
+  /** Last seq passed to the syncer: the base that its 32-bit DONE is read against. */
+  private requestedSeq = 0;
+  /** The syncer's DONE as a full seq. */
+  private syncedSeq = 0;
+  /** Full segments' fds the syncer may still be syncing, each with the last seq requested before it was retired. */
+  private readonly retired: { fd: number; requested: number }[] = [];
   private readonly segments: ScannedSegment[];
   /** Write descriptor of the last segment, or -1 when the next commit starts a new segment. */
   private fd = -1;
@@ -59,7 +72,7 @@ export class Journal {
   private batchView = new DataView(this.batch.buffer);
   private batchLength = 0;
   private batchFirstSeq = 0;
-  private failure: unknown = null;
+  private failure_: unknown = null;
   private closed = false;
   private readonly lockKey: string;
 
@@ -75,7 +88,7 @@ export class Journal {
     const last = segments[segments.length - 1];
     if (last) {
       this._firstSeq = segments[0]!.firstSeq;
-      this._lastSeq = this._durableSeq = last.lastSeq;
+      this._lastSeq = this._writtenSeq = this._durableSeq = last.lastSeq;
       if (!this.readOnly && last.bytes < this.segmentBytes) this.fd = openSync(last.file, "r+");
     }
   }
@@ -142,9 +155,39 @@ export class Journal {
   get lastSeq(): number {
     return this._lastSeq;
   }
-  /** The highest seq covered by a completed commit: safe to acknowledge. */
+  /** The highest seq covered by a completed fdatasync (or, fsync off, by a write): safe to acknowledge. */
   get durableSeq(): number {
+    if (this._syncer !== null) this.observeSyncer();
     return this._durableSeq;
+  }
+
+  /** The last seq written to the segment (handed to the OS), durable or not. */
+  get writtenSeq(): number {
+    return this._writtenSeq;
+  }
+
+  /** Why the journal refuses further use (a failed write or fdatasync, here or in the syncer), or null. */
+  get failure(): unknown {
+    if (this._syncer !== null) this.observeSyncer();
+    return this.failure_;
+  }
+
+  /** The syncer thread, once startSyncer() has run (and until close). */
+  get syncer(): Syncer | null {
+    return this._syncer;
+  }
+
+  /**
+   * Moves fdatasync to a syncer thread: from now on write() asks it for a sync instead of waiting,
+   * and durableSeq follows the syncs it completes. No-op with fsync off.
+   */
+  startSyncer(opts: Omit<SyncerOptions, "initialSeq"> = {}): void {
+    this.check();
+    if (!this.fsync || this._syncer !== null) return;
+    // Everything written so far must be durable first: the syncer only covers what it is asked for.
+    this.sync();
+    this.requestedSeq = this.syncedSeq = this._durableSeq;
+    this._syncer = Syncer.start({ ...opts, initialSeq: this._durableSeq });
   }
 
   /**
@@ -170,13 +213,27 @@ export class Journal {
 
   /**
    * Writes the batch with one write and one fdatasync (plus a directory fsync when it starts a new
-   * segment) and returns the new durableSeq. With nothing appended it does nothing. If the write or
-   * the sync fails the journal refuses all further use: after a failed fsync the page cache can no
-   * longer be trusted, and only a reopen (which rescans the disk) knows what is durable.
+   * segment) and returns the new durableSeq. With nothing appended it only makes what write() left
+   * unsynced durable. If the write or the sync fails the journal refuses all further use: after a
+   * failed fsync the page cache can no longer be trusted, and only a reopen (which rescans the
+   * disk) knows what is durable.
    */
   commit(): number {
+    this.write();
+    return this.sync();
+  }
+
+  /**
+   * Writes the batch with one positional write (plus a directory fsync first when it starts a new
+   * segment) and returns the last seq written. With a syncer, asks it for an fdatasync covering the
+   * batch and returns at once: the batch becomes durable — durableSeq reaches it — when a sync that
+   * started after this write completes. Without one, sync() (or commit()) makes it durable. A
+   * batch that fills the segment is synced here, on this thread, before the segment is retired.
+   */
+  write(): number {
+    if (this._syncer !== null) this.observeSyncer();
     this.check();
-    if (this.batchLength === 0) return this._durableSeq;
+    if (this.batchLength === 0) return this._writtenSeq;
     let seg = this.segments[this.segments.length - 1];
     try {
       if (this.fd < 0) {
@@ -188,23 +245,109 @@ export class Journal {
       }
       let done = 0;
       while (done < this.batchLength) done += writeSync(this.fd, this.batch, done, this.batchLength - done, seg!.bytes + done);
-      if (this.fsync) fdatasyncSync(this.fd);
     } catch (e) {
-      this.failure = e;
-      throw new Error(`journal commit failed; the journal must be reopened to learn what is durable: ${(e as Error).message}`, { cause: e });
+      throw this.fail(e);
     }
     this.indexBatch(seg!);
     seg!.bytes += this.batchLength;
     seg!.records += this._lastSeq - seg!.lastSeq;
     seg!.lastSeq = this._lastSeq;
-    this._durableSeq = this._lastSeq;
+    this._writtenSeq = this._lastSeq;
     this.batchLength = 0;
     this.batchFirstSeq = 0;
+    if (!this.fsync) this._durableSeq = this._writtenSeq;
     if (seg!.bytes >= this.segmentBytes) {
-      closeSync(this.fd);
+      // Rollover. The syncer reads REQ before FD, so once the next segment's fd is published it
+      // may sync that fd for a seq of this one: this segment must be durable on its own first. It
+      // is also what keeps every segment but the last ending at a completed fdatasync.
+      if (this.fsync) {
+        try {
+          fdatasyncSync(this.fd);
+        } catch (e) {
+          throw this.fail(e);
+        }
+        this._durableSeq = this._writtenSeq;
+      }
+      this.retire(this.fd);
       this.fd = -1;
+    } else if (this._syncer !== null) {
+      this._syncer.request(this.fd, this._writtenSeq);
+      this.requestedSeq = this._writtenSeq;
     }
+    return this._writtenSeq;
+  }
+
+  /**
+   * Makes everything written durable now, with an fdatasync on this thread (whatever the syncer is
+   * doing), and returns durableSeq. For close, snapshots and callers without a syncer.
+   */
+  sync(): number {
+    if (this._syncer !== null) this.observeSyncer();
+    this.check();
+    if (this._durableSeq >= this._writtenSeq) return this._durableSeq;
+    // fd < 0: the last write filled its segment and synced it at the rollover.
+    if (this.fd >= 0) {
+      try {
+        fdatasyncSync(this.fd);
+      } catch (e) {
+        throw this.fail(e);
+      }
+    }
+    this._durableSeq = this._writtenSeq;
     return this._durableSeq;
+  }
+
+  /**
+   * Blocks until durableSeq reaches `seq` (which must have been written), waiting for the syncer
+   * rather than syncing again; after `patienceMs` without the syncer getting there it syncs on
+   * this thread instead (a syncer that never started cannot report it while this thread blocks).
+   * Throws if the journal fails meanwhile.
+   */
+  waitDurable(seq: number, patienceMs = 1000): number {
+    const s = this._syncer;
+    if (s === null) return this.sync();
+    const deadline = performance.now() + patienceMs;
+    for (;;) {
+      const observed = s.done;
+      this.observeSyncer();
+      this.check();
+      if (this._durableSeq >= seq) return this._durableSeq;
+      const left = deadline - performance.now();
+      if (left <= 0) return this.sync();
+      s.wait(observed, Math.min(left, 100));
+    }
+  }
+
+  private fail(e: unknown): Error {
+    this.failure_ = e;
+    return new Error(`journal commit failed; the journal must be reopened to learn what is durable: ${(e as Error).message}`, { cause: e });
+  }
+
+  /** Reads the syncer's progress into durableSeq, its failure into failure_, and closes fds it is done with. */
+  private observeSyncer(): void {
+    const s = this._syncer!;
+    const code = s.errorCode;
+    if (code !== 0 && this.failure_ === null) {
+      const name = code === SYNCER_WORKER_FAILED ? "the syncer worker failed" : code > 0 ? (Object.entries(constants.errno).find(([, v]) => v === code)?.[0] ?? `errno ${code}`) : "unknown error";
+      this.failure_ = new Error(`fdatasync on the syncer thread failed: ${name}`);
+    }
+    // DONE is the low 32 bits of a seq at most requestedSeq: the distance gives the full seq.
+    const synced = this.requestedSeq - (((this.requestedSeq | 0) - s.done) | 0);
+    if (synced <= this.syncedSeq) return;
+    this.syncedSeq = synced;
+    if (synced > this._durableSeq) this._durableSeq = synced;
+    while (this.retired.length > 0 && this.retired[0]!.requested <= synced) closeSync(this.retired.shift()!.fd);
+  }
+
+  /**
+   * Closes a full segment's fd, or defers that while the syncer may still be syncing it: a closed
+   * fd's number goes to the next open, and a late fdatasync would then hit another file (or fail
+   * with EBADF and stop the journal). The syncer reads FD only after a REQ it has not synced, so
+   * once DONE reaches the last request made before the retirement it will not read this fd again.
+   */
+  private retire(fd: number): void {
+    if (this._syncer === null || this.syncedSeq >= this.requestedSeq) closeSync(fd);
+    else this.retired.push({ fd, requested: this.requestedSeq });
   }
 
   /**
@@ -214,7 +357,7 @@ export class Journal {
    */
   *read(fromSeq = this._firstSeq, untilSeq = Infinity): Generator<JournalRecord> {
     if (this.closed) throw new Error(`journal ${this.dir} is closed`);
-    const until = Math.min(untilSeq, this._durableSeq);
+    const until = Math.min(untilSeq, this.durableSeq);
     const from = Math.max(fromSeq, this._firstSeq, 1);
     if (from > until) return;
     let s = this.segments.length - 1;
@@ -240,12 +383,26 @@ export class Journal {
     }
   }
 
-  /** Releases the segment. An uncommitted batch is dropped: none of it was acknowledged. */
+  /**
+   * Stops the syncer and releases the segment. An uncommitted batch is dropped, and what write()
+   * left unsynced is not synced here: none of it was acknowledged, and a close on an error path
+   * must not make durable what the caller no longer tracks. Call commit() or sync() first.
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     this.batchLength = 0;
     if (this.lockKey) openDirs.delete(this.lockKey);
+    if (this._syncer !== null) {
+      // Stopped before any fd is closed: it may be inside an fdatasync of one of them.
+      const stopped = this._syncer.stop();
+      this._syncer.wakeWaiters();
+      this._syncer = null;
+      // A syncer stuck in the kernel keeps its fds: closing them would hand their numbers to the
+      // next open while its fdatasync may still name them. A leak beats syncing the wrong file.
+      if (!stopped) return;
+    }
+    for (const r of this.retired.splice(0)) closeSync(r.fd);
     if (this.fd >= 0) closeSync(this.fd);
     this.fd = -1;
   }
@@ -253,7 +410,7 @@ export class Journal {
   private check(): void {
     if (this.readOnly) throw new Error(`journal ${this.dir} was opened read-only`);
     if (this.closed) throw new Error(`journal ${this.dir} is closed`);
-    if (this.failure) throw new Error(`journal ${this.dir} failed earlier and must be reopened`, { cause: this.failure });
+    if (this.failure_) throw new Error(`journal ${this.dir} failed earlier and must be reopened`, { cause: this.failure_ });
   }
 
   private grow(need: number): void {

@@ -9,6 +9,7 @@ import type { Journal } from "./journal.ts";
 import { hashOf, paths, recover, stateHash } from "./recovery.ts";
 import { COMMAND_SLOT_BYTES, encodeCommand } from "./schema.ts";
 import { pruneSnapshots, saveSnapshot } from "./snapshot-store.ts";
+import type { SyncerWake } from "./syncer.ts";
 
 export interface RuntimeOptions {
   config: ExchangeConfig;
@@ -23,14 +24,23 @@ export interface RuntimeOptions {
   hashEvery?: number;
   /** Snapshots kept on disk. Default 3. */
   keepSnapshots?: number;
-  /** fdatasync on every group commit. Default true; off only for tests and benches that say so. */
+  /**
+   * fdatasync on every group commit, on the syncer thread. Default true; off only for tests and
+   * benches that say so (no syncer then, and a batch is delivered as soon as it is written).
+   */
   fsync?: boolean;
+  /** Journal segment size (default 64 MiB); small ones let tests roll segments over. */
+  segmentBytes?: number;
   /**
    * Flush by itself once per event-loop turn after a submit. Default true. A host that drives
    * flush() from its own loop (the engine worker, which never yields to its event loop) sets false.
    */
   autoFlush?: boolean;
   log?: (line: string) => void;
+  /** Also notify this word after every fdatasync (the engine worker parks on its command ring's cursor). */
+  syncerWake?: SyncerWake;
+  /** Tests only: a slow or failing disk, injected in the syncer (ms before each fdatasync; EIO after n syncs). */
+  syncerFaults?: { delayMs?: number; failAfter?: number };
 }
 
 /**
@@ -97,15 +107,53 @@ export class EngineStoppedError extends Error {
   }
 }
 
+/** Batches written but not yet durable, at most (a power of two: the FIFO's size); past either bound flush() waits for the oldest. */
+const MAX_PENDING_BATCHES = 4096;
+const MAX_PENDING_COMMANDS = 65_536;
+
+/** One group commit's results, kept from its write until a sync covers it. Pooled: no per-command garbage. */
+class Batch {
+  readonly out = new EventBuffer(64);
+  ends = new Int32Array(64);
+  times = new Float64Array(64);
+  tokens = new Float64Array(64);
+  first = 0;
+  count = 0;
+
+  get last(): number {
+    return this.first + this.count - 1;
+  }
+
+  reserve(n: number): void {
+    if (this.ends.length >= n) return;
+    const size = Math.max(n, this.ends.length * 2);
+    this.ends = new Int32Array(size);
+    this.times = new Float64Array(size);
+    this.tokens = new Float64Array(size);
+  }
+}
+
+/** A snapshot or a state hash taken at `seq`, held until the journal is durable through it. */
+interface DeferredSave {
+  seq: number;
+  time: number;
+  snapshot: Uint8Array | null;
+  hash: string | null;
+}
+
 /**
  * The sequencer on one thread (the embedded default): commands queue as they arrive; once per turn
- * of the event loop the batch is stamped (sequence number, engine time), executed, appended to the
- * journal and made durable with one fdatasync (group commit), and only then are its events
- * delivered. Nothing reaches a client before the journal covers it.
+ * of the event loop the batch is stamped (sequence number, engine time), executed and written to
+ * the journal, and the syncer thread is asked for an fdatasync (group commit). The batch's events
+ * wait in a FIFO until a sync that started after its write has completed, and are then delivered,
+ * batch after batch in seq order; meanwhile this thread goes on taking, executing and writing the
+ * next batches (and, embedded, serving the sockets). Nothing reaches a client before the journal
+ * covers it on disk.
  *
  * A command is executed before it is journaled, so one that throws (an engine bug) never enters
  * the journal: the engine stops — its state may be partial — and a restart recovers from the
- * journal without it. Consistency over availability.
+ * journal without it. A failed write or fdatasync stops it too, and what it had not yet delivered
+ * is never delivered. Consistency over availability.
  */
 export class Runtime implements Sequencer {
   readonly exchange: Exchange;
@@ -118,17 +166,26 @@ export class Runtime implements Sequencer {
   private readonly spare: Command[] = [];
   private readonly slot = new DataView(new ArrayBuffer(COMMAND_SLOT_BYTES));
   private readonly slotBytes = new Uint8Array(this.slot.buffer);
-  private readonly out = new EventBuffer(4096);
-  private ends = new Int32Array(256);
-  private times = new Float64Array(256);
+  /** Written, not yet durable, oldest first: a circular FIFO of `queued` batches from `head`. */
+  private readonly pending: (Batch | null)[] = new Array<Batch | null>(MAX_PENDING_BATCHES).fill(null);
+  private head = 0;
+  private queued = 0;
+  private pendingCommands = 0;
+  private readonly pool: Batch[] = [];
+  private readonly saves: DeferredSave[] = [];
   private readonly deliveries: Delivery[] = [];
   private scheduled = false;
+  /** A waitAsync on the syncer's DONE is outstanding. */
+  private waiting = false;
+  private delivering = false;
+  private closed = false;
   private failure: unknown = null;
   private sinceSnapshot = 0;
-  private readonly opts: Required<Omit<RuntimeOptions, "log">> & Pick<RuntimeOptions, "log">;
+  private readonly opts: Required<Omit<RuntimeOptions, "log" | "segmentBytes" | "syncerWake" | "syncerFaults">> & Pick<RuntimeOptions, "log">;
 
   private constructor(opts: RuntimeOptions, exchange: Exchange, journal: Journal, seq: number, time: number) {
-    this.opts = { snapshotEvery: 100_000, hashEvery: 100_000, keepSnapshots: 3, fsync: true, autoFlush: true, ...opts };
+    const { segmentBytes: _s, syncerWake: _w, syncerFaults: _f, ...rest } = opts;
+    this.opts = { snapshotEvery: 100_000, hashEvery: 100_000, keepSnapshots: 3, fsync: true, autoFlush: true, ...rest };
     this.exchange = exchange;
     this.journal = journal;
     this.seq = seq;
@@ -142,23 +199,42 @@ export class Runtime implements Sequencer {
       dataDir: opts.dataDir,
       config: opts.config,
       fsync: opts.fsync ?? true,
+      segmentBytes: opts.segmentBytes,
       onSkip: (f, why) => opts.log?.(`skipped snapshot ${f}: ${why}`),
     });
     if (r.truncatedBytes > 0) opts.log?.(`journal: truncated a torn tail of ${r.truncatedBytes} bytes`);
     opts.log?.(`recovered to seq ${r.seq} (snapshot ${r.snapshotSeq}, replayed ${r.replayed})`);
-    return new Runtime(opts, r.exchange, r.journal!, r.seq, r.time);
+    const journal = r.journal!;
+    try {
+      journal.startSyncer({ wake: opts.syncerWake, delayMs: opts.syncerFaults?.delayMs, failAfter: opts.syncerFaults?.failAfter });
+    } catch (e) {
+      journal.close();
+      throw e;
+    }
+    return new Runtime(opts, r.exchange, journal, r.seq, r.time);
   }
 
   get lastSeq(): number {
     return this.seq;
   }
 
+  /** The last seq a completed fdatasync covers: every delivery so far is at or below it. */
   get durableSeq(): number {
     return this.journal.durableSeq;
   }
 
   get stopped(): boolean {
     return this.failure !== null;
+  }
+
+  /** fdatasyncs the syncer thread has completed (0 without one), for benches. */
+  get syncs(): number {
+    return this.journal.syncer?.syncs ?? 0;
+  }
+
+  /** Batches executed and written whose sync has not been seen yet (their events wait). */
+  get pendingBatches(): number {
+    return this.queued;
   }
 
   onDelivery(fn: Delivery): () => void {
@@ -169,7 +245,7 @@ export class Runtime implements Sequencer {
     };
   }
 
-  /** Queues a copy of `cmd`; its events are delivered after the next group commit. */
+  /** Queues a copy of `cmd`; its events are delivered once the group commit that takes it is durable. */
   submit(cmd: Command, token = 0): void {
     if (this.failure !== null) throw new EngineStoppedError(this.failure);
     // The layout is strict, so encoding is the check: a command that cannot be journaled is
@@ -184,30 +260,30 @@ export class Runtime implements Sequencer {
   private schedule(): void {
     if (this.scheduled || !this.opts.autoFlush) return;
     this.scheduled = true;
-    // After this turn's I/O callbacks: every command that arrived in the turn shares one fsync.
+    // After this turn's I/O callbacks: every command that arrived in the turn shares one write.
     setImmediate(() => this.flush());
   }
 
-  /** Stamps, executes, journals and commits everything queued, then delivers. Safe to call directly. */
+  /**
+   * Delivers what has become durable, then stamps, executes and writes everything queued as one
+   * batch and asks for its sync; its events follow once the sync completes. Safe to call directly.
+   */
   flush(): void {
     this.scheduled = false;
+    this.poll();
     if (this.queue.length === 0 || this.failure !== null) return;
-    // Take the batch out first: a listener may submit while it is being delivered, and those
-    // commands belong to the next batch.
-    const batch = this.queue.splice(0);
-    const tokens = this.tokens.splice(0);
-    const n = batch.length;
-    if (this.ends.length < n) {
-      this.ends = new Int32Array(n * 2);
-      this.times = new Float64Array(n * 2);
-    }
-    const out = this.out;
+    const batch = this.takeBatch();
+    if (batch === null) return;
+    const queue = this.queue;
+    const n = queue.length;
+    batch.reserve(n);
+    const out = batch.out;
     out.reset();
     const first = this.seq + 1;
     let i = 0;
     try {
       for (; i < n; i++) {
-        const cmd = batch[i]!;
+        const cmd = queue[i]!;
         const seq = first + i;
         cmd.time = this.clock.now();
         // Order ids come from sequence numbers: a door leaves it 0 and the sequencer fills it in
@@ -216,29 +292,128 @@ export class Runtime implements Sequencer {
         // Journal the command as it arrived: risk may write a cap into it while executing.
         encodeCommand(cmd, seq, this.slot, 0);
         this.exchange.execute(cmd, out);
-        this.ends[i] = out.count;
-        this.times[i] = cmd.time;
+        batch.ends[i] = out.count;
+        batch.times[i] = cmd.time;
+        batch.tokens[i] = this.tokens[i]!;
         this.journal.append(seq, this.slotBytes);
         this.lastTime = cmd.time;
       }
     } catch (e) {
-      this.failure = e;
-      this.opts.log?.(`engine failed on command ${first + i}; stopping (restart recovers from the journal): ${(e as Error).stack ?? e}`);
+      this.stop(e, `engine failed on command ${first + i}; stopping (restart recovers from the journal): ${(e as Error).stack ?? e}`);
     }
     // Commands executed before a failure are journaled and delivered; the failing one is not.
     const done = i;
     this.seq = first + done - 1;
-    if (done > 0) this.journal.commit();
-    let from = 0;
-    for (let k = 0; k < done; k++) {
-      const to = this.ends[k]!;
-      for (const d of this.deliveries) this.notify(d, first + k, tokens[k]!, out, from, to, this.times[k]!);
-      from = to;
+    for (let k = 0; k < n; k++) this.spare.push(queue[k]!);
+    queue.length = 0;
+    this.tokens.length = 0;
+    batch.first = first;
+    batch.count = done;
+    if (done === 0) {
+      this.pool.push(batch);
+      return;
     }
-    for (let k = 0; k < n; k++) this.spare.push(batch[k]!);
-    if (done > 0) this.afterBatch(first, this.seq);
+    try {
+      this.journal.write();
+    } catch (e) {
+      this.pool.push(batch);
+      this.abandon(e);
+      return;
+    }
+    this.pending[(this.head + this.queued) & (MAX_PENDING_BATCHES - 1)] = batch;
+    this.queued++;
+    this.pendingCommands += done;
+    // A failed command may have left its state half-changed: no snapshot or hash of that.
+    if (this.failure === null) this.afterBatch(first, this.seq);
+    this.poll();
+    this.waitForSync();
     if (this.queue.length > 0) this.schedule();
   }
+
+  /**
+   * Delivers, in seq order, every pending batch the journal's durableSeq now covers, and saves the
+   * snapshots and hashes it covers. Cheap when nothing is pending; the engine worker calls it in
+   * its loop, the embedded runtime on every flush and whenever the syncer reports a sync.
+   */
+  poll(): void {
+    if (this.delivering || (this.queued === 0 && this.saves.length === 0)) return;
+    const journal = this.journal;
+    const durable = journal.durableSeq;
+    // A sync that completed before a failure still covers its batches: those go out, the rest never.
+    const failed = journal.failure;
+    this.delivering = true;
+    try {
+      while (this.queued > 0) {
+        const b = this.pending[this.head]!;
+        if (b.last > durable) break;
+        this.pending[this.head] = null;
+        this.head = (this.head + 1) & (MAX_PENDING_BATCHES - 1);
+        this.queued--;
+        this.pendingCommands -= b.count;
+        this.deliver(b);
+        this.pool.push(b);
+      }
+      while (this.saves.length > 0 && this.saves[0]!.seq <= durable) this.save(this.saves.shift()!);
+    } finally {
+      this.delivering = false;
+    }
+    if (failed !== null) this.abandon(failed);
+    else journal.syncer?.keepAlive(this.queued > 0);
+  }
+
+  private deliver(b: Batch): void {
+    let from = 0;
+    for (let k = 0; k < b.count; k++) {
+      const to = b.ends[k]!;
+      for (const d of this.deliveries) this.notify(d, b.first + k, b.tokens[k]!, b.out, from, to, b.times[k]!);
+      from = to;
+    }
+  }
+
+  /** A pooled batch record, or null when there is no room (the journal failed, or flush() was called from a delivery). */
+  private takeBatch(): Batch | null {
+    if (this.queued >= MAX_PENDING_BATCHES || this.pendingCommands >= MAX_PENDING_COMMANDS) {
+      // The disk is far behind: hold this thread until the oldest batch is durable rather than
+      // buffer without bound. Backpressure reaches the doors as a slow turn.
+      try {
+        this.journal.waitDurable(this.pending[this.head]!.last);
+      } catch (e) {
+        this.abandon(e);
+        return null;
+      }
+      this.poll();
+      // Still full: this flush runs inside a delivery, which cannot deliver. The queue waits.
+      if (this.queued >= MAX_PENDING_BATCHES) {
+        this.schedule();
+        return null;
+      }
+    }
+    return this.pool.pop() ?? new Batch();
+  }
+
+  /**
+   * Main thread: be woken when the syncer publishes a sync, to deliver what it covers. The wake-up
+   * is an Atomics.waitAsync task, so this thread is free (for the sockets, for the next batches)
+   * while the fdatasync runs. The engine worker never yields to its event loop and polls instead.
+   */
+  private waitForSync(): void {
+    const syncer = this.journal.syncer;
+    if (this.waiting || syncer === null || !this.opts.autoFlush || this.queued === 0 || this.closed) return;
+    this.waiting = true;
+    // DONE first, then the check: a sync that lands in between changes DONE, so the wait below
+    // returns at once instead of waiting for a sync that may never come.
+    const observed = syncer.done;
+    const wake = this.pending[this.head]!.last <= this.journal.durableSeq ? null : syncer.waitAsync(observed);
+    if (wake === null) queueMicrotask(this.onSync);
+    else void wake.then(this.onSync);
+  }
+
+  private readonly onSync = (): void => {
+    this.waiting = false;
+    if (this.closed) return;
+    this.poll();
+    this.waitForSync();
+  };
 
   /** A listener's bug must not stop the sequencer or starve the other listeners. */
   private notify(d: Delivery, seq: number, token: number, out: EventBuffer, from: number, to: number, time: number): void {
@@ -249,36 +424,84 @@ export class Runtime implements Sequencer {
     }
   }
 
+  private stop(e: unknown, line: string): void {
+    if (this.failure !== null) return;
+    this.failure = e;
+    this.opts.log?.(line);
+  }
+
+  /**
+   * The journal failed: what it had not made durable may not be on disk, so those batches are never
+   * delivered (their clients time out and learn the outcome after the restart), nor are snapshots
+   * taken after the last durable seq saved.
+   */
+  private abandon(e: unknown): void {
+    this.stop(e, `journal failed; stopping, ${this.queued} written batches undelivered (restart recovers what is durable): ${(e as Error).message ?? e}`);
+    for (; this.queued > 0; this.queued--) {
+      this.pool.push(this.pending[this.head]!);
+      this.pending[this.head] = null;
+      this.head = (this.head + 1) & (MAX_PENDING_BATCHES - 1);
+    }
+    this.pendingCommands = 0;
+    this.saves.length = 0;
+    this.journal.syncer?.keepAlive(false);
+  }
+
   private afterBatch(first: number, last: number): void {
     const { hashEvery, snapshotEvery } = this.opts;
     const hashDue = hashEvery > 0 && Math.floor(last / hashEvery) > Math.floor((first - 1) / hashEvery);
     this.sinceSnapshot += last - first + 1;
+    // Serialized now, at `last`; written once the journal is durable through `last`, so that a
+    // crash never leaves a snapshot or a hash line ahead of the journal.
     if (snapshotEvery > 0 && this.sinceSnapshot >= snapshotEvery) {
       // One serialization serves both: the snapshot's bytes are what the hash is over.
       const bytes = writeExchangeSnapshot(this.exchange);
-      this.saveSnapshot(bytes);
-      if (hashDue) this.logHash(last, hashOf(bytes));
-    } else if (hashDue) this.logHash(last, stateHash(this.exchange));
+      this.sinceSnapshot = 0;
+      this.saves.push({ seq: last, time: this.lastTime, snapshot: bytes, hash: hashDue ? hashOf(bytes) : null });
+    } else if (hashDue) this.saves.push({ seq: last, time: this.lastTime, snapshot: null, hash: stateHash(this.exchange) });
   }
 
-  private logHash(seq: number, hash: string): void {
-    appendFileSync(paths(this.opts.dataDir).hashes, `${seq} ${this.lastTime} ${hash}\n`);
-  }
-
-  /** Writes a snapshot of the whole state at the last sequence number. */
-  snapshot(): string {
-    return this.saveSnapshot(writeExchangeSnapshot(this.exchange));
-  }
-
-  private saveSnapshot(bytes: Uint8Array): string {
-    const file = saveSnapshot(paths(this.opts.dataDir).snapshots, this.seq, this.lastTime, bytes);
-    pruneSnapshots(paths(this.opts.dataDir).snapshots, this.opts.keepSnapshots);
-    this.sinceSnapshot = 0;
+  private save(s: DeferredSave): string | null {
+    const p = paths(this.opts.dataDir);
+    let file: string | null = null;
+    if (s.snapshot !== null) {
+      file = saveSnapshot(p.snapshots, s.seq, s.time, s.snapshot);
+      pruneSnapshots(p.snapshots, this.opts.keepSnapshots);
+    }
+    if (s.hash !== null) appendFileSync(p.hashes, `${s.seq} ${s.time} ${s.hash}\n`);
     return file;
   }
 
+  /**
+   * Writes a snapshot of the whole state at the last sequence number, after making the journal
+   * durable through it (on this thread) and delivering everything that covers.
+   */
+  snapshot(): string {
+    // After an engine failure the state may hold half a command: a snapshot would make that permanent.
+    if (this.failure !== null) throw new EngineStoppedError(this.failure);
+    const s: DeferredSave = { seq: this.seq, time: this.lastTime, snapshot: writeExchangeSnapshot(this.exchange), hash: null };
+    this.sinceSnapshot = 0;
+    this.journal.sync();
+    this.poll();
+    return this.save(s)!;
+  }
+
+  /**
+   * Executes what is queued, makes everything written durable and delivers it, then stops the
+   * syncer and closes the journal. Blocks for the final fdatasync.
+   */
   close(): void {
+    if (this.closed) return;
     this.flush();
+    if (this.journal.failure === null && this.queued > 0) {
+      try {
+        this.journal.sync();
+      } catch (e) {
+        this.abandon(e);
+      }
+    }
+    this.poll();
+    this.closed = true;
     this.journal.close();
   }
 }

@@ -29,6 +29,12 @@ function seeded(dir: string, extra: Partial<Parameters<typeof Runtime.start>[0]>
   return rt;
 }
 
+/** Resolves once every batch written so far has been synced and delivered (delivery is asynchronous with fsync on). */
+async function drained(rt: Runtime): Promise<void> {
+  for (let i = 0; i < 2000 && (rt.pendingBatches > 0 || rt.durableSeq < rt.lastSeq); i++) await new Promise((r) => setTimeout(r, 2));
+  expect(rt.pendingBatches).toBe(0);
+}
+
 function runLoad(rt: Runtime, n: number, seed = 7): void {
   const load = new LoadStream(config.exchange, [1, 2, 3, 4], seed, rt.lastSeq + 1);
   const cmd = new Command();
@@ -40,11 +46,13 @@ function runLoad(rt: Runtime, n: number, seed = 7): void {
 }
 
 describe("runtime", () => {
-  test("events are delivered only once the journal covers their command", () => {
+  test("events are delivered only once the journal covers their command", async () => {
     const rt = seeded(dataDir());
+    await drained(rt);
     const seen: [number, number][] = [];
     rt.onDelivery((seq) => seen.push([seq, rt.durableSeq]));
     runLoad(rt, 500);
+    await drained(rt);
     expect(seen.length).toBe(500);
     for (const [seq, durable] of seen) expect(durable, `seq ${seq} delivered before durable`).toBeGreaterThanOrEqual(seq);
     rt.close();
@@ -52,10 +60,15 @@ describe("runtime", () => {
 
   test("commands submitted in one turn are executed and delivered after it, in submission order", async () => {
     const rt = seeded(dataDir());
+    await drained(rt);
     const order: number[] = [];
     rt.onDelivery((seq, token) => order.push(token) && void seq);
+    const before = rt.lastSeq;
     for (let t = 1; t <= 50; t++) rt.submit(makeCommand({ type: CommandType.TICK }), t);
     await new Promise((r) => setImmediate(r));
+    // Executed and written after the turn, as one batch; delivered once its sync completes.
+    expect(rt.lastSeq).toBe(before + 50);
+    await drained(rt);
     expect(order).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
     rt.close();
   });
@@ -98,10 +111,11 @@ describe("runtime", () => {
     expect(r.journal).toBeNull();
   });
 
-  test("an engine failure stops the runtime; the failing command is not journaled; restart recovers", () => {
+  test("an engine failure stops the runtime; the failing command is not journaled; restart recovers", async () => {
     const dir = dataDir();
     const rt = seeded(dir);
     runLoad(rt, 200);
+    await drained(rt);
     const before = rt.lastSeq;
     const hash = stateHash(rt.exchange);
     // Simulate an engine bug on one particular command.
@@ -117,6 +131,7 @@ describe("runtime", () => {
     rt.submit(makeCommand({ type: CommandType.TICK }));
     rt.flush();
     expect(rt.stopped).toBe(true);
+    await drained(rt);
     expect(delivered).toEqual([before + 1]);
     expect(() => rt.submit(makeCommand({ type: CommandType.TICK }))).toThrow(EngineStoppedError);
     rt.close();
@@ -151,7 +166,7 @@ describe("runtime", () => {
     r.journal?.close();
   });
 
-  test("acknowledged events carry the command's results", () => {
+  test("acknowledged events carry the command's results", async () => {
     const rt = seeded(dataDir());
     let accepted = 0;
     rt.onDelivery((_seq, _token, events, from, to) => {
@@ -159,6 +174,7 @@ describe("runtime", () => {
     });
     rt.submit(makeCommand({ type: CommandType.NEW_ORDER, orderId: 77, account: 4, symbol: 1, side: Side.BUY, price: 59_000, qty: 1, clientOrderId: "x1" }));
     rt.flush();
+    await drained(rt);
     expect(accepted).toBe(1);
     rt.close();
   });
@@ -185,7 +201,7 @@ describe("runtime input checks", () => {
 });
 
 describe("order ids", () => {
-  test("a new order without an id gets its sequence number, journaled so replay agrees", () => {
+  test("a new order without an id gets its sequence number, journaled so replay agrees", async () => {
     const dir = dataDir();
     const rt = seeded(dir);
     const acks: number[] = [];
@@ -194,6 +210,8 @@ describe("order ids", () => {
     });
     rt.submit(makeCommand({ type: CommandType.NEW_ORDER, account: 1, symbol: 1, side: Side.BUY, price: 59_000, qty: 1, clientOrderId: "id-from-seq" }));
     rt.flush();
+    await drained(rt);
+    expect(acks.length).toBe(2);
     expect(acks[0]).toBe(acks[1]!);
     const hash = stateHash(rt.exchange);
     rt.close();
@@ -204,6 +222,7 @@ describe("order ids", () => {
 describe("submits from a delivery listener", () => {
   test("a command submitted while the previous batch is being delivered is not lost", async () => {
     const rt = seeded(dataDir());
+    await drained(rt);
     const got: number[] = [];
     rt.onDelivery((_s, token) => {
       got.push(token);
