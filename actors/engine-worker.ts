@@ -10,11 +10,12 @@
 import { Command } from "../engine/commands.ts";
 import { EVENT_WIDTH } from "../engine/events.ts";
 import { encodeEvent } from "./event-layout.ts";
+import { readRecoveredState } from "./recovered-state.ts";
 import { Ring } from "./ring.ts";
 import { type RuntimeOptions, Runtime } from "./runtime.ts";
 import { decodeCommand } from "./schema.ts";
 import { seqAtOrAfter } from "./sequence.ts";
-import { CONTROL, END_EVENT, type WorkerInit } from "./worker-protocol.ts";
+import { CONTROL, END_EVENT, type WorkerInit, type WorkerMessage } from "./worker-protocol.ts";
 
 declare const self: Worker;
 
@@ -39,7 +40,10 @@ self.onmessage = (e: MessageEvent<WorkerInit>) => {
     self.postMessage({ kind: "failed", message: `recovery failed: ${(err as Error).message}` });
     return;
   }
-  self.postMessage({ kind: "ready", lastSeq: runtime.lastSeq });
+  // The doors start from the recovered books and open orders; only this thread can read them.
+  const symbols = runtime.exchange.config.instruments.map((i) => i.id);
+  const ready: WorkerMessage = { kind: "ready", lastSeq: runtime.lastSeq, recovered: readRecoveredState(runtime.exchange, symbols) };
+  self.postMessage(ready);
 
   const end = new Float64Array(EVENT_WIDTH);
   const view = events.view;

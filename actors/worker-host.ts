@@ -4,6 +4,7 @@ import { EVENT_RECORD_BYTES, decodeEvent } from "./event-layout.ts";
 import { Ring } from "./ring.ts";
 import { checkEncodable, type Delivery, EngineStoppedError, type RuntimeOptions, type Sequencer } from "./runtime.ts";
 import { COMMAND_SLOT_BYTES, encodeCommand } from "./schema.ts";
+import type { RecoveredState } from "./recovered-state.ts";
 import { seqAtOrAfter } from "./sequence.ts";
 import { CONTROL, END_EVENT, type WorkerInit, type WorkerMessage } from "./worker-protocol.ts";
 
@@ -41,7 +42,15 @@ export class WorkerHost implements Sequencer {
   private seq = 0;
   private readonly log?: (line: string) => void;
 
-  private constructor(worker: Worker, cmds: Ring, events: Ring, lastSeq: number, log?: (line: string) => void) {
+  private constructor(
+    worker: Worker,
+    cmds: Ring,
+    events: Ring,
+    lastSeq: number,
+    /** The books and open orders as recovered, before the first command (the doors start there). */
+    readonly recovered: RecoveredState,
+    log?: (line: string) => void,
+  ) {
     this.worker = worker;
     this.cmds = cmds;
     this.events = events;
@@ -54,10 +63,10 @@ export class WorkerHost implements Sequencer {
     const events = Ring.create({ size: opts.eventSlots ?? 65_536, slotBytes: EVENT_RECORD_BYTES, consumers: 1 });
     const worker = new Worker(new URL("./engine-worker.ts", import.meta.url));
     const { log, commandSlots: _c, eventSlots: _e, ...options } = opts;
-    const ready = new Promise<number>((resolve, reject) => {
+    const ready = new Promise<{ lastSeq: number; recovered: RecoveredState }>((resolve, reject) => {
       worker.onmessage = (e: MessageEvent<WorkerMessage>) => {
         const m = e.data;
-        if (m.kind === "ready") resolve(m.lastSeq);
+        if (m.kind === "ready") resolve(m);
         else if (m.kind === "log") log?.(m.line);
         else if (m.kind === "failed") reject(new Error(m.message));
       };
@@ -65,14 +74,14 @@ export class WorkerHost implements Sequencer {
     });
     const init: WorkerInit = { cmdSab: cmds.sab, evSab: events.sab, options };
     worker.postMessage(init);
-    let lastSeq: number;
+    let started: { lastSeq: number; recovered: RecoveredState };
     try {
-      lastSeq = await ready;
+      started = await ready;
     } catch (e) {
       worker.terminate();
       throw e;
     }
-    const host = new WorkerHost(worker, cmds, events, lastSeq, log);
+    const host = new WorkerHost(worker, cmds, events, started.lastSeq, started.recovered, log);
     host.supervise();
     void host.readEvents();
     return host;

@@ -1,3 +1,4 @@
+import type { RecoveredState } from "./recovered-state.ts";
 import type { RuntimeOptions } from "./runtime.ts";
 
 /** Command types that steer the engine worker; they are never sequenced or journaled. */
@@ -19,7 +20,7 @@ export interface WorkerInit {
 }
 
 export type WorkerMessage =
-  | { kind: "ready"; lastSeq: number }
+  | { kind: "ready"; lastSeq: number; recovered: RecoveredState }
   | { kind: "log"; line: string }
   | { kind: "failed"; message: string }
   | { kind: "closed"; lastSeq: number };

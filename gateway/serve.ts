@@ -1,13 +1,12 @@
 import type { BourseConfig } from "../actors/config.ts";
 import { seedCommands } from "../actors/config.ts";
+import { readRecoveredState } from "../actors/recovered-state.ts";
 import { Runtime } from "../actors/runtime.ts";
 import { WorkerHost } from "../actors/worker-host.ts";
-import { Side } from "../engine/commands.ts";
 import { makeInstrument } from "../engine/instrument.ts";
 import { type FixAcceptor, startFixAcceptor } from "./fix/acceptor.ts";
 import { ApiKeys } from "./keys.ts";
 import { OrderEntry } from "./order-entry.ts";
-import { recoveredOrders } from "./recovered-orders.ts";
 import type { InitialBook } from "./market-data-fanout.ts";
 import { type Gateway, startGateway } from "./server.ts";
 
@@ -29,18 +28,10 @@ export interface ServeOptions {
 export async function serve(o: ServeOptions): Promise<{ gateway: Gateway; fix: FixAcceptor | null; close(): Promise<void> }> {
   const log = o.log ?? ((l: string) => console.log(l));
   const sequencer = o.workers === 1 ? await WorkerHost.start({ config: o.config.exchange, dataDir: o.dataDir, log }) : Runtime.start({ config: o.config.exchange, dataDir: o.dataDir, log });
-  // Market data starts from the recovered books (embedded: read them; in a worker: they start empty
-  // and fill from the first updates — noted in docs/market-data.md). Read before any command runs,
-  // so the engine holds exactly the recovered, durable state.
-  const initialBooks: InitialBook[] = [];
-  if (sequencer instanceof Runtime) {
-    const book = sequencer.exchange.book;
-    for (const inst of o.config.exchange.instruments) {
-      const m = book.market(inst.id);
-      const orders = [...book.orders(inst.id, Side.BUY), ...book.orders(inst.id, Side.SELL)];
-      initialBooks.push({ symbol: inst.id, bids: book.depth(inst.id, Side.BUY), asks: book.depth(inst.id, Side.SELL), status: m, orders, queued: book.queued(inst.id) });
-    }
-  }
+  // Market data and the order read model start from the recovered state, read before any command
+  // runs so it is exactly the durable state (a worker reads it on its thread and posts it).
+  const recovered = sequencer instanceof Runtime ? readRecoveredState(sequencer.exchange, o.config.exchange.instruments.map((i) => i.id)) : sequencer.recovered;
+  const initialBooks: InitialBook[] = recovered.books;
   if (sequencer.lastSeq === 0) {
     const seeds = seedCommands(o.config);
     await new Promise<void>((resolve) => {
@@ -61,9 +52,8 @@ export async function serve(o: ServeOptions): Promise<{ gateway: Gateway; fix: F
   // each side hears of it on its own door.
   const orderEntry = new OrderEntry(sequencer);
   const unlisten = orderEntry.listen();
-  // The read model starts from the recovered open orders (embedded only: a worker's state is not
-  // readable here, so with workers 1 it starts empty — docs/protocol.md).
-  if (sequencer instanceof Runtime) for (const info of recoveredOrders(sequencer.exchange)) orderEntry.orders.add(info);
+  // Recovered open orders belong to no session until a client claims them (docs/protocol.md).
+  for (const r of recovered.orders) orderEntry.orders.add({ ...r, session: 0 });
   const gateway = startGateway({ sequencer, config: o.config, keys, port: o.port, host: o.host, initialBooks, orderEntry, log });
   const fix =
     o.config.fix?.enabled === false

@@ -3,21 +3,25 @@
  * orders: status and cancel by client order id work on both doors, a partial fill's quantities and
  * average price survive, and a resend claims the order back so its fills reach the new session.
  */
-import { afterAll, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BourseClient } from "../../gateway/client/client.ts";
 import { FixInitiator } from "../../gateway/fix/initiator.ts";
 import { serve } from "../../gateway/serve.ts";
-import { demoConfig, secret } from "./support/harness.ts";
+import { demoConfig, localDepth, secret } from "./support/harness.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "bourse-restart-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 
-const start = () => serve({ dataDir: dir, config: demoConfig(), workers: 0, port: 0, host: "127.0.0.1", log: () => {} });
-
-test("recovered open orders answer status, cancel and fills on both doors after a restart", async () => {
+describe.each([0, 1])("workers %d", (workers) => {
+test("recovered open orders answer status, cancel and fills on both doors after a restart; market data starts from the recovered book", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "bourse-restart-"));
+  dirs.push(dir);
+  const start = () => serve({ dataDir: dir, config: demoConfig(), workers, port: 0, host: "127.0.0.1", log: () => {} });
   let running = await start();
   const alice = await BourseClient.connect(running.gateway.url);
   await alice.login("alice-demo", secret("alice"));
@@ -29,11 +33,20 @@ test("recovered open orders answer status, cancel and fills on both doors after 
   // Bob takes 0.5 at 2010 and 0.25 more: keep-1 is partly filled at one price.
   await bob.placeOrder({ symbol: "ETH-USD", side: "buy", price: "2010", qty: "0.5", tif: "IOC" });
   await bob.placeOrder({ symbol: "ETH-USD", side: "buy", price: "2010", qty: "0.25", tif: "IOC" });
+  const viewer = await BourseClient.connect(running.gateway.url);
+  const before = (await viewer.book("ETH-USD").next()).value!;
+  const depthBefore = JSON.stringify(localDepth(before));
+  viewer.close();
   alice.close();
   bob.close();
   await running.close();
 
   running = await start();
+  const viewer2 = await BourseClient.connect(running.gateway.url);
+  const after = (await viewer2.book("ETH-USD").next()).value!;
+  expect(JSON.stringify(localDepth(after))).toBe(depthBefore);
+  expect(localDepth(after).asks.length).toBe(3);
+  viewer2.close();
   const a2 = await BourseClient.connect(running.gateway.url);
   await a2.login("alice-demo", secret("alice"));
   const st = await a2.orderStatus("ETH-USD", { clientOrderId: "keep-1" });
@@ -61,4 +74,5 @@ test("recovered open orders answer status, cancel and fills on both doors after 
   a2.close();
   b2.close();
   await running.close();
+});
 });

@@ -1,0 +1,83 @@
+import { Side } from "../engine/commands.ts";
+import type { Exchange } from "../engine/exchange.ts";
+import type { LevelView, OrderView } from "../engine/matching.ts";
+import { OrderState } from "../engine/orders.ts";
+
+/** One symbol's book as recovered: what market data starts from. */
+export interface RecoveredBook {
+  symbol: number;
+  bids: LevelView[];
+  asks: LevelView[];
+  status?: { state: number; until: number; reason: number };
+  /** Resting orders, bids then asks, each level in queue order. */
+  orders: OrderView[];
+  /** Orders queued while the symbol cannot trade, in arrival order. */
+  queued: OrderView[];
+}
+
+/** An open order as recovered, with what the doors report about it. */
+export interface RecoveredOrder {
+  orderId: number;
+  account: number;
+  symbol: number;
+  side: number;
+  orderType: number;
+  tif: number;
+  clientOrderId: string;
+  submitTime: number;
+  state: number;
+  price: number;
+  stopPrice: number;
+  qty: number;
+  filled: number;
+  leaves: number;
+  /** Σ price × qty of its fills in ticks × lots; NaN if unknown. */
+  notional: number;
+}
+
+/**
+ * What the doors need of the recovered exchange before the first command: the books (market data
+ * L2/L3 start there) and the open orders (the order read model starts there). Plain data, so the
+ * engine worker can post it to the main thread; read on the engine's thread before any command
+ * runs, so it is exactly the durable state.
+ */
+export interface RecoveredState {
+  books: RecoveredBook[];
+  orders: RecoveredOrder[];
+}
+
+export function readRecoveredState(exchange: Exchange, symbols: readonly number[]): RecoveredState {
+  const book = exchange.book;
+  const books: RecoveredBook[] = symbols.map((symbol) => ({
+    symbol,
+    bids: book.depth(symbol, Side.BUY),
+    asks: book.depth(symbol, Side.SELL),
+    status: book.market(symbol),
+    orders: [...book.orders(symbol, Side.BUY), ...book.orders(symbol, Side.SELL)],
+    queued: book.queued(symbol),
+  }));
+  const orders: RecoveredOrder[] = [];
+  for (const v of book.openOrders()) {
+    const o = exchange.open.get(v.orderId);
+    // The notional in quote units over the contract factor is exact in ticks × lots.
+    const notional = o?.market ? Number(o.filledNotional / o.market.k) : Number.NaN;
+    orders.push({
+      orderId: v.orderId,
+      account: v.account,
+      symbol: v.symbol,
+      side: v.side,
+      orderType: v.orderType,
+      tif: v.tif,
+      clientOrderId: o?.clientOrderId ?? "",
+      submitTime: o?.submitTime ?? 0,
+      state: o?.state ?? (v.filled > 0 ? OrderState.PARTIALLY_FILLED : OrderState.NEW),
+      price: v.price,
+      stopPrice: v.stopPrice,
+      qty: v.qty,
+      filled: v.filled,
+      leaves: v.leaves,
+      notional,
+    });
+  }
+  return { books, orders };
+}
