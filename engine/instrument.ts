@@ -130,7 +130,103 @@ const DECIMAL = /^-?\d+(\.\d+)?$/;
 
 export type Parsed = { ok: true; value: number } | { ok: false; reason: number };
 
+/**
+ * A tick or lot size as num / 10^scale with num a safe integer: what lets the common conversions
+ * run on doubles, every intermediate an integer below 2^53 and so exact. null for a size that
+ * does not fit (the Decimal path then does every conversion for it).
+ */
+export interface Grid {
+  num: number;
+  scale: number;
+  /**
+   * Recent formatted values: a report repeats the same few quantities (one lot, nothing filled)
+   * and prices near the touch, and building the text costs several string allocations. Bounded:
+   * cleared when full.
+   */
+  texts: Map<number, string>;
+}
+const TEXTS_MAX = 4096;
+
+/** Keyed by the Decimal itself, so the Instrument type (and what snapshots and hashes see) stays as it is. */
+const grids = new WeakMap<Decimal, Grid | null>();
+
+/** Exported for tests: that the instruments people use get the fast path at all. */
+export function gridOf(unit: Decimal): Grid | null {
+  let g = grids.get(unit);
+  if (g === undefined) {
+    const scale = unit.decimalPlaces();
+    const num = unit.mul(new Decimal(10).pow(scale));
+    g = scale <= MAX_POW10 && num.isInteger() && num.lte(Number.MAX_SAFE_INTEGER) ? { num: num.toNumber(), scale, texts: new Map() } : null;
+    grids.set(unit, g);
+  }
+  return g;
+}
+
+/** 10^k is exact in a double up to k = 22; past 15 no product with a mantissa ≥ 1 stays below 2^53 anyway. */
+const MAX_POW10 = 15;
+const POW10 = Array.from({ length: MAX_POW10 + 1 }, (_, k) => 10 ** k);
+/** A mantissa this large could pass 2^53 with one more digit: the parse hands such text to Decimal. */
+const MANTISSA_LIMIT = Math.floor((Number.MAX_SAFE_INTEGER - 9) / 10);
+/** What the fast path returns when it cannot decide; the caller then asks Decimal. */
+const UNDECIDED = -1;
+const OFF_GRID = -2;
+
+/**
+ * Units for text that is plain digits with at most one interior ".", on a grid that fits: the
+ * mantissa m and scale s of the text give units = m·10^(g.scale−s) / g.num, or m / (g.num·10^(s−g.scale)),
+ * decided exactly with every quantity a safe integer. Returns the units, 0 for a value that is not
+ * positive, OFF_GRID, or UNDECIDED for everything else: signs, whitespace, exponents,
+ * malformed text and anything whose digits or products would not stay below 2^53, all of which
+ * the Decimal path judges as before, so both paths answer every input alike.
+ */
+function fastUnits(text: string, g: Grid): number {
+  const n = text.length;
+  if (n === 0) return UNDECIDED;
+  let m = 0;
+  let dot = -1;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x30 && c <= 0x39) {
+      if (m > MANTISSA_LIMIT) return UNDECIDED;
+      m = m * 10 + (c - 0x30);
+    } else if (c === 0x2e && dot < 0 && i > 0 && i < n - 1) {
+      dot = i;
+    } else {
+      return UNDECIDED;
+    }
+  }
+  if (m === 0) return 0;
+  const s = dot < 0 ? 0 : n - 1 - dot;
+  if (s <= g.scale) {
+    const k = g.scale - s;
+    if (k > MAX_POW10) return UNDECIDED;
+    const x = m * POW10[k]!;
+    if (x > Number.MAX_SAFE_INTEGER) return UNDECIDED;
+    return x % g.num === 0 ? x / g.num : OFF_GRID;
+  }
+  const k = s - g.scale;
+  if (k > MAX_POW10) return UNDECIDED;
+  const d = g.num * POW10[k]!;
+  if (d > Number.MAX_SAFE_INTEGER) return UNDECIDED;
+  return m % d === 0 ? m / d : OFF_GRID;
+}
+
 function toUnits(text: string, unit: Decimal, max: number, invalid: number, offGrid: number): Parsed {
+  if (typeof text !== "string" || text.length > MAX_TEXT) return { ok: false, reason: invalid };
+  const g = gridOf(unit);
+  if (g !== null) {
+    const u = fastUnits(text, g);
+    if (u !== UNDECIDED) {
+      if (u === OFF_GRID) return { ok: false, reason: offGrid };
+      if (u === 0 || u > max) return { ok: false, reason: invalid };
+      return { ok: true, value: u };
+    }
+  }
+  return toUnitsDecimal(text, unit, max, invalid, offGrid);
+}
+
+/** The reference conversion, in decimal.js; the fast path must agree with it on every input (test/engine/instrument-fast.test.ts). */
+export function toUnitsDecimal(text: string, unit: Decimal, max: number, invalid: number, offGrid: number): Parsed {
   if (typeof text !== "string" || text.length > MAX_TEXT || !DECIMAL.test(text.trim())) return { ok: false, reason: invalid };
   const d = new Decimal(text.trim());
   if (d.lte(0)) return { ok: false, reason: invalid };
@@ -151,9 +247,45 @@ export function parseQty(inst: Instrument, text: string): Parsed {
 }
 
 export function formatPrice(inst: Instrument, ticks: number): string {
-  return inst.tick.mul(ticks).toFixed(inst.tick.decimalPlaces());
+  return formatUnits(inst.tick, ticks);
 }
 
 export function formatQty(inst: Instrument, lots: number): string {
-  return inst.lot.mul(lots).toFixed(inst.lot.decimalPlaces());
+  return formatUnits(inst.lot, lots);
+}
+
+/**
+ * units × unit with the unit's own decimals. units × num is an integer at the grid's scale, so
+ * printing it with the point put in by hand is exact; a product past 2^53 (or units that are not a
+ * safe integer) goes to Decimal.
+ */
+function formatUnits(unit: Decimal, units: number): string {
+  const g = gridOf(unit);
+  if (g !== null && Number.isSafeInteger(units)) {
+    // -0 shares 0's entry, which is right: decimal.js prints a zero product without a sign.
+    const hit = g.texts.get(units);
+    if (hit !== undefined) return hit;
+    const x = units * g.num;
+    if (x >= -Number.MAX_SAFE_INTEGER && x <= Number.MAX_SAFE_INTEGER) {
+      const text = x < 0 ? "-" + pointAt(String(-x), g.scale) : pointAt(String(x === 0 ? 0 : x), g.scale);
+      if (g.texts.size >= TEXTS_MAX) g.texts.clear();
+      g.texts.set(units, text);
+      return text;
+    }
+  }
+  return formatUnitsDecimal(unit, units);
+}
+
+/** Integer digits shown with `scale` of them after the point, zero-padded to at least one before it. */
+function pointAt(digits: string, scale: number): string {
+  if (scale === 0) return digits;
+  const padded = digits.length > scale ? digits : ZEROS.slice(0, scale + 1 - digits.length) + digits;
+  const p = padded.length - scale;
+  return padded.slice(0, p) + "." + padded.slice(p);
+}
+const ZEROS = "0".repeat(MAX_POW10 + 2);
+
+/** The reference formatting, in decimal.js. */
+export function formatUnitsDecimal(unit: Decimal, units: number): string {
+  return unit.mul(units).toFixed(unit.decimalPlaces());
 }

@@ -5,13 +5,15 @@ import { Reason, reasonText } from "../../engine/reasons.ts";
 import type { OrderInfo } from "../order-book-keeping.ts";
 import { type Fill, type NewOrderRequest, type OrderEntry, type OrderReports, type OrderSession, type Request, RequestKind, UNAVAILABLE } from "../order-entry.ts";
 import { TokenBucket } from "../rate-limit.ts";
-import { fixTimestamp, parseFixTimestamp } from "./codec.ts";
+import { type FixEncoder, fixTimestamp, parseFixTimestamp } from "./codec.ts";
 import { cxlRejReason, EXEC_INST_POST_ONLY, ExecType, FIX_ORD_TYPE, FIX_SIDE, FIX_TIF, MsgType, ORD_STATUS, ORD_TYPE, ordRejReason, SIDE, STP, TIF, Tag } from "./dialect.ts";
 import type { Field, FixMessage } from "./message.ts";
 
 /** What the application layer needs of the FIX session it runs on. */
 export interface FixSessionPort {
   sendApp(fields: Field[]): number;
+  /** sendApp with the body written straight to the encoder (FixSession.sendAppWith). */
+  sendAppWith(msgType: string, writeBody: (e: FixEncoder) => void): number;
   sendReject(ref: FixMessage, refTagId: number | undefined, reason: number, text: string): void;
 }
 
@@ -45,9 +47,9 @@ export class FixDoor {
   /** Open orders of a counterparty (account.SenderCompID) that disconnected without cancel-on-disconnect. */
   private readonly parked = new Map<string, number[]>();
   private readonly byClOrdId = new Map<string, number>();
-  private nextExec = 0;
+  private lastExec = 0;
   /** Unique across restarts without persisting a counter: the start time leads every ExecID. */
-  private readonly execPrefix = `${Date.now().toString(36)}-`;
+  readonly execPrefix = `${Date.now().toString(36)}-`;
   readonly bySymbol = new Map<string, Instrument>();
   readonly byId = new Map<number, Instrument>();
 
@@ -62,7 +64,12 @@ export class FixDoor {
   }
 
   execId(): string {
-    return this.execPrefix + ++this.nextExec;
+    return this.execPrefix + this.nextExec();
+  }
+
+  /** The counter part of the next ExecID, for a writer that puts execPrefix and the digits down itself. */
+  nextExec(): number {
+    return ++this.lastExec;
   }
 
   clOrdIdOf(o: OrderInfo): string {
@@ -71,11 +78,14 @@ export class FixDoor {
 
   /** The order a ClOrdID names: an original client order id, or one given by a replace. */
   orderOf(account: number, clOrdId: string): OrderInfo | undefined {
-    const replaced = this.byClOrdId.get(`${account}/${clOrdId}`);
-    if (replaced !== undefined) return this.entry.orders.get(replaced);
+    // Without replaces (the common case) there is no key to build and look up.
+    if (this.byClOrdId.size > 0) {
+      const replaced = this.byClOrdId.get(`${account}/${clOrdId}`);
+      if (replaced !== undefined) return this.entry.orders.get(replaced);
+    }
     const o = this.entry.orders.byClient(account, clOrdId);
     // Replaced away: the original id no longer names the order (FIX: OrigClOrdID is the latest).
-    return o && !this.current.has(o.orderId) ? o : undefined;
+    return o && (this.current.size === 0 || !this.current.has(o.orderId)) ? o : undefined;
   }
 
   inUse(account: number, clOrdId: string): boolean {
@@ -114,6 +124,8 @@ export class FixDoor {
     this.byClOrdId.delete(`${o.account}/${id}`);
   }
 }
+
+const NO_FIELDS: readonly Field[] = [];
 
 const isDone = (state: number) => state === OrderState.FILLED || state === OrderState.CANCELLED || state === OrderState.EXPIRED || state === OrderState.REJECTED;
 
@@ -368,29 +380,33 @@ export class FixOrderSession implements OrderSession, OrderReports {
     return q;
   }
 
-  /** The fields every ExecutionReport about a known order carries. */
-  private report(o: OrderInfo, execType: string, clOrdId: string, origClOrdId: string, time: number, extra: Field[] = []): void {
-    const inst = this.door.byId.get(o.symbol)!;
-    const f: Field[] = [
-      [Tag.MsgType, MsgType.ExecutionReport],
-      [Tag.OrderID, String(o.orderId)],
-      [Tag.ClOrdID, clOrdId],
-    ];
-    if (origClOrdId !== "" && origClOrdId !== clOrdId) f.push([Tag.OrigClOrdID, origClOrdId]);
-    f.push(
-      [Tag.ExecID, this.door.execId()],
-      [Tag.ExecType, execType],
-      [Tag.OrdStatus, ORD_STATUS[o.state] ?? "0"],
-      [Tag.Account, String(o.account)],
-      [Tag.Symbol, inst.symbol],
-      [Tag.Side, FIX_SIDE[o.side]!],
-      [Tag.OrdType, FIX_ORD_TYPE[o.orderType]!],
-      [Tag.OrderQty, formatQty(inst, o.qty)],
-    );
-    if (o.orderType === OrderType.LIMIT || o.orderType === OrderType.STOP_LIMIT) f.push([Tag.Price, formatPrice(inst, o.price)]);
-    if (o.orderType === OrderType.STOP || o.orderType === OrderType.STOP_LIMIT) f.push([Tag.StopPx, formatPrice(inst, o.stopPrice)]);
-    f.push([Tag.TimeInForce, FIX_TIF[o.tif] ?? "0"], ...extra, [Tag.LeavesQty, formatQty(inst, o.leaves)], [Tag.CumQty, formatQty(inst, o.filled)], [Tag.AvgPx, avgPx(inst, o)], [Tag.TransactTime, fixTimestamp(Math.floor(time / 1000))]);
-    this.session.sendApp(f);
+  /**
+   * The fields every ExecutionReport about a known order carries. The most frequent message the
+   * door sends, so it goes straight to the session's encoder rather than through a Field[].
+   */
+  private report(o: OrderInfo, execType: string, clOrdId: string, origClOrdId: string, time: number, extra: readonly Field[] = NO_FIELDS): void {
+    const door = this.door;
+    const inst = door.byId.get(o.symbol)!;
+    this.session.sendAppWith(MsgType.ExecutionReport, (e) => {
+      e.intField(Tag.OrderID, o.orderId).field(Tag.ClOrdID, clOrdId);
+      if (origClOrdId !== "" && origClOrdId !== clOrdId) e.field(Tag.OrigClOrdID, origClOrdId);
+      e.idField(Tag.ExecID, door.execPrefix, door.nextExec())
+        .field(Tag.ExecType, execType)
+        .field(Tag.OrdStatus, ORD_STATUS[o.state] ?? "0")
+        .field(Tag.Account, String(o.account))
+        .field(Tag.Symbol, inst.symbol)
+        .field(Tag.Side, FIX_SIDE[o.side]!)
+        .field(Tag.OrdType, FIX_ORD_TYPE[o.orderType]!)
+        .field(Tag.OrderQty, formatQty(inst, o.qty));
+      if (o.orderType === OrderType.LIMIT || o.orderType === OrderType.STOP_LIMIT) e.field(Tag.Price, formatPrice(inst, o.price));
+      if (o.orderType === OrderType.STOP || o.orderType === OrderType.STOP_LIMIT) e.field(Tag.StopPx, formatPrice(inst, o.stopPrice));
+      e.field(Tag.TimeInForce, FIX_TIF[o.tif] ?? "0");
+      for (const [tag, value] of extra) e.field(tag, value);
+      e.field(Tag.LeavesQty, formatQty(inst, o.leaves))
+        .field(Tag.CumQty, formatQty(inst, o.filled))
+        .field(Tag.AvgPx, avgPx(inst, o))
+        .field(Tag.TransactTime, fixTimestamp(Math.floor(time / 1000)));
+    });
   }
 
   accepted(r: Request, o: OrderInfo, time: number): void {

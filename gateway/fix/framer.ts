@@ -1,4 +1,4 @@
-import { BEGIN_STRING, checksum, latin1, MAX_TAG } from "./codec.ts";
+import { BEGIN_STRING, checksum, latin1, latin1Text, MAX_TAG } from "./codec.ts";
 import { type Field, FixMessage, SOH } from "./message.ts";
 
 /**
@@ -45,6 +45,9 @@ const DATA_LENGTH_TAG = new Map<number, number>([
   [619, 618], // EncodedLegIssuer
   [622, 621], // EncodedLegSecurityDesc
 ]);
+/** The same as a table indexed by tag (0: not a data field): asked once per field, where a Map lookup shows. */
+const DATA_LENGTH_OF = new Uint16Array(Math.max(...DATA_LENGTH_TAG.keys()) + 1);
+for (const [tag, lengthTag] of DATA_LENGTH_TAG) DATA_LENGTH_OF[tag] = lengthTag;
 
 /** Splits a TCP byte stream into FIX messages. */
 export class FixFramer {
@@ -139,10 +142,13 @@ export class FixFramer {
     const computed = checksum(buf, p, bodyEnd);
     if (received !== computed) return this.resync(`CheckSum ${pad3(received)} is wrong, computed ${pad3(computed)}`);
 
-    const fields = parseFields(buf, bodyStart, bodyEnd);
+    // One native latin1 decode of the whole message; values are substrings of it, and so is the
+    // message's raw form, should anyone ask (nothing on the acceptor's path does).
+    const text = latin1Text(buf, p, p + total);
+    const fields = parseFields(buf, text, p, bodyStart, bodyEnd);
     if (typeof fields === "string") return this.resync(fields);
     this.start = p + total;
-    return { kind: "message", message: new FixMessage(fields, buf.slice(p, p + total)) };
+    return { kind: "message", message: FixMessage.fromText(fields, text) };
   }
 
   /**
@@ -196,9 +202,9 @@ export class FixFramer {
 /**
  * The fields of a well-framed body, or the reason it is garbled. Malformed field syntax garbles the
  * whole message: a field that cannot be read cannot be rejected by tag either, so the session's
- * Reject would have nothing to name.
+ * Reject would have nothing to name. `text` is buf[base, …) decoded, where values are cut from.
  */
-function parseFields(buf: Uint8Array, from: number, to: number): Field[] | string {
+function parseFields(buf: Uint8Array, text: string, base: number, from: number, to: number): Field[] | string {
   const fields: Field[] = [];
   let i = from;
   let prevTag = 0;
@@ -220,16 +226,18 @@ function parseFields(buf: Uint8Array, from: number, to: number): Field[] | strin
     if (tag === 8 || tag === 9 || tag === 10) return `tag ${tag} inside the body`;
 
     let valueEnd: number;
-    const lengthTag = DATA_LENGTH_TAG.get(tag);
-    if (lengthTag !== undefined && prevTag === lengthTag) {
+    const lengthTag = tag < DATA_LENGTH_OF.length ? DATA_LENGTH_OF[tag]! : 0;
+    if (lengthTag !== 0 && prevTag === lengthTag) {
       const n = dataLength(prevValue);
       valueEnd = i + n;
       if (n < 0 || valueEnd >= to || buf[valueEnd] !== SOH) return `data field ${tag} does not match its length ${lengthTag}=${prevValue}`;
     } else {
-      // The byte before "10=" is SOH (checked by the caller), so the search stops inside the body.
-      valueEnd = buf.indexOf(SOH, i);
+      // The byte before "10=" is SOH (checked by the caller), so the scan stops inside the body.
+      // A loop, not indexOf: values are a few bytes, shorter than a native call costs.
+      valueEnd = i;
+      while (buf[valueEnd] !== SOH) valueEnd++;
     }
-    const value = latin1(buf, i, valueEnd);
+    const value = text.substring(i - base, valueEnd - base);
     fields.push([tag, value]);
     prevTag = tag;
     prevValue = value;

@@ -9,13 +9,44 @@ export const SOH = 0x01;
 
 export type Field = [tag: number, value: string];
 
+const EMPTY = new Uint8Array(0);
+
 /** A parsed FIX message: body and header fields in wire order, without 8, 9 and 10. */
 export class FixMessage {
+  // Private fields stay out of equality checks: a message is its fields and bytes, however held.
+  #raw: Uint8Array | null;
+  /** The message's bytes as latin1 text, when that is what it was made from (the framer). */
+  #text: string;
+
   constructor(
     readonly fields: Field[],
-    /** The exact bytes received, or encoded: what a resend or the message store keeps. */
-    readonly raw: Uint8Array,
-  ) {}
+    raw: Uint8Array,
+  ) {
+    this.#raw = raw;
+    this.#text = "";
+  }
+
+  /**
+   * A message the framer decoded: its bytes are kept as the latin1 text its values were cut from,
+   * which costs nothing more, and turned back into bytes only if `raw` is read.
+   */
+  static fromText(fields: Field[], text: string): FixMessage {
+    const m = new FixMessage(fields, EMPTY);
+    m.#raw = null;
+    m.#text = text;
+    return m;
+  }
+
+  /** The exact bytes received, or encoded. */
+  get raw(): Uint8Array {
+    if (this.#raw === null) {
+      const text = this.#text;
+      const raw = new Uint8Array(text.length);
+      for (let i = 0; i < text.length; i++) raw[i] = text.charCodeAt(i);
+      this.#raw = raw;
+    }
+    return this.#raw;
+  }
 
   /** The first occurrence of the tag; repeating groups repeat tags, and their later ones are in getAll. */
   get(tag: number): string | undefined {

@@ -8,7 +8,7 @@
  * Sequence numbers and sent messages live in a FixStore, which outlives the connection: a new
  * FixSession on the same store carries on where the last one stopped.
  */
-import { encodeFix, fixTimestamp, parseFixTimestamp } from "./codec.ts";
+import { type EncodedFields, encodeFields, encodeFix, FixEncoder, fixTimestamp, parseFixTimestamp } from "./codec.ts";
 import { type Frame, FixFramer } from "./framer.ts";
 import type { Field, FixMessage } from "./message.ts";
 import type { FixStore } from "./store.ts";
@@ -72,7 +72,12 @@ const ADMIN = new Set(["0", "1", "2", "3", "4", "5", "A"]);
  * Header tags a message may carry only once, each with a bit for the one-pass check; body tags may
  * repeat in groups, which is the app layer's to judge.
  */
-const SINGLE_HEADER_BIT = new Map([35, 34, 49, 56, 52, 43, 97, 122, 115, 128, 50, 57, 142, 143, 369].map((tag, i) => [tag, 1 << i]));
+const SINGLE_HEADER_TAGS = [35, 34, 49, 56, 52, 43, 97, 122, 115, 128, 50, 57, 142, 143, 369];
+/** Indexed by tag (0: not a header tag): looked up for every field of every message, where a Map shows. */
+const SINGLE_HEADER_BIT = new Int32Array(Math.max(...SINGLE_HEADER_TAGS) + 1);
+SINGLE_HEADER_TAGS.forEach((tag, i) => {
+  SINGLE_HEADER_BIT[tag] = 1 << i;
+});
 /** Tags our own header stamps, dropped from a stored message before it is stamped again for a resend. */
 const STAMPED = new Set([34, 43, 49, 52, 56, 97, 122]);
 
@@ -104,6 +109,11 @@ export class FixSession {
   private readonly logoutTimeoutMs: number;
   private readonly maxClockSkewMs: number;
   private readonly maxQueued: number;
+  private readonly encoder = new FixEncoder();
+  /** 49=<our CompID>| and 56=<theirs>|, encoded once rather than per message. */
+  private senderField: EncodedFields | null = null;
+  private targetField: EncodedFields | null = null;
+  private targetFieldOf: string | null = null;
 
   constructor(
     private readonly host: FixSessionHost,
@@ -186,6 +196,23 @@ export class FixSession {
       return 0;
     }
     return this.send(fields, true);
+  }
+
+  /**
+   * sendApp for the messages sent most (ExecutionReports): `writeBody` adds the fields after the
+   * header straight to the encoder, so no Field[] is built. The same bytes as sendApp with those
+   * fields, and the same refusals (thrown from the encoder, before anything is stored or sent).
+   */
+  sendAppWith(msgType: string, writeBody: (e: FixEncoder) => void): number {
+    if (this._state !== "active" && this._state !== "logging-out") {
+      this.log(`not logged on: MsgType ${msgType} not sent`);
+      return 0;
+    }
+    const seq = this.store!.nextSenderSeq;
+    const now = this.opts.now();
+    const e = this.beginMessage(msgType, seq, now);
+    writeBody(e);
+    return this.commit(seq, e.finish(), now, true);
   }
 
   /** Session-level Reject (3) of `ref`; the app layer uses it too (e.g. a tag with a bad value). */
@@ -414,8 +441,8 @@ export class FixSession {
     let seen = 0;
     for (const [tag, value] of msg.fields) {
       if (value === "") return { tag, reason: SessionRejectReason.TagWithoutValue, text: `Tag specified without a value: ${tag}`, fatal: false };
-      const bit = SINGLE_HEADER_BIT.get(tag);
-      if (bit === undefined) continue;
+      const bit = tag < SINGLE_HEADER_BIT.length ? SINGLE_HEADER_BIT[tag]! : 0;
+      if (bit === 0) continue;
       if (seen & bit) return { tag, reason: SessionRejectReason.TagAppearsMoreThanOnce, text: `Tag appears more than once: ${tag}`, fatal: false };
       seen |= bit;
     }
@@ -679,14 +706,26 @@ export class FixSession {
 
   /** Stamps, stores and sends. A store failure ends the session: a message we cannot resend must not go out. */
   private send(body: Field[], fromApp = false): number {
-    const store = this.store!;
-    const seq = store.nextSenderSeq;
+    const seq = this.store!.nextSenderSeq;
     const now = this.opts.now();
-    const fields = this.header(body[0]![1], seq, now);
-    for (let i = 1; i < body.length; i++) fields.push(body[i]!);
-    const bytes = encodeFix(fields);
+    const e = this.beginMessage(body[0]![1], seq, now);
+    for (let i = 1; i < body.length; i++) e.field(body[i]![0], body[i]![1]);
+    return this.commit(seq, e.finish(), now, fromApp);
+  }
+
+  /** The encoder holding `header()`'s fields, written as encodeFix writes them. */
+  private beginMessage(msgType: string, seq: number, now: number): FixEncoder {
+    if (this.senderField === null) this.senderField = encodeFields([[49, this.opts.compId]]);
+    if (this.targetFieldOf !== this.theirCompId) {
+      this.targetField = encodeFields([[56, this.theirCompId]]);
+      this.targetFieldOf = this.theirCompId;
+    }
+    return this.encoder.begin(msgType).intField(34, seq).bytes(this.senderField).field(52, fixTimestamp(now)).bytes(this.targetField!);
+  }
+
+  private commit(seq: number, bytes: Uint8Array, now: number, fromApp: boolean): number {
     try {
-      store.append(seq, bytes);
+      this.store!.append(seq, bytes);
     } catch (e) {
       if (!fromApp) throw e;
       this.fail(e);

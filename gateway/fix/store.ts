@@ -15,8 +15,9 @@
  * open, because dropping sent messages would make us reuse their MsgSeqNums.
  *
  * The inbound number changes with every message received, so it is overwritten in place rather
- * than appended; alternating slots mean a torn write can only damage the slot being written, and
- * open takes the valid slot with the higher generation.
+ * than appended, and (a reset aside) only by `flush()`: one slot write per flush however many
+ * messages arrived. Alternating slots mean a torn write can only damage the slot being written,
+ * and open takes the valid slot with the higher generation.
  *
  * Durability: writes are buffered and go to the OS on `flush()`, which by default runs by itself
  * at the end of the current task (a microtask), so a burst of messages costs one write. Without
@@ -83,6 +84,12 @@ export class FixStore {
   private _nextTargetSeq = 1;
   private generation = 0;
   private seqDirty = false;
+  /**
+   * Where a slot is put together before its write: one buffer for the life of the store, since a
+   * busy session rewrites its slot on nearly every flush. Only the range being written is used.
+   */
+  private readonly slotBytes = new Uint8Array(2 * SLOT_BYTES);
+  private readonly slotView = new DataView(this.slotBytes.buffer);
   private scheduled = false;
   private closed = false;
   /** A failed write: the files' state is unknown, so every later use throws it. */
@@ -335,8 +342,8 @@ export class FixStore {
 
   /** Writes the inbound seq into the next slot, or into both (generations 0 and 1) for a fresh file. */
   private writeSlots(both: boolean): void {
-    const bytes = new Uint8Array(2 * SLOT_BYTES);
-    const view = new DataView(bytes.buffer);
+    const bytes = this.slotBytes;
+    const view = this.slotView;
     const first = both ? 0 : (this.generation + 1) % 2;
     const last = both ? 1 : first;
     for (let s = first; s <= last; s++) {

@@ -269,6 +269,8 @@ describe("FixFramer: garbled input is reported, skipped, and the next message st
       expect(garbled[0]!.reason).toMatch(reason);
       expect(garbled.reduce((n, g) => n + g.bytes, 0)).toBe(bad.length);
       expect(got.at(-1)).toEqual({ kind: "message", message: new FixMessage(ORDER, good) });
+      // raw is a getter (made from the decoded text on demand), so toEqual does not compare it.
+      expect(messagesOf(got).at(-1)!.raw).toEqual(good);
     }
   }
   const corrupt = (bytes: Uint8Array, at: number, value: number) => {
