@@ -104,8 +104,11 @@ function checkCommand(cmd: Command, seq: number): void {
   if (cmd.currency >>> 0 !== cmd.currency) fail("currency", "must be a 32-bit unsigned integer", cmd.currency);
   if (cmd.tier >>> 0 !== cmd.tier) fail("tier", "must be a 32-bit unsigned integer", cmd.tier);
   const a = cmd.amount;
-  if (typeof a !== "bigint") fail("amount", "must be a bigint", a);
-  if (a < AMOUNT_MIN || a > AMOUNT_MAX) fail("amount", "overflows 128-bit two's complement", a);
+  // Orders carry 0n; BigInt comparisons against the bounds are runtime calls, so skip them then.
+  if (a !== 0n) {
+    if (typeof a !== "bigint") fail("amount", "must be a bigint", a);
+    if (a < AMOUNT_MIN || a > AMOUNT_MAX) fail("amount", "overflows 128-bit two's complement", a);
+  }
   checkAscii("clientOrderId", cmd.clientOrderId, CLIENT_ORDER_ID_MAX);
   checkAscii("destination", cmd.destination, DESTINATION_MAX);
 }
@@ -157,14 +160,19 @@ export function encodeCommand(cmd: Command, seq: number, view: DataView, offset:
   view.setFloat64(o + O.EXPIRE_TIME, cmd.expireTime, true);
   view.setFloat64(o + O.SESSION, cmd.session, true);
   const a = cmd.amount;
-  // setBigUint64 keeps the low 64 bits of any BigInt, two's complement, without allocating.
-  view.setBigUint64(o + O.AMOUNT, a, true);
-  if (a >= I64_MIN && a <= I64_MAX) {
-    const sign = a < 0n ? -1 : 0;
-    view.setInt32(o + O.AMOUNT + 8, sign, true);
-    view.setInt32(o + O.AMOUNT + 12, sign, true);
+  if (a === 0n) {
+    view.setFloat64(o + O.AMOUNT, 0, true);
+    view.setFloat64(o + O.AMOUNT + 8, 0, true);
   } else {
-    view.setBigInt64(o + O.AMOUNT + 8, a >> 64n, true);
+    // setBigUint64 keeps the low 64 bits of any BigInt, two's complement, without allocating.
+    view.setBigUint64(o + O.AMOUNT, a, true);
+    if (a >= I64_MIN && a <= I64_MAX) {
+      const sign = a < 0n ? -1 : 0;
+      view.setInt32(o + O.AMOUNT + 8, sign, true);
+      view.setInt32(o + O.AMOUNT + 12, sign, true);
+    } else {
+      view.setBigInt64(o + O.AMOUNT + 8, a >> 64n, true);
+    }
   }
   view.setInt32(o + O.SYMBOL, cmd.symbol, true);
   view.setUint32(o + O.CURRENCY, cmd.currency, true);

@@ -10,7 +10,8 @@ import { closeSync, existsSync, fdatasyncSync, fsyncSync, ftruncateSync, mkdirSy
 import { constants } from "node:os";
 import { join } from "node:path";
 import { scanJournal, verifyJournal, type JournalProblem, type ScannedSegment, type SegmentSummary, type VerifyResult } from "./journal-scan.ts";
-import { encodeRecord, END, HEADER_BYTES, INDEX_STRIDE, JournalCorruptError, MAX_PAYLOAD_BYTES, RECORD, RecordReader, segmentName } from "./segment.ts";
+import { Crc32cBuffer } from "./crc32c.ts";
+import { END, HEADER_BYTES, INDEX_STRIDE, JournalCorruptError, MAX_PAYLOAD_BYTES, RECORD, RecordReader, recordCrcIn, segmentName } from "./segment.ts";
 import { Syncer, SYNCER_WORKER_FAILED, type SyncerOptions } from "./syncer.ts";
 
 export { JournalCorruptError, MAX_PAYLOAD_BYTES, verifyJournal, type JournalProblem, type SegmentSummary, type VerifyResult };
@@ -70,7 +71,15 @@ export class Journal {
   private fd = -1;
   private batch = new Uint8Array(INITIAL_BATCH_BYTES);
   private batchView = new DataView(this.batch.buffer);
+  private batchCrc = new Crc32cBuffer(this.batch);
   private batchLength = 0;
+  /**
+   * End of the staged records: [batchLength, stagedEnd) holds records whose length and payload a
+   * caller wrote in place (stage) and that appendStaged has not yet numbered and sealed.
+   */
+  private stagedEnd = 0;
+  /** Payload length of the last reserve(), for stage(). */
+  private reserved = -1;
   private batchFirstSeq = 0;
   private failure_: unknown = null;
   private closed = false;
@@ -197,15 +206,99 @@ export class Journal {
    */
   append(seq: number, payload: Uint8Array): void {
     this.check();
+    this.checkSeq(seq);
+    if (this.stagedEnd > this.batchLength) throw new Error("journal append: records are staged; append them with appendStaged (or dropStaged) first");
+    const n = payload.length;
+    if (n > MAX_PAYLOAD_BYTES) throw new RangeError(`journal append: a ${n}-byte payload exceeds the ${MAX_PAYLOAD_BYTES}-byte maximum`);
+    const at = this.batchLength;
+    if (at + HEADER_BYTES + n > this.batch.length) this.grow(at + HEADER_BYTES + n);
+    this.batchView.setUint32(at, n, true);
+    this.batch.set(payload, at + HEADER_BYTES);
+    this.stagedEnd = at + HEADER_BYTES + n;
+    // This record took the room a pending reserve() made: a stage() now would stage its bytes.
+    this.reserved = -1;
+    this.seal(seq);
+  }
+
+  /**
+   * Encoding in place, the sequencer's path: a record's payload is written straight into the batch
+   * buffer when its command arrives, and numbered, checksummed and added to the batch later, so
+   * the command is encoded once and never copied. reserve(n) makes room for an n-byte payload after
+   * the records staged so far and returns its offset in `buffer`/`view` (valid until the next
+   * reserve: the buffer may have grown); the caller writes the payload there, then stage() adds it
+   * to the staged records. Nothing is staged if the caller stops in between (an encode that threw).
+   */
+  reserve(payloadLength: number): number {
+    // No failure check: staging only touches memory, and appendStaged refuses a failed journal.
+    if (this.readOnly) throw new Error(`journal ${this.dir} was opened read-only`);
+    if (!(payloadLength >= 0 && payloadLength <= MAX_PAYLOAD_BYTES)) throw new RangeError(`journal reserve: a ${payloadLength}-byte payload is outside 0–${MAX_PAYLOAD_BYTES} bytes`);
+    const need = this.stagedEnd + HEADER_BYTES + payloadLength;
+    if (need > this.batch.length) this.grow(need);
+    this.reserved = payloadLength;
+    return this.stagedEnd + HEADER_BYTES;
+  }
+
+  /** Adds the record just written at the offset reserve() returned to the staged records. */
+  stage(): void {
+    const n = this.reserved;
+    if (n < 0) throw new Error("journal stage: nothing reserved");
+    this.reserved = -1;
+    this.batchView.setUint32(this.stagedEnd, n, true);
+    this.stagedEnd += HEADER_BYTES + n;
+  }
+
+  /** Offset in `buffer` of the payload appendStaged() will add next (the oldest staged record's), for last-moment patches. */
+  get stagedPayload(): number {
+    return this.batchLength + HEADER_BYTES;
+  }
+
+  /** Records staged and not yet appended. */
+  get hasStaged(): boolean {
+    return this.stagedEnd > this.batchLength;
+  }
+
+  /**
+   * Appends the oldest staged record as `seq` (same rule as append): writes its seq and CRC. Its
+   * payload is read as it is now, so patches made since stage() are journaled.
+   */
+  appendStaged(seq: number): void {
+    this.check();
+    this.checkSeq(seq);
+    if (this.stagedEnd === this.batchLength) throw new Error("journal appendStaged: nothing is staged");
+    this.seal(seq);
+  }
+
+  /** Forgets the staged records not yet appended (their commands were never sequenced). */
+  dropStaged(): void {
+    this.stagedEnd = this.batchLength;
+    this.reserved = -1;
+  }
+
+  /** The batch buffer, for writing staged payloads; replaced when it grows (after reserve). */
+  get buffer(): Uint8Array {
+    return this.batch;
+  }
+
+  get view(): DataView {
+    return this.batchView;
+  }
+
+  private checkSeq(seq: number): void {
     if (this._lastSeq === 0 ? !(Number.isSafeInteger(seq) && seq >= 1) : seq !== this._lastSeq + 1) {
       throw new RangeError(
         this._lastSeq === 0 ? `journal append: the first seq must be a positive safe integer, got ${seq}` : `journal append: seq ${seq} does not follow seq ${this._lastSeq}`,
       );
     }
-    if (payload.length > MAX_PAYLOAD_BYTES) throw new RangeError(`journal append: a ${payload.length}-byte payload exceeds the ${MAX_PAYLOAD_BYTES}-byte maximum`);
-    const need = this.batchLength + HEADER_BYTES + payload.length;
-    if (need > this.batch.length) this.grow(need);
-    this.batchLength = encodeRecord(this.batch, this.batchView, this.batchLength, seq, payload);
+  }
+
+  /** Numbers and checksums the record at batchLength (length and payload in place) and adds it to the batch. */
+  private seal(seq: number): void {
+    const at = this.batchLength;
+    const view = this.batchView;
+    const n = view.getUint32(at, true);
+    view.setFloat64(at + 8, seq, true);
+    view.setUint32(at + 4, recordCrcIn(this.batchCrc, at, n), true);
+    this.batchLength = at + HEADER_BYTES + n;
     if (this.batchFirstSeq === 0) this.batchFirstSeq = seq;
     if (this._firstSeq === 0) this._firstSeq = seq;
     this._lastSeq = seq;
@@ -253,6 +346,9 @@ export class Journal {
     seg!.records += this._lastSeq - seg!.lastSeq;
     seg!.lastSeq = this._lastSeq;
     this._writtenSeq = this._lastSeq;
+    // Records staged while this batch filled (commands that arrived after its last) move to the front.
+    if (this.stagedEnd > this.batchLength) this.batch.copyWithin(0, this.batchLength, this.stagedEnd);
+    this.stagedEnd -= this.batchLength;
     this.batchLength = 0;
     this.batchFirstSeq = 0;
     if (!this.fsync) this._durableSeq = this._writtenSeq;
@@ -392,6 +488,7 @@ export class Journal {
     if (this.closed) return;
     this.closed = true;
     this.batchLength = 0;
+    this.stagedEnd = 0;
     if (this.lockKey) openDirs.delete(this.lockKey);
     if (this._syncer !== null) {
       // Stopped before any fd is closed: it may be inside an fdatasync of one of them.
@@ -417,9 +514,10 @@ export class Journal {
     let size = this.batch.length * 2;
     while (size < need) size *= 2;
     const bigger = new Uint8Array(size);
-    bigger.set(this.batch.subarray(0, this.batchLength));
+    bigger.set(this.batch.subarray(0, this.stagedEnd));
     this.batch = bigger;
     this.batchView = new DataView(bigger.buffer);
+    this.batchCrc = new Crc32cBuffer(bigger);
   }
 
   /** Adds the sparse-index entries (one per INDEX_STRIDE bytes) the just-written batch crosses. */

@@ -7,7 +7,7 @@ import { Reason } from "../engine/reasons.ts";
 import { EngineClock } from "./clock.ts";
 import type { Journal } from "./journal.ts";
 import { hashOf, paths, recover, stateHash } from "./recovery.ts";
-import { COMMAND_SLOT_BYTES, encodeCommand } from "./schema.ts";
+import { COMMAND_SLOT_BYTES, CommandOffset, encodeCommand } from "./schema.ts";
 import { pruneSnapshots, saveSnapshot } from "./snapshot-store.ts";
 import type { SyncerWake } from "./syncer.ts";
 
@@ -84,8 +84,13 @@ export class InvalidCommandError extends Error {
  * InvalidCommandError with the reason code for the offending field.
  */
 export function checkEncodable(cmd: Command, slot: DataView): void {
+  encodeOrRefuse(cmd, slot, 0);
+}
+
+/** encodeCommand with seq 0 (the sequencer patches it in), its RangeError turned into an InvalidCommandError. */
+function encodeOrRefuse(cmd: Command, view: DataView, offset: number): void {
   try {
-    encodeCommand(cmd, 0, slot, 0);
+    encodeCommand(cmd, 0, view, offset);
   } catch (e) {
     const field = /command field (\w+)/.exec((e as Error).message)?.[1] ?? "";
     throw new InvalidCommandError(FIELD_REASONS[field] ?? Reason.UNKNOWN_COMMAND, (e as Error).message);
@@ -164,8 +169,6 @@ export class Runtime implements Sequencer {
   private readonly queue: Command[] = [];
   private readonly tokens: number[] = [];
   private readonly spare: Command[] = [];
-  private readonly slot = new DataView(new ArrayBuffer(COMMAND_SLOT_BYTES));
-  private readonly slotBytes = new Uint8Array(this.slot.buffer);
   /** Written, not yet durable, oldest first: a circular FIFO of `queued` batches from `head`. */
   private readonly pending: (Batch | null)[] = new Array<Batch | null>(MAX_PENDING_BATCHES).fill(null);
   private head = 0;
@@ -248,9 +251,15 @@ export class Runtime implements Sequencer {
   /** Queues a copy of `cmd`; its events are delivered once the group commit that takes it is durable. */
   submit(cmd: Command, token = 0): void {
     if (this.failure !== null) throw new EngineStoppedError(this.failure);
-    // The layout is strict, so encoding is the check: a command that cannot be journaled is
-    // refused here, unsequenced, and never reaches the sequencer.
-    checkEncodable(cmd, this.slot);
+    // Encoded once, here, straight into the journal's batch buffer: the bytes are the command as it
+    // arrived, which is what the journal must hold (risk may write a cap into the Command while it
+    // executes), and flush() only patches in seq, time and a sequencer-assigned order id. The
+    // layout is strict, so the encode is also the check: a command that cannot be journaled is
+    // refused here, unsequenced, and nothing is staged.
+    const journal = this.journal;
+    const at = journal.reserve(COMMAND_SLOT_BYTES);
+    encodeOrRefuse(cmd, journal.view, at);
+    journal.stage();
     const copy = (this.spare.pop() ?? new Command()).copyFrom(cmd);
     this.queue.push(copy);
     this.tokens.push(token);
@@ -261,8 +270,10 @@ export class Runtime implements Sequencer {
     if (this.scheduled || !this.opts.autoFlush) return;
     this.scheduled = true;
     // After this turn's I/O callbacks: every command that arrived in the turn shares one write.
-    setImmediate(() => this.flush());
+    setImmediate(this.flushSoon);
   }
+
+  private readonly flushSoon = (): void => this.flush();
 
   /**
    * Delivers what has become durable, then stamps, executes and writes everything queued as one
@@ -280,29 +291,39 @@ export class Runtime implements Sequencer {
     const out = batch.out;
     out.reset();
     const first = this.seq + 1;
+    const journal = this.journal;
+    // Command i's bytes were staged by submit(): they are the journal's next staged record.
+    const view = journal.view;
     let i = 0;
     try {
       for (; i < n; i++) {
         const cmd = queue[i]!;
         const seq = first + i;
+        const at = journal.stagedPayload;
         cmd.time = this.clock.now();
+        view.setFloat64(at + CommandOffset.SEQ, seq, true);
+        view.setFloat64(at + CommandOffset.TIME, cmd.time, true);
         // Order ids come from sequence numbers: a door leaves it 0 and the sequencer fills it in
         // (before journaling, so a replay sees the same id).
-        if (cmd.type === CommandType.NEW_ORDER && cmd.orderId === 0) cmd.orderId = seq;
-        // Journal the command as it arrived: risk may write a cap into it while executing.
-        encodeCommand(cmd, seq, this.slot, 0);
+        if (cmd.type === CommandType.NEW_ORDER && cmd.orderId === 0) {
+          cmd.orderId = seq;
+          view.setFloat64(at + CommandOffset.ORDER_ID, seq, true);
+        }
         this.exchange.execute(cmd, out);
         batch.ends[i] = out.count;
         batch.times[i] = cmd.time;
         batch.tokens[i] = this.tokens[i]!;
-        this.journal.append(seq, this.slotBytes);
+        // After execute: a command that throws is never journaled.
+        journal.appendStaged(seq);
         this.lastTime = cmd.time;
       }
     } catch (e) {
       this.stop(e, `engine failed on command ${first + i}; stopping (restart recovers from the journal): ${(e as Error).stack ?? e}`);
     }
-    // Commands executed before a failure are journaled and delivered; the failing one is not.
+    // Commands executed before a failure are journaled and delivered; the failing one is not, nor
+    // any after it.
     const done = i;
+    if (done < n) journal.dropStaged();
     this.seq = first + done - 1;
     for (let k = 0; k < n; k++) this.spare.push(queue[k]!);
     queue.length = 0;

@@ -3,7 +3,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { crc32c } from "../../actors/crc32c.ts";
+import { Crc32cBuffer, crc32c } from "../../actors/crc32c.ts";
 
 const hex = (n: number) => "0x" + n.toString(16).toUpperCase().padStart(8, "0");
 const bytes = (...xs: number[]) => Uint8Array.from(xs);
@@ -79,6 +79,77 @@ describe("ranges and continuation", () => {
       for (let start = 0; start < 8 && start + n <= 64; start++) {
         expect(crc32c(b, start, start + n), `length ${n} at offset ${start}`).toBe(referenceCrc32c(b.subarray(start, start + n)));
       }
+    }
+  });
+});
+
+describe("word loads and zero words (Crc32cBuffer, and crc32c over 4 KiB or more)", () => {
+  /** Bytes with runs of zeros, as a command record has: every zero-word shortcut gets exercised. */
+  const sparse = fc.array(fc.oneof(fc.constant(0), fc.constant(0), fc.integer({ min: 0, max: 255 })), { maxLength: 700 }).map((xs) => Uint8Array.from(xs));
+
+  test("any range of a buffer, at any alignment of the buffer itself, matches the bitwise reference", () => {
+    fc.assert(
+      fc.property(fc.oneof(sparse, fc.uint8Array({ maxLength: 700 })), fc.nat(7), fc.nat(), fc.nat(), fc.nat(), (src, shift, x, y, z) => {
+        // The same bytes at byteOffset `shift` of a larger buffer: 4-aligned views read words, the others bytes.
+        const backing = new Uint8Array(src.length + 8);
+        const b = backing.subarray(shift, shift + src.length);
+        b.set(src);
+        const [start, mid, end] = [x % (b.length + 1), y % (b.length + 1), z % (b.length + 1)].sort((p, q) => p - q) as [number, number, number];
+        const want = referenceCrc32c(b.subarray(start, end));
+        const c = new Crc32cBuffer(b);
+        expect(c.crc(start, end)).toBe(want);
+        expect(c.crc(mid, end, c.crc(start, mid))).toBe(want);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  test("every length from 0 to 80 at every offset 0–7 matches the reference (each tail of the 16-, 8- and 4-byte steps)", () => {
+    const b = Uint8Array.from({ length: 96 }, (_, i) => (i % 5 === 0 ? 0 : (i * 37 + 11) & 0xff));
+    const c = new Crc32cBuffer(b);
+    for (let n = 0; n <= 80; n++) {
+      for (let start = 0; start < 8; start++) {
+        expect(c.crc(start, start + n), `length ${n} at offset ${start}`).toBe(referenceCrc32c(b.subarray(start, start + n)));
+      }
+    }
+  });
+
+  test("a range outside the buffer throws", () => {
+    const c = new Crc32cBuffer(new Uint8Array(10));
+    expect(c.crc(4, 4)).toBe(0);
+    expect(() => c.crc(4, 11)).toThrow(RangeError);
+    expect(() => c.crc(5, 4)).toThrow(RangeError);
+    expect(() => c.crc(-1, 4)).toThrow(RangeError);
+  });
+
+  test("crc32c over long ranges (through a word view) agrees with the reference at every alignment", () => {
+    const big = Uint8Array.from({ length: 20_000 }, (_, i) => (i % 97 < 40 ? 0 : (i * 2654435761) >>> 24));
+    for (let shift = 0; shift < 8; shift++) {
+      for (const [start, end] of [[shift, 20_000 - shift], [shift + 1, shift + 4097], [0, 4096 + shift]] as const) {
+        const want = referenceCrc32c(big.subarray(start, end));
+        expect(crc32c(big, start, end), `[${start}, ${end})`).toBe(want);
+        expect(new Crc32cBuffer(big).crc(start, end), `[${start}, ${end}) through a Crc32cBuffer`).toBe(want);
+      }
+      // A view that itself starts at an odd byteOffset of its buffer.
+      const view = big.subarray(shift, 12_000 + shift);
+      expect(crc32c(view), `a view at byteOffset ${shift}`).toBe(referenceCrc32c(view));
+      expect(crc32c(view, 3, 5_000), `[3, 5000) of a view at byteOffset ${shift}`).toBe(referenceCrc32c(view.subarray(3, 5_000)));
+    }
+    const zeros = new Uint8Array(8192);
+    expect(crc32c(zeros)).toBe(referenceCrc32c(zeros));
+    expect(new Crc32cBuffer(zeros).crc(0, 8192)).toBe(referenceCrc32c(zeros));
+  });
+});
+
+describe("a Crc32cBuffer over a length-tracking view of a resizable buffer", () => {
+  test("ranges past the words it was made with are checksummed right", () => {
+    const buffer = new ArrayBuffer(64, { maxByteLength: 256 });
+    const bytes = new Uint8Array(buffer);
+    const c = new Crc32cBuffer(bytes);
+    buffer.resize(200);
+    for (let i = 0; i < 200; i++) bytes[i] = (i * 91 + 7) & 0xff;
+    for (const [start, end] of [[0, 200], [40, 120], [64, 200], [100, 180], [3, 67]] as const) {
+      expect(c.crc(start, end), `[${start}, ${end})`).toBe(referenceCrc32c(bytes.slice(start, end)));
     }
   });
 });

@@ -273,6 +273,114 @@ describe("group commit", () => {
   });
 });
 
+describe("staged records (encoding in place)", () => {
+  /** Stages `payload(seq)` the way the sequencer does: reserve, write the payload in place, stage. */
+  function stage(j: Journal, seq: number, length = PAYLOAD): void {
+    const at = j.reserve(length);
+    j.buffer.set(payload(seq, length), at);
+    j.stage();
+  }
+
+  test("staged then appended records are the same bytes on disk as appended ones", () => {
+    const a = tempDir();
+    const b = tempDir();
+    const ja = open(a);
+    const jb = open(b);
+    for (let seq = 1; seq <= 300; seq++) {
+      ja.append(seq, payload(seq, seq % 7 === 0 ? 0 : PAYLOAD + (seq % 5)));
+      stage(jb, seq, seq % 7 === 0 ? 0 : PAYLOAD + (seq % 5));
+      jb.appendStaged(seq);
+      if (seq % 64 === 0) {
+        ja.commit();
+        jb.commit();
+      }
+    }
+    ja.commit();
+    jb.commit();
+    expect(segmentFiles(b).map((f) => path.basename(f))).toEqual(segmentFiles(a).map((f) => path.basename(f)));
+    for (const [fa, fb] of segmentFiles(a).map((f, i) => [f, segmentFiles(b)[i]!] as const)) expect(fs.readFileSync(fb).equals(fs.readFileSync(fa))).toBe(true);
+  });
+
+  test("a payload patched between stage and appendStaged is journaled as patched, with a matching CRC", () => {
+    const dir = tempDir();
+    const j = open(dir);
+    for (let seq = 1; seq <= 10; seq++) stage(j, 0);
+    for (let seq = 1; seq <= 10; seq++) {
+      // The sequencer's patch: the payload is payload(0) until its seq is known.
+      j.buffer.set(payload(seq), j.stagedPayload);
+      j.appendStaged(seq);
+    }
+    expect(j.hasStaged).toBe(false);
+    j.commit();
+    j.close();
+    expectRecords(open(dir), 1, 10, "patched records after a reopen (each CRC checked as it is read)");
+  });
+
+  test("records staged beyond a batch move to the next one when it is written, also past buffer growth", () => {
+    const dir = tempDir();
+    const j = open(dir);
+    // 64 KiB initial batch buffer: 1,000 staged records make it grow several times.
+    for (let seq = 1; seq <= 1000; seq++) stage(j, seq);
+    for (let seq = 1; seq <= 400; seq++) j.appendStaged(seq);
+    expect(j.commit(), "the write takes the 400 appended, not the 600 staged after them").toBe(400);
+    expect(j.hasStaged).toBe(true);
+    for (let seq = 401; seq <= 1000; seq++) {
+      expect(j.stagedPayload, "the oldest staged record is at the front of the buffer after the write").toBe(HEADER_BYTES + (seq - 401) * RECORD_BYTES);
+      j.appendStaged(seq);
+    }
+    j.commit();
+    j.close();
+    expectRecords(open(dir), 1, 1000, "after staging across a write");
+  });
+
+  test("reserve without stage stages nothing; dropStaged forgets what was staged", () => {
+    const dir = tempDir();
+    const j = open(dir);
+    write(j, 1, 3);
+    j.reserve(PAYLOAD);
+    expect(j.hasStaged, "an encode that threw between reserve and stage leaves nothing").toBe(false);
+    expect(() => j.appendStaged(4)).toThrow("nothing is staged");
+    j.stage();
+    expect(j.hasStaged).toBe(true);
+    expect(() => j.stage(), "one stage per reserve").toThrow("nothing reserved");
+    j.dropStaged();
+    expect(j.hasStaged).toBe(false);
+    stage(j, 4);
+    stage(j, 5);
+    expect(() => j.append(4, payload(4)), "append cannot jump the staged records").toThrow("staged");
+    j.appendStaged(4);
+    j.dropStaged();
+    expect(j.hasStaged).toBe(false);
+    j.append(5, payload(5));
+    j.commit();
+    j.close();
+    expectRecords(open(dir), 1, 5, "after a drop");
+  });
+
+  test("appendStaged follows append's seq rules and refuses a closed journal", () => {
+    const dir = tempDir();
+    const j = open(dir);
+    write(j, 1, 2);
+    stage(j, 3);
+    expect(() => j.appendStaged(4), "a gap").toThrow("seq 4 does not follow seq 2");
+    expect(() => j.appendStaged(2), "a repeat").toThrow(RangeError);
+    expect(j.hasStaged).toBe(true);
+    j.appendStaged(3);
+    stage(j, 4);
+    j.close();
+    expect(() => j.appendStaged(4)).toThrow("closed");
+    expect(() => j.reserve(MAX_PAYLOAD_BYTES + 1)).toThrow(RangeError);
+    expectRecords(open(dir), 1, 2, "the uncommitted and the staged record are dropped at close");
+  });
+
+  test("a read-only journal refuses to stage", () => {
+    const dir = tempDir();
+    write(open(dir), 1, 2);
+    journals.splice(0).forEach((j) => j.close());
+    expect(() => open(dir, { readOnly: true }).reserve(PAYLOAD)).toThrow("read-only");
+  });
+});
+
 describe("read ranges", () => {
   test("read(from, until) yields exactly the committed seqs in [from, until]", () => {
     const dir = tempDir();

@@ -1,14 +1,17 @@
 import { afterEach, describe, expect, test } from "bun:test";
+import { heapStats } from "bun:jsc";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig, seedCommands } from "../../actors/config.ts";
 import { LoadStream } from "../../actors/load.ts";
 import { paths, recover, stateHash } from "../../actors/recovery.ts";
+import { Journal } from "../../actors/journal.ts";
 import { EngineStoppedError, InvalidCommandError, Runtime } from "../../actors/runtime.ts";
+import { COMMAND_SLOT_BYTES, CommandOffset, encodeCommand } from "../../actors/schema.ts";
 import { Reason } from "../../engine/reasons.ts";
 import { listSnapshots, loadNewestSnapshot } from "../../actors/snapshot-store.ts";
-import { Command, CommandType, makeCommand, Side } from "../../engine/commands.ts";
+import { Command, CommandType, makeCommand, OrderType, Side, TimeInForce } from "../../engine/commands.ts";
 import { EventType } from "../../engine/events.ts";
 
 const config = loadConfig(join(import.meta.dir, "../../config/demo.json"));
@@ -199,6 +202,96 @@ describe("runtime input checks", () => {
     rt.close();
   });
 });
+
+describe("what the journal holds", () => {
+  test("each command as it was submitted, encoded once at submit: only seq, time and an assigned order id are stamped in", async () => {
+    const dir = dataDir();
+    const rt = seeded(dir);
+    await drained(rt);
+    const first = rt.lastSeq + 1;
+    const sent: Command[] = [];
+    const times = new Map<number, number>();
+    rt.onDelivery((seq, _t, _e, _f, _to, time) => times.set(seq, time));
+    const submit = (c: Command) => {
+      rt.submit(c);
+      sent.push(makeCommand({ ...c }));
+      // The caller may reuse its object at once: the queued copy and the staged bytes are the runtime's own.
+      c.reset();
+    };
+    // A market buy: risk writes its cap into the Command's price while executing; the journal keeps price 0.
+    submit(makeCommand({ type: CommandType.NEW_ORDER, account: 1, symbol: 1, side: Side.BUY, orderType: OrderType.MARKET, tif: TimeInForce.IOC, qty: 1, clientOrderId: "mkt-1" }));
+    // No order id: the sequencer assigns its seq.
+    submit(makeCommand({ type: CommandType.NEW_ORDER, account: 2, symbol: 1, side: Side.SELL, price: 61_000, qty: 2, clientOrderId: "lim-1" }));
+    expect(() => rt.submit(makeCommand({ type: CommandType.NEW_ORDER, account: 1, symbol: 1, side: Side.BUY, price: 59_000, qty: 0.5 }))).toThrow(InvalidCommandError);
+    submit(makeCommand({ type: CommandType.CANCEL, account: 2, symbol: 1, orderId: first + 1 }));
+    submit(makeCommand({ type: CommandType.DEPOSIT, account: 3, currency: 1, amount: 123_456_789_012_345_678_901_234_567n, destination: "bank-ref-9" }));
+    submit(makeCommand({ type: CommandType.TICK }));
+    rt.flush();
+    // A second batch staged and written after the first.
+    for (let k = 0; k < 300; k++) submit(makeCommand({ type: CommandType.NEW_ORDER, account: 1 + (k % 4), symbol: 1, side: k & 1, price: k & 1 ? 60_500 + k : 59_500 - k, qty: 1, clientOrderId: `b2-${k}` }));
+    rt.flush();
+    await drained(rt);
+    const last = rt.lastSeq;
+    expect(last - first + 1).toBe(sent.length);
+    const reader = Journal.open({ dir: paths(dir).journal, readOnly: true });
+    const want = new DataView(new ArrayBuffer(COMMAND_SLOT_BYTES));
+    let n = 0;
+    for (const r of reader.read(first, last)) {
+      const c = sent[r.seq - first]!;
+      c.time = times.get(r.seq)!;
+      if (c.type === CommandType.NEW_ORDER && c.orderId === 0) c.orderId = r.seq;
+      encodeCommand(c, r.seq, want, 0);
+      expect([...r.payload], `seq ${r.seq}`).toEqual([...new Uint8Array(want.buffer)]);
+      n++;
+    }
+    reader.close();
+    expect(n).toBe(sent.length);
+    expect(new DataView(new Uint8Array([...readOne(dir, first)]).buffer).getFloat64(CommandOffset.PRICE, true), "the market buy is journaled without its cap").toBe(0);
+    const hash = stateHash(rt.exchange);
+    rt.close();
+    expect(stateHash(recover({ dataDir: dir, config: config.exchange, ignoreSnapshots: true, readOnly: true }).exchange), "a replay reaches the same state").toBe(hash);
+  });
+});
+
+describe("the sequencer's own cost", () => {
+  test("submit, flush and delivery allocate nothing per command once warm (fsync off)", () => {
+    const rt = seeded(dataDir(), { fsync: false, autoFlush: false, snapshotEvery: 0, hashEvery: 0 });
+    let delivered = 0;
+    rt.onDelivery(() => {
+      delivered++;
+    });
+    const tick = makeCommand({ type: CommandType.TICK });
+    const batches = (n: number) => {
+      for (let b = 0; b < n; b++) {
+        for (let k = 0; k < 256; k++) rt.submit(tick, k);
+        rt.flush();
+      }
+    };
+    batches(400);
+    Bun.gc(true);
+    const capacity0 = heapStats().heapCapacity;
+    const used0 = process.memoryUsage().heapUsed;
+    batches(2000);
+    const capacity = heapStats().heapCapacity - capacity0;
+    Bun.gc(true);
+    const used = process.memoryUsage().heapUsed - used0;
+    expect(delivered).toBe(2400 * 256);
+    // 512,000 commands: one 16-byte object each would be 8 MiB.
+    expect(capacity, "heap capacity growth").toBeLessThan(1 << 20);
+    expect(used, "heap growth").toBeLessThan(1 << 20);
+    rt.close();
+  });
+});
+
+function readOne(dir: string, seq: number): Uint8Array {
+  const j = Journal.open({ dir: paths(dir).journal, readOnly: true });
+  try {
+    for (const r of j.read(seq, seq)) return r.payload.slice();
+    throw new Error(`seq ${seq} not in the journal`);
+  } finally {
+    j.close();
+  }
+}
 
 describe("order ids", () => {
   test("a new order without an id gets its sequence number, journaled so replay agrees", async () => {
