@@ -31,7 +31,7 @@ export interface RecoveredOrder {
   qty: number;
   filled: number;
   leaves: number;
-  /** Σ price × qty of its fills in ticks × lots; NaN if unknown. */
+  /** Σ price × qty of its fills, in ticks × lots (exact below 2^53): the average price's numerator; NaN if unknown. */
   notional: number;
 }
 

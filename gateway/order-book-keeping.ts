@@ -1,25 +1,13 @@
+import type { RecoveredOrder } from "../actors/recovered-state.ts";
 import { OrderState } from "../engine/orders.ts";
 
-/** What a door knows of an order: enough to answer status requests and route execution reports. */
-export interface OrderInfo {
-  orderId: number;
-  account: number;
-  symbol: number;
-  side: number;
-  orderType: number;
-  tif: number;
-  clientOrderId: string;
+/**
+ * What a door knows of an order: enough to answer status requests and route execution reports.
+ * The same fields as a recovered open order, plus who it reports to.
+ */
+export interface OrderInfo extends RecoveredOrder {
   /** Session that placed it (or last re-sent it), 0 once that session is gone. */
   session: number;
-  submitTime: number;
-  state: number;
-  price: number;
-  stopPrice: number;
-  qty: number;
-  filled: number;
-  leaves: number;
-  /** Σ price × qty of its fills, in ticks × lots (exact below 2^53): the average price's numerator. */
-  notional: number;
 }
 
 /**
