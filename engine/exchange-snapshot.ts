@@ -48,7 +48,7 @@ interface AccountRecord {
   rateNext: number;
 }
 
-interface AccountSideState {
+export interface AccountSideState {
   version: 1;
   config: ExchangeConfig;
   markets: [number, number, number][];
@@ -123,13 +123,30 @@ export function writeExchangeSnapshot(ex: Exchange): Uint8Array {
     idempotency: ex.idempotency.entries().map((o) => (ex.open.get(o.orderId) === o ? o.orderId : orderRecord(o))),
   };
   const book = writeSnapshot(ex.book);
-  // Infinity (an unlimited tier setting) has no JSON form; keep it as a string.
-  const json = new TextEncoder().encode(JSON.stringify(state, (_k, v) => (v === Infinity ? "Infinity" : v === -Infinity ? "-Infinity" : v)));
+  const json = new TextEncoder().encode(stateJson(state));
   const bytes = new Uint8Array(4 + book.length + json.length);
   new DataView(bytes.buffer).setUint32(0, book.length, true);
   bytes.set(book, 4);
   bytes.set(json, 4 + book.length);
   return bytes;
+}
+
+/** Infinity (an unlimited tier setting, an empty rate-limit slot) has no JSON form; it is kept as a string. */
+const infinityToText = (_k: string, v: unknown) => (v === Infinity ? "Infinity" : v === -Infinity ? "-Infinity" : v);
+const textToInfinity = (_k: string, v: unknown) => (v === "Infinity" ? Infinity : v === "-Infinity" ? -Infinity : v);
+
+/**
+ * The same text as JSON.stringify(state, infinityToText), part by part: only the config and the
+ * accounts can hold an Infinity, and a replacer costs a call per value, so the order lists — which
+ * grow with the idempotency window and are most of a snapshot — take the native path. The
+ * snapshot runs on the engine thread; this cut its stall several times.
+ */
+export function stateJson(state: AccountSideState): string {
+  return (
+    `{"version":${JSON.stringify(state.version)},"config":${JSON.stringify(state.config, infinityToText)},` +
+    `"markets":${JSON.stringify(state.markets, infinityToText)},"accounts":${JSON.stringify(state.accounts, infinityToText)},` +
+    `"open":${JSON.stringify(state.open)},"idempotency":${JSON.stringify(state.idempotency)}}`
+  );
 }
 
 export function readExchangeSnapshot(bytes: Uint8Array): Exchange {
@@ -138,7 +155,11 @@ export function readExchangeSnapshot(bytes: Uint8Array): Exchange {
   if (4 + bookLength > bytes.length) throw new Error("exchange snapshot truncated in the book section");
   const book = readSnapshot(bytes.subarray(4, 4 + bookLength));
   const text = new TextDecoder().decode(bytes.subarray(4 + bookLength));
-  const state = JSON.parse(text, (_k, v) => (v === "Infinity" ? Infinity : v === "-Infinity" ? -Infinity : v)) as AccountSideState;
+  const state = JSON.parse(text) as AccountSideState;
+  // Only these parts can hold an Infinity (stateJson); reviving them alone keeps recovery fast.
+  state.config = JSON.parse(JSON.stringify(state.config), textToInfinity) as ExchangeConfig;
+  state.markets = JSON.parse(JSON.stringify(state.markets), textToInfinity) as AccountSideState["markets"];
+  state.accounts = JSON.parse(JSON.stringify(state.accounts), textToInfinity) as AccountRecord[];
   if (state.version !== 1) throw new Error(`unsupported exchange snapshot version ${state.version}`);
   const ex = new Exchange(state.config, book);
   const ledger = ex.ledger;
