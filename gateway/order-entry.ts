@@ -62,8 +62,12 @@ export interface OrderReports {
   accepted(r: Request, o: OrderInfo, time: number): void;
   /** `reason` is a Reason code, or UNAVAILABLE. */
   rejected(r: Request, orderId: number, reason: number): void;
-  /** A NEW_ORDER whose client order id already names an order: no second order was made. */
-  duplicate(r: Request, o: OrderInfo): void;
+  /**
+   * A NEW_ORDER whose client order id already names an order: no second order was made. Returns
+   * true if the session takes the order over (a resend after a reconnect: its reports come here
+   * from now on), false if it only refuses the repeat.
+   */
+  duplicate(r: Request, o: OrderInfo): boolean;
   status(r: Request, o: OrderInfo): void;
   filled(o: OrderInfo, f: Fill): void;
   /** `r` is set when this answers the session's own cancel or mass cancel. */
@@ -292,7 +296,7 @@ export class OrderEntry {
           }
           break;
         case EventType.DUPLICATE: {
-          // The retry of an order that exists: no second order; from now on it reports here.
+          // The retry of an order that exists: no second order; the door says whether it claims it.
           if (!p) break;
           let o = this.orders.get(d[b + F.ORDER_ID]!);
           if (!o) {
@@ -301,9 +305,8 @@ export class OrderEntry {
             o = { orderId: d[b + F.ORDER_ID]!, account: d[b + F.ACCOUNT]!, symbol: d[b + F.SYMBOL]!, side: d[b + F.SIDE]!, orderType: m.orderType, tif: m.tif, clientOrderId: p.clientOrderId, session: 0, submitTime: 0, state: d[b + F.A]!, price: d[b + F.PRICE]!, stopPrice: m.stopPrice, qty: d[b + F.QTY]! + d[b + F.LEAVES]!, filled: d[b + F.QTY]!, leaves: d[b + F.LEAVES]!, notional: NaN };
             this.orders.add(o);
           }
-          this.orders.own(o, p.session.id);
           p.orderId = o.orderId;
-          p.session.reports.duplicate(p, o);
+          if (p.session.reports.duplicate(p, o)) this.orders.own(o, p.session.id);
           break;
         }
         case EventType.TRADE:

@@ -48,9 +48,10 @@ export class WsReports implements OrderReports {
     s.send(encodeReject(s.w, { type: MessageType.REJECT, seq: s.nextSeq(), requestId: r.requestId, reason, requestType: type, symbol: r.symbol, orderId, time: 0, clientOrderId: r.clientOrderId, text: reasonText(reason) }));
   }
 
-  /** A resent order is answered with its current state (docs/protocol.md, idempotent retries). */
-  duplicate(r: Request, o: OrderInfo): void {
+  /** A resent order is answered with its current state and reports here from now on (docs/protocol.md, idempotent retries). */
+  duplicate(r: Request, o: OrderInfo): boolean {
     this.status(r, o);
+    return true;
   }
 
   status(r: Request, o: OrderInfo): void {

@@ -473,13 +473,18 @@ export class FixOrderSession implements OrderSession, OrderReports {
     ]);
   }
 
-  duplicate(r: Request, o: OrderInfo): void {
+  duplicate(r: Request, o: OrderInfo): boolean {
     const q = this.take(r);
-    if (!q) return;
-    // A resend flagged PossResend is the same order asked again: its status. Anything else reusing
-    // a ClOrdID is refused, and the order that holds it is left alone.
-    if (q.possResend) this.report(o, ExecType.OrderStatus, this.door.clOrdIdOf(o), "", o.submitTime || Date.now() * 1000);
-    else this.sendRejectReport({ ...r, orderId: 0 }, q, "6", `duplicate ClOrdID ${q.clOrdId}: it names order ${o.orderId}`, ExecType.Rejected);
+    if (!q) return false;
+    // A resend flagged PossResend is the same order asked again: its status, and this session
+    // takes it over. Anything else reusing a ClOrdID is refused, and the order that holds it (and
+    // the session it reports to) is left alone.
+    if (q.possResend) {
+      this.report(o, ExecType.OrderStatus, this.door.clOrdIdOf(o), "", o.submitTime || Date.now() * 1000);
+      return true;
+    }
+    this.sendRejectReport({ ...r, orderId: 0 }, q, "6", `duplicate ClOrdID ${q.clOrdId}: it names order ${o.orderId}`, ExecType.Rejected);
+    return false;
   }
 
   status(r: Request, o: OrderInfo): void {

@@ -204,6 +204,22 @@ describe("FIX door", () => {
     await a.logout();
   });
 
+  test("a refused duplicate from another session does not take the order's reports away", async () => {
+    const a = await logon("alice");
+    const other = await logon("alice");
+    const cl = id("own");
+    a.send(order({ clOrdId: cl, symbol: "BTC-USD", side: "2", qty: "0.002", price: "30900", tif: "1" }));
+    await er(a);
+    other.send(order({ clOrdId: cl, symbol: "BTC-USD", side: "2", qty: "0.002", price: "30900", tif: "1" }));
+    expect(fields(await er(other), 150, 103)).toEqual({ 150: "8", 103: "6" });
+    const d = await logon("dave");
+    d.send(order({ clOrdId: id(), symbol: "BTC-USD", side: "1", qty: "0.002", price: "30900", tif: "3" }));
+    expect(fields(await er(a), 11, 150)).toEqual({ 11: cl, 150: "F" });
+    await a.logout();
+    await other.logout();
+    await d.logout();
+  });
+
   test("mass cancel by symbol reports each order and the count", async () => {
     const a = await logon("alice");
     for (let i = 0; i < 3; i++) {
