@@ -323,8 +323,10 @@ export class OrderEntry {
           const reason = d[b + F.A]!;
           if (reason === Reason.MASS_CANCEL) massCancelled++;
           const answers = p && p.orderId === o.orderId && p.kind === RequestKind.CANCEL ? p : p && p.kind === RequestKind.MASS_CANCEL && reason === Reason.MASS_CANCEL ? p : undefined;
-          const s = answers?.session ?? this.live(o);
-          s?.reports.cancelled(answers, o, qty, reason, type === EventType.EXPIRED, time);
+          const owner = this.live(o);
+          (answers?.session ?? owner)?.reports.cancelled(answers, o, qty, reason, type === EventType.EXPIRED, time);
+          // Cancelled by another session of the account: the one the order reports to hears too.
+          if (answers && owner && owner !== answers.session) owner.reports.cancelled(undefined, o, qty, reason, type === EventType.EXPIRED, time);
           this.orders.finished(o);
           break;
         }
@@ -335,8 +337,9 @@ export class OrderEntry {
           o.qty = d[b + F.QTY]!;
           o.leaves = d[b + F.LEAVES]!;
           const answers = p && p.orderId === o.orderId && p.kind === RequestKind.AMEND ? p : undefined;
-          const s = answers?.session ?? this.live(o);
-          s?.reports.amended(answers, o, d[b + F.A] === 1, d[b + F.B]!, d[b + F.C]!, time);
+          const owner = this.live(o);
+          (answers?.session ?? owner)?.reports.amended(answers, o, d[b + F.A] === 1, d[b + F.B]!, d[b + F.C]!, time);
+          if (answers && owner && owner !== answers.session) owner.reports.amended(undefined, o, d[b + F.A] === 1, d[b + F.B]!, d[b + F.C]!, time);
           break;
         }
         case EventType.STOP_TRIGGERED: {

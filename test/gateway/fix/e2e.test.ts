@@ -204,7 +204,7 @@ describe("FIX door", () => {
     await a.logout();
   });
 
-  test("a refused duplicate from another session does not take the order's reports away", async () => {
+  test("a refused duplicate from another session does not take the order's reports away; a cancel from another session reaches both", async () => {
     const a = await logon("alice");
     const other = await logon("alice");
     const cl = id("own");
@@ -215,6 +215,14 @@ describe("FIX door", () => {
     const d = await logon("dave");
     d.send(order({ clOrdId: id(), symbol: "BTC-USD", side: "1", qty: "0.002", price: "30900", tif: "3" }));
     expect(fields(await er(a), 11, 150)).toEqual({ 11: cl, 150: "F" });
+    // Another session of the account cancels an order this one placed: both hear of it.
+    const cl2 = id("own2");
+    a.send(order({ clOrdId: cl2, symbol: "BTC-USD", side: "2", qty: "0.002", price: "31000", tif: "1" }));
+    await er(a);
+    const cxl = id();
+    other.send([[35, "F"], [11, cxl], [41, cl2], [55, "BTC-USD"], [54, "2"]]);
+    expect(fields(await er(other), 11, 41, 150)).toEqual({ 11: cxl, 41: cl2, 150: "4" });
+    expect(fields(await er(a), 11, 150, 39)).toEqual({ 11: cl2, 150: "4", 39: "4" });
     await a.logout();
     await other.logout();
     await d.logout();
