@@ -96,6 +96,9 @@ export class RecordReader {
   detail = "";
   /** Total bytes read from the file so far. */
   bytesRead = 0;
+  /** The payload length whose 4 length bytes' CRC is `crcOfLength` (-1: none yet). */
+  private crcLength = -1;
+  private crcOfLength = 0;
 
   constructor(
     private readonly fd: number,
@@ -133,7 +136,13 @@ export class RecordReader {
     this.ensure(HEADER_BYTES + n);
     const r = at - this.bufStart;
     const stored = this.view.getUint32(r + 4, true);
-    const computed = recordCrcIn(this.crc, r, n);
+    // recordCrcIn, with the CRC of the 4 length bytes remembered: it depends on n alone, and n is
+    // the same for nearly every record (a command slot), so the byte loop runs once per length.
+    if (n !== this.crcLength) {
+      this.crcOfLength = this.crc.crc(r, r + 4);
+      this.crcLength = n;
+    }
+    const computed = this.crc.crc(r + 8, r + HEADER_BYTES + n, this.crcOfLength);
     if (stored !== computed) {
       this.detail = `CRC mismatch: stored ${hex(stored)}, computed ${hex(computed)}`;
       return BAD;
