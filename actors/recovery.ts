@@ -69,35 +69,41 @@ export function recover(opts: RecoverOptions): Recovered {
     fsync: opts.fsync,
     segmentBytes: opts.segmentBytes,
   });
-  if (journal.lastSeq > 0 && journal.firstSeq > seq + 1) {
-    throw new Error(`journal starts at ${journal.firstSeq} but the newest snapshot is at ${seq}: commands ${seq + 1}–${journal.firstSeq - 1} are missing`);
-  }
-  const cmd = new Command();
-  const out = new EventBuffer();
-  const total = Math.min(journal.lastSeq, untilSeq) - seq;
   let replayed = 0;
-  // Every payload is a view into the reader's one buffer (replaced only when a record outgrows
-  // it), so one DataView over that buffer serves every record: a DataView per record was ~5% of a
-  // replay's time, in allocation and GC.
-  let buffer: ArrayBufferLike | null = null;
-  let view: DataView = new DataView(new ArrayBuffer(0));
-  for (const rec of journal.read(seq + 1, untilSeq)) {
-    const payload = rec.payload;
-    if (payload.buffer !== buffer) {
-      buffer = payload.buffer;
-      view = new DataView(buffer);
+  const total = Math.min(journal.lastSeq, untilSeq) - seq;
+  // A failed replay must not leave the journal open: writable, it holds the directory's lock.
+  try {
+    if (journal.lastSeq > 0 && journal.firstSeq > seq + 1) {
+      throw new Error(`journal starts at ${journal.firstSeq} but the newest snapshot is at ${seq}: commands ${seq + 1}–${journal.firstSeq - 1} are missing`);
     }
-    // The view reaches past the payload, so a short one would decode the next record's bytes.
-    if (payload.byteLength < COMMAND_SLOT_BYTES) throw new Error(`journal record ${rec.seq} is ${payload.byteLength} bytes, shorter than a ${COMMAND_SLOT_BYTES}-byte command`);
-    decodeCommand(view, payload.byteOffset, cmd);
-    if (cmd.time > untilTime) break;
-    out.reset();
-    exchange.execute(cmd, out);
-    opts.onEvents?.(rec.seq, out, exchange);
-    seq = rec.seq;
-    time = cmd.time;
-    replayed++;
-    if (opts.onProgress && replayed % 10_000 === 0) opts.onProgress(replayed, total);
+    const cmd = new Command();
+    const out = new EventBuffer();
+    // Every payload is a view into the reader's one buffer (replaced only when a record outgrows
+    // it), so one DataView over that buffer serves every record: a DataView per record was ~5% of a
+    // replay's time, in allocation and GC.
+    let buffer: ArrayBufferLike | null = null;
+    let view: DataView = new DataView(new ArrayBuffer(0));
+    for (const rec of journal.read(seq + 1, untilSeq)) {
+      const payload = rec.payload;
+      if (payload.buffer !== buffer) {
+        buffer = payload.buffer;
+        view = new DataView(buffer);
+      }
+      // The view reaches past the payload, so a short one would decode the next record's bytes.
+      if (payload.byteLength < COMMAND_SLOT_BYTES) throw new Error(`journal record ${rec.seq} is ${payload.byteLength} bytes, shorter than a ${COMMAND_SLOT_BYTES}-byte command`);
+      decodeCommand(view, payload.byteOffset, cmd);
+      if (cmd.time > untilTime) break;
+      out.reset();
+      exchange.execute(cmd, out);
+      opts.onEvents?.(rec.seq, out, exchange);
+      seq = rec.seq;
+      time = cmd.time;
+      replayed++;
+      if (opts.onProgress && replayed % 10_000 === 0) opts.onProgress(replayed, total);
+    }
+  } catch (e) {
+    journal.close();
+    throw e;
   }
   opts.onProgress?.(replayed, total);
   if (pointInTime || opts.readOnly) {

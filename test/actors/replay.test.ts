@@ -108,6 +108,9 @@ describe("replay", () => {
     j.commit();
     j.close();
     expect(() => recover({ dataDir: dir, config: config.exchange, readOnly: true, ignoreSnapshots: true })).toThrow(/journal record 11 is 200 bytes/);
+    // A writable recovery that fails closes its journal: the directory is not left locked.
+    expect(() => recover({ dataDir: dir, config: config.exchange, fsync: false, ignoreSnapshots: true })).toThrow(/journal record 11/);
+    Journal.open({ dir: paths(dir).journal, fsync: false, readOnly: false }).close();
   });
 });
 
