@@ -8,7 +8,7 @@ import { EngineClock } from "./clock.ts";
 import type { Journal } from "./journal.ts";
 import { hashOf, paths, recover, stateHash } from "./recovery.ts";
 import { COMMAND_SLOT_BYTES, CommandOffset, encodeCommand } from "./schema.ts";
-import { pruneSnapshots, saveSnapshot } from "./snapshot-store.ts";
+import { pruneSnapshots, saveSnapshot, saveSnapshotAsync } from "./snapshot-store.ts";
 import type { SyncerWake } from "./syncer.ts";
 
 export interface RuntimeOptions {
@@ -374,7 +374,13 @@ export class Runtime implements Sequencer {
         this.deliver(b);
         this.pool.push(b);
       }
-      while (this.saves.length > 0 && this.saves[0]!.seq <= durable) this.save(this.saves.shift()!);
+      while (this.saves.length > 0 && this.saves[0]!.seq <= durable) {
+        const save = this.saves.shift()!;
+        // With an event loop to come back to, the file work goes to the I/O threads; the engine
+        // worker's loop never yields, so it writes in place.
+        if (this.opts.autoFlush) this.saveInBackground(save);
+        else this.save(save);
+      }
     } finally {
       this.delivering = false;
     }
@@ -480,6 +486,30 @@ export class Runtime implements Sequencer {
       this.sinceSnapshot = 0;
       this.saves.push({ seq: last, time: this.lastTime, snapshot: bytes, hash: hashDue ? hashOf(bytes) : null });
     } else if (hashDue) this.saves.push({ seq: last, time: this.lastTime, snapshot: null, hash: stateHash(this.exchange) });
+  }
+
+  /** Background snapshot writes, in order: each starts when the one before has finished. */
+  private background: Promise<void> = Promise.resolve();
+
+  private saveInBackground(s: DeferredSave): void {
+    const p = paths(this.opts.dataDir);
+    this.background = this.background.then(async () => {
+      try {
+        if (s.snapshot !== null) {
+          await saveSnapshotAsync(p.snapshots, s.seq, s.time, s.snapshot);
+          pruneSnapshots(p.snapshots, this.opts.keepSnapshots);
+        }
+        if (s.hash !== null) appendFileSync(p.hashes, `${s.seq} ${s.time} ${s.hash}\n`);
+      } catch (e) {
+        // A lost snapshot costs a longer replay, not data: the journal has every command.
+        this.opts.log?.(`snapshot at seq ${s.seq} not saved: ${(e as Error).message}`);
+      }
+    });
+  }
+
+  /** Resolves once every snapshot and hash line handed to the background is on disk. */
+  settled(): Promise<void> {
+    return this.background;
   }
 
   private save(s: DeferredSave): string | null {

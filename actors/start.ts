@@ -69,4 +69,6 @@ export async function runStart(o: StartOptions): Promise<void> {
     log(`  ${String(a.name ?? a.id).padEnd(8)} ${cash}${pos ? `; ${pos}` : ""}`);
   }
   rt.close();
+  // Periodic snapshots are written in the background; the run is over once they are on disk.
+  await rt.settled();
 }

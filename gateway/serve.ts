@@ -72,6 +72,8 @@ export async function serve(o: ServeOptions): Promise<{ gateway: Gateway; fix: F
       await gateway.stop();
       unlisten();
       await sequencer.close();
+      // Snapshots are written in the background; the data directory is complete once they are.
+      if (sequencer instanceof Runtime) await sequencer.settled();
     },
   };
 }

@@ -349,6 +349,7 @@ describe("pipelined group commit, embedded (workers 0)", () => {
       }
     }
     await until("the load to be durable", () => rt.pendingBatches === 0 && rt.durableSeq === rt.lastSeq);
+    await rt.settled();
     expect(ahead).toBe(0);
     expect(checks).toBeGreaterThan(50);
     expect(listSnapshots(paths(dir).snapshots).length).toBeGreaterThan(0);

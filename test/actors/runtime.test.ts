@@ -76,13 +76,14 @@ describe("runtime", () => {
     rt.close();
   });
 
-  test("a restart recovers exactly the state it left, from snapshot and journal", () => {
+  test("a restart recovers exactly the state it left, from snapshot and journal", async () => {
     const dir = dataDir();
     const rt = seeded(dir, { snapshotEvery: 300 });
     runLoad(rt, 1000);
     const hash = stateHash(rt.exchange);
     const seq = rt.lastSeq;
     rt.close();
+    await rt.settled();
     expect(listSnapshots(paths(dir).snapshots).length).toBeGreaterThan(0);
     const again = Runtime.start({ config: config.exchange, dataDir: dir });
     expect(again.lastSeq).toBe(seq);
@@ -90,11 +91,12 @@ describe("runtime", () => {
     again.close();
   });
 
-  test("state hashes are logged every N commands and match a replay", () => {
+  test("state hashes are logged every N commands and match a replay", async () => {
     const dir = dataDir();
     const rt = seeded(dir, { hashEvery: 200 });
     runLoad(rt, 900);
     rt.close();
+    await rt.settled();
     const lines = readFileSync(paths(dir).hashes, "utf8").trim().split("\n");
     expect(lines.length).toBeGreaterThanOrEqual(4);
     for (const line of lines) {
