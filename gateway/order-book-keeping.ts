@@ -1,5 +1,5 @@
 import type { RecoveredOrder } from "../actors/recovered-state.ts";
-import { OrderState } from "../engine/orders.ts";
+import { isDone } from "../engine/orders.ts";
 
 /**
  * What a door knows of an order: enough to answer status requests and route execution reports.
@@ -69,7 +69,7 @@ export class OrderBookkeeping {
 
   /** Called when an order reaches a done state. */
   finished(o: OrderInfo): void {
-    if (o.state !== OrderState.FILLED && o.state !== OrderState.CANCELLED && o.state !== OrderState.EXPIRED && o.state !== OrderState.REJECTED) return;
+    if (!isDone(o.state)) return;
     if (o.session !== 0) this.bySession.get(o.session)?.delete(o.orderId);
     this.done.push(o.orderId);
     while (this.done.length - this.doneHead > this.keepDone) {

@@ -1,6 +1,6 @@
 import { ALL_SYMBOLS, Flags, OrderType, StpMode, TimeInForce } from "../../engine/commands.ts";
 import { formatPrice, formatQty, type Instrument, parsePrice, parseQty } from "../../engine/instrument.ts";
-import { OrderState, validClientOrderId } from "../../engine/orders.ts";
+import { isDone, validClientOrderId } from "../../engine/orders.ts";
 import { Reason, reasonText } from "../../engine/reasons.ts";
 import type { OrderInfo } from "../order-book-keeping.ts";
 import { type Fill, type NewOrderRequest, type OrderEntry, type OrderReports, type OrderSession, type Request, RequestKind, UNAVAILABLE } from "../order-entry.ts";
@@ -127,7 +127,6 @@ export class FixDoor {
 
 const NO_FIELDS: readonly Field[] = [];
 
-const isDone = (state: number) => state === OrderState.FILLED || state === OrderState.CANCELLED || state === OrderState.EXPIRED || state === OrderState.REJECTED;
 
 /**
  * One logged-on FIX session's orders: NewOrderSingle, OrderCancelRequest,
@@ -352,7 +351,7 @@ export class FixOrderSession implements OrderSession, OrderReports {
     const o = m.has(Tag.OrderID) ? this.target(m) : this.door.orderOf(this.account, clOrdId);
     const r: Request = { kind: RequestKind.STATUS, requestId: id, symbol: o?.symbol ?? -1, orderId: o?.orderId ?? 0, clientOrderId: clOrdId };
     if (!o) return this.rejected(r, 0, Reason.UNKNOWN_ORDER);
-    this.statusReport(r, o);
+    this.status(r, o);
   }
 
   private onMassCancel(m: FixMessage): void {
@@ -488,10 +487,6 @@ export class FixOrderSession implements OrderSession, OrderReports {
   }
 
   status(r: Request, o: OrderInfo): void {
-    this.statusReport(r, o);
-  }
-
-  private statusReport(r: Request, o: OrderInfo): void {
     const q = this.take(r);
     this.report(o, ExecType.OrderStatus, this.door.clOrdIdOf(o), "", Date.now() * 1000, q?.ordStatusReqId !== undefined ? [[Tag.OrdStatusReqID, q.ordStatusReqId]] : []);
   }
