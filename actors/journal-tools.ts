@@ -3,6 +3,7 @@ import type { ExchangeConfig } from "../engine/exchange.ts";
 import { readFileSync } from "node:fs";
 import { Journal, verifyJournal } from "./journal.ts";
 import { paths, recover, stateHash } from "./recovery.ts";
+import { RecordReader } from "./command-record.ts";
 import { decodeCommand, validateCommandSlot } from "./schema.ts";
 
 const TYPE_NAMES: Record<number, string> = Object.fromEntries(Object.entries(CommandType).map(([k, v]) => [v, k]));
@@ -15,13 +16,20 @@ export function journalInspect(dataDir: string, from: number, limit: number): vo
   if (v.problem) console.log(`problem: ${v.problem.kind} in ${v.problem.file} at byte ${v.problem.offset}: ${v.problem.detail}`);
   const journal = Journal.open({ dir, readOnly: true });
   const cmd = new Command();
+  const reader = new RecordReader();
   let shown = 0;
   try {
     for (const rec of journal.read(from)) {
       if (shown++ >= limit) break;
-      const view = new DataView(rec.payload.buffer, rec.payload.byteOffset, rec.payload.byteLength);
-      const bad = validateCommandSlot(view, 0);
-      decodeCommand(view, 0, cmd);
+      let bad: string | null;
+      try {
+        const view = reader.slot(rec.payload, rec.seq);
+        bad = validateCommandSlot(view, reader.offset);
+        decodeCommand(view, reader.offset, cmd);
+      } catch (e) {
+        console.log(`${rec.seq}  MALFORMED: ${(e as Error).message}`);
+        continue;
+      }
       const time = new Date(cmd.time / 1000).toISOString();
       const fields = Object.entries(cmd)
         .filter(([k, x]) => k !== "type" && k !== "time" && x !== 0 && x !== "" && x !== 0n)

@@ -238,10 +238,15 @@ export class Journal {
     return this.stagedEnd + HEADER_BYTES;
   }
 
-  /** Adds the record just written at the offset reserve() returned to the staged records. */
-  stage(): void {
-    const n = this.reserved;
-    if (n < 0) throw new Error("journal stage: nothing reserved");
+  /**
+   * Adds the record just written at the offset reserve() returned to the staged records: its first
+   * `payloadLength` bytes (default: all that was reserved), for a writer that learns how long its
+   * record is only once it has encoded it.
+   */
+  stage(payloadLength = this.reserved): void {
+    if (this.reserved < 0) throw new Error("journal stage: nothing reserved");
+    if (!(payloadLength >= 0 && payloadLength <= this.reserved)) throw new RangeError(`journal stage: ${payloadLength} bytes is outside the 0–${this.reserved} reserved`);
+    const n = payloadLength;
     this.reserved = -1;
     this.batchView.setUint32(this.stagedEnd, n, true);
     this.stagedEnd += HEADER_BYTES + n;

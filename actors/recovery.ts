@@ -4,7 +4,8 @@ import { EventBuffer } from "../engine/events.ts";
 import { Exchange, type ExchangeConfig } from "../engine/exchange.ts";
 import { readExchangeSnapshot, writeExchangeSnapshot } from "../engine/exchange-snapshot.ts";
 import { Journal } from "./journal.ts";
-import { COMMAND_SLOT_BYTES, decodeCommand } from "./schema.ts";
+import { RecordReader } from "./command-record.ts";
+import { decodeCommand } from "./schema.ts";
 import { loadNewestSnapshot } from "./snapshot-store.ts";
 
 /** Where a data directory keeps its parts. */
@@ -78,20 +79,10 @@ export function recover(opts: RecoverOptions): Recovered {
     }
     const cmd = new Command();
     const out = new EventBuffer();
-    // Every payload is a view into the reader's one buffer (replaced only when a record outgrows
-    // it), so one DataView over that buffer serves every record: a DataView per record was ~5% of a
-    // replay's time, in allocation and GC.
-    let buffer: ArrayBufferLike | null = null;
-    let view: DataView = new DataView(new ArrayBuffer(0));
+    const reader = new RecordReader();
     for (const rec of journal.read(seq + 1, untilSeq)) {
-      const payload = rec.payload;
-      if (payload.buffer !== buffer) {
-        buffer = payload.buffer;
-        view = new DataView(buffer);
-      }
-      // The view reaches past the payload, so a short one would decode the next record's bytes.
-      if (payload.byteLength < COMMAND_SLOT_BYTES) throw new Error(`journal record ${rec.seq} is ${payload.byteLength} bytes, shorter than a ${COMMAND_SLOT_BYTES}-byte command`);
-      decodeCommand(view, payload.byteOffset, cmd);
+      const view = reader.slot(rec.payload, rec.seq);
+      decodeCommand(view, reader.offset, cmd);
       if (cmd.time > untilTime) break;
       out.reset();
       exchange.execute(cmd, out);

@@ -5,6 +5,7 @@ import type { Exchange, ExchangeConfig } from "../engine/exchange.ts";
 import { writeExchangeSnapshot } from "../engine/exchange-snapshot.ts";
 import { Reason } from "../engine/reasons.ts";
 import { EngineClock } from "./clock.ts";
+import { recordBytes } from "./command-record.ts";
 import type { Journal } from "./journal.ts";
 import { hashOf, paths, recover, stateHash } from "./recovery.ts";
 import { COMMAND_SLOT_BYTES, CommandOffset, encodeCommand } from "./schema.ts";
@@ -259,7 +260,7 @@ export class Runtime implements Sequencer {
     const journal = this.journal;
     const at = journal.reserve(COMMAND_SLOT_BYTES);
     encodeOrRefuse(cmd, journal.view, at);
-    journal.stage();
+    journal.stage(recordBytes(journal.view, at));
     const copy = (this.spare.pop() ?? new Command()).copyFrom(cmd);
     this.queue.push(copy);
     this.tokens.push(token);

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { loadConfig } from "../../actors/config.ts";
 import { Journal, verifyJournal } from "../../actors/journal.ts";
 import { paths, recover, stateHash } from "../../actors/recovery.ts";
+import { RecordReader } from "../../actors/command-record.ts";
 import { decodeCommand } from "../../actors/schema.ts";
 import { Command, CommandType } from "../../engine/commands.ts";
 import { EventType } from "../../engine/events.ts";
@@ -55,10 +56,12 @@ async function runAndKill(seed: number, acks: number): Promise<number[]> {
 function journaledOrders(): Map<number, string> {
   const journal = Journal.open({ dir: paths(dir).journal, readOnly: true });
   const cmd = new Command();
+  const reader = new RecordReader();
   const orders = new Map<number, string>();
   try {
     for (const rec of journal.read(1)) {
-      decodeCommand(new DataView(rec.payload.buffer, rec.payload.byteOffset, rec.payload.byteLength), 0, cmd);
+      const view = reader.slot(rec.payload, rec.seq);
+      decodeCommand(view, reader.offset, cmd);
       if (cmd.type === CommandType.NEW_ORDER) orders.set(rec.seq, `${cmd.account}/${cmd.clientOrderId}`);
     }
   } finally {

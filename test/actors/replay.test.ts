@@ -100,18 +100,31 @@ describe("replay", () => {
     expect(stateHash(rec.exchange)).toBe(directHash(stamp(commands(2500)).slice(0, 1234)));
   });
 
-  test("a payload shorter than a command slot stops the replay with its seq", () => {
+  test("a payload too short for a command stops the replay with its seq", () => {
     const dir = tempDir();
     const cmds = stamp(commands(20));
     const j = Journal.open({ dir: paths(dir).journal, fsync: false });
-    cmds.forEach((c, i) => j.append(i + 1, i + 1 === 11 ? slot(c, i + 1).subarray(0, 200) : slot(c, i + 1)));
+    cmds.forEach((c, i) => j.append(i + 1, i + 1 === 11 ? slot(c, i + 1).subarray(0, 100) : slot(c, i + 1)));
     j.commit();
     j.close();
-    expect(() => recover({ dataDir: dir, config: config.exchange, readOnly: true, ignoreSnapshots: true })).toThrow(/journal record 11 is 200 bytes/);
+    expect(() => recover({ dataDir: dir, config: config.exchange, readOnly: true, ignoreSnapshots: true })).toThrow(/journal record 11 is 100 bytes/);
     // A writable recovery that fails closes its journal: the directory is not left locked.
     expect(() => recover({ dataDir: dir, config: config.exchange, fsync: false, ignoreSnapshots: true })).toThrow(/journal record 11/);
     Journal.open({ dir: paths(dir).journal, fsync: false, readOnly: false }).close();
   });
+});
+
+test("a payload that cuts through its own client order id stops the replay with its seq", () => {
+  const dir = tempDir();
+  const cmds = stamp(commands(20));
+  const j = Journal.open({ dir: paths(dir).journal, fsync: false });
+  const at = cmds.findIndex((c) => c.clientOrderId.length > 1 && c.destination === "");
+  expect(at, "the test needs a client order id to cut").toBeGreaterThanOrEqual(0);
+  const cid = cmds[at]!.clientOrderId.length;
+  cmds.forEach((c, i) => j.append(i + 1, i === at ? slot(c, i + 1).subarray(0, 112 + cid - 1) : slot(c, i + 1)));
+  j.commit();
+  j.close();
+  expect(() => recover({ dataDir: dir, config: config.exchange, readOnly: true, ignoreSnapshots: true })).toThrow(new RegExp(`journal record ${at + 1} is ${112 + cid - 1} bytes, shorter than the ${112 + cid} its strings need`));
 });
 
 describe("RecordReader: the remembered CRC of the length field", () => {

@@ -9,6 +9,7 @@ import { paths, recover, stateHash } from "../../actors/recovery.ts";
 import { Journal } from "../../actors/journal.ts";
 import { EngineStoppedError, InvalidCommandError, Runtime } from "../../actors/runtime.ts";
 import { COMMAND_SLOT_BYTES, CommandOffset, encodeCommand } from "../../actors/schema.ts";
+import { recordBytes } from "../../actors/command-record.ts";
 import { Reason } from "../../engine/reasons.ts";
 import { listSnapshots, loadNewestSnapshot } from "../../actors/snapshot-store.ts";
 import { Command, CommandType, makeCommand, OrderType, Side, TimeInForce } from "../../engine/commands.ts";
@@ -243,7 +244,12 @@ describe("what the journal holds", () => {
       c.time = times.get(r.seq)!;
       if (c.type === CommandType.NEW_ORDER && c.orderId === 0) c.orderId = r.seq;
       encodeCommand(c, r.seq, want, 0);
-      expect([...r.payload], `seq ${r.seq}`).toEqual([...new Uint8Array(want.buffer)]);
+      // The record is the slot up to its last string (command-record.ts); the rest of the slot is zero.
+      const full = new Uint8Array(want.buffer);
+      expect(r.payload.length, `seq ${r.seq}: record length`).toBe(recordBytes(want, 0));
+      expect(r.payload.length, `seq ${r.seq}: shorter than a slot`).toBeLessThan(COMMAND_SLOT_BYTES);
+      expect([...r.payload], `seq ${r.seq}`).toEqual([...full.subarray(0, r.payload.length)]);
+      expect(full.subarray(r.payload.length).every((b) => b === 0), `seq ${r.seq}: what the record leaves out is zero`).toBe(true);
       n++;
     }
     reader.close();
