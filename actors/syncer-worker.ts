@@ -20,8 +20,14 @@ self.onmessage = (e: MessageEvent<SyncerInit>) => {
       if (Atomics.load(c, SYNC.STOP) !== 0) break;
       const req = Atomics.load(c, SYNC.REQ);
       if (req === synced) {
-        // BELL is read before REQ, so a request made since then changes BELL and this returns at once.
-        Atomics.wait(c, SYNC.BELL, bell);
+        // Announce the park, then look again: a request that read PARKED as 0 (and so did not
+        // notify) bumped BELL before that read, so it is seen here or makes the wait return.
+        Atomics.store(c, SYNC.PARKED, 1);
+        if (Atomics.load(c, SYNC.REQ) === synced && Atomics.load(c, SYNC.STOP) === 0) {
+          // BELL is read before REQ, so a request made since then changes BELL and this returns at once.
+          Atomics.wait(c, SYNC.BELL, bell);
+        }
+        Atomics.store(c, SYNC.PARKED, 0);
         continue;
       }
       // Read after REQ: the journal stores FD first, so this fd holds the requested seq, or the

@@ -3,8 +3,16 @@
  * `workers: 0` the sockets' thread) never waits for the disk. It shares one small
  * SharedArrayBuffer with the journal:
  *
- *   the journal, after write() of a batch:  FD = segment fd; REQ = last seq written; BELL++; notify
- *   the syncer, in a loop:                   wait on BELL; read REQ, then FD; fdatasync(FD); DONE = REQ; notify
+ *   the journal, after write() of a batch:  FD = segment fd; REQ = last seq written; BELL++;
+ *                                            notify, only if PARKED
+ *   the syncer, in a loop:                   nothing new: PARKED = 1, check again, wait on BELL;
+ *                                            read REQ, then FD; fdatasync(FD); DONE = REQ; notify
+ *
+ * The notify is a futex system call on the engine thread's path, once a batch; while a sync is in
+ * flight (most of the time under load) the syncer will find the new REQ by itself when it comes
+ * back, so the journal only rings when the syncer says it is parked. Every access is an Atomics
+ * operation (sequentially consistent), so the two cases are exhaustive: either the syncer's
+ * re-check after PARKED = 1 sees the new BELL, or the journal's read of PARKED sees 1.
  *
  * DONE therefore only ever names a seq whose write had completed before the fdatasync that covers
  * it started, and every batch written while one sync runs is covered by the next (group commit
@@ -25,6 +33,8 @@ export const SYNC = {
   FD: 1,
   /** Bumped after every request and at stop: what the syncer parks on. */
   BELL: 2,
+  /** 1 while the syncer is (about to be) parked on BELL: a request must notify it. */
+  PARKED: 3,
   /** Low 32 bits of the last requested seq an fdatasync covered. */
   DONE: 16,
   /** 0, or the errno of a failed fdatasync (-1 when it had none, -2 when the worker itself failed). */
@@ -78,6 +88,8 @@ export class Syncer {
   private readonly worker: Worker;
   private referenced = false;
   private stopped = false;
+  /** Requests that found the syncer parked and had to wake it (tests and benches). */
+  rings = 0;
 
   private constructor(cells: Int32Array, worker: Worker) {
     this.cells = cells;
@@ -115,7 +127,10 @@ export class Syncer {
     Atomics.store(c, SYNC.FD, fd);
     Atomics.store(c, SYNC.REQ, seq | 0);
     Atomics.add(c, SYNC.BELL, 1);
-    Atomics.notify(c, SYNC.BELL);
+    if (Atomics.load(c, SYNC.PARKED) !== 0) {
+      Atomics.notify(c, SYNC.BELL);
+      this.rings++;
+    }
   }
 
   /** Low 32 bits of the last seq an fdatasync covered. */

@@ -14,7 +14,7 @@ import { LoadStream } from "../../actors/load.ts";
 import { paths, recover, stateHash } from "../../actors/recovery.ts";
 import { EngineStoppedError, Runtime, type RuntimeOptions } from "../../actors/runtime.ts";
 import { listSnapshots } from "../../actors/snapshot-store.ts";
-import type { Syncer } from "../../actors/syncer.ts";
+import { SYNC, type Syncer } from "../../actors/syncer.ts";
 import { WorkerHost } from "../../actors/worker-host.ts";
 import { Command, CommandType, makeCommand } from "../../engine/commands.ts";
 
@@ -248,6 +248,26 @@ describe("pipelined group commit, embedded (workers 0)", () => {
     expect(firstAt).toBeGreaterThanOrEqual(350);
     // One sync for the first batch, one (or two, if a batch landed late) for the other 19.
     expect(syncer.syncs - syncsBefore).toBeLessThanOrEqual(3);
+  }, 30_000);
+
+  test("requests made while the syncer is inside a sync do not wake it: it finds them when the sync returns", async () => {
+    const rt = start(dataDir());
+    seed(rt);
+    await until("the seed", () => rt.lastSeq > 0 && rt.pendingBatches === 0 && rt.durableSeq === rt.lastSeq);
+    const { syncer } = internals(rt);
+    syncer.setFaults(1000);
+    const got: number[] = [];
+    rt.onDelivery((_seq, token) => void got.push(token));
+    // One batch wakes the parked syncer, which then sleeps 1 s before its fdatasync...
+    await load(rt, 10, 10);
+    await until("the syncer to leave its park", () => Atomics.load(syncer.cells, SYNC.PARKED) === 0);
+    const rings = syncer.rings;
+    // ...while 19 more are written: each a request, none of which needs a futex call to be seen.
+    await load(rt, 190, 10, 6);
+    expect(rt.pendingBatches).toBe(20);
+    expect(syncer.rings - rings).toBe(0);
+    await until("every delivery", () => got.length === 200);
+    expect(rt.durableSeq).toBe(rt.lastSeq);
   }, 30_000);
 
   test("a failed fdatasync stops the runtime: what it covered is never delivered, commands are refused, a restart recovers", async () => {
