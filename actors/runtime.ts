@@ -295,13 +295,16 @@ export class Runtime implements Sequencer {
     const journal = this.journal;
     // Command i's bytes were staged by submit(): they are the journal's next staged record.
     const view = journal.view;
+    // One engine time for the whole batch: the commands were sequenced together, and reading the
+    // clock per command cost ~0.1 µs each (a tenth of the engine's own work per command).
+    const time = this.clock.now();
     let i = 0;
     try {
       for (; i < n; i++) {
         const cmd = queue[i]!;
         const seq = first + i;
         const at = journal.stagedPayload;
-        cmd.time = this.clock.now();
+        cmd.time = time;
         view.setFloat64(at + CommandOffset.SEQ, seq, true);
         view.setFloat64(at + CommandOffset.TIME, cmd.time, true);
         // Order ids come from sequence numbers: a door leaves it 0 and the sequencer fills it in

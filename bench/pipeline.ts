@@ -13,7 +13,8 @@
  * accounts) is used by every configuration; each runtime configuration gets a fresh data
  * directory, removed afterwards. Every run executes the seed and the first W commands untimed
  * (also the worker's JIT warm-up), then times the next N:
- *   1. bare: Exchange.execute in a loop (a copy of each command, stamped by an EngineClock);
+ *   1. bare: Exchange.execute in a loop (a copy of each command, stamped by an EngineClock once per
+ *      B commands, as the sequencer stamps a batch);
  *   2. workers 0 (embedded Runtime), fsync on: B commands submitted per turn of the event loop,
  *      the Runtime's setImmediate flush makes each turn one batch (one write; its fdatasync runs on
  *      the syncer thread while the next turns' batches are written, one sync covering all of
@@ -187,16 +188,21 @@ function coresSince(c0: { cpu: number; wall: number }): number {
   return (c1.cpu - c0.cpu) / (c1.wall - c0.wall);
 }
 
-/** The engine alone: a copy of each command (risk may write into it), stamped, executed. */
-function bareTrial(s: Stream): Trial {
+/**
+ * The engine alone: a copy of each command (risk may write into it), stamped, executed. Stamped
+ * as the sequencer stamps: one clock reading per `burst` commands (the runtime's batch here).
+ */
+function bareTrial(s: Stream, burst: number): Trial {
   const ex = new Exchange(s.config.exchange);
   const out = new EventBuffer(4096);
   const clock = new EngineClock();
   const cmd = new Command();
   const tally = new Tally();
+  let time = 0;
   for (let i = 0; i < s.from; i++) {
     cmd.copyFrom(s.cmds[i]!);
-    cmd.time = clock.now();
+    if (i % burst === 0) time = clock.now();
+    cmd.time = time;
     out.reset();
     ex.execute(cmd, out);
   }
@@ -204,7 +210,8 @@ function bareTrial(s: Stream): Trial {
   const c0 = clocks();
   for (let i = s.from; i < s.to; i++) {
     cmd.copyFrom(s.cmds[i]!);
-    cmd.time = clock.now();
+    if ((i - s.from) % burst === 0) time = clock.now();
+    cmd.time = time;
     out.reset();
     ex.execute(cmd, out);
     tally.add(out, 0, out.count);
@@ -400,7 +407,7 @@ async function main(): Promise<void> {
 
   // Warm the main thread's JIT on both loops before anything is timed.
   log("warm-up: bare engine, then workers 0 with fsync off");
-  bareTrial(s);
+  bareTrial(s, o.burst);
   await embeddedTrial(s, o, false, false, false);
 
   const configs: Config[] = o.fsyncOff ? ["bare", "w0", "w1", "w0off", "w1off"] : ["bare", "w0", "w1"];
@@ -412,7 +419,7 @@ async function main(): Promise<void> {
     for (const c of order) {
       gc();
       switch (c) {
-        case "bare": results.bare.push(bareTrial(s)); break;
+        case "bare": results.bare.push(bareTrial(s, o.burst)); break;
         case "w0": {
           const r = await embeddedTrial(s, o, true, true, t === 0);
           results.w0.push(r);
