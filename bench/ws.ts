@@ -9,7 +9,7 @@
  *                       [--slo-ms MS] [--fan-slo-ms MS] [--lag-ms MS] [--window W] [--bisect K]
  *                       [--fan-bisect K] [--max-rate R] [--workers 0|1] [--no-fsync-off]
  *                       [--no-fanout] [--keep-limits] [--client-order-ids] [--dir BASE]
- *                       [--json] [--long]
+ *                       [--profile DIR] [--json] [--long]
  *
  * Processes: this one is the harness (drivers, schedule, timing); the servers run in child
  * processes (bench/ws-server.ts), the subscribers in another (bench/ws-subscribers.ts). All on
@@ -75,6 +75,8 @@ interface Options {
   keepLimits: boolean;
   clientIds: boolean;
   dir: string;
+  /** Run the server children under Bun's CPU profiler, a markdown profile per server in this directory. */
+  profile: string | null;
   json: boolean;
   long: boolean;
 }
@@ -102,6 +104,7 @@ function parseArgs(argv: string[]): Options {
     keepLimits: false,
     clientIds: false,
     dir: tmpdir(),
+    profile: null,
     json: false,
     long,
   };
@@ -132,12 +135,13 @@ function parseArgs(argv: string[]): Options {
       case "--keep-limits": o.keepLimits = true; break;
       case "--client-order-ids": o.clientIds = true; break;
       case "--dir": o.dir = String(argv[++i]); break;
+      case "--profile": o.profile = String(argv[++i]); break;
       case "--json": o.json = true; break;
       case "--long": break;
       case "--help":
       case "-h":
         console.log(
-          "usage: bun run bench/ws.ts [--conns N] [--subscribers S] [--step-seconds D] [--half-seconds H] [--probe-seconds P] [--fan-seconds F] [--fan-start CMDS_PER_S] [--slo-ms MS] [--fan-slo-ms MS] [--lag-ms MS] [--window W] [--bisect K] [--fan-bisect K] [--max-rate R] [--workers 0|1] [--no-fsync-off] [--no-fanout] [--keep-limits] [--client-order-ids] [--dir BASE] [--json] [--long]",
+          "usage: bun run bench/ws.ts [--conns N] [--subscribers S] [--step-seconds D] [--half-seconds H] [--probe-seconds P] [--fan-seconds F] [--fan-start CMDS_PER_S] [--slo-ms MS] [--fan-slo-ms MS] [--lag-ms MS] [--window W] [--bisect K] [--fan-bisect K] [--max-rate R] [--workers 0|1] [--no-fsync-off] [--no-fanout] [--keep-limits] [--client-order-ids] [--dir BASE] [--profile DIR] [--json] [--long]",
         );
         process.exit(0);
       default:
@@ -184,7 +188,7 @@ class Child {
     this.proc = Bun.spawn([BUN, ...args], {
       stdio: ["ignore", "inherit", "inherit"],
       ipc: (m: Record<string, unknown>) => {
-        if (m.kind === "error") log(`  child ${args[0]}: ${m.message}`);
+        if (m.kind === "error") log(`  child ${args.find((a) => a.endsWith(".ts"))}: ${m.message}`);
         const i = this.waiting.findIndex((w) => w.kind === m.kind);
         if (i >= 0) this.waiting.splice(i, 1)[0]!.resolve(m);
         else this.inbox.push(m);
@@ -227,7 +231,9 @@ class ServerProc extends Child {
   private lastWall = 0;
 
   static async start(kind: "gateway" | "baseline", o: Options, fsync = true): Promise<ServerProc> {
-    const s = new ServerProc([join(import.meta.dir, "ws-server.ts"), "--kind", kind, "--fsync", fsync ? "1" : "0", "--workers", String(o.workers), "--keep-limits", o.keepLimits ? "1" : "0", "--dir", o.dir]);
+    // Bun writes the profile when the child exits, which it does on "stop".
+    const prof = o.profile ? ["--cpu-prof-md", `--cpu-prof-dir=${o.profile}`, `--cpu-prof-name=${kind}-${fsync ? "fsync" : "nofsync"}-${Date.now()}.md`] : [];
+    const s = new ServerProc([...prof, join(import.meta.dir, "ws-server.ts"), "--kind", kind, "--fsync", fsync ? "1" : "0", "--workers", String(o.workers), "--keep-limits", o.keepLimits ? "1" : "0", "--dir", o.dir]);
     const ready = await s.next("ready", 60_000);
     s.url = String(ready.url);
     return s;
