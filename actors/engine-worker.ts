@@ -42,7 +42,9 @@ self.onmessage = (e: MessageEvent<WorkerInit>) => {
   }
   // The doors start from the recovered books and open orders; only this thread can read them.
   const symbols = runtime.exchange.config.instruments.map((i) => i.id);
-  const ready: WorkerMessage = { kind: "ready", lastSeq: runtime.lastSeq, recovered: readRecoveredState(runtime.exchange, symbols) };
+  // The snapshotter replica is this thread's child; the main thread watches its progress (settled()) through its buffer.
+  const snapshotter = (runtime.snapshotter?.progress.cells.buffer as SharedArrayBuffer | undefined) ?? null;
+  const ready: WorkerMessage = { kind: "ready", lastSeq: runtime.lastSeq, recovered: readRecoveredState(runtime.exchange, symbols), snapshotter };
   self.postMessage(ready);
 
   const end = new Float64Array(EVENT_WIDTH);

@@ -10,6 +10,7 @@ import type { Journal } from "./journal.ts";
 import { hashOf, paths, recover, stateHash } from "./recovery.ts";
 import { COMMAND_SLOT_BYTES, CommandOffset, encodeCommand } from "./schema.ts";
 import { pruneSnapshots, saveSnapshot, saveSnapshotAsync } from "./snapshot-store.ts";
+import { Snapshotter } from "./snapshotter.ts";
 import type { SyncerWake } from "./syncer.ts";
 
 export interface RuntimeOptions {
@@ -18,13 +19,20 @@ export interface RuntimeOptions {
   /** Commands between snapshots (0: none). Default 100,000. */
   snapshotEvery?: number;
   /**
-   * Commands between state hashes written to hashes.log (0: none). Default 100,000. A hash
-   * serializes the whole state on the engine thread (a stall proportional to the state), so it is
-   * taken from the snapshot's bytes when the two fall due together.
+   * Commands between state hashes written to hashes.log (0: none). Default 100,000. A hash is over
+   * the serialized state, so it is taken from the snapshot's bytes when the two fall due together.
    */
   hashEvery?: number;
   /** Snapshots kept on disk. Default 3. */
   keepSnapshots?: number;
+  /**
+   * Who serializes the periodic snapshots and state hashes. "replica" (default): the snapshotter
+   * worker (actors/snapshotter.ts), which keeps its own copy of the state by replaying the durable
+   * journal and takes them at exact multiples of snapshotEvery / hashEvery; the engine thread never
+   * stalls for them. "inline": the engine thread, at the end of the batch that reaches them (a
+   * stall of hundreds of ms once the state has grown). Explicit snapshot() calls are inline either way.
+   */
+  snapshotter?: "replica" | "inline";
   /**
    * fdatasync on every group commit, on the syncer thread. Default true; off only for tests and
    * benches that say so (no syncer then, and a batch is delivered as soon as it is written).
@@ -42,6 +50,8 @@ export interface RuntimeOptions {
   syncerWake?: SyncerWake;
   /** Tests only: a slow or failing disk, injected in the syncer (ms before each fdatasync; EIO after n syncs). */
   syncerFaults?: { delayMs?: number; failAfter?: number };
+  /** Tests only: the snapshotter replica starts held at the snapshot it loaded until released. */
+  snapshotterHold?: boolean;
 }
 
 /**
@@ -185,11 +195,13 @@ export class Runtime implements Sequencer {
   private closed = false;
   private failure: unknown = null;
   private sinceSnapshot = 0;
-  private readonly opts: Required<Omit<RuntimeOptions, "log" | "segmentBytes" | "syncerWake" | "syncerFaults">> & Pick<RuntimeOptions, "log">;
+  /** The replica that takes periodic snapshots and hashes (snapshotter "replica"); null when none runs. */
+  private replica: Snapshotter | null = null;
+  private readonly opts: Required<Omit<RuntimeOptions, "log" | "segmentBytes" | "syncerWake" | "syncerFaults" | "snapshotterHold">> & Pick<RuntimeOptions, "log">;
 
   private constructor(opts: RuntimeOptions, exchange: Exchange, journal: Journal, seq: number, time: number) {
-    const { segmentBytes: _s, syncerWake: _w, syncerFaults: _f, ...rest } = opts;
-    this.opts = { snapshotEvery: 100_000, hashEvery: 100_000, keepSnapshots: 3, fsync: true, autoFlush: true, ...rest };
+    const { segmentBytes: _s, syncerWake: _w, syncerFaults: _f, snapshotterHold: _h, ...rest } = opts;
+    this.opts = { snapshotEvery: 100_000, hashEvery: 100_000, keepSnapshots: 3, fsync: true, autoFlush: true, snapshotter: "replica", ...rest };
     this.exchange = exchange;
     this.journal = journal;
     this.seq = seq;
@@ -215,7 +227,20 @@ export class Runtime implements Sequencer {
       journal.close();
       throw e;
     }
-    return new Runtime(opts, r.exchange, journal, r.seq, r.time);
+    const rt = new Runtime(opts, r.exchange, journal, r.seq, r.time);
+    rt.startReplica(opts.snapshotterHold === true);
+    return rt;
+  }
+
+  /** Starts the snapshotter replica, if snapshots or hashes are wanted from one. A replica that cannot start costs snapshots, not the engine. */
+  private startReplica(hold: boolean): void {
+    const { snapshotter, snapshotEvery, hashEvery, keepSnapshots, dataDir, config, log } = this.opts;
+    if (snapshotter !== "replica" || (snapshotEvery <= 0 && hashEvery <= 0)) return;
+    try {
+      this.replica = Snapshotter.start({ dataDir, config, snapshotEvery, hashEvery, keepSnapshots, durableSeq: this.journal.durableSeq, log, hold });
+    } catch (e) {
+      log?.(`snapshotter did not start; no periodic snapshots or state hashes (the journal has every command): ${(e as Error).message}`);
+    }
   }
 
   get lastSeq(): number {
@@ -385,6 +410,8 @@ export class Runtime implements Sequencer {
         if (this.opts.autoFlush) this.saveInBackground(save);
         else this.save(save);
       }
+      // The replica replays only what is durable: tell it how far that is.
+      this.replica?.publish(durable);
     } finally {
       this.delivering = false;
     }
@@ -479,6 +506,8 @@ export class Runtime implements Sequencer {
   }
 
   private afterBatch(first: number, last: number): void {
+    // The replica takes them (at exact multiples of the seq): nothing to serialize here.
+    if (this.opts.snapshotter !== "inline") return;
     const { hashEvery, snapshotEvery } = this.opts;
     const hashDue = hashEvery > 0 && Math.floor(last / hashEvery) > Math.floor((first - 1) / hashEvery);
     this.sinceSnapshot += last - first + 1;
@@ -511,9 +540,22 @@ export class Runtime implements Sequencer {
     });
   }
 
-  /** Resolves once every snapshot and hash line handed to the background is on disk. */
+  /**
+   * Resolves once every periodic snapshot and hash line due up to the last seq as of the call is
+   * on disk. With the replica: once it has replayed through that seq (which it does as the seq
+   * becomes durable) and written them — or has failed (which is logged), or, after close(),
+   * once it has stopped. Inline: once the background writes handed over so far are done.
+   */
   settled(): Promise<void> {
-    return this.background;
+    const replica = this.replica;
+    if (replica === null) return this.background;
+    const target = this.seq;
+    // After a failure nothing past the durable seq will ever be durable, so that is as far as it goes.
+    const reachable = () => (this.failure === null ? target : Math.min(target, this.journal.durableSeq));
+    const poll = () => {
+      if (!this.closed) this.poll();
+    };
+    return Promise.all([this.background, replica.reach(reachable, poll)]).then(() => {});
   }
 
   private save(s: DeferredSave): string | null {
@@ -557,6 +599,13 @@ export class Runtime implements Sequencer {
     }
     this.poll();
     this.closed = true;
+    // Not waited for: a replica behind stops where it is, and a lost snapshot costs a longer replay.
+    this.replica?.stop();
     this.journal.close();
+  }
+
+  /** Tests and benches: the snapshotter replica's progress and handle (null when snapshots are inline or off). */
+  get snapshotter(): Snapshotter | null {
+    return this.replica;
   }
 }

@@ -27,7 +27,12 @@ function name(seq: number): string {
   return `snapshot-${String(seq).padStart(20, "0")}.snap`;
 }
 
-export function saveSnapshot(dir: string, seq: number, time: number, state: Uint8Array): string {
+/**
+ * `tmpTag` names the temporary file (`<file><tmpTag>.tmp`): the snapshotter replica and the engine
+ * thread (an explicit snapshot) can write the same seq's file at once, and each must rename only
+ * its own whole temporary file (the two hold the same bytes, so either rename leaves the right file).
+ */
+export function saveSnapshot(dir: string, seq: number, time: number, state: Uint8Array, tmpTag = ""): string {
   mkdirSync(dir, { recursive: true });
   const header = new Uint8Array(HEADER);
   const v = new DataView(header.buffer);
@@ -38,7 +43,7 @@ export function saveSnapshot(dir: string, seq: number, time: number, state: Uint
   v.setUint32(24, state.length, true);
   v.setUint32(28, crc32c(state), true);
   const file = join(dir, name(seq));
-  const tmp = `${file}.tmp`;
+  const tmp = `${file}${tmpTag}.tmp`;
   const fd = openSync(tmp, "w");
   try {
     writeSync(fd, header);
@@ -57,7 +62,6 @@ export function saveSnapshot(dir: string, seq: number, time: number, state: Uint
   return file;
 }
 
-/** Snapshot files present, newest first (by the sequence in their name). */
 /**
  * saveSnapshot off the calling thread: the write and the fsyncs of a snapshot (tens of MB with a
  * full idempotency window) run in the runtime's I/O threads, so the engine's thread — with the
@@ -95,6 +99,7 @@ export async function saveSnapshotAsync(dir: string, seq: number, time: number, 
   return file;
 }
 
+/** Snapshot files present, newest first (by the sequence in their name). */
 export function listSnapshots(dir: string): { seq: number; file: string }[] {
   let names: string[];
   try {
@@ -138,7 +143,36 @@ export function loadNewestSnapshot(dir: string, untilSeq = Infinity, onSkip?: (f
   return null;
 }
 
-/** Keeps the newest `keep` snapshots, deleting older ones. */
+/**
+ * Keeps the newest `keep` snapshots, deleting older ones. Two threads may prune one directory (the
+ * replica after its snapshots, the engine thread after an explicit one): a file the other already
+ * deleted is not an error.
+ */
 export function pruneSnapshots(dir: string, keep: number): void {
-  for (const { file } of listSnapshots(dir).slice(keep)) unlinkSync(file);
+  for (const { file } of listSnapshots(dir).slice(keep)) {
+    try {
+      unlinkSync(file);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+    }
+  }
+}
+
+/** Deletes temporary files `saveSnapshot(…, tmpTag)` left behind (a process that died while writing one). */
+export function removeTemporaries(dir: string, tmpTag: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  const suffix = `${tmpTag}.tmp`;
+  for (const n of names) {
+    if (!/^snapshot-\d{20}\.snap/.test(n) || !n.endsWith(suffix)) continue;
+    try {
+      unlinkSync(join(dir, n));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+    }
+  }
 }

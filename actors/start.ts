@@ -68,7 +68,8 @@ export async function runStart(o: StartOptions): Promise<void> {
     const pos = p.positions.map((x) => `${x.name} ${x.text.qty}`).join(", ");
     log(`  ${String(a.name ?? a.id).padEnd(8)} ${cash}${pos ? `; ${pos}` : ""}`);
   }
-  rt.close();
-  // Periodic snapshots are written in the background; the run is over once they are on disk.
+  // Periodic snapshots and hashes are written by the replica (or in the background); the run is
+  // over once they are on disk. Before close(), which stops the replica where it is.
   await rt.settled();
+  rt.close();
 }

@@ -6,6 +6,7 @@ import { checkEncodable, type Delivery, EngineStoppedError, type RuntimeOptions,
 import { COMMAND_SLOT_BYTES, encodeCommand } from "./schema.ts";
 import type { RecoveredState } from "./recovered-state.ts";
 import { seqAtOrAfter } from "./sequence.ts";
+import { ReplicaProgress } from "./snapshotter.ts";
 import { CONTROL, END_EVENT, type WorkerInit, type WorkerMessage } from "./worker-protocol.ts";
 
 export interface WorkerHostOptions extends RuntimeOptions {
@@ -41,6 +42,8 @@ export class WorkerHost implements Sequencer {
   private resolveClosed: ((seq: number) => void) | null = null;
   private seq = 0;
   private readonly log?: (line: string) => void;
+  /** The snapshotter replica the engine worker started, seen through its shared buffer (null: none). */
+  private readonly replica: ReplicaProgress | null;
 
   private constructor(
     worker: Worker,
@@ -49,8 +52,10 @@ export class WorkerHost implements Sequencer {
     lastSeq: number,
     /** The books and open orders as recovered, before the first command (the doors start there). */
     readonly recovered: RecoveredState,
+    snapshotter: SharedArrayBuffer | null,
     log?: (line: string) => void,
   ) {
+    this.replica = snapshotter === null ? null : new ReplicaProgress(snapshotter);
     this.worker = worker;
     this.cmds = cmds;
     this.events = events;
@@ -63,7 +68,7 @@ export class WorkerHost implements Sequencer {
     const events = Ring.create({ size: opts.eventSlots ?? 65_536, slotBytes: EVENT_RECORD_BYTES, consumers: 1 });
     const worker = new Worker(new URL("./engine-worker.ts", import.meta.url));
     const { log, commandSlots: _c, eventSlots: _e, ...options } = opts;
-    const ready = new Promise<{ lastSeq: number; recovered: RecoveredState }>((resolve, reject) => {
+    const ready = new Promise<{ lastSeq: number; recovered: RecoveredState; snapshotter: SharedArrayBuffer | null }>((resolve, reject) => {
       worker.onmessage = (e: MessageEvent<WorkerMessage>) => {
         const m = e.data;
         if (m.kind === "ready") resolve(m);
@@ -74,14 +79,14 @@ export class WorkerHost implements Sequencer {
     });
     const init: WorkerInit = { cmdSab: cmds.sab, evSab: events.sab, options };
     worker.postMessage(init);
-    let started: { lastSeq: number; recovered: RecoveredState };
+    let started: { lastSeq: number; recovered: RecoveredState; snapshotter: SharedArrayBuffer | null };
     try {
       started = await ready;
     } catch (e) {
       worker.terminate();
       throw e;
     }
-    const host = new WorkerHost(worker, cmds, events, started.lastSeq, started.recovered, log);
+    const host = new WorkerHost(worker, cmds, events, started.lastSeq, started.recovered, started.snapshotter, log);
     host.supervise();
     void host.readEvents();
     return host;
@@ -202,6 +207,17 @@ export class WorkerHost implements Sequencer {
     if (this.failure !== null) return;
     this.failure = e;
     this.log?.(`engine stopped: ${e.message}; restart recovers from the journal`);
+  }
+
+  /**
+   * Resolves once the engine worker's snapshotter replica has written every periodic snapshot and
+   * hash line due up to the last seq delivered so far (or has failed, or stopped at close).
+   */
+  settled(): Promise<void> {
+    if (this.replica === null) return Promise.resolve();
+    const target = this.seq;
+    // Once the engine worker is closing, the replica is stopped with it (and may be gone without a word).
+    return this.replica.reach(() => (this.closed === null && this.failure === null ? target : null));
   }
 
   /** Asks the worker for a snapshot after everything submitted so far. */

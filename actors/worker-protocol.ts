@@ -20,7 +20,7 @@ export interface WorkerInit {
 }
 
 export type WorkerMessage =
-  | { kind: "ready"; lastSeq: number; recovered: RecoveredState }
+  | { kind: "ready"; lastSeq: number; recovered: RecoveredState; snapshotter: SharedArrayBuffer | null }
   | { kind: "log"; line: string }
   | { kind: "failed"; message: string }
   | { kind: "closed"; lastSeq: number };

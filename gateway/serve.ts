@@ -71,8 +71,10 @@ export async function serve(o: ServeOptions): Promise<{ gateway: Gateway; fix: F
       await fix?.stop();
       await gateway.stop();
       unlisten();
+      // The snapshotter replica writes what fell due up to the last command before the engine
+      // stops it; then the data directory is complete once background writes are done.
+      await sequencer.settled();
       await sequencer.close();
-      // Snapshots are written in the background; the data directory is complete once they are.
       if (sequencer instanceof Runtime) await sequencer.settled();
     },
   };

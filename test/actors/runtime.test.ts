@@ -83,8 +83,9 @@ describe("runtime", () => {
     runLoad(rt, 1000);
     const hash = stateHash(rt.exchange);
     const seq = rt.lastSeq;
-    rt.close();
+    // The snapshotter replica writes them as the journal becomes durable; close() would stop it where it is.
     await rt.settled();
+    rt.close();
     expect(listSnapshots(paths(dir).snapshots).length).toBeGreaterThan(0);
     const again = Runtime.start({ config: config.exchange, dataDir: dir });
     expect(again.lastSeq).toBe(seq);
@@ -96,8 +97,8 @@ describe("runtime", () => {
     const dir = dataDir();
     const rt = seeded(dir, { hashEvery: 200 });
     runLoad(rt, 900);
-    rt.close();
     await rt.settled();
+    rt.close();
     const lines = readFileSync(paths(dir).hashes, "utf8").trim().split("\n");
     expect(lines.length).toBeGreaterThanOrEqual(4);
     for (const line of lines) {
