@@ -21,9 +21,9 @@ export function recordBytes(view: DataView, offset: number): number {
 }
 
 /** Where the strings a record's length bytes announce end (unaligned; capped at each field's size). */
-function stringsEnd(payload: Uint8Array): number {
-  const destLen = Math.min(payload[O.DESTINATION_LEN]!, DESTINATION_MAX);
-  return destLen > 0 ? O.DESTINATION + destLen : O.CLIENT_ORDER_ID + Math.min(payload[O.CLIENT_ORDER_ID_LEN]!, CLIENT_ORDER_ID_MAX);
+function stringsEnd(buf: Uint8Array, start: number): number {
+  const destLen = Math.min(buf[start + O.DESTINATION_LEN]!, DESTINATION_MAX);
+  return destLen > 0 ? O.DESTINATION + destLen : O.CLIENT_ORDER_ID + Math.min(buf[start + O.CLIENT_ORDER_ID_LEN]!, CLIENT_ORDER_ID_MAX);
 }
 
 /**
@@ -41,20 +41,25 @@ export class RecordReader {
 
   /** The view holding `payload` as a whole slot (at `this.offset`); throws on a record too short to be a command. */
   slot(payload: Uint8Array, seq: number): DataView<ArrayBufferLike> {
-    const n = payload.byteLength;
-    if (n >= COMMAND_SLOT_BYTES) {
-      if (payload.buffer !== this.buffer) {
-        this.buffer = payload.buffer;
-        this.bufferView = new DataView(payload.buffer);
+    return this.slotAt(payload, 0, payload.byteLength, seq);
+  }
+
+  /** slot() of the `length` bytes at `start` of `buf`, without a view per record. */
+  slotAt(buf: Uint8Array, start: number, length: number, seq: number): DataView<ArrayBufferLike> {
+    if (length >= COMMAND_SLOT_BYTES) {
+      if (buf.buffer !== this.buffer) {
+        this.buffer = buf.buffer;
+        this.bufferView = new DataView(buf.buffer);
       }
-      this.offset = payload.byteOffset;
+      this.offset = buf.byteOffset + start;
       return this.bufferView;
     }
-    if (n < MIN_RECORD_BYTES) throw new Error(`journal record ${seq} is ${n} bytes, shorter than the ${MIN_RECORD_BYTES}-byte minimum of a command`);
-    const need = stringsEnd(payload);
-    if (n < need) throw new Error(`journal record ${seq} is ${n} bytes, shorter than the ${need} its strings need`);
-    this.scratch.set(payload);
-    this.scratch.fill(0, n);
+    if (length < MIN_RECORD_BYTES) throw new Error(`journal record ${seq} is ${length} bytes, shorter than the ${MIN_RECORD_BYTES}-byte minimum of a command`);
+    const need = stringsEnd(buf, start);
+    if (length < need) throw new Error(`journal record ${seq} is ${length} bytes, shorter than the ${need} its strings need`);
+    const scratch = this.scratch;
+    scratch.set(buf.subarray(start, start + length));
+    scratch.fill(0, length);
     this.offset = 0;
     return this.scratchView;
   }

@@ -187,16 +187,19 @@ export class Journal {
   }
 
   /**
-   * Moves fdatasync to a syncer thread: from now on write() asks it for a sync instead of waiting,
-   * and durableSeq follows the syncs it completes. No-op with fsync off.
+   * Moves writing and fdatasync to a syncer thread: from now on write() copies the batch into the
+   * syncer's ring and asks for a sync instead of waiting, and durableSeq follows the syncs it
+   * completes. No-op with fsync off.
    */
-  startSyncer(opts: Omit<SyncerOptions, "initialSeq"> = {}): void {
+  startSyncer(opts: Omit<SyncerOptions, "initialSeq" | "fd" | "offset"> = {}): void {
     this.check();
     if (!this.fsync || this._syncer !== null) return;
     // Everything written so far must be durable first: the syncer only covers what it is asked for.
     this.sync();
     this.requestedSeq = this.syncedSeq = this._durableSeq;
-    this._syncer = Syncer.start({ ...opts, initialSeq: this._durableSeq });
+    // It goes on writing where this thread stopped: at the end of the open segment, if any.
+    const offset = this.fd >= 0 ? this.segments[this.segments.length - 1]!.bytes : 0;
+    this._syncer = Syncer.start({ ...opts, initialSeq: this._durableSeq, fd: this.fd, offset });
   }
 
   /**
@@ -329,7 +332,8 @@ export class Journal {
    * batch that fills the segment is synced here, on this thread, before the segment is retired.
    */
   write(): number {
-    if (this._syncer !== null) this.observeSyncer();
+    const syncer = this._syncer;
+    if (syncer !== null) this.observeSyncer();
     this.check();
     if (this.batchLength === 0) return this._writtenSeq;
     let seg = this.segments[this.segments.length - 1];
@@ -340,9 +344,15 @@ export class Journal {
         seg = { file, firstSeq: this.batchFirstSeq, lastSeq: this.batchFirstSeq - 1, records: 0, bytes: 0, indexSeqs: [], indexOffsets: [], nextIndexAt: 0 };
         this.segments.push(seg);
         if (this.fsync) syncDir(this.dir);
+        syncer?.newSegment(this.fd);
       }
-      let done = 0;
-      while (done < this.batchLength) done += writeSync(this.fd, this.batch, done, this.batchLength - done, seg!.bytes + done);
+      if (syncer !== null) {
+        // The syncer thread writes it: here only a copy into shared memory.
+        syncer.put(this.batch, this.batchLength);
+      } else {
+        let done = 0;
+        while (done < this.batchLength) done += writeSync(this.fd, this.batch, done, this.batchLength - done, seg!.bytes + done);
+      }
     } catch (e) {
       throw this.fail(e);
     }
@@ -357,11 +367,17 @@ export class Journal {
     this.batchLength = 0;
     this.batchFirstSeq = 0;
     if (!this.fsync) this._durableSeq = this._writtenSeq;
+    if (syncer !== null) {
+      syncer.request(this._writtenSeq);
+      this.requestedSeq = this._writtenSeq;
+    }
     if (seg!.bytes >= this.segmentBytes) {
-      // Rollover. The syncer reads REQ before FD, so once the next segment's fd is published it
-      // may sync that fd for a seq of this one: this segment must be durable on its own first. It
-      // is also what keeps every segment but the last ending at a completed fdatasync.
-      if (this.fsync) {
+      // Rollover: this segment must be durable on its own before the next starts (the syncer's
+      // ring holds one file's bytes at a time), which is also what keeps every segment but the
+      // last ending at a completed fdatasync. With a syncer this thread waits for it, here, once
+      // a segment (64 MiB by default).
+      if (syncer !== null) this.waitDurable(this._writtenSeq);
+      else if (this.fsync) {
         try {
           fdatasyncSync(this.fd);
         } catch (e) {
@@ -371,9 +387,6 @@ export class Journal {
       }
       this.retire(this.fd);
       this.fd = -1;
-    } else if (this._syncer !== null) {
-      this._syncer.request(this.fd, this._writtenSeq);
-      this.requestedSeq = this._writtenSeq;
     }
     return this._writtenSeq;
   }
@@ -383,7 +396,8 @@ export class Journal {
    * doing), and returns durableSeq. For close, snapshots and callers without a syncer.
    */
   sync(): number {
-    if (this._syncer !== null) this.observeSyncer();
+    // With a syncer the bytes may not even be written yet: only the syncer can make them durable.
+    if (this._syncer !== null) return this.waitDurable(this._writtenSeq);
     this.check();
     if (this._durableSeq >= this._writtenSeq) return this._durableSeq;
     // fd < 0: the last write filled its segment and synced it at the rollover.
@@ -399,12 +413,12 @@ export class Journal {
   }
 
   /**
-   * Blocks until durableSeq reaches `seq` (which must have been written), waiting for the syncer
-   * rather than syncing again; after `patienceMs` without the syncer getting there it syncs on
-   * this thread instead (a syncer that never started cannot report it while this thread blocks).
-   * Throws if the journal fails meanwhile.
+   * Blocks until durableSeq reaches `seq` (which must have been written), waiting for the syncer:
+   * only it can, since it writes the bytes too. A syncer that has not even started after
+   * `patienceMs` (a worker that cannot run reports it on an event loop this thread is blocking)
+   * fails the journal. Throws if the journal fails meanwhile.
    */
-  waitDurable(seq: number, patienceMs = 1000): number {
+  waitDurable(seq: number, patienceMs = 5000): number {
     const s = this._syncer;
     if (s === null) return this.sync();
     const deadline = performance.now() + patienceMs;
@@ -413,9 +427,8 @@ export class Journal {
       this.observeSyncer();
       this.check();
       if (this._durableSeq >= seq) return this._durableSeq;
-      const left = deadline - performance.now();
-      if (left <= 0) return this.sync();
-      s.wait(observed, Math.min(left, 100));
+      if (!s.started && performance.now() > deadline) throw this.fail(new Error(`the syncer thread did not start within ${patienceMs} ms`));
+      s.wait(observed, 100);
     }
   }
 
@@ -430,7 +443,7 @@ export class Journal {
     const code = s.errorCode;
     if (code !== 0 && this.failure_ === null) {
       const name = code === SYNCER_WORKER_FAILED ? "the syncer worker failed" : code > 0 ? (Object.entries(constants.errno).find(([, v]) => v === code)?.[0] ?? `errno ${code}`) : "unknown error";
-      this.failure_ = new Error(`fdatasync on the syncer thread failed: ${name}`);
+      this.failure_ = new Error(`the syncer thread's write or fdatasync failed: ${name}`);
     }
     // DONE is the low 32 bits of a seq at most requestedSeq: the distance gives the full seq.
     const synced = this.requestedSeq - (((this.requestedSeq | 0) - s.done) | 0);
@@ -454,34 +467,64 @@ export class Journal {
   /**
    * Committed records with fromSeq ≤ seq ≤ untilSeq (both inclusive; untilSeq is capped at the
    * durableSeq of the moment iteration starts), each CRC-checked again as it is read. Each payload
-   * is a view that is overwritten by the next step.
+   * is a view that is overwritten by the next step. For tools and tests; a replay uses each().
    */
   *read(fromSeq = this._firstSeq, untilSeq = Infinity): Generator<JournalRecord> {
+    const records: JournalRecord[] = [];
+    const until = Math.min(untilSeq, this.durableSeq);
+    // In chunks, so a caller that stops early has not read the whole journal.
+    for (let from = fromSeq; ; ) {
+      let last = 0;
+      this.each(from, until, (seq, buf, start, length) => {
+        records.push({ seq, payload: buf.slice(start, start + length) });
+        last = seq;
+        return records.length < 4096;
+      });
+      if (records.length === 0) return;
+      yield* records;
+      records.length = 0;
+      from = last + 1;
+    }
+  }
+
+  /**
+   * Calls `fn` with every committed record with fromSeq ≤ seq ≤ untilSeq, in order (untilSeq is
+   * capped at the durableSeq of the moment it starts): its seq, and its payload as `length` bytes
+   * at `start` of `buf`, the reader's buffer, valid only during the call. `fn` returns false to
+   * stop. No allocation per record. `verify: false` skips the CRC check, for a replay of what
+   * open() has just scanned (and so checked) in full. Returns the last seq handed to `fn` (0: none).
+   */
+  each(fromSeq: number, untilSeq: number, fn: (seq: number, buf: Uint8Array, start: number, length: number) => boolean | void, verify = true): number {
     if (this.closed) throw new Error(`journal ${this.dir} is closed`);
     const until = Math.min(untilSeq, this.durableSeq);
     const from = Math.max(fromSeq, this._firstSeq, 1);
-    if (from > until) return;
+    let last = 0;
+    if (from > until) return last;
     let s = this.segments.length - 1;
     while (s > 0 && this.segments[s]!.firstSeq > from) s--;
     let buf: Uint8Array | undefined;
     for (; s < this.segments.length; s++) {
       const seg = this.segments[s]!;
-      if (seg.firstSeq > until) return;
+      if (seg.firstSeq > until) return last;
       const fd = openSync(seg.file, "r");
       try {
-        const reader = new RecordReader(fd, seekOffset(seg, from), seg.bytes, buf);
+        const reader = new RecordReader(fd, seekOffset(seg, from), seg.bytes, buf, verify);
         for (;;) {
           const r = reader.next();
           buf = reader.buf;
           if (r === END) break;
           if (r !== RECORD) throw new JournalCorruptError(seg.file, reader.offset, reader.detail);
-          if (reader.seq > until) return;
-          if (reader.seq >= from) yield { seq: reader.seq, payload: reader.buf.subarray(reader.payloadStart, reader.payloadStart + reader.payloadLength) };
+          const seq = reader.seq;
+          if (seq > until) return last;
+          if (seq < from) continue;
+          last = seq;
+          if (fn(seq, reader.buf, reader.payloadStart, reader.payloadLength) === false) return last;
         }
       } finally {
         closeSync(fd);
       }
     }
+    return last;
   }
 
   /**

@@ -80,18 +80,25 @@ export function recover(opts: RecoverOptions): Recovered {
     const cmd = new Command();
     const out = new EventBuffer();
     const reader = new RecordReader();
-    for (const rec of journal.read(seq + 1, untilSeq)) {
-      const view = reader.slot(rec.payload, rec.seq);
-      decodeCommand(view, reader.offset, cmd);
-      if (cmd.time > untilTime) break;
-      out.reset();
-      exchange.execute(cmd, out);
-      opts.onEvents?.(rec.seq, out, exchange);
-      seq = rec.seq;
-      time = cmd.time;
-      replayed++;
-      if (opts.onProgress && replayed % 10_000 === 0) opts.onProgress(replayed, total);
-    }
+    const onEvents = opts.onEvents;
+    const onProgress = opts.onProgress;
+    // Without a second CRC check: open() has just scanned every record, checksums included.
+    journal.each(
+      seq + 1,
+      untilSeq,
+      (recSeq, buf, start, length) => {
+        decodeCommand(reader.slotAt(buf, start, length, recSeq), reader.offset, cmd);
+        if (cmd.time > untilTime) return false;
+        out.reset();
+        exchange.execute(cmd, out);
+        onEvents?.(recSeq, out, exchange);
+        seq = recSeq;
+        time = cmd.time;
+        replayed++;
+        if (onProgress && replayed % 10_000 === 0) onProgress(replayed, total);
+      },
+      false,
+    );
   } catch (e) {
     journal.close();
     throw e;
