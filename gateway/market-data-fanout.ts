@@ -5,6 +5,9 @@ import type { LevelView } from "../engine/matching.ts";
 import { C, CHANGE_WIDTH, type L3Seed, MarketByOrder } from "./l3-book.ts";
 import { FrameWriter } from "./protocol/frame.ts";
 import {
+  type Bbo,
+  type Candle,
+  type MarketStatus,
   addL3Change,
   addL3Order,
   addL2Ask,
@@ -47,6 +50,31 @@ export function topic(symbol: number, channel: number): string {
   return `md.${symbol}.${channel}`;
 }
 
+/** A channel bit's index, 0–9. */
+function channelIndex(channel: number): number {
+  return 31 - Math.clz32(channel);
+}
+
+/**
+ * One symbol's topics and last sequence numbers, by channel index: built once, so an update
+ * neither builds its topic string nor looks its sequence up by that string (both showed in the
+ * gateway's profile, a few percent of its time).
+ */
+class SymbolChannels {
+  readonly topics: string[] = [];
+  readonly seqs = new Float64Array(CHANNEL_COUNT);
+  constructor(symbol: number) {
+    for (let i = 0; i < CHANNEL_COUNT; i++) this.topics.push(topic(symbol, 1 << i));
+  }
+}
+
+const CHANNEL_COUNT = 10;
+const L2 = channelIndex(Channel.L2);
+const L3 = channelIndex(Channel.L3);
+const TRADES = channelIndex(Channel.TRADES);
+const BBO = channelIndex(Channel.BBO);
+const STATUS = channelIndex(Channel.MARKET_STATUS);
+
 export interface InitialBook {
   symbol: number;
   bids: LevelView[];
@@ -76,10 +104,13 @@ export class MarketDataFanout {
    * still count, so a later snapshot carries the right one); the gateway asks its server.
    */
   hasSubscribers: (topic: string) => boolean = () => true;
-  private readonly l3Topics = new Map<number, string>();
   private readonly w = new FrameWriter(4096);
-  /** Last sequence number given out on each topic. */
-  private readonly seqs = new Map<string, number>();
+  /** Topics and last sequence numbers given out, per symbol. */
+  private readonly channels = new Map<number, SymbolChannels>();
+  // Reused for every frame of their type (the encoders keep nothing).
+  private readonly bbo: Bbo = { type: MessageType.BBO, symbol: 0, seq: 0, time: 0, bidPrice: 0, bidQty: 0, askPrice: 0, askQty: 0 };
+  private readonly candle: Candle = { type: MessageType.CANDLE, symbol: 0, seq: 0, time: 0, interval: 0, openTime: 0, open: 0, high: 0, low: 0, close: 0, volume: 0, trades: 0, closed: false };
+  private readonly status: MarketStatus = { type: MessageType.MARKET_STATUS, symbol: 0, seq: 0, time: 0, state: 0, reason: 0, until: 0 };
   /** TRADE updates of one apply, batched into one TRADES frame per symbol. */
   private tradeSymbols: number[] = [];
 
@@ -91,14 +122,22 @@ export class MarketDataFanout {
     }
   }
 
-  private next(t: string): number {
-    const s = (this.seqs.get(t) ?? 0) + 1;
-    this.seqs.set(t, s);
-    return s;
+  private of(symbol: number): SymbolChannels {
+    let c = this.channels.get(symbol);
+    if (c === undefined) {
+      c = new SymbolChannels(symbol);
+      this.channels.set(symbol, c);
+    }
+    return c;
+  }
+
+  /** The next sequence number on channel index `ch` of `c`. */
+  private static next(c: SymbolChannels, ch: number): number {
+    return ++c.seqs[ch]!;
   }
 
   current(symbol: number, channel: number): number {
-    return this.seqs.get(topic(symbol, channel)) ?? 0;
+    return this.channels.get(symbol)?.seqs[channelIndex(channel)] ?? 0;
   }
 
   /** Feeds one command's events; encodes and publishes what changed. */
@@ -118,27 +157,35 @@ export class MarketDataFanout {
       const t = d[base + U.TIME]!;
       switch (type) {
         case UpdateType.BOOK: {
-          const tp = topic(symbol, Channel.L2);
+          const c = this.of(symbol);
+          const tp = c.topics[L2]!;
           const first = d[base + U.FIRST]!;
           const n = d[base + U.LEVELS]!;
           // A frame holds 65,535 changes; a command that touches more levels (a mass cancel of a
           // deep book) goes out as consecutive frames with consecutive sequence numbers.
           for (let k0 = 0; k0 < n || k0 === 0; k0 += MAX_FRAME_ENTRIES) {
-            beginL2Update(w, symbol, this.next(tp), t);
+            beginL2Update(w, symbol, MarketDataFanout.next(c, L2), t);
             const end = Math.min(n, k0 + MAX_FRAME_ENTRIES);
             for (let k = k0; k < end; k++) {
               const lb = (first + k) * LEVEL_WIDTH;
               const lv = u.levels;
               addL2Change(w, lv[lb + L.SIDE]!, lv[lb + L.PRICE]!, lv[lb + L.QTY]!, lv[lb + L.ORDERS]!);
             }
-            publish(tp, w.bytes.subarray(0, endL2Update(w)));
+            publish(tp, w.frame(endL2Update(w)));
           }
           break;
         }
         case UpdateType.BBO: {
-          const tp = topic(symbol, Channel.BBO);
-          const n = encodeBbo(w, { type: MessageType.BBO, symbol, seq: this.next(tp), time: t, bidPrice: d[base + U.BID_PRICE]!, bidQty: d[base + U.BID_QTY]!, askPrice: d[base + U.ASK_PRICE]!, askQty: d[base + U.ASK_QTY]! });
-          publish(tp, w.bytes.subarray(0, n));
+          const c = this.of(symbol);
+          const m = this.bbo;
+          m.symbol = symbol;
+          m.seq = MarketDataFanout.next(c, BBO);
+          m.time = t;
+          m.bidPrice = d[base + U.BID_PRICE]!;
+          m.bidQty = d[base + U.BID_QTY]!;
+          m.askPrice = d[base + U.ASK_PRICE]!;
+          m.askQty = d[base + U.ASK_QTY]!;
+          publish(c.topics[BBO]!, w.frame(encodeBbo(w, m)));
           break;
         }
         case UpdateType.TRADE:
@@ -148,60 +195,58 @@ export class MarketDataFanout {
           // The builder names an interval by its length in µs; the wire by its index.
           const interval = CANDLE_INTERVAL_US.indexOf(d[base + U.INTERVAL]!);
           if (interval < 0) break;
-          const tp = topic(symbol, CANDLE_CHANNEL[interval]!);
-          const n = encodeCandle(w, {
-            type: MessageType.CANDLE,
-            symbol,
-            seq: this.next(tp),
-            time: t,
-            interval,
-            openTime: d[base + U.OPEN_TIME]!,
-            open: d[base + U.OPEN]!,
-            high: d[base + U.HIGH]!,
-            low: d[base + U.LOW]!,
-            close: d[base + U.CLOSE]!,
-            volume: d[base + U.VOLUME]!,
-            trades: d[base + U.TRADES]!,
-            closed: d[base + U.CLOSED] === 1,
-          });
-          publish(tp, w.bytes.subarray(0, n));
+          const c = this.of(symbol);
+          const ch = channelIndex(CANDLE_CHANNEL[interval]!);
+          const m = this.candle;
+          m.symbol = symbol;
+          m.seq = MarketDataFanout.next(c, ch);
+          m.time = t;
+          m.interval = interval;
+          m.openTime = d[base + U.OPEN_TIME]!;
+          m.open = d[base + U.OPEN]!;
+          m.high = d[base + U.HIGH]!;
+          m.low = d[base + U.LOW]!;
+          m.close = d[base + U.CLOSE]!;
+          m.volume = d[base + U.VOLUME]!;
+          m.trades = d[base + U.TRADES]!;
+          m.closed = d[base + U.CLOSED] === 1;
+          publish(c.topics[ch]!, w.frame(encodeCandle(w, m)));
           break;
         }
         case UpdateType.STATUS: {
-          const tp = topic(symbol, Channel.MARKET_STATUS);
-          const n = encodeMarketStatus(w, { type: MessageType.MARKET_STATUS, symbol, seq: this.next(tp), time: t, state: d[base + U.STATE]!, until: finite(d[base + U.UNTIL]!), reason: d[base + U.REASON]! });
-          publish(tp, w.bytes.subarray(0, n));
+          const c = this.of(symbol);
+          const m = this.status;
+          m.symbol = symbol;
+          m.seq = MarketDataFanout.next(c, STATUS);
+          m.time = t;
+          m.state = d[base + U.STATE]!;
+          m.until = finite(d[base + U.UNTIL]!);
+          m.reason = d[base + U.REASON]!;
+          publish(c.topics[STATUS]!, w.frame(encodeMarketStatus(w, m)));
           break;
         }
       }
     }
     // Trades: one frame per symbol per command, in trade order.
-    for (const symbol of this.tradeSymbols) {
-      const tp = topic(symbol, Channel.TRADES);
+    for (let k = 0; k < this.tradeSymbols.length; k++) {
+      const symbol = this.tradeSymbols[k]!;
+      const c = this.of(symbol);
+      const tp = c.topics[TRADES]!;
       let inFrame = 0;
       for (let i = 0; i < u.count; i++) {
         const base = i * 14;
         const d = u.data;
         if (d[base + U.TYPE] !== UpdateType.TRADE || d[base + U.SYMBOL] !== symbol) continue;
         if (inFrame === MAX_FRAME_ENTRIES) {
-          publish(tp, w.bytes.subarray(0, endTrades(w)));
+          publish(tp, w.frame(endTrades(w)));
           inFrame = 0;
         }
-        if (inFrame === 0) beginTrades(w, symbol, this.next(tp), d[base + U.TIME]!);
+        if (inFrame === 0) beginTrades(w, symbol, MarketDataFanout.next(c, TRADES), d[base + U.TIME]!);
         addTrade(w, d[base + U.TAKER_SIDE]!, d[base + U.TRADE_ID]!, d[base + U.PRICE]!, d[base + U.QTY]!);
         inFrame++;
       }
-      publish(tp, w.bytes.subarray(0, endTrades(w)));
+      publish(tp, w.frame(endTrades(w)));
     }
-  }
-
-  private l3Topic(symbol: number): string {
-    let t = this.l3Topics.get(symbol);
-    if (t === undefined) {
-      t = topic(symbol, Channel.L3);
-      this.l3Topics.set(symbol, t);
-    }
-    return t;
   }
 
   /** One L3_UPDATE per symbol the command changed, its changes in event order. */
@@ -212,11 +257,12 @@ export class MarketDataFanout {
     const c = l3.changes;
     for (let k = 0; k < l3.touchedCount; k++) {
       const book = l3.touched[k]!;
-      const tp = this.l3Topic(book.symbol);
+      const ch = this.of(book.symbol);
+      const tp = ch.topics[L3]!;
       const send = this.hasSubscribers(tp);
       let i = book.first;
       while (i >= 0) {
-        const seq = this.next(tp);
+        const seq = MarketDataFanout.next(ch, L3);
         if (!send) {
           for (let n = 0; n < MAX_L3_CHANGES && i >= 0; n++) i = l3.changeNext[i]!;
           continue;
@@ -227,7 +273,7 @@ export class MarketDataFanout {
           addL3Change(w, c[at + C.ACTION]!, c[at + C.SIDE]!, c[at + C.ORDER_ID]!, c[at + C.PRICE]!, c[at + C.QTY]!);
           i = l3.changeNext[i]!;
         }
-        publish(tp, w.bytes.subarray(0, endL3Update(w)));
+        publish(tp, w.frame(endL3Update(w)));
       }
     }
   }

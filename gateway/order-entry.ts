@@ -5,6 +5,7 @@ import { type EventBuffer, EventType, F } from "../engine/events.ts";
 import { OrderState } from "../engine/orders.ts";
 import { Reason } from "../engine/reasons.ts";
 import { type OrderInfo, OrderBookkeeping } from "./order-book-keeping.ts";
+import { type Pending, PendingRequests } from "./pending-requests.ts";
 
 /** What a door asked for; the door's reports say which request they answer. */
 export const RequestKind = {
@@ -85,10 +86,6 @@ export interface OrderSession {
   readonly reports: OrderReports;
 }
 
-interface Pending extends Request {
-  session: OrderSession;
-}
-
 /**
  * Order entry, shared by every door: a session's requests become commands for the sequencer, and
  * the events each command produced — delivered only once journaled — become that session's answers
@@ -97,7 +94,7 @@ interface Pending extends Request {
  */
 export class OrderEntry {
   readonly orders = new OrderBookkeeping();
-  private readonly pending = new Map<number, Pending>();
+  private readonly pending = new PendingRequests();
   private readonly sessions = new Map<number, OrderSession>();
   private nextToken = 1;
   private nextSession = 1;
@@ -114,7 +111,8 @@ export class OrderEntry {
   /** Delivers durable events to the sessions until the returned function is called. */
   listen(): () => void {
     return this.sequencer.onDelivery((_seq, token, events, from, to, time) => {
-      for (const h of this.batchHooks) h();
+      const hooks = this.batchHooks;
+      for (let i = 0; i < hooks.length; i++) hooks[i]!();
       this.deliver(token, events, from, to, time);
     });
   }
@@ -151,7 +149,7 @@ export class OrderEntry {
       this.sequencer.submit(c, token);
       return Reason.OK;
     } catch (e) {
-      if (token !== 0) this.pending.delete(token);
+      if (token !== 0) this.pending.remove(token);
       if (e instanceof InvalidCommandError) return e.reason;
       if (e instanceof EngineStoppedError) return UNAVAILABLE;
       throw e;
@@ -160,9 +158,15 @@ export class OrderEntry {
 
   private send(p: Pending, c: Command): void {
     const token = this.nextToken++;
-    this.pending.set(token, p);
+    this.pending.add(token, p);
     const r = this.submit(c, token);
-    if (r !== Reason.OK) p.session.reports.rejected(p, p.orderId, r);
+    if (r !== Reason.OK) this.refuse(p, p.orderId, r);
+  }
+
+  /** Answers a request that never reached the engine, and gives its object back. */
+  private refuse(p: Pending, orderId: number, reason: number): void {
+    p.session.reports.rejected(p, orderId, reason);
+    this.pending.release(p);
   }
 
   newOrder(s: OrderSession, requestId: number, m: NewOrderRequest): void {
@@ -182,7 +186,18 @@ export class OrderEntry {
     c.clientOrderId = m.clientOrderId;
     c.actor = Actor.SESSION;
     c.session = s.id;
-    this.send({ session: s, kind: RequestKind.NEW_ORDER, requestId, symbol: m.symbol, orderId: 0, clientOrderId: m.clientOrderId, order: m }, c);
+    const p = this.pending.acquire(s, RequestKind.NEW_ORDER, requestId, m.symbol, 0, m.clientOrderId);
+    p.order = p;
+    p.side = m.side;
+    p.orderType = m.orderType;
+    p.tif = m.tif;
+    p.stp = m.stp;
+    p.flags = m.flags;
+    p.price = m.price;
+    p.stopPrice = m.stopPrice;
+    p.qty = m.qty;
+    p.expireTime = m.expireTime;
+    this.send(p, c);
   }
 
   /** An order of this session's account, by id, or by client order id when the id is 0. */
@@ -197,8 +212,8 @@ export class OrderEntry {
   }
 
   cancel(s: OrderSession, requestId: number, symbol: number, orderId: number, clientOrderId: string): void {
-    const p: Pending = { session: s, kind: RequestKind.CANCEL, requestId, symbol, orderId: this.resolve(s, orderId, clientOrderId), clientOrderId };
-    if (p.orderId === 0) return s.reports.rejected(p, 0, Reason.UNKNOWN_ORDER);
+    const p = this.pending.acquire(s, RequestKind.CANCEL, requestId, symbol, this.resolve(s, orderId, clientOrderId), clientOrderId);
+    if (p.orderId === 0) return this.refuse(p, 0, Reason.UNKNOWN_ORDER);
     const c = this.cmd.reset();
     c.type = CommandType.CANCEL;
     c.orderId = p.orderId;
@@ -210,8 +225,8 @@ export class OrderEntry {
   }
 
   amend(s: OrderSession, requestId: number, symbol: number, orderId: number, clientOrderId: string, price: number, stopPrice: number, qty: number): void {
-    const p: Pending = { session: s, kind: RequestKind.AMEND, requestId, symbol, orderId: this.resolve(s, orderId, clientOrderId), clientOrderId };
-    if (p.orderId === 0) return s.reports.rejected(p, 0, Reason.UNKNOWN_ORDER);
+    const p = this.pending.acquire(s, RequestKind.AMEND, requestId, symbol, this.resolve(s, orderId, clientOrderId), clientOrderId);
+    if (p.orderId === 0) return this.refuse(p, 0, Reason.UNKNOWN_ORDER);
     const c = this.cmd.reset();
     c.type = CommandType.AMEND;
     c.orderId = p.orderId;
@@ -232,14 +247,15 @@ export class OrderEntry {
     c.symbol = symbol;
     c.actor = Actor.SESSION;
     c.session = s.id;
-    this.send({ session: s, kind: RequestKind.MASS_CANCEL, requestId, symbol, orderId: 0, clientOrderId: "" }, c);
+    this.send(this.pending.acquire(s, RequestKind.MASS_CANCEL, requestId, symbol, 0, ""), c);
   }
 
   status(s: OrderSession, requestId: number, symbol: number, orderId: number, clientOrderId: string): void {
-    const r: Request = { kind: RequestKind.STATUS, requestId, symbol, orderId, clientOrderId };
+    const r = this.pending.acquire(s, RequestKind.STATUS, requestId, symbol, orderId, clientOrderId);
     const o = this.find(s, orderId, clientOrderId);
-    if (!o) return s.reports.rejected(r, orderId, Reason.UNKNOWN_ORDER);
+    if (!o) return this.refuse(r, orderId, Reason.UNKNOWN_ORDER);
     s.reports.status(r, o);
+    this.pending.release(r);
   }
 
   private live(o: OrderInfo | undefined): OrderSession | undefined {
@@ -248,8 +264,13 @@ export class OrderEntry {
 
   /** One command's durable events → answers and execution reports. */
   deliver(token: number, ev: EventBuffer, from: number, to: number, time: number): void {
-    const p = token !== 0 ? this.pending.get(token) : undefined;
-    if (p) this.pending.delete(token);
+    const p = token !== 0 ? this.pending.remove(token) : undefined;
+    this.answer(p, ev, from, to, time);
+    // Not in a finally: if a report threw, the object is only not reused.
+    if (p) this.pending.release(p);
+  }
+
+  private answer(p: Pending | undefined, ev: EventBuffer, from: number, to: number, time: number): void {
     const d = ev.data;
     let massCancelled = 0;
     // Risk (R1) rejects come alone; a book reject of a new order follows its PENDING audit event.

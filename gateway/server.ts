@@ -118,7 +118,8 @@ export function startGateway(opts: GatewayOptions): Gateway {
       },
       message(ws: ServerWebSocket<SocketData>, data: string | Buffer) {
         const s = ws.data.session;
-        const m = decodeClient(typeof data === "string" ? data : new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+        // A Buffer is a Uint8Array: decodeClient reads its bytes and never asks for `.buffer`.
+        const m = decodeClient(data);
         if (isProtocolError(m)) return protocolError(s, m);
         try {
           handle(s, m);

@@ -1,5 +1,6 @@
 import type { ServerWebSocket } from "bun";
 import type { OrderSession } from "./order-entry.ts";
+import { Outbox } from "./outbox.ts";
 import { FrameWriter } from "./protocol/index.ts";
 import { TokenBucket } from "./rate-limit.ts";
 import { WsReports } from "./ws-reports.ts";
@@ -45,7 +46,7 @@ export class Session implements OrderSession {
   }
 
   /** Frames held back while a delivery batch is being answered, sent together by `flushAll`. */
-  private held: Uint8Array[] = [];
+  private readonly outbox = new Outbox();
 
   /**
    * Sends the frame the writer holds (`length` bytes). During a delivery batch (`Session.batching`)
@@ -54,12 +55,17 @@ export class Session implements OrderSession {
    */
   send(length: number): void {
     if (!Session.batching) {
-      this.ws.sendBinary(this.w.bytes.subarray(0, length));
+      this.ws.sendBinary(this.w.frame(length));
       return;
     }
-    if (this.held.length === 0) Session.dirty.push(this);
-    this.held.push(this.w.bytes.slice(0, length));
+    if (this.outbox.empty) Session.dirty.push(this);
+    this.outbox.hold(this.w, length);
   }
+
+  /** Made once per session: `cork` takes a callback, and a closure per flush would be garbage. */
+  private readonly sendHeld = (): void => {
+    this.outbox.drain(this.ws);
+  };
 
   static batching = false;
   private static readonly dirty: Session[] = [];
@@ -73,14 +79,12 @@ export class Session implements OrderSession {
 
   static flushAll(): void {
     Session.batching = false;
-    for (const s of Session.dirty) {
-      const frames = s.held;
-      s.held = [];
-      s.ws.cork(() => {
-        for (const f of frames) s.ws.sendBinary(f);
-      });
+    const dirty = Session.dirty;
+    for (let i = 0; i < dirty.length; i++) {
+      const s = dirty[i]!;
+      s.ws.cork(s.sendHeld);
     }
-    Session.dirty.length = 0;
+    dirty.length = 0;
   }
 
   /** Order entry and snapshot requests: `ratePerSecond`, bursts up to that many. */

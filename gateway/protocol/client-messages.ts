@@ -21,6 +21,10 @@ import {
   PROTOCOL_VERSION,
   SIGNATURE_BYTES,
   asciiAt,
+  f64At,
+  i32At,
+  u16At,
+  u32At,
   writeString,
 } from "./frame.ts";
 import { CHANNEL_MASK } from "./market-data-messages.ts";
@@ -352,12 +356,12 @@ function orderIdAt(bytes: Uint8Array, at: number, type: number, requestId: numbe
   return asciiAt(bytes, at + 1, n);
 }
 
-function decodeLogin(bytes: Uint8Array, v: DataView, length: number, requestId: number): Login | ProtocolError {
+function decodeLogin(bytes: Uint8Array, length: number, requestId: number): Login | ProtocolError {
   const type = MessageType.LOGIN;
   const bad = endsWithString(bytes, length, 47, type, requestId);
   if (bad) return bad;
   const n = bytes[47]!;
-  const timestamp = v.getFloat64(6, true);
+  const timestamp = f64At(bytes, 6);
   if (!isNat(timestamp)) return invalid(type, requestId, "timestamp", 0, NAT, timestamp);
   const flags = bytes[14]!;
   if ((flags & ~LOGIN_FLAG_MASK) !== 0) return invalid(type, requestId, "flags", 0, "has unknown bits", flags);
@@ -366,11 +370,11 @@ function decodeLogin(bytes: Uint8Array, v: DataView, length: number, requestId: 
   return { type, requestId, timestamp, flags, signature: bytes.slice(15, 47), apiKeyId: asciiAt(bytes, 48, n) };
 }
 
-function decodeNewOrder(bytes: Uint8Array, v: DataView, length: number, requestId: number): NewOrder | ProtocolError {
+function decodeNewOrder(bytes: Uint8Array, length: number, requestId: number): NewOrder | ProtocolError {
   const type = MessageType.NEW_ORDER;
   const bad = endsWithString(bytes, length, 47, type, requestId);
   if (bad) return bad;
-  const symbol = v.getUint32(6, true);
+  const symbol = u32At(bytes, 6);
   const side = bytes[10]!;
   if (side > Side.SELL) return invalid(type, requestId, "side", Reason.INVALID_SIDE, "must be 0 (buy) or 1 (sell)", side);
   const orderType = bytes[11]!;
@@ -381,13 +385,13 @@ function decodeNewOrder(bytes: Uint8Array, v: DataView, length: number, requestI
   if (stp > StpMode.NONE) return invalid(type, requestId, "stp", Reason.INVALID_STP_MODE, `must be 0-${StpMode.NONE}`, stp);
   const flags = bytes[14]!;
   if ((flags & ~ORDER_FLAG_MASK) !== 0) return invalid(type, requestId, "flags", 0, "has unknown bits", flags);
-  const price = v.getFloat64(15, true);
+  const price = f64At(bytes, 15);
   if (!isNat(price)) return invalid(type, requestId, "price", Reason.INVALID_PRICE, NAT, price);
-  const stopPrice = v.getFloat64(23, true);
+  const stopPrice = f64At(bytes, 23);
   if (!isNat(stopPrice)) return invalid(type, requestId, "stopPrice", Reason.INVALID_STOP_PRICE, NAT, stopPrice);
-  const qty = v.getFloat64(31, true);
+  const qty = f64At(bytes, 31);
   if (!isNat(qty)) return invalid(type, requestId, "qty", Reason.INVALID_QUANTITY, NAT, qty);
-  const expireTime = v.getFloat64(39, true);
+  const expireTime = f64At(bytes, 39);
   if (!isNat(expireTime)) return invalid(type, requestId, "expireTime", 0, NAT, expireTime);
   const clientOrderId = orderIdAt(bytes, 47, type, requestId);
   if (typeof clientOrderId !== "string") return clientOrderId;
@@ -395,69 +399,69 @@ function decodeNewOrder(bytes: Uint8Array, v: DataView, length: number, requestI
 }
 
 /** orderId at 10, counted clientOrderId at `at`; at least one of them must name the order. */
-function orderRef(bytes: Uint8Array, v: DataView, at: number, type: number, requestId: number): number | ProtocolError {
-  const orderId = v.getFloat64(10, true);
+function orderRef(bytes: Uint8Array, at: number, type: number, requestId: number): number | ProtocolError {
+  const orderId = f64At(bytes, 10);
   if (!isNat(orderId)) return invalid(type, requestId, "orderId", Reason.INVALID_ORDER_ID, NAT, orderId);
   if (orderId === 0 && bytes[at] === 0) return invalid(type, requestId, "orderId", Reason.INVALID_ORDER_ID, "is 0 and no clientOrderId is given", 0);
   return orderId;
 }
 
-function decodeCancel(bytes: Uint8Array, v: DataView, length: number, requestId: number, type: 0x11 | 0x14): Cancel | OrderStatusRequest | ProtocolError {
+function decodeCancel(bytes: Uint8Array, length: number, requestId: number, type: 0x11 | 0x14): Cancel | OrderStatusRequest | ProtocolError {
   const bad = endsWithString(bytes, length, 18, type, requestId);
   if (bad) return bad;
-  const symbol = v.getUint32(6, true);
-  const orderId = orderRef(bytes, v, 18, type, requestId);
+  const symbol = u32At(bytes, 6);
+  const orderId = orderRef(bytes, 18, type, requestId);
   if (typeof orderId !== "number") return orderId;
   const clientOrderId = orderIdAt(bytes, 18, type, requestId);
   if (typeof clientOrderId !== "string") return clientOrderId;
   return { type, requestId, symbol, orderId, clientOrderId };
 }
 
-function decodeAmend(bytes: Uint8Array, v: DataView, length: number, requestId: number): Amend | ProtocolError {
+function decodeAmend(bytes: Uint8Array, length: number, requestId: number): Amend | ProtocolError {
   const type = MessageType.AMEND;
   const bad = endsWithString(bytes, length, 42, type, requestId);
   if (bad) return bad;
-  const symbol = v.getUint32(6, true);
-  const orderId = orderRef(bytes, v, 42, type, requestId);
+  const symbol = u32At(bytes, 6);
+  const orderId = orderRef(bytes, 42, type, requestId);
   if (typeof orderId !== "number") return orderId;
-  const price = v.getFloat64(18, true);
+  const price = f64At(bytes, 18);
   if (!isNat(price)) return invalid(type, requestId, "price", Reason.INVALID_PRICE, NAT, price);
-  const stopPrice = v.getFloat64(26, true);
+  const stopPrice = f64At(bytes, 26);
   if (!isNat(stopPrice)) return invalid(type, requestId, "stopPrice", Reason.INVALID_STOP_PRICE, NAT, stopPrice);
-  const qty = v.getFloat64(34, true);
+  const qty = f64At(bytes, 34);
   if (!isNat(qty)) return invalid(type, requestId, "qty", Reason.INVALID_QUANTITY, NAT, qty);
   const clientOrderId = orderIdAt(bytes, 42, type, requestId);
   if (typeof clientOrderId !== "string") return clientOrderId;
   return { type, requestId, symbol, orderId, price, stopPrice, qty, clientOrderId };
 }
 
-function decodeSymbolOrAll(v: DataView, length: number, requestId: number, type: 0x13 | 0x20): MassCancel | ReferenceDataRequest | ProtocolError {
+function decodeSymbolOrAll(bytes: Uint8Array, length: number, requestId: number, type: 0x13 | 0x20): MassCancel | ReferenceDataRequest | ProtocolError {
   if (length !== 10) return sizeError(type, requestId, length, 10);
-  const symbol = v.getInt32(6, true);
+  const symbol = i32At(bytes, 6);
   if (symbol < -1) return invalid(type, requestId, "symbol", Reason.UNKNOWN_SYMBOL, "must be an instrument id or ALL (-1)", symbol);
   return { type, requestId, symbol };
 }
 
-function decodeChannels(v: DataView, type: number, requestId: number): number | ProtocolError {
-  const channels = v.getUint16(10, true);
+function decodeChannels(bytes: Uint8Array, type: number, requestId: number): number | ProtocolError {
+  const channels = u16At(bytes, 10);
   if (channels === 0 || (channels & ~CHANNEL_MASK) !== 0) return invalid(type, requestId, "channels", 0, "must be a non-empty set of known channel bits", channels);
   return channels;
 }
 
-function decodeSubscribe(v: DataView, length: number, requestId: number): Subscribe | ProtocolError {
+function decodeSubscribe(bytes: Uint8Array, length: number, requestId: number): Subscribe | ProtocolError {
   const type = MessageType.SUBSCRIBE;
   if (length !== 14) return sizeError(type, requestId, length, 14);
-  const channels = decodeChannels(v, type, requestId);
+  const channels = decodeChannels(bytes, type, requestId);
   if (typeof channels !== "number") return channels;
-  return { type, requestId, symbol: v.getUint32(6, true), channels, depth: v.getUint16(12, true) };
+  return { type, requestId, symbol: u32At(bytes, 6), channels, depth: u16At(bytes, 12) };
 }
 
-function decodeUnsubscribe(v: DataView, length: number, requestId: number): Unsubscribe | ProtocolError {
+function decodeUnsubscribe(bytes: Uint8Array, length: number, requestId: number): Unsubscribe | ProtocolError {
   const type = MessageType.UNSUBSCRIBE;
   if (length !== 12) return sizeError(type, requestId, length, 12);
-  const channels = decodeChannels(v, type, requestId);
+  const channels = decodeChannels(bytes, type, requestId);
   if (typeof channels !== "number") return channels;
-  return { type, requestId, symbol: v.getUint32(6, true), channels };
+  return { type, requestId, symbol: u32At(bytes, 6), channels };
 }
 
 /**
@@ -481,25 +485,24 @@ export function decodeClient(frame: Uint8Array | ArrayBuffer | string): ClientMe
     return new ProtocolError(ErrorCode.UNKNOWN_TYPE, what.startsWith("0x") ? `unknown message type ${what}` : `${what} is not a client message`, type);
   }
   if (length < CLIENT_HEADER_BYTES) return malformed(`truncated: ${length} bytes, no request id`, type);
-  const v = new DataView(bytes.buffer, bytes.byteOffset, length);
-  const requestId = v.getUint32(2, true);
+  const requestId = u32At(bytes, 2);
   if (requestId === 0) return invalid(type, 0, "requestId", 0, "must be 1-4294967295", 0);
   switch (type) {
     case MessageType.NEW_ORDER:
-      return decodeNewOrder(bytes, v, length, requestId);
+      return decodeNewOrder(bytes, length, requestId);
     case MessageType.CANCEL:
     case MessageType.ORDER_STATUS_REQUEST:
-      return decodeCancel(bytes, v, length, requestId, type);
+      return decodeCancel(bytes, length, requestId, type);
     case MessageType.AMEND:
-      return decodeAmend(bytes, v, length, requestId);
+      return decodeAmend(bytes, length, requestId);
     case MessageType.MASS_CANCEL:
     case MessageType.REFERENCE_DATA_REQUEST:
-      return decodeSymbolOrAll(v, length, requestId, type);
+      return decodeSymbolOrAll(bytes, length, requestId, type);
     case MessageType.LOGIN:
-      return decodeLogin(bytes, v, length, requestId);
+      return decodeLogin(bytes, length, requestId);
     case MessageType.SUBSCRIBE:
-      return decodeSubscribe(v, length, requestId);
+      return decodeSubscribe(bytes, length, requestId);
     default:
-      return decodeUnsubscribe(v, length, requestId);
+      return decodeUnsubscribe(bytes, length, requestId);
   }
 }
