@@ -13,7 +13,13 @@
  *                                               hash due on the way; DONE = seq; notify
  *
  * The parked flag is the syncer's (actors/syncer.ts): a notify is a futex system call on the engine
- * thread, and a replica busy replaying finds the new DURABLE by itself.
+ * thread, and a replica busy replaying finds the new DURABLE by itself. A parked replica is woken
+ * only when it has work worth a wake-up: WAKE_LAG commands to replay, or a snapshot or hash line
+ * fallen due. Woken after every batch it cost the engine thread a futex call per batch and, on two
+ * cores, a third runnable thread beside the engine and the syncer at every group commit: the
+ * runtime's p99 from submit to delivery went from ~0.5 to ~1.3 ms with the replica on. Left
+ * parked, it is at most WAKE_LAG commands behind (a longer replay at the next start, nothing
+ * else); anyone who waits for it (reach, stop) rings it.
  *
  * The replica only ever reads records the journal has made durable (actors/journal-tail.ts), so a
  * snapshot or hash line is never on disk ahead of the journal. Snapshots fall at exact multiples of
@@ -59,6 +65,9 @@ const MESSAGE_BYTES = 1024;
 
 /** The replica's own temporary snapshot files (saveSnapshot's tmpTag). */
 export const REPLICA_TMP_TAG = ".replica";
+
+/** A parked replica is woken once it is this many commands behind (or a snapshot or hash is due). */
+export const WAKE_LAG = 4096;
 
 /** What the worker is told at start. */
 export interface SnapshotterInit {
@@ -126,6 +135,9 @@ export class ReplicaProgress {
   async reach(target: () => number | null, poll: () => void = () => {}): Promise<void> {
     for (;;) {
       poll();
+      // A publish leaves a replica with little to do parked; one we wait for must look.
+      Atomics.add(this.cells, SNAP.BELL, 1);
+      Atomics.notify(this.cells, SNAP.BELL);
       const observed = Atomics.load(this.cells, SNAP.DONE);
       const state = this.state;
       if (state === STATE.STOPPED || state === STATE.FAILED) return;
@@ -138,6 +150,16 @@ export class ReplicaProgress {
   }
 }
 
+/** Is a parked replica done through `done` worth waking to replay through `durable`? */
+export function worthWaking(done: number, durable: number, snapshotEvery: number, hashEvery: number): boolean {
+  return durable - done >= WAKE_LAG || dueBetween(done, durable, snapshotEvery) || dueBetween(done, durable, hashEvery);
+}
+
+/** Does a multiple of `every` (> 0) fall in (done, durable]? */
+function dueBetween(done: number, durable: number, every: number): boolean {
+  return every > 0 && Math.floor(durable / every) > Math.floor(done / every);
+}
+
 /** The Runtime's handle on its snapshotter worker. */
 export class Snapshotter {
   readonly progress: ReplicaProgress;
@@ -145,11 +167,17 @@ export class Snapshotter {
   private readonly worker: Worker;
   private readonly log?: (line: string) => void;
   private published: number;
+  private readonly snapshotEvery: number;
+  private readonly hashEvery: number;
   private reported = false;
   private stopped = false;
   private waiters = 0;
 
-  private constructor(sab: SharedArrayBuffer, worker: Worker, durableSeq: number, log?: (line: string) => void) {
+  private constructor(sab: SharedArrayBuffer, worker: Worker, o: SnapshotterOptions) {
+    const durableSeq = o.durableSeq;
+    const log = o.log;
+    this.snapshotEvery = o.snapshotEvery;
+    this.hashEvery = o.hashEvery;
     this.progress = new ReplicaProgress(sab);
     this.cells = this.progress.cells;
     this.worker = worker;
@@ -165,7 +193,7 @@ export class Snapshotter {
     const worker = new Worker(new URL("./snapshotter-worker.ts", import.meta.url));
     // A replica must never keep a process alive: a lost snapshot costs a longer replay, not data.
     worker.unref();
-    const s = new Snapshotter(sab, worker, o.durableSeq, o.log);
+    const s = new Snapshotter(sab, worker, o);
     // Only a worker that cannot run, or dies without a word, lands here; its own failures come
     // through the buffer. (In the engine worker, whose loop never yields, these may never run.)
     worker.addEventListener("error", (e) => {
@@ -181,14 +209,17 @@ export class Snapshotter {
     return s;
   }
 
-  /** Tells the replica the journal is durable through `durableSeq`. Cheap when nothing changed. */
+  /**
+   * Tells the replica the journal is durable through `durableSeq`; wakes it only if it is parked
+   * with work worth a wake-up (see WAKE_LAG). Cheap when nothing changed.
+   */
   publish(durableSeq: number): void {
     if (durableSeq !== this.published && !this.stopped) {
       this.published = durableSeq;
       const c = this.cells;
       Atomics.store(c, SNAP.DURABLE, durableSeq | 0);
       Atomics.add(c, SNAP.BELL, 1);
-      if (Atomics.load(c, SNAP.PARKED) !== 0) Atomics.notify(c, SNAP.BELL);
+      if (Atomics.load(c, SNAP.PARKED) !== 0 && worthWaking(this.progress.done(durableSeq), durableSeq, this.snapshotEvery, this.hashEvery)) Atomics.notify(c, SNAP.BELL);
     }
     this.check();
   }

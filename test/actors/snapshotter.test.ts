@@ -15,7 +15,7 @@ import { LoadStream } from "../../actors/load.ts";
 import { paths, recover, stateHash } from "../../actors/recovery.ts";
 import { Runtime, type RuntimeOptions } from "../../actors/runtime.ts";
 import { listSnapshots, readSnapshotFile } from "../../actors/snapshot-store.ts";
-import { STATE } from "../../actors/snapshotter.ts";
+import { SNAP, STATE, WAKE_LAG, worthWaking } from "../../actors/snapshotter.ts";
 import { WorkerHost } from "../../actors/worker-host.ts";
 import { Command } from "../../engine/commands.ts";
 import { writeExchangeSnapshot } from "../../engine/exchange-snapshot.ts";
@@ -95,6 +95,44 @@ function replayedAt(dir: string, seq: number): Uint8Array {
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 }
+
+describe("waking a parked replica", () => {
+  test("only for WAKE_LAG commands to replay or a snapshot or hash fallen due", () => {
+    expect(worthWaking(100, 101, 100_000, 10_000)).toBe(false);
+    expect(worthWaking(100, 100 + WAKE_LAG - 1, 100_000, 10_000)).toBe(false);
+    expect(worthWaking(100, 100 + WAKE_LAG, 100_000, 10_000)).toBe(true);
+    expect(worthWaking(9_999, 10_000, 100_000, 10_000)).toBe(true); // a hash at 10,000
+    expect(worthWaking(10_000, 10_001, 100_000, 10_000)).toBe(false); // that hash is done
+    expect(worthWaking(99_990, 100_001, 100_000, 0)).toBe(true); // a snapshot at 100,000
+    expect(worthWaking(99_990, 99_999, 0, 0)).toBe(false); // none wanted
+  });
+
+  test("a replica left parked between due points still writes the hash when one falls due, without anyone waiting on it", async () => {
+    const dir = dataDir();
+    const rt = start(dir, { snapshotEvery: 0, hashEvery: 1000 });
+    const replica = rt.snapshotter!;
+    // One command a batch, each delivered before the next: the replica parks between them, and most
+    // publishes leave it asleep.
+    drive(rt, 0, 1);
+    await delivered(rt);
+    const load = new LoadStream(config.exchange, [1, 2, 3, 4], 5, 1_000_000);
+    const cmd = new Command();
+    while (rt.lastSeq < 2100) {
+      rt.submit(load.next(cmd));
+      rt.flush();
+      await delivered(rt);
+    }
+    expect(rt.durableSeq).toBeGreaterThan(2000);
+    // Watch DONE without ringing the bell (reach() would): only the publishes may wake it.
+    const cells = replica.progress.cells;
+    for (let tries = 0; replica.progress.done(rt.durableSeq) < 2000; tries++) {
+      expect(tries).toBeLessThan(100);
+      await Atomics.waitAsync(cells, SNAP.DONE, Atomics.load(cells, SNAP.DONE), 100).value;
+    }
+    const lines = readFileSync(join(dir, "hashes.log"), "utf8").trim().split("\n");
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+  });
+});
 
 describe("snapshotter replica", () => {
   test("its snapshot at seq s is byte-identical to the live exchange's snapshot at s", async () => {
