@@ -1,9 +1,8 @@
+import { PrefixViews } from "./protocol/prefix-views.ts";
 import type { FrameWriter } from "./protocol/index.ts";
 
 /** Where a held frame is moved to be sent: room for every session frame but a large REFERENCE_DATA. */
 const STAGE = 512;
-/** Cached stage views, by length mod this (a power of two). */
-const VIEW_SLOTS = 16;
 /** An outbox that grew past this for a burst (a mass cancel) gives the memory back once drained. */
 const KEEP_BYTES = 256 * 1024;
 const EMPTY = new Uint8Array(0);
@@ -21,7 +20,7 @@ export class Outbox {
   private end = STAGE;
   private readonly lengths: number[] = [];
   private count = 0;
-  private views: Uint8Array[] = [];
+  private readonly views = new PrefixViews();
 
   get empty(): boolean {
     return this.count === 0;
@@ -46,24 +45,15 @@ export class Outbox {
       const length = this.lengths[i]!;
       if (length <= STAGE) {
         bytes.copyWithin(0, at, at + length);
-        ws.sendBinary(this.view(length));
+        ws.sendBinary(this.views.of(bytes, length));
       } else ws.sendBinary(bytes.subarray(at, at + length));
       at += length;
     }
     this.end = STAGE;
     if (bytes.length > KEEP_BYTES) {
       this.bytes = EMPTY;
-      this.views = [];
+      this.views.reset();
     }
-  }
-
-  private view(length: number): Uint8Array {
-    const views = this.views;
-    if (views.length === 0) for (let i = 0; i < VIEW_SLOTS; i++) views.push(EMPTY);
-    const slot = length & (VIEW_SLOTS - 1);
-    let v = views[slot]!;
-    if (v.length !== length) views[slot] = v = this.bytes.subarray(0, length);
-    return v;
   }
 
   private grow(needed: number): void {
@@ -72,6 +62,6 @@ export class Outbox {
     const next = new Uint8Array(size);
     if (this.end > STAGE) next.set(this.bytes.subarray(STAGE, this.end), STAGE);
     this.bytes = next;
-    this.views = [];
+    this.views.reset();
   }
 }

@@ -1,3 +1,4 @@
+import { PrefixViews } from "./prefix-views.ts";
 import { ALL_SYMBOLS } from "../../engine/commands.ts";
 
 /**
@@ -114,10 +115,6 @@ export const ALL = ALL_SYMBOLS;
 
 // ------------------------------------------------------------------------------ writing
 
-/** Cached frame views a writer keeps, by length mod this (a power of two). */
-const FRAME_VIEW_SLOTS = 16;
-const EMPTY_FRAME = new Uint8Array(0);
-
 /**
  * A reusable output buffer. Encoders write one frame at offset 0 and return its length; the frame
  * is `bytes.subarray(0, length)` (or `frame(length)`), valid until the next encode. Nothing is
@@ -133,8 +130,7 @@ export class FrameWriter {
   count2 = 0;
   building = 0;
 
-  /** Views `bytes.subarray(0, n)` of recent frame lengths n, in slot n mod FRAME_VIEW_SLOTS. */
-  private frames: Uint8Array[] = [];
+  private readonly frames = new PrefixViews();
 
   constructor(initialBytes = 1024) {
     this.bytes = new Uint8Array(initialBytes);
@@ -150,22 +146,12 @@ export class FrameWriter {
     if (keep > 0) next.set(this.bytes.subarray(0, keep));
     this.bytes = next;
     this.view = new DataView(next.buffer);
-    this.frames = [];
+    this.frames.reset();
   }
 
-  /**
-   * A view of the frame just written. A subarray costs as much as copying the frame and leaves
-   * garbage once per message, so the writer keeps the views of the last few frame lengths (the
-   * same few message sizes recur: ACK, CANCELLED, a one-level L2_UPDATE). The view shows whatever
-   * the next frame of that length writes, like the bytes it views: send or copy it first.
-   */
+  /** A view of the frame just written, made once per frame length (PrefixViews): send or copy it before the next encode. */
   frame(length: number): Uint8Array {
-    const frames = this.frames;
-    if (frames.length === 0) for (let i = 0; i < FRAME_VIEW_SLOTS; i++) frames.push(EMPTY_FRAME);
-    const slot = length & (FRAME_VIEW_SLOTS - 1);
-    let f = frames[slot]!;
-    if (f.length !== length) frames[slot] = f = this.bytes.subarray(0, length);
-    return f;
+    return this.frames.of(this.bytes, length);
   }
 }
 
