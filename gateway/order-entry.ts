@@ -187,16 +187,7 @@ export class OrderEntry {
     c.actor = Actor.SESSION;
     c.session = s.id;
     const p = this.pending.acquire(s, RequestKind.NEW_ORDER, requestId, m.symbol, 0, m.clientOrderId);
-    p.order = p;
-    p.side = m.side;
-    p.orderType = m.orderType;
-    p.tif = m.tif;
-    p.stp = m.stp;
-    p.flags = m.flags;
-    p.price = m.price;
-    p.stopPrice = m.stopPrice;
-    p.qty = m.qty;
-    p.expireTime = m.expireTime;
+    p.order = m;
     this.send(p, c);
   }
 

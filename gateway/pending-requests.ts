@@ -4,28 +4,19 @@ import type { NewOrderRequest, OrderReports, OrderSession, Request } from "./ord
 const NOBODY: OrderSession = { id: 0, account: -1, cancelOnDisconnect: false, reports: null as unknown as OrderReports };
 
 /**
- * A request in flight: who asked, and for a NEW_ORDER the order itself (copied in, so the door may
- * reuse the message it decoded). Pooled by `PendingRequests`: a door's report sees it only during
- * the call that answers it, and must not keep it.
+ * A request in flight: who asked, and for a NEW_ORDER the order the door decoded. Pooled by
+ * `PendingRequests`: a door's report sees it only during the call that answers it, and must not
+ * keep it.
  */
-export class Pending implements Request, NewOrderRequest {
+export class Pending implements Request {
   session: OrderSession = NOBODY;
   kind = 0;
   requestId = 0;
   symbol = 0;
   orderId = 0;
   clientOrderId = "";
-  /** `this` for a NEW_ORDER (the fields below), else undefined. */
+  /** The order of a NEW_ORDER, else undefined. */
   order: NewOrderRequest | undefined = undefined;
-  side = 0;
-  orderType = 0;
-  tif = 0;
-  stp = 0;
-  flags = 0;
-  price = 0;
-  stopPrice = 0;
-  qty = 0;
-  expireTime = 0;
   /** The sequencer token it waits under, 0 when it waits under none. */
   token = 0;
 }

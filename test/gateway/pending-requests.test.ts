@@ -48,8 +48,7 @@ describe("PendingRequests", () => {
   test("a released request comes back cleared", () => {
     const table = new PendingRequests(4);
     const p = table.acquire(session, RequestKind.NEW_ORDER, 1, 2, 3, "abc");
-    p.order = p;
-    p.qty = 5;
+    p.order = { symbol: 2, side: 0, orderType: 0, tif: 0, stp: 0, flags: 0, price: 100, stopPrice: 0, qty: 5, expireTime: 0, clientOrderId: "abc" };
     table.release(p);
     const q = table.acquire(session, RequestKind.CANCEL, 9, 1, 0, "x");
     expect(q).toBe(p);
