@@ -45,7 +45,9 @@ async function startServer(kind: "gateway" | "baseline", fsync: boolean): Promis
       if (m.kind === "ready") ready(String(m.url));
     },
   });
-  return { url: await url, proc };
+  // A child that dies before it is ready must fail the bench, not hang it.
+  const died = proc.exited.then((code) => Promise.reject(new Error(`${kind} server exited with code ${code} before it was ready`)));
+  return { url: await Promise.race([url, died]), proc };
 }
 
 async function stopServer(s: Server): Promise<void> {
