@@ -34,7 +34,15 @@ const ALL_STREAMED = Channel.L2 | Channel.TRADES | Channel.BBO | Channel.CANDLES
 const BTC = 1;
 const LEVELS = 300;
 const WARMUP_ORDERS = 102_000;
-const TRADING_MS = 10_000;
+/**
+ * The trading phase is bounded by work, not by the clock: it ends once both stalled subscribers
+ * are cut and the readers were sent OWED_BYTES more, or after this many rounds (a failure the
+ * assertions report). An earlier version traded for a fixed 10 s after a warm-up whose length
+ * depends on the machine, under a 19 s hook timeout: on a starved 2-core run (the snapshot
+ * replica, the syncer and the harness all want a core) warm-up plus the 10 s passed 19 s and the
+ * hook timed out. The timeout below is a hang guard, far above the ~10–20 s the work takes.
+ */
+const MAX_TRADING_ROUNDS = 3_000;
 const OWED_BYTES = 8 * 1024 * 1024;
 
 const config = demoConfig((c) => {
@@ -54,6 +62,9 @@ interface Stalled {
   peakBuffered: number;
   /** What the client saw once it read again. */
   seen: string;
+  /** Frames it got after reading again: all counted, the types of the last few kept, and the session messages (not market data) kept whole. */
+  count: number;
+  lastTypes: number[];
   frames: ServerMessage[];
   closeCode: number | null;
   closeReason: string;
@@ -130,7 +141,7 @@ beforeAll(
       readerBytes += (e.data as ArrayBuffer).byteLength;
     });
     reader.send(await subscribeFrame(1));
-    await waitFor(() => l2Seq >= 0, 2000);
+    await waitFor(() => l2Seq >= 0, 30_000);
     tradesSeq = h.gateway.marketData.current(BTC, Channel.TRADES);
 
     // ------------------------------------------------------------ heavy trading
@@ -162,22 +173,25 @@ beforeAll(
     // ------------------------------------------------------------ stalled 1: a paused WebSocket
     let before = new Set(sessionsOf().keys());
     const paused = await RawSocket.open(h.url);
-    const pausedStall: Stalled = { label: "WebSocket.pause()", session: newSession(before), closedAt: null, peakBuffered: 0, seen: "", frames: [], closeCode: null, closeReason: "" };
+    const pausedStall: Stalled = { label: "WebSocket.pause()", session: newSession(before), closedAt: null, peakBuffered: 0, seen: "", count: 0, lastTypes: [], frames: [], closeCode: null, closeReason: "" };
     paused.send(await subscribeFrame(1));
-    await waitFor(() => paused.received.some((m) => m.type === T.L2_SNAPSHOT), 2000);
-    const pausedFramesBefore = paused.received.length;
+    await waitFor(() => paused.received.some((m) => m.type === T.L2_SNAPSHOT), 30_000);
     expect(paused.ws.pause()).toBe(true);
 
     // ------------------------------------------------------------ stalled 2: raw TCP, paused socket
     before = new Set(sessionsOf().keys());
     const wire = new WireParser();
     let tcpEnd = "";
+    /** Once it reads again: summarizes what arrives (see `Stalled`) instead of keeping every frame. */
+    let drainTcp: (() => void) | null = null;
+    let tcpClose: Uint8Array | null = null;
     const tcp: Socket<undefined> = await Bun.connect({
       hostname: "127.0.0.1",
       port,
       socket: {
         data(_s, d) {
           wire.push(new Uint8Array(d));
+          drainTcp?.();
         },
         end() {
           tcpEnd ||= "end (FIN)";
@@ -191,13 +205,37 @@ beforeAll(
       },
     });
     tcp.write(upgradeRequest("127.0.0.1", port));
-    await waitFor(() => wire.frames.length > 0, 2000); // HELLO
+    await waitFor(() => wire.frames.length > 0, 30_000); // HELLO
     tcp.write(clientFrame(await subscribeFrame(1)));
-    await waitFor(() => wire.frames.some((f) => f.payload[1] === T.L2_SNAPSHOT), 2000);
+    await waitFor(() => wire.frames.some((f) => f.payload[1] === T.L2_SNAPSHOT), 30_000);
     const tcpFramesBefore = wire.frames.length;
     tcp.pause();
-    const tcpStall: Stalled = { label: "raw TCP, socket paused", session: newSession(before), closedAt: null, peakBuffered: 0, seen: "", frames: [], closeCode: null, closeReason: "" };
+    const tcpStall: Stalled = { label: "raw TCP, socket paused", session: newSession(before), closedAt: null, peakBuffered: 0, seen: "", count: 0, lastTypes: [], frames: [], closeCode: null, closeReason: "" };
     result.stalled = [pausedStall, tcpStall];
+    // What the stalled clients get once they read again is summarized as it arrives, so the heap
+    // measured below is the server's, not theirs.
+    const keepAfterResume = (st: Stalled, m: ServerMessage) => {
+      st.count++;
+      st.lastTypes.push(m.type);
+      if (st.lastTypes.length > 3) st.lastTypes.shift();
+      if (m.type < 0x80) st.frames.push(m);
+    };
+    const readAgain = () => {
+      paused.keep = false;
+      paused.onMessage = (m) => keepAfterResume(pausedStall, m);
+      paused.ws.resume();
+      drainTcp = () => {
+        for (const f of wire.frames.slice(tcpFramesBefore)) {
+          if (f.opcode === 8) tcpClose ??= f.payload;
+          if (f.opcode !== 2) continue;
+          const m = decodeServer(f.payload);
+          if (!isProtocolError(m)) keepAfterResume(tcpStall, m);
+        }
+        wire.frames.length = tcpFramesBefore;
+      };
+      drainTcp();
+      tcp.resume();
+    };
 
     // ------------------------------------------------------------ watch the server's side
     const sample = () => {
@@ -228,13 +266,18 @@ beforeAll(
     result.rssBefore = process.memoryUsage().rss;
     const readerAtStall = readerBytes;
     const t0 = performance.now();
-    while (performance.now() - t0 < TRADING_MS) {
+    for (let r = 0; r < MAX_TRADING_ROUNDS; r++) {
       result.orders += await round();
       if (stalledGone() && result.heapAtDrop === 0) {
         Bun.gc(true);
         result.heapAtDrop = process.memoryUsage().heapUsed;
         result.ordersAtDrop = result.orders;
         result.owedAtDrop = readerBytes - readerAtStall;
+        // Both read again as soon as they are cut, as a client that comes back does: the
+        // SLOW_CONSUMER error and the close frame wait behind what they had not read, but only
+        // for the server's closing timeout, so a reader that stayed paused until trading ended
+        // (seconds longer on a loaded machine) would find the connection reset instead.
+        readAgain();
       }
       // Keep trading after both are gone, until they would have been owed OWED_BYTES: the readers
       // must not notice either way.
@@ -244,7 +287,7 @@ beforeAll(
     result.ms = Math.round(performance.now() - t0);
     result.owedBytes = readerBytes - readerAtStall;
     // The readers catch up.
-    await waitFor(() => l2Seq === h.gateway.marketData.current(BTC, Channel.L2) && book.seq === l2Seq, 5000);
+    await waitFor(() => l2Seq === h.gateway.marketData.current(BTC, Channel.L2) && book.seq === l2Seq, 30_000);
     await sleep(20);
     clearInterval(watch);
     Bun.gc(true);
@@ -260,33 +303,25 @@ beforeAll(
     if (l2Seq !== h.gateway.marketData.current(BTC, Channel.L2)) result.gapsL2.push(`reader ended at ${l2Seq}, server at ${h.gateway.marketData.current(BTC, Channel.L2)}`);
 
     // ------------------------------------------------------------ what the stalled clients see
-    paused.ws.resume();
-    await waitFor(() => paused.closed !== null, 5000);
-    pausedStall.frames = paused.received.slice(pausedFramesBefore);
+    if (!drainTcp) readAgain(); // trading ended before both were cut: the assertions say so
+    await waitFor(() => paused.closed !== null, 30_000);
     pausedStall.closeCode = paused.closed?.code ?? null;
     pausedStall.closeReason = paused.closed?.reason ?? "";
-    pausedStall.seen = `${pausedStall.frames.length} frames after resuming, then ${paused.closed ? `close ${paused.closed.code} "${paused.closed.reason}"` : "no close"}`;
+    pausedStall.seen = `${pausedStall.count} frames after resuming, then ${paused.closed ? `close ${paused.closed.code} "${paused.closed.reason}"` : "no close"}`;
 
-    tcp.resume();
-    await waitFor(() => tcpEnd !== "", 5000);
-    await sleep(20);
-    const after = wire.frames.slice(tcpFramesBefore);
-    const closeFrame = after.find((f) => f.opcode === 8);
-    for (const f of after) if (f.opcode === 2) {
-      const m = decodeServer(f.payload);
-      if (!isProtocolError(m)) tcpStall.frames.push(m);
-    }
-    tcpStall.closeCode = closeFrame && closeFrame.payload.length >= 2 ? (closeFrame.payload[0]! << 8) | closeFrame.payload[1]! : null;
-    tcpStall.closeReason = closeFrame ? new TextDecoder().decode(closeFrame.payload.slice(2)) : "";
-    tcpStall.seen = `${after.length} frames (${wire.pending} bytes of a cut frame) after resuming, ${closeFrame ? `a close frame ${tcpStall.closeCode} "${tcpStall.closeReason}"` : "no close frame"}, then the socket: ${tcpEnd || "still open"}`;
+    await waitFor(() => tcpEnd !== "", 30_000);
+    const closeFrame = tcpClose as Uint8Array | null;
+    tcpStall.closeCode = closeFrame && closeFrame.length >= 2 ? (closeFrame[0]! << 8) | closeFrame[1]! : null;
+    tcpStall.closeReason = closeFrame ? new TextDecoder().decode(closeFrame.slice(2)) : "";
+    tcpStall.seen = `${tcpStall.count} frames (${wire.pending} bytes of a cut frame) after resuming, ${closeFrame ? `a close frame ${tcpStall.closeCode} "${tcpStall.closeReason}"` : "no close frame"}, then the socket: ${tcpEnd || "still open"}`;
     if (!tcpEnd) tcp.end();
 
     for (const c of [sdk, alice, bob]) c.close();
     reader.close();
-    const summary = { ...result, stalled: result.stalled.map(({ frames, ...st }) => ({ ...st, lastFrames: frames.slice(-3).map((m) => m.type) })) };
+    const summary = { ...result, stalled: result.stalled.map(({ frames, ...st }) => ({ ...st, sessionFrames: frames.map((m) => m.type) })) };
     console.log(`slow-subscriber: ${JSON.stringify(summary)}`);
   },
-  { timeout: 19_000 },
+  { timeout: 180_000 },
 );
 
 afterAll(async () => {
@@ -309,14 +344,15 @@ describe("a subscriber that stops reading", () => {
     expect(failureLines(h.logs)).toEqual([]);
   });
 
-  // What it sees today (printed as `seen` in the slow-subscriber line): the frames that were
-  // already in the kernel's buffers, then an abnormal close — 1006 with no reason for the WebSocket,
-  // and on the raw socket no close frame, sometimes a cut-off last frame, then FIN.
+  // What it sees (printed as `seen` in the slow-subscriber line) when it reads again soon after the
+  // cut: the frames that were already queued or in the kernel's buffers, ERROR SLOW_CONSUMER, a close
+  // frame 1008 "slow consumer", then FIN. One that stays silent past the server's closing timeout
+  // finds the connection reset instead (1006, no close frame; docs/protocol.md).
   test("once it reads again, it gets what was queued before the cut and then the end of the connection", () => {
     const [ws, tcp] = result.stalled;
-    expect(ws!.frames.length).toBeGreaterThan(100);
+    expect(ws!.count).toBeGreaterThan(100);
     expect(ws!.closeCode).not.toBeNull();
-    expect(tcp!.frames.length).toBeGreaterThan(100);
+    expect(tcp!.count).toBeGreaterThan(100);
     expect(tcp!.seen).toMatch(/then the socket: (end|close|error)/);
   });
 
@@ -345,8 +381,9 @@ describe("a subscriber that stops reading", () => {
   });
 
   // docs/protocol.md, "Market data": "A subscriber too slow even for that gets `ERROR SLOW_CONSUMER`
-  // and is dropped." The gateway drops it (closeOnBackpressureLimit) without a word.
-  test("is told ERROR SLOW_CONSUMER before it is dropped, as docs/protocol.md says [fails: gateway sends nothing]", () => {
+  // and is dropped": the sweep in gateway/server.ts queues the error and a close frame behind what
+  // the subscriber has not read.
+  test("is told ERROR SLOW_CONSUMER before it is dropped, as docs/protocol.md says", () => {
     for (const st of result.stalled) {
       const told = st.frames.some((m) => m.type === T.ERROR && m.code === ErrorCode.SLOW_CONSUMER);
       expect({ label: st.label, toldSlowConsumer: told }).toEqual({ label: st.label, toldSlowConsumer: true });
