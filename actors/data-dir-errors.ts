@@ -58,7 +58,7 @@ export class SnapshotAheadOfJournal extends DataDirError {
     super(
       `data directory ${dir} is inconsistent: snapshot ${snapshotFile} is at seq ${snapshotSeq} but the journal ends at seq ${journalEnd}, ` +
         `so commands ${journalEnd + 1}–${snapshotSeq} are missing from it. Nothing was changed. Do not truncate or delete anything: ` +
-        `copy the whole directory first, then follow docs/journal.md, "When a snapshot is ahead of the journal"`,
+        `copy the whole directory first, then follow docs/journal.md, "Repairing a data directory by hand"`,
     );
   }
 }
@@ -69,7 +69,7 @@ export class JournalStartsLate extends DataDirError {
   constructor(dir: string, snapshotSeq: number, journalFirst: number) {
     super(
       `data directory ${dir} is inconsistent: the journal starts at seq ${journalFirst} but the newest snapshot is at ${snapshotSeq}, ` +
-        `so commands ${snapshotSeq + 1}–${journalFirst - 1} are missing. Nothing was changed; restore the missing segments (docs/journal.md, "Recovery")`,
+        `so commands ${snapshotSeq + 1}–${journalFirst - 1} are missing. Nothing was changed; restore the missing segments (docs/journal.md, "Repairing a data directory by hand")`,
     );
   }
 }

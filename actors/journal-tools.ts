@@ -79,7 +79,7 @@ export function journalVerify(dataDir: string, config: ExchangeConfig, replay: b
   }
   // Recovery refuses a snapshot the journal does not reach (docs/journal.md); say so here first.
   if (newest && newest.seq > v.lastSeq) {
-    console.log(`INCONSISTENT: snapshot ${newest.file} is at seq ${newest.seq} but the journal ends at seq ${v.lastSeq}; do not truncate anything (docs/journal.md, "When a snapshot is ahead of the journal")`);
+    console.log(`INCONSISTENT: snapshot ${newest.file} is at seq ${newest.seq} but the journal ends at seq ${v.lastSeq}; do not truncate anything (docs/journal.md, "Repairing a data directory by hand")`);
     return 1;
   }
   if (!replay) return 0;

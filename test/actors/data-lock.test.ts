@@ -221,7 +221,7 @@ describe("recovery refuses what it cannot do safely", () => {
     }
     expect(error).toBeInstanceOf(SnapshotAheadOfJournal);
     expect((error as Error).message).toContain(`is at seq ${snapSeq} but the journal ends at seq ${journalEnd}`);
-    expect((error as Error).message).toContain(`docs/journal.md, "When a snapshot is ahead of the journal"`);
+    expect((error as Error).message).toContain(`docs/journal.md, "Repairing a data directory by hand"`);
     expect(unlocked()).toEqual(before);
     expect(DataDirLock.probe(dir)).toBeNull();
 
