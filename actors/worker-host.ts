@@ -2,6 +2,7 @@ import { Command } from "../engine/commands.ts";
 import { EVENT_WIDTH, EventBuffer } from "../engine/events.ts";
 import { EVENT_RECORD_BYTES, decodeEvent } from "./event-layout.ts";
 import { Ring } from "./ring.ts";
+import { DataDirError } from "./data-dir-errors.ts";
 import { DataDirLock } from "./data-lock.ts";
 import { checkEncodable, type Delivery, EngineStoppedError, type RuntimeOptions, type Sequencer } from "./runtime.ts";
 import { COMMAND_SLOT_BYTES, encodeCommand } from "./schema.ts";
@@ -90,7 +91,8 @@ export class WorkerHost implements Sequencer {
         const m = e.data;
         if (m.kind === "ready") resolve(m);
         else if (m.kind === "log") log?.(m.line);
-        else if (m.kind === "failed") reject(new Error(m.message));
+        // An inconsistent data directory is the operator's to fix: keep it a DataDirError across the thread.
+        else if (m.kind === "failed") reject(m.operator ? new DataDirError(m.message) : new Error(m.message));
       };
       worker.onerror = (e) => reject(new Error(`engine worker failed to start: ${e.message}`));
     });

@@ -10,7 +10,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync 
 import { hostname, tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { loadConfig, seedCommands } from "../../actors/config.ts";
-import { DataDirInUse, DataDirMissing, SnapshotAheadOfJournal, UntilPastEnd } from "../../actors/data-dir-errors.ts";
+import { DataDirError, DataDirInUse, DataDirMissing, SnapshotAheadOfJournal, UntilPastEnd } from "../../actors/data-dir-errors.ts";
 import { DataDirLock, liveNote, lockFile, parseHolder } from "../../actors/data-lock.ts";
 import { Journal } from "../../actors/journal.ts";
 import { LoadStream } from "../../actors/load.ts";
@@ -223,6 +223,12 @@ describe("recovery refuses what it cannot do safely", () => {
     expect((error as Error).message).toContain(`is at seq ${snapSeq} but the journal ends at seq ${journalEnd}`);
     expect((error as Error).message).toContain(`docs/journal.md, "Repairing a data directory by hand"`);
     expect(unlocked()).toEqual(before);
+    expect(DataDirLock.probe(dir)).toBeNull();
+
+    // With the engine in a worker: the same refusal, as a DataDirError, and the host's lock released.
+    const inWorker = WorkerHost.start({ config: config.exchange, dataDir: dir, fsync: false });
+    await expect(inWorker).rejects.toBeInstanceOf(DataDirError);
+    await expect(inWorker).rejects.toThrow(`is at seq ${snapSeq} but the journal ends at seq ${journalEnd}`);
     expect(DataDirLock.probe(dir)).toBeNull();
 
     const cli = await bourse("start", "--data", dir, "--orders", "0");
