@@ -26,6 +26,17 @@ export class DataDirInUse extends DataDirError {
   }
 }
 
+/** The directory (or its LOCK file) cannot be created or opened for writing. */
+export class DataDirUnwritable extends DataDirError {
+  override name = "DataDirUnwritable";
+  constructor(
+    readonly dir: string,
+    detail: string,
+  ) {
+    super(`cannot open data directory ${dir} for writing: ${detail} (check --data and the directory's permissions)`);
+  }
+}
+
 /** No flock on this platform: a writer cannot make sure it is alone, so it does not start. */
 export class DataLockUnsupported extends DataDirError {
   override name = "DataLockUnsupported";

@@ -13,9 +13,9 @@ import { dlopen, FFIType, read } from "bun:ffi";
 import { closeSync, constants, ftruncateSync, mkdirSync, openSync, readFileSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { DataDirInUse, DataLockUnsupported } from "./data-dir-errors.ts";
+import { DataDirInUse, DataDirUnwritable, DataLockUnsupported } from "./data-dir-errors.ts";
 
-export { DataDirInUse, DataLockUnsupported };
+export { DataDirInUse, DataDirUnwritable, DataLockUnsupported };
 
 /** flock(2) operations; the same values on Linux and macOS. */
 const LOCK_SH = 1;
@@ -123,9 +123,14 @@ export class DataDirLock {
    */
   static acquire(dir: string): DataDirLock {
     const c = loadLibc();
-    mkdirSync(dir, { recursive: true });
     const file = lockFile(dir);
-    const fd = openSync(file, constants.O_RDWR | constants.O_CREAT, 0o644);
+    let fd: number;
+    try {
+      mkdirSync(dir, { recursive: true });
+      fd = openSync(file, constants.O_RDWR | constants.O_CREAT, 0o644);
+    } catch (e) {
+      throw new DataDirUnwritable(dir, (e as Error).message);
+    }
     if (c.flock(fd, LOCK_EX | LOCK_NB) !== 0) {
       const errno = c.errno();
       closeSync(fd);

@@ -6,11 +6,11 @@
  * reach, a missing directory and a target past the journal's end, before changing anything.
  */
 import { afterAll, afterEach, describe, expect, test } from "bun:test";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { loadConfig, seedCommands } from "../../actors/config.ts";
-import { DataDirError, DataDirInUse, DataDirMissing, SnapshotAheadOfJournal, UntilPastEnd } from "../../actors/data-dir-errors.ts";
+import { DataDirError, DataDirInUse, DataDirMissing, DataDirUnwritable, SnapshotAheadOfJournal, UntilPastEnd } from "../../actors/data-dir-errors.ts";
 import { DataDirLock, liveNote, lockFile, parseHolder } from "../../actors/data-lock.ts";
 import { Journal } from "../../actors/journal.ts";
 import { LoadStream } from "../../actors/load.ts";
@@ -170,6 +170,14 @@ describe("the lock in one process", () => {
     expect(() => Runtime.start({ config: config.exchange, dataDir: dir, fsync: false })).toThrow(DataDirInUse);
     await host.close();
     Runtime.start({ config: config.exchange, dataDir: dir, fsync: false }).close();
+  });
+
+  test("a directory that cannot be written is one clear error, not a stack", () => {
+    const file = join(dataDir(), "a-file");
+    writeFileSync(file, "");
+    // A path under a regular file can be neither created nor opened, whoever runs the test (root too).
+    expect(() => DataDirLock.acquire(join(file, "data"))).toThrow(DataDirUnwritable);
+    expect(() => DataDirLock.acquire(join(file, "data"))).toThrow(`cannot open data directory ${join(file, "data")} for writing: `);
   });
 
   test("a Runtime told the lock is held checks that it is", () => {
