@@ -547,9 +547,10 @@ export class Journal {
    * Stops the syncer and releases the segment. An uncommitted batch is dropped, and what write()
    * left unsynced is not synced here: none of it was acknowledged, and a close on an error path
    * must not make durable what the caller no longer tracks. Call commit() or sync() first.
+   * Returns false when a syncer stuck in the kernel kept its files open (it may still write them).
    */
-  close(): void {
-    if (this.closed) return;
+  close(): boolean {
+    if (this.closed) return this.fd < 0 && this.retired.length === 0 && this._syncer === null;
     this.closed = true;
     this.batchLength = 0;
     this.stagedEnd = 0;
@@ -561,11 +562,12 @@ export class Journal {
       this._syncer = null;
       // A syncer stuck in the kernel keeps its fds: closing them would hand their numbers to the
       // next open while its fdatasync may still name them. A leak beats syncing the wrong file.
-      if (!stopped) return;
+      if (!stopped) return false;
     }
     for (const r of this.retired.splice(0)) closeSync(r.fd);
     if (this.fd >= 0) closeSync(this.fd);
     this.fd = -1;
+    return true;
   }
 
   private check(): void {

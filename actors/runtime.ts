@@ -626,8 +626,9 @@ export class Runtime implements Sequencer {
     this.closed = true;
     // Not waited for: a replica behind stops where it is, and a lost snapshot costs a longer replay.
     this.replica?.stop();
-    this.journal.close();
-    this.lock?.release();
+    // A syncer stuck in the kernel may still write this journal: then the directory stays locked
+    // until the process ends, so no new writer can start under it.
+    if (this.journal.close()) this.lock?.release();
   }
 
   /** Tests and benches: the snapshotter replica's progress and handle (null when snapshots are inline or off). */
