@@ -10,6 +10,7 @@
 import { Command } from "../engine/commands.ts";
 import { EVENT_WIDTH } from "../engine/events.ts";
 import { encodeEvent } from "./event-layout.ts";
+import { DataDirError } from "./data-dir-errors.ts";
 import { readRecoveredState } from "./recovered-state.ts";
 import { Ring } from "./ring.ts";
 import { type RuntimeOptions, Runtime } from "./runtime.ts";
@@ -37,7 +38,9 @@ self.onmessage = (e: MessageEvent<WorkerInit>) => {
     const wake = { sab: cmdSab, index: cmds.cursor.index };
     runtime = Runtime.start({ ...(options as RuntimeOptions), autoFlush: false, syncerWake: wake, log: (line) => self.postMessage({ kind: "log", line }) });
   } catch (err) {
-    self.postMessage({ kind: "failed", message: `recovery failed: ${(err as Error).message}` });
+    const failed: WorkerMessage =
+      err instanceof DataDirError ? { kind: "failed", message: err.message, operator: true } : { kind: "failed", message: `recovery failed: ${(err as Error).message}` };
+    self.postMessage(failed);
     return;
   }
   // The doors start from the recovered books and open orders; only this thread can read them.

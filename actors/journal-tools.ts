@@ -1,15 +1,30 @@
 import { Command, CommandType } from "../engine/commands.ts";
 import type { ExchangeConfig } from "../engine/exchange.ts";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { DataDirMissing } from "./data-dir-errors.ts";
+import { liveNote } from "./data-lock.ts";
 import { Journal, verifyJournal } from "./journal.ts";
 import { paths, recover, stateHash } from "./recovery.ts";
 import { RecordReader } from "./command-record.ts";
 import { decodeCommand, validateCommandSlot } from "./schema.ts";
+import { listSnapshots } from "./snapshot-store.ts";
+
+/**
+ * Both tools read beside a running server without its lock (they change nothing), and say so:
+ * what they read is what was durable when they read it. Returns whether the directory is live.
+ */
+function openForReading(dataDir: string): boolean {
+  if (!existsSync(dataDir)) throw new DataDirMissing(dataDir);
+  const note = liveNote(dataDir);
+  if (note) console.error(note);
+  return note !== null;
+}
 
 const TYPE_NAMES: Record<number, string> = Object.fromEntries(Object.entries(CommandType).map(([k, v]) => [v, k]));
 
 /** `bourse journal inspect`: segments, then one decoded command per line. */
 export function journalInspect(dataDir: string, from: number, limit: number): void {
+  openForReading(dataDir);
   const dir = paths(dataDir).journal;
   const v = verifyJournal(dir);
   for (const s of v.segments) console.log(`${s.file}  seq ${s.firstSeq}–${s.lastSeq}  ${s.records} records  ${s.bytes} bytes`);
@@ -48,13 +63,24 @@ export function journalInspect(dataDir: string, from: number, limit: number): vo
  * Returns the process exit code.
  */
 export function journalVerify(dataDir: string, config: ExchangeConfig, replay: boolean): number {
+  const live = openForReading(dataDir);
   const dir = paths(dataDir).journal;
+  // Listed before the scan: a snapshot is written only once the journal is durable through it, so
+  // one that exists now must be reached by the scan that follows, even while a writer runs.
+  const newest = listSnapshots(paths(dataDir).snapshots)[0];
   const v = verifyJournal(dir, (done, total) => process.stderr.write(`\rscanned ${done} / ${total} bytes`));
   process.stderr.write("\n");
   console.log(`${v.segments.length} segments, ${v.records} records, seq ${v.firstSeq}–${v.lastSeq}`);
   if (v.problem) {
-    console.log(`${v.problem.kind === "torn-tail" ? "torn tail (cut on the next start)" : "CORRUPT"}: ${v.problem.file} at byte ${v.problem.offset}: ${v.problem.detail}`);
+    // A live writer may be in the middle of a write at the end of the last segment.
+    const inFlight = live && v.problem.file === v.segments[v.segments.length - 1]?.file ? " (the directory is live: this may be a write in progress; verify again)" : "";
+    console.log(`${v.problem.kind === "torn-tail" ? "torn tail (cut on the next start)" : "CORRUPT"}: ${v.problem.file} at byte ${v.problem.offset}: ${v.problem.detail}${inFlight}`);
     if (v.problem.kind === "corrupt") return 1;
+  }
+  // Recovery refuses a snapshot the journal does not reach (docs/journal.md); say so here first.
+  if (newest && newest.seq > v.lastSeq) {
+    console.log(`INCONSISTENT: snapshot ${newest.file} is at seq ${newest.seq} but the journal ends at seq ${v.lastSeq}; do not truncate anything (docs/journal.md, "Repairing a data directory by hand")`);
+    return 1;
   }
   if (!replay) return 0;
   const expected = new Map<number, string>();

@@ -30,6 +30,18 @@ export interface JournalOptions {
   readOnly?: boolean;
   /** Called while `open` scans the existing segments. */
   onProgress?: (bytesScanned: number, totalBytes: number) => void;
+  /**
+   * Called once the scan knows the journal's valid records (0, 0: none) and before `open` changes
+   * anything (cuts a torn tail, removes an empty last segment, creates the directory): throwing
+   * leaves the journal as it was. Recovery checks here that the journal reaches its snapshot.
+   */
+  check?: (firstSeq: number, lastSeq: number) => void;
+}
+
+/** First and last seq of the segments' valid records; 0, 0 when there are none. */
+function validRange(segments: ScannedSegment[]): [number, number] {
+  const live = segments.filter((s) => s.records > 0);
+  return live.length === 0 ? [0, 0] : [live[0]!.firstSeq, live[live.length - 1]!.lastSeq];
 }
 
 export interface JournalRecord {
@@ -112,6 +124,7 @@ export class Journal {
     if (opts.readOnly) {
       const { segments, problem } = existsSync(opts.dir) ? scanJournal(opts.dir, opts.onProgress) : { segments: [], problem: undefined };
       if (problem?.kind === "corrupt") throw new JournalCorruptError(problem.file, problem.offset, problem.detail);
+      opts.check?.(...validRange(segments));
       let skipped = 0;
       if (problem) {
         const last = segments[segments.length - 1]!;
@@ -120,6 +133,8 @@ export class Journal {
       }
       return new Journal(opts, "", segments.filter((s) => s.records > 0), problem ?? null, skipped);
     }
+    const existed = existsSync(opts.dir);
+    if (!existed) opts.check?.(0, 0);
     mkdirSync(opts.dir, { recursive: true });
     const lockKey = realpathSync(opts.dir);
     if (openDirs.has(lockKey)) throw new Error(`journal ${opts.dir} is already open for writing in this process`);
@@ -129,6 +144,7 @@ export class Journal {
       const sync = opts.fsync ?? true;
       let truncated = 0;
       if (problem?.kind === "corrupt") throw new JournalCorruptError(problem.file, problem.offset, problem.detail);
+      if (existed) opts.check?.(...validRange(segments));
       if (problem) {
         const last = segments[segments.length - 1]!;
         truncated = last.bytes - problem.offset;
@@ -531,9 +547,10 @@ export class Journal {
    * Stops the syncer and releases the segment. An uncommitted batch is dropped, and what write()
    * left unsynced is not synced here: none of it was acknowledged, and a close on an error path
    * must not make durable what the caller no longer tracks. Call commit() or sync() first.
+   * Returns false when a syncer stuck in the kernel kept its files open (it may still write them).
    */
-  close(): void {
-    if (this.closed) return;
+  close(): boolean {
+    if (this.closed) return this.fd < 0 && this.retired.length === 0 && this._syncer === null;
     this.closed = true;
     this.batchLength = 0;
     this.stagedEnd = 0;
@@ -545,11 +562,12 @@ export class Journal {
       this._syncer = null;
       // A syncer stuck in the kernel keeps its fds: closing them would hand their numbers to the
       // next open while its fdatasync may still name them. A leak beats syncing the wrong file.
-      if (!stopped) return;
+      if (!stopped) return false;
     }
     for (const r of this.retired.splice(0)) closeSync(r.fd);
     if (this.fd >= 0) closeSync(this.fd);
     this.fd = -1;
+    return true;
   }
 
   private check(): void {

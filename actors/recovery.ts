@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { Command } from "../engine/commands.ts";
 import { EventBuffer } from "../engine/events.ts";
@@ -7,6 +8,7 @@ import { Journal } from "./journal.ts";
 import { RecordReader } from "./command-record.ts";
 import { decodeCommand } from "./schema.ts";
 import { loadNewestSnapshot } from "./snapshot-store.ts";
+import { DataDirMissing, JournalStartsLate, SnapshotAheadOfJournal, UntilPastEnd } from "./data-dir-errors.ts";
 
 /** Where a data directory keeps its parts. */
 export function paths(dataDir: string) {
@@ -42,16 +44,26 @@ export interface Recovered {
   snapshotSeq: number;
   replayed: number;
   truncatedBytes: number;
+  /** The journal's last seq, whatever the target: a point-in-time recovery that reached it ended at the end. */
+  journalEnd: number;
 }
 
 /**
  * Newest valid snapshot (at or before the target) plus replay of the journal after it. The
- * journal is left open for appending unless `readOnly`, or a point-in-time target was given.
+ * journal is left open for appending unless `readOnly`, or a point-in-time target was given; a
+ * writable recovery must run under the directory's lock (actors/data-lock.ts; Runtime.start takes it).
+ *
+ * Refuses, before anything on disk is changed: a read-only recovery of a directory that does not
+ * exist (DataDirMissing); a snapshot ahead of the journal's end (SnapshotAheadOfJournal) or a
+ * journal that starts after it (JournalStartsLate); a target past the journal's end (UntilPastEnd).
  */
 export function recover(opts: RecoverOptions): Recovered {
   const p = paths(opts.dataDir);
   const untilSeq = opts.untilSeq ?? Infinity;
   const untilTime = opts.untilTime ?? Infinity;
+  const pointInTime = untilSeq !== Infinity || untilTime !== Infinity;
+  // A writer creates its directory (under its lock); a reader of a directory that is not there has a wrong --data.
+  if ((opts.readOnly === true || pointInTime) && !existsSync(opts.dataDir)) throw new DataDirMissing(opts.dataDir);
   const snap = opts.ignoreSnapshots ? null : loadNewestSnapshot(p.snapshots, untilSeq, opts.onSkip);
   let exchange = snap ? readExchangeSnapshot(snap.state) : new Exchange(opts.config);
   let seq = snap?.seq ?? 0;
@@ -63,20 +75,23 @@ export function recover(opts: RecoverOptions): Recovered {
     time = 0;
   }
   const snapshotSeq = seq;
-  const pointInTime = untilSeq !== Infinity || untilTime !== Infinity;
   const journal = Journal.open({
     dir: p.journal,
     readOnly: opts.readOnly === true || pointInTime,
     fsync: opts.fsync,
     segmentBytes: opts.segmentBytes,
+    // Before a torn tail is cut: a journal that does not reach the snapshot has lost acknowledged
+    // commands, and cutting it further would only lose more.
+    check: (firstSeq, lastSeq) => {
+      if (snapshotSeq > 0 && lastSeq < snapshotSeq) throw new SnapshotAheadOfJournal(opts.dataDir, snapshotSeq, lastSeq, snap!.file);
+      if (lastSeq > 0 && firstSeq > snapshotSeq + 1) throw new JournalStartsLate(opts.dataDir, snapshotSeq, firstSeq);
+    },
   });
   let replayed = 0;
   const total = Math.min(journal.lastSeq, untilSeq) - seq;
   // A failed replay must not leave the journal open: writable, it holds the directory's lock.
   try {
-    if (journal.lastSeq > 0 && journal.firstSeq > seq + 1) {
-      throw new Error(`journal starts at ${journal.firstSeq} but the newest snapshot is at ${seq}: commands ${seq + 1}–${journal.firstSeq - 1} are missing`);
-    }
+    if (pointInTime) refusePastEnd(journal, untilSeq, untilTime);
     const cmd = new Command();
     const out = new EventBuffer();
     const reader = new RecordReader();
@@ -106,9 +121,30 @@ export function recover(opts: RecoverOptions): Recovered {
   opts.onProgress?.(replayed, total);
   if (pointInTime || opts.readOnly) {
     journal.close();
-    return { exchange, journal: null, seq, time, snapshotSeq, replayed, truncatedBytes: journal.truncatedBytes };
+    return { exchange, journal: null, seq, time, snapshotSeq, replayed, truncatedBytes: journal.truncatedBytes, journalEnd: journal.lastSeq };
   }
-  return { exchange, journal, seq, time, snapshotSeq, replayed, truncatedBytes: journal.truncatedBytes };
+  return { exchange, journal, seq, time, snapshotSeq, replayed, truncatedBytes: journal.truncatedBytes, journalEnd: journal.lastSeq };
+}
+
+/**
+ * Throws UntilPastEnd when the target seq is after the journal's last command, or when a target
+ * time is given and the journal has no command at all. A time after the last command is a fair
+ * question ("the state at 10:00" with nothing since 09:59): the answer is the state at the end,
+ * and the CLI notes that the journal ends before the time asked.
+ */
+function refusePastEnd(journal: Journal, untilSeq: number, untilTime: number): void {
+  const last = journal.lastSeq;
+  let lastTime = 0;
+  if (last > 0) {
+    const cmd = new Command();
+    const reader = new RecordReader();
+    journal.each(last, last, (recSeq, buf, start, length) => {
+      decodeCommand(reader.slotAt(buf, start, length, recSeq), reader.offset, cmd);
+      lastTime = cmd.time;
+    });
+  }
+  if (untilSeq !== Infinity && untilSeq > last) throw new UntilPastEnd(last, lastTime, String(untilSeq));
+  if (untilTime !== Infinity && last === 0) throw new UntilPastEnd(last, lastTime, new Date(untilTime / 1000).toISOString());
 }
 
 /** A short, stable fingerprint of the whole state, to compare a replay or a replica with the original. */

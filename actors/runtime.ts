@@ -5,6 +5,7 @@ import type { Exchange, ExchangeConfig } from "../engine/exchange.ts";
 import { writeExchangeSnapshot } from "../engine/exchange-snapshot.ts";
 import { Reason } from "../engine/reasons.ts";
 import { EngineClock } from "./clock.ts";
+import { DataDirLock } from "./data-lock.ts";
 import { recordBytes } from "./command-record.ts";
 import type { Journal } from "./journal.ts";
 import { hashOf, paths, recover, stateHash } from "./recovery.ts";
@@ -52,6 +53,12 @@ export interface RuntimeOptions {
   syncerFaults?: { delayMs?: number; failAfter?: number };
   /** Tests only: the snapshotter replica starts held at the snapshot it loaded until released. */
   snapshotterHold?: boolean;
+  /**
+   * This process already holds the data directory's lock on another thread (the engine worker's
+   * host takes it on the main thread): check that, instead of taking it. Default false: start()
+   * takes the lock before it opens anything and close() releases it.
+   */
+  lockHeld?: boolean;
 }
 
 /**
@@ -197,10 +204,14 @@ export class Runtime implements Sequencer {
   private sinceSnapshot = 0;
   /** The replica that takes periodic snapshots and hashes (snapshotter "replica"); null when none runs. */
   private replica: Snapshotter | null = null;
-  private readonly opts: Required<Omit<RuntimeOptions, "log" | "segmentBytes" | "syncerWake" | "syncerFaults" | "snapshotterHold">> & Pick<RuntimeOptions, "log">;
+  private readonly opts: Required<Omit<RuntimeOptions, "log" | "segmentBytes" | "syncerWake" | "syncerFaults" | "snapshotterHold" | "lockHeld">> & Pick<RuntimeOptions, "log">;
 
-  private constructor(opts: RuntimeOptions, exchange: Exchange, journal: Journal, seq: number, time: number) {
-    const { segmentBytes: _s, syncerWake: _w, syncerFaults: _f, snapshotterHold: _h, ...rest } = opts;
+  /** The data directory's lock, when this Runtime took it (null: its host holds it). */
+  private readonly lock: DataDirLock | null;
+
+  private constructor(opts: RuntimeOptions, exchange: Exchange, journal: Journal, seq: number, time: number, lock: DataDirLock | null) {
+    const { segmentBytes: _s, syncerWake: _w, syncerFaults: _f, snapshotterHold: _h, lockHeld: _l, ...rest } = opts;
+    this.lock = lock;
     this.opts = { snapshotEvery: 100_000, hashEvery: 100_000, keepSnapshots: 3, fsync: true, autoFlush: true, snapshotter: "replica", ...rest };
     this.exchange = exchange;
     this.journal = journal;
@@ -209,15 +220,27 @@ export class Runtime implements Sequencer {
     this.clock = new EngineClock(time);
   }
 
-  /** Recovers the data directory (newest snapshot + journal replay) and opens it for commands. */
+  /**
+   * Takes the data directory's lock (DataDirInUse if another writer has it: nothing is opened),
+   * recovers it (newest snapshot + journal replay) and opens it for commands.
+   */
   static start(opts: RuntimeOptions): Runtime {
-    const r = recover({
-      dataDir: opts.dataDir,
-      config: opts.config,
-      fsync: opts.fsync ?? true,
-      segmentBytes: opts.segmentBytes,
-      onSkip: (f, why) => opts.log?.(`skipped snapshot ${f}: ${why}`),
-    });
+    let lock: DataDirLock | null = null;
+    if (opts.lockHeld) DataDirLock.assertHeldByThisProcess(opts.dataDir);
+    else lock = DataDirLock.acquire(opts.dataDir);
+    let r: ReturnType<typeof recover>;
+    try {
+      r = recover({
+        dataDir: opts.dataDir,
+        config: opts.config,
+        fsync: opts.fsync ?? true,
+        segmentBytes: opts.segmentBytes,
+        onSkip: (f, why) => opts.log?.(`skipped snapshot ${f}: ${why}`),
+      });
+    } catch (e) {
+      lock?.release();
+      throw e;
+    }
     if (r.truncatedBytes > 0) opts.log?.(`journal: truncated a torn tail of ${r.truncatedBytes} bytes`);
     opts.log?.(`recovered to seq ${r.seq} (snapshot ${r.snapshotSeq}, replayed ${r.replayed})`);
     const journal = r.journal!;
@@ -225,9 +248,10 @@ export class Runtime implements Sequencer {
       journal.startSyncer({ wake: opts.syncerWake, delayMs: opts.syncerFaults?.delayMs, failAfter: opts.syncerFaults?.failAfter });
     } catch (e) {
       journal.close();
+      lock?.release();
       throw e;
     }
-    const rt = new Runtime(opts, r.exchange, journal, r.seq, r.time);
+    const rt = new Runtime(opts, r.exchange, journal, r.seq, r.time, lock);
     rt.startReplica(opts.snapshotterHold === true);
     return rt;
   }
@@ -585,7 +609,8 @@ export class Runtime implements Sequencer {
 
   /**
    * Executes what is queued, makes everything written durable and delivers it, then stops the
-   * syncer and closes the journal. Blocks for the final fdatasync.
+   * syncer, closes the journal and releases the directory's lock. Blocks for the final fdatasync.
+   * A replica still writing a snapshot finishes that one file (whole: temporary name, rename).
    */
   close(): void {
     if (this.closed) return;
@@ -601,7 +626,9 @@ export class Runtime implements Sequencer {
     this.closed = true;
     // Not waited for: a replica behind stops where it is, and a lost snapshot costs a longer replay.
     this.replica?.stop();
-    this.journal.close();
+    // A syncer stuck in the kernel may still write this journal: then the directory stays locked
+    // until the process ends, so no new writer can start under it.
+    if (this.journal.close()) this.lock?.release();
   }
 
   /** Tests and benches: the snapshotter replica's progress and handle (null when snapshots are inline or off). */

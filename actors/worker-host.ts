@@ -2,6 +2,8 @@ import { Command } from "../engine/commands.ts";
 import { EVENT_WIDTH, EventBuffer } from "../engine/events.ts";
 import { EVENT_RECORD_BYTES, decodeEvent } from "./event-layout.ts";
 import { Ring } from "./ring.ts";
+import { DataDirError } from "./data-dir-errors.ts";
+import { DataDirLock } from "./data-lock.ts";
 import { checkEncodable, type Delivery, EngineStoppedError, type RuntimeOptions, type Sequencer } from "./runtime.ts";
 import { COMMAND_SLOT_BYTES, encodeCommand } from "./schema.ts";
 import type { RecoveredState } from "./recovered-state.ts";
@@ -53,6 +55,8 @@ export class WorkerHost implements Sequencer {
     /** The books and open orders as recovered, before the first command (the doors start there). */
     readonly recovered: RecoveredState,
     snapshotter: SharedArrayBuffer | null,
+    /** The data directory's lock, taken on this thread before the worker opened anything. */
+    private readonly lock: DataDirLock,
     log?: (line: string) => void,
   ) {
     this.replica = snapshotter === null ? null : new ReplicaProgress(snapshotter);
@@ -63,7 +67,21 @@ export class WorkerHost implements Sequencer {
     this.log = log;
   }
 
+  /**
+   * Takes the data directory's lock here, on the calling thread (DataDirInUse before any worker
+   * starts), then starts the engine worker, which recovers the directory under it.
+   */
   static async start(opts: WorkerHostOptions): Promise<WorkerHost> {
+    const lock = DataDirLock.acquire(opts.dataDir);
+    try {
+      return await WorkerHost.startUnder(opts, lock);
+    } catch (e) {
+      lock.release();
+      throw e;
+    }
+  }
+
+  private static async startUnder(opts: WorkerHostOptions, lock: DataDirLock): Promise<WorkerHost> {
     const cmds = Ring.create({ size: opts.commandSlots ?? 16_384, slotBytes: COMMAND_SLOT_BYTES, consumers: 1 });
     const events = Ring.create({ size: opts.eventSlots ?? 65_536, slotBytes: EVENT_RECORD_BYTES, consumers: 1 });
     const worker = new Worker(new URL("./engine-worker.ts", import.meta.url));
@@ -73,11 +91,12 @@ export class WorkerHost implements Sequencer {
         const m = e.data;
         if (m.kind === "ready") resolve(m);
         else if (m.kind === "log") log?.(m.line);
-        else if (m.kind === "failed") reject(new Error(m.message));
+        // An inconsistent data directory is the operator's to fix: keep it a DataDirError across the thread.
+        else if (m.kind === "failed") reject(m.operator ? new DataDirError(m.message) : new Error(m.message));
       };
       worker.onerror = (e) => reject(new Error(`engine worker failed to start: ${e.message}`));
     });
-    const init: WorkerInit = { cmdSab: cmds.sab, evSab: events.sab, options };
+    const init: WorkerInit = { cmdSab: cmds.sab, evSab: events.sab, options: { ...options, lockHeld: true } };
     worker.postMessage(init);
     let started: { lastSeq: number; recovered: RecoveredState; snapshotter: SharedArrayBuffer | null };
     try {
@@ -86,7 +105,7 @@ export class WorkerHost implements Sequencer {
       worker.terminate();
       throw e;
     }
-    const host = new WorkerHost(worker, cmds, events, started.lastSeq, started.recovered, started.snapshotter, log);
+    const host = new WorkerHost(worker, cmds, events, started.lastSeq, started.recovered, started.snapshotter, lock, log);
     host.supervise();
     void host.readEvents();
     return host;
@@ -225,7 +244,7 @@ export class WorkerHost implements Sequencer {
     this.control(CONTROL.SNAPSHOT);
   }
 
-  /** Lets everything submitted be executed and delivered, then stops the worker. */
+  /** Lets everything submitted be executed and delivered, then stops the worker and releases the directory's lock. */
   close(): Promise<number> {
     if (this.closed) return this.closed;
     this.closed = new Promise<number>((resolve) => (this.resolveClosed = resolve));
@@ -235,6 +254,8 @@ export class WorkerHost implements Sequencer {
       while (this.seq < seq) await new Promise((r) => setTimeout(r, 1));
       this.events.barrier([], { self: 0 }).alert();
       this.worker.terminate();
+      // The worker closed its journal before it said "closed": nothing of it writes any more.
+      this.lock.release();
       return seq;
     });
   }

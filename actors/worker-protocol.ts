@@ -22,5 +22,6 @@ export interface WorkerInit {
 export type WorkerMessage =
   | { kind: "ready"; lastSeq: number; recovered: RecoveredState; snapshotter: SharedArrayBuffer | null }
   | { kind: "log"; line: string }
-  | { kind: "failed"; message: string }
+  /** `operator`: a DataDirError (actors/data-dir-errors.ts), whose message is for the operator as it is. */
+  | { kind: "failed"; message: string; operator?: boolean }
   | { kind: "closed"; lastSeq: number };

@@ -6,6 +6,8 @@
 import { parseArgs } from "node:util";
 import { recover, stateHash } from "../actors/recovery.ts";
 import { loadConfig } from "../actors/config.ts";
+import { DataDirError } from "../actors/data-dir-errors.ts";
+import { liveNote } from "../actors/data-lock.ts";
 import { journalInspect, journalVerify } from "../actors/journal-tools.ts";
 import { runStart } from "../actors/start.ts";
 import { serve } from "../gateway/serve.ts";
@@ -67,6 +69,13 @@ function fail(message: string): never {
   console.error(`bourse: ${message}`);
   process.exit(2);
 }
+
+// A data directory in use, missing or inconsistent is the operator's to fix: one line, no stack.
+process.on("uncaughtException", (e) => {
+  if (e instanceof DataDirError) fail(e.message);
+  console.error(e);
+  process.exit(1);
+});
 
 function parseUntil(text: string): { untilSeq?: number; untilTime?: number } {
   if (/^\d+$/.test(text)) {
@@ -140,6 +149,8 @@ switch (command) {
   case "recover": {
     if (!values.until) fail("recover needs --until <seq|time> (see bourse recover --help)");
     const target = parseUntil(values.until);
+    const note = liveNote(values.data!);
+    if (note) console.error(note);
     const r = recover({
       dataDir: values.data!,
       config: loadConfig(values.config!).exchange,
@@ -148,6 +159,9 @@ switch (command) {
       onProgress: (done, total) => process.stderr.write(`\rreplayed ${done} / ${total}`),
     });
     process.stderr.write("\n");
+    if (target.untilTime !== undefined && r.seq === r.journalEnd && r.time < target.untilTime) {
+      console.error(`note: the journal ends at seq ${r.seq} (time ${new Date(r.time / 1000).toISOString()}), before --until ${new Date(target.untilTime / 1000).toISOString()}: this is the state at its end`);
+    }
     console.log(`recovered to seq ${r.seq} (time ${r.time ? new Date(r.time / 1000).toISOString() : "-"}) from snapshot ${r.snapshotSeq} + ${r.replayed} commands`);
     console.log(`accounts ${r.exchange.ledger.accounts.size}, open orders ${r.exchange.open.size}`);
     console.log(`state hash ${stateHash(r.exchange)}`);
