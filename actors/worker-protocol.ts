@@ -23,4 +23,5 @@ export type WorkerMessage =
   | { kind: "ready"; lastSeq: number; recovered: RecoveredState; snapshotter: SharedArrayBuffer | null }
   | { kind: "log"; line: string }
   | { kind: "failed"; message: string }
+  /** The runtime is closed; lastSeq is the last seq delivered (after a journal failure, written batches are not). */
   | { kind: "closed"; lastSeq: number };
