@@ -10,10 +10,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BourseClient, type ProtocolFailure } from "../../gateway/client/client.ts";
 import { ErrorCode } from "../../gateway/protocol/index.ts";
-import { bourseServe, lines } from "./support.ts";
+import { bourseServe, killAll, lines } from "./support.ts";
 
 const dirs: string[] = [];
 afterAll(() => {
+  killAll();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 

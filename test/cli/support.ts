@@ -24,9 +24,18 @@ export function bourse(args: string[], o: { env?: Record<string, string>; asUser
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** Servers still running, for a test's afterAll to stop (a failed expectation must not leave one behind). */
+export const running = new Set<{ kill(signal?: NodeJS.Signals): boolean; exitCode: number | null }>();
+
+export function killAll(): void {
+  for (const c of running) if (c.exitCode === null) c.kill("SIGKILL");
+  running.clear();
+}
+
 /** A long-running `bourse serve`: lines as they come, the exit as a promise. */
 export function bourseServe(args: string[], env: Record<string, string> = {}) {
   const child = spawn(process.execPath, [BOURSE, "serve", ...args], { cwd: ROOT, env: { ...process.env, ...env } });
+  running.add(child);
   let stdout = "";
   let stderr = "";
   const waiters: { pattern: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
