@@ -36,3 +36,17 @@ export function checkConfig(config: BourseConfig, file: string): void {
     throw new OperatorError(`${file}: ${(e as Error).message}; fix the account's balances`);
   }
 }
+
+/**
+ * Accounts are opened and funded only on a fresh directory (journaled there like any command); a
+ * config that names accounts a recovered directory lacks gets this warning once at start, instead
+ * of their every order being rejected UNKNOWN_ACCOUNT without a word (README: Accounts on a
+ * recovered directory). Null when every configured account is there.
+ */
+export function missingAccountsWarning(config: BourseConfig, file: string, dataDir: string, present: Iterable<number>): string | null {
+  const have = new Set(present);
+  const missing = (config.accounts ?? []).filter((a) => !have.has(a.id));
+  if (missing.length === 0) return null;
+  const names = missing.map((a) => `${a.id}${a.name ? ` (${a.name})` : ""}`).join(", ");
+  return `warning: ${file} names accounts ${names} that ${dataDir} does not have: accounts are opened only on a fresh data directory, so their orders will be rejected UNKNOWN_ACCOUNT`;
+}

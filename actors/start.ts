@@ -1,5 +1,6 @@
 import { Command } from "../engine/commands.ts";
 import { portfolio } from "../engine/pnl.ts";
+import { missingAccountsWarning } from "./config-check.ts";
 import { type BourseConfig, seedCommands } from "./config.ts";
 import { LoadStream } from "./load.ts";
 import { stateHash } from "./recovery.ts";
@@ -14,6 +15,8 @@ export interface StartOptions {
   ackLog: boolean;
   fsync: boolean;
   snapshotEvery?: number;
+  /** Where the config came from, for messages. */
+  configFile?: string;
 }
 
 /**
@@ -40,6 +43,9 @@ export async function runStart(o: StartOptions): Promise<void> {
     for (const c of seedCommands(o.config)) rt.submit(c);
     rt.flush();
     log(`fresh data directory: opened and funded ${accounts.length} accounts`);
+  } else {
+    const warning = missingAccountsWarning(o.config, o.configFile ?? "the configuration", o.dataDir, rt.exchange.ledger.accounts.keys());
+    if (warning !== null) log(warning);
   }
   if (o.orders !== 0 && accounts.length > 0) {
     // Ids above every sequence number so far are unused: an id never exceeds the seq that used it.

@@ -50,7 +50,7 @@ async function run(command: string, v: Values): Promise<number> {
     case "start": {
       const config = configFrom(v);
       writableDataDir(v.data);
-      await runStart({ dataDir: v.data, config, orders: v.orders, seed: v.seed, ackLog: v.ackLog, fsync: v.fsync, snapshotEvery: v.snapshotEvery });
+      await runStart({ dataDir: v.data, config, configFile: v.config, orders: v.orders, seed: v.seed, ackLog: v.ackLog, fsync: v.fsync, snapshotEvery: v.snapshotEvery });
       return 0;
     }
     case "recover":

@@ -1,4 +1,4 @@
-import { checkConfig } from "../actors/config-check.ts";
+import { checkConfig, missingAccountsWarning } from "../actors/config-check.ts";
 import type { BourseConfig } from "../actors/config.ts";
 import { seedCommands } from "../actors/config.ts";
 import { explainRecoveryFailure, OperatorError } from "../actors/operator-error.ts";
@@ -100,7 +100,10 @@ async function open(o: ServeOptions, doors: DoorAddress[], sequencer: Runtime | 
   if (fresh) {
     await seed(sequencer, o.config);
     log(`fresh data directory: opened and funded ${o.config.accounts?.length ?? 0} accounts`);
-  } else warnMissingAccounts(o, recovered.accounts, log);
+  } else {
+    const warning = missingAccountsWarning(o.config, o.configFile ?? "the configuration", o.dataDir, recovered.accounts);
+    if (warning !== null) log(warning);
+  }
   const keys = ApiKeys.fromConfig(o.config);
   // One order entry for both doors: a FIX order and a WebSocket order trade against each other and
   // each side hears of it on its own door.
@@ -167,17 +170,3 @@ async function seed(sequencer: Sequencer, config: BourseConfig): Promise<void> {
   });
 }
 
-/**
- * Accounts are opened and funded only on a fresh directory (journaled there like any command); a
- * config that names accounts the recovered directory lacks is said so once at start, instead of
- * leaving their every order to be rejected UNKNOWN_ACCOUNT without a word (README: Configuration).
- */
-function warnMissingAccounts(o: ServeOptions, present: number[], log: (line: string) => void): void {
-  const have = new Set(present);
-  const missing = (o.config.accounts ?? []).filter((a) => !have.has(a.id));
-  if (missing.length === 0) return;
-  const names = missing.map((a) => `${a.id}${a.name ? ` (${a.name})` : ""}`).join(", ");
-  log(
-    `warning: ${o.configFile ?? "the configuration"} names accounts ${names} that ${o.dataDir} does not have: accounts are opened only on a fresh data directory, so their orders will be rejected UNKNOWN_ACCOUNT`,
-  );
-}

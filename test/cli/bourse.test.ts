@@ -189,6 +189,15 @@ describe("runtime errors: exit 1, one line, the data directory untouched", () =>
     expect(existsSync(join(data, "journal"))).toBe(true);
   }, 30_000);
 
+  test("start on a recovered directory names the config accounts it does not have", () => {
+    const data = join(tempDir(), "d");
+    expect(bourse(["start", "--data", data, "--orders", "0"]).code).toBe(0);
+    const config = demoWith((c) => c.accounts.push({ id: 9, name: "erin", tier: 1, cash: { USD: "100" } }));
+    const r = bourse(["start", "--data", data, "--orders", "0", "--config", config]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`warning: ${config} names accounts 9 (erin) that ${data} does not have`);
+  }, 30_000);
+
   test("recover --until past the end of the journal says so", () => {
     const data = join(tempDir(), "d");
     expect(bourse(["start", "--data", data, "--orders", "20", "--no-fsync", "--snapshot-every", "0"]).code).toBe(0);
