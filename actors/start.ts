@@ -4,7 +4,7 @@ import { missingAccountsWarning } from "./config-check.ts";
 import { type BourseConfig, seedCommands } from "./config.ts";
 import { LoadStream } from "./load.ts";
 import { stateHash } from "./recovery.ts";
-import { Runtime } from "./runtime.ts";
+import { Runtime, type RuntimeOptions } from "./runtime.ts";
 
 export interface StartOptions {
   dataDir: string;
@@ -17,6 +17,8 @@ export interface StartOptions {
   snapshotEvery?: number;
   /** Where the config came from, for messages. */
   configFile?: string;
+  /** Tests only: a failing disk (RuntimeOptions.syncerFaults). */
+  syncerFaults?: RuntimeOptions["syncerFaults"];
 }
 
 /**
@@ -26,7 +28,7 @@ export interface StartOptions {
 export async function runStart(o: StartOptions): Promise<void> {
   const log = (line: string) => console.log(line);
   const t0 = performance.now();
-  const rt = Runtime.start({ config: o.config.exchange, dataDir: o.dataDir, fsync: o.fsync, snapshotEvery: o.snapshotEvery, log });
+  const rt = Runtime.start({ config: o.config.exchange, dataDir: o.dataDir, fsync: o.fsync, snapshotEvery: o.snapshotEvery, log, syncerFaults: o.syncerFaults });
   log(`recovery took ${(performance.now() - t0).toFixed(1)} ms`);
   const accounts = (o.config.accounts ?? []).map((a) => a.id);
   let rejects = 0;

@@ -5,8 +5,8 @@
  *
  * Every failure an operator can cause or fix ends here as one line on stderr, `bourse: <what,
  * where, what to do>`, and an exit code (README: The bourse command): 2 for a usage error (caught
- * before any file or directory is opened), 1 for a runtime error, 70 when the engine stopped under
- * `serve`. A stack trace only with --debug.
+ * before any file or directory is opened), 1 for a runtime error, 70 when the engine stopped (a
+ * command threw, a journal write or fdatasync failed). A stack trace only with --debug.
  */
 import { readFileSync } from "node:fs";
 import { checkConfig } from "../actors/config-check.ts";
@@ -14,6 +14,7 @@ import { loadConfig } from "../actors/config.ts";
 import { journalInspect, journalVerify } from "../actors/journal-tools.ts";
 import { explainRecoveryFailure, OperatorError } from "../actors/operator-error.ts";
 import { recover, stateHash } from "../actors/recovery.ts";
+import { EngineStoppedError } from "../actors/runtime.ts";
 import { runStart } from "../actors/start.ts";
 import { existingDataDir, writableDataDir } from "../cli/data-dir.ts";
 import { HELP } from "../cli/help.ts";
@@ -50,7 +51,7 @@ async function run(command: string, v: Values): Promise<number> {
     case "start": {
       const config = configFrom(v);
       writableDataDir(v.data);
-      await runStart({ dataDir: v.data, config, configFile: v.config, orders: v.orders, seed: v.seed, ackLog: v.ackLog, fsync: v.fsync, snapshotEvery: v.snapshotEvery });
+      await runStart({ dataDir: v.data, config, configFile: v.config, orders: v.orders, seed: v.seed, ackLog: v.ackLog, fsync: v.fsync, snapshotEvery: v.snapshotEvery, syncerFaults: testSyncerFaults() });
       return 0;
     }
     case "recover":
@@ -95,7 +96,7 @@ async function runServe(v: Values): Promise<number> {
 }
 
 /**
- * Tests only (test/cli/engine-stop.test.ts): BOURSE_TEST_FAIL_FSYNC_AFTER=n makes the syncer report
+ * Tests only (test/cli/serve-stop.test.ts, test/cli/bourse.test.ts): BOURSE_TEST_FAIL_FSYNC_AFTER=n makes the syncer report
  * an injected EIO instead of its (n+1)th fdatasync, to exercise the engine-stop path end to end.
  */
 function testSyncerFaults(): { failAfter: number } | undefined {
@@ -130,6 +131,11 @@ function report(e: unknown, debug: boolean): number {
   if (e instanceof OperatorError) {
     if (!debug) console.error(`bourse: ${message}`);
     return e.exitCode;
+  }
+  // `start`'s load met a stopped engine: the engine's failure, with serve's exit code.
+  if (e instanceof EngineStoppedError) {
+    if (!debug) console.error(`bourse: ${message}; start it again to recover from the journal`);
+    return ENGINE_STOPPED_EXIT;
   }
   if (!debug) console.error(`bourse: ${message} (run again with --debug for the stack trace)`);
   return 1;

@@ -198,6 +198,14 @@ describe("runtime errors: exit 1, one line, the data directory untouched", () =>
     expect(r.stdout).toContain(`warning: ${config} names accounts 9 (erin) that ${data} does not have`);
   }, 30_000);
 
+  test("start whose engine stops (a failed fdatasync) says why in one line and exits 70; the next start recovers", () => {
+    const data = join(tempDir(), "d");
+    const r = bourse(["start", "--data", data, "--orders", "5000"], { env: { BOURSE_TEST_FAIL_FSYNC_AFTER: "3" } });
+    expect(oneLine(r.stderr)).toMatch(/^bourse: the engine stopped after a failure .*fdatasync failed: EIO; start it again to recover from the journal$/);
+    expect(r.code).toBe(70);
+    expect(bourse(["start", "--data", data, "--orders", "0"]).code).toBe(0);
+  }, 30_000);
+
   test("recover --until past the end of the journal says so", () => {
     const data = join(tempDir(), "d");
     expect(bourse(["start", "--data", data, "--orders", "20", "--no-fsync", "--snapshot-every", "0"]).code).toBe(0);
