@@ -3,6 +3,7 @@ import { type Command, CommandType, makeCommand } from "../engine/commands.ts";
 import type { ExchangeConfig } from "../engine/exchange.ts";
 import { makeInstrument, parsePrice, parseQty } from "../engine/instrument.ts";
 import { parseAmount } from "../engine/money.ts";
+import { OperatorError } from "./operator-error.ts";
 
 /**
  * A deployment's configuration file: the exchange (currencies, instruments, tiers) and the
@@ -56,14 +57,23 @@ export interface BourseConfig {
   fix?: FixConfig;
 }
 
+/** Reads a configuration file; a missing, unreadable or malformed one is an OperatorError naming it. */
 export function loadConfig(file: string): BourseConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === "ENOENT") throw new OperatorError(`config file ${file} does not exist; pass --config FILE (config/demo.json is an example)`);
+    throw new OperatorError(`cannot read config file ${file} (${code ?? (e as Error).message}); pass --config FILE`);
+  }
   let parsed: BourseConfig;
   try {
-    parsed = JSON.parse(readFileSync(file, "utf8")) as BourseConfig;
+    parsed = JSON.parse(text) as BourseConfig;
   } catch (e) {
-    throw new Error(`cannot read config ${file}: ${(e as Error).message}`);
+    throw new OperatorError(`config file ${file} is not valid JSON (${(e as Error).message}); fix it, or pass --config FILE`);
   }
-  if (!parsed.exchange) throw new Error(`${file}: no "exchange" section`);
+  if (parsed === null || typeof parsed !== "object" || !parsed.exchange) throw new OperatorError(`config file ${file} has no "exchange" section; see config/demo.json`);
   return parsed;
 }
 

@@ -1,13 +1,14 @@
 /**
  * What an operator did or must do about a data directory, as typed errors: each message is one
  * line that says what is wrong, where, and what to do, and the command line prints it as it is
- * (`bourse: <message>`, exit 2) instead of a stack trace. The lock's are raised by
+ * (`bourse: <message>`, exit 1) instead of a stack trace. The lock's are raised by
  * actors/data-lock.ts, the rest by recovery (actors/recovery.ts).
  */
 import type { LockHolder } from "./data-lock.ts";
+import { OperatorError } from "./operator-error.ts";
 
-/** Every error here: the CLI prints its message alone. */
-export class DataDirError extends Error {
+/** Every error here: the CLI prints its message alone (exit 1: the directory, not the command line, is wrong). */
+export class DataDirError extends OperatorError {
   override name = "DataDirError";
 }
 

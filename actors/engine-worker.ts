@@ -55,7 +55,11 @@ self.onmessage = (e: MessageEvent<WorkerInit>) => {
   // A command can have more events than the ring has slots (a sweep through many levels): write
   // them in chunks of at most half the ring, each published as it is written.
   const chunk = Math.max(1, events.size >> 1);
+  // The last seq whose END record went out: what the main thread waits to read at close (after a
+  // journal failure lastSeq counts batches written but never delivered).
+  let delivered = runtime.lastSeq;
   runtime.onDelivery((seq, token, buf, from, to, time) => {
+    delivered = seq;
     const n = to - from;
     end[0] = END_EVENT;
     end[2] = token;
@@ -71,6 +75,10 @@ self.onmessage = (e: MessageEvent<WorkerInit>) => {
       events.publish((lo + k - 1) | 0);
     }
   });
+
+  // Why it stopped, for the main thread's log, /health and the exit line.
+  let failure = "";
+  runtime.onStop((e) => (failure = e.message));
 
   const barrier = cmds.barrier([], { self: 0 });
   const progress = cmds.consumer(0);
@@ -104,7 +112,7 @@ self.onmessage = (e: MessageEvent<WorkerInit>) => {
     progress.set(available);
     next = (available + 1) | 0;
   }
-  if (runtime.stopped) self.postMessage({ kind: "failed", message: "the engine stopped after a failure; restart to recover from the journal" });
+  if (runtime.stopped) self.postMessage({ kind: "failed", message: failure || "the engine stopped after a failure; restart to recover from the journal" });
   runtime.close();
-  self.postMessage({ kind: "closed", lastSeq: runtime.lastSeq });
+  self.postMessage({ kind: "closed", lastSeq: delivered });
 };

@@ -44,6 +44,8 @@ export interface RecoveredOrder {
 export interface RecoveredState {
   books: RecoveredBook[];
   orders: RecoveredOrder[];
+  /** Ids of the accounts the recovered ledger holds (a config naming others is told so at start). */
+  accounts: number[];
 }
 
 export function readRecoveredState(exchange: Exchange, symbols: readonly number[]): RecoveredState {
@@ -79,5 +81,5 @@ export function readRecoveredState(exchange: Exchange, symbols: readonly number[
       notional,
     });
   }
-  return { books, orders };
+  return { books, orders, accounts: [...exchange.ledger.accounts.keys()] };
 }

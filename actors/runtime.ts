@@ -121,7 +121,44 @@ export interface Sequencer {
   onDelivery(fn: Delivery): () => void;
   readonly lastSeq: number;
   readonly stopped: boolean;
+  /**
+   * Calls `fn` once, with the cause, when the engine stops after a failure (a command threw, a
+   * journal write or fdatasync failed). Called from inside the sequencer: a listener must not call
+   * back into it before the current task ends (schedule its work instead).
+   */
+  onStop(fn: (failure: Error) => void): () => void;
   close(): void | Promise<unknown>;
+}
+
+/** The listeners of Sequencer.onStop, for both hosts: each hears of the stop once, late subscribers at once. */
+export class StopListeners {
+  private readonly fns: ((failure: Error) => void)[] = [];
+  private failure: Error | null = null;
+
+  add(fn: (failure: Error) => void): () => void {
+    if (this.failure !== null) {
+      const failure = this.failure;
+      queueMicrotask(() => fn(failure));
+      return () => {};
+    }
+    this.fns.push(fn);
+    return () => {
+      const i = this.fns.indexOf(fn);
+      if (i >= 0) this.fns.splice(i, 1);
+    };
+  }
+
+  fire(failure: unknown, log?: (line: string) => void): void {
+    if (this.failure !== null) return;
+    this.failure = failure instanceof Error ? failure : new Error(String(failure));
+    for (const fn of this.fns.splice(0)) {
+      try {
+        fn(this.failure);
+      } catch (e) {
+        log?.(`engine stop listener failed: ${(e as Error).stack ?? e}`);
+      }
+    }
+  }
 }
 
 export class EngineStoppedError extends Error {
@@ -201,6 +238,7 @@ export class Runtime implements Sequencer {
   private delivering = false;
   private closed = false;
   private failure: unknown = null;
+  private readonly stopListeners = new StopListeners();
   private sinceSnapshot = 0;
   /** The replica that takes periodic snapshots and hashes (snapshotter "replica"); null when none runs. */
   private replica: Snapshotter | null = null;
@@ -506,10 +544,15 @@ export class Runtime implements Sequencer {
     }
   }
 
+  onStop(fn: (failure: Error) => void): () => void {
+    return this.stopListeners.add(fn);
+  }
+
   private stop(e: unknown, line: string): void {
     if (this.failure !== null) return;
     this.failure = e;
     this.opts.log?.(line);
+    this.stopListeners.fire(e, this.opts.log);
   }
 
   /**

@@ -1,9 +1,10 @@
 import { Command } from "../engine/commands.ts";
 import { portfolio } from "../engine/pnl.ts";
+import { missingAccountsWarning } from "./config-check.ts";
 import { type BourseConfig, seedCommands } from "./config.ts";
 import { LoadStream } from "./load.ts";
 import { stateHash } from "./recovery.ts";
-import { Runtime } from "./runtime.ts";
+import { Runtime, type RuntimeOptions } from "./runtime.ts";
 
 export interface StartOptions {
   dataDir: string;
@@ -14,6 +15,10 @@ export interface StartOptions {
   ackLog: boolean;
   fsync: boolean;
   snapshotEvery?: number;
+  /** Where the config came from, for messages. */
+  configFile?: string;
+  /** Tests only: a failing disk (RuntimeOptions.syncerFaults). */
+  syncerFaults?: RuntimeOptions["syncerFaults"];
 }
 
 /**
@@ -23,7 +28,7 @@ export interface StartOptions {
 export async function runStart(o: StartOptions): Promise<void> {
   const log = (line: string) => console.log(line);
   const t0 = performance.now();
-  const rt = Runtime.start({ config: o.config.exchange, dataDir: o.dataDir, fsync: o.fsync, snapshotEvery: o.snapshotEvery, log });
+  const rt = Runtime.start({ config: o.config.exchange, dataDir: o.dataDir, fsync: o.fsync, snapshotEvery: o.snapshotEvery, log, syncerFaults: o.syncerFaults });
   log(`recovery took ${(performance.now() - t0).toFixed(1)} ms`);
   const accounts = (o.config.accounts ?? []).map((a) => a.id);
   let rejects = 0;
@@ -40,6 +45,9 @@ export async function runStart(o: StartOptions): Promise<void> {
     for (const c of seedCommands(o.config)) rt.submit(c);
     rt.flush();
     log(`fresh data directory: opened and funded ${accounts.length} accounts`);
+  } else {
+    const warning = missingAccountsWarning(o.config, o.configFile ?? "the configuration", o.dataDir, rt.exchange.ledger.accounts.keys());
+    if (warning !== null) log(warning);
   }
   if (o.orders !== 0 && accounts.length > 0) {
     // Ids above every sequence number so far are unused: an id never exceeds the seq that used it.

@@ -4,7 +4,7 @@ import { EVENT_RECORD_BYTES, decodeEvent } from "./event-layout.ts";
 import { Ring } from "./ring.ts";
 import { DataDirError } from "./data-dir-errors.ts";
 import { DataDirLock } from "./data-lock.ts";
-import { checkEncodable, type Delivery, EngineStoppedError, type RuntimeOptions, type Sequencer } from "./runtime.ts";
+import { checkEncodable, type Delivery, EngineStoppedError, type RuntimeOptions, type Sequencer, StopListeners } from "./runtime.ts";
 import { COMMAND_SLOT_BYTES, encodeCommand } from "./schema.ts";
 import type { RecoveredState } from "./recovered-state.ts";
 import { seqAtOrAfter } from "./sequence.ts";
@@ -41,7 +41,10 @@ export class WorkerHost implements Sequencer {
   private flushing = false;
   private failure: unknown = null;
   private closed: Promise<number> | null = null;
-  private resolveClosed: ((seq: number) => void) | null = null;
+  /** Resolves with the last seq the worker delivered once it has closed its runtime, or null if it died without a word. */
+  private readonly workerDone: Promise<number | null>;
+  private resolveWorkerDone!: (seq: number | null) => void;
+  private readonly stopListeners = new StopListeners();
   private seq = 0;
   private readonly log?: (line: string) => void;
   /** The snapshotter replica the engine worker started, seen through its shared buffer (null: none). */
@@ -65,6 +68,7 @@ export class WorkerHost implements Sequencer {
     this.events = events;
     this.seq = lastSeq;
     this.log = log;
+    this.workerDone = new Promise((resolve) => (this.resolveWorkerDone = resolve));
   }
 
   /**
@@ -214,18 +218,24 @@ export class WorkerHost implements Sequencer {
       const m = e.data;
       if (m.kind === "log") this.log?.(m.line);
       else if (m.kind === "failed") this.fail(new Error(m.message));
-      else if (m.kind === "closed") this.resolveClosed?.(m.lastSeq);
+      else if (m.kind === "closed") this.resolveWorkerDone(m.lastSeq);
     };
     this.worker.onerror = (e) => this.fail(new Error(`engine worker threw: ${e.message}`));
     this.worker.addEventListener("close", () => {
+      this.resolveWorkerDone(null);
       if (!this.closed) this.fail(new Error("engine worker exited"));
     });
+  }
+
+  onStop(fn: (failure: Error) => void): () => void {
+    return this.stopListeners.add(fn);
   }
 
   private fail(e: Error): void {
     if (this.failure !== null) return;
     this.failure = e;
     this.log?.(`engine stopped: ${e.message}; restart recovers from the journal`);
+    this.stopListeners.fire(e, this.log);
   }
 
   /**
@@ -244,20 +254,30 @@ export class WorkerHost implements Sequencer {
     this.control(CONTROL.SNAPSHOT);
   }
 
-  /** Lets everything submitted be executed and delivered, then stops the worker and releases the directory's lock. */
+  /**
+   * Lets everything submitted be executed and delivered, then stops the worker and releases the
+   * directory's lock. After a failure the worker closes its runtime by itself (delivering what was
+   * durable); a worker that does not report within WORKER_CLOSE_MS (it died, or the failure was on
+   * this side) is terminated.
+   */
   close(): Promise<number> {
     if (this.closed) return this.closed;
-    this.closed = new Promise<number>((resolve) => (this.resolveClosed = resolve));
-    this.control(CONTROL.CLOSE);
-    return this.closed.then(async (seq) => {
+    const stopped = this.failure !== null;
+    if (!stopped) this.control(CONTROL.CLOSE);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const gaveUp = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), WORKER_CLOSE_MS)));
+    const done = stopped ? Promise.race([this.workerDone, gaveUp]) : this.workerDone;
+    this.closed = done.then(async (seq) => {
+      clearTimeout(timer);
       // The END records of the last commands may still be in the ring: let the reader catch up.
-      while (this.seq < seq) await new Promise((r) => setTimeout(r, 1));
+      if (seq !== null) while (this.seq < seq) await new Promise((r) => setTimeout(r, 1));
       this.events.barrier([], { self: 0 }).alert();
       this.worker.terminate();
-      // The worker closed its journal before it said "closed": nothing of it writes any more.
+      // The worker closed its journal before it said "closed" (or was terminated): nothing of it writes any more.
       this.lock.release();
-      return seq;
+      return this.seq;
     });
+    return this.closed;
   }
 
   private control(type: number): void {
@@ -271,6 +291,9 @@ export class WorkerHost implements Sequencer {
     }
   }
 }
+
+/** How long close() after a failure waits for the engine worker to report that it has closed. */
+const WORKER_CLOSE_MS = 10_000;
 
 /** Starts the core on the configured number of engine threads: 0 embedded, 1 in a worker. */
 export async function startSequencer(opts: WorkerHostOptions & { workers?: number }): Promise<Sequencer> {

@@ -24,4 +24,5 @@ export type WorkerMessage =
   | { kind: "log"; line: string }
   /** `operator`: a DataDirError (actors/data-dir-errors.ts), whose message is for the operator as it is. */
   | { kind: "failed"; message: string; operator?: boolean }
+  /** The runtime is closed; lastSeq is the last seq delivered (after a journal failure, written batches are not). */
   | { kind: "closed"; lastSeq: number };

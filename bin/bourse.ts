@@ -2,176 +2,155 @@
 /**
  * The operator's command line: start the exchange on a data directory, recover to a point in
  * time, inspect and verify the journal. `bourse <command> --help` for each.
+ *
+ * Every failure an operator can cause or fix ends here as one line on stderr, `bourse: <what,
+ * where, what to do>`, and an exit code (README: The bourse command): 2 for a usage error (caught
+ * before any file or directory is opened), 1 for a runtime error, 70 when the engine stopped (a
+ * command threw, a journal write or fdatasync failed). A stack trace only with --debug.
  */
-import { parseArgs } from "node:util";
-import { recover, stateHash } from "../actors/recovery.ts";
+import { readFileSync } from "node:fs";
+import { checkConfig } from "../actors/config-check.ts";
 import { loadConfig } from "../actors/config.ts";
-import { DataDirError } from "../actors/data-dir-errors.ts";
 import { liveNote } from "../actors/data-lock.ts";
 import { journalInspect, journalVerify } from "../actors/journal-tools.ts";
+import { explainRecoveryFailure, OperatorError } from "../actors/operator-error.ts";
+import { recover, stateHash } from "../actors/recovery.ts";
+import { EngineStoppedError } from "../actors/runtime.ts";
 import { runStart } from "../actors/start.ts";
-import { serve } from "../gateway/serve.ts";
+import { existingDataDir, writableDataDir } from "../cli/data-dir.ts";
+import { HELP } from "../cli/help.ts";
+import { type Invocation, parseCommandLine, type Values } from "../cli/options.ts";
+import { checkPortsFree } from "../gateway/listen-check.ts";
+import { checkServeConfig, doorAddresses, serve } from "../gateway/serve.ts";
 
-const HELP: Record<string, string> = {
-  main: `bourse — an exchange core on Bun
+/** EX_SOFTWARE (sysexits.h): the engine stopped after an internal failure; a supervisor restarts it. */
+const ENGINE_STOPPED_EXIT = 70;
 
-usage: bourse <command> [options]
-
-commands:
-  serve              run the exchange with its WebSocket door (what npm start runs)
-  start              recover the data directory and run a seeded load through it
-  recover            rebuild the state as of a sequence number or a time, and report it
-  journal inspect    list the journal's segments and decode its commands
-  journal verify     check every record, and replay to compare state hashes
-
-Run 'bourse <command> --help' for its options.`,
-  start: `usage: bourse start [--data DIR] [--config FILE] [--orders N] [--seed S] [--ack-log]
-
-Recovers DIR (newest snapshot + journal replay), opens and funds the configured accounts on a
-fresh directory, then runs a seeded load of N orders through the sequencer, journal and engine,
-and prints what it did. Run it again: the state continues from the journal.
-
-  --data DIR      data directory (default ./data)
-  --config FILE   configuration (default config/demo.json)
-  --orders N      orders to run (default 10000; 0 = just recover and report; --orders=-1 = until killed)
-  --seed S        load seed (default 1)
-  --ack-log       print "ack <seq>" for every command once it is durable (crash tests read this)
-  --snapshot-every N   commands between snapshots (default 100000)
-  --no-fsync      skip fdatasync (benchmarks only: acknowledged commands may be lost in a crash)`,
-  serve: `usage: bourse serve [--data DIR] [--config FILE] [--port N] [--fix-port N] [--workers 0|1]
-
-Recovers DIR, funds the configured accounts on a fresh directory, and serves the binary WebSocket
-protocol (docs/protocol.md) and a little HTTP on one port, and the FIX 4.4 acceptor on another
-(docs/fix.md). Prints what to connect to.
-
-  --data DIR      data directory (default ./data)
-  --config FILE   configuration (default config/demo.json)
-  --port N        port (default: the config's gateway.port, 7070)
-  --fix-port N    FIX 4.4 acceptor port (default: the config's fix.port, 9878; docs/fix.md)
-  --workers N     0: engine on the main thread (default); 1: engine in a worker`,
-  recover: `usage: bourse recover --until <seq|time> [--data DIR] [--config FILE]
-
-Rebuilds the state from the newest snapshot at or before the target plus the journal, read-only,
-and prints the sequence, time, accounts, open orders and state hash.
-
-  --until SEQ     a sequence number, or a time: ISO 8601 ("2026-11-25T10:00:00Z") or µs since the epoch
-  --data DIR      data directory (default ./data)
-  --config FILE   configuration used when there is no snapshot (default config/demo.json)`,
-  journal: `usage: bourse journal inspect [--data DIR] [--from SEQ] [--limit N]
-       bourse journal verify [--data DIR] [--config FILE] [--replay]
-
-inspect   lists segments, then one line per command from SEQ (default 1), at most N (default 50)
-verify    checks every record's length and checksum and the sequence order; with --replay it
-          also replays the journal and compares the state hashes in hashes.log`,
-};
-
-function fail(message: string): never {
-  console.error(`bourse: ${message}`);
-  process.exit(2);
+async function main(argv: string[]): Promise<number> {
+  const inv: Invocation = parseCommandLine(argv);
+  if (inv.kind === "help") {
+    console.log(HELP[inv.topic] ?? HELP.main);
+    return 0;
+  }
+  if (inv.kind === "version") {
+    const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+    console.log(`bourse ${pkg.version}`);
+    return 0;
+  }
+  try {
+    return await run(inv.command, inv.values);
+  } catch (e) {
+    // A corrupt journal, wherever it is met, is said with what to do about it.
+    throw explainRecoveryFailure(e, inv.values.data);
+  }
 }
 
-// A data directory in use, missing or inconsistent is the operator's to fix: one line, no stack.
-process.on("uncaughtException", (e) => {
-  if (e instanceof DataDirError) fail(e.message);
-  console.error(e);
-  process.exit(1);
-});
-
-function parseUntil(text: string): { untilSeq?: number; untilTime?: number } {
-  if (/^\d+$/.test(text)) {
-    const n = Number(text);
-    // Sequence numbers are small; µs-since-epoch times are 16 digits.
-    return n < 1e12 ? { untilSeq: n } : { untilTime: n };
+async function run(command: string, v: Values): Promise<number> {
+  switch (command) {
+    case "serve":
+      return runServe(v);
+    case "start": {
+      const config = configFrom(v);
+      writableDataDir(v.data);
+      await runStart({ dataDir: v.data, config, configFile: v.config, orders: v.orders, seed: v.seed, ackLog: v.ackLog, fsync: v.fsync, snapshotEvery: v.snapshotEvery, syncerFaults: testSyncerFaults() });
+      return 0;
+    }
+    case "recover":
+      return runRecover(v);
+    case "journal inspect":
+      existingDataDir(v.data);
+      journalInspect(v.data, v.from, v.limit);
+      return 0;
+    case "journal verify": {
+      const config = loadConfig(v.config);
+      existingDataDir(v.data);
+      return journalVerify(v.data, config.exchange, v.replay);
+    }
   }
-  const ms = Date.parse(text);
-  if (Number.isNaN(ms)) fail(`--until wants a sequence number or a time, not ${text}`);
-  return { untilTime: ms * 1000 };
+  throw new Error(`unhandled command ${command}`);
+}
+
+/** The config, read and checked before any directory is touched. */
+function configFrom(v: Values) {
+  const config = loadConfig(v.config);
+  checkConfig(config, v.config);
+  return config;
+}
+
+async function runServe(v: Values): Promise<number> {
+  const config = loadConfig(v.config);
+  checkServeConfig(config, v.config);
+  // A port in use is said before the data directory is created or recovered.
+  checkPortsFree(doorAddresses({ config, port: v.port, fixPort: v.fixPort }));
+  writableDataDir(v.data);
+  const running = await serve({ dataDir: v.data, config, configFile: v.config, workers: v.workers, port: v.port, fixPort: v.fixPort, syncerFaults: testSyncerFaults() });
+  const code = await new Promise<number>((resolve) => {
+    process.once("SIGINT", () => resolve(0));
+    process.once("SIGTERM", () => resolve(0));
+    void running.stopped.then((stop) => {
+      console.error(`bourse: the engine stopped (${stop.reason}); ${stop.answered} requests in flight were answered ENGINE_STOPPED; exiting with code ${ENGINE_STOPPED_EXIT}: start it again to recover from the journal`);
+      resolve(ENGINE_STOPPED_EXIT);
+    });
+  });
+  await running.close();
+  return code;
+}
+
+/**
+ * Tests only (test/cli/serve-stop.test.ts, test/cli/bourse.test.ts): BOURSE_TEST_FAIL_FSYNC_AFTER=n makes the syncer report
+ * an injected EIO instead of its (n+1)th fdatasync, to exercise the engine-stop path end to end.
+ */
+function testSyncerFaults(): { failAfter: number } | undefined {
+  const n = Number(process.env.BOURSE_TEST_FAIL_FSYNC_AFTER ?? "");
+  return Number.isSafeInteger(n) && n > 0 ? { failAfter: n } : undefined;
+}
+
+function runRecover(v: Values): number {
+  const config = loadConfig(v.config);
+  existingDataDir(v.data);
+  const note = liveNote(v.data);
+  if (note) console.error(note);
+  const r = recover({
+    dataDir: v.data,
+    config: config.exchange,
+    readOnly: true,
+    ...v.until,
+    onProgress: (done, total) => process.stderr.write(`\rreplayed ${done} / ${total}`),
+  });
+  process.stderr.write("\n");
+  // A seq past the end is refused by recover (UntilPastEnd); a time past it is answered with the end.
+  const untilTime = v.until?.untilTime;
+  if (untilTime !== undefined && r.seq === r.journalEnd && r.time < untilTime) {
+    console.error(`note: the journal ends at seq ${r.seq} (time ${new Date(r.time / 1000).toISOString()}), before --until ${new Date(untilTime / 1000).toISOString()}: this is the state at its end`);
+  }
+  console.log(`recovered to seq ${r.seq} (time ${r.time ? new Date(r.time / 1000).toISOString() : "-"}) from snapshot ${r.snapshotSeq} + ${r.replayed} commands`);
+  console.log(`accounts ${r.exchange.ledger.accounts.size}, open orders ${r.exchange.open.size}`);
+  console.log(`state hash ${stateHash(r.exchange)}`);
+  return 0;
+}
+
+/** One line for the operator; the stack only with --debug (or for what is not an operator's error, a pointer to it). */
+function report(e: unknown, debug: boolean): number {
+  const message = (e instanceof Error ? e.message : String(e)).split("\n")[0];
+  if (debug) console.error(e instanceof Error ? (e.stack ?? message) : message);
+  if (e instanceof OperatorError) {
+    if (!debug) console.error(`bourse: ${message}`);
+    return e.exitCode;
+  }
+  // `start`'s load met a stopped engine: the engine's failure, with serve's exit code.
+  if (e instanceof EngineStoppedError) {
+    if (!debug) console.error(`bourse: ${message}; start it again to recover from the journal`);
+    return ENGINE_STOPPED_EXIT;
+  }
+  if (!debug) console.error(`bourse: ${message} (run again with --debug for the stack trace)`);
+  return 1;
 }
 
 const argv = process.argv.slice(2);
-const command = argv[0];
-if (!command || command === "--help" || command === "-h" || command === "help") {
-  console.log(HELP.main);
-  process.exit(0);
+let code: number;
+try {
+  code = await main(argv);
+} catch (e) {
+  code = report(e, argv.includes("--debug"));
 }
-
-const sub = command === "journal" ? argv[1] : undefined;
-const rest = argv.slice(command === "journal" ? 2 : 1);
-const { values } = parseArgs({
-  args: rest,
-  options: {
-    help: { type: "boolean", short: "h" },
-    data: { type: "string", default: "data" },
-    config: { type: "string", default: "config/demo.json" },
-    orders: { type: "string", default: "10000" },
-    seed: { type: "string", default: "1" },
-    "ack-log": { type: "boolean" },
-    "no-fsync": { type: "boolean" },
-    "snapshot-every": { type: "string", default: "100000" },
-    port: { type: "string" },
-    "fix-port": { type: "string" },
-    workers: { type: "string", default: "0" },
-    until: { type: "string" },
-    from: { type: "string", default: "1" },
-    limit: { type: "string", default: "50" },
-    replay: { type: "boolean" },
-  },
-  strict: true,
-});
-
-if (values.help) {
-  console.log(HELP[command] ?? HELP.main);
-  process.exit(0);
-}
-
-switch (command) {
-  case "serve": {
-    const running = await serve({ dataDir: values.data!, config: loadConfig(values.config!), workers: Number(values.workers), port: values.port ? Number(values.port) : undefined, fixPort: values["fix-port"] ? Number(values["fix-port"]) : undefined });
-    const stop = async () => {
-      await running.close();
-      process.exit(0);
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
-    break;
-  }
-  case "start":
-    await runStart({
-      dataDir: values.data!,
-      config: loadConfig(values.config!),
-      orders: Number(values.orders),
-      seed: Number(values.seed),
-      ackLog: values["ack-log"] === true,
-      fsync: values["no-fsync"] !== true,
-      snapshotEvery: Number(values["snapshot-every"]),
-    });
-    break;
-  case "recover": {
-    if (!values.until) fail("recover needs --until <seq|time> (see bourse recover --help)");
-    const target = parseUntil(values.until);
-    const note = liveNote(values.data!);
-    if (note) console.error(note);
-    const r = recover({
-      dataDir: values.data!,
-      config: loadConfig(values.config!).exchange,
-      readOnly: true,
-      ...target,
-      onProgress: (done, total) => process.stderr.write(`\rreplayed ${done} / ${total}`),
-    });
-    process.stderr.write("\n");
-    if (target.untilTime !== undefined && r.seq === r.journalEnd && r.time < target.untilTime) {
-      console.error(`note: the journal ends at seq ${r.seq} (time ${new Date(r.time / 1000).toISOString()}), before --until ${new Date(target.untilTime / 1000).toISOString()}: this is the state at its end`);
-    }
-    console.log(`recovered to seq ${r.seq} (time ${r.time ? new Date(r.time / 1000).toISOString() : "-"}) from snapshot ${r.snapshotSeq} + ${r.replayed} commands`);
-    console.log(`accounts ${r.exchange.ledger.accounts.size}, open orders ${r.exchange.open.size}`);
-    console.log(`state hash ${stateHash(r.exchange)}`);
-    break;
-  }
-  case "journal":
-    if (sub === "inspect") journalInspect(values.data!, Number(values.from), Number(values.limit));
-    else if (sub === "verify") process.exitCode = journalVerify(values.data!, loadConfig(values.config!).exchange, values.replay === true);
-    else fail(`journal wants 'inspect' or 'verify', not ${sub ?? "nothing"}`);
-    break;
-  default:
-    fail(`unknown command ${command}; try bourse --help`);
-}
+process.exit(code);

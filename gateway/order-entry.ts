@@ -46,6 +46,13 @@ export interface Request {
 /** Engine unavailable (stopped after a failure): the door answers in its own "try later" form. */
 export const UNAVAILABLE = -1;
 
+/**
+ * The engine stopped while the request was in flight: it may or may not be in the journal (a
+ * batch written before a failed fdatasync can be on disk), so its outcome is unknown until the
+ * exchange restarts and recovers. The door says so; a resend with the same client order id is safe.
+ */
+export const ENGINE_STOPPED = -2;
+
 export interface Fill {
   tradeId: number;
   price: number;
@@ -61,7 +68,7 @@ export interface Fill {
  */
 export interface OrderReports {
   accepted(r: Request, o: OrderInfo, time: number): void;
-  /** `reason` is a Reason code, or UNAVAILABLE. */
+  /** `reason` is a Reason code, UNAVAILABLE or ENGINE_STOPPED. */
   rejected(r: Request, orderId: number, reason: number): void;
   /**
    * A NEW_ORDER whose client order id already names an order: no second order was made. Returns
@@ -247,6 +254,23 @@ export class OrderEntry {
     if (!o) return this.refuse(r, orderId, Reason.UNKNOWN_ORDER);
     s.reports.status(r, o);
     this.pending.release(r);
+  }
+
+  /**
+   * The engine stopped and will deliver nothing more: every request still waiting for its command
+   * gets an ENGINE_STOPPED answer instead of silence until the client's timeout. Returns how many.
+   */
+  failPending(): number {
+    const all = this.pending.takeAll();
+    for (const p of all) {
+      try {
+        p.session.reports.rejected(p, p.orderId, ENGINE_STOPPED);
+      } catch {
+        // A session that cannot be written to (closed meanwhile) must not keep the others from their answers.
+      }
+      this.pending.release(p);
+    }
+    return all.length;
   }
 
   private live(o: OrderInfo | undefined): OrderSession | undefined {

@@ -76,6 +76,18 @@ export class PendingRequests {
     return p;
   }
 
+  /** Every request still waiting, now no longer waiting, oldest token first (the engine stopped: each gets an error answer). */
+  takeAll(): Pending[] {
+    const all: Pending[] = [];
+    for (let i = 0; i < this.slots.length; i++) {
+      const p = this.slots[i];
+      if (p === null || p === undefined) continue;
+      this.slots[i] = null;
+      all.push(p);
+    }
+    return all.sort((a, b) => a.token - b.token);
+  }
+
   private grow(): void {
     const old = this.slots;
     const size = old.length * 2;

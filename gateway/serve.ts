@@ -1,11 +1,15 @@
+import { checkConfig, missingAccountsWarning } from "../actors/config-check.ts";
 import type { BourseConfig } from "../actors/config.ts";
 import { seedCommands } from "../actors/config.ts";
+import { explainRecoveryFailure, OperatorError } from "../actors/operator-error.ts";
 import { readRecoveredState } from "../actors/recovered-state.ts";
-import { Runtime } from "../actors/runtime.ts";
+import { Runtime, type RuntimeOptions, type Sequencer } from "../actors/runtime.ts";
 import { WorkerHost } from "../actors/worker-host.ts";
 import { makeInstrument } from "../engine/instrument.ts";
+import { drainOnStop, type EngineStop } from "./engine-stop.ts";
 import { type FixAcceptor, startFixAcceptor } from "./fix/acceptor.ts";
 import { ApiKeys } from "./keys.ts";
+import { checkPortsFree, type DoorAddress, listenError } from "./listen-check.ts";
 import { OrderEntry } from "./order-entry.ts";
 import type { InitialBook } from "./market-data-fanout.ts";
 import { type Gateway, startGateway } from "./server.ts";
@@ -13,39 +17,92 @@ import { type Gateway, startGateway } from "./server.ts";
 export interface ServeOptions {
   dataDir: string;
   config: BourseConfig;
+  /** Where the config came from, for error messages. */
+  configFile?: string;
   workers: number;
   port?: number;
   /** FIX acceptor port (default: the config's, else 9878; 0 = any free port, and so is `port: 0`). */
   fixPort?: number;
   host?: string;
   log?: (line: string) => void;
+  /** Tests only: a failing disk (RuntimeOptions.syncerFaults). */
+  syncerFaults?: RuntimeOptions["syncerFaults"];
+}
+
+export interface Running {
+  gateway: Gateway;
+  fix: FixAcceptor | null;
+  /**
+   * Resolves if the engine stops after a failure, once every request in flight has been answered
+   * and the sessions closed (gateway/engine-stop.ts); never while the engine runs. The caller then
+   * calls close() and exits non-zero.
+   */
+  stopped: Promise<EngineStop>;
+  close(): Promise<void>;
 }
 
 /**
  * `bourse serve` (and `npm start`): recover the data directory, open and fund the configured
- * accounts on a fresh one, and open the WebSocket door. Returns the running gateway.
+ * accounts on a fresh one, and open the WebSocket and FIX doors. Returns the running exchange.
  */
-export async function serve(o: ServeOptions): Promise<{ gateway: Gateway; fix: FixAcceptor | null; close(): Promise<void> }> {
+export async function serve(o: ServeOptions): Promise<Running> {
   const log = o.log ?? ((l: string) => console.log(l));
-  const sequencer = o.workers === 1 ? await WorkerHost.start({ config: o.config.exchange, dataDir: o.dataDir, log }) : Runtime.start({ config: o.config.exchange, dataDir: o.dataDir, log });
+  checkServeConfig(o.config, o.configFile ?? "the configuration");
+  const doors = doorAddresses(o);
+  checkPortsFree(doors);
+  const sequencer = await startSequencer(o, log);
+  try {
+    return await open(o, doors, sequencer, log);
+  } catch (e) {
+    // A door that cannot listen: close the journal cleanly before the error reaches the operator.
+    await sequencer.close();
+    throw e;
+  }
+}
+
+/** checkConfig, and the API keys the doors will take (before any directory is opened). */
+export function checkServeConfig(config: BourseConfig, file: string): void {
+  checkConfig(config, file);
+  try {
+    ApiKeys.fromConfig(config);
+  } catch (e) {
+    throw new OperatorError(`${file}: ${(e as Error).message}`);
+  }
+}
+
+async function startSequencer(o: ServeOptions, log: (line: string) => void): Promise<Runtime | WorkerHost> {
+  const opts = { config: o.config.exchange, dataDir: o.dataDir, log, syncerFaults: o.syncerFaults };
+  try {
+    return o.workers === 1 ? await WorkerHost.start(opts) : Runtime.start(opts);
+  } catch (e) {
+    throw explainRecoveryFailure(e, o.dataDir);
+  }
+}
+
+/** Where the doors will listen: the WebSocket/HTTP door, then FIX unless the config turns it off. */
+export function doorAddresses(o: Pick<ServeOptions, "config" | "host" | "port" | "fixPort">): DoorAddress[] {
+  const host = o.host ?? o.config.gateway?.host ?? "127.0.0.1";
+  const doors: DoorAddress[] = [{ door: "WebSocket/HTTP", host, port: o.port ?? o.config.gateway?.port ?? 7070, flag: "--port" }];
+  if (o.config.fix?.enabled !== false) {
+    doors.push({ door: "FIX", host: o.host ?? o.config.fix?.host ?? "127.0.0.1", port: o.fixPort ?? (o.port === 0 ? 0 : (o.config.fix?.port ?? 9878)), flag: "--fix-port" });
+  }
+  return doors;
+}
+
+async function open(o: ServeOptions, doors: DoorAddress[], sequencer: Runtime | WorkerHost, log: (line: string) => void): Promise<Running> {
   // Market data and the order read model start from the recovered state, read before any command
   // runs so it is exactly the durable state (a worker reads it on its thread and posts it).
   const recovered = sequencer instanceof Runtime ? readRecoveredState(sequencer.exchange, o.config.exchange.instruments.map((i) => i.id)) : sequencer.recovered;
   const initialBooks: InitialBook[] = recovered.books;
-  if (sequencer.lastSeq === 0) {
-    const seeds = seedCommands(o.config);
-    await new Promise<void>((resolve) => {
-      let left = seeds.length;
-      const off = sequencer.onDelivery(() => {
-        if (--left === 0) {
-          off();
-          resolve();
-        }
-      });
-      for (const c of seeds) sequencer.submit(c);
-      if (seeds.length === 0) resolve();
-    });
+  // Fresh: nothing was ever journaled here. Only then are the accounts seeded and the demo
+  // logins printed; a restart prints no secrets.
+  const fresh = sequencer.lastSeq === 0;
+  if (fresh) {
+    await seed(sequencer, o.config);
     log(`fresh data directory: opened and funded ${o.config.accounts?.length ?? 0} accounts`);
+  } else {
+    const warning = missingAccountsWarning(o.config, o.configFile ?? "the configuration", o.dataDir, recovered.accounts);
+    if (warning !== null) log(warning);
   }
   const keys = ApiKeys.fromConfig(o.config);
   // One order entry for both doors: a FIX order and a WebSocket order trade against each other and
@@ -54,19 +111,35 @@ export async function serve(o: ServeOptions): Promise<{ gateway: Gateway; fix: F
   const unlisten = orderEntry.listen();
   // Recovered open orders belong to no session until a client claims them (docs/protocol.md).
   for (const r of recovered.orders) orderEntry.orders.add({ ...r, session: 0 });
-  const gateway = startGateway({ sequencer, config: o.config, keys, port: o.port, host: o.host, initialBooks, orderEntry, log });
-  const fix =
-    o.config.fix?.enabled === false
-      ? null
-      : startFixAcceptor({ orderEntry, instruments: o.config.exchange.instruments.map(makeInstrument), keys, dataDir: o.dataDir, config: o.config.fix, host: o.host, port: o.fixPort ?? (o.port === 0 ? 0 : undefined), log });
+  let gateway: Gateway;
+  try {
+    gateway = startGateway({ sequencer, config: o.config, keys, port: o.port, host: o.host, initialBooks, orderEntry, log });
+  } catch (e) {
+    unlisten();
+    throw listenError(e, doors[0]!);
+  }
+  let fix: FixAcceptor | null = null;
+  if (o.config.fix?.enabled !== false) {
+    const fixPort = o.fixPort ?? (o.port === 0 ? 0 : undefined);
+    try {
+      fix = startFixAcceptor({ orderEntry, instruments: o.config.exchange.instruments.map(makeInstrument), keys, dataDir: o.dataDir, config: o.config.fix, host: o.host, port: fixPort, log });
+    } catch (e) {
+      await gateway.stop();
+      unlisten();
+      throw listenError(e, doors[1]!);
+    }
+  }
+  const stopped = drainOnStop({ sequencer, orderEntry, gateway, fix, log });
   log(`Bourse is running (engine ${o.workers === 1 ? "in a worker" : "on the main thread"}, data in ${o.dataDir}).`);
   log(`  WebSocket: ${gateway.url}`);
-  log(`  HTTP:      http://${gateway.server.hostname}:${gateway.server.port}/health, /instruments`);
+  log(`  HTTP:      http://${gateway.server.hostname}:${gateway.server.port}/health, /ready, /instruments`);
   if (fix) log(`  FIX 4.4:   ${fix.host}:${fix.port}, TargetCompID ${fix.compId}, Username/Password (553/554) = API key id/secret`);
-  for (const a of o.config.accounts ?? []) for (const k of a.apiKeys ?? []) log(`  demo login: key ${k.id}, secret ${k.secret} (account ${a.id}${a.name ? `, ${a.name}` : ""})`);
+  if (fresh) for (const a of o.config.accounts ?? []) for (const k of a.apiKeys ?? []) log(`  demo login: key ${k.id}, secret ${k.secret} (account ${a.id}${a.name ? `, ${a.name}` : ""})`);
+  else if ((o.config.accounts ?? []).some((a) => (a.apiKeys ?? []).length > 0)) log(`  logins: the API keys in ${o.configFile ?? "the configuration"} (secrets are printed only on a fresh data directory)`);
   return {
     gateway,
     fix,
+    stopped,
     async close() {
       await fix?.stop();
       await gateway.stop();
@@ -79,3 +152,21 @@ export async function serve(o: ServeOptions): Promise<{ gateway: Gateway; fix: F
     },
   };
 }
+
+/** Opens and funds the configured accounts (a fresh directory only), and waits until that is durable. */
+async function seed(sequencer: Sequencer, config: BourseConfig): Promise<void> {
+  const seeds = seedCommands(config);
+  await new Promise<void>((resolve, reject) => {
+    let left = seeds.length;
+    const off = sequencer.onDelivery(() => {
+      if (--left === 0) {
+        off();
+        resolve();
+      }
+    });
+    sequencer.onStop(reject);
+    for (const c of seeds) sequencer.submit(c);
+    if (seeds.length === 0) resolve();
+  });
+}
+

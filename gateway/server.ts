@@ -28,6 +28,7 @@ import {
 } from "./protocol/index.ts";
 import { Reason, reasonText } from "../engine/reasons.ts";
 import { Session, type SocketData } from "./session.ts";
+import { Availability } from "./health.ts";
 
 export interface GatewayOptions {
   sequencer: Sequencer;
@@ -56,6 +57,10 @@ export interface Gateway {
   url: string;
   orderEntry: OrderEntry;
   marketData: MarketDataFanout;
+  /** What /health and /ready answer. */
+  availability: Availability;
+  /** Closes every WebSocket session with `code` and `reason`, after what was sent to it (the engine stopped). */
+  closeSessions(code: number, reason: string): void;
   stop(): Promise<void>;
 }
 
@@ -85,6 +90,7 @@ export function startGateway(opts: GatewayOptions): Gateway {
   const sessions = new Set<Session>();
   const slowLimit = gw.backpressureLimitBytes ?? 1 << 20;
   const hardLimit = Math.max(4 * slowLimit, slowLimit + (1 << 20));
+  const availability = new Availability(sequencer);
 
   const server: Server<SocketData> = Bun.serve<SocketData>({
     hostname: opts.host ?? gw.host ?? "127.0.0.1",
@@ -95,9 +101,8 @@ export function startGateway(opts: GatewayOptions): Gateway {
         if (srv.upgrade(req, { data: {} as SocketData })) return undefined;
         return new Response("expected a WebSocket upgrade", { status: 426 });
       }
-      if (url.pathname === "/health") {
-        return Response.json({ status: sequencer.stopped ? "stopped" : "ok", seq: sequencer.lastSeq });
-      }
+      if (url.pathname === "/health") return availability.health();
+      if (url.pathname === "/ready") return availability.ready();
       if (url.pathname === "/instruments") return Response.json(instruments);
       return new Response("not found", { status: 404 });
     },
@@ -246,13 +251,20 @@ export function startGateway(opts: GatewayOptions): Gateway {
   }, 20);
 
   const url = `ws://${server.hostname}:${server.port}/ws`;
-  log(`gateway listening: ${url} (HTTP on the same port: /health, /instruments)`);
+  log(`gateway listening: ${url} (HTTP on the same port: /health, /ready, /instruments)`);
   return {
     server,
     url,
     orderEntry: orders,
     marketData: md,
+    availability,
+    closeSessions(code, reason) {
+      // Frames held for the current batch go out first: the error answers must precede the close.
+      Session.flushAll();
+      for (const s of sessions) s.ws.close(code, reason);
+    },
     async stop() {
+      availability.shuttingDown();
       clearInterval(sweep);
       off();
       unlisten();

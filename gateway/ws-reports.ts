@@ -1,7 +1,7 @@
 import { ALL_SYMBOLS } from "../engine/commands.ts";
 import { reasonText } from "../engine/reasons.ts";
 import type { OrderInfo } from "./order-book-keeping.ts";
-import { type Fill, type OrderReports, type Request, RequestKind, UNAVAILABLE } from "./order-entry.ts";
+import { ENGINE_STOPPED, type Fill, type OrderReports, type Request, RequestKind, UNAVAILABLE } from "./order-entry.ts";
 import {
   type Ack,
   type Amended,
@@ -50,6 +50,9 @@ const amended: Amended = { type: MessageType.AMENDED, seq: 0, requestId: 0, symb
 const triggered: Triggered = { type: MessageType.TRIGGERED, seq: 0, symbol: 0, orderId: 0, time: 0, side: 0, orderType: 0, stopPrice: 0, lastPrice: 0, leaves: 0, clientOrderId: "" };
 const massCancelDone: MassCancelDone = { type: MessageType.MASS_CANCEL_DONE, seq: 0, requestId: 0, symbol: 0, cancelled: 0, time: 0 };
 
+/** The text of the UNAVAILABLE error that answers a request in flight when the engine stopped (docs/protocol.md). */
+export const ENGINE_STOPPED_TEXT = "engine stopped: outcome unknown until the exchange restarts; then query it (a resend with the same client order id is safe)";
+
 /** Order entry outcomes as binary frames on one WebSocket session (docs/protocol.md). */
 export class WsReports implements OrderReports {
   constructor(private readonly s: Session) {}
@@ -80,14 +83,14 @@ export class WsReports implements OrderReports {
   rejected(r: Request, orderId: number, reason: number): void {
     const s = this.s;
     const type = REQUEST_TYPE[r.kind]!;
-    if (reason === UNAVAILABLE) {
+    if (reason === UNAVAILABLE || reason === ENGINE_STOPPED) {
       const e = error;
       e.seq = s.nextSeq();
       e.requestId = r.requestId;
       e.code = ErrorCode.UNAVAILABLE;
       e.reason = 0;
       e.messageType = type;
-      e.text = errorText(ErrorCode.UNAVAILABLE);
+      e.text = reason === ENGINE_STOPPED ? ENGINE_STOPPED_TEXT : errorText(ErrorCode.UNAVAILABLE);
       s.send(encodeError(s.w, e));
       return;
     }

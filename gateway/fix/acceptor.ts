@@ -32,7 +32,8 @@ export interface FixAcceptor {
   readonly compId: string;
   /** Connections open now (logged on or not). */
   readonly connections: number;
-  stop(): Promise<void>;
+  /** Logs every session out with `reason` (default: shutting down) and stops listening. Idempotent. */
+  stop(reason?: string): Promise<void>;
 }
 
 /** Unsent bytes a connection may hold before it is cut as a slow consumer. */
@@ -228,6 +229,7 @@ export function startFixAcceptor(o: FixAcceptorOptions): FixAcceptor {
     if (store) queueMicrotask(() => store.close());
   }
 
+  let stopped = false;
   const ticker = setInterval(() => {
     for (const c of open) c.session.tick();
   }, 1000);
@@ -241,10 +243,12 @@ export function startFixAcceptor(o: FixAcceptorOptions): FixAcceptor {
     get connections() {
       return open.size;
     },
-    async stop() {
+    async stop(reason = "the exchange is shutting down") {
+      if (stopped) return;
+      stopped = true;
       clearInterval(ticker);
       for (const c of open) {
-        c.session.logout("the exchange is shutting down");
+        c.session.logout(reason);
         c.flush();
       }
       listener.stop(true);

@@ -3,7 +3,7 @@ import { formatPrice, formatQty, type Instrument, parsePrice, parseQty } from ".
 import { isDone, validClientOrderId } from "../../engine/orders.ts";
 import { Reason, reasonText } from "../../engine/reasons.ts";
 import type { OrderInfo } from "../order-book-keeping.ts";
-import { type Fill, type NewOrderRequest, type OrderEntry, type OrderReports, type OrderSession, type Request, RequestKind, UNAVAILABLE } from "../order-entry.ts";
+import { ENGINE_STOPPED, type Fill, type NewOrderRequest, type OrderEntry, type OrderReports, type OrderSession, type Request, RequestKind, UNAVAILABLE } from "../order-entry.ts";
 import { TokenBucket } from "../rate-limit.ts";
 import { type FixEncoder, fixTimestamp, parseFixTimestamp } from "./codec.ts";
 import { cxlRejReason, EXEC_INST_POST_ONLY, ExecType, FIX_ORD_TYPE, FIX_SIDE, FIX_TIF, MsgType, ORD_STATUS, ORD_TYPE, ordRejReason, SIDE, STP, TIF, Tag } from "./dialect.ts";
@@ -421,17 +421,18 @@ export class FixOrderSession implements OrderSession, OrderReports {
         return this.rejectNew(r, reason, undefined, q);
       case RequestKind.CANCEL:
       case RequestKind.AMEND:
-        return this.rejectCancel(r, q, orderId !== 0 ? this.door.entry.orders.get(orderId) : undefined, reason, reason === UNAVAILABLE ? "the exchange is not accepting requests; try again later" : reasonText(reason));
+        return this.rejectCancel(r, q, orderId !== 0 ? this.door.entry.orders.get(orderId) : undefined, reason, unavailableText(reason, "requests") ?? reasonText(reason));
       case RequestKind.STATUS:
         return this.sendRejectReport(r, q, "5", "unknown order", ExecType.OrderStatus);
       case RequestKind.MASS_CANCEL:
-        return this.massCancelReport(r, "0", 0, "99", reason === UNAVAILABLE ? "the exchange is not accepting requests" : reasonText(reason), q);
+        return this.massCancelReport(r, "0", 0, "99", unavailableText(reason, "requests") ?? reasonText(reason), q);
     }
   }
 
   private rejectNew(r: Request, reason: number, text?: string, q = this.take(r)): void {
     if (!q) return;
-    this.sendRejectReport(r, q, reason === UNAVAILABLE ? "0" : ordRejReason(reason), text ?? (reason === UNAVAILABLE ? "the exchange is not accepting orders; try again later" : reasonText(reason)), ExecType.Rejected);
+    const unavailable = unavailableText(reason, "orders");
+    this.sendRejectReport(r, q, unavailable !== null ? "0" : ordRejReason(reason), text ?? unavailable ?? reasonText(reason), ExecType.Rejected);
   }
 
   /** An ExecutionReport for an order that does not exist (rejected, or unknown to a status request). */
@@ -538,6 +539,13 @@ export class FixOrderSession implements OrderSession, OrderReports {
     if (text !== undefined) f.push([Tag.Text, text]);
     this.session.sendApp(f);
   }
+}
+
+/** Text (58) for a request the engine could not take (null: the reason is an engine Reason). docs/fix.md. */
+function unavailableText(reason: number, what: string): string | null {
+  if (reason === UNAVAILABLE) return `the exchange is not accepting ${what}; try again later`;
+  if (reason === ENGINE_STOPPED) return "engine stopped: outcome unknown until the exchange restarts; then query it (resending the same ClOrdID never makes a second order)";
+  return null;
 }
 
 /** Average fill price, exact to six places past the tick's own. 0 before the first fill. */

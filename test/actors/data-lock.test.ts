@@ -240,7 +240,7 @@ describe("recovery refuses what it cannot do safely", () => {
     expect(DataDirLock.probe(dir)).toBeNull();
 
     const cli = await bourse("start", "--data", dir, "--orders", "0");
-    expect(cli.code).toBe(2);
+    expect(cli.code).toBe(1);
     expect(cli.stderr).toStartWith(`bourse: data directory ${dir} is inconsistent: snapshot `);
     expect(cli.stderr).toContain(`is at seq ${snapSeq} but the journal ends at seq ${journalEnd}`);
     const verify = await bourse("journal", "verify", "--data", dir);
@@ -266,10 +266,10 @@ describe("recovery refuses what it cannot do safely", () => {
     expect(recover({ dataDir: dir, config: config.exchange, untilSeq: lastSeq }).seq).toBe(lastSeq);
 
     const missing = await bourse("recover", "--data", join(dir, "nope"), "--until", "5");
-    expect(missing.code).toBe(2);
-    expect(missing.stderr).toBe(`bourse: data directory ${join(dir, "nope")} does not exist (check --data)\n`);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe(`bourse: data directory ${join(dir, "nope")} does not exist; pass --data DIR (the directory serve or start wrote)\n`);
     const pastSeq = await bourse("recover", "--data", dir, "--until", String(lastSeq + 10));
-    expect(pastSeq.code).toBe(2);
+    expect(pastSeq.code).toBe(1);
     expect(pastSeq.stderr).toMatch(new RegExp(`^bourse: journal ends at seq ${lastSeq} \\(time [\\d-]+T[\\d:.]+Z\\); --until ${lastSeq + 10} is past it`, "m"));
     // A time after the last command is answered with the state at the end, and a note says so.
     const pastTime = await bourse("recover", "--data", dir, "--until", "2999-01-01T00:00:00Z");

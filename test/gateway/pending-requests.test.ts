@@ -6,6 +6,17 @@ import { PendingRequests } from "../../gateway/pending-requests.ts";
 const session = { id: 7, account: 3, cancelOnDisconnect: false } as OrderSession;
 
 describe("PendingRequests", () => {
+  test("takeAll hands back every waiting request, oldest token first, and leaves none waiting (the engine stopped)", () => {
+    const table = new PendingRequests(4);
+    // Enough to make the table grow, with a few removed on the way.
+    for (let t = 1; t <= 20; t++) table.add(t, table.acquire(session, RequestKind.NEW_ORDER, t * 10, 1, 0, ""));
+    for (const t of [3, 8, 15]) table.remove(t);
+    const all = table.takeAll();
+    expect(all.map((p) => p.requestId)).toEqual([1, 2, 4, 5, 6, 7, 9, 10, 11, 12, 13, 14, 16, 17, 18, 19, 20].map((t) => t * 10));
+    expect(table.takeAll()).toEqual([]);
+    expect(table.remove(20)).toBeUndefined();
+  });
+
   test("every token added is removed once, with its own request, whatever order they come back in", () => {
     fc.assert(
       fc.property(

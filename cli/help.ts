@@ -1,0 +1,63 @@
+/** What `bourse --help` and `bourse <command> --help` print. */
+export const HELP: Record<string, string> = {
+  main: `bourse — an exchange core on Bun
+
+usage: bourse <command> [options]
+
+commands:
+  serve              run the exchange with its WebSocket and FIX doors (what npm start runs)
+  start              recover the data directory and run a seeded load through it
+  recover            rebuild the state as of a sequence number or a time, and report it
+  journal inspect    list the journal's segments and decode its commands
+  journal verify     check every record, and replay to compare state hashes
+
+  bourse --version   print the version
+  bourse <command> --help   a command's options; every command also takes --debug (stack traces)
+
+exit codes: 0 done, 1 runtime error (one line on stderr says what and what to do),
+2 usage error (nothing was opened), 70 the engine stopped (serve: after answering what was pending).`,
+  start: `usage: bourse start [--data DIR] [--config FILE] [--orders N] [--seed S] [--ack-log]
+
+Recovers DIR (newest snapshot + journal replay), opens and funds the configured accounts on a
+fresh directory, then runs a seeded load of N orders through the sequencer, journal and engine,
+and prints what it did. Run it again: the state continues from the journal. DIR is created if
+it does not exist.
+
+  --data DIR      data directory (default ./data)
+  --config FILE   configuration (default config/demo.json)
+  --orders N      orders to run (default 10000; 0 = just recover and report; --orders=-1 = until killed)
+  --seed S        load seed (default 1)
+  --ack-log       print "ack <seq>" for every command once it is durable (crash tests read this)
+  --snapshot-every N   commands between snapshots (default 100000)
+  --no-fsync      skip fdatasync (benchmarks only: acknowledged commands may be lost in a crash)`,
+  serve: `usage: bourse serve [--data DIR] [--config FILE] [--port N] [--fix-port N] [--workers 0|1]
+
+Recovers DIR (created if it does not exist), funds the configured accounts on a fresh directory,
+and serves the binary WebSocket protocol (docs/protocol.md) and a little HTTP (/health, /ready,
+/instruments) on one port, and the FIX 4.4 acceptor on another (docs/fix.md). Prints what to
+connect to. If the engine stops (a failed fdatasync, an engine bug), every pending request is
+answered with an error, /health and /ready answer 503, and the process exits with code 70;
+start it again to recover.
+
+  --data DIR      data directory (default ./data)
+  --config FILE   configuration (default config/demo.json)
+  --port N        port (default: the config's gateway.port, 7070)
+  --fix-port N    FIX 4.4 acceptor port (default: the config's fix.port, 9878; docs/fix.md)
+  --workers N     0: engine on the main thread (default); 1: engine in a worker`,
+  recover: `usage: bourse recover --until <seq|time> [--data DIR] [--config FILE]
+
+Rebuilds the state from the newest snapshot at or before the target plus the journal, read-only,
+and prints the sequence, time, accounts, open orders and state hash. DIR must exist; a sequence
+number past the end of the journal is an error.
+
+  --until SEQ     a sequence number, or a time: ISO 8601 ("2026-11-25T10:00:00Z") or µs since the epoch
+  --data DIR      data directory (default ./data)
+  --config FILE   configuration used when there is no snapshot (default config/demo.json)`,
+  journal: `usage: bourse journal inspect [--data DIR] [--from SEQ] [--limit N]
+       bourse journal verify [--data DIR] [--config FILE] [--replay]
+
+inspect   lists segments, then one line per command from SEQ (default 1), at most N (default 50)
+verify    checks every record's length and checksum and the sequence order; with --replay it
+          also replays the journal and compares the state hashes in hashes.log
+Both only read DIR (which must exist).`,
+};

@@ -1,0 +1,199 @@
+/**
+ * The command line, checked whole before anything is opened: each command accepts only its own
+ * options (an option of another command is an error that says whose it is), every number is
+ * checked for range, and every mistake is a UsageError with one line saying what to type instead.
+ */
+import { parseArgs } from "node:util";
+import { UsageError } from "../actors/operator-error.ts";
+
+type Spec = { type: "string" | "boolean"; short?: string; default?: string };
+
+/** Options every command takes. */
+const COMMON: Record<string, Spec> = {
+  help: { type: "boolean", short: "h" },
+  debug: { type: "boolean" },
+};
+
+const DATA: Record<string, Spec> = { data: { type: "string", default: "data" } };
+const CONFIG: Record<string, Spec> = { config: { type: "string", default: "config/demo.json" } };
+
+/** Each command's own options (a subcommand is "journal inspect"). */
+export const COMMAND_OPTIONS: Record<string, Record<string, Spec>> = {
+  serve: { ...DATA, ...CONFIG, port: { type: "string" }, "fix-port": { type: "string" }, workers: { type: "string", default: "0" } },
+  start: {
+    ...DATA,
+    ...CONFIG,
+    orders: { type: "string", default: "10000" },
+    seed: { type: "string", default: "1" },
+    "ack-log": { type: "boolean" },
+    "no-fsync": { type: "boolean" },
+    "snapshot-every": { type: "string", default: "100000" },
+  },
+  recover: { ...DATA, ...CONFIG, until: { type: "string" } },
+  "journal inspect": { ...DATA, from: { type: "string", default: "1" }, limit: { type: "string", default: "50" } },
+  "journal verify": { ...DATA, ...CONFIG, replay: { type: "boolean" } },
+};
+
+export const COMMANDS = ["serve", "start", "recover", "journal"] as const;
+export const JOURNAL_SUBCOMMANDS = ["inspect", "verify"] as const;
+
+/** What the command line asks for, every value checked. */
+export type Invocation =
+  | { kind: "help"; topic: string }
+  | { kind: "version" }
+  | { kind: "run"; command: string; debug: boolean; values: Values };
+
+export interface Values {
+  data: string;
+  config: string;
+  port?: number;
+  fixPort?: number;
+  workers: number;
+  orders: number;
+  seed: number;
+  ackLog: boolean;
+  fsync: boolean;
+  snapshotEvery: number;
+  until?: { untilSeq?: number; untilTime?: number };
+  from: number;
+  limit: number;
+  replay: boolean;
+}
+
+export function parseCommandLine(argv: string[]): Invocation {
+  const first = argv[0];
+  // No arguments: what a newcomer types first, so it is help, not an error (README: the bourse command).
+  if (first === undefined || first === "--help" || first === "-h" || first === "help") return { kind: "help", topic: "main" };
+  if (first === "--version" || first === "-v" || first === "version") return { kind: "version" };
+  if (first.startsWith("-")) throw new UsageError(`${first} before a command; usage: bourse <command> [options] (bourse --help lists the commands)`);
+  if (!(COMMANDS as readonly string[]).includes(first)) throw new UsageError(`unknown command "${first}"; the commands are ${COMMANDS.join(", ")} (bourse --help)`);
+  let command = first;
+  let rest = argv.slice(1);
+  if (first === "journal") {
+    const sub = argv[1];
+    if (sub === undefined || sub === "--help" || sub === "-h") {
+      if (sub === undefined) throw new UsageError("journal needs a subcommand: bourse journal inspect|verify (bourse journal --help)");
+      return { kind: "help", topic: "journal" };
+    }
+    if (!(JOURNAL_SUBCOMMANDS as readonly string[]).includes(sub)) throw new UsageError(`unknown journal subcommand "${sub}"; it is inspect or verify (bourse journal --help)`);
+    command = `journal ${sub}`;
+    rest = argv.slice(2);
+  }
+  const options = { ...COMMON, ...COMMAND_OPTIONS[command]! };
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({ args: rest, options, strict: true, allowPositionals: false }).values as Record<string, string | boolean | undefined>;
+  } catch (e) {
+    throw new UsageError(explainParseError(e, command));
+  }
+  if (values.help) return { kind: "help", topic: command.split(" ")[0]! };
+  const str = (name: string) => values[name] as string | undefined;
+  const v: Values = {
+    data: nonEmpty("--data", str("data") ?? "data"),
+    config: nonEmpty("--config", str("config") ?? "config/demo.json"),
+    port: str("port") === undefined ? undefined : integer("--port", str("port")!, 0, 65_535),
+    fixPort: str("fix-port") === undefined ? undefined : integer("--fix-port", str("fix-port")!, 0, 65_535),
+    workers: workers(str("workers") ?? "0"),
+    // Any negative count means "until killed" (bourse start --help).
+    orders: integer("--orders", str("orders") ?? "0", -1, Number.MAX_SAFE_INTEGER),
+    seed: integer("--seed", str("seed") ?? "1", 0, 0xffff_ffff),
+    ackLog: values["ack-log"] === true,
+    fsync: values["no-fsync"] !== true,
+    snapshotEvery: integer("--snapshot-every", str("snapshot-every") ?? "0", 0, Number.MAX_SAFE_INTEGER),
+    from: integer("--from", str("from") ?? "1", 1, Number.MAX_SAFE_INTEGER),
+    limit: integer("--limit", str("limit") ?? "50", 0, Number.MAX_SAFE_INTEGER),
+    replay: values.replay === true,
+  };
+  if (command === "recover") {
+    const until = str("until");
+    if (until === undefined) throw new UsageError("recover needs --until <seq|time> (bourse recover --help)");
+    v.until = parseUntil(until);
+  }
+  return { kind: "run", command, debug: values.debug === true, values: v };
+}
+
+/** node:util's parse errors, said in this command's terms. */
+function explainParseError(e: unknown, command: string): string {
+  const code = (e as { code?: string }).code;
+  const message = (e as Error).message;
+  const help = `bourse ${command} --help`;
+  const option = /'(-{1,2}[^' ]+)/.exec(message)?.[1] ?? "";
+  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+    const name = option.replace(/^-+/, "").split("=")[0]!;
+    const owners = Object.entries(COMMAND_OPTIONS)
+      .filter(([, opts]) => name in opts)
+      .map(([c]) => c);
+    if (owners.length > 0) return `--${name} does not apply to ${command} (it is an option of ${owners.join(", ")}); see ${help}`;
+    const near = closest(name, Object.keys({ ...COMMON, ...COMMAND_OPTIONS[command]! }));
+    return `unknown option ${option} for ${command}${near ? ` (did you mean --${near}?)` : ""}; see ${help}`;
+  }
+  if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
+    if (/argument missing/.test(message)) return `${option} needs a value; see ${help}`;
+    // "--port -1": the value looks like an option; --port=-1 would be taken (and range-checked).
+    if (/ambiguous/.test(message)) return `${option} needs a value, and a value starting with "-" is written ${option}=VALUE; see ${help}`;
+    return `${option} takes no value; see ${help}`;
+  }
+  if (code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") {
+    const arg = /'([^']*)'/.exec(message)?.[1] ?? "";
+    return `unexpected argument "${arg}" for ${command}; options are written --name value; see ${help}`;
+  }
+  return `${message}; see ${help}`;
+}
+
+/** The known option within edit distance 2 of a mistyped one (`--prot` → `--port`). */
+function closest(name: string, known: string[]): string | null {
+  let best: string | null = null;
+  let bestDistance = 3;
+  for (const k of known) {
+    const d = distance(name, k);
+    if (d < bestDistance) {
+      best = k;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+/** Optimal string alignment distance: a swap of two neighbours counts as one edit. */
+function distance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+function nonEmpty(name: string, text: string): string {
+  if (text === "") throw new UsageError(`${name} must not be empty`);
+  return text;
+}
+
+function integer(name: string, text: string, min: number, max: number): number {
+  const range = max === Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `${min}–${max}`;
+  if (!/^-?\d+$/.test(text)) throw new UsageError(`${name} must be an integer ${range}, not "${text}"`);
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < min || n > max) throw new UsageError(`${name} must be an integer ${range}, not "${text}"`);
+  return n;
+}
+
+function workers(text: string): number {
+  if (text !== "0" && text !== "1") throw new UsageError(`--workers must be 0 (engine on the main thread) or 1 (engine in a worker), not "${text}"; docs/architecture.md says why not more`);
+  return Number(text);
+}
+
+/** A sequence number, or a time: ISO 8601, or µs since the epoch (16 digits). */
+function parseUntil(text: string): { untilSeq?: number; untilTime?: number } {
+  if (/^\d+$/.test(text)) {
+    const n = Number(text);
+    if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`--until must be a sequence number of at least 1 or a time, not "${text}"`);
+    // Sequence numbers are small; µs-since-epoch times are 16 digits.
+    return n < 1e12 ? { untilSeq: n } : { untilTime: n };
+  }
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms)) throw new UsageError(`--until wants a sequence number or a time (ISO 8601, e.g. 2026-11-25T10:00:00Z), not "${text}"`);
+  return { untilTime: ms * 1000 };
+}
