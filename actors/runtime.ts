@@ -2,6 +2,7 @@ import { appendFileSync } from "node:fs";
 import { Command, CommandType } from "../engine/commands.ts";
 import { EventBuffer } from "../engine/events.ts";
 import type { Exchange, ExchangeConfig } from "../engine/exchange.ts";
+import type { Logger } from "../log/logger.ts";
 import { writeExchangeSnapshot } from "../engine/exchange-snapshot.ts";
 import { Reason } from "../engine/reasons.ts";
 import { EngineClock } from "./clock.ts";
@@ -45,7 +46,8 @@ export interface RuntimeOptions {
    * flush() from its own loop (the engine worker, which never yields to its event loop) sets false.
    */
   autoFlush?: boolean;
-  log?: (line: string) => void;
+  /** Recovery figures, engine stops and snapshot failures (docs/logging.md). */
+  log?: Logger;
   /** Also notify this word after every fdatasync (the engine worker parks on its command ring's cursor). */
   syncerWake?: SyncerWake;
   /** Tests only: a slow or failing disk, injected in the syncer (ms before each fdatasync; EIO after n syncs). */
@@ -211,15 +213,16 @@ export class Runtime implements Sequencer {
 
   /** Recovers the data directory (newest snapshot + journal replay) and opens it for commands. */
   static start(opts: RuntimeOptions): Runtime {
+    const t0 = performance.now();
     const r = recover({
       dataDir: opts.dataDir,
       config: opts.config,
       fsync: opts.fsync ?? true,
       segmentBytes: opts.segmentBytes,
-      onSkip: (f, why) => opts.log?.(`skipped snapshot ${f}: ${why}`),
+      onSkip: (file, reason) => opts.log?.warn("snapshot skipped", { file, reason }),
     });
-    if (r.truncatedBytes > 0) opts.log?.(`journal: truncated a torn tail of ${r.truncatedBytes} bytes`);
-    opts.log?.(`recovered to seq ${r.seq} (snapshot ${r.snapshotSeq}, replayed ${r.replayed})`);
+    if (r.truncatedBytes > 0) opts.log?.warn("journal torn tail truncated", { bytes: r.truncatedBytes });
+    opts.log?.info("recovered", { seq: r.seq, snapshotSeq: r.snapshotSeq, replayed: r.replayed, durationMs: Math.round((performance.now() - t0) * 10) / 10 });
     const journal = r.journal!;
     try {
       journal.startSyncer({ wake: opts.syncerWake, delayMs: opts.syncerFaults?.delayMs, failAfter: opts.syncerFaults?.failAfter });
@@ -239,7 +242,7 @@ export class Runtime implements Sequencer {
     try {
       this.replica = Snapshotter.start({ dataDir, config, snapshotEvery, hashEvery, keepSnapshots, durableSeq: this.journal.durableSeq, log, hold });
     } catch (e) {
-      log?.(`snapshotter did not start; no periodic snapshots or state hashes (the journal has every command): ${(e as Error).message}`);
+      log?.error("snapshotter did not start", { effect: "no periodic snapshots or state hashes until a restart; the journal has every command", err: e });
     }
   }
 
@@ -347,7 +350,7 @@ export class Runtime implements Sequencer {
         this.lastTime = cmd.time;
       }
     } catch (e) {
-      this.stop(e, `engine failed on command ${first + i}; stopping (restart recovers from the journal): ${(e as Error).stack ?? e}`);
+      this.stop(e, "engine stopped", { cause: "command threw", seq: first + i, err: e });
     }
     // Commands executed before a failure are journaled and delivered; the failing one is not, nor
     // any after it.
@@ -478,14 +481,14 @@ export class Runtime implements Sequencer {
     try {
       d(seq, token, out, from, to, time);
     } catch (e) {
-      this.opts.log?.(`delivery listener failed on seq ${seq}: ${(e as Error).stack ?? e}`);
+      this.opts.log?.error("delivery listener failed", { seq, err: e });
     }
   }
 
-  private stop(e: unknown, line: string): void {
+  private stop(e: unknown, msg: string, fields: Record<string, unknown>): void {
     if (this.failure !== null) return;
     this.failure = e;
-    this.opts.log?.(line);
+    this.opts.log?.error(msg, { ...fields, restart: "recovers from the journal" });
   }
 
   /**
@@ -494,7 +497,7 @@ export class Runtime implements Sequencer {
    * taken after the last durable seq saved.
    */
   private abandon(e: unknown): void {
-    this.stop(e, `journal failed; stopping, ${this.queued} written batches undelivered (restart recovers what is durable): ${(e as Error).message ?? e}`);
+    this.stop(e, "engine stopped", { cause: "journal failed", undeliveredBatches: this.queued, err: e });
     for (; this.queued > 0; this.queued--) {
       this.pool.push(this.pending[this.head]!);
       this.pending[this.head] = null;
@@ -535,7 +538,7 @@ export class Runtime implements Sequencer {
         if (s.hash !== null) appendFileSync(p.hashes, `${s.seq} ${s.time} ${s.hash}\n`);
       } catch (e) {
         // A lost snapshot costs a longer replay, not data: the journal has every command.
-        this.opts.log?.(`snapshot at seq ${s.seq} not saved: ${(e as Error).message}`);
+        this.opts.log?.error("snapshot not saved", { seq: s.seq, err: e });
       }
     });
   }

@@ -1,3 +1,4 @@
+import type { LogRecord } from "../log/logger.ts";
 import type { RecoveredState } from "./recovered-state.ts";
 import type { RuntimeOptions } from "./runtime.ts";
 
@@ -21,6 +22,7 @@ export interface WorkerInit {
 
 export type WorkerMessage =
   | { kind: "ready"; lastSeq: number; recovered: RecoveredState; snapshotter: SharedArrayBuffer | null }
-  | { kind: "log"; line: string }
+  /** A record the worker's Runtime logged, already cleaned (plain data); the host writes it with its own logger. */
+  | { kind: "log"; record: LogRecord }
   | { kind: "failed"; message: string }
   | { kind: "closed"; lastSeq: number };

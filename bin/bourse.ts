@@ -9,6 +9,12 @@ import { loadConfig } from "../actors/config.ts";
 import { journalInspect, journalVerify } from "../actors/journal-tools.ts";
 import { runStart } from "../actors/start.ts";
 import { serve } from "../gateway/serve.ts";
+import { createLogger, defaultFormat, LOG_LEVELS, type Logger, type LogLevel } from "../log/logger.ts";
+import { LOG_FORMATS, type LogFormat } from "../log/format.ts";
+
+const LOG_HELP = `  --log-format F  json or pretty (default: pretty on a terminal, json otherwise; docs/logging.md)
+  --log-level L   debug, info, warn or error (default info)
+  --debug         the same as --log-level debug`;
 
 const HELP: Record<string, string> = {
   main: `bourse — an exchange core on Bun
@@ -35,7 +41,8 @@ and prints what it did. Run it again: the state continues from the journal.
   --seed S        load seed (default 1)
   --ack-log       print "ack <seq>" for every command once it is durable (crash tests read this)
   --snapshot-every N   commands between snapshots (default 100000)
-  --no-fsync      skip fdatasync (benchmarks only: acknowledged commands may be lost in a crash)`,
+  --no-fsync      skip fdatasync (benchmarks only: acknowledged commands may be lost in a crash)
+${LOG_HELP}`,
   serve: `usage: bourse serve [--data DIR] [--config FILE] [--port N] [--fix-port N] [--workers 0|1]
 
 Recovers DIR, funds the configured accounts on a fresh directory, and serves the binary WebSocket
@@ -46,7 +53,8 @@ protocol (docs/protocol.md) and a little HTTP on one port, and the FIX 4.4 accep
   --config FILE   configuration (default config/demo.json)
   --port N        port (default: the config's gateway.port, 7070)
   --fix-port N    FIX 4.4 acceptor port (default: the config's fix.port, 9878; docs/fix.md)
-  --workers N     0: engine on the main thread (default); 1: engine in a worker`,
+  --workers N     0: engine on the main thread (default); 1: engine in a worker
+${LOG_HELP}`,
   recover: `usage: bourse recover --until <seq|time> [--data DIR] [--config FILE]
 
 Rebuilds the state from the newest snapshot at or before the target plus the journal, read-only,
@@ -106,6 +114,9 @@ const { values } = parseArgs({
     from: { type: "string", default: "1" },
     limit: { type: "string", default: "50" },
     replay: { type: "boolean" },
+    "log-format": { type: "string" },
+    "log-level": { type: "string" },
+    debug: { type: "boolean" },
   },
   strict: true,
 });
@@ -115,15 +126,26 @@ if (values.help) {
   process.exit(0);
 }
 
+/** The logger `serve` and `start` write with: --log-level (or --debug), --log-format. */
+function makeLogger(): Logger {
+  const level = values["log-level"] ?? (values.debug ? "debug" : "info");
+  if (!LOG_LEVELS.includes(level as LogLevel)) fail(`--log-level wants one of ${LOG_LEVELS.join(", ")}, not ${level}`);
+  const format = values["log-format"] ?? defaultFormat();
+  if (!LOG_FORMATS.includes(format as LogFormat)) fail(`--log-format wants one of ${LOG_FORMATS.join(", ")}, not ${format}`);
+  return createLogger({ level: level as LogLevel, format: format as LogFormat });
+}
+
 switch (command) {
   case "serve": {
-    const running = await serve({ dataDir: values.data!, config: loadConfig(values.config!), workers: Number(values.workers), port: values.port ? Number(values.port) : undefined, fixPort: values["fix-port"] ? Number(values["fix-port"]) : undefined });
-    const stop = async () => {
+    const log = makeLogger();
+    const running = await serve({ dataDir: values.data!, config: loadConfig(values.config!), workers: Number(values.workers), port: values.port ? Number(values.port) : undefined, fixPort: values["fix-port"] ? Number(values["fix-port"]) : undefined, log });
+    const stop = async (signal: string) => {
+      log.info("signal received", { signal });
       await running.close();
       process.exit(0);
     };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
+    process.on("SIGINT", () => stop("SIGINT"));
+    process.on("SIGTERM", () => stop("SIGTERM"));
     break;
   }
   case "start":
@@ -135,6 +157,7 @@ switch (command) {
       ackLog: values["ack-log"] === true,
       fsync: values["no-fsync"] !== true,
       snapshotEvery: Number(values["snapshot-every"]),
+      log: makeLogger(),
     });
     break;
   case "recover": {

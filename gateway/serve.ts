@@ -4,6 +4,7 @@ import { readRecoveredState } from "../actors/recovered-state.ts";
 import { Runtime } from "../actors/runtime.ts";
 import { WorkerHost } from "../actors/worker-host.ts";
 import { makeInstrument } from "../engine/instrument.ts";
+import { createLogger, type Logger } from "../log/logger.ts";
 import { type FixAcceptor, startFixAcceptor } from "./fix/acceptor.ts";
 import { ApiKeys } from "./keys.ts";
 import { OrderEntry } from "./order-entry.ts";
@@ -18,7 +19,8 @@ export interface ServeOptions {
   /** FIX acceptor port (default: the config's, else 9878; 0 = any free port, and so is `port: 0`). */
   fixPort?: number;
   host?: string;
-  log?: (line: string) => void;
+  /** Default: info and up, to stdout, JSON unless stdout is a terminal (docs/logging.md). */
+  log?: Logger;
 }
 
 /**
@@ -26,7 +28,8 @@ export interface ServeOptions {
  * accounts on a fresh one, and open the WebSocket door. Returns the running gateway.
  */
 export async function serve(o: ServeOptions): Promise<{ gateway: Gateway; fix: FixAcceptor | null; close(): Promise<void> }> {
-  const log = o.log ?? ((l: string) => console.log(l));
+  const log = o.log ?? createLogger();
+  log.info("starting", { dataDir: o.dataDir, engine: o.workers === 1 ? "worker" : "main thread" });
   const sequencer = o.workers === 1 ? await WorkerHost.start({ config: o.config.exchange, dataDir: o.dataDir, log }) : Runtime.start({ config: o.config.exchange, dataDir: o.dataDir, log });
   // Market data and the order read model start from the recovered state, read before any command
   // runs so it is exactly the durable state (a worker reads it on its thread and posts it).
@@ -45,7 +48,7 @@ export async function serve(o: ServeOptions): Promise<{ gateway: Gateway; fix: F
       for (const c of seeds) sequencer.submit(c);
       if (seeds.length === 0) resolve();
     });
-    log(`fresh data directory: opened and funded ${o.config.accounts?.length ?? 0} accounts`);
+    log.info("fresh data directory: accounts opened and funded", { accounts: o.config.accounts?.length ?? 0 });
   }
   const keys = ApiKeys.fromConfig(o.config);
   // One order entry for both doors: a FIX order and a WebSocket order trade against each other and
@@ -59,15 +62,20 @@ export async function serve(o: ServeOptions): Promise<{ gateway: Gateway; fix: F
     o.config.fix?.enabled === false
       ? null
       : startFixAcceptor({ orderEntry, instruments: o.config.exchange.instruments.map(makeInstrument), keys, dataDir: o.dataDir, config: o.config.fix, host: o.host, port: o.fixPort ?? (o.port === 0 ? 0 : undefined), log });
-  log(`Bourse is running (engine ${o.workers === 1 ? "in a worker" : "on the main thread"}, data in ${o.dataDir}).`);
-  log(`  WebSocket: ${gateway.url}`);
-  log(`  HTTP:      http://${gateway.server.hostname}:${gateway.server.port}/health, /instruments`);
-  if (fix) log(`  FIX 4.4:   ${fix.host}:${fix.port}, TargetCompID ${fix.compId}, Username/Password (553/554) = API key id/secret`);
-  for (const a of o.config.accounts ?? []) for (const k of a.apiKeys ?? []) log(`  demo login: key ${k.id}, secret ${k.secret} (account ${a.id}${a.name ? `, ${a.name}` : ""})`);
+  log.info("running", {
+    seq: sequencer.lastSeq,
+    websocket: gateway.url,
+    http: `http://${gateway.server.hostname}:${gateway.server.port}/health`,
+    fix: fix ? `${fix.host}:${fix.port}` : undefined,
+    fixTargetCompId: fix?.compId,
+  });
+  // Key ids only: a secret never goes to a log (the demo secrets are in the README and the config).
+  for (const a of o.config.accounts ?? []) for (const k of a.apiKeys ?? []) log.info("login available", { key: k.id, account: a.id, name: a.name });
   return {
     gateway,
     fix,
     async close() {
+      log.info("stopping", { seq: sequencer.lastSeq });
       await fix?.stop();
       await gateway.stop();
       unlisten();
@@ -76,6 +84,8 @@ export async function serve(o: ServeOptions): Promise<{ gateway: Gateway; fix: F
       await sequencer.settled();
       await sequencer.close();
       if (sequencer instanceof Runtime) await sequencer.settled();
+      log.info("stopped", { seq: sequencer.lastSeq });
+      log.flush();
     },
   };
 }

@@ -7,6 +7,7 @@ import { type Frame, FixFramer } from "../../../gateway/fix/framer.ts";
 import type { Field, FixMessage } from "../../../gateway/fix/message.ts";
 import { FixSession, type FixSessionHost, type FixSessionOptions } from "../../../gateway/fix/session.ts";
 import { FixStore } from "../../../gateway/fix/store.ts";
+import { memoryLogger } from "../../../log/memory.ts";
 
 const T0 = Date.UTC(2025, 0, 2, 9, 0, 0);
 const LOGON: Field[] = [[98, "0"], [108, "30"], [553, "alice"], [554, "secret"]];
@@ -23,7 +24,12 @@ class FakeHost implements FixSessionHost {
   sent: FixMessage[] = [];
   app: FixMessage[] = [];
   closed: string | null = null;
-  logs: string[] = [];
+  private readonly mem = memoryLogger();
+  readonly log = this.mem.log;
+  /** What the session logged, as `LEVEL msg k=v …`. */
+  get logs(): string[] {
+    return this.mem.lines();
+  }
   logons = 0;
   ends = 0;
   storesOpened: string[] = [];
@@ -56,9 +62,6 @@ class FakeHost implements FixSessionHost {
   }
   onEnd(): void {
     this.ends++;
-  }
-  log(line: string): void {
-    this.logs.push(line);
   }
 
   /** Messages sent since the last take. */

@@ -1,0 +1,31 @@
+/**
+ * A logger that keeps its records in an array, for tests (and anything else that wants to read
+ * what was logged). No rate limit unless asked: a test counts every line.
+ */
+import { prettyLine } from "./format.ts";
+import { createLogger, type Logger, type LoggerOptions, type LogRecord } from "./logger.ts";
+
+export interface MemoryLogger {
+  log: Logger;
+  records: LogRecord[];
+  /** Each record as `LEVEL msg k=v …` (pretty, without the time), for matching with a regex. */
+  lines(): string[];
+  /** Bytes the records would take as JSON lines: what a disk would hold. */
+  jsonBytes(): number;
+}
+
+export function memoryLogger(o: Omit<LoggerOptions, "sink" | "format"> = {}): MemoryLogger {
+  const records: LogRecord[] = [];
+  const log = createLogger({ level: "debug", rateLimit: false, ...o, sink: (r) => records.push(r) });
+  return {
+    log,
+    records,
+    lines: () => records.map(untimed),
+    jsonBytes: () => records.reduce((n, r) => n + Buffer.byteLength(JSON.stringify(r)) + 1, 0),
+  };
+}
+
+function untimed(r: LogRecord): string {
+  const line = prettyLine(r);
+  return line.slice(line.indexOf(" ") + 1, -1);
+}
