@@ -18,6 +18,7 @@ import {
   encodeReject,
   encodeSubscribed,
   ErrorCode,
+  errorName,
   errorText,
   type InstrumentInfo,
   isProtocolError,
@@ -172,7 +173,7 @@ export function startGateway(opts: GatewayOptions): Gateway {
         } else {
           s.strikes++;
           const failed = ++s.failedLogins;
-          s.ws.data.log[failed <= LOGGED_FAILED_LOGINS ? "info" : "debug"]("login failed", { key: m.apiKeyId.slice(0, 64), reason: errorText(code), failedLogins: failed });
+          s.ws.data.log[failed <= LOGGED_FAILED_LOGINS ? "info" : "debug"]("login failed", { key: m.apiKeyId.slice(0, 64), reason: errorName(code), failedLogins: failed });
         }
         s.send(encodeLoginResult(s.w, { type: MessageType.LOGIN_RESULT, seq: s.nextSeq(), requestId: m.requestId, code, account: code === LOGIN_OK ? s.account : 0, sessionId: s.id, serverTime: now }));
         if (code === LOGIN_OK) s.send(encodeReferenceData(s.w, { type: MessageType.REFERENCE_DATA, seq: s.nextSeq(), requestId: 0, instruments }));

@@ -14,7 +14,9 @@ export interface MemoryLogger {
   jsonBytes(): number;
 }
 
-export function memoryLogger(o: Omit<LoggerOptions, "sink" | "format"> = {}): MemoryLogger {
+export type MemoryLoggerOptions = Omit<LoggerOptions, "sink" | "format">;
+
+export function memoryLogger(o: MemoryLoggerOptions = {}): MemoryLogger {
   const records: LogRecord[] = [];
   const log = createLogger({ level: "debug", rateLimit: false, ...o, sink: (r) => records.push(r) });
   return {
@@ -27,5 +29,6 @@ export function memoryLogger(o: Omit<LoggerOptions, "sink" | "format"> = {}): Me
 
 function untimed(r: LogRecord): string {
   const line = prettyLine(r);
-  return line.slice(line.indexOf(" ") + 1, -1);
+  // Without the time, and one space after the level (pretty pads it to line up a terminal).
+  return line.slice(line.indexOf(" ") + 1, -1).replace(/^(\w+) +/, "$1 ");
 }

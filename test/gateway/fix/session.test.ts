@@ -496,6 +496,27 @@ describe("Gaps in what we receive", () => {
     expect(r.host.app.length).toBe(1);
     expect(r.host.logs.some((l) => l.includes("garbled"))).toBe(true);
   });
+
+  test("before a Logon, a few garbled frames close the connection, each costing at most a debug line", () => {
+    const r = rig();
+    const garbled: Frame = { kind: "garbled", reason: "no message start (8=FIX)", bytes: 65536 };
+    r.session.onFrame(garbled);
+    r.session.onFrame(garbled);
+    expect(r.session.state).toBe("awaiting-logon");
+    r.session.onFrame(garbled);
+    expect(r.session.state).toBe("closed");
+    expect(r.host.closed).toContain("3 garbled frames before a Logon");
+    // Three debug lines and one line saying why the connection closed: nothing at info but the close.
+    expect(r.host.logs.filter((l) => !l.startsWith("DEBUG"))).toEqual([`INFO session closed reason="3 garbled frames before a Logon (last: no message start (8=FIX))"`]);
+  });
+
+  test("after a Logon, garbled frames are ignored and logged as warnings, and the session goes on", () => {
+    const r = rig();
+    r.logon();
+    for (let i = 0; i < 5; i++) r.session.onFrame({ kind: "garbled", reason: "CheckSum 123 is wrong, computed 045", bytes: 80 });
+    expect(r.session.state).toBe("active");
+    expect(r.host.logs.filter((l) => l.startsWith("WARN garbled frame ignored"))).toHaveLength(5);
+  });
 });
 
 describe("SequenceReset", () => {

@@ -16,7 +16,7 @@ import type { FixAcceptor } from "../../../gateway/fix/acceptor.ts";
 import { serve } from "../../../gateway/serve.ts";
 import type { Gateway } from "../../../gateway/server.ts";
 import type { LogRecord } from "../../../log/logger.ts";
-import { memoryLogger } from "../../../log/memory.ts";
+import { memoryLogger, type MemoryLoggerOptions } from "../../../log/memory.ts";
 
 export const DEMO_CONFIG = join(import.meta.dir, "../../../config/demo.json");
 export const secret = (name: string) => `${name}-demo-secret-do-not-use-in-production`;
@@ -41,10 +41,13 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** serve() on 127.0.0.1, port 0, workers 0 (the engine on this thread, reachable for checks). */
-export async function startServer(config: BourseConfig): Promise<Harness> {
+/**
+ * serve() on 127.0.0.1, port 0, workers 0 (the engine on this thread, reachable for checks). Logs
+ * are kept at debug with no rate limit unless `log` says otherwise (a test of production limits).
+ */
+export async function startServer(config: BourseConfig, log: MemoryLoggerOptions = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), "bourse-gwt-"));
-  const mem = memoryLogger();
+  const mem = memoryLogger(log);
   const running = await serve({ dataDir: dir, config, workers: 0, port: 0, host: "127.0.0.1", log: mem.log });
   const gateway = running.gateway;
   return {
