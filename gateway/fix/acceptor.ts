@@ -196,11 +196,10 @@ export function startFixAcceptor(o: FixAcceptorOptions): FixAcceptor {
       data(socket, data) {
         const c = socket.data;
         // A closed session reads nothing more: what a flood sends after it is only discarded.
-        const closed = () => c.session.state === "closed";
-        if (closed()) return;
+        if (isClosed(c)) return;
         c.framer.push(data);
         try {
-          for (let f = c.framer.next(); f !== null && !closed(); f = c.framer.next()) c.session.onFrame(f);
+          for (let f = c.framer.next(); f !== null && !isClosed(c); f = c.framer.next()) c.session.onFrame(f);
         } catch (e) {
           // A bug while handling one connection's message must not take the acceptor down.
           c.log.error("request handler threw", { compId: c.compId || undefined, err: e });
@@ -259,6 +258,11 @@ export function startFixAcceptor(o: FixAcceptorOptions): FixAcceptor {
       for (const c of [...open]) end(c);
     },
   };
+}
+
+/** A function rather than an inline test: onFrame changes the state, which TypeScript's narrowing cannot see. */
+function isClosed(c: Connection): boolean {
+  return c.session.state === "closed";
 }
 
 function sameSecret(expected: string, given: string): boolean {
