@@ -239,7 +239,8 @@ export class FixSession {
     if (refTagId !== undefined) fields.push([371, String(refTagId)]);
     if (ref.msgType !== "") fields.push([372, ref.msgType]);
     fields.push([373, String(reason)], [58, fixText(text)]);
-    this.log.info("reject sent", { refSeqNum: ref.get(34), refMsgType: ref.msgType, reason, text });
+    // Debug: a Reject answers one bad order message, and the counterparty gets the reason in it.
+    this.log.debug("reject sent", { refSeqNum: ref.get(34), refMsgType: ref.msgType, reason, text });
     this.send(fields);
   }
 

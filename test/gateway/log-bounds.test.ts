@@ -151,6 +151,21 @@ describe("who logged in, from where, and why a session ended", () => {
   });
 });
 
+describe("the order path", () => {
+  test("orders, fills and a malformed order's Reject on both doors log nothing at info or above", async () => {
+    const fix = await fixLogon("alice", "LB-ALICE-0");
+    const ws = await wsLogin("bob");
+    const from = h.records.length;
+    for (let i = 0; i < 5; i++) await trade(fix, ws, `${1990 + i}`);
+    // A NewOrderSingle without Side (54): a session-level Reject, one per bad message.
+    fix.send(fixOrder("1", "0.1", "1990").filter(([tag]) => tag !== 54));
+    expect((await fix.next("3")).get(371)).toBe("54");
+    await expect(ws.placeOrder({ symbol: "ETH-USD", side: "buy", price: "1.5", qty: "100000", tif: "GTC" })).rejects.toBeDefined();
+    expect(since(from)).toEqual([]);
+    await fix.logout();
+  });
+});
+
 describe("garbage costs a few log lines and the connection, not the disk", () => {
   test("~2 MB at the FIX port without a Logon: closed after a few garbled frames, under 10 KB of log, trading goes on", async () => {
     const fix = await fixLogon("alice", "LB-ALICE");
