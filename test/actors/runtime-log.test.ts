@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig, seedCommands } from "../../actors/config.ts";
 import { Runtime } from "../../actors/runtime.ts";
+import { WorkerHost } from "../../actors/worker-host.ts";
 import { CommandType, makeCommand, Side } from "../../engine/commands.ts";
 import { memoryLogger } from "../../log/memory.ts";
 
@@ -55,6 +56,17 @@ describe("runtime logs", () => {
     expect(typeof r.durationMs).toBe("number");
     expect(r.durationMs as number).toBeGreaterThanOrEqual(0);
     again.close();
+  });
+
+  test("with the engine in a worker, its records reach the main thread's logger with their fields", async () => {
+    const mem = memoryLogger({ level: "info" });
+    const h = await WorkerHost.start({ config: config.exchange, dataDir: dataDir(), log: mem.log });
+    try {
+      expect(mem.records).toEqual([expect.objectContaining({ level: "info", msg: "recovered", seq: 0, snapshotSeq: 0, replayed: 0 })]);
+      expect(typeof mem.records[0]!.durationMs).toBe("number");
+    } finally {
+      await h.close();
+    }
   });
 
   test("an engine stop is logged at error with its cause, the command's seq and the error", async () => {
