@@ -7,6 +7,7 @@
  * progress itself and delivers each batch once a sync covers it. Deliveries go back through the
  * event ring: the command's events, then an END record with its token.
  */
+import { createLogger } from "../log/logger.ts";
 import { Command } from "../engine/commands.ts";
 import { EVENT_WIDTH } from "../engine/events.ts";
 import { encodeEvent } from "./event-layout.ts";
@@ -36,7 +37,7 @@ self.onmessage = (e: MessageEvent<WorkerInit>) => {
     // The syncer also notifies the command ring's cursor after every sync: that is the one word
     // this loop parks on, so new commands and finished syncs both wake it.
     const wake = { sab: cmdSab, index: cmds.cursor.index };
-    runtime = Runtime.start({ ...(options as RuntimeOptions), autoFlush: false, syncerWake: wake, log: (line) => self.postMessage({ kind: "log", line }) });
+    runtime = Runtime.start({ ...(options as RuntimeOptions), autoFlush: false, syncerWake: wake, log: createLogger({ level: "debug", rateLimit: false, sink: (record) => self.postMessage({ kind: "log", record }) }) });
   } catch (err) {
     const failed: WorkerMessage =
       err instanceof DataDirError ? { kind: "failed", message: err.message, operator: true } : { kind: "failed", message: `recovery failed: ${(err as Error).message}` };

@@ -2,6 +2,7 @@ import { appendFileSync } from "node:fs";
 import { Command, CommandType } from "../engine/commands.ts";
 import { EventBuffer } from "../engine/events.ts";
 import type { Exchange, ExchangeConfig } from "../engine/exchange.ts";
+import type { Logger } from "../log/logger.ts";
 import { writeExchangeSnapshot } from "../engine/exchange-snapshot.ts";
 import { Reason } from "../engine/reasons.ts";
 import { EngineClock } from "./clock.ts";
@@ -46,7 +47,8 @@ export interface RuntimeOptions {
    * flush() from its own loop (the engine worker, which never yields to its event loop) sets false.
    */
   autoFlush?: boolean;
-  log?: (line: string) => void;
+  /** Recovery figures, engine stops and snapshot failures (docs/logging.md). */
+  log?: Logger;
   /** Also notify this word after every fdatasync (the engine worker parks on its command ring's cursor). */
   syncerWake?: SyncerWake;
   /** Tests only: a slow or failing disk, injected in the syncer (ms before each fdatasync; EIO after n syncs). */
@@ -148,14 +150,14 @@ export class StopListeners {
     };
   }
 
-  fire(failure: unknown, log?: (line: string) => void): void {
+  fire(failure: unknown, log?: Logger): void {
     if (this.failure !== null) return;
     this.failure = failure instanceof Error ? failure : new Error(String(failure));
     for (const fn of this.fns.splice(0)) {
       try {
         fn(this.failure);
       } catch (e) {
-        log?.(`engine stop listener failed: ${(e as Error).stack ?? e}`);
+        log?.error("engine stop listener failed", { err: e });
       }
     }
   }
@@ -266,6 +268,7 @@ export class Runtime implements Sequencer {
     let lock: DataDirLock | null = null;
     if (opts.lockHeld) DataDirLock.assertHeldByThisProcess(opts.dataDir);
     else lock = DataDirLock.acquire(opts.dataDir);
+    const t0 = performance.now();
     let r: ReturnType<typeof recover>;
     try {
       r = recover({
@@ -273,14 +276,14 @@ export class Runtime implements Sequencer {
         config: opts.config,
         fsync: opts.fsync ?? true,
         segmentBytes: opts.segmentBytes,
-        onSkip: (f, why) => opts.log?.(`skipped snapshot ${f}: ${why}`),
+        onSkip: (file, reason) => opts.log?.warn("snapshot skipped", { file, reason }),
       });
     } catch (e) {
       lock?.release();
       throw e;
     }
-    if (r.truncatedBytes > 0) opts.log?.(`journal: truncated a torn tail of ${r.truncatedBytes} bytes`);
-    opts.log?.(`recovered to seq ${r.seq} (snapshot ${r.snapshotSeq}, replayed ${r.replayed})`);
+    if (r.truncatedBytes > 0) opts.log?.warn("journal torn tail truncated", { bytes: r.truncatedBytes });
+    opts.log?.info("recovered", { seq: r.seq, snapshotSeq: r.snapshotSeq, replayed: r.replayed, durationMs: Math.round((performance.now() - t0) * 10) / 10 });
     const journal = r.journal!;
     try {
       journal.startSyncer({ wake: opts.syncerWake, delayMs: opts.syncerFaults?.delayMs, failAfter: opts.syncerFaults?.failAfter });
@@ -301,7 +304,7 @@ export class Runtime implements Sequencer {
     try {
       this.replica = Snapshotter.start({ dataDir, config, snapshotEvery, hashEvery, keepSnapshots, durableSeq: this.journal.durableSeq, log, hold });
     } catch (e) {
-      log?.(`snapshotter did not start; no periodic snapshots or state hashes (the journal has every command): ${(e as Error).message}`);
+      log?.error("snapshotter did not start", { effect: "no periodic snapshots or state hashes until a restart; the journal has every command", err: e });
     }
   }
 
@@ -409,7 +412,7 @@ export class Runtime implements Sequencer {
         this.lastTime = cmd.time;
       }
     } catch (e) {
-      this.stop(e, `engine failed on command ${first + i}; stopping (restart recovers from the journal): ${(e as Error).stack ?? e}`);
+      this.stop(e, "engine stopped", { cause: "command threw", seq: first + i, err: e });
     }
     // Commands executed before a failure are journaled and delivered; the failing one is not, nor
     // any after it.
@@ -540,7 +543,7 @@ export class Runtime implements Sequencer {
     try {
       d(seq, token, out, from, to, time);
     } catch (e) {
-      this.opts.log?.(`delivery listener failed on seq ${seq}: ${(e as Error).stack ?? e}`);
+      this.opts.log?.error("delivery listener failed", { seq, err: e });
     }
   }
 
@@ -548,10 +551,10 @@ export class Runtime implements Sequencer {
     return this.stopListeners.add(fn);
   }
 
-  private stop(e: unknown, line: string): void {
+  private stop(e: unknown, msg: string, fields: Record<string, unknown>): void {
     if (this.failure !== null) return;
     this.failure = e;
-    this.opts.log?.(line);
+    this.opts.log?.error(msg, { ...fields, restart: "recovers from the journal" });
     this.stopListeners.fire(e, this.opts.log);
   }
 
@@ -561,7 +564,7 @@ export class Runtime implements Sequencer {
    * taken after the last durable seq saved.
    */
   private abandon(e: unknown): void {
-    this.stop(e, `journal failed; stopping, ${this.queued} written batches undelivered (restart recovers what is durable): ${(e as Error).message ?? e}`);
+    this.stop(e, "engine stopped", { cause: "journal failed", undeliveredBatches: this.queued, err: e });
     for (; this.queued > 0; this.queued--) {
       this.pool.push(this.pending[this.head]!);
       this.pending[this.head] = null;
@@ -602,7 +605,7 @@ export class Runtime implements Sequencer {
         if (s.hash !== null) appendFileSync(p.hashes, `${s.seq} ${s.time} ${s.hash}\n`);
       } catch (e) {
         // A lost snapshot costs a longer replay, not data: the journal has every command.
-        this.opts.log?.(`snapshot at seq ${s.seq} not saved: ${(e as Error).message}`);
+        this.opts.log?.error("snapshot not saved", { seq: s.seq, err: e });
       }
     });
   }

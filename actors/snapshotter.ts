@@ -34,6 +34,7 @@
  * the buffer; the Runtime logs it once and goes on. Snapshots stop, which costs a longer replay at
  * the next start, never data: the journal has every command.
  */
+import type { Logger } from "../log/logger.ts";
 import type { ExchangeConfig } from "../engine/exchange.ts";
 
 /** Int32 word indexes into the shared buffer; each side's words on their own 64-byte line. */
@@ -82,7 +83,7 @@ export interface SnapshotterInit {
 export interface SnapshotterOptions extends Omit<SnapshotterInit, "sab"> {
   /** The journal's durable seq when the Runtime starts (what recovery reached). */
   durableSeq: number;
-  log?: (line: string) => void;
+  log?: Logger;
   /** Tests only: start held (see SNAP.HOLD) until release(). */
   hold?: boolean;
 }
@@ -165,7 +166,7 @@ export class Snapshotter {
   readonly progress: ReplicaProgress;
   private readonly cells: Int32Array;
   private readonly worker: Worker;
-  private readonly log?: (line: string) => void;
+  private readonly log?: Logger;
   private published: number;
   private readonly snapshotEvery: number;
   private readonly hashEvery: number;
@@ -228,7 +229,7 @@ export class Snapshotter {
   check(): void {
     if (this.reported || this.progress.state !== STATE.FAILED) return;
     this.reported = true;
-    this.log?.(`snapshotter failed; no more periodic snapshots or state hashes until a restart (the journal has every command): ${this.progress.failure}`);
+    this.log?.error("snapshotter failed", { effect: "no periodic snapshots or state hashes until a restart; the journal has every command", reason: this.progress.failure });
   }
 
   /**

@@ -5,6 +5,7 @@ import { type BourseConfig, seedCommands } from "./config.ts";
 import { LoadStream } from "./load.ts";
 import { stateHash } from "./recovery.ts";
 import { Runtime, type RuntimeOptions } from "./runtime.ts";
+import { createLogger, type Logger } from "../log/logger.ts";
 
 export interface StartOptions {
   dataDir: string;
@@ -19,6 +20,8 @@ export interface StartOptions {
   configFile?: string;
   /** Tests only: a failing disk (RuntimeOptions.syncerFaults). */
   syncerFaults?: RuntimeOptions["syncerFaults"];
+  /** Default: info and up, to stdout (docs/logging.md). */
+  log?: Logger;
 }
 
 /**
@@ -26,10 +29,9 @@ export interface StartOptions {
  * directory, run a seeded load through the sequencer, journal and engine, and report.
  */
 export async function runStart(o: StartOptions): Promise<void> {
-  const log = (line: string) => console.log(line);
-  const t0 = performance.now();
+  const log = o.log ?? createLogger();
+  // Runtime logs "recovered" with its figures (seq, snapshot, replayed, duration).
   const rt = Runtime.start({ config: o.config.exchange, dataDir: o.dataDir, fsync: o.fsync, snapshotEvery: o.snapshotEvery, log, syncerFaults: o.syncerFaults });
-  log(`recovery took ${(performance.now() - t0).toFixed(1)} ms`);
   const accounts = (o.config.accounts ?? []).map((a) => a.id);
   let rejects = 0;
   let trades = 0;
@@ -44,10 +46,10 @@ export async function runStart(o: StartOptions): Promise<void> {
   if (rt.lastSeq === 0) {
     for (const c of seedCommands(o.config)) rt.submit(c);
     rt.flush();
-    log(`fresh data directory: opened and funded ${accounts.length} accounts`);
+    log.info("fresh data directory: accounts opened and funded", { accounts: accounts.length });
   } else {
     const warning = missingAccountsWarning(o.config, o.configFile ?? "the configuration", o.dataDir, rt.exchange.ledger.accounts.keys());
-    if (warning !== null) log(warning);
+    if (warning !== null) log.warn(warning);
   }
   if (o.orders !== 0 && accounts.length > 0) {
     // Ids above every sequence number so far are unused: an id never exceeds the seq that used it.
@@ -64,20 +66,21 @@ export async function runStart(o: StartOptions): Promise<void> {
       if (o.ackLog) await Promise.resolve();
     }
     const secs = (performance.now() - start) / 1000;
-    log(`ran ${sent} commands in ${secs.toFixed(2)} s (${Math.round(sent / secs)} commands/s, fsync ${o.fsync ? "on" : "off"}): ${trades} trades, ${rejects} rejects`);
+    log.info("load finished", { commands: sent, seconds: Number(secs.toFixed(2)), perSecond: Math.round(sent / secs), fsync: o.fsync, trades, rejects });
   }
   rt.snapshot();
   const ex = rt.exchange;
-  log(`seq ${rt.lastSeq}, open orders ${ex.open.size}, state hash ${stateHash(ex)}`);
+  log.info("state", { seq: rt.lastSeq, openOrders: ex.open.size, stateHash: stateHash(ex) });
   for (const a of o.config.accounts ?? []) {
     const p = portfolio(ex.ledger, a.id);
     if (!p) continue;
     const cash = p.cash.map((c) => `${c.currency} ${c.text.balance}`).join(", ");
     const pos = p.positions.map((x) => `${x.name} ${x.text.qty}`).join(", ");
-    log(`  ${String(a.name ?? a.id).padEnd(8)} ${cash}${pos ? `; ${pos}` : ""}`);
+    log.info("balances", { account: a.id, name: a.name, cash, positions: pos || undefined });
   }
   // Periodic snapshots and hashes are written by the replica (or in the background); the run is
   // over once they are on disk. Before close(), which stops the replica where it is.
   await rt.settled();
   rt.close();
+  log.flush();
 }

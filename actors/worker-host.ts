@@ -1,3 +1,4 @@
+import type { Logger, LogRecord } from "../log/logger.ts";
 import { Command } from "../engine/commands.ts";
 import { EVENT_WIDTH, EventBuffer } from "../engine/events.ts";
 import { EVENT_RECORD_BYTES, decodeEvent } from "./event-layout.ts";
@@ -46,7 +47,7 @@ export class WorkerHost implements Sequencer {
   private resolveWorkerDone!: (seq: number | null) => void;
   private readonly stopListeners = new StopListeners();
   private seq = 0;
-  private readonly log?: (line: string) => void;
+  private readonly log?: Logger;
   /** The snapshotter replica the engine worker started, seen through its shared buffer (null: none). */
   private readonly replica: ReplicaProgress | null;
 
@@ -60,7 +61,7 @@ export class WorkerHost implements Sequencer {
     snapshotter: SharedArrayBuffer | null,
     /** The data directory's lock, taken on this thread before the worker opened anything. */
     private readonly lock: DataDirLock,
-    log?: (line: string) => void,
+    log?: Logger,
   ) {
     this.replica = snapshotter === null ? null : new ReplicaProgress(snapshotter);
     this.worker = worker;
@@ -94,7 +95,7 @@ export class WorkerHost implements Sequencer {
       worker.onmessage = (e: MessageEvent<WorkerMessage>) => {
         const m = e.data;
         if (m.kind === "ready") resolve(m);
-        else if (m.kind === "log") log?.(m.line);
+        else if (m.kind === "log") relay(log, m.record);
         // An inconsistent data directory is the operator's to fix: keep it a DataDirError across the thread.
         else if (m.kind === "failed") reject(m.operator ? new DataDirError(m.message) : new Error(m.message));
       };
@@ -199,7 +200,7 @@ export class WorkerHost implements Sequencer {
             try {
               d(seq, token, this.out, 0, n, time);
             } catch (e) {
-              this.log?.(`delivery listener failed on seq ${seq}: ${(e as Error).stack ?? e}`);
+              this.log?.error("delivery listener failed", { seq, err: e });
             }
           }
           this.out.reset();
@@ -216,7 +217,7 @@ export class WorkerHost implements Sequencer {
   private supervise(): void {
     this.worker.onmessage = (e: MessageEvent<WorkerMessage>) => {
       const m = e.data;
-      if (m.kind === "log") this.log?.(m.line);
+      if (m.kind === "log") relay(this.log, m.record);
       else if (m.kind === "failed") this.fail(new Error(m.message));
       else if (m.kind === "closed") this.resolveWorkerDone(m.lastSeq);
     };
@@ -234,7 +235,7 @@ export class WorkerHost implements Sequencer {
   private fail(e: Error): void {
     if (this.failure !== null) return;
     this.failure = e;
-    this.log?.(`engine stopped: ${e.message}; restart recovers from the journal`);
+    this.log?.error("engine stopped", { cause: e.message, restart: "recovers from the journal" });
     this.stopListeners.fire(e, this.log);
   }
 
@@ -304,4 +305,10 @@ export async function startSequencer(opts: WorkerHostOptions & { workers?: numbe
   }
   if (workers === 1) return WorkerHost.start(rest);
   throw new Error(`workers must be 0 or 1 (docs/architecture.md explains why not more): ${workers}`);
+}
+
+/** Writes a record the engine worker logged with this thread's logger (its level, format and limits). */
+function relay(log: Logger | undefined, record: LogRecord): void {
+  const { time: _t, level, msg, ...fields } = record;
+  log?.[level](msg, fields);
 }

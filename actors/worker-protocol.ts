@@ -1,3 +1,4 @@
+import type { LogRecord } from "../log/logger.ts";
 import type { RecoveredState } from "./recovered-state.ts";
 import type { RuntimeOptions } from "./runtime.ts";
 
@@ -21,7 +22,8 @@ export interface WorkerInit {
 
 export type WorkerMessage =
   | { kind: "ready"; lastSeq: number; recovered: RecoveredState; snapshotter: SharedArrayBuffer | null }
-  | { kind: "log"; line: string }
+  /** A record the worker's Runtime logged, already cleaned (plain data); the host writes it with its own logger. */
+  | { kind: "log"; record: LogRecord }
   /** `operator`: a DataDirError (actors/data-dir-errors.ts), whose message is for the operator as it is. */
   | { kind: "failed"; message: string; operator?: boolean }
   /** The runtime is closed; lastSeq is the last seq delivered (after a journal failure, written batches are not). */

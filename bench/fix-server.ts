@@ -19,6 +19,7 @@ import { join } from "node:path";
 import type { BourseConfig } from "../actors/config.ts";
 import { serve } from "../gateway/serve.ts";
 import { benchConfig } from "./ws-server.ts";
+import { silentLogger } from "../log/logger.ts";
 
 /** benchConfig plus the FIX door's per-session order rate lifted (unless keepLimits). */
 export function fixBenchConfig(keepLimits: boolean): BourseConfig {
@@ -37,7 +38,7 @@ async function main(): Promise<void> {
   const workers = Number(arg("workers", "0")) === 1 ? 1 : 0;
   const keepLimits = arg("keep-limits", "0") === "1";
   const dataDir = mkdtempSync(join(arg("dir", tmpdir()), "bourse-fix-"));
-  const s = await serve({ dataDir, config: fixBenchConfig(keepLimits), workers, port: 0, log: () => {} });
+  const s = await serve({ dataDir, config: fixBenchConfig(keepLimits), workers, port: 0, log: silentLogger });
   if (!s.fix) throw new Error("serve() started no FIX acceptor");
   let stopping = false;
   const stop = async () => {

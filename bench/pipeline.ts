@@ -46,6 +46,7 @@ import { EventBuffer, EventType } from "../engine/events.ts";
 import { Exchange } from "../engine/exchange.ts";
 import { median, type Percentiles, summarize } from "./histogram.ts";
 import { burstRun, type Pace, type PacedRun, pacedRun, Tally } from "./pipeline-drive.ts";
+import { createLogger, lineSink } from "../log/logger.ts";
 
 interface Options {
   commands: number;
@@ -131,10 +132,8 @@ function parseArgs(argv: string[]): Options {
 
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
 const gc = () => Bun.gc(true);
-/** The runtime's own log, minus the one line every fresh data directory prints. */
-const runtimeLog = (line: string) => {
-  if (!line.startsWith("recovered to seq 0 ")) log(`  runtime: ${line}`);
-};
+/** The runtime's own warnings and errors (its recovery figures would only interrupt the tables). */
+const runtimeLog = createLogger({ level: "warn", sink: lineSink("pretty", (line) => log(`  runtime: ${line.trimEnd()}`)) });
 
 // ---------------------------------------------------------------- the stream
 

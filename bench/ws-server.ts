@@ -47,6 +47,7 @@ import {
 import { serve } from "../gateway/serve.ts";
 import { startGateway } from "../gateway/server.ts";
 import { topic } from "../gateway/market-data-fanout.ts";
+import { silentLogger } from "../log/logger.ts";
 
 export interface ServerArgs {
   kind: "gateway" | "baseline";
@@ -78,7 +79,7 @@ export function benchConfig(keepLimits: boolean): BourseConfig {
 
 /** serve() minus durability: what it does, with the sequencer started with fsync: false. */
 async function serveNoFsync(dataDir: string, config: BourseConfig, workers: number) {
-  const log = () => {};
+  const log = silentLogger;
   const sequencer: Sequencer = workers === 1 ? await WorkerHost.start({ config: config.exchange, dataDir, fsync: false, log }) : Runtime.start({ config: config.exchange, dataDir, fsync: false, log });
   const seeds = seedCommands(config);
   await new Promise<void>((resolve) => {
@@ -237,7 +238,7 @@ async function main(): Promise<void> {
   if (a.kind === "gateway") {
     dataDir = mkdtempSync(join(a.dir, "bourse-ws-"));
     const config = benchConfig(a.keepLimits);
-    const s = a.fsync ? await serve({ dataDir, config, workers: a.workers, port: 0, log: () => {} }) : await serveNoFsync(dataDir, config, a.workers);
+    const s = a.fsync ? await serve({ dataDir, config, workers: a.workers, port: 0, log: silentLogger }) : await serveNoFsync(dataDir, config, a.workers);
     // gateway.url ends in /ws; the harness adds its own path.
     running = { url: s.gateway.url.replace(/\/ws$/, ""), close: s.close };
   } else running = startBaseline();

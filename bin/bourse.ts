@@ -22,6 +22,7 @@ import { HELP } from "../cli/help.ts";
 import { type Invocation, parseCommandLine, type Values } from "../cli/options.ts";
 import { checkPortsFree } from "../gateway/listen-check.ts";
 import { checkServeConfig, doorAddresses, serve } from "../gateway/serve.ts";
+import { createLogger, type Logger } from "../log/logger.ts";
 
 /** EX_SOFTWARE (sysexits.h): the engine stopped after an internal failure; a supervisor restarts it. */
 const ENGINE_STOPPED_EXIT = 70;
@@ -52,7 +53,7 @@ async function run(command: string, v: Values): Promise<number> {
     case "start": {
       const config = configFrom(v);
       writableDataDir(v.data);
-      await runStart({ dataDir: v.data, config, configFile: v.config, orders: v.orders, seed: v.seed, ackLog: v.ackLog, fsync: v.fsync, snapshotEvery: v.snapshotEvery, syncerFaults: testSyncerFaults() });
+      await runStart({ dataDir: v.data, config, configFile: v.config, log: logger(v), orders: v.orders, seed: v.seed, ackLog: v.ackLog, fsync: v.fsync, snapshotEvery: v.snapshotEvery, syncerFaults: testSyncerFaults() });
       return 0;
     }
     case "recover":
@@ -83,7 +84,7 @@ async function runServe(v: Values): Promise<number> {
   // A port in use is said before the data directory is created or recovered.
   checkPortsFree(doorAddresses({ config, port: v.port, fixPort: v.fixPort }));
   writableDataDir(v.data);
-  const running = await serve({ dataDir: v.data, config, configFile: v.config, workers: v.workers, port: v.port, fixPort: v.fixPort, syncerFaults: testSyncerFaults() });
+  const running = await serve({ dataDir: v.data, config, configFile: v.config, log: logger(v), workers: v.workers, port: v.port, fixPort: v.fixPort, syncerFaults: testSyncerFaults() });
   const code = await new Promise<number>((resolve) => {
     process.once("SIGINT", () => resolve(0));
     process.once("SIGTERM", () => resolve(0));
@@ -94,6 +95,11 @@ async function runServe(v: Values): Promise<number> {
   });
   await running.close();
   return code;
+}
+
+/** The logger `serve` and `start` write with (docs/logging.md). */
+function logger(v: Values): Logger {
+  return createLogger({ level: v.logLevel, format: v.logFormat });
 }
 
 /**

@@ -12,7 +12,7 @@ commands:
   journal verify     check every record, and replay to compare state hashes
 
   bourse --version   print the version
-  bourse <command> --help   a command's options; every command also takes --debug (stack traces)
+  bourse <command> --help   a command's options; every command also takes --debug (stack traces; for serve and start, debug logs)
 
 exit codes: 0 done, 1 runtime error (one line on stderr says what and what to do),
 2 usage error (nothing was opened), 70 the engine stopped (serve: after answering what was pending).`,
@@ -29,7 +29,9 @@ it does not exist.
   --seed S        load seed (default 1)
   --ack-log       print "ack <seq>" for every command once it is durable (crash tests read this)
   --snapshot-every N   commands between snapshots (default 100000)
-  --no-fsync      skip fdatasync (benchmarks only: acknowledged commands may be lost in a crash)`,
+  --no-fsync      skip fdatasync (benchmarks only: acknowledged commands may be lost in a crash)
+  --log-format F  json or pretty (default: pretty on a terminal, json otherwise; docs/logging.md)
+  --log-level L   debug, info, warn or error (default info; --debug = debug)`,
   serve: `usage: bourse serve [--data DIR] [--config FILE] [--port N] [--fix-port N] [--workers 0|1]
 
 Recovers DIR (created if it does not exist), funds the configured accounts on a fresh directory,
@@ -43,7 +45,9 @@ start it again to recover.
   --config FILE   configuration (default config/demo.json)
   --port N        port (default: the config's gateway.port, 7070)
   --fix-port N    FIX 4.4 acceptor port (default: the config's fix.port, 9878; docs/fix.md)
-  --workers N     0: engine on the main thread (default); 1: engine in a worker`,
+  --workers N     0: engine on the main thread (default); 1: engine in a worker
+  --log-format F  json or pretty (default: pretty on a terminal, json otherwise; docs/logging.md)
+  --log-level L   debug, info, warn or error (default info; --debug = debug)`,
   recover: `usage: bourse recover --until <seq|time> [--data DIR] [--config FILE]
 
 Rebuilds the state from the newest snapshot at or before the target plus the journal, read-only,

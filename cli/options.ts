@@ -5,6 +5,8 @@
  */
 import { parseArgs } from "node:util";
 import { UsageError } from "../actors/operator-error.ts";
+import { LOG_FORMATS, type LogFormat } from "../log/format.ts";
+import { defaultFormat, LOG_LEVELS, type LogLevel } from "../log/logger.ts";
 
 type Spec = { type: "string" | "boolean"; short?: string; default?: string };
 
@@ -16,13 +18,16 @@ const COMMON: Record<string, Spec> = {
 
 const DATA: Record<string, Spec> = { data: { type: "string", default: "data" } };
 const CONFIG: Record<string, Spec> = { config: { type: "string", default: "config/demo.json" } };
+/** The commands that run the exchange log (docs/logging.md). */
+const LOG: Record<string, Spec> = { "log-format": { type: "string" }, "log-level": { type: "string" } };
 
 /** Each command's own options (a subcommand is "journal inspect"). */
 export const COMMAND_OPTIONS: Record<string, Record<string, Spec>> = {
-  serve: { ...DATA, ...CONFIG, port: { type: "string" }, "fix-port": { type: "string" }, workers: { type: "string", default: "0" } },
+  serve: { ...DATA, ...CONFIG, ...LOG, port: { type: "string" }, "fix-port": { type: "string" }, workers: { type: "string", default: "0" } },
   start: {
     ...DATA,
     ...CONFIG,
+    ...LOG,
     orders: { type: "string", default: "10000" },
     seed: { type: "string", default: "1" },
     "ack-log": { type: "boolean" },
@@ -58,6 +63,10 @@ export interface Values {
   from: number;
   limit: number;
   replay: boolean;
+  /** --log-level, or debug with --debug (an explicit --log-level wins). */
+  logLevel: LogLevel;
+  /** --log-format: pretty on a terminal, json otherwise. */
+  logFormat: LogFormat;
 }
 
 export function parseCommandLine(argv: string[]): Invocation {
@@ -103,6 +112,8 @@ export function parseCommandLine(argv: string[]): Invocation {
     from: integer("--from", str("from") ?? "1", 1, Number.MAX_SAFE_INTEGER),
     limit: integer("--limit", str("limit") ?? "50", 0, Number.MAX_SAFE_INTEGER),
     replay: values.replay === true,
+    logLevel: oneOf("--log-level", str("log-level") ?? (values.debug === true ? "debug" : "info"), LOG_LEVELS),
+    logFormat: oneOf("--log-format", str("log-format") ?? defaultFormat(), LOG_FORMATS),
   };
   if (command === "recover") {
     const until = str("until");
@@ -178,6 +189,11 @@ function integer(name: string, text: string, min: number, max: number): number {
   const n = Number(text);
   if (!Number.isSafeInteger(n) || n < min || n > max) throw new UsageError(`${name} must be an integer ${range}, not "${text}"`);
   return n;
+}
+
+function oneOf<T extends string>(name: string, text: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(text)) throw new UsageError(`${name} must be one of ${allowed.join(", ")}, not "${text}"`);
+  return text as T;
 }
 
 function workers(text: string): number {

@@ -1,4 +1,5 @@
 import type { Sequencer } from "../actors/runtime.ts";
+import type { Logger } from "../log/logger.ts";
 import type { FixAcceptor } from "./fix/acceptor.ts";
 import type { OrderEntry } from "./order-entry.ts";
 import type { Gateway } from "./server.ts";
@@ -22,23 +23,23 @@ export const ENGINE_STOPPED_CLOSE = 1011;
  * /ready answer 503 from the moment of the stop (gateway/health.ts) until the process exits.
  * Resolves once that is done; the caller exits (bin/bourse.ts: code 70).
  */
-export function drainOnStop(o: { sequencer: Sequencer; orderEntry: OrderEntry; gateway: Gateway; fix: FixAcceptor | null; log: (line: string) => void }): Promise<EngineStop> {
+export function drainOnStop(o: { sequencer: Sequencer; orderEntry: OrderEntry; gateway: Gateway; fix: FixAcceptor | null; log: Logger }): Promise<EngineStop> {
   return new Promise<EngineStop>((resolve) => {
     o.sequencer.onStop((failure) => {
       // The stop is reported from inside the sequencer's flush: drain after it has returned.
       setImmediate(async () => {
         const reason = failure.message;
-        o.log(`engine stopped: ${reason}; answering requests in flight, closing sessions, then exiting (a restart recovers from the journal)`);
+        o.log.error("draining after engine stop", { cause: reason, then: "answer requests in flight, close sessions, exit; a restart recovers from the journal" });
         try {
           await o.sequencer.close();
         } catch (e) {
-          o.log(`closing the stopped engine failed: ${(e as Error).message}`);
+          o.log.error("closing the stopped engine failed", { err: e });
         }
         const answered = o.orderEntry.failPending();
         const why = `engine stopped: ${reason}`.slice(0, 120);
         o.gateway.closeSessions(ENGINE_STOPPED_CLOSE, why);
         await o.fix?.stop(why);
-        o.log(`engine stopped: ${answered} requests in flight answered ENGINE_STOPPED; sessions closed`);
+        o.log.error("drained after engine stop", { answered, sessions: "closed" });
         resolve({ reason, answered });
       });
     });

@@ -7,6 +7,7 @@ import { Runtime, type RuntimeOptions, type Sequencer } from "../actors/runtime.
 import { WorkerHost } from "../actors/worker-host.ts";
 import { makeInstrument } from "../engine/instrument.ts";
 import { drainOnStop, type EngineStop } from "./engine-stop.ts";
+import { createLogger, type Logger } from "../log/logger.ts";
 import { type FixAcceptor, startFixAcceptor } from "./fix/acceptor.ts";
 import { ApiKeys } from "./keys.ts";
 import { checkPortsFree, type DoorAddress, listenError } from "./listen-check.ts";
@@ -24,7 +25,8 @@ export interface ServeOptions {
   /** FIX acceptor port (default: the config's, else 9878; 0 = any free port, and so is `port: 0`). */
   fixPort?: number;
   host?: string;
-  log?: (line: string) => void;
+  /** Default: info and up, to stdout, JSON unless stdout is a terminal (docs/logging.md). */
+  log?: Logger;
   /** Tests only: a failing disk (RuntimeOptions.syncerFaults). */
   syncerFaults?: RuntimeOptions["syncerFaults"];
 }
@@ -46,7 +48,8 @@ export interface Running {
  * accounts on a fresh one, and open the WebSocket and FIX doors. Returns the running exchange.
  */
 export async function serve(o: ServeOptions): Promise<Running> {
-  const log = o.log ?? ((l: string) => console.log(l));
+  const log = o.log ?? createLogger();
+  log.info("starting", { dataDir: o.dataDir, engine: o.workers === 1 ? "worker" : "main thread" });
   checkServeConfig(o.config, o.configFile ?? "the configuration");
   const doors = doorAddresses(o);
   checkPortsFree(doors);
@@ -70,7 +73,7 @@ export function checkServeConfig(config: BourseConfig, file: string): void {
   }
 }
 
-async function startSequencer(o: ServeOptions, log: (line: string) => void): Promise<Runtime | WorkerHost> {
+async function startSequencer(o: ServeOptions, log: Logger): Promise<Runtime | WorkerHost> {
   const opts = { config: o.config.exchange, dataDir: o.dataDir, log, syncerFaults: o.syncerFaults };
   try {
     return o.workers === 1 ? await WorkerHost.start(opts) : Runtime.start(opts);
@@ -89,20 +92,20 @@ export function doorAddresses(o: Pick<ServeOptions, "config" | "host" | "port" |
   return doors;
 }
 
-async function open(o: ServeOptions, doors: DoorAddress[], sequencer: Runtime | WorkerHost, log: (line: string) => void): Promise<Running> {
+async function open(o: ServeOptions, doors: DoorAddress[], sequencer: Runtime | WorkerHost, log: Logger): Promise<Running> {
   // Market data and the order read model start from the recovered state, read before any command
   // runs so it is exactly the durable state (a worker reads it on its thread and posts it).
   const recovered = sequencer instanceof Runtime ? readRecoveredState(sequencer.exchange, o.config.exchange.instruments.map((i) => i.id)) : sequencer.recovered;
   const initialBooks: InitialBook[] = recovered.books;
-  // Fresh: nothing was ever journaled here. Only then are the accounts seeded and the demo
-  // logins printed; a restart prints no secrets.
+  // Fresh: nothing was ever journaled here. Only then are the accounts seeded and their key ids
+  // logged (never a secret).
   const fresh = sequencer.lastSeq === 0;
   if (fresh) {
     await seed(sequencer, o.config);
-    log(`fresh data directory: opened and funded ${o.config.accounts?.length ?? 0} accounts`);
+    log.info("fresh data directory: accounts opened and funded", { accounts: o.config.accounts?.length ?? 0 });
   } else {
     const warning = missingAccountsWarning(o.config, o.configFile ?? "the configuration", o.dataDir, recovered.accounts);
-    if (warning !== null) log(warning);
+    if (warning !== null) log.warn(warning);
   }
   const keys = ApiKeys.fromConfig(o.config);
   // One order entry for both doors: a FIX order and a WebSocket order trade against each other and
@@ -130,17 +133,23 @@ async function open(o: ServeOptions, doors: DoorAddress[], sequencer: Runtime | 
     }
   }
   const stopped = drainOnStop({ sequencer, orderEntry, gateway, fix, log });
-  log(`Bourse is running (engine ${o.workers === 1 ? "in a worker" : "on the main thread"}, data in ${o.dataDir}).`);
-  log(`  WebSocket: ${gateway.url}`);
-  log(`  HTTP:      http://${gateway.server.hostname}:${gateway.server.port}/health, /ready, /instruments`);
-  if (fix) log(`  FIX 4.4:   ${fix.host}:${fix.port}, TargetCompID ${fix.compId}, Username/Password (553/554) = API key id/secret`);
-  if (fresh) for (const a of o.config.accounts ?? []) for (const k of a.apiKeys ?? []) log(`  demo login: key ${k.id}, secret ${k.secret} (account ${a.id}${a.name ? `, ${a.name}` : ""})`);
-  else if ((o.config.accounts ?? []).some((a) => (a.apiKeys ?? []).length > 0)) log(`  logins: the API keys in ${o.configFile ?? "the configuration"} (secrets are printed only on a fresh data directory)`);
+  log.info("running", {
+    seq: sequencer.lastSeq,
+    websocket: gateway.url,
+    http: `http://${gateway.server.hostname}:${gateway.server.port}`,
+    paths: "/health, /ready, /instruments",
+    fix: fix ? `${fix.host}:${fix.port}` : undefined,
+    fixTargetCompId: fix?.compId,
+  });
+  // Key ids only, and only on a fresh directory: a secret never goes to a log (the demo secrets
+  // are in the README and the config).
+  if (fresh) for (const a of o.config.accounts ?? []) for (const k of a.apiKeys ?? []) log.info("login available", { key: k.id, account: a.id, name: a.name });
   return {
     gateway,
     fix,
     stopped,
     async close() {
+      log.info("stopping", { seq: sequencer.lastSeq });
       await fix?.stop();
       await gateway.stop();
       unlisten();
@@ -149,6 +158,8 @@ async function open(o: ServeOptions, doors: DoorAddress[], sequencer: Runtime | 
       await sequencer.settled();
       await sequencer.close();
       if (sequencer instanceof Runtime) await sequencer.settled();
+      log.info("stopped", { seq: sequencer.lastSeq });
+      log.flush();
     },
   };
 }

@@ -2,6 +2,7 @@ import type { Server, ServerWebSocket } from "bun";
 import type { BourseConfig } from "../actors/config.ts";
 import type { Sequencer } from "../actors/runtime.ts";
 import { makeInstrument } from "../engine/instrument.ts";
+import { type Logger, silentLogger } from "../log/logger.ts";
 import type { ApiKeys } from "./keys.ts";
 import { type InitialBook, MarketDataFanout, topic } from "./market-data-fanout.ts";
 import { OrderEntry } from "./order-entry.ts";
@@ -17,6 +18,7 @@ import {
   encodeReject,
   encodeSubscribed,
   ErrorCode,
+  errorName,
   errorText,
   type InstrumentInfo,
   isProtocolError,
@@ -44,11 +46,16 @@ export interface GatewayOptions {
    * the gateway makes its own.
    */
   orderEntry?: OrderEntry;
-  log?: (line: string) => void;
+  log?: Logger;
 }
 
 /** Invalid frames a session may send before it is closed. */
 const MAX_STRIKES = 20;
+/**
+ * Failed logins a session may log at info; later ones on the same session log at debug, so one
+ * connection guessing keys costs a few lines, not one a guess (it is closed at MAX_STRIKES).
+ */
+const LOGGED_FAILED_LOGINS = 3;
 /** How far a login's timestamp may be from the server's clock. */
 const LOGIN_SKEW_US = 30_000_000;
 
@@ -73,7 +80,7 @@ export interface Gateway {
  */
 export function startGateway(opts: GatewayOptions): Gateway {
   const { sequencer, config, keys } = opts;
-  const log = opts.log ?? (() => {});
+  const log = opts.log ?? silentLogger;
   const gw = config.gateway ?? {};
   const instruments: InstrumentInfo[] = config.exchange.instruments.map((spec) => {
     const inst = makeInstrument(spec);
@@ -116,6 +123,8 @@ export function startGateway(opts: GatewayOptions): Gateway {
       open(ws: ServerWebSocket<SocketData>) {
         const s = new Session(orders.sessionId(), ws, gw.maxOrdersPerSecond ?? 2000);
         ws.data.session = s;
+        ws.data.log = log.child({ door: "ws", session: s.id, remote: ws.remoteAddress });
+        ws.data.log.debug("connection opened");
         orders.attach(s);
         sessions.add(s);
         const n = encodeHello(s.w, { type: MessageType.HELLO, seq: s.nextSeq(), serverTime: Math.floor(Date.now() * 1000), nonce: s.nonce });
@@ -130,13 +139,17 @@ export function startGateway(opts: GatewayOptions): Gateway {
           handle(s, m);
         } catch (e) {
           // A bug in handling one frame must not take the server or other sessions down.
-          log(`session ${s.id}: ${(e as Error).stack ?? e}`);
+          ws.data.log.error("request handler threw", { messageType: m.type, err: e });
           protocolError(s, new ProtocolError(ErrorCode.UNAVAILABLE, "internal error handling the request", m.type, m.requestId));
         }
       },
       close(ws: ServerWebSocket<SocketData>, code: number, reason: string) {
         const s = ws.data.session;
-        if (code !== 1000 && code !== 1001 && code !== 1005) log(`session ${s.id} closed: ${code} ${reason}`);
+        // Every logged-in session's end is worth a line; an anonymous one's only if it was cut.
+        const normal = code === 1000 || code === 1001 || code === 1005;
+        const fields = { code, reason: reason || (normal ? "closed by the client" : "") };
+        if (s.loggedIn || !normal) ws.data.log.info("session closed", fields);
+        else ws.data.log.debug("session closed", fields);
         sessions.delete(s);
         orders.detach(s);
       },
@@ -160,7 +173,13 @@ export function startGateway(opts: GatewayOptions): Gateway {
         if (code === LOGIN_OK && key) {
           s.account = key.account;
           s.cancelOnDisconnect = (m.flags & LoginFlags.CANCEL_ON_DISCONNECT) !== 0;
-        } else s.strikes++;
+          s.ws.data.log = s.ws.data.log.child({ account: s.account, key: key.id });
+          s.ws.data.log.info("login", { cancelOnDisconnect: s.cancelOnDisconnect });
+        } else {
+          s.strikes++;
+          const failed = ++s.failedLogins;
+          s.ws.data.log[failed <= LOGGED_FAILED_LOGINS ? "info" : "debug"]("login failed", { key: m.apiKeyId.slice(0, 64), reason: errorName(code), failedLogins: failed });
+        }
         s.send(encodeLoginResult(s.w, { type: MessageType.LOGIN_RESULT, seq: s.nextSeq(), requestId: m.requestId, code, account: code === LOGIN_OK ? s.account : 0, sessionId: s.id, serverTime: now }));
         if (code === LOGIN_OK) s.send(encodeReferenceData(s.w, { type: MessageType.REFERENCE_DATA, seq: s.nextSeq(), requestId: 0, instruments }));
         if (s.strikes > MAX_STRIKES) s.ws.close(1008, "too many failed logins");
@@ -246,12 +265,12 @@ export function startGateway(opts: GatewayOptions): Gateway {
       for (const ch of MarketDataFanout.channels()) for (const id of symbolIds) s.ws.unsubscribe(topic(id, ch));
       s.send(encodeError(s.w, { type: MessageType.ERROR, seq: s.nextSeq(), requestId: 0, code: ErrorCode.SLOW_CONSUMER, reason: 0, messageType: 0, text: `more than ${slowLimit} bytes unread` }));
       s.ws.close(1008, "slow consumer");
-      log(`session ${s.id} cut: slow consumer (${s.ws.getBufferedAmount()} bytes queued)`);
+      s.ws.data.log.warn("slow consumer cut", { queuedBytes: s.ws.getBufferedAmount(), limitBytes: slowLimit });
     }
   }, 20);
 
   const url = `ws://${server.hostname}:${server.port}/ws`;
-  log(`gateway listening: ${url} (HTTP on the same port: /health, /ready, /instruments)`);
+  log.info("websocket door listening", { door: "ws", url, http: `http://${server.hostname}:${server.port}`, paths: "/health, /ready, /instruments" });
   return {
     server,
     url,

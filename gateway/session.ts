@@ -1,4 +1,5 @@
 import type { ServerWebSocket } from "bun";
+import type { Logger } from "../log/logger.ts";
 import type { OrderSession } from "./order-entry.ts";
 import { Outbox } from "./outbox.ts";
 import { FrameWriter } from "./protocol/index.ts";
@@ -7,6 +8,8 @@ import { WsReports } from "./ws-reports.ts";
 
 export interface SocketData {
   session: Session;
+  /** This connection's logger: door, session id and remote address, and the account once logged in. */
+  log: Logger;
 }
 
 /**
@@ -25,6 +28,8 @@ export class Session implements OrderSession {
   readonly reports: WsReports = new WsReports(this);
   /** Invalid frames so far; past the limit the session is closed with a reason. */
   strikes = 0;
+  /** Failed logins so far (they are strikes too); only the first few are logged at info. */
+  failedLogins = 0;
   /** Being closed (slow consumer): no more sweeps. */
   closing = false;
   private readonly bucket: TokenBucket;

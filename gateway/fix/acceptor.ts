@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { Socket, TCPSocketListener } from "bun";
 import type { FixConfig } from "../../actors/config.ts";
 import type { Instrument } from "../../engine/instrument.ts";
+import { type Logger, silentLogger } from "../../log/logger.ts";
 import type { ApiKeys } from "../keys.ts";
 import type { OrderEntry } from "../order-entry.ts";
 import { FixDoor, FixOrderSession } from "./application.ts";
@@ -22,7 +23,7 @@ export interface FixAcceptorOptions {
   host?: string;
   /** 0 = any free port (tests). */
   port?: number;
-  log?: (line: string) => void;
+  log?: Logger;
 }
 
 export interface FixAcceptor {
@@ -50,6 +51,8 @@ class Connection {
   orders: FixOrderSession | null = null;
   compId = "";
   account = -1;
+  /** door, remote address; the session adds compId and account at Logon. */
+  log: Logger = silentLogger;
   /** Tag 8013 of the Logon, if it had one. */
   cancelOnDisconnect: string | undefined;
   store: FixStore | null = null;
@@ -126,7 +129,7 @@ class Connection {
  */
 export function startFixAcceptor(o: FixAcceptorOptions): FixAcceptor {
   const cfg = o.config ?? {};
-  const log = o.log ?? (() => {});
+  const log = o.log ?? silentLogger;
   const compId = cfg.compId ?? "BOURSE";
   const storeDir = join(o.dataDir, "fix");
   const door = new FixDoor(o.orderEntry, o.instruments);
@@ -136,7 +139,7 @@ export function startFixAcceptor(o: FixAcceptorOptions): FixAcceptor {
   const open = new Set<Connection>();
 
   const slow = (c: Connection) => {
-    log(`FIX ${c.compId || "(not logged on)"}: cut as a slow consumer, more than ${maxQueued} bytes unread`);
+    c.log.warn("slow consumer cut", { compId: c.compId || undefined, limitBytes: maxQueued });
     c.socket.end();
   };
 
@@ -163,6 +166,8 @@ export function startFixAcceptor(o: FixAcceptorOptions): FixAcceptor {
         const c = new Connection(socket, maxQueued, slow);
         socket.data = c;
         open.add(c);
+        c.log = log.child({ door: "fix", remote: socket.remoteAddress });
+        c.log.debug("connection opened");
         c.session = new FixSession(
           {
             send: (bytes) => c.write(bytes),
@@ -184,19 +189,21 @@ export function startFixAcceptor(o: FixAcceptorOptions): FixAcceptor {
               c.orders = new FixOrderSession(door, c.session, `${c.account}.${c.compId}`, c.account, cod === undefined ? (cfg.cancelOnDisconnect ?? false) : cod === "Y", cfg.maxOrdersPerSecond ?? 2000);
                           },
             onEnd: () => end(c),
-            log: (line) => log(line.startsWith("FIX ") ? line : `FIX ${c.compId || "(not logged on)"}: ${line}`),
+            log: c.log,
           },
           { compId, now: Date.now, maxHeartBtIntSec: cfg.maxHeartBtIntSec },
         );
       },
       data(socket, data) {
         const c = socket.data;
+        // A closed session reads nothing more: what a flood sends after it is only discarded.
+        if (isClosed(c)) return;
         c.framer.push(data);
         try {
-          for (let f = c.framer.next(); f !== null; f = c.framer.next()) c.session.onFrame(f);
+          for (let f = c.framer.next(); f !== null && !isClosed(c); f = c.framer.next()) c.session.onFrame(f);
         } catch (e) {
           // A bug while handling one connection's message must not take the acceptor down.
-          log(`FIX ${c.compId}: ${(e as Error).stack ?? e}`);
+          c.log.error("request handler threw", { compId: c.compId || undefined, err: e });
           c.session.logout("internal error");
         }
       },
@@ -211,7 +218,7 @@ export function startFixAcceptor(o: FixAcceptorOptions): FixAcceptor {
         end(c);
       },
       error(socket, e) {
-        log(`FIX ${socket.data?.compId ?? ""}: socket error: ${e.message}`);
+        (socket.data?.log ?? log).warn("socket error", { compId: socket.data?.compId || undefined, err: e.message });
       },
     },
   });
@@ -234,7 +241,7 @@ export function startFixAcceptor(o: FixAcceptorOptions): FixAcceptor {
     for (const c of open) c.session.tick();
   }, 1000);
 
-  log(`FIX 4.4 acceptor listening on ${listener.hostname}:${listener.port} (TargetCompID ${compId})`);
+  log.info("fix door listening", { door: "fix", host: listener.hostname, port: listener.port, targetCompId: compId });
   return {
     listener,
     host: listener.hostname,
@@ -255,6 +262,11 @@ export function startFixAcceptor(o: FixAcceptorOptions): FixAcceptor {
       for (const c of [...open]) end(c);
     },
   };
+}
+
+/** A function rather than an inline test: onFrame changes the state, which TypeScript's narrowing cannot see. */
+function isClosed(c: Connection): boolean {
+  return c.session.state === "closed";
 }
 
 function sameSecret(expected: string, given: string): boolean {

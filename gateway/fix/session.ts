@@ -12,6 +12,7 @@ import { type EncodedFields, encodeFields, encodeFix, FixEncoder, fixTimestamp, 
 import { type Frame, FixFramer } from "./framer.ts";
 import type { Field, FixMessage } from "./message.ts";
 import type { FixStore } from "./store.ts";
+import { type Logger, silentLogger } from "../../log/logger.ts";
 
 export interface FixSessionHost {
   /** Writes to the socket. */
@@ -31,7 +32,8 @@ export interface FixSessionHost {
   /** Logged on; `onEnd` follows exactly once, at logout or disconnect (cancel-on-disconnect hooks here). */
   onLogon?(): void;
   onEnd?(): void;
-  log?(line: string): void;
+  /** The connection's logger (door, remote address); the session adds compId and account at Logon. */
+  log?: Logger;
 }
 
 export interface FixSessionOptions {
@@ -49,6 +51,8 @@ export interface FixSessionOptions {
   maxClockSkewMs?: number;
   /** Messages held while a gap is being filled; more ends the session rather than grow without bound. Default 10 000. */
   maxQueued?: number;
+  /** Garbled frames before a Logon that close the connection: no FIX engine sends them, a scanner or the wrong protocol does. Default 3. */
+  maxGarbledBeforeLogon?: number;
 }
 
 export type FixSessionState = "awaiting-logon" | "active" | "logging-out" | "closed";
@@ -104,6 +108,9 @@ export class FixSession {
   private resendUpTo = 0;
   private readonly queued = new Map<number, Queued>();
   private loggedOn = false;
+  private garbledBeforeLogon = 0;
+  private readonly maxGarbledBeforeLogon: number;
+  private log: Logger;
   private readonly logonTimeoutMs: number;
   private readonly maxHeartBtIntSec: number;
   private readonly logoutTimeoutMs: number;
@@ -124,6 +131,8 @@ export class FixSession {
     this.logoutTimeoutMs = opts.logoutTimeoutMs ?? 5_000;
     this.maxClockSkewMs = opts.maxClockSkewMs ?? 120_000;
     this.maxQueued = opts.maxQueued ?? 10_000;
+    this.maxGarbledBeforeLogon = opts.maxGarbledBeforeLogon ?? 3;
+    this.log = host.log ?? silentLogger;
     this.startedAt = this.lastReceivedAt = this.lastSentAt = opts.now();
   }
 
@@ -142,7 +151,14 @@ export class FixSession {
     try {
       if (f.kind === "garbled") {
         // The spec's answer to a garbled message: ignore it, consume no seq; a resend recovers it.
-        this.log(`ignored a garbled frame of ${f.bytes} bytes: ${f.reason}`);
+        // Before a Logon there is nothing to recover: a few garbled frames mean this is not a FIX
+        // engine, and each costs a debug line at most (2 MB of garbage once made 40 MB of log).
+        if (this._state === "awaiting-logon") {
+          this.log.debug("garbled frame ignored", { bytes: f.bytes, reason: f.reason });
+          if (++this.garbledBeforeLogon >= this.maxGarbledBeforeLogon) this.close(`${this.garbledBeforeLogon} garbled frames before a Logon (last: ${f.reason})`);
+          return;
+        }
+        this.log.warn("garbled frame ignored", { bytes: f.bytes, reason: f.reason });
         return;
       }
       this.lastReceivedAt = this.opts.now();
@@ -192,7 +208,7 @@ export class FixSession {
    */
   sendApp(fields: Field[]): number {
     if (this._state !== "active" && this._state !== "logging-out") {
-      this.log(`not logged on: MsgType ${fields[0]?.[1]} not sent`);
+      this.log.debug("message not sent: not logged on", { msgType: fields[0]?.[1] });
       return 0;
     }
     return this.send(fields, true);
@@ -205,7 +221,7 @@ export class FixSession {
    */
   sendAppWith(msgType: string, writeBody: (e: FixEncoder) => void): number {
     if (this._state !== "active" && this._state !== "logging-out") {
-      this.log(`not logged on: MsgType ${msgType} not sent`);
+      this.log.debug("message not sent: not logged on", { msgType });
       return 0;
     }
     const seq = this.store!.nextSenderSeq;
@@ -223,7 +239,8 @@ export class FixSession {
     if (refTagId !== undefined) fields.push([371, String(refTagId)]);
     if (ref.msgType !== "") fields.push([372, ref.msgType]);
     fields.push([373, String(reason)], [58, fixText(text)]);
-    this.log(`Reject of MsgSeqNum ${ref.get(34)} (${ref.msgType}): ${text}`);
+    // Debug: a Reject answers one bad order message, and the counterparty gets the reason in it.
+    this.log.debug("reject sent", { refSeqNum: ref.get(34), refMsgType: ref.msgType, reason, text });
     this.send(fields);
   }
 
@@ -234,7 +251,7 @@ export class FixSession {
       return;
     }
     if (this._state !== "active") return;
-    this.log(`logging out${text ? `: ${text}` : ""}`);
+    this.log.info("logging out", { reason: text });
     this.sendLogout(text);
     this._state = "logging-out";
     this.logoutSentAt = this.opts.now();
@@ -243,7 +260,7 @@ export class FixSession {
   /** The socket closed under us. */
   disconnected(): void {
     if (this._state === "closed") return;
-    this.log("connection closed by the counterparty or the network");
+    this.log.info("session closed", { reason: "connection closed by the counterparty or the network" });
     this._state = "closed";
     this.finish();
   }
@@ -266,6 +283,7 @@ export class FixSession {
       return;
     }
     const refuse = (text: string) => {
+      this.log.info("login failed", { compId: sender.slice(0, 64), key: msg.get(553)?.slice(0, 64), reason: text });
       // No session exists yet, so the Logout is not stored and carries MsgSeqNum 1: the
       // counterparty's sequence numbers are not ours to move for a Logon we did not accept.
       this.host.send(
@@ -286,7 +304,7 @@ export class FixSession {
     try {
       auth = this.host.authenticate(msg);
     } catch (e) {
-      this.log(`authenticate threw: ${errorText(e)}`);
+      this.log.error("authenticate threw", { err: e });
       return refuse("authentication failed");
     }
     if ("error" in auth) return refuse(auth.error);
@@ -310,7 +328,8 @@ export class FixSession {
     }
     this._state = "active";
     this.sendLogonAnswer(heartBtInt, reset);
-    this.log(`logged on: account ${this.account}, HeartBtInt ${heartBtInt}, next seqs ${store.nextSenderSeq} out / ${expected} in${reset ? " (reset)" : ""}`);
+    this.log = this.log.child({ compId: sender, account: this.account });
+    this.log.info("login", { key: msg.get(553), heartBtInt, nextSenderSeq: store.nextSenderSeq, nextTargetSeq: expected, reset });
     if (seq === expected) this.advance(seq + 1);
     // Logged on, then the gap is asked for: the spec's order, and the counterparty's resend covers the Logon's own seq.
     else this.enqueue(seq, msg, true);
@@ -414,7 +433,7 @@ export class FixSession {
         return;
       case "3":
         this.advance(seq + 1);
-        this.log(`counterparty rejected our MsgSeqNum ${msg.get(45)}: reason ${msg.get(373) ?? "-"} tag ${msg.get(371) ?? "-"} ${msg.get(58) ?? ""}`);
+        this.log.info("reject received", { refSeqNum: msg.get(45), reason: msg.get(373), tag: msg.get(371), text: msg.get(58) });
         return;
       case "4":
         this.gapFill(msg);
@@ -473,7 +492,7 @@ export class FixSession {
   private requestResend(upTo: number): void {
     const from = this.store!.nextTargetSeq;
     this.resendUpTo = upTo;
-    this.log(`gap: expecting ${from}, received ${upTo}; ResendRequest ${from} to infinity`);
+    this.log.info("gap: resend requested", { expected: from, received: upTo });
     this.send([[35, "2"], [7, String(from)], [16, "0"]]);
   }
 
@@ -533,10 +552,10 @@ export class FixSession {
       return;
     }
     if (newSeq === expected) {
-      this.log(`SequenceReset to ${newSeq}, which was already expected`);
+      this.log.info("sequence reset", { expected, newSeqNo: newSeq });
       return;
     }
-    this.log(`SequenceReset: expecting ${newSeq} instead of ${expected}`);
+    this.log.info("sequence reset", { expected, newSeqNo: newSeq });
     this.advance(newSeq);
     this.drain();
   }
@@ -564,7 +583,7 @@ export class FixSession {
       this.logoutAndClose(bad ? bad.text : `HeartBtInt (108) must be 0 to ${this.maxHeartBtIntSec}`);
       return;
     }
-    this.log("sequence numbers reset by a Logon with ResetSeqNumFlag during the session");
+    this.log.info("sequence numbers reset", { by: "Logon with ResetSeqNumFlag during the session" });
     this.queued.clear();
     this.resendUpTo = 0;
     this.store!.reset();
@@ -603,10 +622,10 @@ export class FixSession {
     // EndSeqNo 0 is "infinity"; FIX 4.2 engines may send 999999 for the same, hence the clamp.
     const to = end === 0 || end > last ? last : end;
     if (begin > to) {
-      this.log(`ResendRequest ${begin} to ${endText}: nothing to resend, last sent is ${last}`);
+      this.log.info("resend requested", { begin, end: endText, lastSent: last, resending: "nothing" });
       return;
     }
-    this.log(`ResendRequest ${begin} to ${endText}: resending ${begin} to ${to}`);
+    this.log.info("resend requested", { begin, end: endText, lastSent: last, resending: `${begin}-${to}` });
     const framer = new FixFramer({ maxMessageBytes: 1 << 30 });
     let gapFrom = 0;
     let next = begin;
@@ -671,7 +690,7 @@ export class FixSession {
     try {
       this.sendLogout(text);
     } catch (e) {
-      this.log(`could not send the Logout: ${errorText(e)}`);
+      this.log.warn("logout not sent", { err: e });
     }
     this.close(text);
   }
@@ -679,7 +698,7 @@ export class FixSession {
   private close(reason: string): void {
     if (this._state === "closed") return;
     this._state = "closed";
-    this.log(`closing: ${reason}`);
+    this.log.info("session closed", { reason });
     this.host.close(reason);
     this.finish();
   }
@@ -689,7 +708,7 @@ export class FixSession {
     try {
       this.store?.flush();
     } catch (e) {
-      this.log(`store flush failed: ${errorText(e)}`);
+      this.log.error("store flush failed", { err: e });
     }
     if (this.loggedOn) {
       this.loggedOn = false;
@@ -698,7 +717,7 @@ export class FixSession {
   }
 
   private fail(e: unknown): void {
-    this.log(`internal error: ${errorText(e)}`);
+    this.log.error("internal error", { err: e });
     this.close(`internal error: ${errorText(e)}`);
   }
 
@@ -750,12 +769,8 @@ export class FixSession {
     try {
       f();
     } catch (e) {
-      this.log(`host callback threw: ${errorText(e)}`);
+      this.log.error("host callback threw", { err: e });
     }
-  }
-
-  private log(line: string): void {
-    this.host.log?.(`FIX ${this.theirCompId || "-"}: ${line}`);
   }
 }
 

@@ -68,7 +68,7 @@ async function holder(dir: string): Promise<Bun.Subprocess<"ignore", "pipe", "pi
   const reader = p.stdout.getReader();
   const decoder = new TextDecoder();
   let text = "";
-  while (!text.includes("Bourse is running")) {
+  while (!text.includes(`"msg":"running"`)) {
     const { value, done } = await reader.read();
     if (done) throw new Error(`serve exited before it was running: ${text}${await new Response(p.stderr).text()}`);
     text += decoder.decode(value, { stream: true });
@@ -106,7 +106,7 @@ describe("two processes on one data directory", () => {
       const after = await bourse("start", "--data", dir, "--orders", "50");
       expect(after.stderr).not.toContain("in use");
       expect(after.code).toBe(0);
-      expect(after.stdout).toContain("ran 50 commands");
+      expect(after.stdout).toContain(`"msg":"load finished","commands":50,`);
     },
     60_000,
   );

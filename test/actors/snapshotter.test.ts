@@ -19,6 +19,7 @@ import { SNAP, STATE, WAKE_LAG, worthWaking } from "../../actors/snapshotter.ts"
 import { WorkerHost } from "../../actors/worker-host.ts";
 import { Command } from "../../engine/commands.ts";
 import { writeExchangeSnapshot } from "../../engine/exchange-snapshot.ts";
+import { memoryLogger } from "../../log/memory.ts";
 
 const config = loadConfig(join(import.meta.dir, "../../config/demo.json"));
 const dirs: string[] = [];
@@ -252,12 +253,12 @@ describe("snapshotter replica", () => {
     const dir = dataDir();
     // A file where the snapshots directory should be: the replica cannot write a snapshot.
     writeFileSync(paths(dir).snapshots, "not a directory");
-    const lines: string[] = [];
-    const rt = start(dir, { snapshotEvery: 100, log: (l) => lines.push(l) });
+    const mem = memoryLogger();
+    const rt = start(dir, { snapshotEvery: 100, log: mem.log });
     drive(rt, 300, 50);
     await rt.settled();
     expect(rt.snapshotter!.progress.state).toBe(STATE.FAILED);
-    expect(lines.filter((l) => l.startsWith("snapshotter failed"))).toHaveLength(1);
+    expect(mem.records.filter((r) => r.msg === "snapshotter failed" && r.level === "error")).toHaveLength(1);
     expect(rt.stopped).toBe(false);
     drive(rt, 300, 50, undefined, 13);
     await delivered(rt);

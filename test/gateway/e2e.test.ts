@@ -15,6 +15,7 @@ import { BourseClient, RejectError } from "../../gateway/client/client.ts";
 import type { LocalBook } from "../../gateway/client/local-book.ts";
 import { decodeServer, encodeClient, ErrorCode, FrameWriter, MessageType, signLogin } from "../../gateway/protocol/index.ts";
 import { serve } from "../../gateway/serve.ts";
+import { silentLogger } from "../../log/logger.ts";
 
 const config = loadConfig(join(import.meta.dir, "../../config/demo.json"));
 const secret = (name: string) => `${name}-demo-secret-do-not-use-in-production`;
@@ -24,7 +25,7 @@ let url: string;
 const clients: BourseClient[] = [];
 
 beforeAll(async () => {
-  running = await serve({ dataDir: dir, config, workers: 0, port: 0, log: () => {} });
+  running = await serve({ dataDir: dir, config, workers: 0, port: 0, log: silentLogger });
   url = running.gateway.url;
 });
 afterAll(async () => {

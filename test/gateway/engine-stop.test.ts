@@ -13,6 +13,7 @@ import { CommandType } from "../../engine/commands.ts";
 import { BourseClient, ProtocolFailure } from "../../gateway/client/client.ts";
 import { FixInitiator } from "../../gateway/fix/initiator.ts";
 import { ErrorCode } from "../../gateway/protocol/index.ts";
+import { memoryLogger } from "../../log/memory.ts";
 import { serve, type ServeOptions } from "../../gateway/serve.ts";
 import { demoConfig, secret } from "./support/harness.ts";
 
@@ -27,7 +28,7 @@ function tempDir(): string {
   return d;
 }
 
-const start = (dir: string, workers: number, extra: Partial<ServeOptions> = {}) => serve({ dataDir: dir, config: demoConfig(), workers, port: 0, host: "127.0.0.1", log: () => {}, ...extra });
+const start = (dir: string, workers: number, extra: Partial<ServeOptions> = {}) => serve({ dataDir: dir, config: demoConfig(), workers, port: 0, host: "127.0.0.1", log: memoryLogger().log, ...extra });
 
 async function http(base: string, path: string): Promise<{ status: number; body: Record<string, unknown> }> {
   const r = await fetch(base + path);

@@ -20,6 +20,7 @@ import { type LocalBook, LocalL3Book } from "../../gateway/client/local-book.ts"
 import { Channel, decodeServer, isProtocolError, type L3Update, MessageType as T, type ServerMessage } from "../../gateway/protocol/index.ts";
 import { serve } from "../../gateway/serve.ts";
 import { demoConfig, failureLines, type Harness, rng, secret, sleep, startServer, waitFor } from "./support/harness.ts";
+import { silentLogger } from "../../log/logger.ts";
 
 type Rng = ReturnType<typeof rng>;
 
@@ -251,7 +252,7 @@ describe("LocalL3Book", () => {
 describe("L3 across a restart and with the engine in a worker", () => {
   test("after a restart the book starts from the recovered engine's orders and keeps following", async () => {
     const dir = mkdtempSync(join(tmpdir(), "bourse-l3-"));
-    const start = () => serve({ dataDir: dir, config: demoConfig(), workers: 0, port: 0, host: "127.0.0.1", log: () => {} });
+    const start = () => serve({ dataDir: dir, config: demoConfig(), workers: 0, port: 0, host: "127.0.0.1", log: silentLogger });
     try {
       let running = await start();
       const first = await Promise.all(["alice", "bob"].map((n) => client(running.gateway.url, n)));
@@ -280,7 +281,7 @@ describe("L3 across a restart and with the engine in a worker", () => {
 
   test("with workers 1 the same stream gives a book whose totals are the L2 book, and a late snapshot equal to it", async () => {
     const dir = mkdtempSync(join(tmpdir(), "bourse-l3w-"));
-    const running = await serve({ dataDir: dir, config: demoConfig(), workers: 1, port: 0, host: "127.0.0.1", log: () => {} });
+    const running = await serve({ dataDir: dir, config: demoConfig(), workers: 1, port: 0, host: "127.0.0.1", log: silentLogger });
     try {
       const url = running.gateway.url;
       const viewer = await client(url);

@@ -11,6 +11,7 @@ import { BourseClient } from "../../gateway/client/client.ts";
 import { FixInitiator } from "../../gateway/fix/initiator.ts";
 import { serve } from "../../gateway/serve.ts";
 import { demoConfig, localDepth, secret } from "./support/harness.ts";
+import { silentLogger } from "../../log/logger.ts";
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -21,7 +22,7 @@ describe.each([0, 1])("workers %d", (workers) => {
 test("recovered open orders answer status, cancel and fills on both doors after a restart; market data starts from the recovered book", async () => {
   const dir = mkdtempSync(join(tmpdir(), "bourse-restart-"));
   dirs.push(dir);
-  const start = () => serve({ dataDir: dir, config: demoConfig(), workers, port: 0, host: "127.0.0.1", log: () => {} });
+  const start = () => serve({ dataDir: dir, config: demoConfig(), workers, port: 0, host: "127.0.0.1", log: silentLogger });
   let running = await start();
   const alice = await BourseClient.connect(running.gateway.url);
   await alice.login("alice-demo", secret("alice"));

@@ -7,6 +7,7 @@ import { type Frame, FixFramer } from "../../../gateway/fix/framer.ts";
 import type { Field, FixMessage } from "../../../gateway/fix/message.ts";
 import { FixSession, type FixSessionHost, type FixSessionOptions } from "../../../gateway/fix/session.ts";
 import { FixStore } from "../../../gateway/fix/store.ts";
+import { memoryLogger } from "../../../log/memory.ts";
 
 const T0 = Date.UTC(2025, 0, 2, 9, 0, 0);
 const LOGON: Field[] = [[98, "0"], [108, "30"], [553, "alice"], [554, "secret"]];
@@ -23,7 +24,12 @@ class FakeHost implements FixSessionHost {
   sent: FixMessage[] = [];
   app: FixMessage[] = [];
   closed: string | null = null;
-  logs: string[] = [];
+  private readonly mem = memoryLogger();
+  readonly log = this.mem.log;
+  /** What the session logged, as `LEVEL msg k=v …`. */
+  get logs(): string[] {
+    return this.mem.lines();
+  }
   logons = 0;
   ends = 0;
   storesOpened: string[] = [];
@@ -56,9 +62,6 @@ class FakeHost implements FixSessionHost {
   }
   onEnd(): void {
     this.ends++;
-  }
-  log(line: string): void {
-    this.logs.push(line);
   }
 
   /** Messages sent since the last take. */
@@ -492,6 +495,27 @@ describe("Gaps in what we receive", () => {
     expect(r.host.take()).toEqual([]);
     expect(r.host.app.length).toBe(1);
     expect(r.host.logs.some((l) => l.includes("garbled"))).toBe(true);
+  });
+
+  test("before a Logon, a few garbled frames close the connection, each costing at most a debug line", () => {
+    const r = rig();
+    const garbled: Frame = { kind: "garbled", reason: "no message start (8=FIX)", bytes: 65536 };
+    r.session.onFrame(garbled);
+    r.session.onFrame(garbled);
+    expect(r.session.state).toBe("awaiting-logon");
+    r.session.onFrame(garbled);
+    expect(r.session.state).toBe("closed");
+    expect(r.host.closed).toContain("3 garbled frames before a Logon");
+    // Three debug lines and one line saying why the connection closed: nothing at info but the close.
+    expect(r.host.logs.filter((l) => !l.startsWith("DEBUG"))).toEqual([`INFO session closed reason="3 garbled frames before a Logon (last: no message start (8=FIX))"`]);
+  });
+
+  test("after a Logon, garbled frames are ignored and logged as warnings, and the session goes on", () => {
+    const r = rig();
+    r.logon();
+    for (let i = 0; i < 5; i++) r.session.onFrame({ kind: "garbled", reason: "CheckSum 123 is wrong, computed 045", bytes: 80 });
+    expect(r.session.state).toBe("active");
+    expect(r.host.logs.filter((l) => l.startsWith("WARN garbled frame ignored"))).toHaveLength(5);
   });
 });
 

@@ -15,6 +15,8 @@ import { decodeServer, isProtocolError, MessageType, type ServerMessage, signLog
 import type { FixAcceptor } from "../../../gateway/fix/acceptor.ts";
 import { serve } from "../../../gateway/serve.ts";
 import type { Gateway } from "../../../gateway/server.ts";
+import type { LogRecord } from "../../../log/logger.ts";
+import { memoryLogger, type MemoryLoggerOptions } from "../../../log/memory.ts";
 
 export const DEMO_CONFIG = join(import.meta.dir, "../../../config/demo.json");
 export const secret = (name: string) => `${name}-demo-secret-do-not-use-in-production`;
@@ -31,24 +33,32 @@ export interface Harness {
   fix: FixAcceptor;
   url: string;
   http: string;
-  /** Every line the server logged, in order. */
-  logs: string[];
+  /** Every line the server logged, in order, as `LEVEL msg k=v …` (debug and up, no rate limit). */
+  readonly logs: string[];
+  /** The same, as records. */
+  records: LogRecord[];
   runtime: Runtime;
   close(): Promise<void>;
 }
 
-/** serve() on 127.0.0.1, port 0, workers 0 (the engine on this thread, reachable for checks). */
-export async function startServer(config: BourseConfig): Promise<Harness> {
+/**
+ * serve() on 127.0.0.1, port 0, workers 0 (the engine on this thread, reachable for checks). Logs
+ * are kept at debug with no rate limit unless `log` says otherwise (a test of production limits).
+ */
+export async function startServer(config: BourseConfig, log: MemoryLoggerOptions = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), "bourse-gwt-"));
-  const logs: string[] = [];
-  const running = await serve({ dataDir: dir, config, workers: 0, port: 0, host: "127.0.0.1", log: (l) => logs.push(l) });
+  const mem = memoryLogger(log);
+  const running = await serve({ dataDir: dir, config, workers: 0, port: 0, host: "127.0.0.1", log: mem.log });
   const gateway = running.gateway;
   return {
     gateway,
     fix: running.fix!,
     url: gateway.url,
     http: `http://127.0.0.1:${gateway.server.port}`,
-    logs,
+    get logs() {
+      return mem.lines();
+    },
+    records: mem.records,
     runtime: (gateway.orderEntry as unknown as { sequencer: Runtime }).sequencer,
     async close() {
       await running.close();
@@ -58,12 +68,12 @@ export async function startServer(config: BourseConfig): Promise<Harness> {
 }
 
 /**
- * Log lines that mean something threw: a handler's exception (server.ts logs `session N: <stack>`),
- * a delivery listener's or the engine's failure, or any stack trace. Closes of abusive sessions
- * (`session N closed: 1008 ...`) are expected and not counted.
+ * Log lines that mean something threw: everything at error level (a handler's exception, a
+ * delivery listener's or the engine's failure, a FIX internal error). Closes of abusive sessions
+ * are info and not counted.
  */
 export function failureLines(logs: string[]): string[] {
-  return logs.filter((l) => /^session \d+: /.test(l) || /listener failed|engine failed|uncaught|unhandled/i.test(l) || /\n\s+at /.test(l));
+  return logs.filter((l) => l.startsWith("ERROR "));
 }
 
 export interface DepthLevel {
