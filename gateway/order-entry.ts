@@ -218,6 +218,13 @@ export class OrderEntry {
   amend(s: OrderSession, requestId: number, symbol: number, orderId: number, clientOrderId: string, price: number, stopPrice: number, qty: number): void {
     const p = this.pending.acquire(s, RequestKind.AMEND, requestId, symbol, this.resolve(s, orderId, clientOrderId), clientOrderId);
     if (p.orderId === 0) return this.refuse(p, 0, Reason.UNKNOWN_ORDER);
+    // 0 keeps the order's price or stop price, as an omitted Price or StopPx does in FIX G. It is
+    // filled in here, so the journal holds the price the engine used and replay needs no rule.
+    const o = this.orders.get(p.orderId);
+    if (o !== undefined) {
+      if (price === 0) price = o.price;
+      if (stopPrice === 0) stopPrice = o.stopPrice;
+    }
     const c = this.cmd.reset();
     c.type = CommandType.AMEND;
     c.orderId = p.orderId;

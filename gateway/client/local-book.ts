@@ -1,8 +1,20 @@
+import type { Instrument } from "../../engine/instrument.ts";
 import { L3Action, type L2Snapshot, type L2Update, type L3Snapshot, type L3Update } from "../protocol/index.ts";
+import { priceText, qtyText } from "./decimals.ts";
 
-export interface Level {
+/** A level in ticks and lots, as the protocol carries it (and LocalL3Book's levels). */
+export interface TickLevel {
   price: number;
   qty: number;
+  orders: number;
+}
+
+/** A level of a LocalBook: decimal strings in the instrument's units, with the ticks and lots beside them. */
+export interface Level {
+  price: string;
+  priceTicks: number;
+  qty: string;
+  qtyLots: number;
   orders: number;
 }
 
@@ -19,10 +31,14 @@ export class LocalBook {
   resyncs = 0;
   /** A gap was seen: the next snapshot is a resync. */
   private broken = false;
-  private readonly bids = new Map<number, Level>();
-  private readonly asks = new Map<number, Level>();
+  private readonly bids = new Map<number, TickLevel>();
+  private readonly asks = new Map<number, TickLevel>();
 
-  constructor(readonly symbol: number) {}
+  /** `instrument` gives the tick and lot the levels are shown in. */
+  constructor(
+    readonly symbol: number,
+    readonly instrument: Instrument,
+  ) {}
 
   load(s: L2Snapshot): void {
     if (this.broken) this.resyncs++;
@@ -57,7 +73,8 @@ export class LocalBook {
   /** Best first. */
   levels(side: "bid" | "ask", n = Infinity): Level[] {
     const all = [...(side === "bid" ? this.bids : this.asks).values()].sort((a, b) => (side === "bid" ? b.price - a.price : a.price - b.price));
-    return all.slice(0, n);
+    const inst = this.instrument;
+    return all.slice(0, n).map((l) => ({ price: priceText(inst, l.price), priceTicks: l.price, qty: qtyText(inst, l.qty), qtyLots: l.qty, orders: l.orders }));
   }
 
   bestBid(): Level | undefined {
@@ -200,8 +217,8 @@ export class LocalL3Book {
     return this.levels(side).flatMap((l) => this.ordersAt(side, l.price));
   }
 
-  /** One side's levels as the orders add up (L2), best first. */
-  levels(side: "bid" | "ask", n = Infinity): Level[] {
+  /** One side's levels as the orders add up (L2), best first, in ticks and lots. */
+  levels(side: "bid" | "ask", n = Infinity): TickLevel[] {
     const bid = side === "bid";
     const all = [...this.sides[bid ? 0 : 1].values()].sort((a, b) => (bid ? b.price - a.price : a.price - b.price));
     return all.slice(0, n).map((q) => ({ price: q.price, qty: q.qty, orders: q.count }));

@@ -71,7 +71,7 @@ const engineL3 = (e: MatchingEngine, sym: number) => [Side.BUY, Side.SELL].flatM
 const sdkL3 = (b: LocalL3Book) => [...b.orders("bid"), ...b.orders("ask")];
 const engineDepth = (e: MatchingEngine, sym: number) => [Side.BUY, Side.SELL].map((side) => e.depth(sym, side).map((l) => ({ price: l.price, qty: l.qty, orders: l.count })));
 const l3Depth = (b: LocalL3Book) => [b.levels("bid"), b.levels("ask")];
-const l2Depth = (b: LocalBook) => [b.levels("bid"), b.levels("ask")];
+const l2Depth = (b: LocalBook) => [b.levels("bid"), b.levels("ask")].map((side) => side.map((l) => ({ price: l.priceTicks, qty: l.qtyLots, orders: l.orders })));
 const caughtUp = (b: { ready: boolean; seq: number }, g: { marketData: { current(s: number, c: number): number } }, sym: number, channel: number) => b.ready && b.seq === g.marketData.current(sym, channel);
 
 /** Counts, from the delivered events, the kinds of change L3 has to follow. */
