@@ -281,11 +281,10 @@ export class BourseClient {
     return check.refuse(field, accepted, symbol, Reason.UNKNOWN_SYMBOL);
   }
 
-  /** As instrument(), but a name not yet known first refreshes the reference data (an instrument listed since). */
+  /** As instrument(), loading the reference data first if none is loaded yet (a market-data-only client does not log in). */
   private async known(symbol: unknown, field = "symbol"): Promise<Instrument> {
     if (typeof symbol !== "string" && typeof symbol !== "number") return check.refuse(field, "a symbol name such as \"BTC-USD\"", symbol, Reason.UNKNOWN_SYMBOL);
-    const have = typeof symbol === "number" ? this.byId.has(symbol) : this.instruments.has(symbol);
-    if (!have && !this.closed) await this.referenceData();
+    if (this.byId.size === 0 && !this.closed) await this.referenceData();
     return this.instrument(symbol, field);
   }
 
@@ -391,7 +390,8 @@ export class BourseClient {
       while (this.reportQueue.length > 0) {
         const m = this.reportQueue.shift()!;
         // An instrument listed after login: its tick and lot come with fresh reference data.
-        const inst = this.byId.get(m.symbol) ?? (await this.known(m.symbol));
+        if (!this.byId.has(m.symbol)) await this.referenceData();
+        const inst = this.instrument(m.symbol);
         yield withDecimals(m, inst);
       }
       if (this.closed) return;
