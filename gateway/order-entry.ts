@@ -1,6 +1,6 @@
 import type { Sequencer } from "../actors/runtime.ts";
 import { EngineStoppedError, InvalidCommandError } from "../actors/runtime.ts";
-import { Actor, Command, CommandType } from "../engine/commands.ts";
+import { Actor, Command, CommandType, OrderType } from "../engine/commands.ts";
 import { type EventBuffer, EventType, F } from "../engine/events.ts";
 import { OrderState } from "../engine/orders.ts";
 import { Reason } from "../engine/reasons.ts";
@@ -218,12 +218,14 @@ export class OrderEntry {
   amend(s: OrderSession, requestId: number, symbol: number, orderId: number, clientOrderId: string, price: number, stopPrice: number, qty: number): void {
     const p = this.pending.acquire(s, RequestKind.AMEND, requestId, symbol, this.resolve(s, orderId, clientOrderId), clientOrderId);
     if (p.orderId === 0) return this.refuse(p, 0, Reason.UNKNOWN_ORDER);
-    // 0 keeps the order's price or stop price, as an omitted Price or StopPx does in FIX G. It is
-    // filled in here, so the journal holds the price the engine used and replay needs no rule.
+    // 0 keeps the order's limit or stop price, as an omitted Price or StopPx does in FIX G. It is
+    // filled in here, so the journal holds the price the engine used and replay needs no rule. A
+    // stop market order's 0 price is left alone: the engine reads it as "keep the cap".
     const o = this.orders.get(p.orderId);
     if (o !== undefined) {
-      if (price === 0) price = o.price;
-      if (stopPrice === 0) stopPrice = o.stopPrice;
+      const t = o.orderType;
+      if (price === 0 && (t === OrderType.LIMIT || t === OrderType.STOP_LIMIT)) price = o.price;
+      if (stopPrice === 0 && (t === OrderType.STOP || t === OrderType.STOP_LIMIT)) stopPrice = o.stopPrice;
     }
     const c = this.cmd.reset();
     c.type = CommandType.AMEND;

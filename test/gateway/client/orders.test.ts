@@ -55,6 +55,13 @@ describe("amend keeps what it is not given", () => {
     expect(pending()).toMatchObject({ price: 46_200, stopPrice: 46_000, qty: 40 });
     await dave.amend("ETH-USD", { orderId: stop.orderId }, { qty: "0.4", price: "2320" });
     expect(pending()).toMatchObject({ price: 46_400, stopPrice: 46_000, qty: 40 });
+    await dave.massCancel();
+    // A stop market order keeps its stop price. (Its cap is the engine's to keep: docs/matching.md.)
+    const bob = await login("bob");
+    const market = await bob.placeOrder({ symbol: "ETH-USD", side: "sell", type: "stop", stopPrice: "1700", qty: "0.2" });
+    expect(await bob.amend("ETH-USD", { orderId: market.orderId }, { qty: "0.1" })).toMatchObject({ qtyLots: 10 });
+    expect(engine().stops(2, Side.SELL).find((o) => o.orderId === market.orderId)).toMatchObject({ stopPrice: 34_000, qty: 10 });
+    await bob.massCancel();
   });
 
   test("over the wire: AMEND with price 0 keeps a limit order's price (docs/protocol.md)", async () => {
