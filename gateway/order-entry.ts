@@ -237,6 +237,7 @@ export class OrderEntry {
     c.qty = qty;
     c.actor = Actor.SESSION;
     c.session = s.id;
+    p.stopPrice = stopPrice;
     this.send(p, c);
   }
 
@@ -358,6 +359,8 @@ export class OrderEntry {
           o.qty = d[b + F.QTY]!;
           o.leaves = d[b + F.LEAVES]!;
           const answers = p && p.orderId === o.orderId && p.kind === RequestKind.AMEND ? p : undefined;
+          // A later amend that keeps the trigger (0) sends this one, so it must follow the order's.
+          if (answers !== undefined && answers.stopPrice > 0 && (o.orderType === OrderType.STOP || o.orderType === OrderType.STOP_LIMIT)) o.stopPrice = answers.stopPrice;
           const owner = this.live(o);
           (answers?.session ?? owner)?.reports.amended(answers, o, d[b + F.A] === 1, d[b + F.B]!, d[b + F.C]!, time);
           if (answers && owner && owner !== answers.session) owner.reports.amended(undefined, o, d[b + F.A] === 1, d[b + F.B]!, d[b + F.C]!, time);

@@ -55,6 +55,11 @@ describe("amend keeps what it is not given", () => {
     expect(pending()).toMatchObject({ price: 46_200, stopPrice: 46_000, qty: 40 });
     await dave.amend("ETH-USD", { orderId: stop.orderId }, { qty: "0.4", price: "2320" });
     expect(pending()).toMatchObject({ price: 46_400, stopPrice: 46_000, qty: 40 });
+    // A moved trigger is the one kept by the next amend, and ORDER_STATUS shows it.
+    await dave.amend("ETH-USD", { orderId: stop.orderId }, { qty: "0.4", stopPrice: "2305" });
+    await dave.amend("ETH-USD", { orderId: stop.orderId }, { qty: "0.3" });
+    expect(pending()).toMatchObject({ price: 46_400, stopPrice: 46_100, qty: 30 });
+    expect(await dave.orderStatus("ETH-USD", { orderId: stop.orderId })).toMatchObject({ price: "2320.00", stopPrice: "2305.00", qty: "0.30" });
     await dave.massCancel();
     // A stop market order keeps its stop price. (Its cap is the engine's to keep: docs/matching.md.)
     const bob = await login("bob");
