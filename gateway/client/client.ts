@@ -23,14 +23,14 @@ import {
   CANDLE_CHANNEL,
 } from "../protocol/index.ts";
 import { type AmendReport, type CancelReport, type OrderAck, type OrderStatusReport, type Report, withDecimals } from "./decimals.ts";
-import { type BookOrder, LocalBook, LocalL3Book } from "./local-book.ts";
+import { type BookOrder, bookOrder, LocalBook, LocalL3Book } from "./local-book.ts";
 import { type BestBidOffer, bestBidOffer, CANDLE_INTERVALS, type CandleBar, candleBar, type CandleInterval, MarketStreams, type MarketStatusUpdate, marketStatus, type TradePrint, tradePrints } from "./market-streams.ts";
 import * as check from "./validate.ts";
 import { InvalidArgument } from "./validate.ts";
 
 export { InvalidArgument } from "./validate.ts";
 export type { AmendReport, CancelReport, Fill, OrderAck, OrderStatusReport, Report, TriggerReport } from "./decimals.ts";
-export type { Level, TickLevel } from "./local-book.ts";
+export type { BookOrder, Level, TickLevel } from "./local-book.ts";
 export type { BestBidOffer, CandleBar, CandleInterval, MarketStateName, MarketStatusUpdate, TradePrint } from "./market-streams.ts";
 
 /** A request the exchange refused: `reason` is the engine's code (engine/reasons.ts). */
@@ -446,10 +446,10 @@ export class BourseClient {
    * change that does not fit, triggers a fresh snapshot (`book.resyncs` counts them).
    */
   async *l3Book(symbol: string | number): AsyncGenerator<LocalL3Book> {
-    const id = (await this.known(symbol)).id;
-    const book = new LocalL3Book(id);
-    this.l3Books.set(id, book);
-    yield* this.follow(id, Channel.L3, book);
+    const inst = await this.known(symbol);
+    const book = new LocalL3Book(inst.id, inst);
+    this.l3Books.set(inst.id, book);
+    yield* this.follow(inst.id, Channel.L3, book);
   }
 
   private async *follow<B extends { version: number; ready: boolean }>(id: number, channel: number, book: B): AsyncGenerator<B> {
@@ -510,7 +510,8 @@ export class BourseClient {
    * a fresh snapshot (subscribe, take it, unsubscribe).
    */
   async ordersAt(symbol: string): Promise<BookOrder[]> {
-    const id = (await this.known(symbol)).id;
+    const inst = await this.known(symbol);
+    const id = inst.id;
     const followed = this.l3Books.get(id);
     if (followed?.ready) return [...followed.orders("bid"), ...followed.orders("ask")];
     const snapshot = new Promise<ServerMessage>((resolve) => (this.l3Waiters.get(id) ?? this.l3Waiters.set(id, []).get(id)!).push(resolve));
@@ -518,7 +519,7 @@ export class BourseClient {
     const m = await snapshot;
     // A followed book keeps its subscription (the fresh snapshot reloaded it too).
     if (!followed) await this.unsubscribe(id, Channel.L3);
-    return m.type === MessageType.L3_SNAPSHOT ? m.orders : [];
+    return m.type === MessageType.L3_SNAPSHOT ? m.orders.map((o) => bookOrder(inst, o)) : [];
   }
 
   private readonly l3Waiters = new Map<number, ((m: ServerMessage) => void)[]>();

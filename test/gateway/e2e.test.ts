@@ -181,10 +181,10 @@ describe("market by order (L3)", () => {
     const first = await alice.placeOrder({ symbol: "BTC-USD", side: "buy", price: "26000", qty: "0.01" });
     const second = await bob.placeOrder({ symbol: "BTC-USD", side: "buy", price: "26000", qty: "0.02" });
     const orders = await (await client()).ordersAt("BTC-USD");
-    const at = orders.filter((o) => o.price === 52_000);
+    const at = orders.filter((o) => o.price === "26000.0" && o.priceTicks === 52_000);
     expect(at.map((o) => o.orderId).slice(-2)).toEqual([orderIdOf(first), orderIdOf(second)]);
     const engine = runtime().exchange.book;
-    expect(orders).toEqual([0, 1].flatMap((side) => engine.orders(1, side).map((o) => ({ side, orderId: o.orderId, price: o.price, qty: o.leaves }))));
+    expect(orders.map((o) => ({ side: o.side, orderId: o.orderId, price: o.priceTicks, qty: o.qtyLots }))).toEqual([0, 1].flatMap((side) => engine.orders(1, side).map((o) => ({ side, orderId: o.orderId, price: o.price, qty: o.leaves }))));
   });
 });
 

@@ -8,6 +8,7 @@ import { Side } from "../../../engine/commands.ts";
 import { OrderState } from "../../../engine/orders.ts";
 import { Reason } from "../../../engine/reasons.ts";
 import { BourseClient, type Report } from "../../../gateway/client/client.ts";
+import type { LocalL3Book } from "../../../gateway/client/local-book.ts";
 import { encodeClient, FrameWriter, MessageType } from "../../../gateway/protocol/index.ts";
 import { demoConfig, type Harness, RawSocket, secret, startServer, waitFor } from "../support/harness.ts";
 
@@ -115,7 +116,7 @@ describe("decimal strings with ticks and lots beside them", () => {
     await bob.massCancel("ETH-USD");
   });
 
-  test("LocalBook: bestBid, bestAsk and levels in decimals, ticks and lots kept", async () => {
+  test("LocalBook and LocalL3Book: bestBid, bestAsk, levels and orders in decimals, ticks and lots kept", async () => {
     const alice = await login("alice");
     await alice.placeOrder({ symbol: "ETH-USD", side: "buy", price: "1999.95", qty: "0.5" });
     await alice.placeOrder({ symbol: "ETH-USD", side: "buy", price: "1999.95", qty: "0.25" });
@@ -126,6 +127,14 @@ describe("decimal strings with ticks and lots beside them", () => {
     expect(book.bestBid()).toEqual({ price: "1999.95", priceTicks: 39_999, qty: "0.75", qtyLots: 75, orders: 2 });
     expect(book.bestAsk()).toEqual({ price: "2000.05", priceTicks: 40_001, qty: "1.50", qtyLots: 150, orders: 1 });
     expect(book.levels("bid", 1)).toEqual([book.bestBid()!]);
+    // Market by order too: the queue at a price named in decimals, and the one-off snapshot.
+    const l3 = (await viewer.l3Book("ETH-USD").next()).value as LocalL3Book;
+    expect(l3.ordersAt("bid", "1999.95").map((o) => [o.price, o.priceTicks, o.qty, o.qtyLots])).toEqual([
+      ["1999.95", 39_999, "0.50", 50],
+      ["1999.95", 39_999, "0.25", 25],
+    ]);
+    expect(l3.levels("ask")).toEqual([book.bestAsk()!]);
+    expect((await viewer.ordersAt("ETH-USD")).map((o) => `${o.side} ${o.qty}@${o.price}`)).toEqual(["0 0.50@1999.95", "0 0.25@1999.95", "1 1.50@2000.05"]);
     await alice.massCancel("ETH-USD");
   });
 });
