@@ -1,6 +1,6 @@
 import type { Sequencer } from "../actors/runtime.ts";
 import { EngineStoppedError, InvalidCommandError } from "../actors/runtime.ts";
-import { Actor, Command, CommandType } from "../engine/commands.ts";
+import { Actor, Command, CommandType, OrderType } from "../engine/commands.ts";
 import { type EventBuffer, EventType, F } from "../engine/events.ts";
 import { OrderState } from "../engine/orders.ts";
 import { Reason } from "../engine/reasons.ts";
@@ -225,6 +225,15 @@ export class OrderEntry {
   amend(s: OrderSession, requestId: number, symbol: number, orderId: number, clientOrderId: string, price: number, stopPrice: number, qty: number): void {
     const p = this.pending.acquire(s, RequestKind.AMEND, requestId, symbol, this.resolve(s, orderId, clientOrderId), clientOrderId);
     if (p.orderId === 0) return this.refuse(p, 0, Reason.UNKNOWN_ORDER);
+    // 0 keeps the order's limit or stop price, as an omitted Price or StopPx does in FIX G. It is
+    // filled in here, so the journal holds the price the engine used and replay needs no rule. A
+    // stop market order's 0 price is left alone: the engine reads it as "keep the cap".
+    const o = this.orders.get(p.orderId);
+    if (o !== undefined) {
+      const t = o.orderType;
+      if (price === 0 && (t === OrderType.LIMIT || t === OrderType.STOP_LIMIT)) price = o.price;
+      if (stopPrice === 0 && (t === OrderType.STOP || t === OrderType.STOP_LIMIT)) stopPrice = o.stopPrice;
+    }
     const c = this.cmd.reset();
     c.type = CommandType.AMEND;
     c.orderId = p.orderId;
@@ -235,6 +244,7 @@ export class OrderEntry {
     c.qty = qty;
     c.actor = Actor.SESSION;
     c.session = s.id;
+    p.stopPrice = stopPrice;
     this.send(p, c);
   }
 
@@ -373,6 +383,8 @@ export class OrderEntry {
           o.qty = d[b + F.QTY]!;
           o.leaves = d[b + F.LEAVES]!;
           const answers = p && p.orderId === o.orderId && p.kind === RequestKind.AMEND ? p : undefined;
+          // A later amend that keeps the trigger (0) sends this one, so it must follow the order's.
+          if (answers !== undefined && answers.stopPrice > 0 && (o.orderType === OrderType.STOP || o.orderType === OrderType.STOP_LIMIT)) o.stopPrice = answers.stopPrice;
           const owner = this.live(o);
           (answers?.session ?? owner)?.reports.amended(answers, o, d[b + F.A] === 1, d[b + F.B]!, d[b + F.C]!, time);
           if (answers && owner && owner !== answers.session) owner.reports.amended(undefined, o, d[b + F.A] === 1, d[b + F.B]!, d[b + F.C]!, time);

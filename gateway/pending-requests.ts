@@ -17,6 +17,8 @@ export class Pending implements Request {
   clientOrderId = "";
   /** The order of a NEW_ORDER, else undefined. */
   order: NewOrderRequest | undefined = undefined;
+  /** An AMEND's stop price (the AMENDED event does not carry it), else 0. */
+  stopPrice = 0;
   /** The sequencer token it waits under, 0 when it waits under none. */
   token = 0;
 }
@@ -48,6 +50,7 @@ export class PendingRequests {
     p.orderId = orderId;
     p.clientOrderId = clientOrderId;
     p.order = undefined;
+    p.stopPrice = 0;
     p.token = 0;
     return p;
   }

@@ -1,6 +1,6 @@
 import { OrderType, Side, StpMode, TimeInForce, Flags } from "../../engine/commands.ts";
-import { formatPrice, formatQty, type Instrument, makeInstrument, parsePrice, parseQty } from "../../engine/instrument.ts";
-import { reasonName, reasonText } from "../../engine/reasons.ts";
+import { formatPrice, formatQty, type Instrument, makeInstrument } from "../../engine/instrument.ts";
+import { Reason, reasonName, reasonText } from "../../engine/reasons.ts";
 import {
   type Ack,
   type Amended,
@@ -18,8 +18,20 @@ import {
   type ServerMessage,
   signLogin,
   type Cancelled,
+  type Execution,
+  type Triggered,
+  CANDLE_CHANNEL,
 } from "../protocol/index.ts";
-import { type BookOrder, LocalBook, LocalL3Book } from "./local-book.ts";
+import { type AmendReport, type CancelReport, type OrderAck, type OrderStatusReport, type Report, withDecimals } from "./decimals.ts";
+import { type BookOrder, bookOrder, LocalBook, LocalL3Book } from "./local-book.ts";
+import { type BestBidOffer, bestBidOffer, CANDLE_INTERVALS, type CandleBar, candleBar, type CandleInterval, MarketStreams, type MarketStatusUpdate, marketStatus, type TradePrint, tradePrints } from "./market-streams.ts";
+import * as check from "./validate.ts";
+import { InvalidArgument } from "./validate.ts";
+
+export { InvalidArgument } from "./validate.ts";
+export type { AmendReport, CancelReport, Fill, OrderAck, OrderStatusReport, Report, TriggerReport } from "./decimals.ts";
+export type { BookOrder, Level, TickLevel } from "./local-book.ts";
+export type { BestBidOffer, CandleBar, CandleInterval, MarketStateName, MarketStatusUpdate, TradePrint } from "./market-streams.ts";
 
 /** A request the exchange refused: `reason` is the engine's code (engine/reasons.ts). */
 export class RejectError extends Error {
@@ -45,35 +57,56 @@ export class ProtocolFailure extends Error {
 export interface OrderRequest {
   symbol: string;
   side: "buy" | "sell";
+  /** Default "limit". */
   type?: "limit" | "market" | "stop" | "stop-limit";
-  /** Decimal text in the instrument's units; for market and stop orders, an optional cap. */
+  /** Decimal text in the instrument's units: required for limit and stop-limit; for market and stop orders, an optional cap. */
   price?: string;
+  /** Trigger price, stop and stop-limit only (and required there). */
   stopPrice?: string;
   qty: string;
+  /** Default GTC, IOC for a market order (which takes IOC or FOK only). */
   tif?: "GTC" | "IOC" | "FOK" | "DAY" | "GTD";
-  /** GTD expiry, µs since the epoch. */
+  /** GTD expiry, µs since the epoch: required with GTD, refused without it. */
   expireTime?: number;
+  /** Limit orders that are not IOC or FOK only. */
   postOnly?: boolean;
+  /** Default "cancel-newest". */
   stp?: "cancel-newest" | "cancel-oldest" | "cancel-both" | "decrement" | "none";
+  /** 1–36 printable ASCII characters without spaces. */
   clientOrderId?: string;
+}
+
+/** Names an order: by the exchange's id, or by the client order id it was placed with. */
+export type OrderRef = { orderId: number; clientOrderId?: undefined } | { clientOrderId: string; orderId?: undefined };
+
+/** What an amend changes. `qty` is the new total (filled part included); an absent price or stop price stays as it is. */
+export interface AmendRequest {
+  qty: string;
+  price?: string;
+  stopPrice?: string;
 }
 
 const TYPES = { limit: OrderType.LIMIT, market: OrderType.MARKET, stop: OrderType.STOP, "stop-limit": OrderType.STOP_LIMIT } as const;
 const TIFS = { GTC: TimeInForce.GTC, IOC: TimeInForce.IOC, FOK: TimeInForce.FOK, DAY: TimeInForce.DAY, GTD: TimeInForce.GTD } as const;
 const STPS = { "cancel-newest": StpMode.CANCEL_NEWEST, "cancel-oldest": StpMode.CANCEL_OLDEST, "cancel-both": StpMode.CANCEL_BOTH, decrement: StpMode.DECREMENT_AND_CANCEL, none: StpMode.NONE } as const;
+const names = <T extends object>(o: T) => Object.keys(o) as (keyof T & string)[];
+const ORDER_FIELDS = ["symbol", "side", "type", "price", "stopPrice", "qty", "tif", "expireTime", "postOnly", "stp", "clientOrderId"] as const;
 
-/** Unsolicited order reports: fills, cancels nobody asked for (expiry, STP, IOC rest), triggers. */
-export type Report = Extract<ServerMessage, { type: typeof MessageType.EXECUTION | typeof MessageType.CANCELLED | typeof MessageType.TRIGGERED | typeof MessageType.AMENDED }>;
+/** A report as it arrives, before the SDK puts decimals on it (reports() does, as they are read). */
+type RawReport = Execution | Cancelled | Amended | Triggered;
 
 type Waiter = { resolve: (m: ServerMessage) => void; reject: (e: Error) => void };
 
 /**
  * The Bourse client: one WebSocket, order entry with promises, market data as async iterators.
+ * Every call checks its arguments before anything is sent and throws InvalidArgument naming the
+ * field and what it accepts; prices and quantities go in and come back as decimal strings in the
+ * instrument's units (docs/sdk.md).
  *
  *   const c = await BourseClient.connect("ws://127.0.0.1:7070/ws");
  *   await c.login("alice-demo", secret);
  *   const ack = await c.placeOrder({ symbol: "BTC-USD", side: "buy", price: "30010.5", qty: "0.25" });
- *   for await (const book of c.book("BTC-USD")) console.log(book.bestBid(), book.bestAsk());
+ *   for await (const book of c.book("BTC-USD")) console.log(book.bestBid()?.price, book.bestAsk()?.price);
  */
 export class BourseClient {
   private readonly w = new FrameWriter(256);
@@ -82,20 +115,24 @@ export class BourseClient {
   private hello!: { nonce: Uint8Array; serverTime: number };
   private readonly instruments = new Map<string, Instrument>();
   private readonly byId = new Map<number, Instrument>();
-  private readonly reportQueue: Report[] = [];
+  private readonly reportQueue: RawReport[] = [];
   private reportWake: (() => void) | null = null;
   private readonly books = new Map<number, LocalBook>();
   private readonly l3Books = new Map<number, LocalL3Book>();
   private readonly bookWakers = new Map<number, Set<() => void>>();
+  private readonly streams = new MarketStreams();
   /** Session sequence numbers: a gap means a message was missed. */
   lastSeq = 0;
   gaps = 0;
   account = -1;
   closed = false;
+  /** Frames sent so far (tests: that a refused call sent nothing). */
+  framesSent = 0;
 
   private constructor(private readonly ws: WebSocket) {}
 
   static connect(url: string): Promise<BourseClient> {
+    if (typeof url !== "string" || !/^wss?:\/\/./.test(url)) return Promise.reject(new InvalidArgument("url", 'a ws:// or wss:// URL such as "ws://127.0.0.1:7070/ws"', url, `url must be a ws:// or wss:// URL (got ${JSON.stringify(url)})`));
     const ws = new WebSocket(url);
     ws.binaryType = "arraybuffer";
     const c = new BourseClient(ws);
@@ -121,6 +158,7 @@ export class BourseClient {
     this.waiters.clear();
     this.reportWake?.();
     for (const set of this.bookWakers.values()) for (const wake of set) wake();
+    this.streams.close();
   }
 
   private onFrame(bytes: Uint8Array): void {
@@ -151,6 +189,12 @@ export class BourseClient {
         for (const wake of this.bookWakers.get(m.symbol) ?? []) wake();
         return;
       }
+      case MessageType.TRADES:
+      case MessageType.BBO:
+      case MessageType.CANDLE:
+      case MessageType.MARKET_STATUS:
+        this.streams.deliver(m);
+        return;
       case MessageType.EXECUTION:
       case MessageType.TRIGGERED:
         this.report(m);
@@ -177,7 +221,7 @@ export class BourseClient {
   maxQueuedReports = 100_000;
   droppedReports = 0;
 
-  private report(m: Report): void {
+  private report(m: RawReport): void {
     if (this.reportQueue.length >= this.maxQueuedReports) {
       this.reportQueue.shift();
       this.droppedReports++;
@@ -191,16 +235,21 @@ export class BourseClient {
     const n = encodeClient(this.w, m);
     const p = new Promise<T>((resolve, reject) => this.waiters.set(m.requestId, { resolve: resolve as (m: ServerMessage) => void, reject }));
     this.ws.send(this.w.bytes.slice(0, n));
+    this.framesSent++;
     return p;
   }
 
   /** Sends raw bytes (tests: malformed frames). */
   sendRaw(bytes: Uint8Array | string): void {
     this.ws.send(bytes);
+    this.framesSent++;
   }
 
   async login(apiKeyId: string, secret: string, opts: { cancelOnDisconnect?: boolean } = {}): Promise<LoginResult> {
-    const flags = opts.cancelOnDisconnect ? 1 : 0;
+    check.text("apiKeyId", apiKeyId);
+    check.text("secret", secret);
+    const o = check.record("opts", opts, ["cancelOnDisconnect"]);
+    const flags = check.boolean("opts.cancelOnDisconnect", o.cancelOnDisconnect) ? 1 : 0;
     const timestamp = Math.floor(Date.now() * 1000);
     const signature = signLogin(secret, this.hello.nonce, timestamp, flags, apiKeyId);
     const r = await this.request<LoginResult | ServerMessage>({ type: MessageType.LOGIN, requestId: this.nextRequest++, timestamp, flags, signature, apiKeyId });
@@ -223,79 +272,137 @@ export class BourseClient {
     return [...this.byId.values()];
   }
 
-  instrument(symbol: string | number): Instrument {
-    const inst = typeof symbol === "number" ? this.byId.get(symbol) : this.instruments.get(symbol);
-    if (!inst) throw new RejectError(1, "UNKNOWN_SYMBOL", `unknown symbol ${symbol} (load reference data first)`);
-    return inst;
+  /** A known instrument by name or id; InvalidArgument (reason UNKNOWN_SYMBOL) listing the known ones otherwise. */
+  instrument(symbol: string | number, field = "symbol"): Instrument {
+    const inst = typeof symbol === "number" ? this.byId.get(symbol) : typeof symbol === "string" ? this.instruments.get(symbol) : undefined;
+    if (inst) return inst;
+    const known = [...this.instruments.keys()];
+    const accepted = known.length === 0 ? "a known symbol (none loaded yet: log in or call referenceData() first)" : `one of ${known.join(", ")}`;
+    return check.refuse(field, accepted, symbol, Reason.UNKNOWN_SYMBOL);
   }
 
-  private ticks(inst: Instrument, text: string | undefined): number {
-    if (text === undefined || text === "") return 0;
-    const r = parsePrice(inst, text);
-    if (!r.ok) throw new RejectError(r.reason, reasonName(r.reason), `${reasonName(r.reason)}: price ${text}`);
-    return r.value;
+  /** As instrument(), loading the reference data first if none is loaded yet (a market-data-only client does not log in). */
+  private async known(symbol: unknown, field = "symbol"): Promise<Instrument> {
+    if (typeof symbol !== "string" && typeof symbol !== "number") return check.refuse(field, "a symbol name such as \"BTC-USD\"", symbol, Reason.UNKNOWN_SYMBOL);
+    if (this.byId.size === 0 && !this.closed) await this.referenceData();
+    return this.instrument(symbol, field);
   }
 
-  private lots(inst: Instrument, text: string): number {
-    const r = parseQty(inst, text);
-    if (!r.ok) throw new RejectError(r.reason, reasonName(r.reason), `${reasonName(r.reason)}: quantity ${text}`);
-    return r.value;
-  }
-
-  /** Resolves with the ACK once the order is journaled; throws RejectError with the reason. A retried client order id resolves with the existing order's status. */
-  async placeOrder(o: OrderRequest): Promise<Ack | OrderStatus> {
-    const inst = this.instrument(o.symbol);
-    const type = TYPES[o.type ?? "limit"];
-    const tif = TIFS[o.tif ?? (type === OrderType.MARKET ? "IOC" : "GTC")];
-    return this.request<Ack | OrderStatus>({
+  /**
+   * Resolves with the ACK once the order is journaled; throws RejectError with the reason. A
+   * retried client order id resolves with the existing order's status. Throws InvalidArgument,
+   * sending nothing, for a field it does not accept.
+   */
+  async placeOrder(o: OrderRequest): Promise<OrderAck | OrderStatusReport> {
+    const f = check.record("order", o, ORDER_FIELDS);
+    const side = check.oneOf("side", f.side, ["buy", "sell"]);
+    const typeName = check.oneOf("type", f.type, names(TYPES), "limit");
+    const tifName = check.oneOf("tif", f.tif, names(TIFS), typeName === "market" ? "IOC" : "GTC");
+    if (typeName === "market" && tifName !== "IOC" && tifName !== "FOK") check.refuse("tif", "IOC or FOK for a market order", f.tif, Reason.INVALID_TIME_IN_FORCE);
+    const stp = check.oneOf("stp", f.stp, names(STPS), "cancel-newest");
+    const postOnly = check.boolean("postOnly", f.postOnly);
+    if (postOnly && (typeName !== "limit" || tifName === "IOC" || tifName === "FOK")) check.refuse("postOnly", "true only for a limit order that is not IOC or FOK", f.postOnly, Reason.INVALID_COMBINATION);
+    const hasLimit = typeName === "limit" || typeName === "stop-limit";
+    if (hasLimit && f.price === undefined) check.refuse("price", `a decimal string: a ${typeName} order needs a price`, f.price, Reason.INVALID_PRICE);
+    const isStop = typeName === "stop" || typeName === "stop-limit";
+    if (isStop && f.stopPrice === undefined) check.refuse("stopPrice", `a decimal string: a ${typeName} order needs a stopPrice`, f.stopPrice, Reason.INVALID_STOP_PRICE);
+    if (!isStop && f.stopPrice !== undefined) check.refuse("stopPrice", "absent unless type is stop or stop-limit", f.stopPrice, Reason.INVALID_STOP_PRICE);
+    if (tifName === "GTD" && f.expireTime === undefined) check.refuse("expireTime", "µs since the epoch: tif GTD needs an expireTime", f.expireTime);
+    if (tifName !== "GTD" && f.expireTime !== undefined) check.refuse("expireTime", 'absent unless tif is "GTD"', f.expireTime);
+    const expireTime = f.expireTime === undefined ? 0 : check.epochMicros("expireTime", f.expireTime);
+    const clientOrderId = f.clientOrderId === undefined ? "" : check.clientOrderId("clientOrderId", f.clientOrderId);
+    if (f.qty === undefined) check.refuse("qty", 'a positive decimal string such as "0.25"', f.qty, Reason.INVALID_QUANTITY);
+    const inst = await this.known(f.symbol);
+    const price = f.price === undefined ? 0 : check.price("price", f.price, inst);
+    const stopPrice = f.stopPrice === undefined ? 0 : check.price("stopPrice", f.stopPrice, inst);
+    const qty = check.qty("qty", f.qty, inst);
+    const r = await this.request<Ack | OrderStatus>({
       type: MessageType.NEW_ORDER,
       requestId: this.nextRequest++,
       symbol: inst.id,
-      side: o.side === "buy" ? Side.BUY : Side.SELL,
-      orderType: type,
-      tif,
-      stp: STPS[o.stp ?? "cancel-newest"],
-      flags: o.postOnly ? Flags.POST_ONLY : 0,
-      price: this.ticks(inst, o.price),
-      stopPrice: this.ticks(inst, o.stopPrice),
-      qty: this.lots(inst, o.qty),
-      expireTime: o.expireTime ?? 0,
-      clientOrderId: o.clientOrderId ?? "",
+      side: side === "buy" ? Side.BUY : Side.SELL,
+      orderType: TYPES[typeName],
+      tif: TIFS[tifName],
+      stp: STPS[stp],
+      flags: postOnly ? Flags.POST_ONLY : 0,
+      price,
+      stopPrice,
+      qty,
+      expireTime,
+      clientOrderId,
     });
+    return withDecimals(r, inst);
   }
 
-  async cancel(symbol: string, ref: { orderId?: number; clientOrderId?: string }): Promise<Cancelled> {
-    const inst = this.instrument(symbol);
-    return this.request<Cancelled>({ type: MessageType.CANCEL, requestId: this.nextRequest++, symbol: inst.id, orderId: ref.orderId ?? 0, clientOrderId: ref.clientOrderId ?? "" });
+  async cancel(symbol: string, ref: OrderRef): Promise<CancelReport> {
+    const r = check.orderRef("ref", ref);
+    const inst = await this.known(symbol);
+    const m = await this.request<Cancelled>({ type: MessageType.CANCEL, requestId: this.nextRequest++, symbol: inst.id, orderId: r.orderId, clientOrderId: r.clientOrderId });
+    return withDecimals(m, inst);
   }
 
-  async amend(symbol: string, ref: { orderId?: number; clientOrderId?: string }, change: { price?: string; stopPrice?: string; qty: string }): Promise<Amended> {
-    const inst = this.instrument(symbol);
-    return this.request<Amended>({ type: MessageType.AMEND, requestId: this.nextRequest++, symbol: inst.id, orderId: ref.orderId ?? 0, clientOrderId: ref.clientOrderId ?? "", price: this.ticks(inst, change.price), stopPrice: this.ticks(inst, change.stopPrice), qty: this.lots(inst, change.qty) });
+  /**
+   * Changes an order's total quantity, and its price or stop price when given; an absent one stays
+   * as it is (the server keeps it: docs/protocol.md, AMEND). Keeps queue priority only when the
+   * price is unchanged and the quantity does not grow.
+   */
+  async amend(symbol: string, ref: OrderRef, change: AmendRequest): Promise<AmendReport> {
+    const r = check.orderRef("ref", ref);
+    const c = check.record("change", change, ["qty", "price", "stopPrice"]);
+    if (c.qty === undefined) check.refuse("qty", 'a positive decimal string: the new total quantity, filled part included', c.qty, Reason.INVALID_QUANTITY);
+    const inst = await this.known(symbol);
+    const qty = check.qty("qty", c.qty, inst);
+    const price = c.price === undefined ? 0 : check.price("price", c.price, inst);
+    const stopPrice = c.stopPrice === undefined ? 0 : check.price("stopPrice", c.stopPrice, inst);
+    const m = await this.request<Amended>({ type: MessageType.AMEND, requestId: this.nextRequest++, symbol: inst.id, orderId: r.orderId, clientOrderId: r.clientOrderId, price, stopPrice, qty });
+    return withDecimals(m, inst);
   }
 
+  /** Cancels every open order of the account in `symbol`, or in every symbol when it is absent. */
   async massCancel(symbol?: string): Promise<MassCancelDone> {
+    const id = symbol === undefined ? -1 : (await this.known(symbol)).id;
     const requestId = this.nextRequest++;
     this.massCancels.add(requestId);
     try {
-      return await this.request<MassCancelDone>({ type: MessageType.MASS_CANCEL, requestId, symbol: symbol === undefined ? -1 : this.instrument(symbol).id });
+      return await this.request<MassCancelDone>({ type: MessageType.MASS_CANCEL, requestId, symbol: id });
     } finally {
       this.massCancels.delete(requestId);
     }
   }
 
-  async orderStatus(symbol: string, ref: { orderId?: number; clientOrderId?: string }): Promise<OrderStatus> {
-    const inst = this.instrument(symbol);
-    return this.request<OrderStatus>({ type: MessageType.ORDER_STATUS_REQUEST, requestId: this.nextRequest++, symbol: inst.id, orderId: ref.orderId ?? 0, clientOrderId: ref.clientOrderId ?? "" });
+  async orderStatus(symbol: string, ref: OrderRef): Promise<OrderStatusReport> {
+    const r = check.orderRef("ref", ref);
+    const inst = await this.known(symbol);
+    const m = await this.request<OrderStatus>({ type: MessageType.ORDER_STATUS_REQUEST, requestId: this.nextRequest++, symbol: inst.id, orderId: r.orderId, clientOrderId: r.clientOrderId });
+    return withDecimals(m, inst);
   }
 
-  /** Fills, triggers and unsolicited cancels of this session's orders, as they come. */
-  async *reports(): AsyncGenerator<Report> {
+  /**
+   * Fills, triggers and unsolicited cancels of this session's orders, as they come, with decimal
+   * prices and quantities. Runs until the connection closes, or with `idleMs` until that long
+   * passes without a report (to read what has come so far and go on).
+   */
+  async *reports(opts: { idleMs?: number } = {}): AsyncGenerator<Report> {
+    const o = check.record("opts", opts, ["idleMs"]);
+    const idleMs = o.idleMs;
+    if (idleMs !== undefined && (typeof idleMs !== "number" || !(idleMs >= 0) || !Number.isFinite(idleMs))) check.refuse("opts.idleMs", "a number of milliseconds ≥ 0", idleMs);
     for (;;) {
-      while (this.reportQueue.length > 0) yield this.reportQueue.shift()!;
+      while (this.reportQueue.length > 0) {
+        const m = this.reportQueue.shift()!;
+        // An instrument listed after login: its tick and lot come with fresh reference data.
+        if (!this.byId.has(m.symbol)) await this.referenceData();
+        const inst = this.instrument(m.symbol);
+        yield withDecimals(m, inst);
+      }
       if (this.closed) return;
-      await new Promise<void>((r) => (this.reportWake = r));
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const woken = await new Promise<boolean>((r) => {
+        this.reportWake = () => r(true);
+        if (idleMs !== undefined) timer = setTimeout(() => r(false), idleMs as number);
+      });
+      clearTimeout(timer);
       this.reportWake = null;
+      if (!woken) return;
     }
   }
 
@@ -309,23 +416,28 @@ export class BourseClient {
     return this.request({ type: MessageType.SUBSCRIBE, requestId: this.nextRequest++, symbol: id, channels: channel, depth });
   }
 
+  private unsubscribe(id: number, channel: number): Promise<ServerMessage> {
+    return this.request({ type: MessageType.UNSUBSCRIBE, requestId: this.nextRequest++, symbol: id, channels: channel });
+  }
+
   private resync(id: number, channel: number): void {
     if (this.closed) return;
     // The connection may close while this is in flight; the book then simply stops.
-    this.request({ type: MessageType.UNSUBSCRIBE, requestId: this.nextRequest++, symbol: id, channels: channel })
+    this.unsubscribe(id, channel)
       .then(() => this.subscribe(id, channel))
       .catch(() => {});
   }
 
   /**
-   * The symbol's L2 book kept locally from a snapshot plus diffs; yields it after every change. A
-   * gap in the symbol's sequence numbers triggers a fresh snapshot (`book.resyncs` counts them).
+   * The symbol's L2 book kept locally from a snapshot plus diffs; yields it after every change
+   * (levels in decimal strings, ticks and lots beside them). A gap in the symbol's sequence
+   * numbers triggers a fresh snapshot (`book.resyncs` counts them).
    */
   async *book(symbol: string | number): AsyncGenerator<LocalBook> {
-    const id = await this.symbolId(symbol);
-    const book = new LocalBook(id);
-    this.books.set(id, book);
-    yield* this.follow(id, Channel.L2, book);
+    const inst = await this.known(symbol);
+    const book = new LocalBook(inst.id, inst);
+    this.books.set(inst.id, book);
+    yield* this.follow(inst.id, Channel.L2, book);
   }
 
   /**
@@ -334,16 +446,10 @@ export class BourseClient {
    * change that does not fit, triggers a fresh snapshot (`book.resyncs` counts them).
    */
   async *l3Book(symbol: string | number): AsyncGenerator<LocalL3Book> {
-    const id = await this.symbolId(symbol);
-    const book = new LocalL3Book(id);
-    this.l3Books.set(id, book);
-    yield* this.follow(id, Channel.L3, book);
-  }
-
-  private async symbolId(symbol: string | number): Promise<number> {
-    const inst = typeof symbol === "number" ? this.byId.get(symbol) : this.instruments.get(symbol);
-    if (!inst) await this.referenceData();
-    return this.instrument(symbol).id;
+    const inst = await this.known(symbol);
+    const book = new LocalL3Book(inst.id, inst);
+    this.l3Books.set(inst.id, book);
+    yield* this.follow(inst.id, Channel.L3, book);
   }
 
   private async *follow<B extends { version: number; ready: boolean }>(id: number, channel: number, book: B): AsyncGenerator<B> {
@@ -368,25 +474,57 @@ export class BourseClient {
     }
   }
 
+  /** The symbol's trades, one print at a time, as they happen (none from before the subscription). */
+  async *trades(symbol: string | number): AsyncGenerator<TradePrint> {
+    const inst = await this.known(symbol);
+    yield* this.streams.stream(inst, Channel.TRADES, (m) => (m.type === MessageType.TRADES ? tradePrints(m, inst) : []), this.link(inst.id, Channel.TRADES));
+  }
+
+  /** The symbol's best bid and offer: the current one first, then each change (a slow reader may skip some). */
+  async *bbo(symbol: string | number): AsyncGenerator<BestBidOffer> {
+    const inst = await this.known(symbol);
+    yield* this.streams.stream(inst, Channel.BBO, (m) => (m.type === MessageType.BBO ? [bestBidOffer(m, inst)] : []), this.link(inst.id, Channel.BBO));
+  }
+
+  /** The symbol's candles of one interval: each update of the open candle, and its last one with `closed` true. */
+  async *candles(symbol: string | number, interval: CandleInterval): AsyncGenerator<CandleBar> {
+    const code = CANDLE_INTERVALS.indexOf(check.oneOf("interval", interval, CANDLE_INTERVALS));
+    const inst = await this.known(symbol);
+    const channel = CANDLE_CHANNEL[code]!;
+    yield* this.streams.stream(inst, channel, (m) => (m.type === MessageType.CANDLE ? [candleBar(m, inst)] : []), this.link(inst.id, channel));
+  }
+
+  /** The symbol's market state (open, closed, halted, and until when): the current one first, then each change. */
+  async *marketStatus(symbol: string | number): AsyncGenerator<MarketStatusUpdate> {
+    const inst = await this.known(symbol);
+    yield* this.streams.stream(inst, Channel.MARKET_STATUS, (m) => (m.type === MessageType.MARKET_STATUS ? [marketStatus(m, inst)] : []), this.link(inst.id, Channel.MARKET_STATUS));
+  }
+
+  private link(id: number, channel: number) {
+    return { subscribe: () => this.subscribe(id, channel), unsubscribe: () => this.unsubscribe(id, channel), closed: () => this.closed };
+  }
+
   /**
    * Market by order (L3) once: every resting order of the symbol, bids then asks, each side best
    * level first and in queue order. Read from the symbol's `l3Book` when one is followed, else from
    * a fresh snapshot (subscribe, take it, unsubscribe).
    */
   async ordersAt(symbol: string): Promise<BookOrder[]> {
-    const id = this.instrument(symbol).id;
+    const inst = await this.known(symbol);
+    const id = inst.id;
     const followed = this.l3Books.get(id);
     if (followed?.ready) return [...followed.orders("bid"), ...followed.orders("ask")];
     const snapshot = new Promise<ServerMessage>((resolve) => (this.l3Waiters.get(id) ?? this.l3Waiters.set(id, []).get(id)!).push(resolve));
     await this.subscribe(id, Channel.L3);
     const m = await snapshot;
     // A followed book keeps its subscription (the fresh snapshot reloaded it too).
-    if (!followed) await this.request({ type: MessageType.UNSUBSCRIBE, requestId: this.nextRequest++, symbol: id, channels: Channel.L3 });
-    return m.type === MessageType.L3_SNAPSHOT ? m.orders : [];
+    if (!followed) await this.unsubscribe(id, Channel.L3);
+    return m.type === MessageType.L3_SNAPSHOT ? m.orders.map((o) => bookOrder(inst, o)) : [];
   }
 
   private readonly l3Waiters = new Map<number, ((m: ServerMessage) => void)[]>();
 
+  /** Ticks (and lots) as the instrument's decimal text: "30010.5", or "0.250 @ 30010.5". */
   format(symbol: string, ticks: number, lots?: number): string {
     const inst = this.instrument(symbol);
     return lots === undefined ? formatPrice(inst, ticks) : `${formatQty(inst, lots)} @ ${formatPrice(inst, ticks)}`;

@@ -1,8 +1,21 @@
+import type { Instrument } from "../../engine/instrument.ts";
 import { L3Action, type L2Snapshot, type L2Update, type L3Snapshot, type L3Update } from "../protocol/index.ts";
+import { priceText, qtyText } from "./decimals.ts";
+import { price as checkPrice } from "./validate.ts";
 
-export interface Level {
+/** A level in ticks and lots, as the protocol carries it. */
+export interface TickLevel {
   price: number;
   qty: number;
+  orders: number;
+}
+
+/** A level of a LocalBook: decimal strings in the instrument's units, with the ticks and lots beside them. */
+export interface Level {
+  price: string;
+  priceTicks: number;
+  qty: string;
+  qtyLots: number;
   orders: number;
 }
 
@@ -19,10 +32,14 @@ export class LocalBook {
   resyncs = 0;
   /** A gap was seen: the next snapshot is a resync. */
   private broken = false;
-  private readonly bids = new Map<number, Level>();
-  private readonly asks = new Map<number, Level>();
+  private readonly bids = new Map<number, TickLevel>();
+  private readonly asks = new Map<number, TickLevel>();
 
-  constructor(readonly symbol: number) {}
+  /** `instrument` gives the tick and lot the levels are shown in. */
+  constructor(
+    readonly symbol: number,
+    readonly instrument: Instrument,
+  ) {}
 
   load(s: L2Snapshot): void {
     if (this.broken) this.resyncs++;
@@ -57,7 +74,8 @@ export class LocalBook {
   /** Best first. */
   levels(side: "bid" | "ask", n = Infinity): Level[] {
     const all = [...(side === "bid" ? this.bids : this.asks).values()].sort((a, b) => (side === "bid" ? b.price - a.price : a.price - b.price));
-    return all.slice(0, n);
+    const inst = this.instrument;
+    return all.slice(0, n).map((l) => ({ price: priceText(inst, l.price), priceTicks: l.price, qty: qtyText(inst, l.qty), qtyLots: l.qty, orders: l.orders }));
   }
 
   bestBid(): Level | undefined {
@@ -69,20 +87,34 @@ export class LocalBook {
   }
 }
 
-/** One resting order in a LocalL3Book. */
+/** One resting order in a LocalL3Book: decimal strings, with the ticks and lots beside them. */
 export interface BookOrder {
   orderId: number;
   /** 0 buy, 1 sell. */
   side: number;
-  /** Ticks. */
+  price: string;
+  priceTicks: number;
+  /** Resting (leaves) quantity. */
+  qty: string;
+  qtyLots: number;
+}
+
+/** An order as the L3 messages carry it, in ticks and lots. */
+interface TickOrder {
+  orderId: number;
+  side: number;
   price: number;
-  /** Resting (leaves) quantity, lots. */
   qty: number;
 }
 
-interface Entry extends BookOrder {
+interface Entry extends TickOrder {
   prev: Entry | null;
   next: Entry | null;
+}
+
+/** A resting order of `inst` in the SDK's form. */
+export function bookOrder(inst: Instrument, o: TickOrder): BookOrder {
+  return { orderId: o.orderId, side: o.side, price: priceText(inst, o.price), priceTicks: o.price, qty: qtyText(inst, o.qty), qtyLots: o.qty };
 }
 
 interface Queue {
@@ -110,7 +142,11 @@ export class LocalL3Book {
   private readonly byId = new Map<number, Entry>();
   private readonly sides: [Map<number, Queue>, Map<number, Queue>] = [new Map(), new Map()];
 
-  constructor(readonly symbol: number) {}
+  /** `instrument` gives the tick and lot the orders and levels are shown in. */
+  constructor(
+    readonly symbol: number,
+    readonly instrument: Instrument,
+  ) {}
 
   load(s: L3Snapshot): void {
     if (this.broken) this.resyncs++;
@@ -188,28 +224,30 @@ export class LocalL3Book {
     this.byId.delete(e.orderId);
   }
 
-  /** The orders resting at one price, in queue order (the first trades first). */
-  ordersAt(side: "bid" | "ask", price: number): BookOrder[] {
+  /** The orders resting at one price (decimal text, or ticks), in queue order (the first trades first). */
+  ordersAt(side: "bid" | "ask", price: string | number): BookOrder[] {
+    const at = typeof price === "number" ? price : checkPrice("price", price, this.instrument);
     const out: BookOrder[] = [];
-    for (let e = this.sides[side === "bid" ? 0 : 1].get(price)?.head ?? null; e; e = e.next) out.push({ orderId: e.orderId, side: e.side, price: e.price, qty: e.qty });
+    for (let e = this.sides[side === "bid" ? 0 : 1].get(at)?.head ?? null; e; e = e.next) out.push(bookOrder(this.instrument, e));
     return out;
   }
 
   /** One side's orders, best level first, each level in queue order. */
   orders(side: "bid" | "ask"): BookOrder[] {
-    return this.levels(side).flatMap((l) => this.ordersAt(side, l.price));
+    return this.levels(side).flatMap((l) => this.ordersAt(side, l.priceTicks));
   }
 
   /** One side's levels as the orders add up (L2), best first. */
   levels(side: "bid" | "ask", n = Infinity): Level[] {
     const bid = side === "bid";
     const all = [...this.sides[bid ? 0 : 1].values()].sort((a, b) => (bid ? b.price - a.price : a.price - b.price));
-    return all.slice(0, n).map((q) => ({ price: q.price, qty: q.qty, orders: q.count }));
+    const inst = this.instrument;
+    return all.slice(0, n).map((q) => ({ price: priceText(inst, q.price), priceTicks: q.price, qty: qtyText(inst, q.qty), qtyLots: q.qty, orders: q.count }));
   }
 
   order(orderId: number): BookOrder | undefined {
     const e = this.byId.get(orderId);
-    return e && { orderId: e.orderId, side: e.side, price: e.price, qty: e.qty };
+    return e && bookOrder(this.instrument, e);
   }
 
   get size(): number {

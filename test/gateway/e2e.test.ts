@@ -91,11 +91,11 @@ describe("order entry", () => {
     const aliceFill = alice.nextReport((r) => r.type === MessageType.EXECUTION);
     const bobFill = bob.nextReport((r) => r.type === MessageType.EXECUTION);
     const buy = await bob.placeOrder({ symbol: "BTC-USD", side: "buy", price: "31000", qty: "0.2" });
-    expect(buy).toMatchObject({ type: MessageType.ACK, qty: 200 });
-    expect(await bobFill).toMatchObject({ liquidity: 1, qty: 200, price: 62_000, state: OrderState.FILLED, leaves: 0 });
-    expect(await aliceFill).toMatchObject({ liquidity: 0, qty: 200, leaves: 300, state: OrderState.PARTIALLY_FILLED, clientOrderId: "a-sell-1" });
+    expect(buy).toMatchObject({ type: MessageType.ACK, qty: "0.200", qtyLots: 200 });
+    expect(await bobFill).toMatchObject({ liquidity: 1, qtyLots: 200, priceTicks: 62_000, price: "31000.0", state: OrderState.FILLED, leavesLots: 0 });
+    expect(await aliceFill).toMatchObject({ liquidity: 0, qtyLots: 200, leavesLots: 300, state: OrderState.PARTIALLY_FILLED, clientOrderId: "a-sell-1" });
     const cancelled = await alice.cancel("BTC-USD", { clientOrderId: "a-sell-1" });
-    expect(cancelled).toMatchObject({ type: MessageType.CANCELLED, reason: Reason.USER_CANCEL, cancelledQty: 300, leaves: 0 });
+    expect(cancelled).toMatchObject({ type: MessageType.CANCELLED, reason: Reason.USER_CANCEL, cancelledQtyLots: 300, leavesLots: 0 });
   });
 
   test("order types round-trip: IOC remainder, stop trigger, amend, mass cancel, market", async () => {
@@ -104,7 +104,7 @@ describe("order entry", () => {
     await alice.placeOrder({ symbol: "ETH-USD", side: "sell", price: "2000", qty: "1" });
     const ioc = dave.nextReport((r) => r.type === MessageType.CANCELLED && r.reason === Reason.IOC_REMAINDER);
     await dave.placeOrder({ symbol: "ETH-USD", side: "buy", price: "2000", qty: "1.5", tif: "IOC" });
-    expect(await ioc).toMatchObject({ cancelledQty: 50 });
+    expect(await ioc).toMatchObject({ cancelledQtyLots: 50 });
     const stop = await dave.placeOrder({ symbol: "ETH-USD", side: "buy", type: "stop", stopPrice: "2001", qty: "0.1" });
     const triggered = dave.nextReport((r) => r.type === MessageType.TRIGGERED);
     await alice.placeOrder({ symbol: "ETH-USD", side: "sell", price: "2001", qty: "0.5" });
@@ -112,7 +112,7 @@ describe("order entry", () => {
     expect(await triggered).toMatchObject({ orderId: orderIdOf(stop) });
     const resting = await dave.placeOrder({ symbol: "ETH-USD", side: "buy", price: "1900", qty: "0.3" });
     const amended = await dave.amend("ETH-USD", { orderId: orderIdOf(resting) }, { price: "1900", qty: "0.2" });
-    expect(amended).toMatchObject({ type: MessageType.AMENDED, keptPriority: true, leaves: 20 });
+    expect(amended).toMatchObject({ type: MessageType.AMENDED, keptPriority: true, leavesLots: 20 });
     await dave.placeOrder({ symbol: "ETH-USD", side: "buy", price: "1800", qty: "0.1" });
     expect(await dave.massCancel("ETH-USD")).toMatchObject({ type: MessageType.MASS_CANCEL_DONE, cancelled: 2 });
     expect((await dave.placeOrder({ symbol: "ETH-USD", side: "buy", type: "market", qty: "0.1" })).type).toBe(MessageType.ACK);
@@ -169,7 +169,7 @@ describe("market data", () => {
     for (let i = 0; i < 200 && got !== want; i++) {
       const { value: book } = await books.next();
       const b = book as LocalBook;
-      got = JSON.stringify({ bids: b.levels("bid").map((l) => [l.price, l.qty]), asks: b.levels("ask").map((l) => [l.price, l.qty]) });
+      got = JSON.stringify({ bids: b.levels("bid").map((l) => [l.priceTicks, l.qtyLots]), asks: b.levels("ask").map((l) => [l.priceTicks, l.qtyLots]) });
     }
     expect(got).toBe(want);
   });
@@ -182,10 +182,10 @@ describe("market by order (L3)", () => {
     const first = await alice.placeOrder({ symbol: "BTC-USD", side: "buy", price: "26000", qty: "0.01" });
     const second = await bob.placeOrder({ symbol: "BTC-USD", side: "buy", price: "26000", qty: "0.02" });
     const orders = await (await client()).ordersAt("BTC-USD");
-    const at = orders.filter((o) => o.price === 52_000);
+    const at = orders.filter((o) => o.price === "26000.0" && o.priceTicks === 52_000);
     expect(at.map((o) => o.orderId).slice(-2)).toEqual([orderIdOf(first), orderIdOf(second)]);
     const engine = runtime().exchange.book;
-    expect(orders).toEqual([0, 1].flatMap((side) => engine.orders(1, side).map((o) => ({ side, orderId: o.orderId, price: o.price, qty: o.leaves }))));
+    expect(orders.map((o) => ({ side: o.side, orderId: o.orderId, price: o.priceTicks, qty: o.qtyLots }))).toEqual([0, 1].flatMap((side) => engine.orders(1, side).map((o) => ({ side, orderId: o.orderId, price: o.price, qty: o.leaves }))));
   });
 });
 

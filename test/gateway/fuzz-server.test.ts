@@ -24,7 +24,7 @@ import { OrderState } from "../../engine/orders.ts";
 import { Reason, reasonName } from "../../engine/reasons.ts";
 import { BourseClient, RejectError } from "../../gateway/client/client.ts";
 import type { LocalBook } from "../../gateway/client/local-book.ts";
-import { type Cancelled, Channel, type ClientMessage, encodeClient, ErrorCode, errorName, FrameWriter, MessageType as T, messageTypeName, type ServerMessage } from "../../gateway/protocol/index.ts";
+import { Channel, type ClientMessage, encodeClient, ErrorCode, errorName, FrameWriter, MessageType as T, messageTypeName, type ServerMessage } from "../../gateway/protocol/index.ts";
 import { demoConfig, engineDepth, failureLines, type Harness, localDepth, RawSocket, rng, secret, sleep, startServer, waitFor } from "./support/harness.ts";
 import { abusiveFrame, AnonymousSessionModel, mismatch } from "./support/frames.ts";
 
@@ -159,7 +159,7 @@ test(
         } else {
           const id = aliceOpen.splice(tr.int(aliceOpen.length), 1)[0]!;
           try {
-            const c: Cancelled = await alice.cancel("BTC-USD", { orderId: id });
+            const c = await alice.cancel("BTC-USD", { orderId: id });
             if (c.type !== T.CANCELLED || c.reason !== Reason.USER_CANCEL) healthyFailures.push(`cancel ${id}: ${JSON.stringify(c)}`);
             else cancels++;
           } catch (e) {

@@ -19,6 +19,7 @@ import fc from "fast-check";
 import { makeCommand, Side, TimeInForce, OrderType, CommandType, StpMode, Flags } from "../../engine/commands.ts";
 import { EventBuffer } from "../../engine/events.ts";
 import { MatchingEngine } from "../../engine/matching.ts";
+import { makeInstrument } from "../../engine/instrument.ts";
 import { LocalL3Book } from "../../gateway/client/local-book.ts";
 import { MarketDataFanout, topic } from "../../gateway/market-data-fanout.ts";
 import { Channel, decodeServer, isProtocolError, L3Action, type L3Snapshot, type L3Update, MessageType as T } from "../../gateway/protocol/index.ts";
@@ -33,7 +34,7 @@ const SIDES = [BUY, SELL] as const;
 
 const engineOrders = (e: MatchingEngine, sym: number, side: number) => e.orders(sym, side).map((o) => ({ orderId: o.orderId, price: o.price, leaves: o.leaves }));
 const engineQueued = (e: MatchingEngine, sym: number) => e.queued(sym).map((o) => ({ orderId: o.orderId, side: o.side, price: o.price, leaves: o.leaves }));
-const clientOrders = (b: LocalL3Book, side: number) => b.orders(side === BUY ? "bid" : "ask").map((o) => ({ orderId: o.orderId, price: o.price, leaves: o.qty }));
+const clientOrders = (b: LocalL3Book, side: number) => b.orders(side === BUY ? "bid" : "ask").map((o) => ({ orderId: o.orderId, price: o.priceTicks, leaves: o.qtyLots }));
 
 /** Feeds a fanout the way the gateway does and keeps the L3 frames it publishes, decoded. */
 class Feed {
@@ -103,7 +104,7 @@ function run(s: Scenario): void {
   const lastSeq = new Map<number, number>(SYMBOLS.map((sym) => [sym, 0]));
   const subscribe = () => {
     for (const sym of SYMBOLS) {
-      const b = new LocalL3Book(sym);
+      const b = new LocalL3Book(sym, makeInstrument(INSTRUMENTS.find((i) => i.id === sym)!));
       b.load(feed.snapshot(sym, 0));
       clients.set(sym, b);
     }

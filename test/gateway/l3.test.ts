@@ -16,7 +16,8 @@ import { decodeEvent } from "../../engine/events.ts";
 import { Reason } from "../../engine/reasons.ts";
 import type { MatchingEngine } from "../../engine/matching.ts";
 import { BourseClient, type OrderRequest } from "../../gateway/client/client.ts";
-import { type LocalBook, LocalL3Book } from "../../gateway/client/local-book.ts";
+import { makeInstrument } from "../../engine/instrument.ts";
+import { type BookOrder, type LocalBook, LocalL3Book } from "../../gateway/client/local-book.ts";
 import { Channel, decodeServer, isProtocolError, type L3Update, MessageType as T, type ServerMessage } from "../../gateway/protocol/index.ts";
 import { serve } from "../../gateway/serve.ts";
 import { demoConfig, failureLines, type Harness, rng, secret, sleep, startServer, waitFor } from "./support/harness.ts";
@@ -69,10 +70,12 @@ const STPS = ["cancel-newest", "cancel-oldest", "cancel-both", "decrement", "non
 
 const engineOf = (hh: Harness): MatchingEngine => hh.runtime.exchange.book;
 const engineL3 = (e: MatchingEngine, sym: number) => [Side.BUY, Side.SELL].flatMap((side) => e.orders(sym, side).map((o) => ({ side, orderId: o.orderId, price: o.price, qty: o.leaves })));
-const sdkL3 = (b: LocalL3Book) => [...b.orders("bid"), ...b.orders("ask")];
+/** SDK orders in the engine's units (ticks and lots). */
+const ticksOf = (orders: BookOrder[]) => orders.map((o) => ({ side: o.side, orderId: o.orderId, price: o.priceTicks, qty: o.qtyLots }));
+const sdkL3 = (b: LocalL3Book) => ticksOf([...b.orders("bid"), ...b.orders("ask")]);
 const engineDepth = (e: MatchingEngine, sym: number) => [Side.BUY, Side.SELL].map((side) => e.depth(sym, side).map((l) => ({ price: l.price, qty: l.qty, orders: l.count })));
-const l3Depth = (b: LocalL3Book) => [b.levels("bid"), b.levels("ask")];
-const l2Depth = (b: LocalBook) => [b.levels("bid"), b.levels("ask")];
+const l3Depth = (b: LocalL3Book) => [b.levels("bid"), b.levels("ask")].map((side) => side.map((l) => ({ price: l.priceTicks, qty: l.qtyLots, orders: l.orders })));
+const l2Depth = (b: LocalBook) => [b.levels("bid"), b.levels("ask")].map((side) => side.map((l) => ({ price: l.priceTicks, qty: l.qtyLots, orders: l.orders })));
 const caughtUp = (b: { ready: boolean; seq: number }, g: { marketData: { current(s: number, c: number): number } }, sym: number, channel: number) => b.ready && b.seq === g.marketData.current(sym, channel);
 
 /** Counts, from the delivered events, the kinds of change L3 has to follow. */
@@ -182,7 +185,7 @@ describe("market by order over the wire", () => {
       expect(l3[i]!.size).toBeGreaterThan(3);
       // The queue at the best bid, as `ordersAt` gives it, is the engine's level in queue order.
       const best = e.depth(s.id, Side.BUY, 1)[0]!;
-      expect(l3[i]!.ordersAt("bid", best.price).map((o) => [o.orderId, o.qty])).toEqual(e.level(s.id, Side.BUY, best.price).map((o) => [o.orderId, o.leaves]));
+      expect(l3[i]!.ordersAt("bid", best.price).map((o) => [o.orderId, o.qtyLots])).toEqual(e.level(s.id, Side.BUY, best.price).map((o) => [o.orderId, o.leaves]));
     }
     expect(md.l3.mismatches).toBe(0);
   });
@@ -191,7 +194,7 @@ describe("market by order over the wire", () => {
     const late = await client(h.url);
     for (const s of SYMS) {
       const wire = intercept(late, () => false);
-      expect(await late.ordersAt(s.name)).toEqual(engineL3(engineOf(h), s.id));
+      expect(ticksOf(await late.ordersAt(s.name))).toEqual(engineL3(engineOf(h), s.id));
       const snap = wire.seen.find((m) => m.type === T.L3_SNAPSHOT && m.symbol === s.id) as { seq: number } | undefined;
       expect(snap?.seq).toBe(h.gateway.marketData.current(s.id, Channel.L3));
     }
@@ -234,12 +237,13 @@ describe("LocalL3Book", () => {
   });
 
   test("keeps queue order; refuses a gap or a change that does not fit, and waits for a snapshot", () => {
-    const b = new LocalL3Book(1);
+    const b = new LocalL3Book(1, makeInstrument({ id: 1, symbol: "UNIT", tickSize: "1", lotSize: "1", bandBps: 0 }));
     b.load({ type: T.L3_SNAPSHOT, symbol: 1, seq: 4, time: 0, orders: [{ side: 0, orderId: 1, price: 100, qty: 5 }, { side: 0, orderId: 2, price: 100, qty: 3 }, { side: 1, orderId: 3, price: 101, qty: 2 }] });
     expect(b.apply(upd(4, [[2, 0, 1, 100, 0]]))).toBe(true); // already in the snapshot
     expect(b.apply(upd(5, [[2, 0, 1, 100, 0], [0, 0, 1, 100, 6], [1, 0, 2, 100, 1]]))).toBe(true);
-    expect(b.ordersAt("bid", 100).map((o) => [o.orderId, o.qty])).toEqual([[2, 1], [1, 6]]);
-    expect(b.levels("bid")).toEqual([{ price: 100, qty: 7, orders: 2 }]);
+    expect(b.ordersAt("bid", 100).map((o) => [o.orderId, o.qtyLots])).toEqual([[2, 1], [1, 6]]);
+    expect(b.ordersAt("bid", "100")).toEqual(b.ordersAt("bid", 100));
+    expect(b.levels("bid")).toEqual([{ price: "100", priceTicks: 100, qty: "7", qtyLots: 7, orders: 2 }]);
     expect(b.apply(upd(7, [[2, 1, 3, 101, 0]]))).toBe(false); // 6 is missing
     expect(b.ready).toBe(false);
     b.load({ type: T.L3_SNAPSHOT, symbol: 1, seq: 7, time: 0, orders: [{ side: 1, orderId: 3, price: 101, qty: 2 }] });
@@ -295,7 +299,7 @@ describe("L3 across a restart and with the engine in a worker", () => {
       for (const [i, s] of SYMS.entries()) {
         expect(await waitFor(() => caughtUp(l3[i]!, running.gateway, s.id, Channel.L3) && caughtUp(l2[i]!, running.gateway, s.id, Channel.L2), 5000)).toBe(true);
         expect(l3Depth(l3[i]!), s.name).toEqual(l2Depth(l2[i]!));
-        expect(await (await client(url)).ordersAt(s.name)).toEqual(sdkL3(l3[i]!));
+        expect(ticksOf(await (await client(url)).ordersAt(s.name))).toEqual(sdkL3(l3[i]!));
       }
       expect(l3[1]!.ordersAt("bid", 38_000).map((o) => o.orderId)).toEqual([(a as { orderId: number }).orderId, (b as { orderId: number }).orderId]);
       expect(running.gateway.marketData.l3.mismatches).toBe(0);

@@ -51,9 +51,9 @@ test("recovered open orders answer status, cancel and fills on both doors after 
   const a2 = await BourseClient.connect(running.gateway.url);
   await a2.login("alice-demo", secret("alice"));
   const st = await a2.orderStatus("ETH-USD", { clientOrderId: "keep-1" });
-  expect({ filled: st.filled, leaves: st.leaves, qty: st.qty, cid: st.clientOrderId }).toEqual({ filled: 75, leaves: 125, qty: 200, cid: "keep-1" });
+  expect({ filled: st.filledLots, leaves: st.leavesLots, qty: st.qtyLots, cid: st.clientOrderId }).toEqual({ filled: 75, leaves: 125, qty: 200, cid: "keep-1" });
   const cancelled = await a2.cancel("ETH-USD", { clientOrderId: "keep-2" });
-  expect(cancelled.leaves).toBe(0);
+  expect(cancelled.leavesLots).toBe(0);
 
   // FIX: status by ClOrdID, with the exact average price of the fills before the restart.
   const fix = await FixInitiator.connect({ host: "127.0.0.1", port: running.fix!.port, senderCompId: "RESTART-A" });

@@ -8,6 +8,7 @@
  * frames before the SDK sees them, over a real server and real sockets.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { makeInstrument } from "../../engine/instrument.ts";
 import { BourseClient } from "../../gateway/client/client.ts";
 import { LocalBook } from "../../gateway/client/local-book.ts";
 import { Channel, decodeServer, isProtocolError, type L2Snapshot, type L2Update, MessageType as T, type ServerMessage } from "../../gateway/protocol/index.ts";
@@ -70,6 +71,8 @@ const caughtUp = (book: LocalBook, symbol: number) => book.ready && book.seq ===
 // ------------------------------------------------------------------------------ LocalBook alone
 
 describe("LocalBook", () => {
+  /** Tick and lot 1: the levels' decimals read as their ticks and lots. */
+  const UNIT = makeInstrument({ id: 1, symbol: "UNIT", tickSize: "1", lotSize: "1", bandBps: 0 });
   const level = (price: number, qty: number, orders = 1) => ({ price, qty, orders });
   const snapshot = (seq: number, bids: [number, number][], asks: [number, number][]): L2Snapshot => ({
     type: T.L2_SNAPSHOT,
@@ -86,10 +89,10 @@ describe("LocalBook", () => {
     time: 0,
     changes: changes.map(([side, price, qty]) => ({ side, price, qty, orders: qty > 0 ? 1 : 0 })),
   });
-  const state = (b: LocalBook) => ({ seq: b.seq, ready: b.ready, bids: b.levels("bid").map((l) => [l.price, l.qty]), asks: b.levels("ask").map((l) => [l.price, l.qty]) });
+  const state = (b: LocalBook) => ({ seq: b.seq, ready: b.ready, bids: b.levels("bid").map((l) => [l.priceTicks, l.qtyLots]), asks: b.levels("ask").map((l) => [l.priceTicks, l.qtyLots]) });
 
   test("a diff that skips a sequence number is refused, changes nothing, and the book waits for a snapshot", () => {
-    const b = new LocalBook(1);
+    const b = new LocalBook(1, UNIT);
     expect(b.apply(update(1, [[0, 100, 5]]))).toBe(true); // before any snapshot: ignored
     expect(b.ready).toBe(false);
     b.load(snapshot(5, [[100, 10]], [[101, 7]]));
@@ -121,7 +124,7 @@ describe("LocalBook", () => {
   // apply() clears `ready` on the gap, and load() counts only when `ready` is still set, so a
   // resync after a gap is never counted (only a snapshot loaded over a ready book is).
   test("resyncs counts the snapshot taken after a gap [fails: stays 0]", () => {
-    const b = new LocalBook(1);
+    const b = new LocalBook(1, UNIT);
     b.load(snapshot(1, [[100, 1]], []));
     expect(b.apply(update(3, [[0, 100, 2]]))).toBe(false);
     b.load(snapshot(3, [[100, 2]], []));

@@ -95,7 +95,7 @@ export function engineDepth(runtime: Runtime, symbol: number): Depth {
 
 /** A client's local book in the same shape. */
 export function localDepth(book: LocalBook): Depth {
-  const conv = (side: "bid" | "ask") => book.levels(side).map((l) => ({ price: l.price, qty: l.qty, orders: l.orders }));
+  const conv = (side: "bid" | "ask") => book.levels(side).map((l) => ({ price: l.priceTicks, qty: l.qtyLots, orders: l.orders }));
   return { bids: conv("bid"), asks: conv("ask") };
 }
 
