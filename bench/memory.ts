@@ -15,8 +15,9 @@
  *   npm run bench:memory                                   # 2M orders, 24 h window (never full)
  *   npm run bench:memory -- --window-s 50                  # a 500k-id window that fills and stays full
  *   npm run bench:memory -- --orders 500000 --id-length 36 # UUID-sized ids
- *   flags: --orders N (2,000,000) --every N (100,000) --rate R (10,000/s) --window-s S (86,400)
- *          --id-length L (16, 8..36) --no-snapshot --json
+ *   npm run bench:memory -- --door ws --window-s 5         # the whole server (bench/memory-door.ts)
+ *   flags: --orders N (2,000,000; 200,000 with --door) --every N (100,000; 40,000) --rate R
+ *          (10,000/s) --window-s S (86,400) --id-length L (16, 8..36) --no-snapshot --json
  */
 import { CommandType, makeCommand, OrderType, Side, TimeInForce } from "../engine/commands.ts";
 import { EventBuffer } from "../engine/events.ts";
@@ -42,6 +43,17 @@ const ID_LENGTH = Math.min(36, Math.max(8, flag("id-length", 16)));
 const SNAPSHOT = !args.includes("--no-snapshot");
 const JSON_OUT = args.includes("--json");
 const ACCOUNTS = 100;
+
+const door = args.indexOf("--door");
+if (door >= 0) {
+  if (args[door + 1] !== "ws") {
+    console.error(`--door takes ws, got ${args[door + 1] ?? "nothing"}`);
+    process.exit(2);
+  }
+  const { runDoorBench } = await import("./memory-door.ts");
+  await runDoorBench({ orders: flag("orders", 200_000), every: flag("every", 40_000), windowS: WINDOW_S, idLength: ID_LENGTH, json: JSON_OUT });
+  process.exit(0);
+}
 
 const config: ExchangeConfig = {
   currencies: [{ id: 1, code: "USD", scale: 2 }],
