@@ -514,7 +514,7 @@ export class Driver {
  * request stream stays the same whatever the server does; `blind` counts them. With `clientIds`,
  * orders carry a client order id `<run>.<connection>.<order>` (unique per account) and cancels
  * name that instead — the engine then keeps every order in its idempotency index for a day
- * (engine/orders.ts), which the state hash and snapshots serialize (see bench/README.md).
+ * (engine/idempotency-window.ts), which the state hash and snapshots serialize (see bench/README.md).
  */
 export class RestingFlow implements SlotSource {
   kind = 0;

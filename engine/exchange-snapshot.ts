@@ -1,5 +1,6 @@
 import { Account, Cash, Position } from "./accounts.ts";
 import { Exchange, type ExchangeConfig } from "./exchange.ts";
+import { readWindow, type WindowColumns, writeWindow } from "./idempotency-snapshot.ts";
 import { OmsOrder } from "./orders.ts";
 import { readSnapshot, writeSnapshot } from "./snapshot.ts";
 
@@ -49,13 +50,16 @@ interface AccountRecord {
 }
 
 export interface AccountSideState {
-  version: 1;
+  version: 1 | 2;
   config: ExchangeConfig;
   markets: [number, number, number][];
   accounts: AccountRecord[];
   open: OrderRecord[];
-  /** Idempotency entries in submission order: an open order by id, a done one in full. */
-  idempotency: (number | OrderRecord)[];
+  /**
+   * Version 2: the idempotency window's entries as columns (WindowColumns). Version 1 (still
+   * read): entries in submission order, an open order by id, a done one as a full order record.
+   */
+  idempotency: WindowColumns | (number | OrderRecord)[];
 }
 
 function orderRecord(o: OmsOrder): OrderRecord {
@@ -103,7 +107,7 @@ const byKey = <T>(entries: Iterable<[number, T]>) => [...entries].sort((a, b) =>
 export function writeExchangeSnapshot(ex: Exchange): Uint8Array {
   const ledger = ex.ledger;
   const state: AccountSideState = {
-    version: 1,
+    version: 2,
     config: ex.config,
     markets: byKey(ledger.markets).map(([id, m]) => [id, m.lastPrice, m.markOverride]),
     accounts: byKey(ledger.accounts).map(([, a]) => ({
@@ -120,7 +124,7 @@ export function writeExchangeSnapshot(ex: Exchange): Uint8Array {
       rateNext: a.rateNext,
     })),
     open: byKey(ex.open).map(([, o]) => orderRecord(o)),
-    idempotency: ex.idempotency.entries().map((o) => (ex.open.get(o.orderId) === o ? o.orderId : orderRecord(o))),
+    idempotency: writeWindow(ex.idempotency),
   };
   const book = writeSnapshot(ex.book);
   const json = new TextEncoder().encode(stateJson(state));
@@ -160,7 +164,7 @@ export function readExchangeSnapshot(bytes: Uint8Array): Exchange {
   state.config = JSON.parse(JSON.stringify(state.config), textToInfinity) as ExchangeConfig;
   state.markets = JSON.parse(JSON.stringify(state.markets), textToInfinity) as AccountSideState["markets"];
   state.accounts = JSON.parse(JSON.stringify(state.accounts), textToInfinity) as AccountRecord[];
-  if (state.version !== 1) throw new Error(`unsupported exchange snapshot version ${state.version}`);
+  if (state.version !== 1 && state.version !== 2) throw new Error(`unsupported exchange snapshot version ${state.version}`);
   const ex = new Exchange(state.config, book);
   const ledger = ex.ledger;
   for (const [id, last, mark] of state.markets) {
@@ -204,10 +208,15 @@ export function readExchangeSnapshot(bytes: Uint8Array): Exchange {
     ex.attach(o);
     ex.open.set(r.orderId, o);
   }
-  for (const e of state.idempotency) {
-    const o = typeof e === "number" ? ex.open.get(e) : fromRecord(e);
-    if (!o) throw new Error(`snapshot idempotency entry names order ${String(e)} that is not open`);
-    ex.idempotency.add(o);
-  }
+  if (Array.isArray(state.idempotency)) {
+    // Version 1: a done order was written in full; the window keeps only its duplicate answer.
+    for (const e of state.idempotency) {
+      if (typeof e === "number") {
+        const o = ex.open.get(e);
+        if (!o) throw new Error(`snapshot idempotency entry names order ${e} that is not open`);
+        ex.idempotency.add(o);
+      } else ex.idempotency.addDone({ ...e, leaves: 0 });
+    }
+  } else readWindow(state.idempotency, ex.idempotency, ex.open);
   return ex;
 }

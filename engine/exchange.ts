@@ -3,7 +3,8 @@ import { EVENT_WIDTH, EventBuffer, EventType, F } from "./events.ts";
 import { type LedgerConfig, Ledger } from "./ledger.ts";
 import { MatchingEngine } from "./matching.ts";
 import { feeOf, feeOfNumber, notional, smallNotional } from "./money.ts";
-import { IdempotencyIndex, OmsOrder, OrderState, validClientOrderId } from "./orders.ts";
+import { IdempotencyWindow, type RememberedOrder } from "./idempotency-window.ts";
+import { OmsOrder, OrderState, validClientOrderId } from "./orders.ts";
 import { Reason } from "./reasons.ts";
 import { buyCostPrice, buyNeed, buyNeedNum, checkOrder, type Market } from "./risk.ts";
 import { applyFill } from "./settlement.ts";
@@ -27,7 +28,7 @@ export class Exchange {
   readonly book: MatchingEngine;
   /** Open orders by id, as the account side knows them. */
   readonly open = new Map<number, OmsOrder>();
-  readonly idempotency: IdempotencyIndex;
+  readonly idempotency: IdempotencyWindow;
   private readonly bookOut = new EventBuffer();
   private readonly tick: Command;
   /** The order R1 accepted for the command in flight; R2 resolves it. */
@@ -43,7 +44,7 @@ export class Exchange {
   ) {
     this.ledger = new Ledger(config);
     this.book = book ?? new MatchingEngine(config.instruments);
-    this.idempotency = new IdempotencyIndex(config.idempotencyWindowUs ?? DAY_US);
+    this.idempotency = new IdempotencyWindow(config.idempotencyWindowUs ?? DAY_US);
     this.tick = new Command();
     this.tick.type = CommandType.TICK;
   }
@@ -118,9 +119,13 @@ export class Exchange {
     const clientId = cmd.clientOrderId;
     if (clientId !== "") {
       if (!validClientOrderId(clientId)) return this.reject(Reason.INVALID_CLIENT_ORDER_ID);
-      const existing = this.idempotency.get(cmd.account, clientId);
-      if (existing) {
-        this.out.write(EventType.DUPLICATE, existing.symbol, existing.orderId, existing.account, existing.side, existing.price, existing.filled, existing.leaves, existing.state, 0, 0, 0);
+      const idem = this.idempotency;
+      const row = idem.find(cmd.account, clientId);
+      if (row >= 0) {
+        // An open order answers from itself; a done one from what the window kept of it.
+        const o = idem.isOpen(row) ? this.openOrder(idem.orderIdAt(row)) : undefined;
+        if (o) this.out.write(EventType.DUPLICATE, o.symbol, o.orderId, o.account, o.side, o.price, o.filled, o.leaves, o.state, 0, 0, 0);
+        else this.out.write(EventType.DUPLICATE, idem.symbolAt(row), idem.orderIdAt(row), cmd.account, idem.sideAt(row), idem.priceAt(row), idem.filledAt(row), 0, idem.stateAt(row), 0, 0, 0);
         return false;
       }
     }
@@ -340,7 +345,7 @@ export class Exchange {
   private close(o: OmsOrder): void {
     this.open.delete(o.orderId);
     o.acct.openOrders--;
-    this.idempotency.closed(o, this.now);
+    if (o.clientOrderId !== "") this.idempotency.closed(o, this.now);
   }
 
   private transition(o: OmsOrder, to: number, reason: number): void {
@@ -377,9 +382,12 @@ export class Exchange {
     return this.open.get(orderId);
   }
 
-  /** Any order still known: open, or done but within its idempotency window. */
-  byClientId(account: number, clientOrderId: string): OmsOrder | undefined {
-    return this.idempotency.get(account, clientOrderId);
+  /** Any order still known: open (the order itself), or done but within its idempotency window. */
+  byClientId(account: number, clientOrderId: string): OmsOrder | RememberedOrder | undefined {
+    const idem = this.idempotency;
+    const row = idem.find(account, clientOrderId);
+    if (row < 0) return undefined;
+    return idem.isOpen(row) ? this.openOrder(idem.orderIdAt(row)) : idem.remembered(row);
   }
 
 }

@@ -3,8 +3,8 @@ import type { Market } from "./risk.ts";
 
 /**
  * The order lifecycle as the account side sees it: a state machine whose every transition is
- * checked against the table in docs/accounts.md, and the idempotency index on
- * (account, clientOrderId).
+ * checked against the table in docs/accounts.md. The idempotency index on (account,
+ * clientOrderId) is engine/idempotency-window.ts.
  */
 export const OrderState = {
   /** Before its first transition (the audit event that creates an order comes from NONE). */
@@ -118,63 +118,4 @@ const CLIENT_ID = /^[\x21-\x7e]{1,36}$/;
 
 export function validClientOrderId(id: string): boolean {
   return CLIENT_ID.test(id);
-}
-
-/**
- * (account, clientOrderId) → order, for `windowUs` of engine time after submission and for as
- * long as the order is open, whichever is longer. Entries leave in submission order (a FIFO), so
- * eviction is deterministic and O(1) per order.
- */
-export class IdempotencyIndex {
-  private readonly byAccount = new Map<number, Map<string, OmsOrder>>();
-  private fifo: OmsOrder[] = [];
-  private head = 0;
-
-  constructor(readonly windowUs: number) {}
-
-  get(account: number, clientOrderId: string): OmsOrder | undefined {
-    return this.byAccount.get(account)?.get(clientOrderId);
-  }
-
-  add(order: OmsOrder): void {
-    let m = this.byAccount.get(order.account);
-    if (!m) this.byAccount.set(order.account, (m = new Map()));
-    m.set(order.clientOrderId, order);
-    this.fifo.push(order);
-  }
-
-  /** Forgets orders submitted at or before `now − window`; an open one stays until it is done. */
-  evict(now: number): void {
-    const cutoff = now - this.windowUs;
-    while (this.head < this.fifo.length && this.fifo[this.head]!.submitTime <= cutoff) {
-      const o = this.fifo[this.head++]!;
-      if (isDone(o.state)) this.remove(o);
-    }
-    if (this.head > 1024 && this.head * 2 > this.fifo.length) {
-      this.fifo = this.fifo.slice(this.head);
-      this.head = 0;
-    }
-  }
-
-  /** Called when an order is done: if its window already passed, it goes now. */
-  closed(order: OmsOrder, now: number): void {
-    if (order.submitTime <= now - this.windowUs) this.remove(order);
-  }
-
-  /** Every order still indexed, in submission order (snapshots). */
-  entries(): OmsOrder[] {
-    // Open orders the eviction cursor already passed are still indexed: take every indexed order,
-    // in submission order (ties by order id), not just the FIFO's unexamined part.
-    const all: OmsOrder[] = [];
-    for (const m of this.byAccount.values()) for (const o of m.values()) all.push(o);
-    return all.sort((a, b) => a.submitTime - b.submitTime || a.orderId - b.orderId);
-  }
-
-  private remove(o: OmsOrder): void {
-    const m = this.byAccount.get(o.account);
-    if (m?.get(o.clientOrderId) === o) {
-      m.delete(o.clientOrderId);
-      if (m.size === 0) this.byAccount.delete(o.account);
-    }
-  }
 }

@@ -117,6 +117,63 @@ describe("exchange snapshot", () => {
     expect(restored.byClientId(1, "Infinity")?.clientOrderId).toBe("Infinity");
   });
 
+  test("the idempotency window is written as columns, a few numbers a done order, and restored exactly", () => {
+    const ex = new Exchange({ ...CONFIG, idempotencyWindowUs: 1_000_000 });
+    run(ex, SETUP);
+    // 300 IOC orders that do not trade (done at once, remembered) and one resting order.
+    const cmds = Array.from({ length: 300 }, (_, i) =>
+      makeCommand({ type: CommandType.NEW_ORDER, time: 1_000 + i * 10, orderId: i + 1, account: 1 + (i % 3), symbol: 1, side: Side.BUY, price: 99, qty: 1, tif: TimeInForce.IOC, clientOrderId: `ioc-${i}` }),
+    );
+    cmds.push(makeCommand({ type: CommandType.NEW_ORDER, time: 5_000, orderId: 999, account: 1, symbol: 1, side: Side.BUY, price: 99, qty: 1, clientOrderId: "resting" }));
+    run(ex, cmds);
+    expect(ex.idempotency.size).toBe(301);
+    const bytes = writeExchangeSnapshot(ex);
+    const state = JSON.parse(new TextDecoder().decode(bytes.subarray(4 + new DataView(bytes.buffer, bytes.byteOffset).getUint32(0, true))));
+    expect(state.version).toBe(2);
+    expect(JSON.stringify(state.idempotency).length / 301).toBeLessThan(40);
+    const restored = readExchangeSnapshot(bytes);
+    expect(restored.byClientId(2, "ioc-7")).toEqual(ex.byClientId(2, "ioc-7")!);
+    expect(restored.byClientId(2, "ioc-7")?.orderId).toBe(8);
+    expect(restored.byClientId(1, "resting")).toBe(restored.order(999)!);
+    // A retry after the restore gets the same DUPLICATE as it would have before.
+    const retry = () => [makeCommand({ type: CommandType.NEW_ORDER, time: 6_000, orderId: 5_000, account: 2, symbol: 1, side: Side.BUY, price: 99, qty: 1, tif: TimeInForce.IOC, clientOrderId: "ioc-7" })];
+    expect(run(restored, retry())).toEqual(run(ex, retry()));
+    expect(writeExchangeSnapshot(restored)).toEqual(writeExchangeSnapshot(ex));
+  });
+
+  test("a version 1 snapshot (done orders written in full) is still read, to the same state", () => {
+    const ex = new Exchange(CONFIG);
+    run(ex, SETUP);
+    run(ex, [
+      makeCommand({ type: CommandType.NEW_ORDER, time: 1_000, orderId: 1, account: 1, symbol: 1, side: Side.BUY, price: 99, qty: 2, clientOrderId: "open-1" }),
+      makeCommand({ type: CommandType.NEW_ORDER, time: 1_001, orderId: 2, account: 2, symbol: 1, side: Side.SELL, price: 99, qty: 1, clientOrderId: "filled-2" }),
+      makeCommand({ type: CommandType.NEW_ORDER, time: 1_002, orderId: 3, account: 3, symbol: 1, side: Side.BUY, price: 98, qty: 1, tif: TimeInForce.IOC, clientOrderId: "ioc-3" }),
+    ]);
+    const bytes = writeExchangeSnapshot(ex);
+    const bookLength = new DataView(bytes.buffer, bytes.byteOffset).getUint32(0, true);
+    const state = JSON.parse(new TextDecoder().decode(bytes.subarray(4 + bookLength)), fromText);
+    // What version 1 wrote: an open order by id, a done one as a full order record.
+    const c = state.idempotency;
+    const ids = c.ids.split(" ");
+    let time = 0;
+    let orderId = 0;
+    let d = 0;
+    state.idempotency = c.accounts.map((account: number, k: number) => {
+      time += c.times[k];
+      orderId += c.orderIds[k];
+      if (c.states[k] === -1) return orderId;
+      const [symbol, side, price, filled] = c.done.slice(d, (d += 4));
+      return { orderId, account, symbol, side, orderType: 0, tif: 0, clientOrderId: ids[k], submitTime: time, makerBps: 0, takerBps: 0, state: c.states[k], price, qty: filled, leaves: 0, filled, cancelled: 0, reserved: "0", filledNotional: "0", fees: "0", riskCap: false };
+    });
+    expect(state.idempotency).toHaveLength(3);
+    state.version = 1;
+    const v1Json = new TextEncoder().encode(JSON.stringify(state, toText));
+    const v1 = new Uint8Array(4 + bookLength + v1Json.length);
+    v1.set(bytes.subarray(0, 4 + bookLength));
+    v1.set(v1Json, 4 + bookLength);
+    expect(writeExchangeSnapshot(readExchangeSnapshot(v1))).toEqual(bytes);
+  });
+
   test("a truncated snapshot is refused with a clear error", () => {
     const bytes = writeExchangeSnapshot(new Exchange(CONFIG));
     expect(() => readExchangeSnapshot(bytes.subarray(0, 3))).toThrow(/truncated/);
