@@ -76,6 +76,10 @@ export class MatchingEngine {
   private nextChange = Infinity;
   /** Symbol ids ascending: market transitions run in this order. */
   private symbolOrder: number[] = [];
+  /** Books with a session close waiting for its END_OF_DAY (Book.dayEndDue set). */
+  private dayEndsDue = 0;
+  /** What nextDeadline() found due at its time: the END_OF_DAY symbol, or -1 for a TICK. */
+  deadlineSymbol = -1;
 
   constructor(instruments: InstrumentSpec[] = []) {
     for (const spec of instruments) this.addInstrument(spec);
@@ -93,6 +97,50 @@ export class MatchingEngine {
 
   instrument(symbol: number): Instrument | undefined {
     return this.books.get(symbol)?.instrument;
+  }
+
+  /**
+   * The earliest engine time at which something is due without any order traffic: a GTD expiry, a
+   * halt's end, a session open or close, or a passed close still waiting for its END_OF_DAY (due
+   * at once: its close time is returned). Infinity when nothing is. `deadlineSymbol` then says
+   * what to send at that time: END_OF_DAY for that symbol (a session close; sent even for a
+   * symbol with no DAY order, so the runtime need not look at orders), or -1 for a TICK.
+   *
+   * Called after every batch, so it is cheap: the GTD heap's top (stale tops are dropped here,
+   * the same entries expiry would skip, so nothing observable changes) and, only when a market
+   * change is nearer, one pass over the instruments. The heap is not part of the snapshot, so a
+   * replay, which never asks, reaches the same state hash.
+   */
+  nextDeadline(): number {
+    const heap = this.gtd;
+    const p = this.pool;
+    while (heap.size > 0) {
+      const s = this.ids.get(heap.peekId());
+      if (s >= 0 && p.tif[s] === GTD && p.expireTime[s] === heap.peekTime()) break;
+      heap.pop();
+    }
+    let next = heap.peekTime();
+    let symbol = -1;
+    if (this.nextChange <= next || this.dayEndsDue > 0) {
+      for (const id of this.symbolOrder) {
+        const book = this.books.get(id)!;
+        // Earliest first; on a tie an END_OF_DAY beats a TICK (it moves time too), and the lower
+        // symbol id goes first.
+        const pending = book.dayEndDue;
+        if (pending < next || (pending === next && pending !== Infinity && symbol === -1)) {
+          next = pending;
+          symbol = id;
+        }
+        const change = book.nextChange;
+        const closes = book.sessionOpen && book.instrument.calendar !== null && change === book.sessionUntil;
+        if (change < next || (closes && change === next && change !== Infinity && symbol === -1)) {
+          next = change;
+          symbol = closes ? id : -1;
+        }
+      }
+    }
+    this.deadlineSymbol = symbol;
+    return next;
   }
 
   /** Whether a command at `time` would first expire orders or change a market state. */
@@ -332,6 +380,12 @@ export class MatchingEngine {
 
   private endOfDay(cmd: Command): void {
     if (cmd.symbol !== ALL_SYMBOLS && !this.books.has(cmd.symbol)) return this.reject(cmd, Reason.UNKNOWN_SYMBOL);
+    for (const book of this.books.values()) {
+      if (book.dayEndDue !== Infinity && (cmd.symbol === ALL_SYMBOLS || book.instrument.id === cmd.symbol)) {
+        book.dayEndDue = Infinity;
+        this.dayEndsDue--;
+      }
+    }
     const ids: number[] = [];
     const p = this.pool;
     for (const s of this.ids.values()) {
@@ -402,6 +456,12 @@ export class MatchingEngine {
         book.haltReason = 0;
       }
       if (book.sessionUntil <= time) {
+        // A close passed (even if the session has opened again since, after a long gap in time):
+        // its DAY orders wait for the END_OF_DAY the runtime sends for it.
+        if (book.sessionOpen && book.dayEndDue === Infinity) {
+          book.dayEndDue = book.sessionUntil;
+          this.dayEndsDue++;
+        }
         const session = book.instrument.calendar!.sessionAt(time);
         book.sessionOpen = session.open;
         book.sessionUntil = session.until;
@@ -890,6 +950,8 @@ export class MatchingEngine {
   /** After a restore set books' market state directly. */
   marketStateChanged(): void {
     this.refreshNextChange();
+    this.dayEndsDue = 0;
+    for (const book of this.books.values()) if (book.dayEndDue !== Infinity) this.dayEndsDue++;
   }
 
   /** Puts an open order straight onto its book, as a snapshot recorded it. */
