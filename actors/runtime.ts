@@ -5,6 +5,7 @@ import type { Exchange, ExchangeConfig } from "../engine/exchange.ts";
 import { writeExchangeSnapshot } from "../engine/exchange-snapshot.ts";
 import { Reason } from "../engine/reasons.ts";
 import { EngineClock } from "./clock.ts";
+import { DeadlineTimer } from "./deadline-timer.ts";
 import { recordBytes } from "./command-record.ts";
 import type { Journal } from "./journal.ts";
 import { hashOf, paths, recover, stateHash } from "./recovery.ts";
@@ -52,6 +53,14 @@ export interface RuntimeOptions {
   syncerFaults?: { delayMs?: number; failAfter?: number };
   /** Tests only: the snapshotter replica starts held at the snapshot it loaded until released. */
   snapshotterHold?: boolean;
+  /**
+   * Send TICK / END_OF_DAY when the engine's next deadline falls due (actors/deadline-timer.ts).
+   * Default true; tests of the timer's absence and tools that drive time themselves set false. A
+   * host without auto-flush (the engine worker) runs no timer here: its WorkerHost does.
+   */
+  deadlines?: boolean;
+  /** Tests only: the sequencer clock's time source (µs since the epoch), e.g. the wall clock shifted to just before a session close. */
+  clock?: () => number;
 }
 
 /**
@@ -197,16 +206,20 @@ export class Runtime implements Sequencer {
   private sinceSnapshot = 0;
   /** The replica that takes periodic snapshots and hashes (snapshotter "replica"); null when none runs. */
   private replica: Snapshotter | null = null;
-  private readonly opts: Required<Omit<RuntimeOptions, "log" | "segmentBytes" | "syncerWake" | "syncerFaults" | "snapshotterHold">> & Pick<RuntimeOptions, "log">;
+  /** Exchange.nextDeadline() and what is due then, as of the last batch (read by the engine worker too). */
+  deadline = Infinity;
+  deadlineSymbol = -1;
+  private deadlines: DeadlineTimer | null = null;
+  private readonly opts: Required<Omit<RuntimeOptions, "log" | "segmentBytes" | "syncerWake" | "syncerFaults" | "snapshotterHold" | "clock">> & Pick<RuntimeOptions, "log">;
 
   private constructor(opts: RuntimeOptions, exchange: Exchange, journal: Journal, seq: number, time: number) {
-    const { segmentBytes: _s, syncerWake: _w, syncerFaults: _f, snapshotterHold: _h, ...rest } = opts;
-    this.opts = { snapshotEvery: 100_000, hashEvery: 100_000, keepSnapshots: 3, fsync: true, autoFlush: true, snapshotter: "replica", ...rest };
+    const { segmentBytes: _s, syncerWake: _w, syncerFaults: _f, snapshotterHold: _h, clock: _c, ...rest } = opts;
+    this.opts = { snapshotEvery: 100_000, hashEvery: 100_000, keepSnapshots: 3, fsync: true, autoFlush: true, snapshotter: "replica", deadlines: true, ...rest };
     this.exchange = exchange;
     this.journal = journal;
     this.seq = seq;
     this.lastTime = time;
-    this.clock = new EngineClock(time);
+    this.clock = new EngineClock(time, opts.clock);
   }
 
   /** Recovers the data directory (newest snapshot + journal replay) and opens it for commands. */
@@ -229,6 +242,7 @@ export class Runtime implements Sequencer {
     }
     const rt = new Runtime(opts, r.exchange, journal, r.seq, r.time);
     rt.startReplica(opts.snapshotterHold === true);
+    rt.startDeadlines();
     return rt;
   }
 
@@ -241,6 +255,19 @@ export class Runtime implements Sequencer {
     } catch (e) {
       log?.(`snapshotter did not start; no periodic snapshots or state hashes (the journal has every command): ${(e as Error).message}`);
     }
+  }
+
+  /** The clock's own scheduler: engine time moves at each deadline even when no order arrives. */
+  private startDeadlines(): void {
+    this.readDeadline();
+    if (!this.opts.autoFlush || !this.opts.deadlines) return;
+    this.deadlines = new DeadlineTimer(this, () => this.clock.now(), this.opts.log);
+    this.deadlines.update(this.deadline, this.deadlineSymbol);
+  }
+
+  private readDeadline(): void {
+    this.deadline = this.exchange.nextDeadline();
+    this.deadlineSymbol = this.exchange.deadlineSymbol;
   }
 
   get lastSeq(): number {
@@ -374,7 +401,11 @@ export class Runtime implements Sequencer {
     this.queued++;
     this.pendingCommands += done;
     // A failed command may have left its state half-changed: no snapshot or hash of that.
-    if (this.failure === null) this.afterBatch(first, this.seq);
+    if (this.failure === null) {
+      this.afterBatch(first, this.seq);
+      this.readDeadline();
+      this.deadlines?.update(this.deadline, this.deadlineSymbol);
+    }
     this.poll();
     this.waitForSync();
     if (this.queue.length > 0) this.schedule();
@@ -589,6 +620,7 @@ export class Runtime implements Sequencer {
    */
   close(): void {
     if (this.closed) return;
+    this.deadlines?.close();
     this.flush();
     if (this.journal.failure === null && this.queued > 0) {
       try {
