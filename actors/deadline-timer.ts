@@ -25,6 +25,9 @@ const MAX_DELAY_MS = 2_147_483_647;
  *   before it trusts a deadline again, since until then the deadline it hears may be from before
  *   the command ran.
  * - A quiet exchange (no deadline) has no timer armed and sends nothing.
+ * - A deadline our own command should have cleared (same command, due at or before the time it
+ *   ran) is an engine bug, not a reason to journal the same command again and again: it is logged
+ *   and left alone until the engine reports another deadline.
  */
 export class DeadlineTimer {
   private readonly cmd = new Command();
@@ -35,6 +38,11 @@ export class DeadlineTimer {
   private symbol = -1;
   /** A command of ours is submitted and not yet delivered. */
   private inFlight = false;
+  /** What our last command was (END_OF_DAY symbol or −1), to recognise a deadline it did not clear. */
+  private sentSymbol = -1;
+  /** A deadline (and symbol) our command did not clear: not sent again. */
+  private stuckDeadline = NaN;
+  private stuckSymbol = -1;
   private closed = false;
   private readonly off: () => void;
   /** Commands submitted, for tests and the log. */
@@ -45,9 +53,14 @@ export class DeadlineTimer {
     private readonly now: () => number = wallMicros,
     private readonly log?: (line: string) => void,
   ) {
-    this.off = sequencer.onDelivery((_seq, token) => {
+    this.off = sequencer.onDelivery((_seq, token, _events, _from, _to, time) => {
       if (token !== DEADLINE_TOKEN) return;
       this.inFlight = false;
+      if (this.deadline <= time && this.symbol === this.sentSymbol) {
+        this.stuckDeadline = this.deadline;
+        this.stuckSymbol = this.symbol;
+        this.log?.(`deadline timer: the engine still reports deadline ${this.deadline} (symbol ${this.symbol}) after a command at ${time} that should have cleared it; not resending it`);
+      }
       this.arm();
     });
   }
@@ -62,6 +75,7 @@ export class DeadlineTimer {
   /** Arms the timer for the deadline if none is armed for it or earlier; a later one can wait for the early firing to re-arm. */
   private arm(): void {
     if (this.closed || this.deadline === Infinity || this.deadline >= this.armedFor) return;
+    if (this.deadline === this.stuckDeadline && this.symbol === this.stuckSymbol) return;
     if (this.timer !== null) clearTimeout(this.timer);
     const ms = Math.min(MAX_DELAY_MS, Math.max(0, Math.ceil((this.deadline - this.now()) / 1000)));
     this.armedFor = this.deadline;
@@ -74,6 +88,7 @@ export class DeadlineTimer {
     this.timer = null;
     this.armedFor = Infinity;
     if (this.closed || this.inFlight || this.deadline === Infinity) return;
+    if (this.deadline === this.stuckDeadline && this.symbol === this.stuckSymbol) return;
     if (this.now() < this.deadline) {
       this.arm();
       return;
@@ -90,6 +105,7 @@ export class DeadlineTimer {
       return;
     }
     this.inFlight = true;
+    this.sentSymbol = this.symbol;
     this.submitted++;
   };
 
