@@ -1,5 +1,6 @@
 import { Book, type Ladder } from "./book.ts";
 import { ALL_SYMBOLS, type Command, CommandType, Flags, OrderType, Side, StpMode, TimeInForce } from "./commands.ts";
+import { dayEndAfter } from "./day-end.ts";
 import { type EventBuffer, EventType } from "./events.ts";
 import { ExpiryHeap } from "./expiry.ts";
 import { IdMap } from "./id-map.ts";
@@ -101,10 +102,12 @@ export class MatchingEngine {
 
   /**
    * The earliest engine time at which something is due without any order traffic: a GTD expiry, a
-   * halt's end, a session open or close, or a passed close still waiting for its END_OF_DAY (due
-   * at once: its close time is returned). Infinity when nothing is. `deadlineSymbol` then says
-   * what to send at that time: END_OF_DAY for that symbol (a session close; sent even for a
-   * symbol with no DAY order, so the runtime need not look at orders), or -1 for a TICK.
+   * halt's end, a session open or close, a passed close still waiting for its END_OF_DAY (due at
+   * once: its close time is returned), or the day end of a symbol without a calendar that has had
+   * a DAY order open since its last END_OF_DAY (Book.dayEndDue either way). Infinity when nothing
+   * is. `deadlineSymbol` then says what to send at that time: END_OF_DAY for that symbol (a
+   * session close is sent even for a symbol with no DAY order, so the runtime need not look at
+   * orders), or -1 for a TICK.
    *
    * Called after every batch, so it is cheap: the GTD heap's top (stale tops are dropped here,
    * the same entries expiry would skip, so nothing observable changes) and, only when a market
@@ -798,8 +801,11 @@ export class MatchingEngine {
 
   // ---------------------------------------------------------------- bookkeeping
 
-  /** Makes an order known beyond this command: id lookup, account list, expiry. */
-  private register(s: number): void {
+  /**
+   * Makes an order known beyond this command: id lookup, account list, expiry. `restored`: put
+   * back from a snapshot, which recorded its book's pending day end itself.
+   */
+  private register(s: number, restored = false): void {
     const p = this.pool;
     p.registered[s] = 1;
     this.ids.set(p.id[s]!, s);
@@ -810,6 +816,20 @@ export class MatchingEngine {
     if (head !== -1) p.accPrev[head] = s;
     this.accounts.set(account, s);
     if (p.tif[s] === GTD) this.gtd.push(p.expireTime[s]!, p.id[s]!);
+    else if (p.tif[s] === DAY && !restored) this.dayOrderOpened(this.books.get(p.symbol[s]!)!);
+  }
+
+  /**
+   * A DAY order is open on a book without a calendar: its day end becomes due (the first boundary
+   * after now), unless one is already pending — an earlier or equal one, since time only moves
+   * forward. Only a state change for the runtime to read (nextDeadline): the orders expire when
+   * the END_OF_DAY it journals for that time runs, never by time alone, so a journal written
+   * before day ends existed replays the same events. A calendar's books get theirs at each close.
+   */
+  private dayOrderOpened(book: Book): void {
+    if (book.instrument.calendar !== null || book.dayEndDue !== Infinity) return;
+    book.dayEndDue = dayEndAfter(this.now, book.instrument.dayEndUs);
+    this.dayEndsDue++;
   }
 
   /** The order is done: drop it from every index and recycle its slot. */
@@ -988,6 +1008,6 @@ export class MatchingEngine {
       p.status[s] = Status.STOP;
       (o.side === BUY ? book.buyStops : book.sellStops).append(s, o.stopPrice);
     }
-    this.register(s);
+    this.register(s, true);
   }
 }

@@ -143,7 +143,6 @@ describe("the runtime's deadline timer", () => {
     const rt = startRuntime();
     await seed(rt);
     await buy(rt, BTC, 59_000, TimeInForce.GTC);
-    await buy(rt, BTC, 59_001, TimeInForce.DAY, 0, 9002);
     const seq = rt.lastSeq;
     let deliveries = 0;
     rt.onDelivery(() => deliveries++);
@@ -152,6 +151,37 @@ describe("the runtime's deadline timer", () => {
     expect(rt.deadline).toBe(Infinity);
     expect(rt.lastSeq, "commands were journaled with no deadline").toBe(seq);
     expect(deliveries).toBe(0);
+    // A DAY order on a symbol without a calendar makes the next midnight UTC due, and nothing before it.
+    await buy(rt, BTC, 59_001, TimeInForce.DAY, 0, 9002);
+    const midnight = Math.floor(wallMicros() / 86_400_000_000 + 1) * 86_400_000_000;
+    expect([rt.deadline, rt.deadlineSymbol]).toEqual([midnight, BTC]);
+  });
+
+  test("DAY orders on a symbol without a calendar expire at midnight UTC by an END_OF_DAY; GTC stays; the journal replays to the same hash", async () => {
+    // The sequencer's clock starts 1.5 s before midnight UTC (room for start-up and the orders on a loaded machine).
+    const midnight = Date.parse("2026-11-26T00:00:00Z") * 1000;
+    const offset = midnight - 1_500_000 - wallMicros();
+    const dir = dataDir();
+    const rt = Runtime.start({ config: config.exchange, dataDir: dir, clock: () => wallMicros() + offset });
+    closers.push(() => rt.close());
+    await seed(rt);
+    const day = await buy(rt, BTC, 59_000, TimeInForce.DAY, 0, 9001);
+    const gtc = await buy(rt, BTC, 58_900, TimeInForce.GTC, 0, 9002);
+    expect([rt.deadline, rt.deadlineSymbol]).toEqual([midnight, BTC]);
+    const eod = await nextDelivery(rt, `EXPIRED of DAY order ${day}`, expiredOf(day));
+    expect(eod.token).toBe(DEADLINE_TOKEN);
+    expect(eod.time).toBeGreaterThanOrEqual(midnight);
+    expect(eod.events.find((e) => e[0] === EventType.EXPIRED)?.[3]).toBe(Reason.DAY_EXPIRED);
+    expect(rt.exchange.order(day)).toBeUndefined();
+    expect(rt.exchange.order(gtc)).toBeDefined();
+    // No DAY order left: no next day end, no daily command.
+    expect(rt.deadline).toBe(Infinity);
+    const live = stateHash(rt.exchange);
+    rt.close();
+    const r = recover({ dataDir: dir, config: config.exchange, readOnly: true });
+    expect(r.seq).toBe(rt.lastSeq);
+    expect(stateHash(r.exchange)).toBe(live);
+    expect(r.exchange.order(day)).toBeUndefined();
   });
 
   test("a journal with the timer's TICKs replays to the same state hash", async () => {

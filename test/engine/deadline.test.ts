@@ -35,11 +35,10 @@ function due(engine: MatchingEngine): { time: number; endOfDay: number } {
 }
 
 describe("nextDeadline: when the runtime must send a command for time alone", () => {
-  test("none: an exchange with no GTD order, no timed halt and no calendar never needs a TICK", () => {
+  test("none: an exchange with no GTD or DAY order, no timed halt and no calendar never needs a TICK", () => {
     const h = harness();
     expect(due(h.engine)).toEqual({ time: Infinity, endOfDay: -1 });
     h.send({ type: NEW, account: 1, side: Side.SELL, price: 100, qty: 1, tif: GTC });
-    h.send({ type: NEW, account: 1, side: Side.SELL, price: 101, qty: 1, tif: DAY });
     h.send({ type: CommandType.HALT });
     expect(due(h.engine)).toEqual({ time: Infinity, endOfDay: -1 });
   });
@@ -139,5 +138,71 @@ describe("nextDeadline: when the runtime must send a command for time alone", ()
       a.engine.nextDeadline();
     }
     expect(writeSnapshot(a.engine)).toEqual(writeSnapshot(b.engine));
+  });
+});
+
+describe("day end of a symbol without a calendar (dayEndUtc, default midnight UTC)", () => {
+  test("due only once a DAY order is open: at the next midnight UTC, as an END_OF_DAY for its symbol", () => {
+    const h = harness([{}, {}]);
+    h.at(us("2026-11-25T15:00:00Z"));
+    h.send({ type: NEW, account: 1, side: Side.SELL, price: 100, qty: 1, tif: GTC });
+    h.send({ type: NEW, account: 1, side: Side.SELL, price: 101, qty: 1, tif: GTD, expireTime: us("2026-11-27T00:00:00Z") });
+    expect(due(h.engine)).toEqual({ time: us("2026-11-27T00:00:00Z"), endOfDay: -1 });
+    // A DAY order that fills at once never opens: no day end for it.
+    h.send({ type: NEW, symbol: 2, account: 1, side: Side.SELL, price: 100, qty: 1, tif: GTC });
+    h.send({ type: NEW, symbol: 2, account: 2, side: Side.BUY, price: 100, qty: 1, tif: DAY });
+    expect(due(h.engine)).toEqual({ time: us("2026-11-27T00:00:00Z"), endOfDay: -1 });
+    h.send({ type: NEW, symbol: 2, account: 2, side: Side.BUY, price: 99, qty: 1, tif: DAY });
+    expect(due(h.engine)).toEqual({ time: us("2026-11-26T00:00:00Z"), endOfDay: 2 });
+  });
+
+  test("dayEndUtc moves the boundary; an order entered exactly at it belongs to the next day", () => {
+    const h = harness([{ dayEndUtc: "21:30" }]);
+    h.at(us("2026-11-25T21:29:59.999999Z"));
+    h.send({ type: NEW, account: 1, side: Side.SELL, price: 100, qty: 1, tif: DAY });
+    expect(due(h.engine)).toEqual({ time: us("2026-11-25T21:30:00Z"), endOfDay: 1 });
+    h.at(us("2026-11-25T21:30:00Z"));
+    h.send({ type: CommandType.END_OF_DAY, symbol: 1 });
+    h.send({ type: NEW, account: 1, side: Side.SELL, price: 100, qty: 1, tif: DAY });
+    expect(due(h.engine)).toEqual({ time: us("2026-11-26T21:30:00Z"), endOfDay: 1 });
+    expect(() => new MatchingEngine([{ id: 1, symbol: "X", tickSize: "1", lotSize: "1", bandBps: 0, dayEndUtc: "24:00" }])).toThrow(/dayEndUtc/);
+  });
+
+  test("time passing the day end expires nothing by itself: the day end stays due until its END_OF_DAY, which expires the DAY orders and keeps GTC", () => {
+    const h = harness([{}, {}]);
+    h.at(us("2026-11-25T23:59:59Z"));
+    h.send({ type: NEW, account: 1, side: Side.SELL, price: 100, qty: 1, tif: DAY });
+    h.send({ type: NEW, account: 1, side: Side.SELL, price: 101, qty: 1, tif: GTC });
+    // Traffic carries time past midnight before the runtime's END_OF_DAY: a journal written before
+    // day ends existed has exactly such commands, and must replay the same events.
+    h.at(us("2026-11-26T00:00:00.005Z"));
+    const crossing = h.send({ type: NEW, symbol: 2, account: 2, side: Side.BUY, price: 90, qty: 1, tif: GTC });
+    expect(crossing.map((e) => e.type)).toEqual(["accepted", "level"]);
+    expect(h.send({ type: CommandType.TICK })).toEqual([]);
+    expect(h.engine.order(1)).toBeDefined();
+    expect(due(h.engine)).toEqual({ time: us("2026-11-26T00:00:00Z"), endOfDay: 1 });
+
+    const eod = h.send({ type: CommandType.END_OF_DAY, symbol: 1 });
+    expect(eod.filter((e) => e.type === "expired")).toEqual([expect.objectContaining({ orderId: 1, reason: Reason.DAY_EXPIRED })]);
+    expect(due(h.engine)).toEqual({ time: Infinity, endOfDay: -1 });
+    expect(h.engine.openOrders().map((o) => o.orderId)).toEqual([2, 3]);
+  });
+
+  test("a pending day end survives a snapshot, ahead or already passed; a default instrument's spec is written as before", () => {
+    const h = harness([{}, { dayEndUtc: "08:00" }]);
+    h.at(us("2026-11-25T07:00:00Z"));
+    h.send({ type: NEW, account: 1, side: Side.SELL, price: 100, qty: 1, tif: DAY });
+    h.send({ type: NEW, symbol: 2, account: 1, side: Side.SELL, price: 100, qty: 1, tif: DAY });
+    h.at(us("2026-11-25T09:00:00Z"));
+    h.send({ type: CommandType.TICK });
+    const bytes = writeSnapshot(h.engine);
+    const restored = readSnapshot(bytes);
+    expect(due(restored)).toEqual({ time: us("2026-11-25T08:00:00Z"), endOfDay: 2 });
+    expect(writeSnapshot(restored)).toEqual(bytes);
+    restored.execute(makeCommand({ type: CommandType.END_OF_DAY, symbol: 2, time: us("2026-11-25T09:00:01Z") }), new EventBuffer());
+    expect(due(restored)).toEqual({ time: us("2026-11-26T00:00:00Z"), endOfDay: 1 });
+    const text = new TextDecoder().decode(bytes);
+    expect(text).toContain('"dayEndUtc":"08:00"');
+    expect(text.match(/dayEndUtc/g)).toHaveLength(1);
   });
 });
