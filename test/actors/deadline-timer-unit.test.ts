@@ -1,9 +1,12 @@
-import { describe, expect, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { wallMicros } from "../../actors/clock.ts";
 import { DEADLINE_TOKEN, DeadlineTimer } from "../../actors/deadline-timer.ts";
 import type { Delivery, Sequencer } from "../../actors/runtime.ts";
 import { Command, CommandType } from "../../engine/commands.ts";
 import { EventBuffer } from "../../engine/events.ts";
+
+// Waits below are hang guards (a missing event fails with its name), not latency bounds.
+setDefaultTimeout(30_000);
 
 /** A sequencer that records submits and delivers only when the test says so. */
 class FakeSequencer implements Sequencer {
@@ -24,7 +27,7 @@ class FakeSequencer implements Sequencer {
   }
 
   /** Resolves once `n` commands have been submitted, or fails after `ms`. */
-  submitted(n: number, ms = 2000): Promise<void> {
+  submitted(n: number, ms = 10_000): Promise<void> {
     return new Promise((resolve, reject) => {
       const t = setTimeout(() => reject(new Error(`${this.submits.length} submits, waited for ${n}`)), ms);
       const check = () => {

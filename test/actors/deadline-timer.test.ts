@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,6 +12,9 @@ import { CommandType, makeCommand, Side, TimeInForce } from "../../engine/comman
 import { EVENT_WIDTH, EventType, F } from "../../engine/events.ts";
 import { MarketState } from "../../engine/book.ts";
 import { Reason } from "../../engine/reasons.ts";
+
+// Waits below are hang guards (a missing event fails with its name), not latency bounds.
+setDefaultTimeout(30_000);
 
 const config = loadConfig(join(import.meta.dir, "../../config/demo.json"));
 const BTC = 1;
@@ -42,8 +45,11 @@ interface Seen {
   events: number[][];
 }
 
-/** Resolves with the first delivery `match` accepts; rejects after `ms` so a missing one fails fast and says so. */
-function nextDelivery(seq: Sequencer, what: string, match: (s: Seen) => boolean, ms = 3000): Promise<Seen> {
+/**
+ * Resolves with the first delivery `match` accepts; rejects after `ms` so a missing one fails and
+ * says so. A hang guard, not a latency bound: lateness is measured in bench/deadlines.ts.
+ */
+function nextDelivery(seq: Sequencer, what: string, match: (s: Seen) => boolean, ms = 10_000): Promise<Seen> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       off();
@@ -94,9 +100,8 @@ describe("the runtime's deadline timer", () => {
     const expired = await nextDelivery(rt, `EXPIRED of GTD order ${id}`, expiredOf(id));
     expect(expired.token).toBe(DEADLINE_TOKEN);
     expect(expired.time).toBeGreaterThanOrEqual(expireTime);
-    // Delivered after an fdatasync on a shared machine: generous, but far below "the next order".
-    expect(expired.time - expireTime, "TICK stamped late").toBeLessThan(100_000);
-    expect(wallMicros() - expireTime, "EXPIRED delivered late").toBeLessThan(200_000);
+    // How late is measured in bench/deadlines.ts, never asserted: only that it came by itself.
+    expect(expired.seq, "a command other than the timer's TICK ran before the expiry").toBe(id + 1);
     expect(rt.exchange.order(id)).toBeUndefined();
   });
 
@@ -225,6 +230,6 @@ describe("the deadline timer with the engine in a worker (workers: 1)", () => {
     const expired = await nextDelivery(h, `EXPIRED of GTD order ${id}`, expiredOf(id));
     expect(expired.token).toBe(DEADLINE_TOKEN);
     expect(expired.time).toBeGreaterThanOrEqual(expireTime);
-    expect(wallMicros() - expireTime, "EXPIRED delivered late").toBeLessThan(200_000);
-  }, 15_000);
+    expect(expired.seq, "a command other than the timer's TICK ran before the expiry").toBe(id + 1);
+  }, 30_000);
 });
