@@ -189,6 +189,29 @@ describe("the runtime's deadline timer", () => {
     expect(r.exchange.order(day)).toBeUndefined();
   });
 
+  test("a day end passed while no timer ran (an old journal, or a server down over midnight) is journaled as END_OF_DAY at start", async () => {
+    const midnight = Date.parse("2026-11-26T00:00:00Z") * 1000;
+    let offset = midnight - 1_000_000 - wallMicros();
+    const clock = () => wallMicros() + offset;
+    const dir = dataDir();
+    // First run: no timer, as before day ends existed. A command after midnight expires nothing by itself.
+    const old = Runtime.start({ config: config.exchange, dataDir: dir, deadlines: false, clock });
+    await seed(old);
+    const day = await buy(old, BTC, 59_000, TimeInForce.DAY, 0, 9001);
+    offset += 2_000_000;
+    const gtc = await buy(old, BTC, 58_900, TimeInForce.GTC, 0, 9002);
+    expect(old.exchange.order(day)).toBeDefined();
+    old.close();
+
+    const rt = Runtime.start({ config: config.exchange, dataDir: dir, clock });
+    closers.push(() => rt.close());
+    const eod = await nextDelivery(rt, `EXPIRED of DAY order ${day} after the restart`, expiredOf(day));
+    expect(eod.token).toBe(DEADLINE_TOKEN);
+    expect(eod.seq).toBe(old.lastSeq + 1);
+    expect(eod.events.find((e) => e[0] === EventType.EXPIRED)?.[3]).toBe(Reason.DAY_EXPIRED);
+    expect(rt.exchange.order(gtc)).toBeDefined();
+  });
+
   test("a journal with the timer's TICKs replays to the same state hash", async () => {
     const dir = dataDir();
     const rt = Runtime.start({ config: config.exchange, dataDir: dir });
