@@ -6,12 +6,16 @@
 export class EngineClock {
   private last: number;
 
-  constructor(notBefore = 0) {
+  constructor(
+    notBefore = 0,
+    /** Where time comes from, µs since the epoch: the wall clock, or a test's shifted one. */
+    private readonly source: () => number = wallMicros,
+  ) {
     this.last = notBefore;
   }
 
   now(): number {
-    const t = Math.floor((performance.timeOrigin + performance.now()) * 1000);
+    const t = this.source();
     if (t > this.last) this.last = t;
     return this.last;
   }
@@ -20,4 +24,9 @@ export class EngineClock {
   advanceTo(time: number): void {
     if (time > this.last) this.last = time;
   }
+}
+
+/** The wall clock in µs since the epoch. */
+export function wallMicros(): number {
+  return Math.floor((performance.timeOrigin + performance.now()) * 1000);
 }

@@ -48,7 +48,7 @@ self.onmessage = (e: MessageEvent<WorkerInit>) => {
   const symbols = runtime.exchange.config.instruments.map((i) => i.id);
   // The snapshotter replica is this thread's child; the main thread watches its progress (settled()) through its buffer.
   const snapshotter = (runtime.snapshotter?.progress.cells.buffer as SharedArrayBuffer | undefined) ?? null;
-  const ready: WorkerMessage = { kind: "ready", lastSeq: runtime.lastSeq, recovered: readRecoveredState(runtime.exchange, symbols), snapshotter };
+  const ready: WorkerMessage = { kind: "ready", lastSeq: runtime.lastSeq, recovered: readRecoveredState(runtime.exchange, symbols), snapshotter, deadline: runtime.deadline, deadlineSymbol: runtime.deadlineSymbol };
   self.postMessage(ready);
 
   const end = new Float64Array(EVENT_WIDTH);
@@ -66,6 +66,9 @@ self.onmessage = (e: MessageEvent<WorkerInit>) => {
     end[2] = token;
     end[5] = time;
     end[6] = n;
+    // The engine's next deadline as of now (after this command ran): the host's DeadlineTimer runs on it.
+    end[7] = runtime.deadline;
+    end[8] = runtime.deadlineSymbol;
     for (let i = 0; i <= n; ) {
       const k = Math.min(n + 1 - i, chunk);
       const lo = events.claim(k);

@@ -7,6 +7,7 @@ import { writeExchangeSnapshot } from "../engine/exchange-snapshot.ts";
 import { Reason } from "../engine/reasons.ts";
 import { EngineClock } from "./clock.ts";
 import { DataDirLock } from "./data-lock.ts";
+import { DeadlineTimer } from "./deadline-timer.ts";
 import { recordBytes } from "./command-record.ts";
 import type { Journal } from "./journal.ts";
 import { hashOf, paths, recover, stateHash } from "./recovery.ts";
@@ -61,6 +62,14 @@ export interface RuntimeOptions {
    * takes the lock before it opens anything and close() releases it.
    */
   lockHeld?: boolean;
+  /**
+   * Send TICK / END_OF_DAY when the engine's next deadline falls due (actors/deadline-timer.ts).
+   * Default true; tests of the timer's absence and tools that drive time themselves set false. A
+   * host without auto-flush (the engine worker) runs no timer here: its WorkerHost does.
+   */
+  deadlines?: boolean;
+  /** Tests only: the sequencer clock's time source (µs since the epoch), e.g. the wall clock shifted to just before a session close. */
+  clock?: () => number;
 }
 
 /**
@@ -244,20 +253,24 @@ export class Runtime implements Sequencer {
   private sinceSnapshot = 0;
   /** The replica that takes periodic snapshots and hashes (snapshotter "replica"); null when none runs. */
   private replica: Snapshotter | null = null;
-  private readonly opts: Required<Omit<RuntimeOptions, "log" | "segmentBytes" | "syncerWake" | "syncerFaults" | "snapshotterHold" | "lockHeld">> & Pick<RuntimeOptions, "log">;
+  /** Exchange.nextDeadline() and what is due then, as of the last batch (read by the engine worker too). */
+  deadline = Infinity;
+  deadlineSymbol = -1;
+  private deadlines: DeadlineTimer | null = null;
+  private readonly opts: Required<Omit<RuntimeOptions, "log" | "segmentBytes" | "syncerWake" | "syncerFaults" | "snapshotterHold" | "lockHeld" | "clock">> & Pick<RuntimeOptions, "log">;
 
   /** The data directory's lock, when this Runtime took it (null: its host holds it). */
   private readonly lock: DataDirLock | null;
 
   private constructor(opts: RuntimeOptions, exchange: Exchange, journal: Journal, seq: number, time: number, lock: DataDirLock | null) {
-    const { segmentBytes: _s, syncerWake: _w, syncerFaults: _f, snapshotterHold: _h, lockHeld: _l, ...rest } = opts;
+    const { segmentBytes: _s, syncerWake: _w, syncerFaults: _f, snapshotterHold: _h, lockHeld: _l, clock: _c, ...rest } = opts;
     this.lock = lock;
-    this.opts = { snapshotEvery: 100_000, hashEvery: 100_000, keepSnapshots: 3, fsync: true, autoFlush: true, snapshotter: "replica", ...rest };
+    this.opts = { snapshotEvery: 100_000, hashEvery: 100_000, keepSnapshots: 3, fsync: true, autoFlush: true, snapshotter: "replica", deadlines: true, ...rest };
     this.exchange = exchange;
     this.journal = journal;
     this.seq = seq;
     this.lastTime = time;
-    this.clock = new EngineClock(time);
+    this.clock = new EngineClock(time, opts.clock);
   }
 
   /**
@@ -294,6 +307,7 @@ export class Runtime implements Sequencer {
     }
     const rt = new Runtime(opts, r.exchange, journal, r.seq, r.time, lock);
     rt.startReplica(opts.snapshotterHold === true);
+    rt.startDeadlines();
     return rt;
   }
 
@@ -306,6 +320,19 @@ export class Runtime implements Sequencer {
     } catch (e) {
       log?.error("snapshotter did not start", { effect: "no periodic snapshots or state hashes until a restart; the journal has every command", err: e });
     }
+  }
+
+  /** The clock's own scheduler: engine time moves at each deadline even when no order arrives. */
+  private startDeadlines(): void {
+    this.readDeadline();
+    if (!this.opts.autoFlush || !this.opts.deadlines) return;
+    this.deadlines = new DeadlineTimer(this, () => this.clock.now(), this.opts.log);
+    this.deadlines.update(this.deadline, this.deadlineSymbol);
+  }
+
+  private readDeadline(): void {
+    this.deadline = this.exchange.nextDeadline();
+    this.deadlineSymbol = this.exchange.deadlineSymbol;
   }
 
   get lastSeq(): number {
@@ -439,7 +466,11 @@ export class Runtime implements Sequencer {
     this.queued++;
     this.pendingCommands += done;
     // A failed command may have left its state half-changed: no snapshot or hash of that.
-    if (this.failure === null) this.afterBatch(first, this.seq);
+    if (this.failure === null) {
+      this.afterBatch(first, this.seq);
+      this.readDeadline();
+      this.deadlines?.update(this.deadline, this.deadlineSymbol);
+    }
     this.poll();
     this.waitForSync();
     if (this.queue.length > 0) this.schedule();
@@ -564,7 +595,10 @@ export class Runtime implements Sequencer {
    * taken after the last durable seq saved.
    */
   private abandon(e: unknown): void {
-    this.stop(e, "engine stopped", { cause: "journal failed", undeliveredBatches: this.queued, err: e });
+    // The first failure is the one to report: a later call into the failed journal throws "failed
+    // earlier", which says nothing of why (the syncer's EIO, say).
+    const first = this.journal.failure ?? e;
+    this.stop(first, "engine stopped", { cause: "journal failed", undeliveredBatches: this.queued, err: first });
     for (; this.queued > 0; this.queued--) {
       this.pool.push(this.pending[this.head]!);
       this.pending[this.head] = null;
@@ -660,6 +694,7 @@ export class Runtime implements Sequencer {
    */
   close(): void {
     if (this.closed) return;
+    this.deadlines?.close();
     this.flush();
     if (this.journal.failure === null && this.queued > 0) {
       try {

@@ -2,6 +2,7 @@ import type { Logger, LogRecord } from "../log/logger.ts";
 import { Command } from "../engine/commands.ts";
 import { EVENT_WIDTH, EventBuffer } from "../engine/events.ts";
 import { EVENT_RECORD_BYTES, decodeEvent } from "./event-layout.ts";
+import { DeadlineTimer } from "./deadline-timer.ts";
 import { Ring } from "./ring.ts";
 import { DataDirError } from "./data-dir-errors.ts";
 import { DataDirLock } from "./data-lock.ts";
@@ -50,6 +51,8 @@ export class WorkerHost implements Sequencer {
   private readonly log?: Logger;
   /** The snapshotter replica the engine worker started, seen through its shared buffer (null: none). */
   private readonly replica: ReplicaProgress | null;
+  /** Sends TICK / END_OF_DAY at the engine's deadlines, which the worker reports with every delivery. */
+  private deadlines: DeadlineTimer | null = null;
 
   private constructor(
     worker: Worker,
@@ -91,7 +94,8 @@ export class WorkerHost implements Sequencer {
     const events = Ring.create({ size: opts.eventSlots ?? 65_536, slotBytes: EVENT_RECORD_BYTES, consumers: 1 });
     const worker = new Worker(new URL("./engine-worker.ts", import.meta.url));
     const { log, commandSlots: _c, eventSlots: _e, ...options } = opts;
-    const ready = new Promise<{ lastSeq: number; recovered: RecoveredState; snapshotter: SharedArrayBuffer | null }>((resolve, reject) => {
+    type Ready = { lastSeq: number; recovered: RecoveredState; snapshotter: SharedArrayBuffer | null; deadline: number; deadlineSymbol: number };
+    const ready = new Promise<Ready>((resolve, reject) => {
       worker.onmessage = (e: MessageEvent<WorkerMessage>) => {
         const m = e.data;
         if (m.kind === "ready") resolve(m);
@@ -103,7 +107,7 @@ export class WorkerHost implements Sequencer {
     });
     const init: WorkerInit = { cmdSab: cmds.sab, evSab: events.sab, options: { ...options, lockHeld: true } };
     worker.postMessage(init);
-    let started: { lastSeq: number; recovered: RecoveredState; snapshotter: SharedArrayBuffer | null };
+    let started: Ready;
     try {
       started = await ready;
     } catch (e) {
@@ -112,6 +116,10 @@ export class WorkerHost implements Sequencer {
     }
     const host = new WorkerHost(worker, cmds, events, started.lastSeq, started.recovered, started.snapshotter, lock, log);
     host.supervise();
+    if (opts.deadlines !== false) {
+      host.deadlines = new DeadlineTimer(host, undefined, log);
+      host.deadlines.update(started.deadline, started.deadlineSymbol);
+    }
     void host.readEvents();
     return host;
   }
@@ -195,6 +203,8 @@ export class WorkerHost implements Sequencer {
           this.seq = seq;
           const token = rec[2]!;
           const time = rec[5]!;
+          // Before the listeners: the timer's own delivery must find the deadline that follows it.
+          this.deadlines?.update(rec[7]!, rec[8]!);
           const n = this.out.count;
           for (const d of this.deliveries) {
             try {
@@ -235,6 +245,7 @@ export class WorkerHost implements Sequencer {
   private fail(e: Error): void {
     if (this.failure !== null) return;
     this.failure = e;
+    this.deadlines?.close();
     this.log?.error("engine stopped", { cause: e.message, restart: "recovers from the journal" });
     this.stopListeners.fire(e, this.log);
   }
@@ -263,6 +274,7 @@ export class WorkerHost implements Sequencer {
    */
   close(): Promise<number> {
     if (this.closed) return this.closed;
+    this.deadlines?.close();
     const stopped = this.failure !== null;
     if (!stopped) this.control(CONTROL.CLOSE);
     let timer: ReturnType<typeof setTimeout> | undefined;

@@ -10,7 +10,8 @@ export const CONTROL = {
 
 /**
  * Event type of the record that ends a command's events in the event ring (engine types start at
- * 1). Its slot 2 carries the submitter's token, slot 5 the command's engine time, slot 6 the count.
+ * 1). Its slot 2 carries the submitter's token, slot 5 the command's engine time, slot 6 the count,
+ * slots 7 and 8 the engine's next deadline and its END_OF_DAY symbol (−1: a TICK) as of the delivery.
  */
 export const END_EVENT = 0;
 
@@ -21,7 +22,7 @@ export interface WorkerInit {
 }
 
 export type WorkerMessage =
-  | { kind: "ready"; lastSeq: number; recovered: RecoveredState; snapshotter: SharedArrayBuffer | null }
+  | { kind: "ready"; lastSeq: number; recovered: RecoveredState; snapshotter: SharedArrayBuffer | null; deadline: number; deadlineSymbol: number }
   /** A record the worker's Runtime logged, already cleaned (plain data); the host writes it with its own logger. */
   | { kind: "log"; record: LogRecord }
   /** `operator`: a DataDirError (actors/data-dir-errors.ts), whose message is for the operator as it is. */

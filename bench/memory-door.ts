@@ -10,6 +10,7 @@
  *
  *   npm run bench:memory -- --door ws --orders 320000 --window-s 5
  */
+import { silentLogger } from "../log/logger.ts";
 import { heapStats } from "bun:jsc";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -28,7 +29,7 @@ export async function runDoorBench(o: { orders: number; every: number; windowS: 
   }
   config.exchange.idempotencyWindowUs = o.windowS * 1e6;
   const dir = mkdtempSync(join(tmpdir(), "bourse-memory-"));
-  const server = await serve({ dataDir: dir, config, workers: 0, port: 0, fixPort: 0, log: () => {} });
+  const server = await serve({ dataDir: dir, config, workers: 0, port: 0, fixPort: 0, log: silentLogger });
   const rows: { orders: number; rssMb: number; heapMb: number; objects: number }[] = [];
   try {
     const c = await BourseClient.connect(server.gateway.url);

@@ -214,6 +214,14 @@ export class Book {
   haltedUntil = 0;
   /** Why it is halted: SYMBOL_HALTED (by command) or VOLATILITY_HALT. */
   haltReason = 0;
+  /**
+   * Engine time of a session close whose END_OF_DAY has not run yet; Infinity when none. Remembered
+   * because any command may carry time past the close before the runtime's END_OF_DAY arrives, and
+   * the runtime must still learn that the close happened (nextDeadline). Without a calendar: the
+   * day end (dayEndUtc) after the first DAY order opened since the last END_OF_DAY, set when that
+   * order opens, so it may lie ahead.
+   */
+  dayEndDue = Infinity;
   /** Orders accepted while the symbol could not trade, entered in this order when it can. */
   queueHead = -1;
   queueTail = -1;

@@ -378,6 +378,19 @@ export class Exchange {
 
   // ---------------------------------------------------------------- queries
 
+  /**
+   * When the runtime must next send a command for time alone (engine µs; Infinity: never), and
+   * which: `deadlineSymbol` ≥ 0 is an END_OF_DAY for that symbol, −1 a TICK. See
+   * MatchingEngine.nextDeadline; the account side has nothing that needs a command to expire.
+   */
+  nextDeadline(): number {
+    return this.book.nextDeadline();
+  }
+
+  get deadlineSymbol(): number {
+    return this.book.deadlineSymbol;
+  }
+
   order(orderId: number): OmsOrder | undefined {
     return this.open.get(orderId);
   }

@@ -1,5 +1,6 @@
 import DecimalBase from "decimal.js";
 import { Calendar, type CalendarSpec } from "./calendar.ts";
+import { parseDayEnd } from "./day-end.ts";
 import { Reason } from "./reasons.ts";
 
 /**
@@ -40,6 +41,11 @@ export interface InstrumentSpec {
   haltUs?: number;
   /** Trading sessions; without one the symbol trades around the clock. */
   calendar?: CalendarSpec;
+  /**
+   * Without a calendar: the UTC time of day ("HH:MM") at which the trading day ends and DAY
+   * orders expire; default "00:00". Ignored with a calendar (its session close ends the day).
+   */
+  dayEndUtc?: string;
 }
 
 export interface Instrument extends Required<Omit<InstrumentSpec, "calendar">> {
@@ -47,6 +53,8 @@ export interface Instrument extends Required<Omit<InstrumentSpec, "calendar">> {
   lot: Decimal;
   calendarSpec: CalendarSpec | null;
   calendar: Calendar | null;
+  /** dayEndUtc as µs after midnight UTC. */
+  dayEndUs: number;
 }
 
 /** The spec back from an instrument, with every default written out (for snapshots). */
@@ -67,6 +75,9 @@ export function specOf(inst: Instrument): InstrumentSpec {
     haltUs: inst.haltUs,
   };
   if (inst.calendarSpec) spec.calendar = inst.calendarSpec;
+  // Only when set: a default instrument's spec, and so its snapshot bytes and state hash, stay
+  // what they were before the field existed.
+  if (inst.dayEndUtc !== DEFAULT_DAY_END) spec.dayEndUtc = inst.dayEndUtc;
   return spec;
 }
 
@@ -93,6 +104,8 @@ export function makeInstrument(spec: InstrumentSpec): Instrument {
     return x;
   };
   const calendarSpec = spec.calendar ?? null;
+  const dayEndUtc = spec.dayEndUtc ?? DEFAULT_DAY_END;
+  const dayEndUs = parseDayEnd(dayEndUtc, spec.symbol);
   return {
     id: spec.id,
     symbol: spec.symbol,
@@ -111,8 +124,13 @@ export function makeInstrument(spec: InstrumentSpec): Instrument {
     lot,
     calendarSpec,
     calendar: calendarSpec ? new Calendar(calendarSpec) : null,
+    dayEndUtc,
+    dayEndUs,
   };
 }
+
+/** Midnight UTC: a 24/7 venue's day, as crypto venues roll their daily figures. */
+const DEFAULT_DAY_END = "00:00";
 
 function positiveDecimal(text: string, what: string, symbol: string): Decimal {
   let d: Decimal;

@@ -1,5 +1,6 @@
 import { Book, type Ladder } from "./book.ts";
 import { ALL_SYMBOLS, type Command, CommandType, Flags, OrderType, Side, StpMode, TimeInForce } from "./commands.ts";
+import { dayEndAfter } from "./day-end.ts";
 import { type EventBuffer, EventType } from "./events.ts";
 import { ExpiryHeap } from "./expiry.ts";
 import { IdMap } from "./id-map.ts";
@@ -76,6 +77,10 @@ export class MatchingEngine {
   private nextChange = Infinity;
   /** Symbol ids ascending: market transitions run in this order. */
   private symbolOrder: number[] = [];
+  /** Books with a session close waiting for its END_OF_DAY (Book.dayEndDue set). */
+  private dayEndsDue = 0;
+  /** What nextDeadline() found due at its time: the END_OF_DAY symbol, or -1 for a TICK. */
+  deadlineSymbol = -1;
 
   constructor(instruments: InstrumentSpec[] = []) {
     for (const spec of instruments) this.addInstrument(spec);
@@ -93,6 +98,52 @@ export class MatchingEngine {
 
   instrument(symbol: number): Instrument | undefined {
     return this.books.get(symbol)?.instrument;
+  }
+
+  /**
+   * The earliest engine time at which something is due without any order traffic: a GTD expiry, a
+   * halt's end, a session open or close, a passed close still waiting for its END_OF_DAY (due at
+   * once: its close time is returned), or the day end of a symbol without a calendar that has had
+   * a DAY order open since its last END_OF_DAY (Book.dayEndDue either way). Infinity when nothing
+   * is. `deadlineSymbol` then says what to send at that time: END_OF_DAY for that symbol (a
+   * session close is sent even for a symbol with no DAY order, so the runtime need not look at
+   * orders), or -1 for a TICK.
+   *
+   * Called after every batch, so it is cheap: the GTD heap's top (stale tops are dropped here,
+   * the same entries expiry would skip, so nothing observable changes) and, only when a market
+   * change is nearer, one pass over the instruments. The heap is not part of the snapshot, so a
+   * replay, which never asks, reaches the same state hash.
+   */
+  nextDeadline(): number {
+    const heap = this.gtd;
+    const p = this.pool;
+    while (heap.size > 0) {
+      const s = this.ids.get(heap.peekId());
+      if (s >= 0 && p.tif[s] === GTD && p.expireTime[s] === heap.peekTime()) break;
+      heap.pop();
+    }
+    let next = heap.peekTime();
+    let symbol = -1;
+    if (this.nextChange <= next || this.dayEndsDue > 0) {
+      for (const id of this.symbolOrder) {
+        const book = this.books.get(id)!;
+        // Earliest first; on a tie an END_OF_DAY beats a TICK (it moves time too), and the lower
+        // symbol id goes first.
+        const pending = book.dayEndDue;
+        if (pending < next || (pending === next && pending !== Infinity && symbol === -1)) {
+          next = pending;
+          symbol = id;
+        }
+        const change = book.nextChange;
+        const closes = book.sessionOpen && book.instrument.calendar !== null && change === book.sessionUntil;
+        if (change < next || (closes && change === next && change !== Infinity && symbol === -1)) {
+          next = change;
+          symbol = closes ? id : -1;
+        }
+      }
+    }
+    this.deadlineSymbol = symbol;
+    return next;
   }
 
   /** Whether a command at `time` would first expire orders or change a market state. */
@@ -332,6 +383,12 @@ export class MatchingEngine {
 
   private endOfDay(cmd: Command): void {
     if (cmd.symbol !== ALL_SYMBOLS && !this.books.has(cmd.symbol)) return this.reject(cmd, Reason.UNKNOWN_SYMBOL);
+    for (const book of this.books.values()) {
+      if (book.dayEndDue !== Infinity && (cmd.symbol === ALL_SYMBOLS || book.instrument.id === cmd.symbol)) {
+        book.dayEndDue = Infinity;
+        this.dayEndsDue--;
+      }
+    }
     const ids: number[] = [];
     const p = this.pool;
     for (const s of this.ids.values()) {
@@ -402,6 +459,12 @@ export class MatchingEngine {
         book.haltReason = 0;
       }
       if (book.sessionUntil <= time) {
+        // A close passed (even if the session has opened again since, after a long gap in time):
+        // its DAY orders wait for the END_OF_DAY the runtime sends for it.
+        if (book.sessionOpen && book.dayEndDue === Infinity) {
+          book.dayEndDue = book.sessionUntil;
+          this.dayEndsDue++;
+        }
         const session = book.instrument.calendar!.sessionAt(time);
         book.sessionOpen = session.open;
         book.sessionUntil = session.until;
@@ -738,8 +801,11 @@ export class MatchingEngine {
 
   // ---------------------------------------------------------------- bookkeeping
 
-  /** Makes an order known beyond this command: id lookup, account list, expiry. */
-  private register(s: number): void {
+  /**
+   * Makes an order known beyond this command: id lookup, account list, expiry. `restored`: put
+   * back from a snapshot, which recorded its book's pending day end itself.
+   */
+  private register(s: number, restored = false): void {
     const p = this.pool;
     p.registered[s] = 1;
     this.ids.set(p.id[s]!, s);
@@ -750,6 +816,20 @@ export class MatchingEngine {
     if (head !== -1) p.accPrev[head] = s;
     this.accounts.set(account, s);
     if (p.tif[s] === GTD) this.gtd.push(p.expireTime[s]!, p.id[s]!);
+    else if (p.tif[s] === DAY && !restored) this.dayOrderOpened(this.books.get(p.symbol[s]!)!);
+  }
+
+  /**
+   * A DAY order is open on a book without a calendar: its day end becomes due (the first boundary
+   * after now), unless one is already pending — an earlier or equal one, since time only moves
+   * forward. Only a state change for the runtime to read (nextDeadline): the orders expire when
+   * the END_OF_DAY it journals for that time runs, never by time alone, so a journal written
+   * before day ends existed replays the same events. A calendar's books get theirs at each close.
+   */
+  private dayOrderOpened(book: Book): void {
+    if (book.instrument.calendar !== null || book.dayEndDue !== Infinity) return;
+    book.dayEndDue = dayEndAfter(this.now, book.instrument.dayEndUs);
+    this.dayEndsDue++;
   }
 
   /** The order is done: drop it from every index and recycle its slot. */
@@ -890,6 +970,8 @@ export class MatchingEngine {
   /** After a restore set books' market state directly. */
   marketStateChanged(): void {
     this.refreshNextChange();
+    this.dayEndsDue = 0;
+    for (const book of this.books.values()) if (book.dayEndDue !== Infinity) this.dayEndsDue++;
   }
 
   /** Puts an open order straight onto its book, as a snapshot recorded it. */
@@ -926,6 +1008,6 @@ export class MatchingEngine {
       p.status[s] = Status.STOP;
       (o.side === BUY ? book.buyStops : book.sellStops).append(s, o.stopPrice);
     }
-    this.register(s);
+    this.register(s, true);
   }
 }

@@ -11,6 +11,7 @@ import { MatchingEngine, type OrderView } from "./matching.ts";
  *   "BRSE" u32 version  f64 tradeSeq  f64 entrySeq  u32 instrumentCount
  *   per instrument: str spec (canonical JSON), f64 lastPrice,
  *                   u8 sessionOpen, f64 sessionUntil, u8 halted, f64 haltedUntil, f64 haltReason,
+ *                   f64 dayEndDue (version 3 on; Infinity when no session close awaits END_OF_DAY),
  *                   f64s volatility lows, f64s volatility highs,
  *                   u32 orderCount, orders (bids, asks, buy stops, sell stops, queue)
  *   order: 15 f64 (ORDER_FIELDS) + u8 status (1 resting, 2 stop, 3 queued)
@@ -18,7 +19,9 @@ import { MatchingEngine, type OrderView } from "./matching.ts";
  *   str: u32 byte length + UTF-8
  */
 const MAGIC = 0x45535242; // "BRSE"
-const VERSION = 2;
+const VERSION = 3;
+/** Version 2 lacks dayEndDue; it reads as none pending. */
+const OLDEST_READABLE = 2;
 const STATUS_CODES = { resting: 1, stop: 2, queued: 3 } as const;
 const STATUS_NAMES = ["", "resting", "stop", "queued"] as const;
 
@@ -160,6 +163,7 @@ export function writeSnapshot(engine: MatchingEngine): Uint8Array {
     w.u8(book.halted ? 1 : 0);
     w.f64(book.haltedUntil);
     w.f64(book.haltReason);
+    w.f64(book.dayEndDue);
     const vol = book.volatility.state();
     w.f64s(vol.lows);
     w.f64s(vol.highs);
@@ -183,7 +187,7 @@ export function readSnapshot(bytes: Uint8Array): MatchingEngine {
   const r = new Reader(bytes);
   if (r.u32() !== MAGIC) throw new Error("not a Bourse engine snapshot (bad magic)");
   const version = r.u32();
-  if (version !== VERSION) throw new Error(`unsupported snapshot version ${version}`);
+  if (version < OLDEST_READABLE || version > VERSION) throw new Error(`unsupported snapshot version ${version}`);
   const engine = new MatchingEngine();
   const tradeSeq = r.f64();
   const entrySeq = r.f64();
@@ -198,6 +202,7 @@ export function readSnapshot(bytes: Uint8Array): MatchingEngine {
     book.halted = r.u8() === 1;
     book.haltedUntil = r.f64();
     book.haltReason = r.f64();
+    if (version >= 3) book.dayEndDue = r.f64();
     book.volatility.load({ lows: r.f64s(), highs: r.f64s() });
     const n = r.u32();
     for (let k = 0; k < n; k++) {
