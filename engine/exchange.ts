@@ -6,7 +6,7 @@ import { feeOf, feeOfNumber, notional, smallNotional } from "./money.ts";
 import { IdempotencyWindow, type RememberedOrder } from "./idempotency-window.ts";
 import { OmsOrder, OrderState, validClientOrderId } from "./orders.ts";
 import { Reason } from "./reasons.ts";
-import { buyCostPrice, buyNeed, buyNeedNum, checkOrder, type Market } from "./risk.ts";
+import { buyBandLimit, buyCostPrice, buyNeed, buyNeedNum, checkOrder, type Market, sellCostPrice } from "./risk.ts";
 import { applyFill } from "./settlement.ts";
 import { checkOrderFields, checkOrderId, isPrice, isQty } from "./validate.ts";
 
@@ -33,6 +33,8 @@ export class Exchange {
   private readonly tick: Command;
   /** The order R1 accepted for the command in flight; R2 resolves it. */
   private pending: OmsOrder | null = null;
+  /** The amend in flight keeps a cap that risk wrote (it gave price 0 to an order whose cap risk derived). */
+  private amendRiskCap = false;
   private out!: EventBuffer;
   private cmd!: Command;
   private now = 0;
@@ -131,7 +133,7 @@ export class Exchange {
     }
     const tier = ledger.tierOf(acct);
     const buy = cmd.side === BUY;
-    const cost = buy ? buyCostPrice(cmd, m) : sellPrice(cmd);
+    const cost = buy ? buyCostPrice(cmd, m) : sellCostPrice(cmd.orderType, cmd.price, cmd.stopPrice);
     let need: number | bigint = 0;
     if (buy && cost > 0) {
       const n = buyNeedNum(cost, cmd.qty, m.kNum, tier.worstBps);
@@ -176,27 +178,40 @@ export class Exchange {
     if (!m) return this.reject(Reason.UNKNOWN_SYMBOL);
     const o = this.target(cmd);
     if (!o) return this.reject(Reason.UNKNOWN_ORDER);
+    this.amendRiskCap = false;
     const hasLimit = o.orderType === OrderType.LIMIT || o.orderType === OrderType.STOP_LIMIT;
+    const isStop = o.orderType === OrderType.STOP;
     const newLeaves = cmd.qty - o.filled - o.cancelled;
-    // Malformed amends are the book's to reject, with its reasons; there is nothing to cost.
-    if (!isQty(cmd.qty) || newLeaves <= 0 || (hasLimit && !isPrice(cmd.price))) return true;
+    // Malformed amends are the book's to reject, with its reasons; there is nothing to cost. (An
+    // open STOP is always a pending one, so it needs a trigger.)
+    const badPrice = hasLimit ? !isPrice(cmd.price) : cmd.price !== 0 && !isPrice(cmd.price);
+    if (!isQty(cmd.qty) || newLeaves <= 0 || badPrice || (isStop && !isPrice(cmd.stopPrice))) return true;
     const acct = o.acct;
     const tier = acct.limits;
     const buy = o.side === BUY;
-    // A stop keeps its cap unless the amend gives one; a cap risk derived from the old trigger is
-    // derived again from the new one, so raising a buy stop's trigger cannot strand it under its cap.
-    if (!hasLimit) {
-      if (o.riskCap && isPrice(cmd.stopPrice)) cmd.price = buyCostPrice(cmd, m);
-      else if (cmd.price === 0) cmd.price = o.price;
+    let price = cmd.price;
+    if (!hasLimit && price === 0) {
+      // docs/matching.md, AMEND: 0 keeps the cap's meaning. A cap risk derived from the trigger is
+      // derived again from the new one (a raised buy stop is not stranded under its old cap); any
+      // other stays as the book holds it — the client's, or none, so an uncapped sell stop still
+      // sells as a market order once triggered instead of becoming a stop-limit at its trigger.
+      if (o.riskCap) {
+        price = isStop ? buyBandLimit(cmd.stopPrice, m) : o.price;
+        this.amendRiskCap = true;
+      } else {
+        price = this.book.priceOf(o.orderId);
+      }
+      // The book enforces a buy's costing price as its cap; a sell's 0 must reach it as 0.
+      if (buy) cmd.price = price;
     }
-    const price = cmd.price;
     let addNeed: number | bigint = 0;
     if (buy) {
       const n = buyNeedNum(price, newLeaves, m.kNum, o.worstBps);
       addNeed = n >= 0 && o.reservedNum >= 0 ? n - o.reservedNum : buyNeed(price, newLeaves, m.k, o.worstBps) - o.reserved;
     }
+    const cost = buy ? price : sellCostPrice(o.orderType, price, cmd.stopPrice);
     const addQty = Math.max(0, newLeaves - o.leaves);
-    const reason = checkOrder(acct, tier, m, o.side, o.symbol, cmd.qty, price, addQty, addNeed, false, cmd.time, o.cash);
+    const reason = checkOrder(acct, tier, m, o.side, o.symbol, cmd.qty, cost, addQty, addNeed, false, cmd.time, o.cash);
     if (reason !== Reason.OK) return this.reject(reason);
     acct.recordRate(cmd.time);
     return true;
@@ -248,8 +263,11 @@ export class Exchange {
         case EventType.AMENDED: {
           const o = this.openOrder(d[base + F.ORDER_ID]!);
           o.qty = d[base + F.QTY]!;
-          // The book reports the limit, or a stop's (possibly re-costed) cap.
-          o.price = d[base + F.PRICE]!;
+          // The book reports the limit, or the cap it now holds (0: none); a sell without one is
+          // costed at its trigger, as at entry. Only an amend writes AMENDED, so `cmd` is that amend.
+          const price = d[base + F.PRICE]!;
+          o.price = o.side === BUY ? price : sellCostPrice(o.orderType, price, this.cmd.stopPrice);
+          o.riskCap = this.amendRiskCap;
           this.setLeaves(o, o.market, d[base + F.LEAVES]!);
           break;
         }
@@ -405,9 +423,3 @@ export class Exchange {
 
 }
 
-/** A sell's reference price for the notional limit: its limit, its stop, or its cap. */
-function sellPrice(cmd: Command): number {
-  if (cmd.orderType === OrderType.LIMIT || cmd.orderType === OrderType.STOP_LIMIT) return cmd.price;
-  if (cmd.orderType === OrderType.STOP) return cmd.price || cmd.stopPrice;
-  return cmd.price;
-}

@@ -928,6 +928,15 @@ export class MatchingEngine {
     };
   }
 
+  /**
+   * The limit or cap the book holds for an open order (0: a market or stop order with no cap), −1
+   * when it is not open. The account side asks when an amend keeps a cap only the book records.
+   */
+  priceOf(orderId: number): number {
+    const s = this.ids.get(orderId);
+    return s < 0 ? -1 : this.pool.price[s]!;
+  }
+
   order(orderId: number): OrderView | undefined {
     const s = this.ids.get(orderId);
     return s < 0 ? undefined : this.view(s);

@@ -106,7 +106,6 @@ export function referencePrice(m: Market): number {
  * price; a buy stop's cap or the band-worst price from its stop. 0 when it cannot be costed.
  */
 export function buyCostPrice(cmd: Command, m: Market): number {
-  const band = (ref: number) => ref + Math.floor((ref * m.inst.bandBps) / 10_000);
   switch (cmd.orderType) {
     case OrderType.LIMIT:
     case OrderType.STOP_LIMIT:
@@ -114,13 +113,26 @@ export function buyCostPrice(cmd: Command, m: Market): number {
     case OrderType.MARKET: {
       if (cmd.price > 0) return cmd.price;
       const ref = referencePrice(m);
-      return ref > 0 ? band(ref) : 0;
+      return ref > 0 ? buyBandLimit(ref, m) : 0;
     }
     case OrderType.STOP:
-      return cmd.price > 0 ? cmd.price : band(cmd.stopPrice);
+      return cmd.price > 0 ? cmd.price : buyBandLimit(cmd.stopPrice, m);
     default:
       return 0;
   }
+}
+
+/** The worst price the protection band lets a market buy reach from `ref`: a buy stop's risk cap from its trigger. */
+export function buyBandLimit(ref: number, m: Market): number {
+  return ref + Math.floor((ref * m.inst.bandBps) / 10_000);
+}
+
+/**
+ * A sell's costing price, for the notional limit: its limit; a STOP's cap, else its trigger; a
+ * MARKET's cap (0: none, costed at the reference). `price` is the limit or cap the book holds.
+ */
+export function sellCostPrice(orderType: number, price: number, stopPrice: number): number {
+  return orderType === OrderType.STOP && price === 0 ? stopPrice : price;
 }
 
 export function positionLimit(tier: Tier, symbol: number): number {

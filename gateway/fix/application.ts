@@ -325,9 +325,10 @@ export class FixOrderSession implements OrderSession, OrderReports {
     if (type !== undefined && type !== FIX_ORD_TYPE[o.orderType]) return refuse(Reason.INVALID_COMBINATION, "a replace cannot change the OrdType");
     const qty = parseQty(inst, qtyText);
     if (!qty.ok) return refuse(qty.reason, reasonText(qty.reason));
-    // Unchanged prices may be omitted: a replace that only changes the quantity keeps them.
-    let price = o.price;
-    let stopPrice = o.stopPrice;
+    // Unchanged prices may be omitted: a replace that only changes the quantity keeps them. An
+    // omitted one goes as 0, "keep", which the order entry fills in by the rule both doors share.
+    let price = 0;
+    let stopPrice = 0;
     const priceText = m.get(Tag.Price);
     if (priceText !== undefined) {
       const p = parsePrice(inst, priceText);

@@ -158,6 +158,8 @@ export class Harness {
   /** Fee rates (maker, taker) each order was submitted under. */
   readonly orderRates = new Map<number, [number, number]>();
   readonly netFlow = new Map<string, bigint>();
+  /** The cap each order's client gave (0: none), at entry or by a later amend that took effect. */
+  readonly clientCap = new Map<number, number>();
 
   constructor(over: Partial<ExchangeConfig> = {}) {
     this.config = defaultConfig(over);
@@ -276,7 +278,7 @@ export class Harness {
     return this.run({ type: CommandType.CANCEL, orderId, account: account ?? o?.account ?? 0, symbol: symbol ?? o?.symbol ?? ABC });
   }
 
-  /** AMEND: fields not given keep the order's current values (from the book). */
+  /** AMEND: fields not given keep the order's current values (from the book); a STOP's cap is kept by 0. */
   amend(orderId: number, f: { qty?: number; price?: number; stopPrice?: number; account?: number; symbol?: number }): EngineEvent[] {
     const v = this.ex.book.order(orderId);
     const o = this.ex.open.get(orderId);
@@ -286,7 +288,7 @@ export class Harness {
       account: f.account ?? o?.account ?? 0,
       symbol: f.symbol ?? o?.symbol ?? ABC,
       qty: f.qty ?? v?.qty ?? 0,
-      price: f.price ?? v?.price ?? 0,
+      price: f.price ?? (v?.orderType === STOP ? 0 : (v?.price ?? 0)),
       stopPrice: f.stopPrice ?? v?.stopPrice ?? 0,
     });
   }
@@ -446,6 +448,10 @@ export class Harness {
         if (init.type !== CommandType.NEW_ORDER || e.orderId !== init.orderId || this.lastState.get(e.orderId) !== OrderState.PENDING) {
           throw new InvariantError(`${where}: ACCEPTED for order ${e.orderId} that this command did not just create`);
         }
+        this.clientCap.set(e.orderId, init.price ?? 0);
+      } else if (e.type === "amended") {
+        // An amend's price 0 keeps the cap (docs/matching.md, AMEND); any other is the client's new one.
+        if ((init.price ?? 0) > 0) this.clientCap.set(e.orderId, init.price!);
       } else if (e.type === "duplicate") {
         const key = `${init.account}/${init.clientOrderId ?? ""}`;
         const prior = this.byClientId.get(key);
@@ -572,7 +578,23 @@ export class Harness {
       // A buy's costing price is what the book enforces (limit or cap).
       if (o.side === BUY && b.price !== o.price) fail(`buy ${o.orderId}: book price ${b.price} ≠ costing price ${o.price}`);
       if ((o.orderType === LIMIT || o.orderType === STOP_LIMIT) && b.price !== o.price) fail(`order ${o.orderId}: limit ${b.price} ≠ ${o.price}`);
+      if (o.orderType === STOP) this.checkStopCap(o, b, fail);
     }
+  }
+
+  /**
+   * A pending STOP's cap, however often amended: the client's if it gave one, else none for a sell
+   * (it trades as a market order once triggered) and, for a buy, the protection band's worst price
+   * from its current trigger (docs/accounts.md, Costing price). A sell is costed at its cap, else
+   * its trigger.
+   */
+  private checkStopCap(o: OmsOrder, b: { orderId: number; price: number; stopPrice: number }, fail: (msg: string) => never): void {
+    const given = this.clientCap.get(o.orderId) ?? 0;
+    const bandBps = this.config.instruments.find((i) => i.id === o.symbol)!.bandBps;
+    const want = given > 0 ? given : o.side === BUY ? b.stopPrice + Math.floor((b.stopPrice * bandBps) / 10_000) : 0;
+    if (b.price !== want) fail(`stop ${o.orderId}: book cap ${b.price} ≠ ${want} (client's cap ${given}, trigger ${b.stopPrice})`);
+    if (o.side === BUY && o.riskCap !== (given === 0)) fail(`buy stop ${o.orderId}: riskCap ${o.riskCap} but the client's cap is ${given}`);
+    if (o.side !== BUY && o.price !== (b.price || b.stopPrice)) fail(`sell stop ${o.orderId}: costing price ${o.price} ≠ its cap or trigger ${b.price || b.stopPrice}`);
   }
 }
 

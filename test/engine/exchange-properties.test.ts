@@ -160,7 +160,8 @@ function apply(h: Harness, s: Step, accounts: number): void {
       account: o ? o.account : acct,
       symbol: o?.symbol ?? s.symbol,
       qty: v && s.cid < 3 ? v.filled + v.cancelled + s.qty : s.qty,
-      price: s.cid === 6 && v ? v.price : s.price,
+      // A STOP's 0 keeps its cap (or its lack of one); 6 echoes what the book holds, a cap for a buy.
+      price: v && v.orderType === STOP && s.cid % 3 === 1 ? 0 : s.cid === 6 && v ? v.price : s.price,
       stopPrice: v && v.stopPrice > 0 && s.cid % 2 === 0 ? v.stopPrice : s.stopPrice,
     });
   } else if (k < 82) {

@@ -295,7 +295,8 @@ export function foldIntents(intents: Intent[]): GenCommand[] {
           cmds.push({ type: CommandType.CANCEL, time, orderId, account, symbol });
           break;
         }
-        const basePrice = t && t.orderType !== OrderType.STOP ? t.price : 100;
+        // A STOP's "same" price is 0: keep its cap, or its lack of one (docs/matching.md, AMEND).
+        const basePrice = !t ? 100 : t.orderType !== OrderType.STOP ? t.price : it.priceMode === "same" ? 0 : 100;
         const baseStop = t && t.stopPrice > 0 ? t.stopPrice : 100;
         let newPrice = it.priceMode === "same" ? basePrice : clampPrice(basePrice + it.priceDelta);
         if (it.priceMode === "cross" && t) {

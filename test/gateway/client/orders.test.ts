@@ -70,6 +70,21 @@ describe("amend keeps what it is not given", () => {
     await bob.massCancel();
   });
 
+  test("a stop market order amended without a price keeps its cap's meaning: none for a sell, the trigger's band for a buy", async () => {
+    // ETH-USD: tick 0.05, band 3 %. A buy stop without a cap is capped by risk at stop + 3 %.
+    const bob = await login("bob");
+    const pending = (side: number, orderId: number) => engine().stops(2, side).find((o) => o.orderId === orderId);
+    const sell = await bob.placeOrder({ symbol: "ETH-USD", side: "sell", type: "stop", stopPrice: "1700", qty: "0.2" });
+    await bob.amend("ETH-USD", { orderId: sell.orderId }, { qty: "0.3" });
+    expect(pending(Side.SELL, sell.orderId), "still no cap: once triggered it sells as a market order").toMatchObject({ price: 0, stopPrice: 34_000, qty: 30 });
+    const buy = await bob.placeOrder({ symbol: "ETH-USD", side: "buy", type: "stop", stopPrice: "2500", qty: "0.2" });
+    expect(pending(Side.BUY, buy.orderId)).toMatchObject({ price: 51_500, stopPrice: 50_000 });
+    expect(await bob.amend("ETH-USD", { orderId: buy.orderId }, { qty: "0.3" }), "amended, with the same risk cap").toMatchObject({ type: MessageType.AMENDED, priceTicks: 51_500, qtyLots: 30 });
+    await bob.amend("ETH-USD", { orderId: buy.orderId }, { qty: "0.3", stopPrice: "2600" });
+    expect(pending(Side.BUY, buy.orderId), "the risk cap follows the trigger").toMatchObject({ price: 53_560, stopPrice: 52_000, qty: 30 });
+    await bob.massCancel();
+  });
+
   test("over the wire: AMEND with price 0 keeps a limit order's price (docs/protocol.md)", async () => {
     const bob = await login("bob");
     const ack = await bob.placeOrder({ symbol: "BTC-USD", side: "sell", price: "31500", qty: "0.02" });

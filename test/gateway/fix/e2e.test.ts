@@ -188,6 +188,24 @@ describe("FIX door", () => {
     await a.logout();
   });
 
+  test("a replace of a buy stop that omits Price keeps a cap risk derived, following the new StopPx", async () => {
+    // ETH-USD: tick 0.05, band 3 %: a buy stop at 2500 without a cap is capped at 2575 (51_500 ticks).
+    const a = await logon("alice");
+    const first = id("s0");
+    a.send(order({ clOrdId: first, side: "1", qty: "1", type: "3", stopPx: "2500", tif: "1" }));
+    const ack = await er(a);
+    const orderId = Number(ack.get(37));
+    const pending = () => h.runtime.exchange.book.stops(2, 0).find((o) => o.orderId === orderId);
+    expect(pending()).toMatchObject({ price: 51_500, stopPrice: 50_000 });
+    const second = id("s1");
+    a.send([[35, "G"], [11, second], [41, first], [55, "ETH-USD"], [54, "1"], [38, "1"], [40, "3"], [99, "2600"], [60, "20261125-00:00:00.000"]]);
+    expect((await er(a)).get(150), "replaced").toBe("5");
+    expect(pending(), "the cap is derived again from 2600, not kept as the client's").toMatchObject({ price: 53_560, stopPrice: 52_000 });
+    a.send([[35, "F"], [11, id()], [41, second], [55, "ETH-USD"], [54, "1"]]);
+    expect((await er(a)).get(150)).toBe("4");
+    await a.logout();
+  });
+
   test("a repeated ClOrdID is rejected as a duplicate; with PossResend it is answered with the order's status", async () => {
     const a = await logon("alice");
     const cl = id("dup");
