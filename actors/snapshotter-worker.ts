@@ -7,7 +7,7 @@ import { appendFileSync, readFileSync } from "node:fs";
 import { writeExchangeSnapshot } from "../engine/exchange-snapshot.ts";
 import { JournalFollower } from "./journal-follower.ts";
 import { hashOf, paths } from "./recovery.ts";
-import { collectAfterSnapshot, collectYoung } from "./replica-gc.ts";
+import { ReplicaCollector } from "./replica-gc.ts";
 import { pruneSnapshots, removeTemporaries, saveSnapshot } from "./snapshot-store.ts";
 import { REPLICA_TMP_TAG, SNAP, STATE, type SnapshotterInit, storeFailure } from "./snapshotter.ts";
 
@@ -27,6 +27,7 @@ self.onmessage = (e: MessageEvent<SnapshotterInit>) => {
     const snapshotsAfter = f.startSeq;
     const hashesAfter = lastHashSeq(p.hashes);
     const stopping = () => Atomics.load(c, SNAP.STOP) !== 0;
+    const gc = new ReplicaCollector();
     // One serialization serves both: the snapshot's bytes are what the hash is over. False when
     // closing: the snapshot is abandoned rather than hold up the close (it only costs a longer replay).
     const write = (seq: number, time: number, snapshot: boolean, hash: boolean): boolean => {
@@ -46,8 +47,8 @@ self.onmessage = (e: MessageEvent<SnapshotterInit>) => {
       if (snapshot || hash) {
         if (!write(seq, time, snapshot, hash)) return false;
         // After write() has returned, so that its bytes are no longer on the stack (actors/replica-gc.ts).
-        collectAfterSnapshot(c);
-      } else collectYoung(seq);
+        gc.afterSnapshot(c, f.exchange.idempotency.footprint);
+      } else gc.afterCommand(c, seq, f.exchange.idempotency);
       return !stopping();
     };
     Atomics.store(c, SNAP.DONE, f.seq | 0);

@@ -59,7 +59,7 @@ export const SNAP = {
   /** The replica's heap (KB) before and after its full collection after the last snapshot or hash (actors/replica-gc.ts). */
   HEAP_BEFORE_KB: 20,
   HEAP_AFTER_KB: 21,
-  /** Full collections after a snapshot or hash, for tests and benches. */
+  /** The replica's full collections (after a snapshot or hash, after its window grew), for tests and benches. */
   COLLECTIONS: 22,
 } as const;
 
@@ -125,7 +125,7 @@ export class ReplicaProgress {
     return Atomics.load(this.cells, SNAP.SNAPSHOTS);
   }
 
-  /** The replica's heap in bytes before and after its last post-snapshot collection, and how many it ran. */
+  /** The replica's heap in bytes before and after its last post-snapshot collection, and how many full collections it ran. */
   get heap(): { before: number; after: number; collections: number } {
     const c = this.cells;
     return { before: Atomics.load(c, SNAP.HEAP_BEFORE_KB) * 1024, after: Atomics.load(c, SNAP.HEAP_AFTER_KB) * 1024, collections: Atomics.load(c, SNAP.COLLECTIONS) };

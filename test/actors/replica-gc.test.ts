@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { loadConfig, seedCommands } from "../../actors/config.ts";
 import { LoadStream } from "../../actors/load.ts";
 import { Runtime } from "../../actors/runtime.ts";
-import { EDEN_EVERY } from "../../actors/replica-gc.ts";
+import { COLLECT, EDEN_EVERY, ReplicaCollector } from "../../actors/replica-gc.ts";
 import { Command } from "../../engine/commands.ts";
 
 const config = loadConfig(join(import.meta.dir, "../../config/demo.json"));
@@ -45,9 +45,21 @@ test("after each snapshot or hash the replica runs a full collection that gives 
   const progress = rt.snapshotter!.progress;
   expect(progress.done(rt.lastSeq)).toBeGreaterThanOrEqual(target);
   const heap = progress.heap;
-  // One full collection per multiple written (snapshot and hash share one).
-  expect(heap.collections).toBe(target / EVERY);
+  // A full collection per multiple written (snapshot and hash share one), and one per growth of the window.
+  expect(heap.collections).toBeGreaterThanOrEqual(target / EVERY);
   expect(heap.after).toBeGreaterThan(0);
   // The snapshot's bytes, its JSON text and the columns behind them are garbage by then.
   expect(heap.after).toBeLessThan(heap.before);
+});
+
+test("between snapshots: an eden collection every EDEN_EVERY commands, a full one when the window's arrays were replaced", () => {
+  const gc = new ReplicaCollector();
+  expect(gc.decide(EDEN_EVERY - 1, 1_000)).toBe(COLLECT.NONE);
+  expect(gc.decide(EDEN_EVERY, 1_000)).toBe(COLLECT.EDEN);
+  expect(gc.decide(2 * EDEN_EVERY, 1_000)).toBe(COLLECT.EDEN);
+  // Grown (or its arena compacted): the old arrays are garbage only a full collection frees.
+  expect(gc.decide(3 * EDEN_EVERY, 1_250)).toBe(COLLECT.FULL);
+  expect(gc.decide(3 * EDEN_EVERY + 1, 2_000)).toBe(COLLECT.NONE);
+  expect(gc.decide(4 * EDEN_EVERY, 2_000)).toBe(COLLECT.FULL);
+  expect(gc.decide(5 * EDEN_EVERY, 2_000)).toBe(COLLECT.EDEN);
 });
