@@ -7,6 +7,7 @@ import { appendFileSync, readFileSync } from "node:fs";
 import { writeExchangeSnapshot } from "../engine/exchange-snapshot.ts";
 import { JournalFollower } from "./journal-follower.ts";
 import { hashOf, paths } from "./recovery.ts";
+import { ReplicaCollector } from "./replica-gc.ts";
 import { pruneSnapshots, removeTemporaries, saveSnapshot } from "./snapshot-store.ts";
 import { REPLICA_TMP_TAG, SNAP, STATE, type SnapshotterInit, storeFailure } from "./snapshotter.ts";
 
@@ -26,21 +27,28 @@ self.onmessage = (e: MessageEvent<SnapshotterInit>) => {
     const snapshotsAfter = f.startSeq;
     const hashesAfter = lastHashSeq(p.hashes);
     const stopping = () => Atomics.load(c, SNAP.STOP) !== 0;
+    const gc = new ReplicaCollector();
+    // One serialization serves both: the snapshot's bytes are what the hash is over. False when
+    // closing: the snapshot is abandoned rather than hold up the close (it only costs a longer replay).
+    const write = (seq: number, time: number, snapshot: boolean, hash: boolean): boolean => {
+      const bytes = writeExchangeSnapshot(f.exchange);
+      if (stopping()) return false;
+      if (snapshot) {
+        saveSnapshot(p.snapshots, seq, time, bytes, REPLICA_TMP_TAG);
+        pruneSnapshots(p.snapshots, o.keepSnapshots);
+        Atomics.add(c, SNAP.SNAPSHOTS, 1);
+      }
+      if (hash) appendFileSync(p.hashes, `${seq} ${time} ${hashOf(bytes)}\n`);
+      return true;
+    };
     const take = (seq: number, time: number): boolean => {
       const snapshot = o.snapshotEvery > 0 && seq % o.snapshotEvery === 0 && seq > snapshotsAfter;
       const hash = o.hashEvery > 0 && seq % o.hashEvery === 0 && seq > hashesAfter;
       if (snapshot || hash) {
-        // One serialization serves both: the snapshot's bytes are what the hash is over.
-        const bytes = writeExchangeSnapshot(f.exchange);
-        // Closing: abandon it rather than hold up the close (it only costs a longer replay).
-        if (stopping()) return false;
-        if (snapshot) {
-          saveSnapshot(p.snapshots, seq, time, bytes, REPLICA_TMP_TAG);
-          pruneSnapshots(p.snapshots, o.keepSnapshots);
-          Atomics.add(c, SNAP.SNAPSHOTS, 1);
-        }
-        if (hash) appendFileSync(p.hashes, `${seq} ${time} ${hashOf(bytes)}\n`);
-      }
+        if (!write(seq, time, snapshot, hash)) return false;
+        // After write() has returned, so that its bytes are no longer on the stack (actors/replica-gc.ts).
+        gc.afterSnapshot(c, f.exchange.idempotency.footprint);
+      } else gc.afterCommand(c, seq, f.exchange.idempotency);
       return !stopping();
     };
     Atomics.store(c, SNAP.DONE, f.seq | 0);

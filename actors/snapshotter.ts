@@ -56,6 +56,11 @@ export const SNAP = {
   SNAPSHOTS: 18,
   /** Bytes of the failure message at MESSAGE_AT. */
   MESSAGE_LENGTH: 19,
+  /** The replica's heap (KB) before and after its full collection after the last snapshot or hash (actors/replica-gc.ts). */
+  HEAP_BEFORE_KB: 20,
+  HEAP_AFTER_KB: 21,
+  /** The replica's full collections (after a snapshot or hash, after its window grew), for tests and benches. */
+  COLLECTIONS: 22,
 } as const;
 
 export const STATE = { STARTING: 0, FOLLOWING: 1, STOPPED: 2, FAILED: 3 } as const;
@@ -118,6 +123,12 @@ export class ReplicaProgress {
 
   get snapshots(): number {
     return Atomics.load(this.cells, SNAP.SNAPSHOTS);
+  }
+
+  /** The replica's heap in bytes before and after its last post-snapshot collection, and how many full collections it ran. */
+  get heap(): { before: number; after: number; collections: number } {
+    const c = this.cells;
+    return { before: Atomics.load(c, SNAP.HEAP_BEFORE_KB) * 1024, after: Atomics.load(c, SNAP.HEAP_AFTER_KB) * 1024, collections: Atomics.load(c, SNAP.COLLECTIONS) };
   }
 
   /** Why the replica failed ("" if it has not). */

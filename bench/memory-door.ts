@@ -3,7 +3,8 @@
  * WebSocket door, the embedded runtime (journal with fsync, the snapshotter replica that keeps a
  * second copy of the exchange) in a temporary data directory — driven in-process by the SDK with
  * IOC orders that carry client order ids (none trades). Every `--every` orders it prints RSS and
- * heap after a full GC and the heap's object count: a count that stops growing means no structure
+ * heap after a full GC of the main thread (the replica collects on its own: actors/replica-gc.ts),
+ * the process's peak RSS so far, and the heap's object count: a count that stops growing means no structure
  * keeps an object per order (the gateway's read model keeps the last 100,000 done orders, so the
  * count flattens there). `--window-s` shortens the engine's idempotency window so it fills within
  * the run. The client runs in the same process, so its memory is in the figures too.
@@ -30,7 +31,7 @@ export async function runDoorBench(o: { orders: number; every: number; windowS: 
   config.exchange.idempotencyWindowUs = o.windowS * 1e6;
   const dir = mkdtempSync(join(tmpdir(), "bourse-memory-"));
   const server = await serve({ dataDir: dir, config, workers: 0, port: 0, fixPort: 0, log: silentLogger });
-  const rows: { orders: number; rssMb: number; heapMb: number; objects: number }[] = [];
+  const rows: { orders: number; rssMb: number; peakRssMb: number; heapMb: number; objects: number }[] = [];
   try {
     const c = await BourseClient.connect(server.gateway.url);
     await c.login("alice-demo", "alice-demo-secret-do-not-use-in-production");
@@ -40,7 +41,7 @@ export async function runDoorBench(o: { orders: number; every: number; windowS: 
     })();
     if (!o.json) {
       console.log(`WebSocket door, ${o.orders.toLocaleString()} IOC orders with ${o.idLength}-char client order ids, window ${o.windowS.toLocaleString()} s`);
-      console.log("   orders   RSS MB  heap MB   objects");
+      console.log("   orders   RSS MB  peak MB  heap MB   objects");
     }
     const BATCH = 500;
     for (let i = 0; i < o.orders; i += BATCH) {
@@ -55,9 +56,10 @@ export async function runDoorBench(o: { orders: number; every: number; windowS: 
       if (done % o.every !== 0 && done < o.orders) continue;
       Bun.gc(true);
       const h = heapStats();
-      const row = { orders: done, rssMb: process.memoryUsage().rss / 1e6, heapMb: h.heapSize / 1e6, objects: h.objectCount };
+      // Peak: the process's high-water RSS so far (kernel maxrss, KB), what a host must have for it.
+      const row = { orders: done, rssMb: process.memoryUsage().rss / 1e6, peakRssMb: (process.resourceUsage().maxRSS * 1024) / 1e6, heapMb: h.heapSize / 1e6, objects: h.objectCount };
       rows.push(row);
-      if (!o.json) console.log(`${String(done).padStart(9)} ${row.rssMb.toFixed(0).padStart(8)} ${row.heapMb.toFixed(1).padStart(8)} ${String(row.objects).padStart(9)}`);
+      if (!o.json) console.log(`${String(done).padStart(9)} ${row.rssMb.toFixed(0).padStart(8)} ${row.peakRssMb.toFixed(0).padStart(8)} ${row.heapMb.toFixed(1).padStart(8)} ${String(row.objects).padStart(9)}`);
     }
     c.close();
   } finally {

@@ -1,8 +1,9 @@
 import { Account, Cash, Position } from "./accounts.ts";
 import { Exchange, type ExchangeConfig } from "./exchange.ts";
-import { readWindow, type WindowColumns, writeWindow } from "./idempotency-snapshot.ts";
+import { readWindow, type WindowColumns } from "./idempotency-snapshot.ts";
 import { OmsOrder } from "./orders.ts";
 import { readSnapshot, writeSnapshot } from "./snapshot.ts";
+import { writeWindowJson } from "./window-json.ts";
 
 /**
  * The whole exchange as bytes: the book's binary snapshot followed by the account side as
@@ -106,7 +107,7 @@ const byKey = <T>(entries: Iterable<[number, T]>) => [...entries].sort((a, b) =>
 
 export function writeExchangeSnapshot(ex: Exchange): Uint8Array {
   const ledger = ex.ledger;
-  const state: AccountSideState = {
+  const state: AccountSideHead = {
     version: 2,
     config: ex.config,
     markets: byKey(ledger.markets).map(([id, m]) => [id, m.lastPrice, m.markOverride]),
@@ -124,32 +125,42 @@ export function writeExchangeSnapshot(ex: Exchange): Uint8Array {
       rateNext: a.rateNext,
     })),
     open: byKey(ex.open).map(([, o]) => orderRecord(o)),
-    idempotency: writeWindow(ex.idempotency),
   };
   const book = writeSnapshot(ex.book);
-  const json = new TextEncoder().encode(stateJson(state));
-  const bytes = new Uint8Array(4 + book.length + json.length);
-  new DataView(bytes.buffer).setUint32(0, book.length, true);
-  bytes.set(book, 4);
-  bytes.set(json, 4 + book.length);
-  return bytes;
+  const head = new TextEncoder().encode(stateJsonHead(state));
+  const prefix = new Uint8Array(4 + book.length + head.length);
+  new DataView(prefix.buffer).setUint32(0, book.length, true);
+  prefix.set(book, 4);
+  prefix.set(head, 4 + book.length);
+  // The window, most of a snapshot once a day of ids is in it, goes from its typed arrays into the
+  // snapshot's one buffer (engine/window-json.ts): the text stateJson would give, without building it.
+  return writeWindowJson(ex.idempotency, prefix, "}");
 }
 
 /** Infinity (an unlimited tier setting, an empty rate-limit slot) has no JSON form; it is kept as a string. */
 const infinityToText = (_k: string, v: unknown) => (v === Infinity ? "Infinity" : v === -Infinity ? "-Infinity" : v);
 const textToInfinity = (_k: string, v: unknown) => (v === "Infinity" ? Infinity : v === "-Infinity" ? -Infinity : v);
 
+/** The state without its window: what stateJsonHead writes. */
+export type AccountSideHead = Omit<AccountSideState, "idempotency">;
+
 /**
  * The same text as JSON.stringify(state, infinityToText), part by part: only the config and the
  * accounts can hold an Infinity, and a replacer costs a call per value, so the order lists — which
  * grow with the idempotency window and are most of a snapshot — take the native path. The
- * snapshot runs on the engine thread; this cut its stall several times.
+ * snapshot runs on the engine thread; this cut its stall several times. (writeExchangeSnapshot
+ * writes the head and then the window's bytes; this whole text is the reference its tests hold it to.)
  */
 export function stateJson(state: AccountSideState): string {
+  return `${stateJsonHead(state)}${JSON.stringify(state.idempotency)}}`;
+}
+
+/** stateJson up to the window's value: everything through `"idempotency":`. */
+export function stateJsonHead(state: AccountSideHead): string {
   return (
     `{"version":${JSON.stringify(state.version)},"config":${JSON.stringify(state.config, infinityToText)},` +
     `"markets":${JSON.stringify(state.markets, infinityToText)},"accounts":${JSON.stringify(state.accounts, infinityToText)},` +
-    `"open":${JSON.stringify(state.open)},"idempotency":${JSON.stringify(state.idempotency)}}`
+    `"open":${JSON.stringify(state.open)},"idempotency":`
   );
 }
 

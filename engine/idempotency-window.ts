@@ -151,6 +151,19 @@ export class IdempotencyWindow {
   accountAt(row: number): number {
     return this.account[row]!;
   }
+  /**
+   * Where `row`'s id bytes lie in `idArena` (one byte a character): the snapshot writer
+   * (engine/window-json.ts) copies them from there instead of making a string per id. Read only.
+   */
+  idStartAt(row: number): number {
+    return this.idOff[row]!;
+  }
+  idLengthAt(row: number): number {
+    return this.idLen[row]!;
+  }
+  get idArena(): Uint8Array {
+    return this.bytes;
+  }
   clientOrderIdAt(row: number): string {
     const off = this.idOff[row]!;
     return String.fromCharCode(...this.bytes.subarray(off, off + this.idLen[row]!));
