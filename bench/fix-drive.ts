@@ -4,7 +4,7 @@
  * before the run or closed loop with a window, and timing every answer.
  *
  * Lean on purpose — the harness shares the machine with the server, and the WebSocket harness it is
- * compared with (bench/ws-wire.ts) parses frames in place and writes one batch per connection per
+ * compared with (bench/kit/ws-wire.ts) parses frames in place and writes one batch per connection per
  * tick: here too every message is written straight into the connection's batch (header, body,
  * BodyLength and CheckSum computed as the bytes are laid down; `--encode-fix` uses the codec's
  * encodeFix per message instead, to measure the difference), and received messages are framed
@@ -24,9 +24,10 @@
 import type { Socket } from "bun";
 import { encodeFix, fixTimestamp } from "../gateway/fix/codec.ts";
 import type { Field } from "../gateway/fix/message.ts";
-import { type Percentiles, summarize } from "./histogram.ts";
+import { type Percentiles, summarize } from "./kit/histogram.ts";
 import { Outcome, type RunResult } from "./ws-drive.ts";
-import { sleep, withTimeout } from "./ws-wire.ts";
+import { sleep, withTimeout } from "./kit/ws-wire.ts";
+import { InBuffer, OutBatch } from "./kit/socket-buffers.ts";
 
 // ---------------------------------------------------------------- bytes
 
@@ -299,11 +300,8 @@ class FixConn {
   seq = 1;
   readonly senderBytes: Uint8Array;
   /** Bytes of an incomplete message carried over to the next read. */
-  private rest = new Uint8Array(64 * 1024);
-  private restLen = 0;
-  private batch = new Uint8Array(64 * 1024);
-  private batchLen = 0;
-  private pending: Uint8Array[] = [];
+  private readonly input = new InBuffer(64 * 1024);
+  private readonly out = new OutBatch(64 * 1024);
   readAt = 0;
   /** The peer's Logout text, if it sent one. */
   logoutText = "";
@@ -317,56 +315,33 @@ class FixConn {
   }
 
   get queued(): number {
-    return this.batchLen;
+    return this.out.length;
   }
 
   /** Room for k more bytes in the batch; returns it. */
   reserve(k: number): Uint8Array {
-    if (this.batchLen + k > this.batch.length) {
-      let size = this.batch.length * 2;
-      while (size < this.batchLen + k) size *= 2;
-      const b = new Uint8Array(size);
-      b.set(this.batch.subarray(0, this.batchLen));
-      this.batch = b;
-    }
-    return this.batch;
+    return this.out.reserve(k);
   }
 
   get batchEnd(): number {
-    return this.batchLen;
+    return this.out.length;
   }
 
   set batchEnd(n: number) {
-    this.batchLen = n;
+    this.out.length = n;
   }
 
   flush(): void {
-    if (this.batchLen === 0 || this.closed || !this.socket) return;
-    const data = this.batch.subarray(0, this.batchLen);
-    if (this.pending.length > 0) this.pending.push(data.slice());
-    else {
-      const n = this.socket.write(data);
-      if (n < data.length) this.pending.push(data.slice(Math.max(0, n)));
-    }
-    this.batchLen = 0;
+    if (this.closed || !this.socket) return;
+    this.out.flush(this.socket);
   }
 
   get backlog(): number {
-    let n = 0;
-    for (const p of this.pending) n += p.length;
-    return n;
+    return this.out.backlog;
   }
 
   drained(): void {
-    while (this.pending.length > 0 && this.socket) {
-      const p = this.pending[0]!;
-      const n = this.socket.write(p);
-      if (n >= p.length) this.pending.shift();
-      else {
-        this.pending[0] = p.subarray(Math.max(0, n));
-        return;
-      }
-    }
+    if (this.socket) this.out.drained(this.socket);
   }
 
   close(): void {
@@ -377,22 +352,8 @@ class FixConn {
 
   received(chunk: Uint8Array): void {
     this.readAt = this.driver.clock();
-    let buf: Uint8Array;
-    let len: number;
-    if (this.restLen === 0) {
-      buf = chunk;
-      len = chunk.length;
-    } else {
-      if (this.restLen + chunk.length > this.rest.length) {
-        const r = new Uint8Array(Math.max(this.rest.length * 2, this.restLen + chunk.length));
-        r.set(this.rest.subarray(0, this.restLen));
-        this.rest = r;
-      }
-      this.rest.set(chunk, this.restLen);
-      this.restLen += chunk.length;
-      buf = this.rest;
-      len = this.restLen;
-    }
+    const buf = this.input.join(chunk);
+    const len = this.input.length;
     let at = 0;
     while (at < len) {
       const used = this.driver.parse(this, buf, at, len);
@@ -400,16 +361,7 @@ class FixConn {
       at += used;
     }
     // Keep what is left (a message split across reads).
-    const n = len - at;
-    if (n === 0) this.restLen = 0;
-    else if (buf === this.rest) {
-      if (at > 0) this.rest.copyWithin(0, at, len);
-      this.restLen = n;
-    } else {
-      if (n > this.rest.length) this.rest = new Uint8Array(n * 2);
-      this.rest.set(buf.subarray(at, len));
-      this.restLen = n;
-    }
+    this.input.keep(buf, at, len);
     this.driver.afterRead(this);
   }
 }

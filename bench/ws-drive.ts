@@ -1,5 +1,5 @@
 /**
- * Drivers of bench/ws.ts: N raw WebSocket connections (bench/ws-wire.ts) sending frames built with
+ * Drivers of bench/ws.ts: N raw WebSocket connections (bench/kit/ws-wire.ts) sending frames built with
  * the protocol's encoders (gateway/protocol/), open loop on a schedule fixed before the run, or
  * closed loop with a window (the saturation probe), and timing every answer.
  *
@@ -12,9 +12,9 @@
  * An answer is the first frame that carries the request's id: ACK, REJECT, CANCELLED (a cancel's
  * confirmation) or ERROR from the gateway; the frame itself from the echo baseline.
  */
-import { summarize, type Percentiles } from "./histogram.ts";
+import { summarize, type Percentiles } from "./kit/histogram.ts";
 import { type Cancel, decodeServer, encodeCancel, encodeLogin, encodeMassCancel, encodeNewOrder, FrameWriter, type FrameWriter as FW, isProtocolError, MessageType, type NewOrder, type ServerMessage, signLogin } from "../gateway/protocol/index.ts";
-import { connectMany, sleep, type WireConn, type WireTarget, withTimeout } from "./ws-wire.ts";
+import { connectMany, sleep, type WireConn, type WireTarget, withTimeout } from "./kit/ws-wire.ts";
 
 /** Builds the frame of slot k of connection c into w; returns its length. `kind` 0 = order, 1 = cancel. */
 export interface SlotSource {
