@@ -1,10 +1,11 @@
 /**
- * bench/kit: the flag table every bench reads its command line with, and the one WebSocket wire
+ * bench/kit: the flag table every bench reads its command line with, the one WebSocket wire
  * client of the bench and the tests (frame heads written and read once, for both its load client
- * and the test tools).
+ * and the test tools), and the load loops both door harnesses run.
  */
 import { afterAll, expect, test } from "bun:test";
 import { parseFlags } from "../../bench/kit/args.ts";
+import { closedInSendOrder, newSlots, paceOpen } from "../../bench/kit/load.ts";
 import { InBuffer } from "../../bench/kit/socket-buffers.ts";
 import { clientFrame, connectWire, parseWsUrl, upgradeRequest, WireParser } from "../../bench/kit/ws-wire.ts";
 
@@ -166,4 +167,46 @@ test("upgradeRequest is the request a WebSocket server accepts", async () => {
   await upgraded;
   expect(w.head.split("\r\n")[0]).toBe("HTTP/1.1 101 Switching Protocols");
   s.end();
+});
+
+// ---------------------------------------------------------------- the harnesses' load loops
+
+test("paceOpen sends every request once, in order, never before its time, flushing each tick", async () => {
+  const clock = () => Bun.nanoseconds();
+  const count = 20;
+  const period = 1e6; // 1 ms
+  const late = new Float64Array(count);
+  const sentAt: number[] = [];
+  let flushes = 0;
+  const conn = { queued: 0, backlog: 7, flush: () => void flushes++ };
+  const t0 = clock() + 2e6;
+  const { sent, maxBacklog } = await paceOpen(clock, t0, period, count, late, [conn], (j) => {
+    sentAt.push(clock());
+    conn.queued = 1;
+    expect(j).toBe(sentAt.length - 1);
+  });
+  expect([sent, maxBacklog, sentAt.length]).toEqual([count, 7, count]);
+  for (let j = 0; j < count; j++) {
+    expect(sentAt[j]!).toBeGreaterThanOrEqual(t0 + j * period);
+    expect(late[j]!).toBeGreaterThanOrEqual(0);
+  }
+  expect(flushes).toBeGreaterThan(0);
+});
+
+test("closedInSendOrder keeps only the slots sent, ordered by when they were sent", () => {
+  // 2 connections; slot j = k·2 + c. Connection 0 sent k = 0, 1; connection 1 sent k = 0.
+  const r = newSlots(8, true, 2);
+  r.next![0] = 2;
+  r.next![1] = 1;
+  const sendAt = [30, 10, 20]; // slots 0, 1, 2
+  for (const [j, t] of sendAt.entries()) {
+    r.sendAt![j] = t;
+    r.lat[j] = 100 + j;
+    r.kind[j] = j % 2;
+    r.outcome[j] = 1;
+  }
+  const sub = closedInSendOrder(r, 2);
+  expect(sub.count).toBe(3);
+  expect(Array.from(sub.lat)).toEqual([101, 102, 100]);
+  expect(Array.from(sub.kind)).toEqual([1, 0, 0]);
 });
