@@ -46,6 +46,7 @@ import {
   type NewOrder,
 } from "../gateway/protocol/index.ts";
 import { Rng } from "./prng.ts";
+import { parseFlags } from "./kit/args.ts";
 
 interface Options {
   iters: number;
@@ -57,25 +58,12 @@ interface Options {
 
 function parseArgs(argv: string[]): Options {
   const o: Options = { iters: 100_000, trials: 5, json: false, child: "" };
-  const num = (i: number): number => {
-    const v = Number(argv[i + 1]);
-    if (!Number.isFinite(v) || v < 1) throw new Error(`${argv[i]} needs a positive number, got ${argv[i + 1]}`);
-    return Math.floor(v);
-  };
-  for (let i = 0; i < argv.length; i++) {
-    switch (argv[i]) {
-      case "--iters": o.iters = num(i++); break;
-      case "--trials": o.trials = num(i++); break;
-      case "--json": o.json = true; break;
-      case "--child": o.child = argv[++i] ?? ""; break;
-      case "--help":
-      case "-h":
-        console.log("usage: bun run bench/codec.ts [--iters N] [--trials T] [--json]");
-        process.exit(0);
-      default:
-        throw new Error(`unknown argument ${argv[i]}`);
-    }
-  }
+  parseFlags(argv, "usage: bun run bench/codec.ts [--iters N] [--trials T] [--json]", {
+    "--iters": (v) => (o.iters = Math.floor(v.num())),
+    "--trials": (v) => (o.trials = Math.floor(v.num())),
+    "--json": () => (o.json = true),
+    "--child": (v) => (o.child = v.raw() ?? ""),
+  }, { min: 1, grouped: false });
   return o;
 }
 

@@ -34,16 +34,11 @@ import { EVENT_WIDTH, EventType, F } from "../engine/events.ts";
 import { OrderState } from "../engine/orders.ts";
 import { BourseClient } from "../gateway/client/client.ts";
 import { serve } from "../gateway/serve.ts";
+import { exitOnHelp, flagOr } from "./kit/args.ts";
 
 const args = process.argv.slice(2);
-const flag = (name: string, dflt: number) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : dflt;
-};
-if (args.includes("--help")) {
-  console.log("usage: bun run bench/deadlines.ts [--n DEADLINES] [--gap-ms MS] [--no-ws] [--json]");
-  process.exit(0);
-}
+const flag = (name: string, dflt: number) => flagOr(args, name, dflt);
+exitOnHelp(args, "usage: bun run bench/deadlines.ts [--n DEADLINES] [--gap-ms MS] [--no-ws] [--json]");
 const N = flag("--n", 150);
 const GAP_US = flag("--gap-ms", 25) * 1000;
 const LEAD_US = 500_000;

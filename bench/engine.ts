@@ -23,11 +23,13 @@
  * With --json the last line of output is one JSON object with the figures.
  */
 import { cpus } from "node:os";
-import { median, type Percentiles, summarize, timerOverhead } from "./histogram.ts";
+import { median, type Percentiles, summarize, timerOverhead } from "./kit/histogram.ts";
 import { type FullCheck, type Funding, FullRunner, fundingFor, newBook, newExchange, verifyFull } from "./full.ts";
 import { idStrings, NobRunner, verifyNob } from "./nob.ts";
 import { newEngine, OursRunner, verifyOurs } from "./ours.ts";
 import { ACCOUNTS, exchangeMix, OP_NAMES, simpleMix, type Stream } from "./streams.ts";
+import { log, parseFlags } from "./kit/args.ts";
+import { int, table } from "./kit/report.ts";
 
 interface Options {
   ops: number;
@@ -60,38 +62,24 @@ function parseArgs(argv: string[]): Options {
     fullPath: true,
     fullTrials: long ? 5 : 3,
   };
-  const num = (i: number): number => {
-    const v = Number(String(argv[i + 1]).replace(/_/g, ""));
-    if (!Number.isFinite(v) || v < 0) throw new Error(`${argv[i]} needs a non-negative number, got ${argv[i + 1]}`);
-    return v;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    switch (argv[i]) {
-      case "--ops": o.ops = Math.floor(num(i++)); break;
-      case "--seed": o.seed = Math.floor(num(i++)); break;
-      case "--trials": o.trials = Math.max(1, Math.floor(num(i++))); break;
-      case "--peer-trials": o.peerTrials = Math.max(1, Math.floor(num(i++))); break;
-      case "--paced-ops": o.pacedOps = Math.floor(num(i++)); break;
-      case "--rate": o.rate = num(i++); break;
-      case "--segments": o.segments = Math.max(1, Math.floor(num(i++))); break;
-      case "--json": o.json = true; break;
-      case "--long": break;
-      case "--no-peer": o.peer = false; break;
-      case "--no-full-path": o.fullPath = false; break;
-      case "--full-trials": o.fullTrials = Math.max(1, Math.floor(num(i++))); break;
-      case "--help":
-      case "-h":
-        console.log("usage: bun run bench/engine.ts [--ops N] [--seed S] [--trials T] [--peer-trials T] [--json] [--long] [--paced-ops N] [--rate OPS_PER_S] [--segments K] [--no-peer] [--full-trials T] [--no-full-path]");
-        process.exit(0);
-      default:
-        throw new Error(`unknown argument ${argv[i]}`);
-    }
-  }
+  parseFlags(argv, "usage: bun run bench/engine.ts [--ops N] [--seed S] [--trials T] [--peer-trials T] [--json] [--long] [--paced-ops N] [--rate OPS_PER_S] [--segments K] [--no-peer] [--full-trials T] [--no-full-path]", {
+    "--ops": (v) => (o.ops = Math.floor(v.num())),
+    "--seed": (v) => (o.seed = Math.floor(v.num())),
+    "--trials": (v) => (o.trials = Math.max(1, Math.floor(v.num()))),
+    "--peer-trials": (v) => (o.peerTrials = Math.max(1, Math.floor(v.num()))),
+    "--paced-ops": (v) => (o.pacedOps = Math.floor(v.num())),
+    "--rate": (v) => (o.rate = v.num()),
+    "--segments": (v) => (o.segments = Math.max(1, Math.floor(v.num()))),
+    "--json": () => (o.json = true),
+    "--long": () => {},
+    "--no-peer": () => (o.peer = false),
+    "--no-full-path": () => (o.fullPath = false),
+    "--full-trials": (v) => (o.fullTrials = Math.max(1, Math.floor(v.num()))),
+  });
   if (o.ops < 1) throw new Error("--ops must be at least 1");
   return o;
 }
 
-const log = (msg: string) => process.stderr.write(`${msg}\n`);
 const gc = () => Bun.gc(true);
 
 interface Throughput {
@@ -312,17 +300,8 @@ function fullPath(s: Stream, trials: number, lat: Float64Array): FullPath {
 
 // ---------------------------------------------------------------- formatting
 
-const int = (x: number) => Math.round(x).toLocaleString("en-US");
 const mops = (x: number) => `${(x / 1e6).toFixed(2)}M`;
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
-const pad = (s: string, n: number) => s.padStart(n);
-const padr = (s: string, n: number) => s.padEnd(n);
-
-function table(headers: string[], rows: string[][]): string {
-  const w = headers.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
-  const line = (cells: string[]) => cells.map((x, c) => (c === 0 ? padr(x, w[c]!) : pad(x, w[c]!))).join("  ");
-  return [line(headers), w.map((n) => "-".repeat(n)).join("  "), ...rows.map(line)].join("\n");
-}
 
 function latRow(name: string, p: Percentiles): string[] {
   return [name, int(p.p50), int(p.p90), int(p.p99), int(p.p99_9), int(p.p99_99), int(p.max), int(p.mean)];

@@ -4,7 +4,7 @@
  * before the run or closed loop with a window, and timing every answer.
  *
  * Lean on purpose — the harness shares the machine with the server, and the WebSocket harness it is
- * compared with (bench/ws-wire.ts) parses frames in place and writes one batch per connection per
+ * compared with (bench/kit/ws-wire.ts) parses frames in place and writes one batch per connection per
  * tick: here too every message is written straight into the connection's batch (header, body,
  * BodyLength and CheckSum computed as the bytes are laid down; `--encode-fix` uses the codec's
  * encodeFix per message instead, to measure the difference), and received messages are framed
@@ -24,9 +24,9 @@
 import type { Socket } from "bun";
 import { encodeFix, fixTimestamp } from "../gateway/fix/codec.ts";
 import type { Field } from "../gateway/fix/message.ts";
-import { type Percentiles, summarize } from "./histogram.ts";
-import { Outcome, type RunResult } from "./ws-drive.ts";
-import { sleep, withTimeout } from "./ws-wire.ts";
+import { awaitClosed, closedInSendOrder, Outcome, newSlots, paceOpen, type RunResult, type RunSlots, summarizeRun } from "./kit/load.ts";
+import { sleep, withTimeout } from "./kit/ws-wire.ts";
+import { InBuffer, OutBatch } from "./kit/socket-buffers.ts";
 
 // ---------------------------------------------------------------- bytes
 
@@ -299,11 +299,8 @@ class FixConn {
   seq = 1;
   readonly senderBytes: Uint8Array;
   /** Bytes of an incomplete message carried over to the next read. */
-  private rest = new Uint8Array(64 * 1024);
-  private restLen = 0;
-  private batch = new Uint8Array(64 * 1024);
-  private batchLen = 0;
-  private pending: Uint8Array[] = [];
+  private readonly input = new InBuffer(64 * 1024);
+  private readonly out = new OutBatch(64 * 1024);
   readAt = 0;
   /** The peer's Logout text, if it sent one. */
   logoutText = "";
@@ -317,56 +314,33 @@ class FixConn {
   }
 
   get queued(): number {
-    return this.batchLen;
+    return this.out.length;
   }
 
   /** Room for k more bytes in the batch; returns it. */
   reserve(k: number): Uint8Array {
-    if (this.batchLen + k > this.batch.length) {
-      let size = this.batch.length * 2;
-      while (size < this.batchLen + k) size *= 2;
-      const b = new Uint8Array(size);
-      b.set(this.batch.subarray(0, this.batchLen));
-      this.batch = b;
-    }
-    return this.batch;
+    return this.out.reserve(k);
   }
 
   get batchEnd(): number {
-    return this.batchLen;
+    return this.out.length;
   }
 
   set batchEnd(n: number) {
-    this.batchLen = n;
+    this.out.length = n;
   }
 
   flush(): void {
-    if (this.batchLen === 0 || this.closed || !this.socket) return;
-    const data = this.batch.subarray(0, this.batchLen);
-    if (this.pending.length > 0) this.pending.push(data.slice());
-    else {
-      const n = this.socket.write(data);
-      if (n < data.length) this.pending.push(data.slice(Math.max(0, n)));
-    }
-    this.batchLen = 0;
+    if (this.closed || !this.socket) return;
+    this.out.flush(this.socket);
   }
 
   get backlog(): number {
-    let n = 0;
-    for (const p of this.pending) n += p.length;
-    return n;
+    return this.out.backlog;
   }
 
   drained(): void {
-    while (this.pending.length > 0 && this.socket) {
-      const p = this.pending[0]!;
-      const n = this.socket.write(p);
-      if (n >= p.length) this.pending.shift();
-      else {
-        this.pending[0] = p.subarray(Math.max(0, n));
-        return;
-      }
-    }
+    if (this.socket) this.out.drained(this.socket);
   }
 
   close(): void {
@@ -377,22 +351,8 @@ class FixConn {
 
   received(chunk: Uint8Array): void {
     this.readAt = this.driver.clock();
-    let buf: Uint8Array;
-    let len: number;
-    if (this.restLen === 0) {
-      buf = chunk;
-      len = chunk.length;
-    } else {
-      if (this.restLen + chunk.length > this.rest.length) {
-        const r = new Uint8Array(Math.max(this.rest.length * 2, this.restLen + chunk.length));
-        r.set(this.rest.subarray(0, this.restLen));
-        this.rest = r;
-      }
-      this.rest.set(chunk, this.restLen);
-      this.restLen += chunk.length;
-      buf = this.rest;
-      len = this.restLen;
-    }
+    const buf = this.input.join(chunk);
+    const len = this.input.length;
     let at = 0;
     while (at < len) {
       const used = this.driver.parse(this, buf, at, len);
@@ -400,16 +360,7 @@ class FixConn {
       at += used;
     }
     // Keep what is left (a message split across reads).
-    const n = len - at;
-    if (n === 0) this.restLen = 0;
-    else if (buf === this.rest) {
-      if (at > 0) this.rest.copyWithin(0, at, len);
-      this.restLen = n;
-    } else {
-      if (n > this.rest.length) this.rest = new Uint8Array(n * 2);
-      this.rest.set(buf.subarray(at, len));
-      this.restLen = n;
-    }
+    this.input.keep(buf, at, len);
     this.driver.afterRead(this);
   }
 }
@@ -436,24 +387,8 @@ const handlers = {
 
 // ---------------------------------------------------------------- driver
 
-interface Run {
+interface Run extends RunSlots {
   run: number;
-  count: number;
-  t0: number;
-  period: number;
-  sendAt: Float64Array | null;
-  lat: Float64Array;
-  kind: Uint8Array;
-  outcome: Uint8Array;
-  reasons: Map<string, number>;
-  answered: number;
-  lastAnswer: number;
-  done: (() => void) | null;
-  closed: boolean;
-  next: Int32Array | null;
-  until: number;
-  measureFrom: number;
-  inWindow: number;
   /** Per connection: MsgSeqNum of its slot 0 (to map a session Reject's RefSeqNum to a request). */
   seqBase: Float64Array;
 }
@@ -836,26 +771,7 @@ export class FixDriver {
   // ---- runs
 
   private newRun(count: number, closed: boolean): Run {
-    const r: Run = {
-      run: this.runs++,
-      count,
-      t0: 0,
-      period: 0,
-      sendAt: closed ? new Float64Array(count) : null,
-      lat: new Float64Array(count),
-      kind: new Uint8Array(count),
-      outcome: new Uint8Array(count),
-      reasons: new Map(),
-      answered: 0,
-      lastAnswer: 0,
-      done: null,
-      closed,
-      next: closed ? new Int32Array(this.n) : null,
-      until: 0,
-      measureFrom: 0,
-      inWindow: 0,
-      seqBase: new Float64Array(this.n),
-    };
+    const r: Run = { ...newSlots(count, closed, this.n), run: this.runs++, seqBase: new Float64Array(this.n) };
     for (let c = 0; c < this.n; c++) r.seqBase[c] = this.conns[c]!.seq;
     return r;
   }
@@ -873,34 +789,15 @@ export class FixDriver {
     r.period = period;
     src.begin(r.run, Math.ceil(count / n), n);
     const late = new Float64Array(count);
-    let maxBacklog = 0;
     Bun.gc(true);
     const cpu0 = process.cpuUsage();
     const wall0 = this.clock();
     r.t0 = this.clock() + 5e6;
     this.run = r;
     const finished = new Promise<void>((resolve) => (r.done = resolve));
-    let j = 0;
-    await new Promise<void>((resolve) => {
-      const tick = () => {
-        const now = this.clock();
-        while (j < count && r.t0 + j * period <= now) {
-          const c = j % n;
-          this.emit(src, this.conns[c]!, Math.floor(j / n), j);
-          r.kind[j] = src.kind;
-          late[j] = now - (r.t0 + j * period);
-          j++;
-        }
-        for (const conn of this.conns) {
-          if (conn.queued > 0) conn.flush();
-          const bl = conn.backlog;
-          if (bl > maxBacklog) maxBacklog = bl;
-        }
-        if (j >= count) return resolve();
-        const wait = (r.t0 + j * period - this.clock()) / 1e6;
-        setTimeout(tick, Math.max(1, wait));
-      };
-      setTimeout(tick, Math.max(0, (r.t0 - this.clock()) / 1e6));
+    const { sent: j, maxBacklog } = await paceOpen(this.clock, r.t0, period, count, late, this.conns, (j) => {
+      this.emit(src, this.conns[j % n]!, Math.floor(j / n), j);
+      r.kind[j] = src.kind;
     });
     await Promise.race([finished, sleep(drainMs)]);
     this.run = null;
@@ -954,27 +851,12 @@ export class FixDriver {
       conn.flush();
     }
     await sleep(seconds * 1000);
-    const sent = () => {
-      let s = 0;
-      for (let c = 0; c < n; c++) s += r.next![c]!;
-      return s;
-    };
-    const t = Date.now();
-    while (r.answered < sent() && Date.now() - t < 10_000) await sleep(5);
+    await awaitClosed(r, n);
     this.run = null;
     const cpu = process.cpuUsage(cpu0);
     const wall = this.clock() - start;
-    const total = sent();
-    const idx: number[] = [];
-    for (let c = 0; c < n; c++) for (let k = 0; k < r.next![c]!; k++) idx.push(k * n + c);
-    idx.sort((a, b) => r.sendAt![a]! - r.sendAt![b]!);
-    const sub: Run = { ...r, count: total, lat: new Float64Array(total), kind: new Uint8Array(total), outcome: new Uint8Array(total) };
-    idx.forEach((j, i) => {
-      sub.lat[i] = r.lat[j]!;
-      sub.kind[i] = r.kind[j]!;
-      sub.outcome[i] = r.outcome[j]!;
-    });
-    const res = summarizeRun(sub, "closed", 0, seconds, null, total);
+    const sub = closedInSendOrder(r, n);
+    const res = summarizeRun(sub, "closed", 0, seconds, null, sub.count);
     res.achieved = r.inWindow / (seconds - warmupS);
     res.cpuShare = ((cpu.user + cpu.system) * 1e3) / wall;
     return res;
@@ -1036,56 +918,4 @@ function latin(buf: Uint8Array, from: number, to: number): string {
   let s = "";
   for (let i = from; i < to; i++) s += String.fromCharCode(buf[i]!);
   return s;
-}
-
-/** The same summary as ws-drive.ts's Driver gives, so both doors print alike. */
-function summarizeRun(r: Run, mode: "open" | "closed", offered: number, seconds: number, late: Float64Array | null, sent: number): RunResult {
-  const tmp = new Float64Array(r.count);
-  const pick = (want: (j: number) => boolean): Percentiles | null => {
-    let k = 0;
-    for (let j = 0; j < r.count; j++) if (r.outcome[j] !== 0 && want(j)) tmp[k++] = r.lat[j]!;
-    return k ? summarize(tmp, k) : null;
-  };
-  const counts = [0, 0, 0, 0, 0, 0];
-  for (let j = 0; j < r.count; j++) counts[r.outcome[j]!]!++;
-  const fifth = Math.floor(r.count / 5);
-  const p50of = (from: number, to: number) => {
-    let k = 0;
-    for (let j = from; j < to; j++) if (r.outcome[j] !== 0) tmp[k++] = r.lat[j]!;
-    const xs = tmp.subarray(0, k).sort();
-    return k ? xs[k >> 1]! : NaN;
-  };
-  const segments: number[] = [];
-  if (mode === "open") {
-    const k = Math.max(1, Math.round((r.count * r.period) / 0.5e9));
-    for (let i = 0; i < k; i++) {
-      let m = 0;
-      const to = Math.floor(((i + 1) * r.count) / k);
-      for (let j = Math.floor((i * r.count) / k); j < to; j++) if (r.outcome[j] !== 0 && r.kind[j] === 0) tmp[m++] = r.lat[j]!;
-      if (m > 0) segments.push(summarize(tmp, m).p99);
-    }
-  }
-  return {
-    mode,
-    offered,
-    seconds,
-    sent,
-    answered: r.answered,
-    achieved: 0,
-    acks: counts[Outcome.ACK]!,
-    rejects: counts[Outcome.REJECT]!,
-    cancelled: counts[Outcome.CANCELLED]!,
-    errors: counts[Outcome.ERROR]!,
-    echoes: counts[Outcome.ECHO]!,
-    reasons: Object.fromEntries(r.reasons),
-    all: pick(() => true),
-    orders: pick((j) => r.kind[j] === 0),
-    cancels: pick((j) => r.kind[j] === 1),
-    p50First: fifth > 0 ? p50of(0, fifth) : NaN,
-    p50Last: fifth > 0 ? p50of(r.count - fifth, r.count) : NaN,
-    lateness: late ? summarize(late, sent) : null,
-    segmentP99: segments,
-    maxBacklog: 0,
-    cpuShare: 0,
-  };
 }

@@ -20,6 +20,8 @@ import type { BourseConfig } from "../actors/config.ts";
 import { serve } from "../gateway/serve.ts";
 import { benchConfig } from "./ws-server.ts";
 import { silentLogger } from "../log/logger.ts";
+import { answerParent } from "./kit/child.ts";
+import { flagText } from "./kit/args.ts";
 
 /** benchConfig plus the FIX door's per-session order rate lifted (unless keepLimits). */
 export function fixBenchConfig(keepLimits: boolean): BourseConfig {
@@ -31,35 +33,19 @@ export function fixBenchConfig(keepLimits: boolean): BourseConfig {
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
-  const arg = (name: string, dflt: string) => {
-    const i = argv.indexOf(`--${name}`);
-    return i >= 0 ? String(argv[i + 1]) : dflt;
-  };
+  const arg = (name: string, dflt: string) => flagText(argv, `--${name}`, dflt);
   const workers = Number(arg("workers", "0")) === 1 ? 1 : 0;
   const keepLimits = arg("keep-limits", "0") === "1";
   const dataDir = mkdtempSync(join(arg("dir", tmpdir()), "bourse-fix-"));
   const s = await serve({ dataDir, config: fixBenchConfig(keepLimits), workers, port: 0, log: silentLogger });
   if (!s.fix) throw new Error("serve() started no FIX acceptor");
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
-    stopping = true;
+  answerParent({ url: s.gateway.url.replace(/\/ws$/, ""), fixHost: s.fix.host, fixPort: s.fix.port, dataDir }, async () => {
     try {
       await s.close();
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
-      process.exit(0);
     }
-  };
-  process.on("message", (m: { kind: string }) => {
-    if (m.kind === "cpu") {
-      const u = process.cpuUsage();
-      process.send!({ kind: "cpu", user: u.user, system: u.system });
-    } else if (m.kind === "stop") void stop();
   });
-  // The parent went away without saying stop: do not leave a server or a data directory behind.
-  process.on("disconnect", () => void stop());
-  process.send!({ kind: "ready", url: s.gateway.url.replace(/\/ws$/, ""), fixHost: s.fix.host, fixPort: s.fix.port, dataDir });
 }
 
 if (import.meta.main) await main();

@@ -31,16 +31,17 @@
  * Requests/s count orders and cancels (1:1), as bench:ws does. Progress goes to stderr; with
  * --json the last line of stdout is one JSON object.
  */
-import { readFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Subprocess } from "bun";
 import { formatPrice, formatQty, makeInstrument } from "../engine/instrument.ts";
 import { FixDriver, FixRestingFlow } from "./fix-drive.ts";
 import { fixBenchConfig } from "./fix-server.ts";
-import { median, type Percentiles } from "./histogram.ts";
+import { median } from "./kit/histogram.ts";
 import { Driver, RestingFlow, type RunResult } from "./ws-drive.ts";
-import { makeClock, parseWsUrl, withTimeout } from "./ws-wire.ts";
+import { makeClock, parseWsUrl } from "./kit/ws-wire.ts";
+import { log, parseFlags } from "./kit/args.ts";
+import { Child } from "./kit/child.ts";
+import { hostBusy, hostTicks, latencyJson, ms, table } from "./kit/report.ts";
 
 interface Options {
   conns: number;
@@ -83,100 +84,49 @@ function parseArgs(argv: string[]): Options {
     json: false,
     long,
   };
-  const num = (i: number): number => {
-    const v = Number(String(argv[i + 1]).replace(/_/g, ""));
-    if (!Number.isFinite(v) || v < 0) throw new Error(`${argv[i]} needs a non-negative number, got ${argv[i + 1]}`);
-    return v;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    switch (argv[i]) {
-      case "--conns": o.conns = Math.max(1, Math.floor(num(i++))); break;
-      case "--seconds": o.seconds = Math.max(0.5, num(i++)); break;
-      case "--probe-seconds": o.probeSeconds = Math.max(1, num(i++)); break;
-      case "--probe-rounds": o.probeRounds = Math.max(1, Math.floor(num(i++))); break;
-      case "--rounds": o.rounds = Math.max(1, Math.floor(num(i++))); break;
-      case "--window": o.window = Math.max(1, Math.floor(num(i++))); break;
-      case "--lag-ms": o.lagMs = num(i++); break;
-      case "--rate": o.rate = num(i++); break;
-      case "--warmup-seconds": o.warmupSeconds = num(i++); break;
-      case "--workers": o.workers = num(i++) === 1 ? 1 : 0; break;
-      case "--keep-limits": o.keepLimits = true; break;
-      case "--ws-order-ids": o.wsOrderIds = true; break;
-      case "--encode-fix": o.encodeFix = true; break;
-      case "--cpu-prof": o.cpuProf = String(argv[++i]); break;
-      case "--dir": o.dir = String(argv[++i]); break;
-      case "--json": o.json = true; break;
-      case "--long": break;
-      case "--help":
-      case "-h":
-        console.log(
-          "usage: bun run bench/fix.ts [--conns N] [--seconds S] [--probe-seconds P] [--probe-rounds K] [--rounds R] [--window W] [--lag-ms MS] [--rate R] [--warmup-seconds S] [--workers 0|1] [--keep-limits] [--ws-order-ids] [--encode-fix] [--cpu-prof DIR] [--dir BASE] [--json] [--long]",
-        );
-        process.exit(0);
-      default:
-        throw new Error(`unknown argument ${argv[i]}`);
-    }
-  }
+  parseFlags(argv, "usage: bun run bench/fix.ts [--conns N] [--seconds S] [--probe-seconds P] [--probe-rounds K] [--rounds R] [--window W] [--lag-ms MS] [--rate R] [--warmup-seconds S] [--workers 0|1] [--keep-limits] [--ws-order-ids] [--encode-fix] [--cpu-prof DIR] [--dir BASE] [--json] [--long]", {
+    "--conns": (v) => (o.conns = Math.max(1, Math.floor(v.num()))),
+    "--seconds": (v) => (o.seconds = Math.max(0.5, v.num())),
+    "--probe-seconds": (v) => (o.probeSeconds = Math.max(1, v.num())),
+    "--probe-rounds": (v) => (o.probeRounds = Math.max(1, Math.floor(v.num()))),
+    "--rounds": (v) => (o.rounds = Math.max(1, Math.floor(v.num()))),
+    "--window": (v) => (o.window = Math.max(1, Math.floor(v.num()))),
+    "--lag-ms": (v) => (o.lagMs = v.num()),
+    "--rate": (v) => (o.rate = v.num()),
+    "--warmup-seconds": (v) => (o.warmupSeconds = v.num()),
+    "--workers": (v) => (o.workers = v.num() === 1 ? 1 : 0),
+    "--keep-limits": () => (o.keepLimits = true),
+    "--ws-order-ids": () => (o.wsOrderIds = true),
+    "--encode-fix": () => (o.encodeFix = true),
+    "--cpu-prof": (v) => (o.cpuProf = v.str()),
+    "--dir": (v) => (o.dir = v.str()),
+    "--json": () => (o.json = true),
+    "--long": () => {},
+  });
   return o;
 }
 
-const log = (msg: string) => process.stderr.write(`${msg}\n`);
-const BUN = process.execPath;
 const ACCOUNTS = ["alice", "bob", "carol", "dave"];
 const keyOf = (name: string) => ({ id: `${name}-demo`, secret: `${name}-demo-secret-do-not-use-in-production` });
 const int = (x: number) => (Number.isFinite(x) ? Math.round(x).toLocaleString("en-US") : "–");
-const ms = (ns: number | undefined) => (ns === undefined || !Number.isFinite(ns) ? "–" : (ns / 1e6).toFixed(ns < 10e6 ? 2 : ns < 100e6 ? 1 : 0));
 const load = () => loadavg().map((x) => x.toFixed(2)).join(" ");
 
-// ---------------------------------------------------------------- host CPU
-
-function hostTicks(): { busy: number; total: number } {
-  try {
-    const f = readFileSync("/proc/stat", "utf8");
-    const xs = f.slice(0, f.indexOf("\n")).trim().split(/\s+/).slice(1).map(Number);
-    const total = xs.reduce((a, b) => a + b, 0);
-    return { busy: total - xs[3]! - (xs[4] ?? 0), total };
-  } catch {
-    return { busy: NaN, total: NaN };
-  }
-}
+// ---------------------------------------------------------------- server CPU
 
 /** Server CPU per request answered, µs. */
 const usPerReq = (m: { serverCpu: number; run: RunResult }) => (m.run.achieved > 0 ? (m.serverCpu * 1e6) / m.run.achieved : NaN);
 
-const hostBusy = (a: { busy: number; total: number }, b: { busy: number; total: number }) => ((b.busy - a.busy) / (b.total - a.total)) * cpus().length;
-
 // ---------------------------------------------------------------- the server
 
 /** bench/fix-server.ts in a child process, with IPC. */
-class ServerProc {
-  readonly proc: Subprocess;
-  private waiting: { kind: string; resolve: (m: Record<string, unknown>) => void }[] = [];
-  private inbox: Record<string, unknown>[] = [];
-  private dead = "";
+class ServerProc extends Child {
   url = "";
   fixHost = "";
   fixPort = 0;
-  private lastCpu = 0;
-  private lastWall = 0;
-
-  private constructor(o: Options, tag: string) {
-    const prof = o.cpuProf ? ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${o.cpuProf}`, `--cpu-prof-name=${tag}`] : [];
-    this.proc = Bun.spawn([BUN, ...prof, join(import.meta.dir, "fix-server.ts"), "--workers", String(o.workers), "--keep-limits", o.keepLimits ? "1" : "0", "--dir", o.dir], {
-      stdio: ["ignore", "inherit", "inherit"],
-      ipc: (m: Record<string, unknown>) => {
-        const i = this.waiting.findIndex((w) => w.kind === m.kind);
-        if (i >= 0) this.waiting.splice(i, 1)[0]!.resolve(m);
-        else this.inbox.push(m);
-      },
-    });
-    void this.proc.exited.then((code) => {
-      this.dead = `exited with code ${code}`;
-    });
-  }
 
   static async start(o: Options, tag: string): Promise<ServerProc> {
-    const s = new ServerProc(o, tag);
+    const prof = o.cpuProf ? ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${o.cpuProf}`, `--cpu-prof-name=${tag}`] : [];
+    const s = new ServerProc([...prof, join(import.meta.dir, "fix-server.ts"), "--workers", String(o.workers), "--keep-limits", o.keepLimits ? "1" : "0", "--dir", o.dir], "server");
     const ready = await s.next("ready");
     s.url = String(ready.url);
     s.fixHost = String(ready.fixHost);
@@ -184,40 +134,8 @@ class ServerProc {
     return s;
   }
 
-  private next(kind: string, timeoutMs = 60_000): Promise<Record<string, unknown>> {
-    const i = this.inbox.findIndex((m) => m.kind === kind);
-    if (i >= 0) return Promise.resolve(this.inbox.splice(i, 1)[0]!);
-    if (this.dead) return Promise.reject(new Error(`server ${this.dead}`));
-    return withTimeout(new Promise((resolve) => this.waiting.push({ kind, resolve })), timeoutMs, `server reply "${kind}"`);
-  }
-
-  private async cpu(): Promise<number> {
-    this.proc.send({ kind: "cpu" });
-    const m = await this.next("cpu");
-    return (m.user as number) + (m.system as number);
-  }
-
-  async cpuMark(): Promise<void> {
-    this.lastCpu = await this.cpu();
-    this.lastWall = performance.now();
-  }
-
-  /** Server CPU since cpuMark, in cores (every thread of the process). */
-  async cpuShare(): Promise<number> {
-    const c = await this.cpu();
-    return (c - this.lastCpu) / 1e3 / (performance.now() - this.lastWall);
-  }
-
-  async stop(): Promise<void> {
-    if (this.dead) return;
-    try {
-      this.proc.send({ kind: "stop" });
-    } catch {
-      /* already gone */
-    }
-    const t = setTimeout(() => this.proc.kill(), 15_000);
-    await this.proc.exited;
-    clearTimeout(t);
+  override stop(): Promise<void> {
+    return super.stop(15_000);
   }
 }
 
@@ -359,18 +277,6 @@ function line(m: Measurement): string {
 
 // ---------------------------------------------------------------- report
 
-function table(headers: string[], rows: string[][]): string {
-  const w = headers.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
-  const fmt = (cells: string[]) => cells.map((x, c) => (c === 0 ? x.padEnd(w[c]!) : x.padStart(w[c]!))).join("  ");
-  return [fmt(headers), w.map((n) => "-".repeat(n)).join("  "), ...rows.map(fmt)].join("\n");
-}
-
-function pjson(p: Percentiles | null | undefined): Record<string, number> | null {
-  if (!p) return null;
-  const r = (ns: number) => +(ns / 1e6).toFixed(3);
-  return { count: p.count, p50_ms: r(p.p50), p90_ms: r(p.p90), p99_ms: r(p.p99), p999_ms: r(p.p99_9), max_ms: r(p.max) };
-}
-
 function mJson(m: Measurement) {
   const r = m.run;
   return {
@@ -386,10 +292,10 @@ function mJson(m: Measurement) {
     rejects: r.rejects,
     errors: r.errors,
     refused: r.reasons,
-    latency: pjson(r.all),
-    ack_latency: pjson(r.orders),
-    cancel_latency: pjson(r.cancels),
-    send_lateness: pjson(r.lateness),
+    latency: latencyJson(r.all),
+    ack_latency: latencyJson(r.orders),
+    cancel_latency: latencyJson(r.cancels),
+    send_lateness: latencyJson(r.lateness),
     ack_p99_ms_per_segment: r.segmentP99.map((x) => +(x / 1e6).toFixed(3)),
     server_cpu: +m.serverCpu.toFixed(3),
     server_cpu_us_per_request: Number.isFinite(usPerReq(m)) ? +usPerReq(m).toFixed(2) : null,

@@ -44,9 +44,11 @@ import { WorkerHost } from "../actors/worker-host.ts";
 import { Command } from "../engine/commands.ts";
 import { EventBuffer, EventType } from "../engine/events.ts";
 import { Exchange } from "../engine/exchange.ts";
-import { median, type Percentiles, summarize } from "./histogram.ts";
+import { median, type Percentiles, summarize } from "./kit/histogram.ts";
 import { burstRun, type Pace, type PacedRun, pacedRun, Tally } from "./pipeline-drive.ts";
 import { createLogger, lineSink } from "../log/logger.ts";
+import { log, parseFlags } from "./kit/args.ts";
+import { int, table } from "./kit/report.ts";
 
 interface Options {
   commands: number;
@@ -89,48 +91,33 @@ function parseArgs(argv: string[]): Options {
     json: false,
     long,
   };
-  const num = (i: number): number => {
-    const v = Number(String(argv[i + 1]).replace(/_/g, ""));
-    if (!Number.isFinite(v) || v < 0) throw new Error(`${argv[i]} needs a non-negative number, got ${argv[i + 1]}`);
-    return v;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    switch (argv[i]) {
-      case "--commands": o.commands = Math.floor(num(i++)); break;
-      case "--warmup": o.warmup = Math.floor(num(i++)); break;
-      case "--burst": o.burst = Math.max(1, Math.floor(num(i++))); break;
-      case "--trials": o.trials = Math.max(1, Math.floor(num(i++))); break;
-      case "--seed": o.seed = Math.floor(num(i++)); break;
-      case "--rate": o.rate = num(i++); break;
-      case "--paced-seconds": o.pacedSeconds = num(i++); break;
-      case "--latency-rounds": o.latencyRounds = Math.max(1, Math.floor(num(i++))); break;
-      case "--pace": {
-        const p = argv[++i];
-        if (p !== "spin" && p !== "tick") throw new Error(`--pace is spin or tick, got ${p}`);
-        o.pace = p;
-        break;
-      }
-      case "--no-fsync-off": o.fsyncOff = false; break;
-      case "--no-ring": o.ring = false; break;
-      case "--keep-rate-limits": o.keepRateLimits = true; break;
-      case "--hash-every": o.hashEvery = Math.floor(num(i++)); break;
-      case "--snapshot-every": o.snapshotEvery = Math.floor(num(i++)); break;
-      case "--dir": o.dir = String(argv[++i]); break;
-      case "--json": o.json = true; break;
-      case "--long": break;
-      case "--help":
-      case "-h":
-        console.log("usage: bun run bench/pipeline.ts [--commands N] [--warmup W] [--burst B] [--trials T] [--seed S] [--rate OPS_PER_S] [--paced-seconds S] [--latency-rounds R] [--pace tick|spin] [--no-fsync-off] [--no-ring] [--keep-rate-limits] [--hash-every N] [--snapshot-every N] [--dir BASE] [--json] [--long]");
-        process.exit(0);
-      default:
-        throw new Error(`unknown argument ${argv[i]}`);
-    }
-  }
+  parseFlags(argv, "usage: bun run bench/pipeline.ts [--commands N] [--warmup W] [--burst B] [--trials T] [--seed S] [--rate OPS_PER_S] [--paced-seconds S] [--latency-rounds R] [--pace tick|spin] [--no-fsync-off] [--no-ring] [--keep-rate-limits] [--hash-every N] [--snapshot-every N] [--dir BASE] [--json] [--long]", {
+    "--commands": (v) => (o.commands = Math.floor(v.num())),
+    "--warmup": (v) => (o.warmup = Math.floor(v.num())),
+    "--burst": (v) => (o.burst = Math.max(1, Math.floor(v.num()))),
+    "--trials": (v) => (o.trials = Math.max(1, Math.floor(v.num()))),
+    "--seed": (v) => (o.seed = Math.floor(v.num())),
+    "--rate": (v) => (o.rate = v.num()),
+    "--paced-seconds": (v) => (o.pacedSeconds = v.num()),
+    "--latency-rounds": (v) => (o.latencyRounds = Math.max(1, Math.floor(v.num()))),
+    "--pace": (v) => {
+      const p = v.raw();
+      if (p !== "spin" && p !== "tick") throw new Error(`--pace is spin or tick, got ${p}`);
+      o.pace = p;
+    },
+    "--no-fsync-off": () => (o.fsyncOff = false),
+    "--no-ring": () => (o.ring = false),
+    "--keep-rate-limits": () => (o.keepRateLimits = true),
+    "--hash-every": (v) => (o.hashEvery = Math.floor(v.num())),
+    "--snapshot-every": (v) => (o.snapshotEvery = Math.floor(v.num())),
+    "--dir": (v) => (o.dir = v.str()),
+    "--json": () => (o.json = true),
+    "--long": () => {},
+  });
   if (o.commands < 1) throw new Error("--commands must be at least 1");
   return o;
 }
 
-const log = (msg: string) => process.stderr.write(`${msg}\n`);
 const gc = () => Bun.gc(true);
 /** The runtime's own warnings and errors (its recovery figures would only interrupt the tables). */
 const runtimeLog = createLogger({ level: "warn", sink: lineSink("pretty", (line) => log(`  runtime: ${line.trimEnd()}`)) });
@@ -364,16 +351,9 @@ async function ringRate(o: Options): Promise<RingFigure | null> {
 
 // ---------------------------------------------------------------- formatting
 
-const int = (x: number) => Math.round(x).toLocaleString("en-US");
 const kops = (x: number) => (x / 1e3).toFixed(0);
 const fix = (x: number, d: number) => x.toFixed(d);
 const us = (ns: number) => (ns / 1e3).toFixed(ns < 10_000 ? 1 : 0);
-
-function table(headers: string[], rows: string[][]): string {
-  const w = headers.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
-  const line = (cells: string[]) => cells.map((x, c) => (c === 0 ? x.padEnd(w[c]!) : x.padStart(w[c]!))).join("  ");
-  return [line(headers), w.map((n) => "-".repeat(n)).join("  "), ...rows.map(line)].join("\n");
-}
 
 interface Summary {
   name: string;

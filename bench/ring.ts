@@ -18,6 +18,7 @@ import { cpus, loadavg } from "node:os";
 import { Ring } from "../actors/ring.ts";
 import { Stage } from "../actors/stage.ts";
 import type { WaitOptions } from "../actors/wait.ts";
+import { parseFlags } from "./kit/args.ts";
 
 const STOP = 0x53544f50; // "STOP" in the second word of the last message
 
@@ -156,32 +157,18 @@ interface Options {
 
 function parseArgs(argv: string[]): Options {
   const o: Options = { seconds: 1, trials: 3, size: 4096, spins: undefined, producer: "worker", json: false };
-  const num = (i: number): number => {
-    const v = Number(argv[i + 1]);
-    if (!Number.isFinite(v) || v < 0) throw new Error(`${argv[i]} needs a non-negative number, got ${argv[i + 1]}`);
-    return v;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    switch (argv[i]) {
-      case "--seconds": o.seconds = num(i++); break;
-      case "--trials": o.trials = Math.max(1, Math.floor(num(i++))); break;
-      case "--size": o.size = Math.floor(num(i++)); break;
-      case "--spins": o.spins = Math.floor(num(i++)); break;
-      case "--producer": {
-        const p = argv[++i];
-        if (p !== "worker" && p !== "main") throw new Error(`--producer is worker or main, got ${p}`);
-        o.producer = p;
-        break;
-      }
-      case "--json": o.json = true; break;
-      case "--help":
-      case "-h":
-        console.log("usage: bun run bench/ring.ts [--seconds S] [--trials T] [--size N] [--spins K] [--producer worker|main] [--json]");
-        process.exit(0);
-      default:
-        throw new Error(`unknown argument ${argv[i]}`);
-    }
-  }
+  parseFlags(argv, "usage: bun run bench/ring.ts [--seconds S] [--trials T] [--size N] [--spins K] [--producer worker|main] [--json]", {
+    "--seconds": (v) => (o.seconds = v.num()),
+    "--trials": (v) => (o.trials = Math.max(1, Math.floor(v.num()))),
+    "--size": (v) => (o.size = Math.floor(v.num())),
+    "--spins": (v) => (o.spins = Math.floor(v.num())),
+    "--producer": (v) => {
+      const p = v.raw();
+      if (p !== "worker" && p !== "main") throw new Error(`--producer is worker or main, got ${p}`);
+      o.producer = p;
+    },
+    "--json": () => (o.json = true),
+  }, { grouped: false });
   return o;
 }
 

@@ -1,5 +1,5 @@
 /**
- * Drivers of bench/ws.ts: N raw WebSocket connections (bench/ws-wire.ts) sending frames built with
+ * Drivers of bench/ws.ts: N raw WebSocket connections (bench/kit/ws-wire.ts) sending frames built with
  * the protocol's encoders (gateway/protocol/), open loop on a schedule fixed before the run, or
  * closed loop with a window (the saturation probe), and timing every answer.
  *
@@ -12,9 +12,9 @@
  * An answer is the first frame that carries the request's id: ACK, REJECT, CANCELLED (a cancel's
  * confirmation) or ERROR from the gateway; the frame itself from the echo baseline.
  */
-import { summarize, type Percentiles } from "./histogram.ts";
+import { awaitClosed, closedInSendOrder, Outcome, newSlots, paceOpen, type RunResult, type RunSlots, summarizeRun } from "./kit/load.ts";
 import { type Cancel, decodeServer, encodeCancel, encodeLogin, encodeMassCancel, encodeNewOrder, FrameWriter, type FrameWriter as FW, isProtocolError, MessageType, type NewOrder, type ServerMessage, signLogin } from "../gateway/protocol/index.ts";
-import { connectMany, sleep, type WireConn, type WireTarget, withTimeout } from "./ws-wire.ts";
+import { connectMany, sleep, type WireConn, type WireTarget, withTimeout } from "./kit/ws-wire.ts";
 
 /** Builds the frame of slot k of connection c into w; returns its length. `kind` 0 = order, 1 = cancel. */
 export interface SlotSource {
@@ -27,40 +27,7 @@ export interface SlotSource {
   ack?(c: number, k: number, orderId: number): void;
 }
 
-export const Outcome = { NONE: 0, ACK: 1, REJECT: 2, CANCELLED: 3, ERROR: 4, ECHO: 5 } as const;
-
-export interface RunResult {
-  mode: "open" | "closed";
-  /** Offered requests/s (open loop); 0 for closed loop. */
-  offered: number;
-  seconds: number;
-  sent: number;
-  answered: number;
-  /** Answers per second: answered / (last answer − first scheduled send) (open); in the measured window (closed). */
-  achieved: number;
-  acks: number;
-  rejects: number;
-  cancelled: number;
-  errors: number;
-  echoes: number;
-  /** REJECT reasons and ERROR codes seen, with counts. */
-  reasons: Record<string, number>;
-  /** Every request; new orders only (latency to ACK or REJECT); cancels only. ns. */
-  all: Percentiles | null;
-  orders: Percentiles | null;
-  cancels: Percentiles | null;
-  /** Median latency of the first and last fifth of the requests (queue build-up shows here). ns. */
-  p50First: number;
-  p50Last: number;
-  /** Actual send (the tick that wrote the frame) − scheduled send. ns. */
-  lateness: Percentiles | null;
-  /** Open loop: p99 of NEW_ORDER latency in each 0.5 s of the schedule (one stall moves one segment). ns. */
-  segmentP99: number[];
-  /** The harness's own queued bytes, max over the run (the kernel did not take them at once). */
-  maxBacklog: number;
-  /** CPU of this (harness) process over the run, as a share of one core. */
-  cpuShare: number;
-}
+export { Outcome, type RunResult } from "./kit/load.ts";
 
 const rd32 = (b: Uint8Array, at: number) => (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
 const f64Bytes = new Uint8Array(8);
@@ -70,25 +37,8 @@ function f64At(b: Uint8Array, at: number): number {
   return f64View[0]!;
 }
 
-interface Run {
+interface Run extends RunSlots {
   reqBase: number;
-  count: number;
-  t0: number;
-  period: number;
-  sendAt: Float64Array | null;
-  lat: Float64Array;
-  kind: Uint8Array;
-  outcome: Uint8Array;
-  reasons: Map<string, number>;
-  answered: number;
-  lastAnswer: number;
-  done: (() => void) | null;
-  /** Closed loop: per connection, next slot; sending stops at `until`. */
-  closed: boolean;
-  next: Int32Array | null;
-  until: number;
-  measureFrom: number;
-  inWindow: number;
 }
 
 export class Driver {
@@ -258,30 +208,11 @@ export class Driver {
     const count = Math.max(1, Math.round(rate * seconds));
     const n = this.n;
     const period = 1e9 / rate;
-    const r: Run = {
-      reqBase: this.nextReq,
-      count,
-      t0: 0,
-      period,
-      sendAt: null,
-      lat: new Float64Array(count),
-      kind: new Uint8Array(count),
-      outcome: new Uint8Array(count),
-      reasons: new Map(),
-      answered: 0,
-      lastAnswer: 0,
-      done: null,
-      closed: false,
-      next: null,
-      until: 0,
-      measureFrom: 0,
-      inWindow: 0,
-    };
+    const r: Run = { ...newSlots(count, false, n), reqBase: this.nextReq, period };
     this.nextReq += count + 1;
     src.begin(this.runs++, Math.ceil(count / n));
     this.ackHook = src.ack ? src : null;
     const late = new Float64Array(count);
-    let maxBacklog = 0;
     this.setup = false;
     Bun.gc(true);
     const cpu0 = process.cpuUsage();
@@ -289,35 +220,18 @@ export class Driver {
     r.t0 = startAt > 0 ? startAt : this.clock() + 5e6;
     this.run = r;
     const finished = new Promise<void>((resolve) => (r.done = resolve));
-    let j = 0;
     const w = this.w;
-    await new Promise<void>((resolve) => {
-      const tick = () => {
-        const now = this.clock();
-        while (j < count && r.t0 + j * period <= now) {
-          const c = j % n;
-          const len = src.frame(w, c, Math.floor(j / n), r.reqBase + j + 1);
-          r.kind[j] = src.kind;
-          this.conns[c]!.send(w.bytes, len);
-          late[j] = now - (r.t0 + j * period);
-          j++;
-        }
-        for (const conn of this.conns) {
-          if (conn.queued > 0) conn.flush();
-          const bl = conn.backlog;
-          if (bl > maxBacklog) maxBacklog = bl;
-        }
-        if (j >= count) return resolve();
-        const wait = (r.t0 + j * period - this.clock()) / 1e6;
-        setTimeout(tick, Math.max(1, wait));
-      };
-      setTimeout(tick, Math.max(0, (r.t0 - this.clock()) / 1e6));
+    const { sent: j, maxBacklog } = await paceOpen(this.clock, r.t0, period, count, late, this.conns, (j) => {
+      const c = j % n;
+      const len = src.frame(w, c, Math.floor(j / n), r.reqBase + j + 1);
+      r.kind[j] = src.kind;
+      this.conns[c]!.send(w.bytes, len);
     });
     await Promise.race([finished, sleep(drainMs)]);
     this.run = null;
     const cpu = process.cpuUsage(cpu0);
     const wall = this.clock() - wall0;
-    const res = this.summarize(r, "open", rate, seconds, late, j);
+    const res = summarizeRun(r, "open", rate, seconds, late, j);
     res.maxBacklog = maxBacklog;
     res.achieved = r.answered > 0 ? r.answered / ((Math.max(r.lastAnswer, r.t0 + (count - 1) * period) - r.t0) / 1e9) : 0;
     res.cpuShare = ((cpu.user + cpu.system) * 1e3) / wall;
@@ -344,25 +258,7 @@ export class Driver {
   async runClosed(src: SlotSource, window: number, seconds: number, warmupS: number, maxPerConn = 400_000): Promise<RunResult> {
     const n = this.n;
     const count = maxPerConn * n;
-    const r: Run = {
-      reqBase: this.nextReq,
-      count,
-      t0: 0,
-      period: 0,
-      sendAt: new Float64Array(count),
-      lat: new Float64Array(count),
-      kind: new Uint8Array(count),
-      outcome: new Uint8Array(count),
-      reasons: new Map(),
-      answered: 0,
-      lastAnswer: 0,
-      done: null,
-      closed: true,
-      next: new Int32Array(n),
-      until: 0,
-      measureFrom: 0,
-      inWindow: 0,
-    };
+    const r: Run = { ...newSlots(count, true, n), reqBase: this.nextReq };
     this.nextReq += count + 1;
     this.source = src;
     src.begin(this.runs++, maxPerConn);
@@ -388,87 +284,15 @@ export class Driver {
       this.conns[c]!.flush();
     }
     await sleep(seconds * 1000);
-    // Let the last window come back so the next run starts on a quiet server.
-    const sent = () => {
-      let s = 0;
-      for (let c = 0; c < n; c++) s += r.next![c]!;
-      return s;
-    };
-    const t = Date.now();
-    while (r.answered < sent() && Date.now() - t < 10_000) await sleep(5);
+    await awaitClosed(r, n);
     this.run = null;
     const cpu = process.cpuUsage(cpu0);
     const wall = this.clock() - start;
-    const total = sent();
-    // Compact to the requests actually sent.
-    const idx: number[] = [];
-    for (let c = 0; c < n; c++) for (let k = 0; k < r.next![c]!; k++) idx.push(k * n + c);
-    idx.sort((a, b) => r.sendAt![a]! - r.sendAt![b]!);
-    const sub: Run = { ...r, count: total, lat: new Float64Array(total), kind: new Uint8Array(total), outcome: new Uint8Array(total) };
-    idx.forEach((j, i) => {
-      sub.lat[i] = r.lat[j]!;
-      sub.kind[i] = r.kind[j]!;
-      sub.outcome[i] = r.outcome[j]!;
-    });
-    const res = this.summarize(sub, "closed", 0, seconds, null, total);
+    const sub = closedInSendOrder(r, n);
+    const res = summarizeRun(sub, "closed", 0, seconds, null, sub.count);
     res.achieved = r.inWindow / (seconds - warmupS);
     res.cpuShare = ((cpu.user + cpu.system) * 1e3) / wall;
     return res;
-  }
-
-  private summarize(r: Run, mode: "open" | "closed", offered: number, seconds: number, late: Float64Array | null, sent: number): RunResult {
-    // One scratch array, refilled for each subset (runs reach millions of requests).
-    const tmp = new Float64Array(r.count);
-    const pick = (want: (j: number) => boolean): Percentiles | null => {
-      let n = 0;
-      for (let j = 0; j < r.count; j++) if (r.outcome[j] !== 0 && want(j)) tmp[n++] = r.lat[j]!;
-      return n ? summarize(tmp, n) : null;
-    };
-    const counts = [0, 0, 0, 0, 0, 0];
-    for (let j = 0; j < r.count; j++) counts[r.outcome[j]!]!++;
-    // p50 of the first and last fifth (answered requests, in schedule order).
-    const fifth = Math.floor(r.count / 5);
-    const p50of = (from: number, to: number) => {
-      let n = 0;
-      for (let j = from; j < to; j++) if (r.outcome[j] !== 0) tmp[n++] = r.lat[j]!;
-      const xs = tmp.subarray(0, n).sort();
-      return n ? xs[n >> 1]! : NaN;
-    };
-    return {
-      mode,
-      offered,
-      seconds,
-      sent,
-      answered: r.answered,
-      achieved: 0,
-      acks: counts[Outcome.ACK]!,
-      rejects: counts[Outcome.REJECT]!,
-      cancelled: counts[Outcome.CANCELLED]!,
-      errors: counts[Outcome.ERROR]!,
-      echoes: counts[Outcome.ECHO]!,
-      reasons: Object.fromEntries(r.reasons),
-      all: pick(() => true),
-      orders: pick((j) => r.kind[j] === 0),
-      cancels: pick((j) => r.kind[j] === 1),
-      p50First: fifth > 0 ? p50of(0, fifth) : NaN,
-      p50Last: fifth > 0 ? p50of(r.count - fifth, r.count) : NaN,
-      lateness: late ? summarize(late, sent) : null,
-      segmentP99: mode === "open" ? this.segments(r, tmp) : [],
-      maxBacklog: 0,
-      cpuShare: 0,
-    };
-  }
-
-  private segments(r: Run, tmp: Float64Array): number[] {
-    const k = Math.max(1, Math.round((r.count * r.period) / 0.5e9));
-    const out: number[] = [];
-    for (let i = 0; i < k; i++) {
-      let n = 0;
-      const to = Math.floor(((i + 1) * r.count) / k);
-      for (let j = Math.floor((i * r.count) / k); j < to; j++) if (r.outcome[j] !== 0 && r.kind[j] === 0) tmp[n++] = r.lat[j]!;
-      if (n > 0) out.push(summarize(tmp, n).p99);
-    }
-    return out;
   }
 
   /**

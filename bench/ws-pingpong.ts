@@ -16,46 +16,24 @@ import { join } from "node:path";
 import { build } from "hdr-histogram-js";
 import { Side } from "../engine/commands.ts";
 import { decodeServer, encodeCancel, encodeLogin, encodeNewOrder, FrameWriter, isProtocolError, MessageType, signLogin } from "../gateway/protocol/index.ts";
+import { exitOnHelp, flagOr } from "./kit/args.ts";
+import { Child } from "./kit/child.ts";
 
 const args = process.argv.slice(2);
-const flag = (name: string, dflt: number) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : dflt;
-};
-if (args.includes("--help")) {
-  console.log("usage: bun run bench/ws-pingpong.ts [--n ROUND_TRIPS] [--warmup N] [--json]");
-  process.exit(0);
-}
+const flag = (name: string, dflt: number) => flagOr(args, name, dflt);
+exitOnHelp(args, "usage: bun run bench/ws-pingpong.ts [--n ROUND_TRIPS] [--warmup N] [--json]");
 const N = flag("--n", 5000);
 const WARMUP = flag("--warmup", 1000);
 const json = args.includes("--json");
-const BUN = process.execPath;
 
 interface Server {
   url: string;
-  proc: ReturnType<typeof Bun.spawn>;
+  child: Child;
 }
 
 async function startServer(kind: "gateway" | "baseline", fsync: boolean): Promise<Server> {
-  let ready: (url: string) => void = () => {};
-  const url = new Promise<string>((r) => (ready = r));
-  const proc = Bun.spawn([BUN, join(import.meta.dir, "ws-server.ts"), "--kind", kind, "--fsync", fsync ? "1" : "0", "--workers", "0", "--keep-limits", "0"], {
-    stdio: ["ignore", "inherit", "inherit"],
-    ipc: (m: { kind: string; url?: string }) => {
-      if (m.kind === "ready") ready(String(m.url));
-    },
-  });
-  // A child that dies before it is ready must fail the bench, not hang it.
-  const died = proc.exited.then((code) => Promise.reject(new Error(`${kind} server exited with code ${code} before it was ready`)));
-  return { url: await Promise.race([url, died]), proc };
-}
-
-async function stopServer(s: Server): Promise<void> {
-  s.proc.send({ kind: "stop" });
-  s.proc.send({ kind: "exit" });
-  const t = setTimeout(() => s.proc.kill(), 10_000);
-  await s.proc.exited;
-  clearTimeout(t);
+  const child = new Child([join(import.meta.dir, "ws-server.ts"), "--kind", kind, "--fsync", fsync ? "1" : "0", "--workers", "0", "--keep-limits", "0"], `${kind} server`);
+  return { url: String((await child.next("ready")).url), child };
 }
 
 /** One connection's frames, awaited one at a time. */
@@ -149,7 +127,7 @@ for (const [name, kind, fsync] of [
   try {
     results.push(await run(name, kind === "baseline" ? `${s.url}/echo` : `${s.url}/ws`, kind === "gateway"));
   } finally {
-    await stopServer(s);
+    await s.child.stop();
   }
 }
 

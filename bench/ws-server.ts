@@ -48,6 +48,8 @@ import { serve } from "../gateway/serve.ts";
 import { startGateway } from "../gateway/server.ts";
 import { topic } from "../gateway/market-data-fanout.ts";
 import { silentLogger } from "../log/logger.ts";
+import { flagText } from "./kit/args.ts";
+import { answerParent } from "./kit/child.ts";
 
 export interface ServerArgs {
   kind: "gateway" | "baseline";
@@ -222,10 +224,7 @@ function startBaseline() {
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
-  const arg = (name: string, dflt: string) => {
-    const i = argv.indexOf(`--${name}`);
-    return i >= 0 ? String(argv[i + 1]) : dflt;
-  };
+  const arg = (name: string, dflt: string) => flagText(argv, `--${name}`, dflt);
   const a: ServerArgs = {
     kind: arg("kind", "gateway") === "baseline" ? "baseline" : "gateway",
     fsync: arg("fsync", "1") !== "0",
@@ -242,23 +241,13 @@ async function main(): Promise<void> {
     // gateway.url ends in /ws; the harness adds its own path.
     running = { url: s.gateway.url.replace(/\/ws$/, ""), close: s.close };
   } else running = startBaseline();
-  const stop = async () => {
+  answerParent({ url: running.url, dataDir }, async () => {
     try {
       await running.close();
     } finally {
       if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-      process.exit(0);
     }
-  };
-  process.on("message", (m: { kind: string }) => {
-    if (m.kind === "cpu") {
-      const u = process.cpuUsage();
-      process.send!({ kind: "cpu", user: u.user, system: u.system });
-    } else if (m.kind === "stop") void stop();
   });
-  // The parent went away without saying stop: do not leave a server or a data directory behind.
-  process.on("disconnect", () => void stop());
-  process.send!({ kind: "ready", url: running.url, dataDir });
 }
 
 if (import.meta.main) await main();

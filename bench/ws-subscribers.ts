@@ -6,7 +6,7 @@
  * Parent → child (`group` names one server's subscribers: several servers can be subscribed at
  * once, so that their steps can alternate):
  *   {kind:"connect", group, url, n, parallel, baseMs}  open n raw WebSocket clients
- *       (bench/ws-wire.ts), SUBSCRIBE each to L2 + TRADES of symbol 1 (depth 10);
+ *       (bench/kit/ws-wire.ts), SUBSCRIBE each to L2 + TRADES of symbol 1 (depth 10);
  *       → {kind:"connected", n, subscribed, ms}
  *   {kind:"step", group, id, t0, periodNs, count, l2Base, tradesBase, cap}  the group's next step: the
  *       driver sends command k at t0 + k·periodNs (ns on the shared clock, makeClock(baseMs)), and
@@ -21,8 +21,8 @@
  * Lag samples: all of them up to `cap` per step, else every s-th (s = ceil(expected / cap),
  * chosen per (command, subscriber) so every subscriber and every part of the step is sampled).
  */
-import { summarize, type Percentiles } from "./histogram.ts";
-import { connectMany, makeClock, parseWsUrl, sleep, type WireConn } from "./ws-wire.ts";
+import { summarize, type Percentiles } from "./kit/histogram.ts";
+import { connectMany, makeClock, parseWsUrl, sleep, type WireConn } from "./kit/ws-wire.ts";
 import { encodeSubscribe, FrameWriter, MessageType, Channel } from "../gateway/protocol/index.ts";
 
 interface Step {

@@ -14,7 +14,7 @@
  * Processes: this one is the harness (drivers, schedule, timing); the servers run in child
  * processes (bench/ws-server.ts), the subscribers in another (bench/ws-subscribers.ts). All on
  * 127.0.0.1. Every latency is measured from the request's scheduled send time, on one clock
- * shared by the processes (bench/ws-wire.ts, makeClock).
+ * shared by the processes (bench/kit/ws-wire.ts, makeClock).
  *
  * Order entry (N connections, logins spread over the 4 demo accounts), per server:
  *   1. saturation probe: closed loop, W requests outstanding per connection;
@@ -39,18 +39,19 @@
  *
  * Progress goes to stderr; with --json the last line of stdout is one JSON object.
  */
-import { readFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Subprocess } from "bun";
 import { loadConfig } from "../actors/config.ts";
 import { formatPrice, formatQty, makeInstrument } from "../engine/instrument.ts";
 import { BourseClient } from "../gateway/client/client.ts";
 import { Channel, encodeSubscribe, FrameWriter, MessageType } from "../gateway/protocol/index.ts";
-import { median, type Percentiles } from "./histogram.ts";
+import { median } from "./kit/histogram.ts";
 import { CrossingFlow, Driver, RestingFlow, type RunResult } from "./ws-drive.ts";
 import type { SubscriberStats } from "./ws-subscribers.ts";
-import { connectWire, makeClock, parseWsUrl, sleep, type WireConn, withTimeout } from "./ws-wire.ts";
+import { connectWire, makeClock, parseWsUrl, sleep, type WireConn } from "./kit/ws-wire.ts";
+import { log, parseFlags } from "./kit/args.ts";
+import { Child } from "./kit/child.ts";
+import { hostBusy, hostTicks, int, latencyJson, ms, table } from "./kit/report.ts";
 
 interface Options {
   conns: number;
@@ -108,127 +109,41 @@ function parseArgs(argv: string[]): Options {
     json: false,
     long,
   };
-  const num = (i: number): number => {
-    const v = Number(String(argv[i + 1]).replace(/_/g, ""));
-    if (!Number.isFinite(v) || v < 0) throw new Error(`${argv[i]} needs a non-negative number, got ${argv[i + 1]}`);
-    return v;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    switch (argv[i]) {
-      case "--conns": o.conns = Math.max(1, Math.floor(num(i++))); break;
-      case "--subscribers": o.subscribers = Math.max(1, Math.floor(num(i++))); break;
-      case "--step-seconds": o.stepSeconds = num(i++); break;
-      case "--half-seconds": o.halfSeconds = num(i++); break;
-      case "--probe-seconds": o.probeSeconds = num(i++); break;
-      case "--fan-seconds": o.fanSeconds = num(i++); break;
-      case "--fan-start": o.fanStart = Math.max(1, num(i++)); break;
-      case "--slo-ms": o.sloMs = num(i++); break;
-      case "--fan-slo-ms": o.fanSloMs = num(i++); break;
-      case "--lag-ms": o.lagMs = num(i++); break;
-      case "--window": o.window = Math.max(1, Math.floor(num(i++))); break;
-      case "--bisect": o.bisect = Math.floor(num(i++)); break;
-      case "--fan-bisect": o.fanBisect = Math.floor(num(i++)); break;
-      case "--max-rate": o.maxRate = num(i++); break;
-      case "--workers": o.workers = num(i++) === 1 ? 1 : 0; break;
-      case "--no-fsync-off": o.fsyncOff = false; break;
-      case "--no-fanout": o.fanout = false; break;
-      case "--keep-limits": o.keepLimits = true; break;
-      case "--client-order-ids": o.clientIds = true; break;
-      case "--dir": o.dir = String(argv[++i]); break;
-      case "--profile": o.profile = String(argv[++i]); break;
-      case "--json": o.json = true; break;
-      case "--long": break;
-      case "--help":
-      case "-h":
-        console.log(
-          "usage: bun run bench/ws.ts [--conns N] [--subscribers S] [--step-seconds D] [--half-seconds H] [--probe-seconds P] [--fan-seconds F] [--fan-start CMDS_PER_S] [--slo-ms MS] [--fan-slo-ms MS] [--lag-ms MS] [--window W] [--bisect K] [--fan-bisect K] [--max-rate R] [--workers 0|1] [--no-fsync-off] [--no-fanout] [--keep-limits] [--client-order-ids] [--dir BASE] [--profile DIR] [--json] [--long]",
-        );
-        process.exit(0);
-      default:
-        throw new Error(`unknown argument ${argv[i]}`);
-    }
-  }
+  parseFlags(argv, "usage: bun run bench/ws.ts [--conns N] [--subscribers S] [--step-seconds D] [--half-seconds H] [--probe-seconds P] [--fan-seconds F] [--fan-start CMDS_PER_S] [--slo-ms MS] [--fan-slo-ms MS] [--lag-ms MS] [--window W] [--bisect K] [--fan-bisect K] [--max-rate R] [--workers 0|1] [--no-fsync-off] [--no-fanout] [--keep-limits] [--client-order-ids] [--dir BASE] [--profile DIR] [--json] [--long]", {
+    "--conns": (v) => (o.conns = Math.max(1, Math.floor(v.num()))),
+    "--subscribers": (v) => (o.subscribers = Math.max(1, Math.floor(v.num()))),
+    "--step-seconds": (v) => (o.stepSeconds = v.num()),
+    "--half-seconds": (v) => (o.halfSeconds = v.num()),
+    "--probe-seconds": (v) => (o.probeSeconds = v.num()),
+    "--fan-seconds": (v) => (o.fanSeconds = v.num()),
+    "--fan-start": (v) => (o.fanStart = Math.max(1, v.num())),
+    "--slo-ms": (v) => (o.sloMs = v.num()),
+    "--fan-slo-ms": (v) => (o.fanSloMs = v.num()),
+    "--lag-ms": (v) => (o.lagMs = v.num()),
+    "--window": (v) => (o.window = Math.max(1, Math.floor(v.num()))),
+    "--bisect": (v) => (o.bisect = Math.floor(v.num())),
+    "--fan-bisect": (v) => (o.fanBisect = Math.floor(v.num())),
+    "--max-rate": (v) => (o.maxRate = v.num()),
+    "--workers": (v) => (o.workers = v.num() === 1 ? 1 : 0),
+    "--no-fsync-off": () => (o.fsyncOff = false),
+    "--no-fanout": () => (o.fanout = false),
+    "--keep-limits": () => (o.keepLimits = true),
+    "--client-order-ids": () => (o.clientIds = true),
+    "--dir": (v) => (o.dir = v.str()),
+    "--profile": (v) => (o.profile = v.str()),
+    "--json": () => (o.json = true),
+    "--long": () => {},
+  });
   return o;
 }
 
-const log = (msg: string) => process.stderr.write(`${msg}\n`);
-const BUN = process.execPath;
 const ACCOUNTS = ["alice", "bob", "carol", "dave"];
 const keyOf = (name: string) => ({ id: `${name}-demo`, secret: `${name}-demo-secret-do-not-use-in-production` });
 
-// ---------------------------------------------------------------- host CPU
-
-/** Busy and total jiffies of the whole machine (/proc/stat): every tenant, not just this run. */
-function hostTicks(): { busy: number; total: number } {
-  try {
-    const f = readFileSync("/proc/stat", "utf8");
-    const xs = f.slice(0, f.indexOf("\n")).trim().split(/\s+/).slice(1).map(Number);
-    const total = xs.reduce((a, b) => a + b, 0);
-    return { busy: total - xs[3]! - (xs[4] ?? 0), total };
-  } catch {
-    return { busy: NaN, total: NaN };
-  }
-}
-
-/** Busy cores of the machine between two hostTicks(). */
-function hostBusy(a: { busy: number; total: number }, b: { busy: number; total: number }): number {
-  return ((b.busy - a.busy) / (b.total - a.total)) * cpus().length;
-}
-
 // ---------------------------------------------------------------- child processes
-
-/** A child with an IPC channel: `ask` sends a message and waits for the next reply of a kind. */
-class Child {
-  private waiting: { kind: string; resolve: (m: Record<string, unknown>) => void }[] = [];
-  private inbox: Record<string, unknown>[] = [];
-  readonly proc: Subprocess;
-  private dead: string | null = null;
-
-  constructor(args: string[]) {
-    this.proc = Bun.spawn([BUN, ...args], {
-      stdio: ["ignore", "inherit", "inherit"],
-      ipc: (m: Record<string, unknown>) => {
-        if (m.kind === "error") log(`  child ${args.find((a) => a.endsWith(".ts"))}: ${m.message}`);
-        const i = this.waiting.findIndex((w) => w.kind === m.kind);
-        if (i >= 0) this.waiting.splice(i, 1)[0]!.resolve(m);
-        else this.inbox.push(m);
-      },
-    });
-    void this.proc.exited.then((code) => {
-      this.dead = `exited with code ${code}`;
-    });
-  }
-
-  next(kind: string, ms = 60_000): Promise<Record<string, unknown>> {
-    const i = this.inbox.findIndex((m) => m.kind === kind);
-    if (i >= 0) return Promise.resolve(this.inbox.splice(i, 1)[0]!);
-    if (this.dead) return Promise.reject(new Error(`child ${this.dead}`));
-    return withTimeout(new Promise((resolve) => this.waiting.push({ kind, resolve })), ms, `child reply "${kind}"`);
-  }
-
-  ask(m: Record<string, unknown>, kind: string, ms?: number): Promise<Record<string, unknown>> {
-    this.proc.send(m);
-    return this.next(kind, ms);
-  }
-
-  async stop(): Promise<void> {
-    if (this.dead) return;
-    try {
-      this.proc.send({ kind: "stop" });
-      this.proc.send({ kind: "exit" });
-    } catch {
-      /* already gone */
-    }
-    const t = setTimeout(() => this.proc.kill(), 10_000);
-    await this.proc.exited;
-    clearTimeout(t);
-  }
-}
 
 class ServerProc extends Child {
   url = "";
-  private lastCpu = 0;
-  private lastWall = 0;
 
   static async start(kind: "gateway" | "baseline", o: Options, fsync = true): Promise<ServerProc> {
     // Bun writes the profile when the child exits, which it does on "stop".
@@ -237,19 +152,6 @@ class ServerProc extends Child {
     const ready = await s.next("ready", 60_000);
     s.url = String(ready.url);
     return s;
-  }
-
-  /** Marks the start of a measured interval; `cpuShare` gives the server's CPU since, in cores. */
-  async cpuMark(): Promise<void> {
-    const m = await this.ask({ kind: "cpu" }, "cpu");
-    this.lastCpu = (m.user as number) + (m.system as number);
-    this.lastWall = performance.now();
-  }
-
-  async cpuShare(): Promise<number> {
-    const m = await this.ask({ kind: "cpu" }, "cpu");
-    const cpu = (m.user as number) + (m.system as number) - this.lastCpu;
-    return cpu / 1e3 / (performance.now() - this.lastWall);
   }
 }
 
@@ -630,15 +532,6 @@ function peakOf(f: Fanout | null): number {
   return best || NaN;
 }
 
-const int = (x: number) => Math.round(x).toLocaleString("en-US");
-const ms = (ns: number | undefined) => (ns === undefined || !Number.isFinite(ns) ? "–" : (ns / 1e6).toFixed(ns < 10e6 ? 2 : ns < 100e6 ? 1 : 0));
-
-function table(headers: string[], rows: string[][]): string {
-  const w = headers.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
-  const line = (cells: string[]) => cells.map((x, c) => (c === 0 ? x.padEnd(w[c]!) : x.padStart(w[c]!))).join("  ");
-  return [line(headers), w.map((n) => "-".repeat(n)).join("  "), ...rows.map(line)].join("\n");
-}
-
 function stepLine(s: Step): string {
   const r = s.run;
   return `${r.mode === "open" ? `offered ${int(r.offered)}/s, ` : ""}achieved ${int(r.achieved)}/s, p50 ${ms(r.all?.p50)} p99 ${ms(r.all?.p99)} max ${ms(r.all?.max)} ms, late p99 ${ms(r.lateness?.p99)}, CPU server ${s.serverCpu.toFixed(2)} harness ${r.cpuShare.toFixed(2)} host ${s.hostCpu.toFixed(2)}${r.rejects ? `, ${r.rejects} refused` : ""}, ${s.why}`;
@@ -707,12 +600,6 @@ function fanRows(f: Fanout): string[][] {
 
 const FAN_HEADERS = ["server", "cmds/s", "offered frames/s", "delivered/s", "lag p50", "p90", "p99", "p99.9", "max", "ACK p99", "srv CPU", "subs CPU", "host CPU", "verdict"];
 
-function pjson(p: Percentiles | null | undefined): Record<string, number> | null {
-  if (!p) return null;
-  const r = (ns: number) => +(ns / 1e6).toFixed(3);
-  return { count: p.count, p50_ms: r(p.p50), p90_ms: r(p.p90), p99_ms: r(p.p99), p999_ms: r(p.p99_9), max_ms: r(p.max) };
-}
-
 function stepJson(s: Step | null) {
   if (!s) return null;
   const r = s.run;
@@ -728,10 +615,10 @@ function stepJson(s: Step | null) {
     errors: r.errors,
     echoes: r.echoes,
     refused: r.reasons,
-    latency: pjson(r.all),
-    ack_latency: pjson(r.orders),
-    cancel_latency: pjson(r.cancels),
-    send_lateness: pjson(r.lateness),
+    latency: latencyJson(r.all),
+    ack_latency: latencyJson(r.orders),
+    cancel_latency: latencyJson(r.cancels),
+    send_lateness: latencyJson(r.lateness),
     ack_p99_ms_per_segment: r.segmentP99.map((x) => +(x / 1e6).toFixed(3)),
     blind_cancels: s.blind,
     server_cpu: +s.serverCpu.toFixed(3),
@@ -769,9 +656,9 @@ function fanJson(f: Fanout | null) {
     subscribers_alive: s.stats.alive,
     cut_off: s.stats.closed,
     gaps: s.stats.gaps,
-    lag: pjson(s.stats.lag),
+    lag: latencyJson(s.stats.lag),
     lag_samples: s.stats.sampled,
-    ack_latency: pjson(s.run.orders),
+    ack_latency: latencyJson(s.run.orders),
     server_cpu: +s.serverCpu.toFixed(3),
     subscribers_cpu: +s.stats.cpuShare.toFixed(3),
     host_cpu: +s.hostCpu.toFixed(3),

@@ -24,7 +24,7 @@ import type { LocalBook } from "../../gateway/client/local-book.ts";
 import { Channel, decodeServer, encodeClient, ErrorCode, FrameWriter, isProtocolError, MessageType as T, type ServerMessage } from "../../gateway/protocol/index.ts";
 import type { Session } from "../../gateway/session.ts";
 import { demoConfig, engineDepth, failureLines, type Harness, localDepth, RawSocket, secret, sleep, startServer, waitFor } from "./support/harness.ts";
-import { clientFrame, upgradeRequest, WireParser } from "./support/ws-wire.ts";
+import { clientFrame, upgradeRequest, WireParser } from "../../bench/kit/ws-wire.ts";
 
 const LIMIT = 64 * 1024;
 /** gateway/server.ts: the sweep cuts at LIMIT every 20 ms; Bun's own close stands behind it at this. */

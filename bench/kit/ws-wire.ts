@@ -1,6 +1,12 @@
 /**
- * The harness side of bench/ws.ts: a minimal WebSocket client straight on Bun.connect (RFC 6455
- * client framing, masked; server frames parsed in place), and a clock that agrees across processes.
+ * The one WebSocket wire client of the bench and the tests: RFC 6455 client framing (masked) and
+ * server frames parsed in place, straight on Bun.connect, and a clock that agrees across processes.
+ * Two ways to use it: `WireConn` (below) drives load; `upgradeRequest` + `clientFrame` +
+ * `WireParser` let a test hold the raw socket itself, e.g. a client that stops reading. Both
+ * write frame heads with `writeClientHead` and read them with `readServerHead`.
+ *
+ * It lives in bench/kit because it is a tool of the harness, not part of the product; tests import
+ * it from here (bench never imports test).
  *
  * Why not the WebSocket class: the same harness has to drive the gateway and the raw Bun.serve
  * baselines at their limits, including 1,000 subscribers in one process. Here one `data` callback
@@ -9,6 +15,7 @@
  * `onFrame(conn, bytes, offset, length)` as a view into the read buffer, valid during the call.
  */
 import type { Socket } from "bun";
+import { InBuffer, OutBatch } from "./socket-buffers.ts";
 
 // ---------------------------------------------------------------- clock
 
@@ -34,6 +41,132 @@ export function makeClock(baseMs: number): () => number {
   return () => Bun.nanoseconds() + shift;
 }
 
+// ---------------------------------------------------------------- frames
+
+const CRLF2 = [13, 10, 13, 10];
+
+/**
+ * Writes a client frame's head into `b` at `at`: FIN, `opcode` (2 binary, 1 text, 8 close, 10
+ * pong), the masked length, the mask. Returns where the payload starts.
+ */
+export function writeClientHead(b: Uint8Array, at: number, opcode: number, length: number, mask: Uint8Array): number {
+  b[at++] = 0x80 | opcode;
+  if (length < 126) b[at++] = 0x80 | length;
+  else if (length < 65536) {
+    b[at++] = 0x80 | 126;
+    b[at++] = length >>> 8;
+    b[at++] = length & 0xff;
+  } else {
+    b[at++] = 0x80 | 127;
+    new DataView(b.buffer, b.byteOffset + at, 8).setBigUint64(0, BigInt(length));
+    at += 8;
+  }
+  b[at++] = mask[0]!;
+  b[at++] = mask[1]!;
+  b[at++] = mask[2]!;
+  b[at++] = mask[3]!;
+  return at;
+}
+
+/** Bytes of a client frame's head for a payload of `length`. */
+export const clientHeadLength = (length: number): number => (length < 126 ? 6 : length < 65536 ? 8 : 14);
+
+/**
+ * Reads server frame heads. `read(buf, at, len)` looks at the frame starting at `buf[at]` (the
+ * buffer holding `len` bytes): true with `opcode`, `head` (bytes before the payload) and the
+ * payload's `length` set when the whole frame is there, false when it is not yet. One instance per
+ * reader, reused (no allocation per frame).
+ */
+export class FrameHead {
+  opcode = 0;
+  head = 0;
+  length = 0;
+
+  read(buf: Uint8Array, at: number, len: number): boolean {
+    if (at + 2 > len) return false;
+    const b1 = buf[at + 1]!;
+    let n = b1 & 0x7f;
+    let head = 2;
+    if (n === 126) {
+      if (at + 4 > len) return false;
+      n = (buf[at + 2]! << 8) | buf[at + 3]!;
+      head = 4;
+    } else if (n === 127) {
+      if (at + 10 > len) return false;
+      const hi = ((buf[at + 2]! << 24) | (buf[at + 3]! << 16) | (buf[at + 4]! << 8) | buf[at + 5]!) >>> 0;
+      const lo = ((buf[at + 6]! << 24) | (buf[at + 7]! << 16) | (buf[at + 8]! << 8) | buf[at + 9]!) >>> 0;
+      n = hi * 0x100000000 + lo;
+      head = 10;
+    }
+    if (b1 & 0x80) head += 4; // servers do not mask; tolerated anyway (payload read as is)
+    if (at + head + n > len) return false;
+    this.opcode = buf[at]! & 0x0f;
+    this.head = head;
+    this.length = n;
+    return true;
+  }
+}
+
+/** The upgrade request a client sends first. */
+export function upgradeRequest(host: string, port: number, path = "/ws", key = "dGhlIHNhbXBsZSBub25jZQ=="): string {
+  return `GET ${path} HTTP/1.1\r\nHost: ${host}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`;
+}
+
+/** One whole client → server frame (a fresh mask), for a test that writes to its own socket. */
+export function clientFrame(payload: Uint8Array, opcode = 2): Uint8Array {
+  const n = payload.length;
+  const out = new Uint8Array(clientHeadLength(n) + n);
+  const mask = crypto.getRandomValues(new Uint8Array(4));
+  const at = writeClientHead(out, 0, opcode, n, mask);
+  for (let i = 0; i < n; i++) out[at + i] = payload[i]! ^ mask[i & 3]!;
+  return out;
+}
+
+export interface WireFrame {
+  opcode: number;
+  payload: Uint8Array;
+}
+
+/**
+ * Reassembles the server's byte stream for a test: the HTTP response head, then every frame kept
+ * (a copy each) in `frames`. Not for load: it copies what it buffers; `WireConn` does not.
+ */
+export class WireParser {
+  head = "";
+  readonly frames: WireFrame[] = [];
+  bytes = 0;
+  private buf = new Uint8Array(0);
+  private upgraded = false;
+  private readonly frame = new FrameHead();
+
+  push(chunk: Uint8Array): void {
+    this.bytes += chunk.length;
+    const b = new Uint8Array(this.buf.length + chunk.length);
+    b.set(this.buf);
+    b.set(chunk, this.buf.length);
+    this.buf = b;
+    if (!this.upgraded) {
+      const end = indexOf(this.buf, Math.min(this.buf.length, 8192), CRLF2);
+      if (end < 0) return;
+      this.head = String.fromCharCode(...this.buf.subarray(0, end));
+      this.buf = this.buf.slice(end + 4);
+      this.upgraded = true;
+    }
+    let at = 0;
+    const f = this.frame;
+    while (f.read(this.buf, at, this.buf.length)) {
+      this.frames.push({ opcode: f.opcode, payload: this.buf.slice(at + f.head, at + f.head + f.length) });
+      at += f.head + f.length;
+    }
+    this.buf = this.buf.slice(at);
+  }
+
+  /** Bytes received that do not yet make a whole frame. */
+  get pending(): number {
+    return this.buf.length;
+  }
+}
+
 // ---------------------------------------------------------------- client
 
 export type FrameHandler = (conn: WireConn, bytes: Uint8Array, offset: number, length: number) => void;
@@ -49,7 +182,6 @@ export function parseWsUrl(url: string): WireTarget {
   return { hostname: u.hostname, port: Number(u.port), path: u.pathname || "/" };
 }
 
-const CRLF2 = [13, 10, 13, 10];
 
 /**
  * One client connection. `send` masks a frame into the connection's batch; `flush` writes the
@@ -62,12 +194,10 @@ export class WireConn {
   /** Frames parsed (all opcodes). */
   frames = 0;
   /** Bytes not yet parsed (a frame split across reads). */
-  private rest = new Uint8Array(0);
-  private restLen = 0;
-  private batch = new Uint8Array(16 * 1024);
-  private batchLen = 0;
-  private pending: Uint8Array[] = [];
+  private readonly input = new InBuffer(0);
+  private readonly out = new OutBatch(16 * 1024);
   private readonly mask = crypto.getRandomValues(new Uint8Array(4));
+  private readonly frame = new FrameHead();
   private upgradeResolve: (() => void) | null = null;
   private upgradeReject: ((e: Error) => void) | null = null;
   /** Free for the owner (a connection index, say). */
@@ -86,47 +216,30 @@ export class WireConn {
 
   /** Queues one binary frame (masked) holding `payload[0, length)`. */
   send(payload: Uint8Array, length: number): void {
-    const head = length < 126 ? 6 : 8;
-    this.reserve(head + length);
-    const b = this.batch;
-    let at = this.batchLen;
-    b[at++] = 0x82;
-    if (length < 126) b[at++] = 0x80 | length;
-    else {
-      b[at++] = 0x80 | 126;
-      b[at++] = length >>> 8;
-      b[at++] = length & 0xff;
-    }
+    this.queue(2, payload, 0, length);
+  }
+
+  private queue(opcode: number, payload: Uint8Array, from: number, length: number): void {
+    const b = this.out.reserve(clientHeadLength(length) + length);
     const m = this.mask;
-    b[at++] = m[0]!;
-    b[at++] = m[1]!;
-    b[at++] = m[2]!;
-    b[at++] = m[3]!;
-    for (let i = 0; i < length; i++) b[at + i] = payload[i]! ^ m[i & 3]!;
-    this.batchLen = at + length;
+    const at = writeClientHead(b, this.out.length, opcode, length, m);
+    for (let i = 0; i < length; i++) b[at + i] = payload[from + i]! ^ m[i & 3]!;
+    this.out.length = at + length;
   }
 
   get queued(): number {
-    return this.batchLen;
+    return this.out.length;
   }
 
   /** Writes what `send` queued. */
   flush(): void {
-    if (this.batchLen === 0 || this.closed || !this.socket) return;
-    const data = this.batch.subarray(0, this.batchLen);
-    if (this.pending.length > 0) this.pending.push(data.slice());
-    else {
-      const n = this.socket.write(data);
-      if (n < data.length) this.pending.push(data.slice(Math.max(0, n)));
-    }
-    this.batchLen = 0;
+    if (this.closed || !this.socket) return;
+    this.out.flush(this.socket);
   }
 
   /** Bytes the kernel did not take yet (the harness's own backlog on this connection). */
   get backlog(): number {
-    let n = 0;
-    for (const p of this.pending) n += p.length;
-    return n;
+    return this.out.backlog;
   }
 
   /** Closes from this side; onClose is not called for it. */
@@ -147,28 +260,11 @@ export class WireConn {
     this.onClose?.(this);
   }
 
-  private reserve(n: number): void {
-    if (this.batchLen + n <= this.batch.length) return;
-    let size = this.batch.length * 2;
-    while (size < this.batchLen + n) size *= 2;
-    const b = new Uint8Array(size);
-    b.set(this.batch.subarray(0, this.batchLen));
-    this.batch = b;
-  }
-
   // ---- socket callbacks
 
   /** @internal */
   drained(): void {
-    while (this.pending.length > 0 && this.socket) {
-      const p = this.pending[0]!;
-      const n = this.socket.write(p);
-      if (n >= p.length) this.pending.shift();
-      else {
-        this.pending[0] = p.subarray(Math.max(0, n));
-        return;
-      }
-    }
+    if (this.socket) this.out.drained(this.socket);
   }
 
   /** @internal */
@@ -177,7 +273,7 @@ export class WireConn {
     socket.setNoDelay(true);
     const key = Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString("base64");
     const t = this.target;
-    socket.write(`GET ${t.path} HTTP/1.1\r\nHost: ${t.hostname}:${t.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+    socket.write(upgradeRequest(t.hostname, t.port, t.path, key));
   }
 
   /** @internal */
@@ -190,26 +286,12 @@ export class WireConn {
   /** @internal */
   received(chunk: Uint8Array): void {
     if (this.stamp !== null) this.readAt = this.stamp();
-    let buf: Uint8Array;
-    let len: number;
-    if (this.restLen === 0) {
-      buf = chunk;
-      len = chunk.length;
-    } else {
-      if (this.restLen + chunk.length > this.rest.length) {
-        const r = new Uint8Array(Math.max(this.rest.length * 2, this.restLen + chunk.length));
-        r.set(this.rest.subarray(0, this.restLen));
-        this.rest = r;
-      }
-      this.rest.set(chunk, this.restLen);
-      this.restLen += chunk.length;
-      buf = this.rest;
-      len = this.restLen;
-    }
+    const buf = this.input.join(chunk);
+    const len = this.input.length;
     let at = 0;
     if (!this.upgraded) {
       const end = indexOf(buf, len, CRLF2);
-      if (end < 0) return this.keep(buf, 0, len);
+      if (end < 0) return this.input.keep(buf, 0, len);
       const head = new TextDecoder().decode(buf.subarray(0, end));
       if (!/^HTTP\/1\.1 101/.test(head)) {
         this.upgradeReject?.(new Error(`upgrade refused: ${head.split("\r\n")[0]}`));
@@ -222,23 +304,11 @@ export class WireConn {
       this.upgradeResolve?.();
       this.upgradeResolve = this.upgradeReject = null;
     }
-    while (at + 2 <= len) {
-      const b0 = buf[at]!;
-      const b1 = buf[at + 1]!;
-      let n = b1 & 0x7f;
-      let head = 2;
-      if (n === 126) {
-        if (at + 4 > len) break;
-        n = (buf[at + 2]! << 8) | buf[at + 3]!;
-        head = 4;
-      } else if (n === 127) {
-        if (at + 10 > len) break;
-        n = (buf[at + 6]! * 0x1000000 + ((buf[at + 7]! << 16) | (buf[at + 8]! << 8) | buf[at + 9]!)) >>> 0;
-        head = 10;
-      }
-      if (b1 & 0x80) head += 4; // servers do not mask; tolerated anyway (payload read as is)
-      if (at + head + n > len) break;
-      const opcode = b0 & 0x0f;
+    const f = this.frame;
+    while (f.read(buf, at, len)) {
+      const opcode = f.opcode;
+      const head = f.head;
+      const n = f.length;
       this.frames++;
       if (opcode === 2) this.onFrame(this, buf, at + head, n);
       else if (opcode === 9) this.pong(buf, at + head, n);
@@ -248,35 +318,12 @@ export class WireConn {
       }
       at += head + n;
     }
-    this.keep(buf, at, len);
+    this.input.keep(buf, at, len);
     if (this.afterRead !== null) this.afterRead(this);
   }
 
-  private keep(buf: Uint8Array, from: number, to: number): void {
-    const n = to - from;
-    if (n === 0) {
-      this.restLen = 0;
-      return;
-    }
-    if (buf === this.rest) {
-      if (from > 0) this.rest.copyWithin(0, from, to);
-    } else {
-      if (n > this.rest.length) this.rest = new Uint8Array(Math.max(4096, n * 2));
-      this.rest.set(buf.subarray(from, to));
-    }
-    this.restLen = n;
-  }
-
   private pong(buf: Uint8Array, at: number, n: number): void {
-    const body = buf.slice(at, at + n);
-    this.reserve(6 + n);
-    const b = this.batch;
-    let k = this.batchLen;
-    b[k++] = 0x8a;
-    b[k++] = 0x80 | n;
-    for (let i = 0; i < 4; i++) b[k++] = this.mask[i]!;
-    for (let i = 0; i < n; i++) b[k + i] = body[i]! ^ this.mask[i & 3]!;
-    this.batchLen = k + n;
+    this.queue(10, buf, at, n);
     this.flush();
   }
 
