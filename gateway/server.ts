@@ -1,6 +1,6 @@
 import type { Server, ServerWebSocket } from "bun";
 import type { BourseConfig } from "../actors/config.ts";
-import type { Sequencer } from "../actors/runtime.ts";
+import type { Sequencer } from "../actors/sequencer.ts";
 import { makeInstrument } from "../engine/instrument.ts";
 import { type Logger, silentLogger } from "../log/logger.ts";
 import type { ApiKeys } from "./keys.ts";

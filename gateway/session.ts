@@ -1,6 +1,6 @@
 import type { ServerWebSocket } from "bun";
 import type { Logger } from "../log/logger.ts";
-import type { OrderSession } from "./order-entry.ts";
+import type { OrderSession } from "./order-entry-types.ts";
 import { Outbox } from "./outbox.ts";
 import { FrameWriter } from "./protocol/index.ts";
 import { TokenBucket } from "./rate-limit.ts";
