@@ -68,6 +68,24 @@ describe("architecture", () => {
     expect(findCycles().map((cycle) => cycle.join(" -> "))).toEqual([]);
   });
 
+  test("actors/ and storage/ import nothing from the doors (gateway/)", () => {
+    const found: string[] = [];
+    for (const [file, imports] of graph) {
+      if (!file.startsWith("actors/") && !file.startsWith("storage/")) continue;
+      for (const target of imports) if (target.startsWith("gateway/")) found.push(`${file} -> ${target}`);
+    }
+    expect(found).toEqual([]);
+  });
+
+  test("storage/ imports nothing of the project outside itself", () => {
+    const found: string[] = [];
+    for (const [file, imports] of graph) {
+      if (!file.startsWith("storage/")) continue;
+      for (const target of imports) if (!target.startsWith("storage/")) found.push(`${file} -> ${target}`);
+    }
+    expect(found).toEqual([]);
+  });
+
   test("engine/ imports nothing outside engine/ except decimal.js", () => {
     const outside: string[] = [];
     for (const file of files.filter((f) => relative(root, f).startsWith("engine/"))) {
