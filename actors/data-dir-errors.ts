@@ -4,8 +4,15 @@
  * (`bourse: <message>`, exit 1) instead of a stack trace. The lock's are raised by
  * actors/data-lock.ts, the rest by recovery (actors/recovery.ts).
  */
-import type { LockHolder } from "./data-lock.ts";
 import { OperatorError } from "./operator-error.ts";
+
+/** Who holds (or last held) a data directory, as its LOCK file says. */
+export interface LockHolder {
+  pid: number;
+  host: string;
+  /** ISO 8601 time the holder took the lock. */
+  since: string;
+}
 
 /** Every error here: the CLI prints its message alone (exit 1: the directory, not the command line, is wrong). */
 export class DataDirError extends OperatorError {

@@ -13,7 +13,7 @@ import { dlopen, FFIType, read } from "bun:ffi";
 import { closeSync, constants, ftruncateSync, mkdirSync, openSync, readFileSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { DataDirInUse, DataDirUnwritable, DataLockUnsupported } from "./data-dir-errors.ts";
+import { DataDirInUse, DataDirUnwritable, DataLockUnsupported, type LockHolder } from "./data-dir-errors.ts";
 
 export { DataDirInUse, DataDirUnwritable, DataLockUnsupported };
 
@@ -63,14 +63,6 @@ function loadLibc(): Libc {
     libc = null;
     throw new DataLockUnsupported(process.platform, (e as Error).message);
   }
-}
-
-/** Who holds (or last held) a data directory, as its LOCK file says. */
-export interface LockHolder {
-  pid: number;
-  host: string;
-  /** ISO 8601 time the holder took the lock. */
-  since: string;
 }
 
 export function lockFile(dir: string): string {

@@ -1,7 +1,7 @@
 import type { Logger } from "../log/logger.ts";
 import { Actor, Command, CommandType } from "../engine/commands.ts";
 import { wallMicros } from "./clock.ts";
-import type { Sequencer } from "./runtime.ts";
+import type { Sequencer } from "./sequencer.ts";
 
 /**
  * The token the deadline timer submits under: negative, so it is never a door's (doors count

@@ -16,7 +16,7 @@ import { readRecoveredState } from "./recovered-state.ts";
 import { Ring } from "./ring.ts";
 import { type RuntimeOptions, Runtime } from "./runtime.ts";
 import { decodeCommand } from "./schema.ts";
-import { seqAtOrAfter } from "./sequence.ts";
+import { Stage } from "./stage.ts";
 import { CONTROL, END_EVENT, type WorkerInit, type WorkerMessage } from "./worker-protocol.ts";
 
 declare const self: Worker;
@@ -84,38 +84,32 @@ self.onmessage = (e: MessageEvent<WorkerInit>) => {
   let failure = "";
   runtime.onStop((e) => (failure = e.message));
 
-  const barrier = cmds.barrier([], { self: 0 });
-  const progress = cmds.consumer(0);
+  // Every command available at the barrier is one batch: submitted, then flushed as one group
+  // commit at endOfBatch, before the stage publishes its progress (the producer reuses the slots).
   const cmd = new Command();
-  let next = (cmds.initial + 1) | 0;
-  let closing = false;
-  while (!closing) {
-    runtime.poll();
-    if (runtime.stopped) break;
-    let available = barrier.available();
-    if (!seqAtOrAfter(available, next)) {
-      if (runtime.pendingBatches > 0) {
-        // Nothing new to execute, batches waiting for their sync: park until either happens.
-        cmds.cursor.sleep(available, PENDING_PARK_MS);
-        continue;
-      }
-      available = barrier.waitFor(next);
-      if (barrier.alerted) break;
-      if (!seqAtOrAfter(available, next)) continue;
-    }
-    for (let s = next; ; s = (s + 1) | 0) {
-      const token = decodeCommand(cmds.view, cmds.offset(s), cmd);
-      if (cmd.type === CONTROL.CLOSE) closing = true;
+  const stage = Stage.of(
+    cmds,
+    0,
+    [],
+    (_seq, offset, endOfBatch) => {
+      const token = decodeCommand(cmds.view, offset, cmd);
+      if (cmd.type === CONTROL.CLOSE) stage.halt(); // the rest of the batch still runs
       else if (cmd.type === CONTROL.SNAPSHOT) {
         runtime.flush();
         if (!runtime.stopped) runtime.snapshot();
       } else if (!runtime.stopped) runtime.submit(cmd, token);
-      if (s === available) break;
-    }
-    runtime.flush();
-    progress.set(available);
-    next = (available + 1) | 0;
-  }
+      if (endOfBatch) runtime.flush();
+    },
+    {
+      between: () => {
+        runtime.poll();
+        if (runtime.stopped) stage.halt();
+        // Nothing new to execute, batches waiting for their sync: park until either happens.
+        return runtime.pendingBatches > 0 ? PENDING_PARK_MS : Infinity;
+      },
+    },
+  );
+  stage.run();
   if (runtime.stopped) self.postMessage({ kind: "failed", message: failure || "the engine stopped after a failure; restart to recover from the journal" });
   runtime.close();
   self.postMessage({ kind: "closed", lastSeq: delivered });

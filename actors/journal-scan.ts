@@ -5,7 +5,8 @@
  */
 import { closeSync, openSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { END, findValidRecordAfter, INDEX_STRIDE, parseSegmentName, READ_CHUNK, RECORD, RecordReader } from "./segment.ts";
+import { END, findValidRecordAfter, READ_CHUNK, RECORD, RecordReader } from "../storage/record-file.ts";
+import { INDEX_STRIDE, parseSegmentName } from "./segment.ts";
 
 export interface SegmentSummary {
   file: string;

@@ -16,7 +16,8 @@
  */
 import { closeSync, fstatSync, openSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { END, JournalCorruptError, parseSegmentName, READ_CHUNK, RECORD, RecordReader, segmentName } from "./segment.ts";
+import { END, READ_CHUNK, RECORD, RecordReader } from "../storage/record-file.ts";
+import { JournalCorruptError, parseSegmentName, segmentName } from "./segment.ts";
 
 /** Called for each record with a view of its payload, valid only during the call (as Journal.read's). Return false to stop after it. */
 export type TailRecord = (seq: number, payload: Uint8Array) => boolean | void;

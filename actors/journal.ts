@@ -10,8 +10,9 @@ import { closeSync, existsSync, fdatasyncSync, fsyncSync, ftruncateSync, mkdirSy
 import { constants } from "node:os";
 import { join } from "node:path";
 import { scanJournal, verifyJournal, type JournalProblem, type ScannedSegment, type SegmentSummary, type VerifyResult } from "./journal-scan.ts";
-import { Crc32cBuffer } from "./crc32c.ts";
-import { END, HEADER_BYTES, INDEX_STRIDE, JournalCorruptError, MAX_PAYLOAD_BYTES, RECORD, RecordReader, recordCrcIn, segmentName } from "./segment.ts";
+import { Crc32cBuffer } from "../storage/crc32c.ts";
+import { END, HEADER_BYTES, MAX_PAYLOAD_BYTES, RECORD, RecordReader, recordCrcIn } from "../storage/record-file.ts";
+import { INDEX_STRIDE, JournalCorruptError, segmentName } from "./segment.ts";
 import { Syncer, SYNCER_WORKER_FAILED, type SyncerOptions } from "./syncer.ts";
 
 export { JournalCorruptError, MAX_PAYLOAD_BYTES, verifyJournal, type JournalProblem, type SegmentSummary, type VerifyResult };

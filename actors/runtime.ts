@@ -13,6 +13,7 @@ import type { Journal } from "./journal.ts";
 import { hashOf, paths, recover, stateHash } from "./recovery.ts";
 import { COMMAND_SLOT_BYTES, CommandOffset, encodeCommand } from "./schema.ts";
 import { pruneSnapshots, saveSnapshot, saveSnapshotAsync } from "./snapshot-store.ts";
+import type { Delivery, Sequencer } from "./sequencer.ts";
 import { Snapshotter } from "./snapshotter.ts";
 import type { SyncerWake } from "./syncer.ts";
 
@@ -72,12 +73,6 @@ export interface RuntimeOptions {
   clock?: () => number;
 }
 
-/**
- * What a submitter hears back: the command's sequence number and its events, once the journal
- * holds it durably. `token` is the submitter's own tag (a session and request id, say).
- */
-export type Delivery = (seq: number, token: number, events: EventBuffer, from: number, to: number, time: number) => void;
-
 /** Reason code for a field the binary layout cannot hold, so the caller can answer in its protocol. */
 const FIELD_REASONS: Record<string, number> = {
   qty: Reason.INVALID_QUANTITY,
@@ -126,20 +121,6 @@ function encodeOrRefuse(cmd: Command, view: DataView, offset: number): void {
   }
 }
 
-/** What a door needs of the core, whichever thread the engine runs on. */
-export interface Sequencer {
-  submit(cmd: Command, token?: number): void;
-  onDelivery(fn: Delivery): () => void;
-  readonly lastSeq: number;
-  readonly stopped: boolean;
-  /**
-   * Calls `fn` once, with the cause, when the engine stops after a failure (a command threw, a
-   * journal write or fdatasync failed). Called from inside the sequencer: a listener must not call
-   * back into it before the current task ends (schedule its work instead).
-   */
-  onStop(fn: (failure: Error) => void): () => void;
-  close(): void | Promise<unknown>;
-}
 
 /** The listeners of Sequencer.onStop, for both hosts: each hears of the stop once, late subscribers at once. */
 export class StopListeners {

@@ -1,7 +1,7 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { mkdir, open, rename } from "node:fs/promises";
 import { join } from "node:path";
-import { crc32c } from "./crc32c.ts";
+import { crc32c } from "../storage/crc32c.ts";
 
 /**
  * Snapshot files: `snapshot-<seq, 20 digits>.snap`, each the whole engine at a sequence number.

@@ -5,10 +5,11 @@
  * publishes its own sequence, once per batch. Downstream stages and the producer gate on that
  * sequence, so a slot is never reused while this stage may still read it.
  *
- * `run()` is the worker loop (blocks between batches); `runAsync()` is the same loop for the main
- * thread. Either returns once the stage is halted: `stage.halt()` here, or `ring.halt(id)` from any
- * thread, since the halt flag lives on the stage's sequence line in shared memory. A halt is
- * sticky: a halted stage's run returns at once until `barrier.clearAlert()`.
+ * `run()` is the worker loop (blocks between batches; the engine worker, actors/engine-worker.ts,
+ * runs on it); `runAsync()` is the same loop for the main thread. Either returns once the stage is
+ * halted: `stage.halt()` here, or `ring.halt(id)` from any thread, since the halt flag lives on the
+ * stage's sequence line in shared memory. A halt is sticky: a halted stage's run returns at once
+ * until `barrier.clearAlert()`.
  *
  * If the handler throws, the error propagates out of run and the stage's sequence stays at the
  * end of the last completed batch: the failed batch is not acknowledged to anyone downstream.
@@ -28,12 +29,21 @@ export interface StageOptions {
   onTimeout?: (next: number) => void;
   /** Main thread only: yield to the event loop after this many batches in a row. Default 64. */
   yieldEvery?: number;
+  /**
+   * `run` only, first stage only (it waits on nothing but the cursor): the owner's own work, done at
+   * the top of every turn before the barrier is read — the engine worker delivers what the syncer
+   * has made durable. Returns how long the stage may then park when nothing new is there: Infinity
+   * to wait on the barrier as usual, a few ms while the owner has something of its own to notice
+   * that does not change the cursor's value. It may halt the stage.
+   */
+  between?: () => number;
 }
 
 export class Stage {
   private readonly maxBatch: number;
   private readonly onTimeout: ((next: number) => void) | undefined;
   private readonly yieldEvery: number;
+  private readonly between: (() => number) | undefined;
 
   constructor(
     readonly ring: Ring,
@@ -46,6 +56,10 @@ export class Stage {
     this.maxBatch = options.maxBatch ?? Infinity;
     this.onTimeout = options.onTimeout;
     this.yieldEvery = options.yieldEvery ?? 64;
+    this.between = options.between;
+    // The bounded park sleeps on the cursor, expecting what the barrier last showed: right only when
+    // the barrier is the cursor alone.
+    if (this.between !== undefined && barrier.dependents.length > 0) throw new RangeError("between needs a first stage (a barrier on the cursor alone)");
     if (!(this.maxBatch >= 1)) throw new RangeError(`maxBatch must be >= 1, got ${options.maxBatch}`);
   }
 
@@ -80,7 +94,20 @@ export class Stage {
     let next = (sequence.get() + 1) | 0;
     let handled = 0;
     while (!barrier.alerted) {
-      let avail = barrier.waitFor(next);
+      let avail: number;
+      if (this.between === undefined) avail = barrier.waitFor(next);
+      else {
+        const parkMs = this.between();
+        if (barrier.alerted) break;
+        avail = barrier.available();
+        if (((avail - next) | 0) < 0) {
+          if (parkMs !== Infinity) {
+            barrier.cursor.sleep(avail, parkMs);
+            continue;
+          }
+          avail = barrier.waitFor(next);
+        }
+      }
       if (((avail - next) | 0) < 0) {
         if (!barrier.alerted && this.onTimeout !== undefined) this.onTimeout(next);
         continue;

@@ -4,7 +4,7 @@
  *
  * Tokens are the command's index in the array + 1, so a delivery says which command it answers.
  */
-import type { Sequencer } from "../actors/runtime.ts";
+import type { Sequencer } from "../actors/sequencer.ts";
 import type { Command } from "../engine/commands.ts";
 import { EVENT_WIDTH, type EventBuffer } from "../engine/events.ts";
 

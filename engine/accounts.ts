@@ -1,26 +1,10 @@
-import type { Tier } from "./risk.ts";
+import type { Tier } from "./tier.ts";
 
 /**
  * Account state: cash per currency, positions per symbol, limits and whitelists. Plain data with
  * the few operations that keep its invariants (available cash never negative is enforced by the
  * risk checks before anything here is called).
  */
-export interface TierSpec {
-  id: number;
-  makerBps: number;
-  takerBps: number;
-  /** Largest order in lots (Infinity: none). */
-  maxOrderQty?: number;
-  /** Largest order notional per quote currency code, as a decimal string ("1000000"). */
-  maxNotional?: Record<string, string>;
-  /** Largest absolute position in lots, by default and per symbol id. */
-  positionLimit?: number;
-  positionLimits?: Record<number, number>;
-  maxOpenOrders?: number;
-  /** At most rateCount orders and amends within rateWindowUs of engine time (0: no limit). */
-  rateCount?: number;
-  rateWindowUs?: number;
-}
 
 /** Below this magnitude two whole numbers add exactly in doubles (the sum stays under 2^53). */
 export const FOLD = 2 ** 52;

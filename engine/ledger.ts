@@ -1,10 +1,11 @@
-import { Account, type TierSpec } from "./accounts.ts";
+import { Account } from "./accounts.ts";
 import { Access, ALL_SYMBOLS, type Command, CommandType } from "./commands.ts";
 import { type InstrumentSpec, makeInstrument } from "./instrument.ts";
 import { type CurrencySpec, checkCurrency, contractFactor, notional } from "./money.ts";
 import { Reason } from "./reasons.ts";
-import { makeTier, type Market, type Tier } from "./risk.ts";
+import type { Market } from "./risk.ts";
 import { applyFill } from "./settlement.ts";
+import { makeTier, type Tier, type TierSpec } from "./tier.ts";
 import { isPrice, isQty } from "./validate.ts";
 
 const DAY_US = 86_400_000_000;

@@ -1,8 +1,9 @@
-import type { Account, Cash, TierSpec } from "./accounts.ts";
+import type { Account, Cash } from "./accounts.ts";
 import { type Command, OrderType, Side } from "./commands.ts";
 import type { Instrument } from "./instrument.ts";
 import { feeOf, feeOfNumber, notional, smallNotional } from "./money.ts";
 import { Reason } from "./reasons.ts";
+import type { Tier } from "./tier.ts";
 
 /** What the account side knows of an instrument. */
 export interface Market {
@@ -17,58 +18,6 @@ export interface Market {
   lastPrice: number;
   /** External mark set by SET_MARK_PRICE since the last trade, 0 if none. */
   markOverride: number;
-}
-
-/** A tier with every default filled in and notional limits in units. */
-export interface Tier {
-  id: number;
-  makerBps: number;
-  takerBps: number;
-  /** The larger fee: what a reservation must cover. */
-  worstBps: number;
-  maxOrderQty: number;
-  /** Quote currency id → largest notional in units. */
-  maxNotional: Map<number, bigint>;
-  positionLimit: number;
-  positionLimits: Map<number, number>;
-  maxOpenOrders: number;
-  rateCount: number;
-  rateWindowUs: number;
-}
-
-/** The rate window keeps one slot per allowed order; a limit past a million is a configuration error. */
-function rateCount(spec: TierSpec): number {
-  const n = spec.rateCount ?? 0;
-  if (!Number.isInteger(n) || n < 0 || n > 1_000_000) throw new Error(`tier ${spec.id}: rateCount must be an integer in [0, 1000000]: ${n}`);
-  return n;
-}
-
-export function makeTier(spec: TierSpec, currencyByCode: (code: string) => { id: number; scale: number } | undefined): Tier {
-  const bps = (name: string, v: number) => {
-    if (!Number.isInteger(v) || v < 0 || v > 10_000) throw new Error(`tier ${spec.id}: ${name} must be 0-10000 bps`);
-    return v;
-  };
-  const maxNotional = new Map<number, bigint>();
-  for (const [code, text] of Object.entries(spec.maxNotional ?? {})) {
-    const c = currencyByCode(code);
-    if (!c) throw new Error(`tier ${spec.id}: unknown currency ${code}`);
-    const [whole, frac = ""] = text.split(".");
-    if (!/^\d+$/.test(whole ?? "") || !/^\d*$/.test(frac) || frac.length > c.scale) throw new Error(`tier ${spec.id}: bad maxNotional ${text}`);
-    maxNotional.set(c.id, BigInt(whole + frac.padEnd(c.scale, "0")));
-  }
-  return {
-    id: spec.id,
-    makerBps: bps("makerBps", spec.makerBps),
-    takerBps: bps("takerBps", spec.takerBps),
-    worstBps: Math.max(spec.makerBps, spec.takerBps),
-    maxOrderQty: spec.maxOrderQty ?? Infinity,
-    maxNotional,
-    positionLimit: spec.positionLimit ?? Infinity,
-    positionLimits: new Map(Object.entries(spec.positionLimits ?? {}).map(([k, v]) => [Number(k), v])),
-    maxOpenOrders: spec.maxOpenOrders ?? Infinity,
-    rateCount: rateCount(spec),
-    rateWindowUs: spec.rateWindowUs ?? 0,
-  };
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Sequencer } from "../actors/runtime.ts";
+import type { Sequencer } from "../actors/sequencer.ts";
 import type { Logger } from "../log/logger.ts";
 import type { FixAcceptor } from "./fix/acceptor.ts";
 import type { OrderEntry } from "./order-entry.ts";

@@ -1,4 +1,4 @@
-import type { Sequencer } from "../actors/runtime.ts";
+import type { Sequencer } from "../actors/sequencer.ts";
 
 /**
  * What /health and /ready answer (README: HTTP). /health: the process is alive and its engine

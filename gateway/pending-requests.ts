@@ -1,4 +1,4 @@
-import type { NewOrderRequest, OrderReports, OrderSession, Request } from "./order-entry.ts";
+import type { NewOrderRequest, OrderReports, OrderSession, Request } from "./order-entry-types.ts";
 
 /** Stands in for a session while a request object waits in the pool. */
 const NOBODY: OrderSession = { id: 0, account: -1, cancelOnDisconnect: false, reports: null as unknown as OrderReports };

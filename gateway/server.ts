@@ -1,6 +1,6 @@
 import type { Server, ServerWebSocket } from "bun";
 import type { BourseConfig } from "../actors/config.ts";
-import type { Sequencer } from "../actors/runtime.ts";
+import type { Sequencer } from "../actors/sequencer.ts";
 import { makeInstrument } from "../engine/instrument.ts";
 import { type Logger, silentLogger } from "../log/logger.ts";
 import type { ApiKeys } from "./keys.ts";
@@ -30,6 +30,7 @@ import {
 } from "./protocol/index.ts";
 import { Reason, reasonText } from "../engine/reasons.ts";
 import { Session, type SocketData } from "./session.ts";
+import { SocketBatch } from "./socket-batch.ts";
 import { Availability } from "./health.ts";
 
 export interface GatewayOptions {
@@ -91,7 +92,10 @@ export function startGateway(opts: GatewayOptions): Gateway {
   const ownOrders = !opts.orderEntry;
   const orders = opts.orderEntry ?? new OrderEntry(sequencer);
   const unlisten = ownOrders ? orders.listen() : () => {};
-  orders.onBatch(Session.beginBatch);
+  // The door's one delivery batch: order entry opens it before each delivery (its listener runs
+  // first, so the market data listener below needs no call of its own) and every session holds into it.
+  const batch = new SocketBatch();
+  orders.onBatch(batch.begin);
   let lastTime = 0;
   /** This door's open sessions (the slow-consumer sweep walks them). */
   const sessions = new Set<Session>();
@@ -121,7 +125,7 @@ export function startGateway(opts: GatewayOptions): Gateway {
       maxPayloadLength: 64 * 1024,
       perMessageDeflate: false,
       open(ws: ServerWebSocket<SocketData>) {
-        const s = new Session(orders.sessionId(), ws, gw.maxOrdersPerSecond ?? 2000);
+        const s = new Session(orders.sessionId(), ws, gw.maxOrdersPerSecond ?? 2000, batch);
         ws.data.session = s;
         ws.data.log = log.child({ door: "ws", session: s.id, remote: ws.remoteAddress });
         ws.data.log.debug("connection opened");
@@ -250,7 +254,6 @@ export function startGateway(opts: GatewayOptions): Gateway {
   };
   md.hasSubscribers = (t) => server.subscriberCount(t) > 0;
   const off = sequencer.onDelivery((seq, _token, events, from, to, time) => {
-    Session.beginBatch();
     lastTime = time;
     md.apply(events, time, seq, from, to, publish);
   });
@@ -279,7 +282,7 @@ export function startGateway(opts: GatewayOptions): Gateway {
     availability,
     closeSessions(code, reason) {
       // Frames held for the current batch go out first: the error answers must precede the close.
-      Session.flushAll();
+      batch.flush();
       for (const s of sessions) s.ws.close(code, reason);
     },
     async stop() {

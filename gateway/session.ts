@@ -1,10 +1,11 @@
 import type { ServerWebSocket } from "bun";
 import type { Logger } from "../log/logger.ts";
-import type { OrderSession } from "./order-entry.ts";
+import type { OrderSession } from "./order-entry-types.ts";
 import { Outbox } from "./outbox.ts";
 import { FrameWriter } from "./protocol/index.ts";
 import { TokenBucket } from "./rate-limit.ts";
-import { WsReports } from "./ws-reports.ts";
+import type { HeldFrames, SocketBatch } from "./socket-batch.ts";
+import { type ReportTarget, WsReports } from "./ws-reports.ts";
 
 export interface SocketData {
   session: Session;
@@ -16,9 +17,10 @@ export interface SocketData {
  * One WebSocket connection. Sequence numbers on every session message (the client detects gaps),
  * the login nonce, the account once logged in, and the two things that protect other clients
  * from this one: a rate limit on order entry and a count of invalid frames that ends the session
- * when it gets too high. Frames are built in the session's own writer and sent at once.
+ * when it gets too high. Frames are built in the session's own writer and sent at once, or held
+ * while the door's delivery batch is open.
  */
-export class Session implements OrderSession {
+export class Session implements OrderSession, HeldFrames, ReportTarget {
   /** Last session sequence number sent; HELLO is 1. */
   seq = 0;
   account = -1;
@@ -38,6 +40,7 @@ export class Session implements OrderSession {
     readonly id: number,
     readonly ws: ServerWebSocket<SocketData>,
     ratePerSecond: number,
+    private readonly batch: SocketBatch,
   ) {
     this.bucket = new TokenBucket(ratePerSecond);
   }
@@ -50,20 +53,16 @@ export class Session implements OrderSession {
     return ++this.seq;
   }
 
-  /** Frames held back while a delivery batch is being answered, sent together by `flushAll`. */
+  /** Frames held back while a delivery batch is being answered, sent together when the batch flushes. */
   private readonly outbox = new Outbox();
 
-  /**
-   * Sends the frame the writer holds (`length` bytes). During a delivery batch (`Session.batching`)
-   * the frame is held and every session's frames go out together once the batch is answered, one
-   * corked write per session instead of one syscall per frame — the bench saw that cost dominate.
-   */
+  /** Sends the frame the writer holds (`length` bytes), or holds it while the door's batch is open. */
   send(length: number): void {
-    if (!Session.batching) {
+    if (!this.batch.open) {
       this.ws.sendBinary(this.w.frame(length));
       return;
     }
-    if (this.outbox.empty) Session.dirty.push(this);
+    if (this.outbox.empty) this.batch.add(this);
     this.outbox.hold(this.w, length);
   }
 
@@ -72,24 +71,8 @@ export class Session implements OrderSession {
     this.outbox.drain(this.ws);
   };
 
-  static batching = false;
-  private static readonly dirty: Session[] = [];
-
-  /** Starts holding frames; they go out at the end of the current task (after every delivery of a batch). */
-  static beginBatch(): void {
-    if (Session.batching) return;
-    Session.batching = true;
-    queueMicrotask(Session.flushAll);
-  }
-
-  static flushAll(): void {
-    Session.batching = false;
-    const dirty = Session.dirty;
-    for (let i = 0; i < dirty.length; i++) {
-      const s = dirty[i]!;
-      s.ws.cork(s.sendHeld);
-    }
-    dirty.length = 0;
+  flushHeld(): void {
+    this.ws.cork(this.sendHeld);
   }
 
   /** Order entry and snapshot requests: `ratePerSecond`, bursts up to that many. */

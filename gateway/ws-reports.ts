@@ -1,7 +1,7 @@
 import { ALL_SYMBOLS } from "../engine/commands.ts";
 import { reasonText } from "../engine/reasons.ts";
 import type { OrderInfo } from "./order-book-keeping.ts";
-import { ENGINE_STOPPED, type Fill, type OrderReports, type Request, RequestKind, UNAVAILABLE } from "./order-entry.ts";
+import { ENGINE_STOPPED, type Fill, type OrderReports, type Request, RequestKind, UNAVAILABLE } from "./order-entry-types.ts";
 import {
   type Ack,
   type Amended,
@@ -19,6 +19,7 @@ import {
   type ErrorMessage,
   errorText,
   type Execution,
+  type FrameWriter,
   Liquidity,
   type MassCancelDone,
   MessageType,
@@ -26,7 +27,6 @@ import {
   type Reject,
   type Triggered,
 } from "./protocol/index.ts";
-import type { Session } from "./session.ts";
 
 /** The WebSocket message type each request kind arrived as (echoed in a REJECT). */
 const REQUEST_TYPE: Record<number, number> = {
@@ -53,9 +53,16 @@ const massCancelDone: MassCancelDone = { type: MessageType.MASS_CANCEL_DONE, seq
 /** The text of the UNAVAILABLE error that answers a request in flight when the engine stopped (docs/protocol.md). */
 export const ENGINE_STOPPED_TEXT = "engine stopped: outcome unknown until the exchange restarts; then query it (a resend with the same client order id is safe)";
 
+/** What the reports write to: one WebSocket session's frame writer, sequence numbers and send. */
+export interface ReportTarget {
+  readonly w: FrameWriter;
+  nextSeq(): number;
+  send(length: number): void;
+}
+
 /** Order entry outcomes as binary frames on one WebSocket session (docs/protocol.md). */
 export class WsReports implements OrderReports {
-  constructor(private readonly s: Session) {}
+  constructor(private readonly s: ReportTarget) {}
 
   accepted(r: Request, o: OrderInfo, time: number): void {
     const s = this.s;

@@ -4,7 +4,7 @@
  * Both carry the same record: time, level, msg, then the fields in the order they were given.
  * Records are already cleaned (logger.ts): plain trees of bounded depth, so stringify cannot fail.
  */
-import type { LogRecord } from "./logger.ts";
+import type { LogRecord } from "./record.ts";
 
 export type LogFormat = "json" | "pretty";
 

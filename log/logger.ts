@@ -12,21 +12,17 @@
  */
 import { jsonLine, type LogFormat, prettyLine } from "./format.ts";
 import { RateLimiter, type RateLimitOptions } from "./rate-limit.ts";
+import type { LogLevel, LogRecord } from "./record.ts";
 import { clean, isSecretName, REDACTED } from "./redact.ts";
 
-export type LogLevel = "debug" | "info" | "warn" | "error";
+// The record types live in record.ts so format.ts can name them without importing the logger;
+// callers keep importing them from here, the log module's one front door.
+export type { LogLevel, LogRecord } from "./record.ts";
+
 export const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 export type LogFields = Record<string, unknown>;
-
-/** One line: `time` is ISO 8601 UTC; the fields follow `msg`. */
-export interface LogRecord {
-  time: string;
-  level: LogLevel;
-  msg: string;
-  [field: string]: unknown;
-}
 
 export interface Logger {
   debug(msg: string, fields?: LogFields): void;

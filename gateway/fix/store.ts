@@ -4,7 +4,7 @@
  *
  * Two files in the store's directory, named after the counterparty's SenderCompID (sanitized):
  *
- *   <key>.out   every outbound message, in the journal's record format (actors/segment.ts):
+ *   <key>.out   every outbound message, in the journal's record format (storage/record-file.ts):
  *               u32 length | u32 crc32c | f64 MsgSeqNum | the FIX message bytes
  *   <key>.seqs  the next expected inbound MsgSeqNum, in two 24-byte slots written alternately:
  *               f64 generation | f64 nextTargetSeq | u32 crc32c(first 16 bytes) | u32 0
@@ -30,8 +30,8 @@
  */
 import { closeSync, constants, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { crc32c } from "../../actors/crc32c.ts";
-import { BAD, encodeRecord, END, findValidRecordAfter, HEADER_BYTES, INCOMPLETE, RecordReader } from "../../actors/segment.ts";
+import { crc32c } from "../../storage/crc32c.ts";
+import { BAD, encodeRecord, END, findValidRecordAfter, HEADER_BYTES, INCOMPLETE, RecordReader } from "../../storage/record-file.ts";
 
 export interface FixStoreOptions {
   /** fdatasync on every flush. Default false (see the module comment for what that risks). */

@@ -2,7 +2,7 @@ import { memoryLogger } from "../../log/memory.ts";
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { wallMicros } from "../../actors/clock.ts";
 import { DEADLINE_TOKEN, DeadlineTimer } from "../../actors/deadline-timer.ts";
-import type { Delivery, Sequencer } from "../../actors/runtime.ts";
+import type { Delivery, Sequencer } from "../../actors/sequencer.ts";
 import { Command, CommandType } from "../../engine/commands.ts";
 import { EventBuffer } from "../../engine/events.ts";
 

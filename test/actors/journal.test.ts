@@ -8,7 +8,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Journal, JournalCorruptError, MAX_PAYLOAD_BYTES, verifyJournal } from "../../actors/journal.ts";
-import { encodeRecord, HEADER_BYTES, segmentName } from "../../actors/segment.ts";
+import { segmentName } from "../../actors/segment.ts";
+import { encodeRecord, HEADER_BYTES } from "../../storage/record-file.ts";
 
 const PAYLOAD = 256;
 const RECORD_BYTES = HEADER_BYTES + PAYLOAD;

@@ -1,5 +1,5 @@
 /**
- * The replay path of actors/recovery.ts and the reader of actors/segment.ts: what the per-record
+ * The replay path of actors/recovery.ts and the record reader of storage/record-file.ts: what the per-record
  * shortcuts (one DataView over the reader's buffer, the remembered CRC of the length field) must
  * not change. Replayed state is judged by stateHash against the same commands executed directly.
  */
@@ -12,7 +12,8 @@ import { Journal, verifyJournal } from "../../actors/journal.ts";
 import { LoadStream } from "../../actors/load.ts";
 import { paths, recover, stateHash } from "../../actors/recovery.ts";
 import { COMMAND_SLOT_BYTES, encodeCommand } from "../../actors/schema.ts";
-import { HEADER_BYTES, MAX_PAYLOAD_BYTES, READ_CHUNK, segmentName } from "../../actors/segment.ts";
+import { segmentName } from "../../actors/segment.ts";
+import { HEADER_BYTES, MAX_PAYLOAD_BYTES, READ_CHUNK } from "../../storage/record-file.ts";
 import { Command } from "../../engine/commands.ts";
 import { EventBuffer } from "../../engine/events.ts";
 import { Exchange } from "../../engine/exchange.ts";

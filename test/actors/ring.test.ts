@@ -340,3 +340,44 @@ describe("Stage on the main thread", () => {
     expect(r.consumer(0).get()).toBe(-1);
   });
 });
+
+describe("Stage.run with between (the engine worker's loop)", () => {
+  test("between runs at the top of every turn, and a halt from it stops the stage", () => {
+    const r = Ring.create({ size: 8, slotBytes: 8 });
+    r.publish(r.claim(3) + 2);
+    const log: Array<number | string> = [];
+    const stage = Stage.of(r, 0, [], (seq) => log.push(seq), {
+      maxBatch: 1,
+      between: () => {
+        log.push("between");
+        if (log.length === 7) stage.halt();
+        return Infinity;
+      },
+    });
+    expect(stage.run()).toBe(3);
+    expect(log).toEqual(["between", 0, "between", 1, "between", 2, "between"]);
+    expect(r.consumer(0).get()).toBe(2);
+  });
+
+  test("a bounded park gives the owner its turn again though nothing is published", () => {
+    const r = Ring.create({ size: 8, slotBytes: 8 });
+    let turns = 0;
+    const stage = Stage.of(r, 0, [], () => {}, {
+      // A timeout on the barrier's own wait, so a stage that ignored the bound would come back (late) instead of hanging the test.
+      wait: { spins: 0, timeoutMs: 600 },
+      between: () => {
+        if (++turns === 3) stage.halt();
+        return 2;
+      },
+    });
+    const t0 = performance.now();
+    expect(stage.run()).toBe(0);
+    expect(turns).toBe(3);
+    expect(performance.now() - t0, "parked at most 2 ms a turn, not until a slot came").toBeLessThan(500);
+  }, 10_000);
+
+  test("between is refused on a stage that follows another (its park watches the cursor alone)", () => {
+    const r = Ring.create({ size: 8, slotBytes: 8, consumers: 2 });
+    expect(() => Stage.of(r, 1, [0], () => {}, { between: () => Infinity })).toThrow(RangeError);
+  });
+});

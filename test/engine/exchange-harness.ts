@@ -31,7 +31,7 @@ import type { InstrumentSpec } from "../../engine/instrument.ts";
 import type { CurrencySpec } from "../../engine/money.ts";
 import { isDone, isLegal, type OmsOrder, OrderState, STATE_NAMES } from "../../engine/orders.ts";
 import { Reason, reasonName } from "../../engine/reasons.ts";
-import type { TierSpec } from "../../engine/accounts.ts";
+import type { TierSpec } from "../../engine/tier.ts";
 
 export { Access, Actor, ALL_SYMBOLS, CommandType, Flags, OrderState, OrderType, Reason, Side, StpMode, TimeInForce };
 export type { EngineEvent };

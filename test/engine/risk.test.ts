@@ -5,7 +5,7 @@
  * harness checks the contract's invariants after every command.
  */
 import { describe, expect, test } from "bun:test";
-import type { TierSpec } from "../../engine/accounts.ts";
+import type { TierSpec } from "../../engine/tier.ts";
 import type { InstrumentSpec } from "../../engine/instrument.ts";
 import {
   ABC,

@@ -1,9 +1,9 @@
 /**
- * actors/crc32c.ts: CRC-32C (Castagnoli) against published vectors and a bit-at-a-time reference.
+ * storage/crc32c.ts: CRC-32C (Castagnoli) against published vectors and a bit-at-a-time reference.
  */
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { Crc32cBuffer, crc32c } from "../../actors/crc32c.ts";
+import { Crc32cBuffer, crc32c } from "../../storage/crc32c.ts";
 
 const hex = (n: number) => "0x" + n.toString(16).toUpperCase().padStart(8, "0");
 const bytes = (...xs: number[]) => Uint8Array.from(xs);

@@ -1,0 +1,99 @@
+import { describe, expect, test } from "bun:test";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+
+// The layering the code relies on, checked from the source text: a cheap guard so a new import that
+// closes a circle, or pulls the engine off its pure footing, fails here instead of in review.
+// Type-only imports count too: a circle of types still means two modules that cannot be read apart.
+
+const root = resolve(import.meta.dir, "..");
+const layers = ["engine", "actors", "gateway", "log", "storage"];
+
+function sourceFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) out.push(...sourceFiles(path));
+    else if (name.endsWith(".ts")) out.push(path);
+  }
+  return out;
+}
+
+// `import … from "x"`, `export … from "x"` (also across lines), bare `import "x"` and `import("x")`.
+const specifierPattern = /(?:^|[\s;])(?:import|export)\s[^"'`;]*?from\s*["']([^"']+)["']|(?:^|[\s;])import\s*["']([^"']+)["']|\bimport\(\s*["']([^"']+)["']\s*\)/g;
+
+function specifiers(file: string): string[] {
+  const text = readFileSync(file, "utf8");
+  const out: string[] = [];
+  for (const m of text.matchAll(specifierPattern)) out.push(m[1] ?? m[2] ?? m[3]!);
+  return out;
+}
+
+const files = layers.flatMap((layer) => sourceFiles(join(root, layer)));
+const graph = new Map<string, string[]>();
+for (const file of files) {
+  const local = specifiers(file)
+    .filter((s) => s.startsWith("."))
+    .map((s) => relative(root, resolve(dirname(file), s)));
+  graph.set(relative(root, file), local);
+}
+
+// Every circle closed by a back edge of a depth-first walk: empty exactly when the graph is acyclic.
+function findCycles(): string[][] {
+  const state = new Map<string, "open" | "done">();
+  const path: string[] = [];
+  const cycles: string[][] = [];
+  const visit = (node: string): void => {
+    state.set(node, "open");
+    path.push(node);
+    for (const next of graph.get(node) ?? []) {
+      if (!graph.has(next)) continue; // outside the checked folders: nothing there imports back in
+      if (state.get(next) === "open") cycles.push([...path.slice(path.indexOf(next)), next]);
+      else if (state.get(next) === undefined) visit(next);
+    }
+    path.pop();
+    state.set(node, "done");
+  };
+  for (const node of graph.keys()) if (state.get(node) === undefined) visit(node);
+  return cycles;
+}
+
+describe("architecture", () => {
+  test("the import parser sees the modules and their imports", () => {
+    expect(graph.size).toBeGreaterThan(100);
+    expect(graph.get("engine/exchange.ts")!.length).toBeGreaterThan(3);
+  });
+
+  test("engine/, actors/, gateway/, log/ and storage/ have no import circle", () => {
+    expect(findCycles().map((cycle) => cycle.join(" -> "))).toEqual([]);
+  });
+
+  test("actors/ and storage/ import nothing from the doors (gateway/)", () => {
+    const found: string[] = [];
+    for (const [file, imports] of graph) {
+      if (!file.startsWith("actors/") && !file.startsWith("storage/")) continue;
+      for (const target of imports) if (target.startsWith("gateway/")) found.push(`${file} -> ${target}`);
+    }
+    expect(found).toEqual([]);
+  });
+
+  test("storage/ imports nothing of the project outside itself", () => {
+    const found: string[] = [];
+    for (const [file, imports] of graph) {
+      if (!file.startsWith("storage/")) continue;
+      for (const target of imports) if (!target.startsWith("storage/")) found.push(`${file} -> ${target}`);
+    }
+    expect(found).toEqual([]);
+  });
+
+  test("engine/ imports nothing outside engine/ except decimal.js", () => {
+    const outside: string[] = [];
+    for (const file of files.filter((f) => relative(root, f).startsWith("engine/"))) {
+      for (const s of specifiers(file)) {
+        const inside = s.startsWith(".") && relative(root, resolve(dirname(file), s)).startsWith("engine/");
+        if (!inside && s !== "decimal.js") outside.push(`${relative(root, file)} -> ${s}`);
+      }
+    }
+    expect(outside).toEqual([]);
+  });
+});
