@@ -1,4 +1,5 @@
 import { Command } from "../engine/commands.ts";
+import { EventType, F } from "../engine/events.ts";
 import { portfolio } from "../engine/pnl.ts";
 import { missingAccountsWarning } from "./config-check.ts";
 import { type BourseConfig, seedCommands } from "./config.ts";
@@ -37,9 +38,9 @@ export async function runStart(o: StartOptions): Promise<void> {
   let trades = 0;
   rt.onDelivery((seq, _token, events, from, to) => {
     for (let i = from; i < to; i++) {
-      const type = events.get(i, 0);
-      if (type === 2) rejects++;
-      else if (type === 3) trades++;
+      const type = events.get(i, F.TYPE);
+      if (type === EventType.REJECTED) rejects++;
+      else if (type === EventType.TRADE) trades++;
     }
     if (o.ackLog) process.stdout.write(`ack ${seq}\n`);
   });

@@ -1,4 +1,4 @@
-import type { EventBuffer } from "../engine/events.ts";
+import { EVENT_WIDTH, type EventBuffer } from "../engine/events.ts";
 import { MarketDataBuilder } from "../engine/market-data.ts";
 import { L, LEVEL_WIDTH, U, UpdateType } from "../engine/market-data-updates.ts";
 import type { LevelView } from "../engine/matching.ts";
@@ -150,7 +150,7 @@ export class MarketDataFanout {
     const w = this.w;
     this.tradeSymbols.length = 0;
     for (let i = 0; i < u.count; i++) {
-      const base = i * 14;
+      const base = i * EVENT_WIDTH;
       const d = u.data;
       const type = d[base + U.TYPE]!;
       const symbol = d[base + U.SYMBOL]!;
@@ -234,7 +234,7 @@ export class MarketDataFanout {
       const tp = c.topics[TRADES]!;
       let inFrame = 0;
       for (let i = 0; i < u.count; i++) {
-        const base = i * 14;
+        const base = i * EVENT_WIDTH;
         const d = u.data;
         if (d[base + U.TYPE] !== UpdateType.TRADE || d[base + U.SYMBOL] !== symbol) continue;
         if (inFrame === MAX_FRAME_ENTRIES) {

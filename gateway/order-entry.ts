@@ -1,7 +1,7 @@
 import { EngineStoppedError, InvalidCommandError } from "../actors/runtime.ts";
 import type { Sequencer } from "../actors/sequencer.ts";
 import { Actor, Command, CommandType, OrderType } from "../engine/commands.ts";
-import { type EventBuffer, EventType, F } from "../engine/events.ts";
+import { EVENT_WIDTH, type EventBuffer, EventType, F } from "../engine/events.ts";
 import { OrderState } from "../engine/orders.ts";
 import { Reason } from "../engine/reasons.ts";
 import { type OrderInfo, OrderBookkeeping } from "./order-book-keeping.ts";
@@ -215,9 +215,9 @@ export class OrderEntry {
     let massCancelled = 0;
     // Risk (R1) rejects come alone; a book reject of a new order follows its PENDING audit event.
     let rejectedByBook = false;
-    for (let i = from; i < to; i++) if (d[i * 14 + F.TYPE] === EventType.ORDER_STATE && d[i * 14 + F.B] === OrderState.REJECTED) rejectedByBook = true;
+    for (let i = from; i < to; i++) if (d[i * EVENT_WIDTH + F.TYPE] === EventType.ORDER_STATE && d[i * EVENT_WIDTH + F.B] === OrderState.REJECTED) rejectedByBook = true;
     for (let i = from; i < to; i++) {
-      const b = i * 14;
+      const b = i * EVENT_WIDTH;
       const type = d[b + F.TYPE]!;
       switch (type) {
         case EventType.ACCEPTED: {
