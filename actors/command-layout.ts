@@ -66,8 +66,20 @@ function isPrintable(c: number): boolean {
 
 // ------------------------------------------------------------------------------------- encode
 
+/** A command field the layout cannot carry exactly; `field` names it (a RangeError, as before). */
+export class CommandLayoutError extends RangeError {
+  override name = "CommandLayoutError";
+  constructor(
+    readonly field: string,
+    rule: string,
+    value: unknown,
+  ) {
+    super(`command field ${field} ${rule}: ${typeof value === "string" ? JSON.stringify(value) : String(value)}`);
+  }
+}
+
 function fail(field: string, rule: string, value: unknown): never {
-  throw new RangeError(`command field ${field} ${rule}: ${typeof value === "string" ? JSON.stringify(value) : String(value)}`);
+  throw new CommandLayoutError(field, rule, value);
 }
 
 function checkAscii(field: string, s: string, max: number): void {

@@ -11,6 +11,7 @@ import { DeadlineTimer } from "./deadline-timer.ts";
 import { recordBytes } from "./command-record.ts";
 import type { Journal } from "./journal.ts";
 import { hashOf, paths, recover, stateHash } from "./recovery.ts";
+import { CommandLayoutError } from "./command-layout.ts";
 import { COMMAND_SLOT_BYTES, CommandOffset, encodeCommand } from "./schema.ts";
 import { pruneSnapshots, saveSnapshot, saveSnapshotAsync } from "./snapshot-store.ts";
 import type { Delivery, Sequencer } from "./sequencer.ts";
@@ -95,11 +96,13 @@ const FIELD_REASONS: Record<string, number> = {
 
 /** A command with a field no command can carry (a fractional quantity, a 40-character id): refused before sequencing. */
 export class InvalidCommandError extends Error {
+  override name = "InvalidCommandError";
   constructor(
     readonly reason: number,
     message: string,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
   }
 }
 
@@ -111,13 +114,14 @@ export function checkEncodable(cmd: Command, slot: DataView): void {
   encodeOrRefuse(cmd, slot, 0);
 }
 
-/** encodeCommand with seq 0 (the sequencer patches it in), its RangeError turned into an InvalidCommandError. */
+/** encodeCommand with seq 0 (the sequencer patches it in), its CommandLayoutError turned into an InvalidCommandError for that field. */
 function encodeOrRefuse(cmd: Command, view: DataView, offset: number): void {
   try {
     encodeCommand(cmd, 0, view, offset);
   } catch (e) {
-    const field = /command field (\w+)/.exec((e as Error).message)?.[1] ?? "";
-    throw new InvalidCommandError(FIELD_REASONS[field] ?? Reason.UNKNOWN_COMMAND, (e as Error).message);
+    // Anything else the encoder meets (a value no field can hold) is refused the same way, unnamed.
+    const field = e instanceof CommandLayoutError ? e.field : "";
+    throw new InvalidCommandError(FIELD_REASONS[field] ?? Reason.UNKNOWN_COMMAND, (e as Error).message, { cause: e });
   }
 }
 

@@ -9,6 +9,7 @@ import { paths, recover, stateHash } from "../../actors/recovery.ts";
 import { Journal } from "../../actors/journal.ts";
 import { EngineStoppedError, InvalidCommandError, Runtime } from "../../actors/runtime.ts";
 import { COMMAND_SLOT_BYTES, CommandOffset, encodeCommand } from "../../actors/schema.ts";
+import { CommandLayoutError } from "../../actors/command-layout.ts";
 import { recordBytes } from "../../actors/command-record.ts";
 import { Reason } from "../../engine/reasons.ts";
 import { listSnapshots, loadNewestSnapshot } from "../../actors/snapshot-store.ts";
@@ -199,6 +200,11 @@ describe("runtime input checks", () => {
     }
     expect(thrown).toBeInstanceOf(InvalidCommandError);
     expect((thrown as InvalidCommandError).reason).toBe(Reason.INVALID_QUANTITY);
+    // Typed, not matched by its text: the layout names the field, and the refusal keeps it as its cause.
+    expect((thrown as InvalidCommandError).name).toBe("InvalidCommandError");
+    const cause = (thrown as InvalidCommandError).cause;
+    expect(cause).toBeInstanceOf(CommandLayoutError);
+    expect((cause as CommandLayoutError).field).toBe("qty");
     expect(() => rt.submit(makeCommand({ type: CommandType.NEW_ORDER, orderId: 6, account: 1, symbol: 1, side: Side.BUY, price: 59_000, qty: 1, clientOrderId: "x".repeat(37) }))).toThrow(InvalidCommandError);
     rt.flush();
     expect(rt.stopped).toBe(false);
