@@ -18,7 +18,7 @@ export interface AccountSeed {
   cash?: Record<string, string>;
   /** Symbol → [quantity, cost price per unit]. */
   positions?: Record<string, [string, string]>;
-  /** API keys for the gateways (gateway/keys.ts). */
+  /** API keys for the gateways (gateway/auth/keys.ts). */
   apiKeys?: { id: string; secret: string }[];
 }
 

@@ -10,13 +10,13 @@
 import { createLogger } from "../log/logger.ts";
 import { Command } from "../engine/commands.ts";
 import { EVENT_WIDTH } from "../engine/events.ts";
-import { encodeEvent } from "./event-layout.ts";
+import { encodeEvent } from "./layout/event-layout.ts";
 import { DataDirError } from "./data-dir-errors.ts";
 import { readRecoveredState } from "./recovered-state.ts";
-import { Ring } from "./ring.ts";
+import { Ring } from "./ring/ring.ts";
 import { type RuntimeOptions, Runtime } from "./runtime.ts";
-import { decodeCommand } from "./schema.ts";
-import { Stage } from "./stage.ts";
+import { decodeCommand } from "./layout/schema.ts";
+import { Stage } from "./ring/stage.ts";
 import { CONTROL, END_EVENT, type WorkerInit, type WorkerMessage } from "./worker-protocol.ts";
 
 declare const self: Worker;

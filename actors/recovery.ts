@@ -4,10 +4,10 @@ import { Command } from "../engine/commands.ts";
 import { EventBuffer } from "../engine/events.ts";
 import { Exchange, type ExchangeConfig } from "../engine/exchange.ts";
 import { readExchangeSnapshot, writeExchangeSnapshot } from "../engine/exchange-snapshot.ts";
-import { Journal } from "./journal.ts";
-import { RecordReader } from "./command-record.ts";
-import { decodeCommand } from "./schema.ts";
-import { loadNewestSnapshot } from "./snapshot-store.ts";
+import { Journal } from "./journal/journal.ts";
+import { RecordReader } from "./layout/command-record.ts";
+import { decodeCommand } from "./layout/schema.ts";
+import { loadNewestSnapshot } from "./snapshot/snapshot-store.ts";
 import { DataDirMissing, JournalStartsLate, SnapshotAheadOfJournal, UntilPastEnd } from "./data-dir-errors.ts";
 
 /** Where a data directory keeps its parts. */

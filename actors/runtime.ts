@@ -8,15 +8,15 @@ import { Reason } from "../engine/reasons.ts";
 import { EngineClock } from "./clock.ts";
 import { DataDirLock } from "./data-lock.ts";
 import { DeadlineTimer } from "./deadline-timer.ts";
-import { recordBytes } from "./command-record.ts";
-import type { Journal } from "./journal.ts";
+import { recordBytes } from "./layout/command-record.ts";
+import type { Journal } from "./journal/journal.ts";
 import { hashOf, paths, recover, stateHash } from "./recovery.ts";
-import { CommandLayoutError } from "./command-layout.ts";
-import { COMMAND_SLOT_BYTES, CommandOffset, encodeCommand } from "./schema.ts";
-import { pruneSnapshots, saveSnapshot, saveSnapshotAsync } from "./snapshot-store.ts";
+import { CommandLayoutError } from "./layout/command-layout.ts";
+import { COMMAND_SLOT_BYTES, CommandOffset, encodeCommand } from "./layout/schema.ts";
+import { pruneSnapshots, saveSnapshot, saveSnapshotAsync } from "./snapshot/snapshot-store.ts";
 import type { Delivery, Sequencer } from "./sequencer.ts";
-import { Snapshotter } from "./snapshotter.ts";
-import type { SyncerWake } from "./syncer.ts";
+import { Snapshotter } from "./snapshot/snapshotter.ts";
+import type { SyncerWake } from "./journal/syncer.ts";
 
 export interface RuntimeOptions {
   config: ExchangeConfig;
@@ -32,7 +32,7 @@ export interface RuntimeOptions {
   keepSnapshots?: number;
   /**
    * Who serializes the periodic snapshots and state hashes. "replica" (default): the snapshotter
-   * worker (actors/snapshotter.ts), which keeps its own copy of the state by replaying the durable
+   * worker (actors/snapshot/snapshotter.ts), which keeps its own copy of the state by replaying the durable
    * journal and takes them at exact multiples of snapshotEvery / hashEvery; the engine thread never
    * stalls for them. "inline": the engine thread, at the end of the batch that reaches them (a
    * stall of hundreds of ms once the state has grown). Explicit snapshot() calls are inline either way.

@@ -1,17 +1,17 @@
 import type { Logger, LogRecord } from "../log/logger.ts";
 import { Command } from "../engine/commands.ts";
 import { EVENT_WIDTH, EventBuffer } from "../engine/events.ts";
-import { EVENT_RECORD_BYTES, decodeEvent } from "./event-layout.ts";
+import { EVENT_RECORD_BYTES, decodeEvent } from "./layout/event-layout.ts";
 import { DeadlineTimer } from "./deadline-timer.ts";
-import { Ring } from "./ring.ts";
+import { Ring } from "./ring/ring.ts";
 import { DataDirError } from "./data-dir-errors.ts";
 import { DataDirLock } from "./data-lock.ts";
 import { checkEncodable, EngineStoppedError, type RuntimeOptions, StopListeners } from "./runtime.ts";
 import type { Delivery, Sequencer } from "./sequencer.ts";
-import { COMMAND_SLOT_BYTES, encodeCommand } from "./schema.ts";
+import { COMMAND_SLOT_BYTES, encodeCommand } from "./layout/schema.ts";
 import type { RecoveredState } from "./recovered-state.ts";
-import { seqAtOrAfter } from "./sequence.ts";
-import { ReplicaProgress } from "./snapshotter.ts";
+import { seqAtOrAfter } from "./ring/sequence.ts";
+import { ReplicaProgress } from "./snapshot/snapshotter.ts";
 import { CONTROL, END_EVENT, type WorkerInit, type WorkerMessage } from "./worker-protocol.ts";
 
 export interface WorkerHostOptions extends RuntimeOptions {

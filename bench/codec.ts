@@ -7,7 +7,7 @@
  * Messages: NEW_ORDER (the gateway decodes every one), ACK and EXECUTION (the gateway encodes one
  * per order and per fill), L2_UPDATE with 4 level changes (published per book change).
  * Encodings:
- *   fixed-f64     the protocol as built: gateway/protocol/*, fixed DataView layouts, integers as
+ *   fixed-f64     the protocol as built: protocol/*, fixed DataView layouts, integers as
  *                 float64 holding safe integers; encode into a reused FrameWriter.
  *   lean-*        the same layouts hand-written here with fewer checks and no dispatch, three ways,
  *                 to price the integer representation alone (NEW_ORDER and EXECUTION only):
@@ -44,7 +44,7 @@ import {
   type L2Update,
   MessageType,
   type NewOrder,
-} from "../gateway/protocol/index.ts";
+} from "../protocol/index.ts";
 import { Rng } from "./prng.ts";
 import { parseFlags } from "./kit/args.ts";
 

@@ -32,8 +32,8 @@ import { Runtime } from "../actors/runtime.ts";
 import { CommandType, makeCommand, Side, TimeInForce } from "../engine/commands.ts";
 import { EVENT_WIDTH, EventType, F } from "../engine/events.ts";
 import { OrderState } from "../engine/orders.ts";
-import { BourseClient } from "../gateway/client/client.ts";
-import { serve } from "../gateway/serve.ts";
+import { BourseClient } from "../client/client.ts";
+import { serve } from "../app/serve.ts";
 import { exitOnHelp, flagOr } from "./kit/args.ts";
 
 const args = process.argv.slice(2);

@@ -1,6 +1,6 @@
 /**
  * The server bench/fix.ts measures, in a process of its own (spawned with IPC by fix.ts, so the
- * server has one event loop to itself): `serve()` (gateway/serve.ts) — the WebSocket door and the
+ * server has one event loop to itself): `serve()` (app/serve.ts) — the WebSocket door and the
  * FIX 4.4 acceptor on one order entry, fsync on — on a fresh data directory under the OS temp dir
  * (or --dir), both doors on free ports. Removed on stop.
  *
@@ -17,7 +17,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { BourseConfig } from "../actors/config.ts";
-import { serve } from "../gateway/serve.ts";
+import { serve } from "../app/serve.ts";
 import { benchConfig } from "./ws-server.ts";
 import { silentLogger } from "../log/logger.ts";
 import { answerParent } from "./kit/child.ts";

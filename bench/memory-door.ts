@@ -3,7 +3,7 @@
  * WebSocket door, the embedded runtime (journal with fsync, the snapshotter replica that keeps a
  * second copy of the exchange) in a temporary data directory — driven in-process by the SDK with
  * IOC orders that carry client order ids (none trades). Every `--every` orders it prints RSS and
- * heap after a full GC of the main thread (the replica collects on its own: actors/replica-gc.ts),
+ * heap after a full GC of the main thread (the replica collects on its own: actors/snapshot/replica-gc.ts),
  * the process's peak RSS so far, and the heap's object count: a count that stops growing means no structure
  * keeps an object per order (the gateway's read model keeps the last 100,000 done orders, so the
  * count flattens there). `--window-s` shortens the engine's idempotency window so it fills within
@@ -17,8 +17,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../actors/config.ts";
-import { BourseClient } from "../gateway/client/client.ts";
-import { serve } from "../gateway/serve.ts";
+import { BourseClient } from "../client/client.ts";
+import { serve } from "../app/serve.ts";
 
 export async function runDoorBench(o: { orders: number; every: number; windowS: number; idLength: number; json: boolean }): Promise<void> {
   const config = loadConfig(join(import.meta.dir, "../config/demo.json"));

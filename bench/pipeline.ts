@@ -37,7 +37,7 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { EngineClock } from "../actors/clock.ts";
 import { type BourseConfig, loadConfig, seedCommands } from "../actors/config.ts";
-import { LoadStream } from "../actors/load.ts";
+import { LoadStream } from "../cli/demo-load.ts";
 import { recover, stateHash } from "../actors/recovery.ts";
 import { Runtime } from "../actors/runtime.ts";
 import { WorkerHost } from "../actors/worker-host.ts";

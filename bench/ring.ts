@@ -1,5 +1,5 @@
 /**
- * Ring benchmark: raw pass-through rate of actors/ring.ts between two threads.
+ * Ring benchmark: raw pass-through rate of actors/ring/ring.ts between two threads.
  *
  *   bun run bench/ring.ts [--seconds S] [--trials T] [--size N] [--spins K] [--producer worker|main] [--json]
  *
@@ -15,9 +15,9 @@
  * --json the last line of stdout is one JSON object.
  */
 import { cpus, loadavg } from "node:os";
-import { Ring } from "../actors/ring.ts";
-import { Stage } from "../actors/stage.ts";
-import type { WaitOptions } from "../actors/wait.ts";
+import { Ring } from "../actors/ring/ring.ts";
+import { Stage } from "../actors/ring/stage.ts";
+import type { WaitOptions } from "../actors/ring/wait.ts";
 import { parseFlags } from "./kit/args.ts";
 
 const STOP = 0x53544f50; // "STOP" in the second word of the last message

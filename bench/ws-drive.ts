@@ -1,6 +1,6 @@
 /**
  * Drivers of bench/ws.ts: N raw WebSocket connections (bench/kit/ws-wire.ts) sending frames built with
- * the protocol's encoders (gateway/protocol/), open loop on a schedule fixed before the run, or
+ * the protocol's encoders (protocol/), open loop on a schedule fixed before the run, or
  * closed loop with a window (the saturation probe), and timing every answer.
  *
  * Numbering: request j of a run (0-based, over all connections) goes on connection j mod N as that
@@ -13,7 +13,7 @@
  * confirmation) or ERROR from the gateway; the frame itself from the echo baseline.
  */
 import { awaitClosed, closedInSendOrder, Outcome, newSlots, paceOpen, type RunResult, type RunSlots, summarizeRun } from "./kit/load.ts";
-import { type Cancel, decodeServer, encodeCancel, encodeLogin, encodeMassCancel, encodeNewOrder, FrameWriter, type FrameWriter as FW, isProtocolError, MessageType, type NewOrder, type ServerMessage, signLogin } from "../gateway/protocol/index.ts";
+import { type Cancel, decodeServer, encodeCancel, encodeLogin, encodeMassCancel, encodeNewOrder, FrameWriter, type FrameWriter as FW, isProtocolError, MessageType, type NewOrder, type ServerMessage, signLogin } from "../protocol/index.ts";
 import { connectMany, sleep, type WireConn, type WireTarget, withTimeout } from "./kit/ws-wire.ts";
 
 /** Builds the frame of slot k of connection c into w; returns its length. `kind` 0 = order, 1 = cancel. */

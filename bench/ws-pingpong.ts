@@ -15,7 +15,7 @@
 import { join } from "node:path";
 import { build } from "hdr-histogram-js";
 import { Side } from "../engine/commands.ts";
-import { decodeServer, encodeCancel, encodeLogin, encodeNewOrder, FrameWriter, isProtocolError, MessageType, signLogin } from "../gateway/protocol/index.ts";
+import { decodeServer, encodeCancel, encodeLogin, encodeNewOrder, FrameWriter, isProtocolError, MessageType, signLogin } from "../protocol/index.ts";
 import { exitOnHelp, flagOr } from "./kit/args.ts";
 import { Child } from "./kit/child.ts";
 

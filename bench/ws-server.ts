@@ -2,7 +2,7 @@
  * The servers bench/ws.ts measures, each in a process of its own (spawned with IPC by ws.ts, so
  * the server has one event loop to itself and the harness's work never runs on it):
  *
- *   --kind gateway   the Bourse gateway: `serve()` (gateway/serve.ts) on a fresh data directory
+ *   --kind gateway   the Bourse gateway: `serve()` (app/serve.ts) on a fresh data directory
  *                    under the OS temp dir, fsync on; with `--fsync 0` the same thing assembled
  *                    here, since serve() has no fsync option: the Runtime (or WorkerHost) started
  *                    with fsync: false, the configured accounts seeded, startGateway. Removed on stop.
@@ -25,7 +25,7 @@ import { Runtime } from "../actors/runtime.ts";
 import type { Sequencer } from "../actors/sequencer.ts";
 import { WorkerHost } from "../actors/worker-host.ts";
 import { Side } from "../engine/commands.ts";
-import { ApiKeys } from "../gateway/keys.ts";
+import { ApiKeys } from "../gateway/auth/keys.ts";
 import {
   addL2Ask,
   addL2Bid,
@@ -44,10 +44,10 @@ import {
   FrameWriter,
   Liquidity,
   MessageType,
-} from "../gateway/protocol/index.ts";
-import { serve } from "../gateway/serve.ts";
-import { startGateway } from "../gateway/server.ts";
-import { topic } from "../gateway/market-data-fanout.ts";
+} from "../protocol/index.ts";
+import { serve } from "../app/serve.ts";
+import { startGateway } from "../gateway/ws/server.ts";
+import { topic } from "../gateway/ws/market-data-fanout.ts";
 import { silentLogger } from "../log/logger.ts";
 import { flagText } from "./kit/args.ts";
 import { answerParent } from "./kit/child.ts";

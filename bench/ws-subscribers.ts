@@ -23,7 +23,7 @@
  */
 import { summarize, type Percentiles } from "./kit/histogram.ts";
 import { connectMany, makeClock, parseWsUrl, sleep, type WireConn } from "./kit/ws-wire.ts";
-import { encodeSubscribe, FrameWriter, MessageType, Channel } from "../gateway/protocol/index.ts";
+import { encodeSubscribe, FrameWriter, MessageType, Channel } from "../protocol/index.ts";
 
 interface Step {
   id: number;

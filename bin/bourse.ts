@@ -12,16 +12,16 @@ import { readFileSync } from "node:fs";
 import { checkConfig } from "../actors/config-check.ts";
 import { loadConfig } from "../actors/config.ts";
 import { liveNote } from "../actors/data-lock.ts";
-import { journalInspect, journalVerify } from "../actors/journal-tools.ts";
+import { journalInspect, journalVerify } from "../cli/journal-tools.ts";
 import { explainRecoveryFailure, OperatorError } from "../actors/operator-error.ts";
 import { recover, stateHash } from "../actors/recovery.ts";
 import { EngineStoppedError } from "../actors/runtime.ts";
-import { runStart } from "../actors/start.ts";
+import { runStart } from "../cli/start.ts";
 import { existingDataDir, writableDataDir } from "../cli/data-dir.ts";
 import { HELP } from "../cli/help.ts";
 import { type Invocation, parseCommandLine, type Values } from "../cli/options.ts";
-import { checkPortsFree } from "../gateway/listen-check.ts";
-import { checkServeConfig, doorAddresses, serve } from "../gateway/serve.ts";
+import { checkPortsFree } from "../app/listen-check.ts";
+import { checkServeConfig, doorAddresses, serve } from "../app/serve.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
 
 /** EX_SOFTWARE (sysexits.h): the engine stopped after an internal failure; a supervisor restarts it. */

@@ -1,5 +1,5 @@
 /**
- * Files of checksummed records: the format both the journal's segments (actors/journal.ts) and the
+ * Files of checksummed records: the format both the journal's segments (actors/journal/journal.ts) and the
  * FIX door's message store (gateway/fix/store.ts) write, and the chunked reader that reads them
  * back. Below both, so neither reaches into the other. docs/journal.md specifies the format and the
  * recovery rules built on it.

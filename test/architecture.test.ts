@@ -7,7 +7,7 @@ import { dirname, join, relative, resolve } from "node:path";
 // Type-only imports count too: a circle of types still means two modules that cannot be read apart.
 
 const root = resolve(import.meta.dir, "..");
-const layers = ["engine", "actors", "gateway", "log", "storage"];
+const layers = ["engine", "actors", "gateway", "log", "storage", "protocol", "client", "app", "cli"];
 
 function sourceFiles(dir: string): string[] {
   const out: string[] = [];

@@ -2,10 +2,10 @@ import { ALL_SYMBOLS, Flags, OrderType, StpMode, TimeInForce } from "../../engin
 import { formatPrice, formatQty, type Instrument, parsePrice, parseQty } from "../../engine/instrument.ts";
 import { isDone, validClientOrderId } from "../../engine/orders.ts";
 import { Reason, reasonText } from "../../engine/reasons.ts";
-import type { OrderInfo } from "../order-book-keeping.ts";
-import type { OrderEntry } from "../order-entry.ts";
-import { ENGINE_STOPPED, type Fill, type NewOrderRequest, type OrderReports, type OrderSession, type Request, RequestKind, UNAVAILABLE } from "../order-entry-types.ts";
-import { TokenBucket } from "../rate-limit.ts";
+import type { OrderInfo } from "../order-entry/order-book-keeping.ts";
+import type { OrderEntry } from "../order-entry/order-entry.ts";
+import { ENGINE_STOPPED, type Fill, type NewOrderRequest, type OrderReports, type OrderSession, type Request, RequestKind, UNAVAILABLE } from "../order-entry/order-entry-types.ts";
+import { TokenBucket } from "../order-entry/rate-limit.ts";
 import { type FixEncoder, fixTimestamp, parseFixTimestamp } from "./codec.ts";
 import { cxlRejReason, EXEC_INST_POST_ONLY, ExecType, FIX_ORD_TYPE, FIX_SIDE, FIX_TIF, MsgType, ORD_STATUS, ORD_TYPE, ordRejReason, SIDE, STP, TIF, Tag } from "./dialect.ts";
 import type { Field, FixMessage } from "./message.ts";

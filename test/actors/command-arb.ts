@@ -1,6 +1,6 @@
 /** fast-check arbitraries for commands: any value the 256-byte command layout can carry. */
 import fc from "fast-check";
-import { AMOUNT_MAX, AMOUNT_MIN, CLIENT_ORDER_ID_MAX, DESTINATION_MAX } from "../../actors/schema.ts";
+import { AMOUNT_MAX, AMOUNT_MIN, CLIENT_ORDER_ID_MAX, DESTINATION_MAX } from "../../actors/layout/schema.ts";
 import { ALL_SYMBOLS, type Command, CommandType, makeCommand } from "../../engine/commands.ts";
 
 const MAX = Number.MAX_SAFE_INTEGER;

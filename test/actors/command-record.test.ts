@@ -1,5 +1,5 @@
 /**
- * actors/command-record.ts: the journal keeps a command slot only up to its last string; readers
+ * actors/layout/command-record.ts: the journal keeps a command slot only up to its last string; readers
  * put the zeros back. Old full-slot records must still read.
  */
 import { afterEach, describe, expect, test } from "bun:test";
@@ -7,9 +7,9 @@ import fc from "fast-check";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { MIN_RECORD_BYTES, RecordReader, recordBytes } from "../../actors/command-record.ts";
-import { Journal } from "../../actors/journal.ts";
-import { COMMAND_SLOT_BYTES, decodeCommand, encodeCommand, validateCommandSlot } from "../../actors/schema.ts";
+import { MIN_RECORD_BYTES, RecordReader, recordBytes } from "../../actors/layout/command-record.ts";
+import { Journal } from "../../actors/journal/journal.ts";
+import { COMMAND_SLOT_BYTES, decodeCommand, encodeCommand, validateCommandSlot } from "../../actors/layout/schema.ts";
 import { Command, CommandType, makeCommand } from "../../engine/commands.ts";
 import { commandArb } from "./command-arb.ts";
 

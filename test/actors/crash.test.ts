@@ -10,10 +10,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../../actors/config.ts";
-import { Journal, verifyJournal } from "../../actors/journal.ts";
+import { Journal, verifyJournal } from "../../actors/journal/journal.ts";
 import { paths, recover, stateHash } from "../../actors/recovery.ts";
-import { RecordReader } from "../../actors/command-record.ts";
-import { decodeCommand } from "../../actors/schema.ts";
+import { RecordReader } from "../../actors/layout/command-record.ts";
+import { decodeCommand } from "../../actors/layout/schema.ts";
 import { Command, CommandType } from "../../engine/commands.ts";
 import { EventType } from "../../engine/events.ts";
 

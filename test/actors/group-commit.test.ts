@@ -9,12 +9,12 @@ import { mkdtempSync, readdirSync, readlinkSync, rmSync, statSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig, seedCommands } from "../../actors/config.ts";
-import { Journal, verifyJournal } from "../../actors/journal.ts";
-import { LoadStream } from "../../actors/load.ts";
+import { Journal, verifyJournal } from "../../actors/journal/journal.ts";
+import { LoadStream } from "../../cli/demo-load.ts";
 import { paths, recover, stateHash } from "../../actors/recovery.ts";
 import { EngineStoppedError, Runtime, type RuntimeOptions } from "../../actors/runtime.ts";
-import { listSnapshots } from "../../actors/snapshot-store.ts";
-import { SYNC, type Syncer } from "../../actors/syncer.ts";
+import { listSnapshots } from "../../actors/snapshot/snapshot-store.ts";
+import { SYNC, type Syncer } from "../../actors/journal/syncer.ts";
 import { WorkerHost } from "../../actors/worker-host.ts";
 import { Command, CommandType, makeCommand } from "../../engine/commands.ts";
 

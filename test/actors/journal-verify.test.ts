@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig, seedCommands } from "../../actors/config.ts";
-import { journalVerify } from "../../actors/journal-tools.ts";
+import { journalVerify } from "../../cli/journal-tools.ts";
 import { Runtime } from "../../actors/runtime.ts";
 
 const config = loadConfig(join(import.meta.dir, "../../config/demo.json"));

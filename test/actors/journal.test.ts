@@ -1,5 +1,5 @@
 /**
- * actors/journal.ts against real files: docs/journal.md ("Record format", "Segments", "Group
+ * actors/journal/journal.ts against real files: docs/journal.md ("Record format", "Segments", "Group
  * commit", "Recovery"). Every test works in its own temporary directory.
  */
 import { afterEach, describe, expect, test } from "bun:test";
@@ -7,8 +7,8 @@ import fc from "fast-check";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Journal, JournalCorruptError, MAX_PAYLOAD_BYTES, verifyJournal } from "../../actors/journal.ts";
-import { segmentName } from "../../actors/segment.ts";
+import { Journal, JournalCorruptError, MAX_PAYLOAD_BYTES, verifyJournal } from "../../actors/journal/journal.ts";
+import { segmentName } from "../../actors/journal/segment.ts";
 import { encodeRecord, HEADER_BYTES } from "../../storage/record-file.ts";
 
 const PAYLOAD = 256;

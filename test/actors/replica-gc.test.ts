@@ -1,5 +1,5 @@
 /**
- * The snapshotter replica collects its own garbage (actors/replica-gc.ts): its thread never
+ * The snapshotter replica collects its own garbage (actors/snapshot/replica-gc.ts): its thread never
  * returns to its event loop, and without a collection the garbage of each snapshot stayed
  * resident until the next one. Real runtime, real worker; nothing here waits on a clock.
  */
@@ -8,9 +8,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig, seedCommands } from "../../actors/config.ts";
-import { LoadStream } from "../../actors/load.ts";
+import { LoadStream } from "../../cli/demo-load.ts";
 import { Runtime } from "../../actors/runtime.ts";
-import { COLLECT, EDEN_EVERY, ReplicaCollector } from "../../actors/replica-gc.ts";
+import { COLLECT, EDEN_EVERY, ReplicaCollector } from "../../actors/snapshot/replica-gc.ts";
 import { Command } from "../../engine/commands.ts";
 
 const config = loadConfig(join(import.meta.dir, "../../config/demo.json"));

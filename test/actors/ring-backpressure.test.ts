@@ -4,8 +4,8 @@
  * moves — and no slot is ever overwritten before it was read.
  */
 import { afterEach, describe, expect, test } from "bun:test";
-import { Ring } from "../../actors/ring.ts";
-import { Sequence } from "../../actors/sequence.ts";
+import { Ring } from "../../actors/ring/ring.ts";
+import { Sequence } from "../../actors/ring/sequence.ts";
 import { checkSlot, fillSlot } from "./fixtures/pattern.ts";
 import { sleep, start, stopAll, until } from "./fixtures/workers.ts";
 

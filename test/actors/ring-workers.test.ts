@@ -6,9 +6,9 @@
  */
 import { afterEach, describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { Ring } from "../../actors/ring.ts";
-import { seqDiff } from "../../actors/sequence.ts";
-import { Stage } from "../../actors/stage.ts";
+import { Ring } from "../../actors/ring/ring.ts";
+import { seqDiff } from "../../actors/ring/sequence.ts";
+import { Stage } from "../../actors/ring/stage.ts";
 import { checkSlot, fillSlot } from "./fixtures/pattern.ts";
 import { sleep, start, stopAll } from "./fixtures/workers.ts";
 

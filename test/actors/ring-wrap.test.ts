@@ -3,8 +3,8 @@
  * before each wrap must gate, claim, publish and deliver straight through it.
  */
 import { afterEach, describe, expect, test } from "bun:test";
-import { Ring } from "../../actors/ring.ts";
-import { seqDiff } from "../../actors/sequence.ts";
+import { Ring } from "../../actors/ring/ring.ts";
+import { seqDiff } from "../../actors/ring/sequence.ts";
 import { start, stopAll } from "./fixtures/workers.ts";
 
 afterEach(stopAll);

@@ -4,11 +4,11 @@
  * across real workers are in ring-workers / ring-backpressure / ring-wrap.test.ts.
  */
 import { describe, expect, test } from "bun:test";
-import { SequenceBarrier } from "../../actors/barrier.ts";
-import { MAX_RING_SIZE, Ring, RingStalledError } from "../../actors/ring.ts";
-import { LINE_BYTES, seqAdd, seqAtOrAfter, seqDiff, seqMin, Sequence } from "../../actors/sequence.ts";
-import { Stage } from "../../actors/stage.ts";
-import { WaitStrategy } from "../../actors/wait.ts";
+import { SequenceBarrier } from "../../actors/ring/barrier.ts";
+import { MAX_RING_SIZE, Ring, RingStalledError } from "../../actors/ring/ring.ts";
+import { LINE_BYTES, seqAdd, seqAtOrAfter, seqDiff, seqMin, Sequence } from "../../actors/ring/sequence.ts";
+import { Stage } from "../../actors/ring/stage.ts";
+import { WaitStrategy } from "../../actors/ring/wait.ts";
 
 const INT32_MAX = 0x7fffffff;
 const INT32_MIN = -0x80000000;

@@ -1,5 +1,5 @@
 /**
- * actors/schema.ts: the one binary layout of a command (256-byte slot) and of an event (128-byte
+ * actors/layout/schema.ts: the one binary layout of a command (256-byte slot) and of an event (128-byte
  * record), shared by the rings and the journal (docs/layouts.md).
  */
 import { describe, expect, test } from "bun:test";
@@ -26,7 +26,7 @@ import {
   EventOffset,
   validateCommandSlot,
   validateEventRecord,
-} from "../../actors/schema.ts";
+} from "../../actors/layout/schema.ts";
 
 const MAX = Number.MAX_SAFE_INTEGER;
 const MIN = Number.MIN_SAFE_INTEGER;

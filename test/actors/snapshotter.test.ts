@@ -1,5 +1,5 @@
 /**
- * The snapshotter replica (actors/snapshotter.ts, docs/journal.md "Snapshots"): a worker that
+ * The snapshotter replica (actors/snapshot/snapshotter.ts, docs/journal.md "Snapshots"): a worker that
  * keeps its own copy of the state by replaying the durable journal and writes the periodic
  * snapshots and hashes.log lines at exact multiples of the seq, so the engine thread never
  * serializes the state for them. Real files, real workers; nothing here waits on a clock.
@@ -9,13 +9,13 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig, seedCommands } from "../../actors/config.ts";
-import { Journal, verifyJournal } from "../../actors/journal.ts";
-import { JournalTail } from "../../actors/journal-tail.ts";
-import { LoadStream } from "../../actors/load.ts";
+import { Journal, verifyJournal } from "../../actors/journal/journal.ts";
+import { JournalTail } from "../../actors/journal/journal-tail.ts";
+import { LoadStream } from "../../cli/demo-load.ts";
 import { paths, recover, stateHash } from "../../actors/recovery.ts";
 import { Runtime, type RuntimeOptions } from "../../actors/runtime.ts";
-import { listSnapshots, readSnapshotFile } from "../../actors/snapshot-store.ts";
-import { SNAP, STATE, WAKE_LAG, worthWaking } from "../../actors/snapshotter.ts";
+import { listSnapshots, readSnapshotFile } from "../../actors/snapshot/snapshot-store.ts";
+import { SNAP, STATE, WAKE_LAG, worthWaking } from "../../actors/snapshot/snapshotter.ts";
 import { WorkerHost } from "../../actors/worker-host.ts";
 import { Command } from "../../engine/commands.ts";
 import { writeExchangeSnapshot } from "../../engine/exchange-snapshot.ts";

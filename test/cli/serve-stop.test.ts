@@ -8,8 +8,8 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BourseClient, type ProtocolFailure } from "../../gateway/client/client.ts";
-import { ErrorCode } from "../../gateway/protocol/index.ts";
+import { BourseClient, type ProtocolFailure } from "../../client/client.ts";
+import { ErrorCode } from "../../protocol/index.ts";
 import { bourseServe, killAll, lines } from "./support.ts";
 
 const dirs: string[] = [];

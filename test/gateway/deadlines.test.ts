@@ -9,10 +9,10 @@ import { Actor, CommandType, makeCommand } from "../../engine/commands.ts";
 import { MarketState } from "../../engine/book.ts";
 import { OrderState } from "../../engine/orders.ts";
 import { Reason } from "../../engine/reasons.ts";
-import { BourseClient } from "../../gateway/client/client.ts";
-import type { LocalBook } from "../../gateway/client/local-book.ts";
+import { BourseClient } from "../../client/client.ts";
+import type { LocalBook } from "../../client/local-book.ts";
 import { FixInitiator } from "../../gateway/fix/initiator.ts";
-import { Channel, encodeClient, FrameWriter, type MarketStatus, MessageType } from "../../gateway/protocol/index.ts";
+import { Channel, encodeClient, FrameWriter, type MarketStatus, MessageType } from "../../protocol/index.ts";
 import { demoConfig, failureLines, type Harness, RawSocket, secret, startServer, waitFor } from "./support/harness.ts";
 
 let h: Harness;

@@ -11,10 +11,10 @@ import type { Runtime } from "../../actors/runtime.ts";
 import { Side } from "../../engine/commands.ts";
 import { OrderState } from "../../engine/orders.ts";
 import { Reason } from "../../engine/reasons.ts";
-import { BourseClient, RejectError } from "../../gateway/client/client.ts";
-import type { LocalBook } from "../../gateway/client/local-book.ts";
-import { decodeServer, encodeClient, ErrorCode, FrameWriter, MessageType, signLogin } from "../../gateway/protocol/index.ts";
-import { serve } from "../../gateway/serve.ts";
+import { BourseClient, RejectError } from "../../client/client.ts";
+import type { LocalBook } from "../../client/local-book.ts";
+import { decodeServer, encodeClient, ErrorCode, FrameWriter, MessageType, signLogin } from "../../protocol/index.ts";
+import { serve } from "../../app/serve.ts";
 import { silentLogger } from "../../log/logger.ts";
 
 const config = loadConfig(join(import.meta.dir, "../../config/demo.json"));

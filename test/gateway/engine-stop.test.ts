@@ -10,11 +10,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Runtime } from "../../actors/runtime.ts";
 import { CommandType } from "../../engine/commands.ts";
-import { BourseClient, ProtocolFailure } from "../../gateway/client/client.ts";
+import { BourseClient, ProtocolFailure } from "../../client/client.ts";
 import { FixInitiator } from "../../gateway/fix/initiator.ts";
-import { ErrorCode } from "../../gateway/protocol/index.ts";
+import { ErrorCode } from "../../protocol/index.ts";
 import { memoryLogger } from "../../log/memory.ts";
-import { serve, type ServeOptions } from "../../gateway/serve.ts";
+import { serve, type ServeOptions } from "../../app/serve.ts";
 import { demoConfig, secret } from "./support/harness.ts";
 
 const dirs: string[] = [];

@@ -7,8 +7,8 @@ import { expect, test } from "bun:test";
 import { CommandType, makeCommand, OrderType, Side, TimeInForce } from "../../engine/commands.ts";
 import { EventBuffer } from "../../engine/events.ts";
 import { MatchingEngine } from "../../engine/matching.ts";
-import { MarketDataFanout } from "../../gateway/market-data-fanout.ts";
-import { decodeServer, isProtocolError, type L2Update, MessageType as T, type Trades } from "../../gateway/protocol/index.ts";
+import { MarketDataFanout } from "../../gateway/ws/market-data-fanout.ts";
+import { decodeServer, isProtocolError, type L2Update, MessageType as T, type Trades } from "../../protocol/index.ts";
 
 const SPEC = { id: 1, symbol: "WIDE", tickSize: "1", lotSize: "1", bandBps: 0, referencePrice: 0 };
 const N = 70_000;

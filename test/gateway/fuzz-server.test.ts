@@ -22,9 +22,9 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { OrderType, TimeInForce } from "../../engine/commands.ts";
 import { OrderState } from "../../engine/orders.ts";
 import { Reason, reasonName } from "../../engine/reasons.ts";
-import { BourseClient, RejectError } from "../../gateway/client/client.ts";
-import type { LocalBook } from "../../gateway/client/local-book.ts";
-import { Channel, type ClientMessage, encodeClient, ErrorCode, errorName, FrameWriter, MessageType as T, messageTypeName, type ServerMessage } from "../../gateway/protocol/index.ts";
+import { BourseClient, RejectError } from "../../client/client.ts";
+import type { LocalBook } from "../../client/local-book.ts";
+import { Channel, type ClientMessage, encodeClient, ErrorCode, errorName, FrameWriter, MessageType as T, messageTypeName, type ServerMessage } from "../../protocol/index.ts";
 import { demoConfig, engineDepth, failureLines, type Harness, localDepth, RawSocket, rng, secret, sleep, startServer, waitFor } from "./support/harness.ts";
 import { abusiveFrame, AnonymousSessionModel, mismatch } from "./support/frames.ts";
 

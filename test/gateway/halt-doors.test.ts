@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { CommandType, makeCommand } from "../../engine/commands.ts";
-import { BourseClient, RejectError } from "../../gateway/client/client.ts";
+import { BourseClient, RejectError } from "../../client/client.ts";
 import { FixInitiator } from "../../gateway/fix/initiator.ts";
 import type { Field } from "../../gateway/fix/message.ts";
 import { demoConfig, type Harness, secret, startServer } from "./support/harness.ts";

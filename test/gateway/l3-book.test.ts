@@ -1,5 +1,5 @@
 /**
- * Market by order built from events (gateway/l3-book.ts) against the engine itself, without
+ * Market by order built from events (gateway/ws/l3-book.ts) against the engine itself, without
  * sockets: random command streams (test/engine/gen.ts: limits, markets, IOC/FOK, stops and
  * stop-limits triggering, both kinds of amend, cancels, mass cancels, expiries, STP in every mode,
  * halts that queue orders and release them) drive a real MatchingEngine, and each command's events
@@ -20,9 +20,9 @@ import { makeCommand, Side, TimeInForce, OrderType, CommandType, StpMode, Flags 
 import { EventBuffer } from "../../engine/events.ts";
 import { MatchingEngine } from "../../engine/matching.ts";
 import { makeInstrument } from "../../engine/instrument.ts";
-import { LocalL3Book } from "../../gateway/client/local-book.ts";
-import { MarketDataFanout, topic } from "../../gateway/market-data-fanout.ts";
-import { Channel, decodeServer, isProtocolError, L3Action, type L3Snapshot, type L3Update, MessageType as T } from "../../gateway/protocol/index.ts";
+import { LocalL3Book } from "../../client/local-book.ts";
+import { MarketDataFanout, topic } from "../../gateway/ws/market-data-fanout.ts";
+import { Channel, decodeServer, isProtocolError, L3Action, type L3Snapshot, type L3Update, MessageType as T } from "../../protocol/index.ts";
 import { commandStream, formatCommand, INSTRUMENTS, SYMBOLS, START_TIME, type GenCommand } from "../engine/gen.ts";
 
 const NUM_RUNS = Number(process.env.PROPERTY_RUNS ?? 300);

@@ -15,11 +15,11 @@ import { Side } from "../../engine/commands.ts";
 import { decodeEvent } from "../../engine/events.ts";
 import { Reason } from "../../engine/reasons.ts";
 import type { MatchingEngine } from "../../engine/matching.ts";
-import { BourseClient, type OrderRequest } from "../../gateway/client/client.ts";
+import { BourseClient, type OrderRequest } from "../../client/client.ts";
 import { makeInstrument } from "../../engine/instrument.ts";
-import { type BookOrder, type LocalBook, LocalL3Book } from "../../gateway/client/local-book.ts";
-import { Channel, decodeServer, isProtocolError, type L3Update, MessageType as T, type ServerMessage } from "../../gateway/protocol/index.ts";
-import { serve } from "../../gateway/serve.ts";
+import { type BookOrder, type LocalBook, LocalL3Book } from "../../client/local-book.ts";
+import { Channel, decodeServer, isProtocolError, type L3Update, MessageType as T, type ServerMessage } from "../../protocol/index.ts";
+import { serve } from "../../app/serve.ts";
 import { demoConfig, failureLines, type Harness, rng, secret, sleep, startServer, waitFor } from "./support/harness.ts";
 import { silentLogger } from "../../log/logger.ts";
 

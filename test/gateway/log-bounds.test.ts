@@ -9,11 +9,11 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { connect, type Socket } from "node:net";
-import { BourseClient } from "../../gateway/client/client.ts";
+import { BourseClient } from "../../client/client.ts";
 import { FixInitiator } from "../../gateway/fix/initiator.ts";
 import type { Field } from "../../gateway/fix/message.ts";
 import type { LogRecord } from "../../log/logger.ts";
-import { MessageType } from "../../gateway/protocol/index.ts";
+import { MessageType } from "../../protocol/index.ts";
 import { demoConfig, type Harness, RawSocket, secret, startServer, waitFor } from "./support/harness.ts";
 
 let h: Harness;

@@ -6,7 +6,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { OrderState } from "../../engine/orders.ts";
-import { type OrderInfo, OrderBookkeeping } from "../../gateway/order-book-keeping.ts";
+import { type OrderInfo, OrderBookkeeping } from "../../gateway/order-entry/order-book-keeping.ts";
 
 function order(orderId: number, clientOrderId: string): OrderInfo {
   return { orderId, account: 7, symbol: 1, side: 0, orderType: 0, tif: 1, clientOrderId, session: 3, submitTime: orderId, state: OrderState.NEW, price: 100, stopPrice: 0, qty: 1, filled: 0, leaves: 1, notional: 0 };

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { Outbox } from "../../gateway/outbox.ts";
-import { FrameWriter } from "../../gateway/protocol/frame.ts";
+import { Outbox } from "../../gateway/ws/outbox.ts";
+import { FrameWriter } from "../../protocol/frame.ts";
 
 /** Writes `frame` into the writer the way an encoder does, and returns its length. */
 function encode(w: FrameWriter, frame: Uint8Array): number {

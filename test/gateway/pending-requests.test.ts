@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { RequestKind, type OrderSession } from "../../gateway/order-entry-types.ts";
-import { PendingRequests } from "../../gateway/pending-requests.ts";
+import { RequestKind, type OrderSession } from "../../gateway/order-entry/order-entry-types.ts";
+import { PendingRequests } from "../../gateway/order-entry/pending-requests.ts";
 
 const session = { id: 7, account: 3, cancelOnDisconnect: false } as OrderSession;
 

@@ -7,9 +7,9 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BourseClient } from "../../gateway/client/client.ts";
+import { BourseClient } from "../../client/client.ts";
 import { FixInitiator } from "../../gateway/fix/initiator.ts";
-import { serve } from "../../gateway/serve.ts";
+import { serve } from "../../app/serve.ts";
 import { demoConfig, localDepth, secret } from "./support/harness.ts";
 import { silentLogger } from "../../log/logger.ts";
 

@@ -9,9 +9,9 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { makeInstrument } from "../../engine/instrument.ts";
-import { BourseClient } from "../../gateway/client/client.ts";
-import { LocalBook } from "../../gateway/client/local-book.ts";
-import { Channel, decodeServer, isProtocolError, type L2Snapshot, type L2Update, MessageType as T, type ServerMessage } from "../../gateway/protocol/index.ts";
+import { BourseClient } from "../../client/client.ts";
+import { LocalBook } from "../../client/local-book.ts";
+import { Channel, decodeServer, isProtocolError, type L2Snapshot, type L2Update, MessageType as T, type ServerMessage } from "../../protocol/index.ts";
 import { demoConfig, engineDepth, type Harness, localDepth, rng, secret, sleep, startServer, waitFor } from "./support/harness.ts";
 
 let h: Harness;

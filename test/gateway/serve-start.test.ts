@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { OperatorError } from "../../actors/operator-error.ts";
-import { serve } from "../../gateway/serve.ts";
+import { serve } from "../../app/serve.ts";
 import { memoryLogger } from "../../log/memory.ts";
 import { demoConfig } from "./support/harness.ts";
 

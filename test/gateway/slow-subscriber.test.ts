@@ -19,15 +19,15 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Socket } from "bun";
-import { BourseClient } from "../../gateway/client/client.ts";
-import type { LocalBook } from "../../gateway/client/local-book.ts";
-import { Channel, decodeServer, encodeClient, ErrorCode, FrameWriter, isProtocolError, MessageType as T, type ServerMessage } from "../../gateway/protocol/index.ts";
-import type { Session } from "../../gateway/session.ts";
+import { BourseClient } from "../../client/client.ts";
+import type { LocalBook } from "../../client/local-book.ts";
+import { Channel, decodeServer, encodeClient, ErrorCode, FrameWriter, isProtocolError, MessageType as T, type ServerMessage } from "../../protocol/index.ts";
+import type { Session } from "../../gateway/ws/session.ts";
 import { demoConfig, engineDepth, failureLines, type Harness, localDepth, RawSocket, secret, sleep, startServer, waitFor } from "./support/harness.ts";
 import { clientFrame, upgradeRequest, WireParser } from "../../bench/kit/ws-wire.ts";
 
 const LIMIT = 64 * 1024;
-/** gateway/server.ts: the sweep cuts at LIMIT every 20 ms; Bun's own close stands behind it at this. */
+/** gateway/ws/server.ts: the sweep cuts at LIMIT every 20 ms; Bun's own close stands behind it at this. */
 const HARD_LIMIT = Math.max(4 * LIMIT, LIMIT + (1 << 20));
 /** Every channel a subscriber can stream but L3 (test/gateway/l3.test.ts follows that one). */
 const ALL_STREAMED = Channel.L2 | Channel.TRADES | Channel.BBO | Channel.CANDLES_1S | Channel.CANDLES_1M | Channel.CANDLES_5M | Channel.CANDLES_1H | Channel.CANDLES_1D | Channel.MARKET_STATUS;
@@ -381,7 +381,7 @@ describe("a subscriber that stops reading", () => {
   });
 
   // docs/protocol.md, "Market data": "A subscriber too slow even for that gets `ERROR SLOW_CONSUMER`
-  // and is dropped": the sweep in gateway/server.ts queues the error and a close frame behind what
+  // and is dropped": the sweep in gateway/ws/server.ts queues the error and a close frame behind what
   // the subscriber has not read.
   test("is told ERROR SLOW_CONSUMER before it is dropped, as docs/protocol.md says", () => {
     for (const st of result.stalled) {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { type HeldFrames, SocketBatch } from "../../gateway/socket-batch.ts";
+import { type HeldFrames, SocketBatch } from "../../gateway/ws/socket-batch.ts";
 
 class Holder implements HeldFrames {
   flushes = 0;

@@ -5,7 +5,7 @@
  * sequence numbers, a bad checksum, and logout.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { BourseClient } from "../../../gateway/client/client.ts";
+import { BourseClient } from "../../../client/client.ts";
 import { encodeFix } from "../../../gateway/fix/codec.ts";
 import { FixInitiator } from "../../../gateway/fix/initiator.ts";
 import type { Field, FixMessage } from "../../../gateway/fix/message.ts";

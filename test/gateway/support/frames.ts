@@ -13,12 +13,12 @@ import {
   isProtocolError,
   MessageType as T,
   type ServerMessage,
-} from "../../../gateway/protocol/index.ts";
+} from "../../../protocol/index.ts";
 import type { rng } from "./harness.ts";
 
 type Rng = ReturnType<typeof rng>;
 
-/** Above Bun.serve's maxPayloadLength (64 KiB, gateway/server.ts): µWebSockets closes with 1009. */
+/** Above Bun.serve's maxPayloadLength (64 KiB, gateway/ws/server.ts): µWebSockets closes with 1009. */
 export const GIANT_BYTES = 64 * 1024 + 1;
 const LOGIN_SKEW_US = 30_000_000;
 const SYMBOLS = [1, 2];

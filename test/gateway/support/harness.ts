@@ -10,11 +10,11 @@ import { join } from "node:path";
 import { type BourseConfig, loadConfig } from "../../../actors/config.ts";
 import type { Runtime } from "../../../actors/runtime.ts";
 import { Side } from "../../../engine/commands.ts";
-import type { LocalBook } from "../../../gateway/client/local-book.ts";
-import { decodeServer, isProtocolError, MessageType, type ServerMessage, signLogin, encodeClient, FrameWriter, type LoginResult } from "../../../gateway/protocol/index.ts";
+import type { LocalBook } from "../../../client/local-book.ts";
+import { decodeServer, isProtocolError, MessageType, type ServerMessage, signLogin, encodeClient, FrameWriter, type LoginResult } from "../../../protocol/index.ts";
 import type { FixAcceptor } from "../../../gateway/fix/acceptor.ts";
-import { serve } from "../../../gateway/serve.ts";
-import type { Gateway } from "../../../gateway/server.ts";
+import { serve } from "../../../app/serve.ts";
+import type { Gateway } from "../../../gateway/ws/server.ts";
 import type { LogRecord } from "../../../log/logger.ts";
 import { memoryLogger, type MemoryLoggerOptions } from "../../../log/memory.ts";
 

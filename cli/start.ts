@@ -1,0 +1,87 @@
+import { Command } from "../engine/commands.ts";
+import { EventType, F } from "../engine/events.ts";
+import { portfolio } from "../engine/pnl.ts";
+import { missingAccountsWarning } from "../actors/config-check.ts";
+import { type BourseConfig, seedCommands } from "../actors/config.ts";
+import { LoadStream } from "./demo-load.ts";
+import { stateHash } from "../actors/recovery.ts";
+import { Runtime, type RuntimeOptions } from "../actors/runtime.ts";
+import { createLogger, type Logger } from "../log/logger.ts";
+
+export interface StartOptions {
+  dataDir: string;
+  config: BourseConfig;
+  /** Orders to run; 0 = recover and report; negative = until killed. */
+  orders: number;
+  seed: number;
+  ackLog: boolean;
+  fsync: boolean;
+  snapshotEvery?: number;
+  /** Where the config came from, for messages. */
+  configFile?: string;
+  /** Tests only: a failing disk (RuntimeOptions.syncerFaults). */
+  syncerFaults?: RuntimeOptions["syncerFaults"];
+  /** Default: info and up, to stdout (docs/logging.md). */
+  log?: Logger;
+}
+
+/**
+ * `bourse start` until the gateways exist: recover, fund the configured accounts on a fresh
+ * directory, run a seeded load through the sequencer, journal and engine, and report.
+ */
+export async function runStart(o: StartOptions): Promise<void> {
+  const log = o.log ?? createLogger();
+  // Runtime logs "recovered" with its figures (seq, snapshot, replayed, duration).
+  const rt = Runtime.start({ config: o.config.exchange, dataDir: o.dataDir, fsync: o.fsync, snapshotEvery: o.snapshotEvery, log, syncerFaults: o.syncerFaults });
+  const accounts = (o.config.accounts ?? []).map((a) => a.id);
+  let rejects = 0;
+  let trades = 0;
+  rt.onDelivery((seq, _token, events, from, to) => {
+    for (let i = from; i < to; i++) {
+      const type = events.get(i, F.TYPE);
+      if (type === EventType.REJECTED) rejects++;
+      else if (type === EventType.TRADE) trades++;
+    }
+    if (o.ackLog) process.stdout.write(`ack ${seq}\n`);
+  });
+  if (rt.lastSeq === 0) {
+    for (const c of seedCommands(o.config)) rt.submit(c);
+    rt.flush();
+    log.info("fresh data directory: accounts opened and funded", { accounts: accounts.length });
+  } else {
+    const warning = missingAccountsWarning(o.config, o.configFile ?? "the configuration", o.dataDir, rt.exchange.ledger.accounts.keys());
+    if (warning !== null) log.warn(warning);
+  }
+  if (o.orders !== 0 && accounts.length > 0) {
+    // Ids above every sequence number so far are unused: an id never exceeds the seq that used it.
+    const load = new LoadStream(o.config.exchange, accounts, o.seed, rt.lastSeq + 1);
+    const cmd = new Command();
+    const start = performance.now();
+    let sent = 0;
+    while (o.orders < 0 || sent < o.orders) {
+      const n = o.orders < 0 ? 256 : Math.min(256, o.orders - sent);
+      for (let i = 0; i < n; i++) rt.submit(load.next(cmd));
+      sent += n;
+      rt.flush();
+      // Let stdout drain and signals arrive between batches.
+      if (o.ackLog) await Promise.resolve();
+    }
+    const secs = (performance.now() - start) / 1000;
+    log.info("load finished", { commands: sent, seconds: Number(secs.toFixed(2)), perSecond: Math.round(sent / secs), fsync: o.fsync, trades, rejects });
+  }
+  rt.snapshot();
+  const ex = rt.exchange;
+  log.info("state", { seq: rt.lastSeq, openOrders: ex.open.size, stateHash: stateHash(ex) });
+  for (const a of o.config.accounts ?? []) {
+    const p = portfolio(ex.ledger, a.id);
+    if (!p) continue;
+    const cash = p.cash.map((c) => `${c.currency} ${c.text.balance}`).join(", ");
+    const pos = p.positions.map((x) => `${x.name} ${x.text.qty}`).join(", ");
+    log.info("balances", { account: a.id, name: a.name, cash, positions: pos || undefined });
+  }
+  // Periodic snapshots and hashes are written by the replica (or in the background); the run is
+  // over once they are on disk. Before close(), which stops the replica where it is.
+  await rt.settled();
+  rt.close();
+  log.flush();
+}

@@ -1,0 +1,40 @@
+import type { BourseConfig } from "../../actors/config.ts";
+
+/**
+ * API keys: a key id names an account and holds the HMAC secret a client signs its login with.
+ * From the configuration file for now (the demo's secrets are public on purpose); issuing and
+ * revoking keys over REST comes with the users issue. Lookups are by id, and a missing key and a
+ * bad signature get the same answer, so a client cannot probe which ids exist.
+ */
+export interface ApiKey {
+  id: string;
+  account: number;
+  secret: string;
+}
+
+export class ApiKeys {
+  private readonly byId = new Map<string, ApiKey>();
+
+  constructor(keys: ApiKey[] = []) {
+    for (const k of keys) this.add(k);
+  }
+
+  static fromConfig(config: BourseConfig): ApiKeys {
+    const keys: ApiKey[] = [];
+    for (const a of config.accounts ?? []) {
+      for (const k of a.apiKeys ?? []) keys.push({ id: k.id, account: a.id, secret: k.secret });
+    }
+    return new ApiKeys(keys);
+  }
+
+  add(key: ApiKey): void {
+    if (!/^[\x21-\x7e]{1,64}$/.test(key.id)) throw new Error(`API key id must be 1-64 printable ASCII: ${key.id}`);
+    if (key.secret.length < 16) throw new Error(`API key ${key.id}: secret must be at least 16 characters`);
+    if (this.byId.has(key.id)) throw new Error(`API key ${key.id} is configured twice`);
+    this.byId.set(key.id, key);
+  }
+
+  get(id: string): ApiKey | undefined {
+    return this.byId.get(id);
+  }
+}

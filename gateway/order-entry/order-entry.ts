@@ -1,0 +1,359 @@
+import { EngineStoppedError, InvalidCommandError } from "../../actors/runtime.ts";
+import type { Sequencer } from "../../actors/sequencer.ts";
+import { Actor, Command, CommandType, OrderType } from "../../engine/commands.ts";
+import { EVENT_WIDTH, type EventBuffer, EventType, F } from "../../engine/events.ts";
+import { OrderState } from "../../engine/orders.ts";
+import { Reason } from "../../engine/reasons.ts";
+import { type OrderInfo, OrderBookkeeping } from "./order-book-keeping.ts";
+import { ENGINE_STOPPED, type NewOrderRequest, type OrderSession, RequestKind, UNAVAILABLE } from "./order-entry-types.ts";
+import { type Pending, PendingRequests } from "./pending-requests.ts";
+
+/**
+ * Order entry, shared by every door: a session's requests become commands for the sequencer, and
+ * the events each command produced — delivered only once journaled — become that session's answers
+ * and the execution reports of every session whose orders they touched, whatever door it came in
+ * by (a FIX order can trade against a WebSocket one).
+ */
+export class OrderEntry {
+  readonly orders = new OrderBookkeeping();
+  private readonly pending = new PendingRequests();
+  private readonly sessions = new Map<number, OrderSession>();
+  private nextToken = 1;
+  private nextSession = 1;
+  private readonly cmd = new Command();
+  private readonly batchHooks: (() => void)[] = [];
+
+  constructor(readonly sequencer: Sequencer) {}
+
+  /** Session ids are unique across doors: the engine records them with each command. */
+  sessionId(): number {
+    return this.nextSession++;
+  }
+
+  /** Delivers durable events to the sessions until the returned function is called. */
+  listen(): () => void {
+    return this.sequencer.onDelivery((_seq, token, events, from, to, time) => {
+      const hooks = this.batchHooks;
+      for (let i = 0; i < hooks.length; i++) hooks[i]!();
+      this.deliver(token, events, from, to, time);
+    });
+  }
+
+  /** Runs before each delivery (a door starts holding its writes to send them together). */
+  onBatch(fn: () => void): void {
+    this.batchHooks.push(fn);
+  }
+
+  attach(s: OrderSession): void {
+    this.sessions.set(s.id, s);
+  }
+
+  /** The session closed: cancel its orders if it asked for that, and stop routing to it. */
+  detach(s: OrderSession): void {
+    if (!this.sessions.delete(s.id)) return;
+    if (s.cancelOnDisconnect && s.account >= 0) {
+      for (const o of this.orders.openOf(s.id)) {
+        const c = this.cmd.reset();
+        c.type = CommandType.CANCEL;
+        c.orderId = o.orderId;
+        c.account = o.account;
+        c.symbol = o.symbol;
+        c.actor = Actor.SYSTEM;
+        c.session = s.id;
+        this.submit(c, 0);
+      }
+    }
+    this.orders.forgetSession(s.id);
+  }
+
+  private submit(c: Command, token: number): number {
+    try {
+      this.sequencer.submit(c, token);
+      return Reason.OK;
+    } catch (e) {
+      if (token !== 0) this.pending.remove(token);
+      if (e instanceof InvalidCommandError) return e.reason;
+      if (e instanceof EngineStoppedError) return UNAVAILABLE;
+      throw e;
+    }
+  }
+
+  private send(p: Pending, c: Command): void {
+    const token = this.nextToken++;
+    this.pending.add(token, p);
+    const r = this.submit(c, token);
+    if (r !== Reason.OK) this.refuse(p, p.orderId, r);
+  }
+
+  /** Answers a request that never reached the engine, and gives its object back. */
+  private refuse(p: Pending, orderId: number, reason: number): void {
+    p.session.reports.rejected(p, orderId, reason);
+    this.pending.release(p);
+  }
+
+  newOrder(s: OrderSession, requestId: number, m: NewOrderRequest): void {
+    const c = this.cmd.reset();
+    c.type = CommandType.NEW_ORDER;
+    c.account = s.account;
+    c.symbol = m.symbol;
+    c.side = m.side;
+    c.orderType = m.orderType;
+    c.tif = m.tif;
+    c.stp = m.stp;
+    c.flags = m.flags;
+    c.price = m.price;
+    c.stopPrice = m.stopPrice;
+    c.qty = m.qty;
+    c.expireTime = m.expireTime;
+    c.clientOrderId = m.clientOrderId;
+    c.actor = Actor.SESSION;
+    c.session = s.id;
+    const p = this.pending.acquire(s, RequestKind.NEW_ORDER, requestId, m.symbol, 0, m.clientOrderId);
+    p.order = m;
+    this.send(p, c);
+  }
+
+  /** An order of this session's account, by id, or by client order id when the id is 0. */
+  find(s: OrderSession, orderId: number, clientOrderId: string): OrderInfo | undefined {
+    const o = orderId !== 0 ? this.orders.get(orderId) : this.orders.byClient(s.account, clientOrderId);
+    return o && o.account === s.account ? o : undefined;
+  }
+
+  private resolve(s: OrderSession, orderId: number, clientOrderId: string): number {
+    if (orderId !== 0) return orderId;
+    return this.orders.byClient(s.account, clientOrderId)?.orderId ?? 0;
+  }
+
+  cancel(s: OrderSession, requestId: number, symbol: number, orderId: number, clientOrderId: string): void {
+    const p = this.pending.acquire(s, RequestKind.CANCEL, requestId, symbol, this.resolve(s, orderId, clientOrderId), clientOrderId);
+    if (p.orderId === 0) return this.refuse(p, 0, Reason.UNKNOWN_ORDER);
+    const c = this.cmd.reset();
+    c.type = CommandType.CANCEL;
+    c.orderId = p.orderId;
+    c.account = s.account;
+    c.symbol = symbol;
+    c.actor = Actor.SESSION;
+    c.session = s.id;
+    this.send(p, c);
+  }
+
+  amend(s: OrderSession, requestId: number, symbol: number, orderId: number, clientOrderId: string, price: number, stopPrice: number, qty: number): void {
+    const p = this.pending.acquire(s, RequestKind.AMEND, requestId, symbol, this.resolve(s, orderId, clientOrderId), clientOrderId);
+    if (p.orderId === 0) return this.refuse(p, 0, Reason.UNKNOWN_ORDER);
+    // 0 keeps the order's limit or stop price, as an omitted Price or StopPx does in FIX G. It is
+    // filled in here, so the journal holds the price the engine used and replay needs no rule. A
+    // stop market order's 0 price is left alone: the engine reads it as "keep the cap".
+    const o = this.orders.get(p.orderId);
+    if (o !== undefined) {
+      const t = o.orderType;
+      if (price === 0 && (t === OrderType.LIMIT || t === OrderType.STOP_LIMIT)) price = o.price;
+      if (stopPrice === 0 && (t === OrderType.STOP || t === OrderType.STOP_LIMIT)) stopPrice = o.stopPrice;
+    }
+    const c = this.cmd.reset();
+    c.type = CommandType.AMEND;
+    c.orderId = p.orderId;
+    c.account = s.account;
+    c.symbol = symbol;
+    c.price = price;
+    c.stopPrice = stopPrice;
+    c.qty = qty;
+    c.actor = Actor.SESSION;
+    c.session = s.id;
+    p.stopPrice = stopPrice;
+    this.send(p, c);
+  }
+
+  massCancel(s: OrderSession, requestId: number, symbol: number): void {
+    const c = this.cmd.reset();
+    c.type = CommandType.MASS_CANCEL;
+    c.account = s.account;
+    c.symbol = symbol;
+    c.actor = Actor.SESSION;
+    c.session = s.id;
+    this.send(this.pending.acquire(s, RequestKind.MASS_CANCEL, requestId, symbol, 0, ""), c);
+  }
+
+  status(s: OrderSession, requestId: number, symbol: number, orderId: number, clientOrderId: string): void {
+    const r = this.pending.acquire(s, RequestKind.STATUS, requestId, symbol, orderId, clientOrderId);
+    const o = this.find(s, orderId, clientOrderId);
+    if (!o) return this.refuse(r, orderId, Reason.UNKNOWN_ORDER);
+    s.reports.status(r, o);
+    this.pending.release(r);
+  }
+
+  /**
+   * The engine stopped and will deliver nothing more: every request still waiting for its command
+   * gets an ENGINE_STOPPED answer instead of silence until the client's timeout. Returns how many.
+   */
+  failPending(): number {
+    const all = this.pending.takeAll();
+    for (const p of all) {
+      try {
+        p.session.reports.rejected(p, p.orderId, ENGINE_STOPPED);
+      } catch {
+        // A session that cannot be written to (closed meanwhile) must not keep the others from their answers.
+      }
+      this.pending.release(p);
+    }
+    return all.length;
+  }
+
+  private live(o: OrderInfo | undefined): OrderSession | undefined {
+    return o && o.session !== 0 ? this.sessions.get(o.session) : undefined;
+  }
+
+  /** One command's durable events → answers and execution reports. */
+  deliver(token: number, ev: EventBuffer, from: number, to: number, time: number): void {
+    const p = token !== 0 ? this.pending.remove(token) : undefined;
+    this.answer(p, ev, from, to, time);
+    // Not in a finally: if a report threw, the object is only not reused.
+    if (p) this.pending.release(p);
+  }
+
+  private answer(p: Pending | undefined, ev: EventBuffer, from: number, to: number, time: number): void {
+    const d = ev.data;
+    let massCancelled = 0;
+    // Risk (R1) rejects come alone; a book reject of a new order follows its PENDING audit event.
+    let rejectedByBook = false;
+    for (let i = from; i < to; i++) if (d[i * EVENT_WIDTH + F.TYPE] === EventType.ORDER_STATE && d[i * EVENT_WIDTH + F.B] === OrderState.REJECTED) rejectedByBook = true;
+    for (let i = from; i < to; i++) {
+      const b = i * EVENT_WIDTH;
+      const type = d[b + F.TYPE]!;
+      switch (type) {
+        case EventType.ACCEPTED: {
+          const orderId = d[b + F.ORDER_ID]!;
+          const mine = p && p.kind === RequestKind.NEW_ORDER ? p : undefined;
+          const o: OrderInfo = {
+            orderId,
+            account: d[b + F.ACCOUNT]!,
+            symbol: d[b + F.SYMBOL]!,
+            side: d[b + F.SIDE]!,
+            orderType: d[b + F.A]!,
+            tif: d[b + F.B]!,
+            clientOrderId: mine?.clientOrderId ?? "",
+            session: mine?.session.id ?? 0,
+            submitTime: time,
+            state: OrderState.NEW,
+            price: d[b + F.PRICE]!,
+            stopPrice: d[b + F.C]!,
+            qty: d[b + F.QTY]!,
+            filled: 0,
+            leaves: d[b + F.LEAVES]!,
+            notional: 0,
+          };
+          this.orders.add(o);
+          if (mine) {
+            mine.orderId = orderId;
+            mine.session.reports.accepted(mine, o, time);
+          }
+          break;
+        }
+        case EventType.REJECTED:
+          if (p) {
+            // A book reject of a new order happens after risk accepted it: the order existed
+            // (PENDING → REJECTED) and holds its client id, so remember it for a repeat.
+            if (p.kind === RequestKind.NEW_ORDER && rejectedByBook) this.rememberRejected(p, d[b + F.ORDER_ID]!, time);
+            p.session.reports.rejected(p, p.orderId, d[b + F.A]!);
+          }
+          break;
+        case EventType.DUPLICATE: {
+          // The retry of an order that exists: no second order; the door says whether it claims it.
+          if (!p) break;
+          let o = this.orders.get(d[b + F.ORDER_ID]!);
+          if (!o) {
+            // Not in this gateway's memory (placed before a restart): answer from the event itself.
+            const m = p.order!;
+            o = { orderId: d[b + F.ORDER_ID]!, account: d[b + F.ACCOUNT]!, symbol: d[b + F.SYMBOL]!, side: d[b + F.SIDE]!, orderType: m.orderType, tif: m.tif, clientOrderId: p.clientOrderId, session: 0, submitTime: 0, state: d[b + F.A]!, price: d[b + F.PRICE]!, stopPrice: m.stopPrice, qty: d[b + F.QTY]! + d[b + F.LEAVES]!, filled: d[b + F.QTY]!, leaves: d[b + F.LEAVES]!, notional: NaN };
+            this.orders.add(o);
+          }
+          p.orderId = o.orderId;
+          if (p.session.reports.duplicate(p, o)) this.orders.own(o, p.session.id);
+          break;
+        }
+        case EventType.TRADE:
+          this.fill(d[b + F.ORDER_ID]!, true, d, b, time);
+          this.fill(d[b + F.A]!, false, d, b, time);
+          break;
+        case EventType.CANCELLED:
+        case EventType.EXPIRED: {
+          const o = this.orders.get(d[b + F.ORDER_ID]!);
+          if (!o) break;
+          const qty = d[b + F.QTY]!;
+          o.leaves = d[b + F.LEAVES]!;
+          o.state = o.leaves > 0 ? o.state : type === EventType.EXPIRED ? OrderState.EXPIRED : OrderState.CANCELLED;
+          const reason = d[b + F.A]!;
+          if (reason === Reason.MASS_CANCEL) massCancelled++;
+          const answers = p && p.orderId === o.orderId && p.kind === RequestKind.CANCEL ? p : p && p.kind === RequestKind.MASS_CANCEL && reason === Reason.MASS_CANCEL ? p : undefined;
+          const owner = this.live(o);
+          (answers?.session ?? owner)?.reports.cancelled(answers, o, qty, reason, type === EventType.EXPIRED, time);
+          // Cancelled by another session of the account: the one the order reports to hears too.
+          if (answers && owner && owner !== answers.session) owner.reports.cancelled(undefined, o, qty, reason, type === EventType.EXPIRED, time);
+          this.orders.finished(o);
+          break;
+        }
+        case EventType.AMENDED: {
+          const o = this.orders.get(d[b + F.ORDER_ID]!);
+          if (!o) break;
+          o.price = d[b + F.PRICE]!;
+          o.qty = d[b + F.QTY]!;
+          o.leaves = d[b + F.LEAVES]!;
+          const answers = p && p.orderId === o.orderId && p.kind === RequestKind.AMEND ? p : undefined;
+          // A later amend that keeps the trigger (0) sends this one, so it must follow the order's.
+          if (answers !== undefined && answers.stopPrice > 0 && (o.orderType === OrderType.STOP || o.orderType === OrderType.STOP_LIMIT)) o.stopPrice = answers.stopPrice;
+          const owner = this.live(o);
+          (answers?.session ?? owner)?.reports.amended(answers, o, d[b + F.A] === 1, d[b + F.B]!, d[b + F.C]!, time);
+          if (answers && owner && owner !== answers.session) owner.reports.amended(undefined, o, d[b + F.A] === 1, d[b + F.B]!, d[b + F.C]!, time);
+          break;
+        }
+        case EventType.STOP_TRIGGERED: {
+          const o = this.orders.get(d[b + F.ORDER_ID]!);
+          if (o) this.live(o)?.reports.triggered(o, d[b + F.PRICE]!, d[b + F.A]!, time);
+          break;
+        }
+        case EventType.ORDER_STATE: {
+          const o = this.orders.get(d[b + F.ORDER_ID]!);
+          if (o) o.state = d[b + F.B]!;
+          break;
+        }
+      }
+    }
+    if (p && p.kind === RequestKind.MASS_CANCEL) p.session.reports.massCancelDone(p, massCancelled, time);
+  }
+
+  private rememberRejected(p: Pending, orderId: number, time: number): void {
+    const m = p.order!;
+    if (m.clientOrderId === "") return;
+    const o: OrderInfo = {
+      orderId,
+      account: p.session.account,
+      symbol: m.symbol,
+      side: m.side,
+      orderType: m.orderType,
+      tif: m.tif,
+      clientOrderId: m.clientOrderId,
+      session: 0,
+      submitTime: time,
+      state: OrderState.REJECTED,
+      price: m.price,
+      stopPrice: m.stopPrice,
+      qty: m.qty,
+      filled: 0,
+      leaves: 0,
+      notional: 0,
+    };
+    this.orders.add(o);
+    this.orders.finished(o);
+  }
+
+  private fill(orderId: number, taker: boolean, d: Float64Array, b: number, time: number): void {
+    const o = this.orders.get(orderId);
+    if (!o) return;
+    const qty = d[b + F.QTY]!;
+    o.filled += qty;
+    o.notional += qty * d[b + F.PRICE]!;
+    o.leaves = taker ? d[b + F.LEAVES]! : d[b + F.C]!;
+    o.state = o.leaves === 0 ? OrderState.FILLED : OrderState.PARTIALLY_FILLED;
+    this.live(o)?.reports.filled(o, { tradeId: d[b + F.D]!, price: d[b + F.PRICE]!, qty, taker, time });
+    this.orders.finished(o);
+  }
+}

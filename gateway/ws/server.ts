@@ -1,0 +1,296 @@
+import type { Server, ServerWebSocket } from "bun";
+import type { BourseConfig } from "../../actors/config.ts";
+import type { Sequencer } from "../../actors/sequencer.ts";
+import { makeInstrument } from "../../engine/instrument.ts";
+import { type Logger, silentLogger } from "../../log/logger.ts";
+import type { ApiKeys } from "../auth/keys.ts";
+import { type InitialBook, MarketDataFanout, topic } from "./market-data-fanout.ts";
+import { OrderEntry } from "../order-entry/order-entry.ts";
+import {
+  CHANNEL_MASK,
+  type ClientMessage,
+  decodeClient,
+  encodeError,
+  encodeHello,
+  encodeLoginResult,
+  encodeProtocolError,
+  encodeReferenceData,
+  encodeReject,
+  encodeSubscribed,
+  ErrorCode,
+  errorName,
+  errorText,
+  type InstrumentInfo,
+  isProtocolError,
+  LOGIN_OK,
+  LoginFlags,
+  MessageType,
+  ProtocolError,
+  verifyLogin,
+} from "../../protocol/index.ts";
+import { Reason, reasonText } from "../../engine/reasons.ts";
+import { Session, type SocketData } from "./session.ts";
+import { SocketBatch } from "./socket-batch.ts";
+import { Availability } from "./health.ts";
+
+export interface GatewayOptions {
+  sequencer: Sequencer;
+  config: BourseConfig;
+  keys: ApiKeys;
+  host?: string;
+  /** 0 = any free port (tests). */
+  port?: number;
+  /** Books (levels and, for L3, orders) as they stand at start, so market data begins from the recovered state. */
+  initialBooks?: InitialBook[];
+  /**
+   * Order entry shared with the other doors (FIX), already listening for deliveries. Without it
+   * the gateway makes its own.
+   */
+  orderEntry?: OrderEntry;
+  log?: Logger;
+}
+
+/** Invalid frames a session may send before it is closed. */
+const MAX_STRIKES = 20;
+/**
+ * Failed logins a session may log at info; later ones on the same session log at debug, so one
+ * connection guessing keys costs a few lines, not one a guess (it is closed at MAX_STRIKES).
+ */
+const LOGGED_FAILED_LOGINS = 3;
+/** How far a login's timestamp may be from the server's clock. */
+const LOGIN_SKEW_US = 30_000_000;
+
+export interface Gateway {
+  server: Server<SocketData>;
+  url: string;
+  orderEntry: OrderEntry;
+  marketData: MarketDataFanout;
+  /** What /health and /ready answer. */
+  availability: Availability;
+  /** Closes every WebSocket session with `code` and `reason`, after what was sent to it (the engine stopped). */
+  closeSessions(code: number, reason: string): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * The binary WebSocket door and a little HTTP, on one port (Bun.serve; µWebSockets underneath).
+ * Market data is fanned out with server.publish topics, encoded once per update. A malformed frame
+ * gets an ERROR frame and changes nothing; a session that keeps sending them is closed with a
+ * reason; other sessions never notice. A subscriber that stops reading is cut off when its queue
+ * passes the backpressure limit, so a slow reader cannot make the server's memory grow.
+ */
+export function startGateway(opts: GatewayOptions): Gateway {
+  const { sequencer, config, keys } = opts;
+  const log = opts.log ?? silentLogger;
+  const gw = config.gateway ?? {};
+  const instruments: InstrumentInfo[] = config.exchange.instruments.map((spec) => {
+    const inst = makeInstrument(spec);
+    return { id: inst.id, symbol: inst.symbol, tickSize: inst.tickSize, lotSize: inst.lotSize, base: inst.base, quote: inst.quote };
+  });
+  const symbolIds = new Set(instruments.map((i) => i.id));
+  const md = new MarketDataFanout([...symbolIds], opts.initialBooks ?? []);
+  const ownOrders = !opts.orderEntry;
+  const orders = opts.orderEntry ?? new OrderEntry(sequencer);
+  const unlisten = ownOrders ? orders.listen() : () => {};
+  // The door's one delivery batch: order entry opens it before each delivery (its listener runs
+  // first, so the market data listener below needs no call of its own) and every session holds into it.
+  const batch = new SocketBatch();
+  orders.onBatch(batch.begin);
+  let lastTime = 0;
+  /** This door's open sessions (the slow-consumer sweep walks them). */
+  const sessions = new Set<Session>();
+  const slowLimit = gw.backpressureLimitBytes ?? 1 << 20;
+  const hardLimit = Math.max(4 * slowLimit, slowLimit + (1 << 20));
+  const availability = new Availability(sequencer);
+
+  const server: Server<SocketData> = Bun.serve<SocketData>({
+    hostname: opts.host ?? gw.host ?? "127.0.0.1",
+    port: opts.port ?? gw.port ?? 7070,
+    fetch(req, srv) {
+      const url = new URL(req.url);
+      if (url.pathname === "/ws") {
+        if (srv.upgrade(req, { data: {} as SocketData })) return undefined;
+        return new Response("expected a WebSocket upgrade", { status: 426 });
+      }
+      if (url.pathname === "/health") return availability.health();
+      if (url.pathname === "/ready") return availability.ready();
+      if (url.pathname === "/instruments") return Response.json(instruments);
+      return new Response("not found", { status: 404 });
+    },
+    websocket: {
+      // The sweep below tells a slow subscriber why and closes it at the configured limit; this is
+      // only the hard stop behind it, so memory stays bounded even between sweeps.
+      backpressureLimit: hardLimit,
+      closeOnBackpressureLimit: true,
+      maxPayloadLength: 64 * 1024,
+      perMessageDeflate: false,
+      open(ws: ServerWebSocket<SocketData>) {
+        const s = new Session(orders.sessionId(), ws, gw.maxOrdersPerSecond ?? 2000, batch);
+        ws.data.session = s;
+        ws.data.log = log.child({ door: "ws", session: s.id, remote: ws.remoteAddress });
+        ws.data.log.debug("connection opened");
+        orders.attach(s);
+        sessions.add(s);
+        const n = encodeHello(s.w, { type: MessageType.HELLO, seq: s.nextSeq(), serverTime: Math.floor(Date.now() * 1000), nonce: s.nonce });
+        s.send(n);
+      },
+      message(ws: ServerWebSocket<SocketData>, data: string | Buffer) {
+        const s = ws.data.session;
+        // A Buffer is a Uint8Array: decodeClient reads its bytes and never asks for `.buffer`.
+        const m = decodeClient(data);
+        if (isProtocolError(m)) return protocolError(s, m);
+        try {
+          handle(s, m);
+        } catch (e) {
+          // A bug in handling one frame must not take the server or other sessions down.
+          ws.data.log.error("request handler threw", { messageType: m.type, err: e });
+          protocolError(s, new ProtocolError(ErrorCode.UNAVAILABLE, "internal error handling the request", m.type, m.requestId));
+        }
+      },
+      close(ws: ServerWebSocket<SocketData>, code: number, reason: string) {
+        const s = ws.data.session;
+        // Every logged-in session's end is worth a line; an anonymous one's only if it was cut.
+        const normal = code === 1000 || code === 1001 || code === 1005;
+        const fields = { code, reason: reason || (normal ? "closed by the client" : "") };
+        if (s.loggedIn || !normal) ws.data.log.info("session closed", fields);
+        else ws.data.log.debug("session closed", fields);
+        sessions.delete(s);
+        orders.detach(s);
+      },
+    },
+  });
+
+  function protocolError(s: Session, e: ProtocolError): void {
+    s.send(encodeProtocolError(s.w, s.nextSeq(), e));
+    if (++s.strikes > MAX_STRIKES) s.ws.close(1008, `too many invalid frames (${errorText(e.code)})`);
+  }
+
+  function handle(s: Session, m: ClientMessage): void {
+    switch (m.type) {
+      case MessageType.LOGIN: {
+        if (s.loggedIn) return protocolError(s, new ProtocolError(ErrorCode.ALREADY_LOGGED_IN, "this session is logged in", m.type, m.requestId));
+        const now = Math.floor(Date.now() * 1000);
+        const key = keys.get(m.apiKeyId);
+        let code: number = LOGIN_OK;
+        if (Math.abs(now - m.timestamp) > LOGIN_SKEW_US) code = ErrorCode.STALE_TIMESTAMP;
+        else if (!key || !verifyLogin(key.secret, s.nonce, m)) code = ErrorCode.AUTH_FAILED;
+        if (code === LOGIN_OK && key) {
+          s.account = key.account;
+          s.cancelOnDisconnect = (m.flags & LoginFlags.CANCEL_ON_DISCONNECT) !== 0;
+          s.ws.data.log = s.ws.data.log.child({ account: s.account, key: key.id });
+          s.ws.data.log.info("login", { cancelOnDisconnect: s.cancelOnDisconnect });
+        } else {
+          s.strikes++;
+          const failed = ++s.failedLogins;
+          s.ws.data.log[failed <= LOGGED_FAILED_LOGINS ? "info" : "debug"]("login failed", { key: m.apiKeyId.slice(0, 64), reason: errorName(code), failedLogins: failed });
+        }
+        s.send(encodeLoginResult(s.w, { type: MessageType.LOGIN_RESULT, seq: s.nextSeq(), requestId: m.requestId, code, account: code === LOGIN_OK ? s.account : 0, sessionId: s.id, serverTime: now }));
+        if (code === LOGIN_OK) s.send(encodeReferenceData(s.w, { type: MessageType.REFERENCE_DATA, seq: s.nextSeq(), requestId: 0, instruments }));
+        if (s.strikes > MAX_STRIKES) s.ws.close(1008, "too many failed logins");
+        return;
+      }
+      case MessageType.REFERENCE_DATA_REQUEST:
+      case MessageType.SUBSCRIBE:
+      case MessageType.UNSUBSCRIBE:
+        // A 14-byte request can cost a whole-book snapshot: the same per-session rate limit applies.
+        if (!s.allow()) {
+          s.send(encodeError(s.w, { type: MessageType.ERROR, seq: s.nextSeq(), requestId: m.requestId, code: ErrorCode.RATE_LIMITED, reason: 0, messageType: m.type, text: errorText(ErrorCode.RATE_LIMITED) }));
+          return;
+        }
+    }
+    switch (m.type) {
+      case MessageType.REFERENCE_DATA_REQUEST: {
+        const list = m.symbol === -1 ? instruments : instruments.filter((i) => i.id === m.symbol);
+        if (list.length === 0) return reject(s, m.requestId, m.type, m.symbol, Reason.UNKNOWN_SYMBOL);
+        s.send(encodeReferenceData(s.w, { type: MessageType.REFERENCE_DATA, seq: s.nextSeq(), requestId: m.requestId, instruments: list }));
+        return;
+      }
+      case MessageType.SUBSCRIBE:
+      case MessageType.UNSUBSCRIBE: {
+        if (!symbolIds.has(m.symbol)) return reject(s, m.requestId, m.type, m.symbol, Reason.UNKNOWN_SYMBOL);
+        const subscribing = m.type === MessageType.SUBSCRIBE;
+        let active = 0;
+        const added = subscribing ? m.channels & CHANNEL_MASK : 0;
+        for (const ch of MarketDataFanout.channels()) {
+          const t = topic(m.symbol, ch);
+          if (m.channels & ch) {
+            if (subscribing) s.ws.subscribe(t);
+            else s.ws.unsubscribe(t);
+          }
+          if (s.ws.isSubscribed(t)) active |= ch;
+        }
+        s.send(encodeSubscribed(s.w, { type: MessageType.SUBSCRIBED, seq: s.nextSeq(), requestId: m.requestId, symbol: m.symbol, channels: active }));
+        const now = lastTime || Math.floor(Date.now() * 1000);
+        if (added) md.snapshots(m.symbol, added, subscribing ? m.depth : 0, now, (frame) => s.ws.sendBinary(frame));
+        return;
+      }
+    }
+    // Order entry from here on: needs a login, and is rate limited per session.
+    if (!s.loggedIn) return protocolError(s, new ProtocolError(ErrorCode.NOT_LOGGED_IN, "log in before sending orders", m.type, m.requestId));
+    if (!s.allow()) {
+      s.send(encodeError(s.w, { type: MessageType.ERROR, seq: s.nextSeq(), requestId: m.requestId, code: ErrorCode.RATE_LIMITED, reason: 0, messageType: m.type, text: errorText(ErrorCode.RATE_LIMITED) }));
+      return;
+    }
+    switch (m.type) {
+      case MessageType.NEW_ORDER:
+        return orders.newOrder(s, m.requestId, m);
+      case MessageType.CANCEL:
+        return orders.cancel(s, m.requestId, m.symbol, m.orderId, m.clientOrderId);
+      case MessageType.AMEND:
+        return orders.amend(s, m.requestId, m.symbol, m.orderId, m.clientOrderId, m.price, m.stopPrice, m.qty);
+      case MessageType.MASS_CANCEL:
+        return orders.massCancel(s, m.requestId, m.symbol);
+      case MessageType.ORDER_STATUS_REQUEST:
+        return orders.status(s, m.requestId, m.symbol, m.orderId, m.clientOrderId);
+    }
+  }
+
+  function reject(s: Session, requestId: number, type: number, symbol: number, reason: number): void {
+    s.send(encodeReject(s.w, { type: MessageType.REJECT, seq: s.nextSeq(), requestId, reason, requestType: type, symbol, orderId: 0, time: 0, clientOrderId: "", text: reasonText(reason) }));
+  }
+
+  const publish = (t: string, frame: Uint8Array) => {
+    server.publish(t, frame);
+  };
+  md.hasSubscribers = (t) => server.subscriberCount(t) > 0;
+  const off = sequencer.onDelivery((seq, _token, events, from, to, time) => {
+    lastTime = time;
+    md.apply(events, time, seq, from, to, publish);
+  });
+
+  // Slow consumers: a session whose queued output passes the limit stops receiving market data, is
+  // told SLOW_CONSUMER (queued behind what it has not read, so it learns why once it catches up)
+  // and is closed with a reason. Checked on a timer, not per publish, so fan-out stays O(1).
+  const sweep = setInterval(() => {
+    for (const s of sessions) {
+      if (s.closing || s.ws.getBufferedAmount() <= slowLimit) continue;
+      s.closing = true;
+      for (const ch of MarketDataFanout.channels()) for (const id of symbolIds) s.ws.unsubscribe(topic(id, ch));
+      s.send(encodeError(s.w, { type: MessageType.ERROR, seq: s.nextSeq(), requestId: 0, code: ErrorCode.SLOW_CONSUMER, reason: 0, messageType: 0, text: `more than ${slowLimit} bytes unread` }));
+      s.ws.close(1008, "slow consumer");
+      s.ws.data.log.warn("slow consumer cut", { queuedBytes: s.ws.getBufferedAmount(), limitBytes: slowLimit });
+    }
+  }, 20);
+
+  const url = `ws://${server.hostname}:${server.port}/ws`;
+  log.info("websocket door listening", { door: "ws", url, http: `http://${server.hostname}:${server.port}`, paths: "/health, /ready, /instruments" });
+  return {
+    server,
+    url,
+    orderEntry: orders,
+    marketData: md,
+    availability,
+    closeSessions(code, reason) {
+      // Frames held for the current batch go out first: the error answers must precede the close.
+      batch.flush();
+      for (const s of sessions) s.ws.close(code, reason);
+    },
+    async stop() {
+      availability.shuttingDown();
+      clearInterval(sweep);
+      off();
+      unlisten();
+      server.stop(true);
+    },
+  };
+}

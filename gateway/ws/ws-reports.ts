@@ -1,0 +1,227 @@
+import { ALL_SYMBOLS } from "../../engine/commands.ts";
+import { reasonText } from "../../engine/reasons.ts";
+import type { OrderInfo } from "../order-entry/order-book-keeping.ts";
+import { ENGINE_STOPPED, type Fill, type OrderReports, type Request, RequestKind, UNAVAILABLE } from "../order-entry/order-entry-types.ts";
+import {
+  type Ack,
+  type Amended,
+  type Cancelled,
+  encodeAck,
+  encodeAmended,
+  encodeCancelled,
+  encodeError,
+  encodeExecution,
+  encodeMassCancelDone,
+  encodeOrderStatus,
+  encodeReject,
+  encodeTriggered,
+  ErrorCode,
+  type ErrorMessage,
+  errorText,
+  type Execution,
+  type FrameWriter,
+  Liquidity,
+  type MassCancelDone,
+  MessageType,
+  type OrderStatus,
+  type Reject,
+  type Triggered,
+} from "../../protocol/index.ts";
+
+/** The WebSocket message type each request kind arrived as (echoed in a REJECT). */
+const REQUEST_TYPE: Record<number, number> = {
+  [RequestKind.NEW_ORDER]: MessageType.NEW_ORDER,
+  [RequestKind.CANCEL]: MessageType.CANCEL,
+  [RequestKind.AMEND]: MessageType.AMEND,
+  [RequestKind.MASS_CANCEL]: MessageType.MASS_CANCEL,
+  [RequestKind.STATUS]: MessageType.ORDER_STATUS_REQUEST,
+};
+
+// One message object per type, refilled for each report: the encoders take a message object and
+// keep nothing, and an object literal per report was garbage on every order. Encoding is
+// synchronous, so every session can share them.
+const ack: Ack = { type: MessageType.ACK, seq: 0, requestId: 0, symbol: 0, orderId: 0, time: 0, side: 0, orderType: 0, tif: 0, stp: 0, flags: 0, price: 0, stopPrice: 0, qty: 0, leaves: 0, expireTime: 0, clientOrderId: "" };
+const reject: Reject = { type: MessageType.REJECT, seq: 0, requestId: 0, reason: 0, requestType: 0, symbol: 0, orderId: 0, time: 0, clientOrderId: "", text: "" };
+const error: ErrorMessage = { type: MessageType.ERROR, seq: 0, requestId: 0, code: 0, reason: 0, messageType: 0, text: "" };
+const status: OrderStatus = { type: MessageType.ORDER_STATUS, seq: 0, requestId: 0, symbol: 0, orderId: 0, submitTime: 0, side: 0, orderType: 0, tif: 0, state: 0, price: 0, stopPrice: 0, qty: 0, filled: 0, leaves: 0, clientOrderId: "" };
+const execution: Execution = { type: MessageType.EXECUTION, seq: 0, symbol: 0, orderId: 0, tradeId: 0, time: 0, side: 0, liquidity: 0, state: 0, price: 0, qty: 0, leaves: 0, cumQty: 0, clientOrderId: "" };
+const cancelled: Cancelled = { type: MessageType.CANCELLED, seq: 0, requestId: 0, symbol: 0, orderId: 0, time: 0, side: 0, state: 0, reason: 0, price: 0, cancelledQty: 0, leaves: 0, cumQty: 0, clientOrderId: "" };
+const amended: Amended = { type: MessageType.AMENDED, seq: 0, requestId: 0, symbol: 0, orderId: 0, time: 0, side: 0, keptPriority: false, price: 0, qty: 0, leaves: 0, oldPrice: 0, oldQty: 0, clientOrderId: "" };
+const triggered: Triggered = { type: MessageType.TRIGGERED, seq: 0, symbol: 0, orderId: 0, time: 0, side: 0, orderType: 0, stopPrice: 0, lastPrice: 0, leaves: 0, clientOrderId: "" };
+const massCancelDone: MassCancelDone = { type: MessageType.MASS_CANCEL_DONE, seq: 0, requestId: 0, symbol: 0, cancelled: 0, time: 0 };
+
+/** The text of the UNAVAILABLE error that answers a request in flight when the engine stopped (docs/protocol.md). */
+export const ENGINE_STOPPED_TEXT = "engine stopped: outcome unknown until the exchange restarts; then query it (a resend with the same client order id is safe)";
+
+/** What the reports write to: one WebSocket session's frame writer, sequence numbers and send. */
+export interface ReportTarget {
+  readonly w: FrameWriter;
+  nextSeq(): number;
+  send(length: number): void;
+}
+
+/** Order entry outcomes as binary frames on one WebSocket session (docs/protocol.md). */
+export class WsReports implements OrderReports {
+  constructor(private readonly s: ReportTarget) {}
+
+  accepted(r: Request, o: OrderInfo, time: number): void {
+    const s = this.s;
+    const n = r.order!;
+    const m = ack;
+    m.seq = s.nextSeq();
+    m.requestId = r.requestId;
+    m.symbol = o.symbol;
+    m.orderId = o.orderId;
+    m.time = time;
+    m.side = o.side;
+    m.orderType = o.orderType;
+    m.tif = o.tif;
+    m.stp = n.stp;
+    m.flags = n.flags;
+    m.price = o.price;
+    m.stopPrice = o.stopPrice;
+    m.qty = o.qty;
+    m.leaves = o.leaves;
+    m.expireTime = n.expireTime;
+    m.clientOrderId = o.clientOrderId;
+    s.send(encodeAck(s.w, m));
+  }
+
+  rejected(r: Request, orderId: number, reason: number): void {
+    const s = this.s;
+    const type = REQUEST_TYPE[r.kind]!;
+    if (reason === UNAVAILABLE || reason === ENGINE_STOPPED) {
+      const e = error;
+      e.seq = s.nextSeq();
+      e.requestId = r.requestId;
+      e.code = ErrorCode.UNAVAILABLE;
+      e.reason = 0;
+      e.messageType = type;
+      e.text = reason === ENGINE_STOPPED ? ENGINE_STOPPED_TEXT : errorText(ErrorCode.UNAVAILABLE);
+      s.send(encodeError(s.w, e));
+      return;
+    }
+    const m = reject;
+    m.seq = s.nextSeq();
+    m.requestId = r.requestId;
+    m.reason = reason;
+    m.requestType = type;
+    m.symbol = r.symbol;
+    m.orderId = orderId;
+    m.time = 0;
+    m.clientOrderId = r.clientOrderId;
+    m.text = reasonText(reason);
+    s.send(encodeReject(s.w, m));
+  }
+
+  /** A resent order is answered with its current state and reports here from now on (docs/protocol.md, idempotent retries). */
+  duplicate(r: Request, o: OrderInfo): boolean {
+    this.status(r, o);
+    return true;
+  }
+
+  status(r: Request, o: OrderInfo): void {
+    const s = this.s;
+    const m = status;
+    m.seq = s.nextSeq();
+    m.requestId = r.requestId;
+    m.symbol = o.symbol;
+    m.orderId = o.orderId;
+    m.submitTime = o.submitTime;
+    m.side = o.side;
+    m.orderType = o.orderType;
+    m.tif = o.tif;
+    m.state = o.state;
+    m.price = o.price;
+    m.stopPrice = o.stopPrice;
+    m.qty = o.qty;
+    m.filled = o.filled;
+    m.leaves = o.leaves;
+    m.clientOrderId = o.clientOrderId;
+    s.send(encodeOrderStatus(s.w, m));
+  }
+
+  filled(o: OrderInfo, f: Fill): void {
+    const s = this.s;
+    const m = execution;
+    m.seq = s.nextSeq();
+    m.symbol = o.symbol;
+    m.orderId = o.orderId;
+    m.tradeId = f.tradeId;
+    m.time = f.time;
+    m.side = o.side;
+    m.liquidity = f.taker ? Liquidity.TAKER : Liquidity.MAKER;
+    m.state = o.state;
+    m.price = f.price;
+    m.qty = f.qty;
+    m.leaves = o.leaves;
+    m.cumQty = o.filled;
+    m.clientOrderId = o.clientOrderId;
+    s.send(encodeExecution(s.w, m));
+  }
+
+  cancelled(r: Request | undefined, o: OrderInfo, cancelledQty: number, reason: number, _expired: boolean, time: number): void {
+    const s = this.s;
+    const m = cancelled;
+    m.seq = s.nextSeq();
+    m.requestId = r?.requestId ?? 0;
+    m.symbol = o.symbol;
+    m.orderId = o.orderId;
+    m.time = time;
+    m.side = o.side;
+    m.state = o.state;
+    m.reason = reason;
+    m.price = o.price;
+    m.cancelledQty = cancelledQty;
+    m.leaves = o.leaves;
+    m.cumQty = o.filled;
+    m.clientOrderId = o.clientOrderId;
+    s.send(encodeCancelled(s.w, m));
+  }
+
+  amended(r: Request | undefined, o: OrderInfo, keptPriority: boolean, oldPrice: number, oldQty: number, time: number): void {
+    const s = this.s;
+    const m = amended;
+    m.seq = s.nextSeq();
+    m.requestId = r?.requestId ?? 0;
+    m.symbol = o.symbol;
+    m.orderId = o.orderId;
+    m.time = time;
+    m.side = o.side;
+    m.keptPriority = keptPriority;
+    m.price = o.price;
+    m.qty = o.qty;
+    m.leaves = o.leaves;
+    m.oldPrice = oldPrice;
+    m.oldQty = oldQty;
+    m.clientOrderId = o.clientOrderId;
+    s.send(encodeAmended(s.w, m));
+  }
+
+  triggered(o: OrderInfo, stopPrice: number, lastPrice: number, time: number): void {
+    const s = this.s;
+    const m = triggered;
+    m.seq = s.nextSeq();
+    m.symbol = o.symbol;
+    m.orderId = o.orderId;
+    m.time = time;
+    m.side = o.side;
+    m.orderType = o.orderType;
+    m.stopPrice = stopPrice;
+    m.lastPrice = lastPrice;
+    m.leaves = o.leaves;
+    m.clientOrderId = o.clientOrderId;
+    s.send(encodeTriggered(s.w, m));
+  }
+
+  massCancelDone(r: Request, count: number, time: number): void {
+    const s = this.s;
+    const m = massCancelDone;
+    m.seq = s.nextSeq();
+    m.requestId = r.requestId;
+    m.symbol = r.symbol === ALL_SYMBOLS ? ALL_SYMBOLS : r.symbol;
+    m.cancelled = count;
+    m.time = time;
+    s.send(encodeMassCancelDone(s.w, m));
+  }
+}
