@@ -1,6 +1,5 @@
-import { OrderType, Side, StpMode, TimeInForce, Flags } from "../engine/commands.ts";
-import { formatPrice, formatQty, type Instrument, makeInstrument } from "../engine/instrument.ts";
-import { Reason, reasonName, reasonText } from "../engine/reasons.ts";
+import { Flags, formatPrice, formatQty, OrderType, Reason, reasonName, reasonText, Side, StpMode, TimeInForce } from "../protocol/shared.ts";
+import type { Instrument } from "./instrument.ts";
 import {
   type Ack,
   type Amended,
@@ -265,7 +264,7 @@ export class BourseClient {
     const r = await this.request<ServerMessage>({ type: MessageType.REFERENCE_DATA_REQUEST, requestId: this.nextRequest++, symbol: -1 });
     if (r.type !== MessageType.REFERENCE_DATA) throw new ProtocolFailure(0, "unexpected answer to REFERENCE_DATA_REQUEST");
     for (const i of r.instruments) {
-      const inst = makeInstrument({ id: i.id, symbol: i.symbol, tickSize: i.tickSize, lotSize: i.lotSize, bandBps: 0, base: i.base, quote: i.quote });
+      const inst: Instrument = { ...i };
       this.instruments.set(i.symbol, inst);
       this.byId.set(i.id, inst);
     }

@@ -1,4 +1,5 @@
-import { formatPrice, formatQty, type Instrument } from "../engine/instrument.ts";
+import { formatPrice, formatQty } from "../protocol/shared.ts";
+import type { Instrument } from "./instrument.ts";
 import { type Ack, type Amended, type Cancelled, type Execution, MessageType, type OrderStatus, type Triggered } from "../protocol/index.ts";
 
 /**

@@ -1,4 +1,4 @@
-import type { Instrument } from "../engine/instrument.ts";
+import type { Instrument } from "./instrument.ts";
 import { L3Action, type L2Snapshot, type L2Update, type L3Snapshot, type L3Update } from "../protocol/index.ts";
 import { priceText, qtyText } from "./decimals.ts";
 import { price as checkPrice } from "./validate.ts";

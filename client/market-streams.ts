@@ -1,6 +1,5 @@
-import { MarketState } from "../engine/book.ts";
-import type { Instrument } from "../engine/instrument.ts";
-import { reasonName } from "../engine/reasons.ts";
+import { MarketState, reasonName } from "../protocol/shared.ts";
+import type { Instrument } from "./instrument.ts";
 import { type Bbo, type Candle, CANDLE_CHANNEL, Channel, type MarketDataMessage, type MarketStatus, MessageType, type Trades } from "../protocol/index.ts";
 import { priceText, qtyText } from "./decimals.ts";
 

@@ -1,5 +1,5 @@
-import { type Instrument, parsePrice, parseQty } from "../engine/instrument.ts";
-import { Reason } from "../engine/reasons.ts";
+import { parsePrice, parseQty, Reason } from "../protocol/shared.ts";
+import type { Instrument } from "./instrument.ts";
 
 /**
  * A call the SDK refused before sending anything: `field` names the argument, `accepted` says what

@@ -1,6 +1,9 @@
 import type { Instrument } from "./instrument.ts";
 import type { OrderPool } from "./order-pool.ts";
+import { MarketState } from "./market-state.ts";
 import { VolatilityWindow } from "./volatility.ts";
+
+export { MarketState };
 
 /**
  * One side of a book: price levels sorted so the best level is last, each a FIFO queue of orders
@@ -183,13 +186,6 @@ export class Ladder {
     this.free = free;
   }
 }
-
-/** What a symbol's STATUS event reports. */
-export const MarketState = {
-  OPEN: 0,
-  CLOSED: 1,
-  HALTED: 2,
-} as const;
 
 /**
  * One instrument's book: two sides, two stop lists, the last trade price, and the symbol's market

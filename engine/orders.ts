@@ -1,22 +1,14 @@
 import type { Account, Cash, Position } from "./accounts.ts";
+import { OrderState } from "./order-state.ts";
 import type { Market } from "./risk.ts";
+
+export { OrderState };
 
 /**
  * The order lifecycle as the account side sees it: a state machine whose every transition is
  * checked against the table in docs/accounts.md. The idempotency index on (account,
  * clientOrderId) is engine/idempotency-window.ts.
  */
-export const OrderState = {
-  /** Before its first transition (the audit event that creates an order comes from NONE). */
-  NONE: -1,
-  PENDING: 0,
-  NEW: 1,
-  PARTIALLY_FILLED: 2,
-  FILLED: 3,
-  CANCELLED: 4,
-  EXPIRED: 5,
-  REJECTED: 6,
-} as const;
 
 const { NONE, PENDING, NEW, PARTIALLY_FILLED, FILLED, CANCELLED, EXPIRED, REJECTED } = OrderState;
 

@@ -1,5 +1,4 @@
-import { Flags, OrderType, Side, StpMode, TimeInForce } from "../engine/commands.ts";
-import { Reason } from "../engine/reasons.ts";
+import { Flags, OrderType, Reason, Side, StpMode, TimeInForce } from "./shared.ts";
 import { ErrorCode, ProtocolError } from "./errors.ts";
 import {
   API_KEY_ID_MAX,

@@ -1,5 +1,5 @@
 import { PrefixViews } from "./prefix-views.ts";
-import { ALL_SYMBOLS } from "../engine/commands.ts";
+import { ALL_SYMBOLS } from "./shared.ts";
 
 /**
  * The frame of the binary WebSocket protocol (docs/protocol.md): one message per WebSocket binary

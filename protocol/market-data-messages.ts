@@ -1,5 +1,4 @@
-import { MarketState } from "../engine/book.ts";
-import { Side } from "../engine/commands.ts";
+import { MarketState, Side } from "./shared.ts";
 import { ErrorCode, ProtocolError } from "./errors.ts";
 import { checkNat, checkU16, checkU32, checkU8, FrameWriter, isNat, MARKET_DATA_HEADER_BYTES, MessageType, messageTypeName, PROTOCOL_VERSION } from "./frame.ts";
 

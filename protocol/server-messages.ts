@@ -1,5 +1,4 @@
-import { Flags, OrderType, Side, StpMode, TimeInForce } from "../engine/commands.ts";
-import { OrderState } from "../engine/orders.ts";
+import { Flags, OrderState, OrderType, Side, StpMode, TimeInForce } from "./shared.ts";
 import { ErrorCode, ProtocolError } from "./errors.ts";
 import {
   asciiAt,

@@ -64,17 +64,45 @@ describe("architecture", () => {
     expect(graph.get("engine/exchange.ts")!.length).toBeGreaterThan(3);
   });
 
-  test("engine/, actors/, gateway/, log/ and storage/ have no import circle", () => {
+  test("the source folders have no import circle", () => {
     expect(findCycles().map((cycle) => cycle.join(" -> "))).toEqual([]);
   });
 
-  test("actors/ and storage/ import nothing from the doors (gateway/)", () => {
+  test("actors/ and storage/ know no door, no protocol, no wiring (gateway/, protocol/, client/, app/, cli/)", () => {
     const found: string[] = [];
     for (const [file, imports] of graph) {
       if (!file.startsWith("actors/") && !file.startsWith("storage/")) continue;
-      for (const target of imports) if (target.startsWith("gateway/")) found.push(`${file} -> ${target}`);
+      for (const target of imports) if (/^(gateway|protocol|client|app|cli)\//.test(target)) found.push(`${file} -> ${target}`);
     }
     expect(found).toEqual([]);
+  });
+
+  // The SDK is published on its own (@bourse/client): it may reach the wire protocol and nothing
+  // else of Bourse, and the protocol reaches the engine only through protocol/shared.ts, for the
+  // engine's leaf modules (enums and reasons that import nothing themselves).
+  const ENGINE_LEAVES = ["engine/commands.ts", "engine/market-state.ts", "engine/order-state.ts", "engine/reasons.ts"];
+
+  test("client/ imports only client/ and protocol/", () => {
+    const found: string[] = [];
+    for (const [file, imports] of graph) {
+      if (!file.startsWith("client/")) continue;
+      for (const target of imports) if (!/^(client|protocol)\//.test(target)) found.push(`${file} -> ${target}`);
+    }
+    expect(found).toEqual([]);
+  });
+
+  test("protocol/ reaches the engine only through protocol/shared.ts, and only its leaf modules", () => {
+    const found: string[] = [];
+    for (const [file, imports] of graph) {
+      if (!file.startsWith("protocol/")) continue;
+      for (const target of imports) {
+        if (target.startsWith("protocol/")) continue;
+        if (file === "protocol/shared.ts" && ENGINE_LEAVES.includes(target)) continue;
+        found.push(`${file} -> ${target}`);
+      }
+    }
+    expect(found).toEqual([]);
+    for (const leaf of ENGINE_LEAVES) expect({ leaf, imports: graph.get(leaf) }).toEqual({ leaf, imports: [] });
   });
 
   test("storage/ imports nothing of the project outside itself", () => {

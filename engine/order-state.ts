@@ -1,0 +1,15 @@
+/**
+ * The states an order passes through, as numbers on the wire and in the audit trail. A leaf module
+ * (it imports nothing) so the wire protocol and the SDK can share it without the rest of the engine.
+ */
+export const OrderState = {
+  /** Before its first transition (the audit event that creates an order comes from NONE). */
+  NONE: -1,
+  PENDING: 0,
+  NEW: 1,
+  PARTIALLY_FILLED: 2,
+  FILLED: 3,
+  CANCELLED: 4,
+  EXPIRED: 5,
+  REJECTED: 6,
+} as const;
