@@ -45,4 +45,12 @@ describe("docs", () => {
   test("the README's HeartBtInt range starts at 0, which the FIX door accepts", () => {
     expect(read("README.md")).toContain("| HeartBtInt | 0–300 s");
   });
+
+  test("the README's layout table names every folder of the tree, and only those", () => {
+    const layout = read("README.md").split("\n## Layout\n")[1]!.split("\n## ")[0]!;
+    const named = new Set([...layout.matchAll(/^\| ([^|]+) \|/gm)].flatMap((m) => [...m[1]!.matchAll(/`([^`/]+)\/`/g)].map((n) => n[1]!)));
+    const tracked = Bun.spawnSync(["git", "ls-files"], { cwd: ROOT }).stdout.toString().split("\n");
+    const folders = new Set(tracked.filter((f) => f.includes("/")).map((f) => f.split("/")[0]!));
+    expect([...named].sort()).toEqual([...folders].sort());
+  });
 });
