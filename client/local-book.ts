@@ -20,11 +20,12 @@ export interface Level {
 }
 
 /**
- * A client's copy of one symbol's L2 book: loaded from a snapshot, then kept by diffs whose
- * sequence numbers must follow on from it without a gap. `apply` returns false on a gap — the
- * caller asks for a fresh snapshot — and changes nothing.
+ * What both local books share: a copy loaded from a snapshot, then kept by updates whose sequence
+ * numbers must follow on from it without a gap. `apply` returns false on a gap, or on a change the
+ * copy cannot take (it missed something) — the caller asks for a fresh snapshot — and until that
+ * snapshot comes the book is not `ready`.
  */
-export class LocalBook {
+abstract class SequencedBook<S extends { seq: number }, U extends { seq: number }> {
   seq = 0;
   ready = false;
   /** Bumped on every change, so a reader can tell it has seen this state. */
@@ -32,51 +33,37 @@ export class LocalBook {
   resyncs = 0;
   /** A gap was seen: the next snapshot is a resync. */
   private broken = false;
-  private readonly bids = new Map<number, TickLevel>();
-  private readonly asks = new Map<number, TickLevel>();
 
-  /** `instrument` gives the tick and lot the levels are shown in. */
+  /** `instrument` gives the tick and lot the book is shown in. */
   constructor(
     readonly symbol: number,
     readonly instrument: Instrument,
   ) {}
 
-  load(s: L2Snapshot): void {
+  load(s: S): void {
     if (this.broken) this.resyncs++;
     this.broken = false;
-    this.bids.clear();
-    this.asks.clear();
-    for (const l of s.bids) this.bids.set(l.price, { price: l.price, qty: l.qty, orders: l.orders });
-    for (const l of s.asks) this.asks.set(l.price, { price: l.price, qty: l.qty, orders: l.orders });
-    this.seq = s.seq;
     this.ready = true;
+    if (!this.replace(s)) {
+      this.fail();
+      return;
+    }
+    this.seq = s.seq;
     this.version++;
   }
 
-  apply(u: L2Update): boolean {
+  apply(u: U): boolean {
     if (!this.ready) return true; // waiting for the snapshot; updates before it are covered by it
     if (u.seq <= this.seq) return true; // already in the snapshot
-    if (u.seq !== this.seq + 1) {
-      this.ready = false;
-      this.broken = true;
-      return false;
-    }
-    for (const c of u.changes) {
-      const side = c.side === 0 ? this.bids : this.asks;
-      if (c.qty === 0) side.delete(c.price);
-      else side.set(c.price, { price: c.price, qty: c.qty, orders: c.orders });
-    }
+    // What was applied of a frame that fails is discarded with the book when the snapshot comes.
+    if (u.seq !== this.seq + 1 || !this.change(u)) return this.fail();
     this.seq = u.seq;
     this.version++;
     return true;
   }
 
-  /** Best first. */
-  levels(side: "bid" | "ask", n = Infinity): Level[] {
-    const all = [...(side === "bid" ? this.bids : this.asks).values()].sort((a, b) => (side === "bid" ? b.price - a.price : a.price - b.price));
-    const inst = this.instrument;
-    return all.slice(0, n).map((l) => ({ price: priceText(inst, l.price), priceTicks: l.price, qty: qtyText(inst, l.qty), qtyLots: l.qty, orders: l.orders }));
-  }
+  /** One side's levels, best first. */
+  abstract levels(side: "bid" | "ask", n?: number): Level[];
 
   bestBid(): Level | undefined {
     return this.levels("bid", 1)[0];
@@ -84,6 +71,51 @@ export class LocalBook {
 
   bestAsk(): Level | undefined {
     return this.levels("ask", 1)[0];
+  }
+
+  /** The book becomes the snapshot's; false if the snapshot does not fit. */
+  protected abstract replace(s: S): boolean;
+  /** One update's changes; false on a change that does not fit the book. */
+  protected abstract change(u: U): boolean;
+
+  private fail(): false {
+    this.ready = false;
+    this.broken = true;
+    return false;
+  }
+}
+
+/** Levels sorted best first and shown in the instrument's decimals. */
+function shownLevels<L extends { price: number; qty: number }>(inst: Instrument, levels: Iterable<L>, count: (l: L) => number, bid: boolean, n: number): Level[] {
+  const all = [...levels].sort((a, b) => (bid ? b.price - a.price : a.price - b.price));
+  return all.slice(0, n).map((l) => ({ price: priceText(inst, l.price), priceTicks: l.price, qty: qtyText(inst, l.qty), qtyLots: l.qty, orders: count(l) }));
+}
+
+/** A client's copy of one symbol's L2 book: price levels with their total quantity and order count. */
+export class LocalBook extends SequencedBook<L2Snapshot, L2Update> {
+  private readonly bids = new Map<number, TickLevel>();
+  private readonly asks = new Map<number, TickLevel>();
+
+  protected replace(s: L2Snapshot): boolean {
+    this.bids.clear();
+    this.asks.clear();
+    for (const l of s.bids) this.bids.set(l.price, { price: l.price, qty: l.qty, orders: l.orders });
+    for (const l of s.asks) this.asks.set(l.price, { price: l.price, qty: l.qty, orders: l.orders });
+    return true;
+  }
+
+  protected change(u: L2Update): boolean {
+    for (const c of u.changes) {
+      const side = c.side === 0 ? this.bids : this.asks;
+      if (c.qty === 0) side.delete(c.price);
+      else side.set(c.price, { price: c.price, qty: c.qty, orders: c.orders });
+    }
+    return true;
+  }
+
+  /** Best first. */
+  levels(side: "bid" | "ask", n = Infinity): Level[] {
+    return shownLevels(this.instrument, (side === "bid" ? this.bids : this.asks).values(), (l: TickLevel) => l.orders, side === "bid", n);
   }
 }
 
@@ -133,65 +165,31 @@ interface Queue {
  * means it missed something; the caller asks for a fresh snapshot, and until then the book is not
  * `ready`.
  */
-export class LocalL3Book {
-  seq = 0;
-  ready = false;
-  version = 0;
-  resyncs = 0;
-  private broken = false;
+export class LocalL3Book extends SequencedBook<L3Snapshot, L3Update> {
   private readonly byId = new Map<number, Entry>();
   private readonly sides: [Map<number, Queue>, Map<number, Queue>] = [new Map(), new Map()];
 
-  /** `instrument` gives the tick and lot the orders and levels are shown in. */
-  constructor(
-    readonly symbol: number,
-    readonly instrument: Instrument,
-  ) {}
-
-  load(s: L3Snapshot): void {
-    if (this.broken) this.resyncs++;
-    this.broken = false;
+  protected replace(s: L3Snapshot): boolean {
     this.byId.clear();
     this.sides[0].clear();
     this.sides[1].clear();
-    this.ready = true;
-    for (const o of s.orders) {
-      if (!this.add(o.side, o.orderId, o.price, o.qty)) {
-        this.fail();
-        return;
-      }
-    }
-    this.seq = s.seq;
-    this.version++;
+    return s.orders.every((o) => this.add(o.side, o.orderId, o.price, o.qty));
   }
 
-  apply(u: L3Update): boolean {
-    if (!this.ready) return true;
-    if (u.seq <= this.seq) return true;
-    if (u.seq !== this.seq + 1) return this.fail();
+  protected change(u: L3Update): boolean {
     for (const c of u.changes) {
-      let ok: boolean;
-      if (c.action === L3Action.ADD) ok = this.add(c.side, c.orderId, c.price, c.qty);
-      else {
-        const e = this.byId.get(c.orderId);
-        ok = e !== undefined && e.side === c.side && e.price === c.price;
-        if (ok && c.action === L3Action.UPDATE) {
-          this.sides[e!.side]!.get(e!.price)!.qty += c.qty - e!.qty;
-          e!.qty = c.qty;
-        } else if (ok) this.remove(e!);
+      if (c.action === L3Action.ADD) {
+        if (!this.add(c.side, c.orderId, c.price, c.qty)) return false;
+        continue;
       }
-      // What was applied of this frame is discarded with the book when the snapshot comes.
-      if (!ok) return this.fail();
+      const e = this.byId.get(c.orderId);
+      if (e === undefined || e.side !== c.side || e.price !== c.price) return false;
+      if (c.action === L3Action.UPDATE) {
+        this.sides[e.side]!.get(e.price)!.qty += c.qty - e.qty;
+        e.qty = c.qty;
+      } else this.remove(e);
     }
-    this.seq = u.seq;
-    this.version++;
     return true;
-  }
-
-  private fail(): false {
-    this.ready = false;
-    this.broken = true;
-    return false;
   }
 
   private add(side: number, orderId: number, price: number, qty: number): boolean {
@@ -239,10 +237,7 @@ export class LocalL3Book {
 
   /** One side's levels as the orders add up (L2), best first. */
   levels(side: "bid" | "ask", n = Infinity): Level[] {
-    const bid = side === "bid";
-    const all = [...this.sides[bid ? 0 : 1].values()].sort((a, b) => (bid ? b.price - a.price : a.price - b.price));
-    const inst = this.instrument;
-    return all.slice(0, n).map((q) => ({ price: priceText(inst, q.price), priceTicks: q.price, qty: qtyText(inst, q.qty), qtyLots: q.qty, orders: q.count }));
+    return shownLevels(this.instrument, this.sides[side === "bid" ? 0 : 1].values(), (q: Queue) => q.count, side === "bid", n);
   }
 
   order(orderId: number): BookOrder | undefined {
