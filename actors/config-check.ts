@@ -33,7 +33,7 @@ export function checkConfig(config: BourseConfig, file: string): void {
   try {
     seedCommands(config);
   } catch (e) {
-    throw new OperatorError(`${file}: ${(e as Error).message}; fix the account's balances`);
+    throw new OperatorError(`${file}: ${(e as Error).message}; fix the account's balances`, { cause: e });
   }
 }
 

@@ -85,18 +85,18 @@ export function seedCommands(config: BourseConfig): Command[] {
     cmds.push(makeCommand({ type: CommandType.OPEN_ACCOUNT, account: a.id, tier: a.tier }));
     for (const [code, text] of Object.entries(a.cash ?? {})) {
       const c = ex.currencies.find((x) => x.code === code);
-      if (!c) throw new Error(`account ${a.id}: unknown currency ${code}`);
+      if (!c) throw new OperatorError(`account ${a.id}: unknown currency ${code}`);
       const amount = parseAmount(c, text);
-      if (!amount.ok) throw new Error(`account ${a.id}: bad ${code} amount ${text}`);
+      if (!amount.ok) throw new OperatorError(`account ${a.id}: bad ${code} amount ${text}`);
       cmds.push(makeCommand({ type: CommandType.DEPOSIT, account: a.id, currency: c.id, amount: amount.value }));
     }
     for (const [symbol, [qtyText, priceText]] of Object.entries(a.positions ?? {})) {
       const spec = ex.instruments.find((i) => i.symbol === symbol);
-      if (!spec) throw new Error(`account ${a.id}: unknown symbol ${symbol}`);
+      if (!spec) throw new OperatorError(`account ${a.id}: unknown symbol ${symbol}`);
       const inst = makeInstrument(spec);
       const qty = parseQty(inst, qtyText);
       const price = parsePrice(inst, priceText);
-      if (!qty.ok || !price.ok) throw new Error(`account ${a.id}: bad ${symbol} position ${qtyText} @ ${priceText}`);
+      if (!qty.ok || !price.ok) throw new OperatorError(`account ${a.id}: bad ${symbol} position ${qtyText} @ ${priceText}`);
       cmds.push(makeCommand({ type: CommandType.DEPOSIT_POSITION, account: a.id, symbol: spec.id, qty: qty.value, price: price.value }));
     }
   }

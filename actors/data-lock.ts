@@ -9,11 +9,12 @@
  * Read-only tools only probe (a shared lock taken and dropped at once) and say the directory is live.
  * docs/journal.md ("One writer per data directory") says why and how.
  */
+import { InvariantError } from "../engine/errors.ts";
 import { dlopen, FFIType, read } from "bun:ffi";
 import { closeSync, constants, ftruncateSync, mkdirSync, openSync, readFileSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { DataDirInUse, DataDirUnwritable, DataLockUnsupported, type LockHolder } from "./data-dir-errors.ts";
+import { DataDirError, DataDirInUse, DataDirUnwritable, DataLockUnsupported, type LockHolder } from "./data-dir-errors.ts";
 
 export { DataDirInUse, DataDirUnwritable, DataLockUnsupported };
 
@@ -127,7 +128,7 @@ export class DataDirLock {
       const errno = c.errno();
       closeSync(fd);
       if (errno === c.wouldBlock) throw new DataDirInUse(dir, readHolder(file));
-      throw new Error(`cannot lock data directory ${dir}: flock failed with errno ${errno}`);
+      throw new DataDirError(`cannot lock data directory ${dir}: flock failed with errno ${errno}`);
     }
     try {
       const holder: LockHolder = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
@@ -174,7 +175,7 @@ export class DataDirLock {
    */
   static assertHeldByThisProcess(dir: string): void {
     const h = DataDirLock.probe(dir);
-    if (h === null) throw new Error(`data directory ${dir} is not locked, but its writer was told the lock is held (a writer must take it first)`);
+    if (h === null) throw new InvariantError(`data directory ${dir} is not locked, but its writer was told the lock is held (a writer must take it first)`);
     if (h.pid !== process.pid || h.host !== hostname()) throw new DataDirInUse(dir, h);
   }
 

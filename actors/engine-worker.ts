@@ -12,6 +12,7 @@ import { Command } from "../engine/commands.ts";
 import { EVENT_WIDTH } from "../engine/events.ts";
 import { encodeEvent } from "./layout/event-layout.ts";
 import { DataDirError } from "./data-dir-errors.ts";
+import { JournalCorruptError } from "./journal/segment.ts";
 import { readRecoveredState } from "./recovered-state.ts";
 import { Ring } from "./ring/ring.ts";
 import { type RuntimeOptions, Runtime } from "./runtime.ts";
@@ -40,7 +41,9 @@ self.onmessage = (e: MessageEvent<WorkerInit>) => {
     runtime = Runtime.start({ ...(options as RuntimeOptions), autoFlush: false, syncerWake: wake, log: createLogger({ level: "debug", rateLimit: false, sink: (record) => self.postMessage({ kind: "log", record }) }) });
   } catch (err) {
     const failed: WorkerMessage =
-      err instanceof DataDirError ? { kind: "failed", message: err.message, operator: true } : { kind: "failed", message: `recovery failed: ${(err as Error).message}` };
+      err instanceof DataDirError
+        ? { kind: "failed", message: err.message, operator: true }
+        : { kind: "failed", message: `recovery failed: ${(err as Error).message}`, corrupt: err instanceof JournalCorruptError ? { file: err.file, offset: err.offset, detail: err.detail } : undefined };
     self.postMessage(failed);
     return;
   }

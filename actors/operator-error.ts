@@ -1,3 +1,5 @@
+import { JournalCorruptError } from "./journal/segment.ts";
+
 /**
  * Errors meant for the person running the exchange, not for a developer: the message is the whole
  * story in one line (what failed, where, what to do), so the command line prints it as it is and
@@ -31,14 +33,16 @@ export function systemCode(e: unknown): string {
 }
 
 /**
- * A recovery that failed on a corrupt journal (JournalCorruptError, or its text from the engine
- * worker), said with what to do; any other error as it is.
+ * A recovery that failed on a corrupt journal (a JournalCorruptError, or an error caused by one:
+ * the engine worker's), said with what to do; any other error as it is.
  */
 export function explainRecoveryFailure(e: unknown, dataDir: string): unknown {
-  const message = e instanceof Error ? e.message : String(e);
-  if (!/journal corrupt:/.test(message)) return e;
+  let corrupt: unknown = e;
+  // A few links at most (the worker's error, the engine's stop); the bound keeps a cause cycle finite.
+  for (let i = 0; i < 8 && corrupt instanceof Error && !(corrupt instanceof JournalCorruptError); i++) corrupt = corrupt.cause;
+  if (!(corrupt instanceof JournalCorruptError)) return e;
   return new OperatorError(
-    `cannot recover ${dataDir}: ${message.replace(/^recovery failed: /, "")}; 'bourse journal verify --data ${dataDir}' shows the damage, docs/journal.md (Recovery) says what to do`,
+    `cannot recover ${dataDir}: ${corrupt.message}; 'bourse journal verify --data ${dataDir}' shows the damage, docs/journal.md (Recovery) says what to do`,
     { cause: e },
   );
 }

@@ -158,8 +158,9 @@ export class StopListeners {
 }
 
 export class EngineStoppedError extends Error {
+  override name = "EngineStoppedError";
   constructor(readonly failure: unknown) {
-    super(`the engine stopped after a failure and accepts no commands until it is restarted: ${String(failure)}`);
+    super(`the engine stopped after a failure and accepts no commands until it is restarted: ${String(failure)}`, { cause: failure });
   }
 }
 

@@ -1,3 +1,6 @@
+import { UsageError } from "./operator-error.ts";
+import { InvariantError } from "../engine/errors.ts";
+import { EngineWorkerError } from "./host-errors.ts";
 import type { Logger, LogRecord } from "../log/logger.ts";
 import { Command } from "../engine/commands.ts";
 import { EVENT_WIDTH, EventBuffer } from "../engine/events.ts";
@@ -5,6 +8,7 @@ import { EVENT_RECORD_BYTES, decodeEvent } from "./layout/event-layout.ts";
 import { DeadlineTimer } from "./deadline-timer.ts";
 import { Ring } from "./ring/ring.ts";
 import { DataDirError } from "./data-dir-errors.ts";
+import { JournalCorruptError } from "./journal/segment.ts";
 import { DataDirLock } from "./data-lock.ts";
 import { checkEncodable, EngineStoppedError, type RuntimeOptions, StopListeners } from "./runtime.ts";
 import type { Delivery, Sequencer } from "./sequencer.ts";
@@ -101,10 +105,10 @@ export class WorkerHost implements Sequencer {
         const m = e.data;
         if (m.kind === "ready") resolve(m);
         else if (m.kind === "log") relay(log, m.record);
-        // An inconsistent data directory is the operator's to fix: keep it a DataDirError across the thread.
-        else if (m.kind === "failed") reject(m.operator ? new DataDirError(m.message) : new Error(m.message));
+        // An inconsistent data directory is the operator's to fix: keep it a DataDirError across the thread, and a corrupt journal its cause.
+        else if (m.kind === "failed") reject(m.operator ? new DataDirError(m.message) : new EngineWorkerError(m.message, { cause: m.corrupt && new JournalCorruptError(m.corrupt.file, m.corrupt.offset, m.corrupt.detail) }));
       };
-      worker.onerror = (e) => reject(new Error(`engine worker failed to start: ${e.message}`));
+      worker.onerror = (e) => reject(new EngineWorkerError(`engine worker failed to start: ${e.message}`));
     });
     const init: WorkerInit = { cmdSab: cmds.sab, evSab: events.sab, options: { ...options, lockHeld: true } };
     worker.postMessage(init);
@@ -143,7 +147,7 @@ export class WorkerHost implements Sequencer {
 
   submit(cmd: Command, token = 0): void {
     if (this.failure !== null) throw new EngineStoppedError(this.failure);
-    if (this.closed) throw new Error("the engine is closing");
+    if (this.closed) throw new InvariantError("the engine is closing");
     checkEncodable(cmd, this.scratch);
     this.queue.push((this.spare.pop() ?? new Command()).copyFrom(cmd));
     this.tokens.push(token);
@@ -229,13 +233,13 @@ export class WorkerHost implements Sequencer {
     this.worker.onmessage = (e: MessageEvent<WorkerMessage>) => {
       const m = e.data;
       if (m.kind === "log") relay(this.log, m.record);
-      else if (m.kind === "failed") this.fail(new Error(m.message));
+      else if (m.kind === "failed") this.fail(new EngineWorkerError(m.message));
       else if (m.kind === "closed") this.resolveWorkerDone(m.lastSeq);
     };
-    this.worker.onerror = (e) => this.fail(new Error(`engine worker threw: ${e.message}`));
+    this.worker.onerror = (e) => this.fail(new EngineWorkerError(`engine worker threw: ${e.message}`));
     this.worker.addEventListener("close", () => {
       this.resolveWorkerDone(null);
-      if (!this.closed) this.fail(new Error("engine worker exited"));
+      if (!this.closed) this.fail(new EngineWorkerError("engine worker exited"));
     });
   }
 
@@ -317,7 +321,7 @@ export async function startSequencer(opts: WorkerHostOptions & { workers?: numbe
     return Runtime.start(rest);
   }
   if (workers === 1) return WorkerHost.start(rest);
-  throw new Error(`workers must be 0 or 1 (docs/architecture.md explains why not more): ${workers}`);
+  throw new UsageError(`workers must be 0 or 1 (docs/architecture.md explains why not more): ${workers}`);
 }
 
 /** Writes a record the engine worker logged with this thread's logger (its level, format and limits). */

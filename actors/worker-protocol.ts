@@ -26,6 +26,6 @@ export type WorkerMessage =
   /** A record the worker's Runtime logged, already cleaned (plain data); the host writes it with its own logger. */
   | { kind: "log"; record: LogRecord }
   /** `operator`: a DataDirError (actors/data-dir-errors.ts), whose message is for the operator as it is. */
-  | { kind: "failed"; message: string; operator?: boolean }
+  | { kind: "failed"; message: string; operator?: boolean; corrupt?: { file: string; offset: number; detail: string } }
   /** The runtime is closed; lastSeq is the last seq delivered (after a journal failure, written batches are not). */
   | { kind: "closed"; lastSeq: number };

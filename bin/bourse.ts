@@ -8,6 +8,7 @@
  * before any file or directory is opened), 1 for a runtime error, 70 when the engine stopped (a
  * command threw, a journal write or fdatasync failed). A stack trace only with --debug.
  */
+import { InvariantError } from "../engine/errors.ts";
 import { readFileSync } from "node:fs";
 import { checkConfig } from "../actors/config-check.ts";
 import { loadConfig } from "../actors/config.ts";
@@ -68,7 +69,7 @@ async function run(command: string, v: Values): Promise<number> {
       return journalVerify(v.data, config.exchange, v.replay);
     }
   }
-  throw new Error(`unhandled command ${command}`);
+  throw new InvariantError(`unhandled command ${command}`);
 }
 
 /** The config, read and checked before any directory is touched. */

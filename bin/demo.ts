@@ -3,6 +3,7 @@
  * accounts, pre-trade risk, matching, settlement — printing every event, the book and the
  * accounts' portfolios as a trader would read them (decimal prices and amounts, not ticks).
  */
+import { InvariantError } from "../engine/errors.ts";
 import { type CommandInit, CommandType, makeCommand, OrderType, Side, StpMode, TimeInForce } from "../engine/commands.ts";
 import { EventBuffer, decodeEvents, type EngineEvent } from "../engine/events.ts";
 import { formatPrice, formatQty, type Instrument, parsePrice, parseQty } from "../engine/instrument.ts";
@@ -29,13 +30,13 @@ let time = 1_700_000_000_000_000; // engine time is µs since the epoch
 
 function ticks(text: string): number {
   const r = parsePrice(inst, text);
-  if (!r.ok) throw new Error(`bad price ${text}: ${reasonName(r.reason)}`);
+  if (!r.ok) throw new InvariantError(`bad price ${text}: ${reasonName(r.reason)}`);
   return r.value;
 }
 
 function lots(text: string): number {
   const r = parseQty(inst, text);
-  if (!r.ok) throw new Error(`bad quantity ${text}: ${reasonName(r.reason)}`);
+  if (!r.ok) throw new InvariantError(`bad quantity ${text}: ${reasonName(r.reason)}`);
   return r.value;
 }
 
@@ -54,7 +55,7 @@ function send(label: string, init: CommandInit): void {
 
 function usd(text: string): bigint {
   const r = parseAmount(USD, text);
-  if (!r.ok) throw new Error(`bad amount ${text}`);
+  if (!r.ok) throw new InvariantError(`bad amount ${text}`);
   return r.value;
 }
 

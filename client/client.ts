@@ -34,6 +34,7 @@ export type { BestBidOffer, CandleBar, CandleInterval, MarketStateName, MarketSt
 
 /** A request the exchange refused: `reason` is the engine's code (engine/reasons.ts). */
 export class RejectError extends Error {
+  override readonly name = "RejectError";
   constructor(
     readonly reason: number,
     readonly reasonName: string,
@@ -45,6 +46,7 @@ export class RejectError extends Error {
 
 /** The server answered with a protocol error (ERROR frame), or the connection closed. */
 export class ProtocolFailure extends Error {
+  override readonly name = "ProtocolFailure";
   constructor(
     readonly code: number,
     message: string,

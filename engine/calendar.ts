@@ -7,6 +7,7 @@
  * The engine asks rarely: `sessionAt` returns the state and the next time it changes, and the book
  * caches that boundary.
  */
+import { EngineConfigError } from "./errors.ts";
 export interface SessionSpec {
   /** ISO weekdays, 1 = Monday … 7 = Sunday. */
   days: number[];
@@ -53,17 +54,17 @@ export class Calendar {
         second: "2-digit",
       });
     } catch {
-      throw new Error(`unknown time zone: ${spec.timeZone}`);
+      throw new EngineConfigError(`unknown time zone: ${spec.timeZone}`);
     }
-    if (spec.sessions.length === 0) throw new Error("a calendar needs at least one session");
+    if (spec.sessions.length === 0) throw new EngineConfigError("a calendar needs at least one session");
     this.sessions = spec.sessions.map((s) => {
       const openMin = minutes(s.open);
       let closeMin = minutes(s.close);
       if (closeMin <= openMin) closeMin += 24 * 60;
-      for (const d of s.days) if (!Number.isInteger(d) || d < 1 || d > 7) throw new Error(`weekday must be 1-7: ${d}`);
+      for (const d of s.days) if (!Number.isInteger(d) || d < 1 || d > 7) throw new EngineConfigError(`weekday must be 1-7: ${d}`);
       return { days: new Set(s.days), openMin, closeMin };
     });
-    for (const h of spec.holidays ?? []) if (!/^\d{4}-\d{2}-\d{2}$/.test(h)) throw new Error(`holiday must be YYYY-MM-DD: ${h}`);
+    for (const h of spec.holidays ?? []) if (!/^\d{4}-\d{2}-\d{2}$/.test(h)) throw new EngineConfigError(`holiday must be YYYY-MM-DD: ${h}`);
     this.holidays = new Set(spec.holidays ?? []);
   }
 
@@ -125,7 +126,7 @@ export class Calendar {
 
 function minutes(hhmm: string): number {
   const m = /^(\d{2}):(\d{2})$/.exec(hhmm);
-  if (!m || Number(m[1]) > 24 || Number(m[2]) > 59) throw new Error(`session time must be HH:MM: ${hhmm}`);
+  if (!m || Number(m[1]) > 24 || Number(m[2]) > 59) throw new EngineConfigError(`session time must be HH:MM: ${hhmm}`);
   return Number(m[1]) * 60 + Number(m[2]);
 }
 

@@ -35,6 +35,7 @@
  * CANCELLED with leaves > 0 is a partial reduction (decrement-and-cancel self-trade prevention):
  * the order stays on the book, smaller, with its queue place.
  */
+import { InvariantError } from "./errors.ts";
 export const EventType = {
   ACCEPTED: 1,
   REJECTED: 2,
@@ -183,7 +184,7 @@ export function decodeEvent(buf: EventBuffer, index: number): EngineEvent {
     case EventType.ACCOUNT:
       return { type: "account", symbol, account: g(F.ACCOUNT), commandType: g(F.A), subject: g(F.B) };
     default:
-      throw new Error(`unknown event type ${g(F.TYPE)} at index ${index}`);
+      throw new InvariantError(`unknown event type ${g(F.TYPE)} at index ${index}`);
   }
 }
 

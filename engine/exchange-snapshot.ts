@@ -1,3 +1,4 @@
+import { SnapshotCorruptError } from "./errors.ts";
 import { Account, Cash, Position } from "./accounts.ts";
 import { Exchange, type ExchangeConfig } from "./exchange.ts";
 import { readWindow, type WindowColumns } from "./idempotency-snapshot.ts";
@@ -165,9 +166,9 @@ export function stateJsonHead(state: AccountSideHead): string {
 }
 
 export function readExchangeSnapshot(bytes: Uint8Array): Exchange {
-  if (bytes.length < 4) throw new Error("exchange snapshot truncated");
+  if (bytes.length < 4) throw new SnapshotCorruptError("exchange snapshot truncated");
   const bookLength = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0, true);
-  if (4 + bookLength > bytes.length) throw new Error("exchange snapshot truncated in the book section");
+  if (4 + bookLength > bytes.length) throw new SnapshotCorruptError("exchange snapshot truncated in the book section");
   const book = readSnapshot(bytes.subarray(4, 4 + bookLength));
   const text = new TextDecoder().decode(bytes.subarray(4 + bookLength));
   const state = JSON.parse(text) as AccountSideState;
@@ -175,12 +176,12 @@ export function readExchangeSnapshot(bytes: Uint8Array): Exchange {
   state.config = JSON.parse(JSON.stringify(state.config), textToInfinity) as ExchangeConfig;
   state.markets = JSON.parse(JSON.stringify(state.markets), textToInfinity) as AccountSideState["markets"];
   state.accounts = JSON.parse(JSON.stringify(state.accounts), textToInfinity) as AccountRecord[];
-  if (state.version !== 1 && state.version !== 2) throw new Error(`unsupported exchange snapshot version ${state.version}`);
+  if (state.version !== 1 && state.version !== 2) throw new SnapshotCorruptError(`unsupported exchange snapshot version ${state.version}`);
   const ex = new Exchange(state.config, book);
   const ledger = ex.ledger;
   for (const [id, last, mark] of state.markets) {
     const m = ledger.markets.get(id);
-    if (!m) throw new Error(`snapshot market ${id} is not in its config`);
+    if (!m) throw new SnapshotCorruptError(`snapshot market ${id} is not in its config`);
     m.lastPrice = last;
     m.markOverride = mark;
   }
@@ -188,7 +189,7 @@ export function readExchangeSnapshot(bytes: Uint8Array): Exchange {
   for (const r of state.accounts) {
     const a = new Account(r.id, r.tier, r.rateTimes.length);
     const tier = ledger.tiers.get(r.tier);
-    if (!tier) throw new Error(`snapshot account ${r.id} names unknown tier ${r.tier}`);
+    if (!tier) throw new SnapshotCorruptError(`snapshot account ${r.id} names unknown tier ${r.tier}`);
     a.limits = tier;
     for (const [c, bal, res] of r.cash) {
       const cash = new Cash();
@@ -224,7 +225,7 @@ export function readExchangeSnapshot(bytes: Uint8Array): Exchange {
     for (const e of state.idempotency) {
       if (typeof e === "number") {
         const o = ex.open.get(e);
-        if (!o) throw new Error(`snapshot idempotency entry names order ${e} that is not open`);
+        if (!o) throw new SnapshotCorruptError(`snapshot idempotency entry names order ${e} that is not open`);
         ex.idempotency.add(o);
       } else ex.idempotency.addDone({ ...e, leaves: 0 });
     }

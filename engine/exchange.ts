@@ -1,3 +1,4 @@
+import { InvariantError } from "./errors.ts";
 import { Actor, Command, CommandType, OrderType, Side } from "./commands.ts";
 import { EVENT_WIDTH, EventBuffer, EventType, F } from "./events.ts";
 import { type LedgerConfig, Ledger } from "./ledger.ts";
@@ -349,7 +350,7 @@ export class Exchange {
   attach(o: OmsOrder): void {
     const acct = this.ledger.accounts.get(o.account);
     const market = this.ledger.markets.get(o.symbol);
-    if (!acct || !market) throw new Error(`order ${o.orderId} names an unknown account or symbol`);
+    if (!acct || !market) throw new InvariantError(`order ${o.orderId} names an unknown account or symbol`);
     o.acct = acct;
     o.market = market;
     o.pos = acct.positionOf(o.symbol);
@@ -383,13 +384,13 @@ export class Exchange {
 
   private pendingFor(orderId: number): OmsOrder {
     const o = this.pending;
-    if (!o || o.orderId !== orderId) throw new Error(`book accepted order ${orderId} that risk did not pass`);
+    if (!o || o.orderId !== orderId) throw new InvariantError(`book accepted order ${orderId} that risk did not pass`);
     return o;
   }
 
   private openOrder(orderId: number): OmsOrder {
     const o = this.open.get(orderId);
-    if (!o) throw new Error(`book event for order ${orderId} unknown to the account side`);
+    if (!o) throw new InvariantError(`book event for order ${orderId} unknown to the account side`);
     return o;
   }
 

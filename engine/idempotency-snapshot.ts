@@ -1,3 +1,4 @@
+import { SnapshotCorruptError } from "./errors.ts";
 import type { IdempotencyWindow } from "./idempotency-window.ts";
 import type { OmsOrder } from "./orders.ts";
 
@@ -50,7 +51,7 @@ export function readWindow(c: WindowColumns, w: IdempotencyWindow, open: Readonl
   const n = c.accounts.length;
   const ids = n === 0 ? [] : c.ids.split(" ");
   if (ids.length !== n || c.times.length !== n || c.orderIds.length !== n || c.states.length !== n) {
-    throw new Error(`snapshot idempotency columns disagree on the number of entries (${n})`);
+    throw new SnapshotCorruptError(`snapshot idempotency columns disagree on the number of entries (${n})`);
   }
   let time = 0;
   let orderId = 0;
@@ -62,11 +63,11 @@ export function readWindow(c: WindowColumns, w: IdempotencyWindow, open: Readonl
     if (state === -1) {
       const o = open.get(orderId);
       if (!o || o.clientOrderId !== ids[k] || o.account !== c.accounts[k]) {
-        throw new Error(`snapshot idempotency entry names order ${orderId} that is not open under ${c.accounts[k]}/${ids[k]}`);
+        throw new SnapshotCorruptError(`snapshot idempotency entry names order ${orderId} that is not open under ${c.accounts[k]}/${ids[k]}`);
       }
       w.add(o);
     } else {
-      if (d + 4 > c.done.length) throw new Error("snapshot idempotency columns end early");
+      if (d + 4 > c.done.length) throw new SnapshotCorruptError("snapshot idempotency columns end early");
       const [symbol, side, price, filled] = c.done.slice(d, (d += 4)) as [number, number, number, number];
       w.addDone({ orderId, account: c.accounts[k]!, clientOrderId: ids[k]!, submitTime: time, symbol, side, price, filled, leaves: 0, state });
     }

@@ -1,3 +1,4 @@
+import { InvariantError } from "./errors.ts";
 import type { OmsOrder } from "./orders.ts";
 
 /**
@@ -203,10 +204,10 @@ export class IdempotencyWindow {
   closed(o: OmsOrder, now: number): void {
     const row = this.find(o.account, o.clientOrderId);
     if (row < 0 || this.orderIds[row] !== o.orderId || this.state[row] !== OPEN) {
-      throw new Error(`order ${o.orderId} closed but its client order id is not indexed as open`);
+      throw new InvariantError(`order ${o.orderId} closed but its client order id is not indexed as open`);
     }
     // A DUPLICATE of a done order reports leaves 0; every done state leaves none (exchange.ts R2).
-    if (o.leaves !== 0) throw new Error(`order ${o.orderId} closed with leaves ${o.leaves}`);
+    if (o.leaves !== 0) throw new InvariantError(`order ${o.orderId} closed with leaves ${o.leaves}`);
     this.setDone(row, o.symbol, o.side, o.price, o.filled, o.state);
     if (o.submitTime <= now - this.windowUs) this.unindex(row);
   }
@@ -392,7 +393,7 @@ export class IdempotencyWindow {
     const mask = this.mask;
     let i = this.hashRow(row) & mask;
     while (table[i] !== row + 1) {
-      if (table[i] === 0) throw new Error(`idempotency row ${row} is not in its table`);
+      if (table[i] === 0) throw new InvariantError(`idempotency row ${row} is not in its table`);
       i = (i + 1) & mask;
     }
     // Backward shift: pull later members of the run into the hole when their home allows, so

@@ -1,3 +1,4 @@
+import { EngineConfigError } from "./errors.ts";
 import DecimalBase from "decimal.js";
 import { Calendar, type CalendarSpec } from "./calendar.ts";
 import { parseDayEnd } from "./day-end.ts";
@@ -82,25 +83,25 @@ export function specOf(inst: Instrument): InstrumentSpec {
 }
 
 export function makeInstrument(spec: InstrumentSpec): Instrument {
-  if (!Number.isSafeInteger(spec.id) || spec.id < 0) throw new Error(`instrument id must be a non-negative integer: ${spec.id}`);
-  if (!spec.symbol) throw new Error("instrument needs a symbol");
+  if (!Number.isSafeInteger(spec.id) || spec.id < 0) throw new EngineConfigError(`instrument id must be a non-negative integer: ${spec.id}`);
+  if (!spec.symbol) throw new EngineConfigError("instrument needs a symbol");
   const tick = positiveDecimal(spec.tickSize, "tickSize", spec.symbol);
   const lot = positiveDecimal(spec.lotSize, "lotSize", spec.symbol);
   if (!Number.isInteger(spec.bandBps) || spec.bandBps < 0 || spec.bandBps > 10_000) {
-    throw new Error(`${spec.symbol}: bandBps must be an integer in [0, 10000]: ${spec.bandBps}`);
+    throw new EngineConfigError(`${spec.symbol}: bandBps must be an integer in [0, 10000]: ${spec.bandBps}`);
   }
   const referencePrice = spec.referencePrice ?? 0;
   if (!Number.isInteger(referencePrice) || referencePrice < 0 || referencePrice > MAX_PRICE_TICKS) {
-    throw new Error(`${spec.symbol}: referencePrice must be ticks in [0, ${MAX_PRICE_TICKS}]`);
+    throw new EngineConfigError(`${spec.symbol}: referencePrice must be ticks in [0, ${MAX_PRICE_TICKS}]`);
   }
   const bps = (name: string, v: number | undefined) => {
     const x = v ?? 0;
-    if (!Number.isInteger(x) || x < 0 || x > 10_000) throw new Error(`${spec.symbol}: ${name} must be an integer in [0, 10000]: ${x}`);
+    if (!Number.isInteger(x) || x < 0 || x > 10_000) throw new EngineConfigError(`${spec.symbol}: ${name} must be an integer in [0, 10000]: ${x}`);
     return x;
   };
   const duration = (name: string, v: number | undefined) => {
     const x = v ?? 0;
-    if (!Number.isSafeInteger(x) || x < 0) throw new Error(`${spec.symbol}: ${name} must be a non-negative integer of µs: ${x}`);
+    if (!Number.isSafeInteger(x) || x < 0) throw new EngineConfigError(`${spec.symbol}: ${name} must be a non-negative integer of µs: ${x}`);
     return x;
   };
   const calendarSpec = spec.calendar ?? null;
@@ -136,10 +137,10 @@ function positiveDecimal(text: string, what: string, symbol: string): Decimal {
   let d: Decimal;
   try {
     d = new Decimal(text);
-  } catch {
-    throw new Error(`${symbol}: ${what} is not a decimal: ${text}`);
+  } catch (e) {
+    throw new EngineConfigError(`${symbol}: ${what} is not a decimal: ${text}`, { cause: e });
   }
-  if (!d.isFinite() || d.lte(0)) throw new Error(`${symbol}: ${what} must be positive: ${text}`);
+  if (!d.isFinite() || d.lte(0)) throw new EngineConfigError(`${symbol}: ${what} must be positive: ${text}`);
   return d;
 }
 

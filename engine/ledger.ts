@@ -1,3 +1,4 @@
+import { EngineConfigError } from "./errors.ts";
 import { Account } from "./accounts.ts";
 import { Access, ALL_SYMBOLS, type Command, CommandType } from "./commands.ts";
 import { type InstrumentSpec, makeInstrument } from "./instrument.ts";
@@ -37,18 +38,18 @@ export class Ledger {
   constructor(config: LedgerConfig) {
     for (const c of config.currencies) {
       checkCurrency(c);
-      if (this.currencies.has(c.id)) throw new Error(`currency id ${c.id} repeated`);
+      if (this.currencies.has(c.id)) throw new EngineConfigError(`currency id ${c.id} repeated`);
       this.currencies.set(c.id, c);
     }
     for (const t of config.tiers) this.tiers.set(t.id, makeTier(t, (code) => this.currencyByCode(code)));
     for (const spec of config.instruments) {
       const inst = makeInstrument(spec);
       const quote = this.currencyByCode(inst.quote);
-      if (!quote) throw new Error(`${inst.symbol}: quote currency ${inst.quote || "(none)"} is not configured`);
+      if (!quote) throw new EngineConfigError(`${inst.symbol}: quote currency ${inst.quote || "(none)"} is not configured`);
       const k = contractFactor(inst, quote);
       this.markets.set(inst.id, { inst, quote: quote.id, k, kNum: Number(k), lastPrice: 0, markOverride: 0 });
     }
-    if (this.tiers.size === 0) throw new Error("at least one tier is needed");
+    if (this.tiers.size === 0) throw new EngineConfigError("at least one tier is needed");
     this.feeAccount = config.feeAccount ?? 0;
     this.destinationDelayUs = config.destinationDelayUs ?? DAY_US;
     const firstTier = Math.min(...this.tiers.keys());

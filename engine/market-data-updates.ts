@@ -1,3 +1,4 @@
+import { InvariantError } from "./errors.ts";
 import type { Candle } from "./candles.ts";
 import { Side } from "./commands.ts";
 import type { LevelView } from "./matching.ts";
@@ -175,7 +176,7 @@ export function decodeUpdate(buf: UpdateBuffer, index: number): MarketDataUpdate
     case UpdateType.STATUS:
       return { type: "status", ...head, state: g(U.STATE), until: g(U.UNTIL), reason: g(U.REASON) };
     default:
-      throw new Error(`unknown market-data update type ${g(U.TYPE)} at index ${index}`);
+      throw new InvariantError(`unknown market-data update type ${g(U.TYPE)} at index ${index}`);
   }
 }
 

@@ -1,3 +1,4 @@
+import { InvariantError } from "./errors.ts";
 import { CandleSeries, type Candle, INTERVALS } from "./candles.ts";
 import { Side } from "./commands.ts";
 import { EVENT_WIDTH, type EventBuffer, EventType, F } from "./events.ts";
@@ -406,7 +407,7 @@ export class MarketDataBuilder {
   /** The last `n` candles of one interval (µs, one of INTERVALS), oldest first, the open one last. */
   candles(symbol: number, interval: number, n = Infinity): Candle[] {
     const k = INTERVALS.indexOf(interval);
-    if (k < 0) throw new Error(`no candles of interval ${interval} µs; intervals are ${INTERVALS.join(", ")}`);
+    if (k < 0) throw new InvariantError(`no candles of interval ${interval} µs; intervals are ${INTERVALS.join(", ")}`);
     const st = this.bySymbol.get(symbol);
     return st === undefined ? [] : st.candles[k]!.recent(n);
   }

@@ -1,3 +1,4 @@
+import { EngineConfigError, SnapshotCorruptError } from "./errors.ts";
 import { Book, type Ladder } from "./book.ts";
 import { ALL_SYMBOLS, type Command, CommandType, Flags, OrderType, Side, StpMode, TimeInForce } from "./commands.ts";
 import { dayEndAfter } from "./day-end.ts";
@@ -87,7 +88,7 @@ export class MatchingEngine {
   }
 
   addInstrument(spec: InstrumentSpec): Instrument {
-    if (this.books.has(spec.id)) throw new Error(`instrument id ${spec.id} already exists`);
+    if (this.books.has(spec.id)) throw new EngineConfigError(`instrument id ${spec.id} already exists`);
     const inst = makeInstrument(spec);
     const book = new Book(inst, this.pool);
     this.books.set(inst.id, book);
@@ -986,8 +987,8 @@ export class MatchingEngine {
   /** Puts an open order straight onto its book, as a snapshot recorded it. */
   restoreOrder(o: OrderView): void {
     const book = this.books.get(o.symbol);
-    if (!book) throw new Error(`snapshot order ${o.orderId} names unknown symbol ${o.symbol}`);
-    if (this.ids.has(o.orderId)) throw new Error(`snapshot repeats order id ${o.orderId}`);
+    if (!book) throw new SnapshotCorruptError(`snapshot order ${o.orderId} names unknown symbol ${o.symbol}`);
+    if (this.ids.has(o.orderId)) throw new SnapshotCorruptError(`snapshot repeats order id ${o.orderId}`);
     const p = this.pool;
     const s = p.alloc();
     p.id[s] = o.orderId;

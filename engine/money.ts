@@ -1,3 +1,4 @@
+import { EngineConfigError } from "./errors.ts";
 import { Decimal, type Instrument, MAX_TEXT } from "./instrument.ts";
 import { Reason } from "./reasons.ts";
 
@@ -10,9 +11,9 @@ export interface CurrencySpec {
 }
 
 export function checkCurrency(c: CurrencySpec): CurrencySpec {
-  if (!Number.isSafeInteger(c.id) || c.id < 0) throw new Error(`currency id must be a non-negative integer: ${c.id}`);
-  if (!/^[A-Z0-9]{2,12}$/.test(c.code)) throw new Error(`currency code must be 2-12 upper-case letters or digits: ${c.code}`);
-  if (!Number.isInteger(c.scale) || c.scale < 0 || c.scale > 18) throw new Error(`${c.code}: scale must be 0-18`);
+  if (!Number.isSafeInteger(c.id) || c.id < 0) throw new EngineConfigError(`currency id must be a non-negative integer: ${c.id}`);
+  if (!/^[A-Z0-9]{2,12}$/.test(c.code)) throw new EngineConfigError(`currency code must be 2-12 upper-case letters or digits: ${c.code}`);
+  if (!Number.isInteger(c.scale) || c.scale < 0 || c.scale > 18) throw new EngineConfigError(`${c.code}: scale must be 0-18`);
   return c;
 }
 
@@ -23,7 +24,7 @@ export function checkCurrency(c: CurrencySpec): CurrencySpec {
 export function contractFactor(inst: Instrument, quote: CurrencySpec): bigint {
   const k = inst.tick.mul(inst.lot).mul(new Decimal(10).pow(quote.scale));
   if (!k.isInteger()) {
-    throw new Error(`${inst.symbol}: tickSize × lotSize is finer than one unit of ${quote.code} (scale ${quote.scale}); raise the currency's scale`);
+    throw new EngineConfigError(`${inst.symbol}: tickSize × lotSize is finer than one unit of ${quote.code} (scale ${quote.scale}); raise the currency's scale`);
   }
   return BigInt(k.toFixed(0));
 }

@@ -1,3 +1,4 @@
+import { InvariantError } from "./errors.ts";
 import type { Account, Cash, Position } from "./accounts.ts";
 import { OrderState } from "./order-state.ts";
 import type { Market } from "./risk.ts";
@@ -99,7 +100,7 @@ export class OmsOrder {
   transition(to: number): number {
     const from = this.state;
     if (!isLegal(from, to)) {
-      throw new Error(`order ${this.orderId}: illegal transition ${STATE_NAMES[from]} → ${STATE_NAMES[to]}`);
+      throw new InvariantError(`order ${this.orderId}: illegal transition ${STATE_NAMES[from]} → ${STATE_NAMES[to]}`);
     }
     this.state = to;
     return from;

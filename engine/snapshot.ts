@@ -1,3 +1,4 @@
+import { SnapshotCorruptError } from "./errors.ts";
 import { Side } from "./commands.ts";
 import { specOf } from "./instrument.ts";
 import { MatchingEngine, type OrderView } from "./matching.ts";
@@ -103,7 +104,7 @@ class Reader {
   }
 
   private need(n: number): void {
-    if (this.pos + n > this.data.byteLength) throw new Error(`snapshot truncated at byte ${this.pos}`);
+    if (this.pos + n > this.data.byteLength) throw new SnapshotCorruptError(`snapshot truncated at byte ${this.pos}`);
   }
 
   u8(): number {
@@ -185,9 +186,9 @@ export function writeSnapshot(engine: MatchingEngine): Uint8Array {
 
 export function readSnapshot(bytes: Uint8Array): MatchingEngine {
   const r = new Reader(bytes);
-  if (r.u32() !== MAGIC) throw new Error("not a Bourse engine snapshot (bad magic)");
+  if (r.u32() !== MAGIC) throw new SnapshotCorruptError("not a Bourse engine snapshot (bad magic)");
   const version = r.u32();
-  if (version < OLDEST_READABLE || version > VERSION) throw new Error(`unsupported snapshot version ${version}`);
+  if (version < OLDEST_READABLE || version > VERSION) throw new SnapshotCorruptError(`unsupported snapshot version ${version}`);
   const engine = new MatchingEngine();
   const tradeSeq = r.f64();
   const entrySeq = r.f64();
@@ -210,12 +211,12 @@ export function readSnapshot(bytes: Uint8Array): MatchingEngine {
       const rec = o as unknown as Record<string, number>;
       for (const f of ORDER_FIELDS) rec[f] = r.f64();
       const status = r.u8();
-      if (status < 1 || status > 3) throw new Error(`snapshot order ${o.orderId}: bad status ${status}`);
+      if (status < 1 || status > 3) throw new SnapshotCorruptError(`snapshot order ${o.orderId}: bad status ${status}`);
       o.status = STATUS_NAMES[status] as OrderView["status"];
       engine.restoreOrder(o);
     }
   }
-  if (!r.done) throw new Error("snapshot has trailing bytes");
+  if (!r.done) throw new SnapshotCorruptError("snapshot has trailing bytes");
   engine.marketStateChanged();
   engine.tradeSeq = tradeSeq;
   engine.entrySeq = entrySeq;

@@ -3,6 +3,7 @@
  * module because both the account (which holds its tier) and the risk checks (which read it) need
  * the type, and neither should import the other for it.
  */
+import { EngineConfigError } from "./errors.ts";
 export interface TierSpec {
   id: number;
   makerBps: number;
@@ -40,21 +41,21 @@ export interface Tier {
 /** The rate window keeps one slot per allowed order; a limit past a million is a configuration error. */
 function rateCount(spec: TierSpec): number {
   const n = spec.rateCount ?? 0;
-  if (!Number.isInteger(n) || n < 0 || n > 1_000_000) throw new Error(`tier ${spec.id}: rateCount must be an integer in [0, 1000000]: ${n}`);
+  if (!Number.isInteger(n) || n < 0 || n > 1_000_000) throw new EngineConfigError(`tier ${spec.id}: rateCount must be an integer in [0, 1000000]: ${n}`);
   return n;
 }
 
 export function makeTier(spec: TierSpec, currencyByCode: (code: string) => { id: number; scale: number } | undefined): Tier {
   const bps = (name: string, v: number) => {
-    if (!Number.isInteger(v) || v < 0 || v > 10_000) throw new Error(`tier ${spec.id}: ${name} must be 0-10000 bps`);
+    if (!Number.isInteger(v) || v < 0 || v > 10_000) throw new EngineConfigError(`tier ${spec.id}: ${name} must be 0-10000 bps`);
     return v;
   };
   const maxNotional = new Map<number, bigint>();
   for (const [code, text] of Object.entries(spec.maxNotional ?? {})) {
     const c = currencyByCode(code);
-    if (!c) throw new Error(`tier ${spec.id}: unknown currency ${code}`);
+    if (!c) throw new EngineConfigError(`tier ${spec.id}: unknown currency ${code}`);
     const [whole, frac = ""] = text.split(".");
-    if (!/^\d+$/.test(whole ?? "") || !/^\d*$/.test(frac) || frac.length > c.scale) throw new Error(`tier ${spec.id}: bad maxNotional ${text}`);
+    if (!/^\d+$/.test(whole ?? "") || !/^\d*$/.test(frac) || frac.length > c.scale) throw new EngineConfigError(`tier ${spec.id}: bad maxNotional ${text}`);
     maxNotional.set(c.id, BigInt(whole + frac.padEnd(c.scale, "0")));
   }
   return {

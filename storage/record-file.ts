@@ -51,6 +51,11 @@ export const BAD = 3;
 
 const hex = (n: number) => "0x" + n.toString(16).padStart(8, "0");
 
+/** The file got shorter under the reader (truncated by another writer): what was read no longer stands; read it again. */
+export class RecordFileShrankError extends Error {
+  override name = "RecordFileShrankError";
+}
+
 /**
  * Reads records from `fd` between two file offsets through one reusable buffer. After `next()`
  * returns RECORD, `offset`, `seq`, `payloadStart` (an index into `buf`) and `payloadLength`
@@ -155,7 +160,7 @@ export class RecordReader {
     while (this.bufFill < n) {
       const want = Math.min(this.buf.length - this.bufFill, this.end - (this.bufStart + this.bufFill));
       const got = readSync(this.fd, this.buf, this.bufFill, want, this.bufStart + this.bufFill);
-      if (got <= 0) throw new Error(`record file shrank while being read (wanted ${want} bytes at ${this.bufStart + this.bufFill})`);
+      if (got <= 0) throw new RecordFileShrankError(`record file shrank while being read (wanted ${want} bytes at ${this.bufStart + this.bufFill})`);
       this.bufFill += got;
       this.bytesRead += got;
     }
@@ -193,7 +198,7 @@ function readFully(fd: number, buf: Uint8Array, length: number, position: number
   let done = 0;
   while (done < length) {
     const got = readSync(fd, buf, done, length - done, position + done);
-    if (got <= 0) throw new Error(`record file shrank while being read (wanted ${length - done} bytes at ${position + done})`);
+    if (got <= 0) throw new RecordFileShrankError(`record file shrank while being read (wanted ${length - done} bytes at ${position + done})`);
     done += got;
   }
 }

@@ -14,6 +14,7 @@
  * next seq is durable, it is the first record of `journal-<next seq>.seg` (a segment is named after
  * its first record and is created by the write that holds that record). Format: docs/journal.md.
  */
+import { JournalGapError } from "./journal-errors.ts";
 import { closeSync, fstatSync, openSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { END, READ_CHUNK, RECORD, RecordReader } from "../../storage/record-file.ts";
@@ -100,7 +101,7 @@ export class JournalTail {
     }
     if (best < 0) {
       const why = lowest === Infinity ? "it has no segments" : `it starts at seq ${lowest}`;
-      throw new Error(`journal ${this.dir} cannot be followed from seq ${seq}: ${why}`);
+      throw new JournalGapError(`journal ${this.dir} cannot be followed from seq ${seq}: ${why}`);
     }
     this.openSegment(join(this.dir, segmentName(best)), seq);
   }
@@ -110,7 +111,7 @@ export class JournalTail {
     try {
       fd = openSync(file, "r");
     } catch (e) {
-      throw new Error(`journal ${this.dir}: seq ${seq} is durable but ${file} cannot be opened: ${(e as Error).message}`, { cause: e });
+      throw new JournalGapError(`journal ${this.dir}: seq ${seq} is durable but ${file} cannot be opened: ${(e as Error).message}`, { cause: e });
     }
     this.close();
     this.fd = fd;

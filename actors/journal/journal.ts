@@ -6,6 +6,8 @@
  * (actors/journal/syncer.ts) while the next batches are executed and written. A batch's commands are
  * acknowledged only once `durableSeq` covers them. Format, recovery rules and figures: docs/journal.md.
  */
+import { JournalFailedError } from "./journal-errors.ts";
+import { InvariantError } from "../../engine/errors.ts";
 import { closeSync, existsSync, fdatasyncSync, fsyncSync, ftruncateSync, mkdirSync, openSync, realpathSync, unlinkSync, writeSync } from "node:fs";
 import { constants } from "node:os";
 import { join } from "node:path";
@@ -138,7 +140,7 @@ export class Journal {
     if (!existed) opts.check?.(0, 0);
     mkdirSync(opts.dir, { recursive: true });
     const lockKey = realpathSync(opts.dir);
-    if (openDirs.has(lockKey)) throw new Error(`journal ${opts.dir} is already open for writing in this process`);
+    if (openDirs.has(lockKey)) throw new InvariantError(`journal ${opts.dir} is already open for writing in this process`);
     openDirs.add(lockKey);
     try {
       const { segments, problem } = scanJournal(opts.dir, opts.onProgress);
@@ -227,7 +229,7 @@ export class Journal {
   append(seq: number, payload: Uint8Array): void {
     this.check();
     this.checkSeq(seq);
-    if (this.stagedEnd > this.batchLength) throw new Error("journal append: records are staged; append them with appendStaged (or dropStaged) first");
+    if (this.stagedEnd > this.batchLength) throw new InvariantError("journal append: records are staged; append them with appendStaged (or dropStaged) first");
     const n = payload.length;
     if (n > MAX_PAYLOAD_BYTES) throw new RangeError(`journal append: a ${n}-byte payload exceeds the ${MAX_PAYLOAD_BYTES}-byte maximum`);
     const at = this.batchLength;
@@ -250,7 +252,7 @@ export class Journal {
    */
   reserve(payloadLength: number): number {
     // No failure check: staging only touches memory, and appendStaged refuses a failed journal.
-    if (this.readOnly) throw new Error(`journal ${this.dir} was opened read-only`);
+    if (this.readOnly) throw new InvariantError(`journal ${this.dir} was opened read-only`);
     if (!(payloadLength >= 0 && payloadLength <= MAX_PAYLOAD_BYTES)) throw new RangeError(`journal reserve: a ${payloadLength}-byte payload is outside 0–${MAX_PAYLOAD_BYTES} bytes`);
     const need = this.stagedEnd + HEADER_BYTES + payloadLength;
     if (need > this.batch.length) this.grow(need);
@@ -264,7 +266,7 @@ export class Journal {
    * record is only once it has encoded it.
    */
   stage(payloadLength = this.reserved): void {
-    if (this.reserved < 0) throw new Error("journal stage: nothing reserved");
+    if (this.reserved < 0) throw new InvariantError("journal stage: nothing reserved");
     if (!(payloadLength >= 0 && payloadLength <= this.reserved)) throw new RangeError(`journal stage: ${payloadLength} bytes is outside the 0–${this.reserved} reserved`);
     const n = payloadLength;
     this.reserved = -1;
@@ -289,7 +291,7 @@ export class Journal {
   appendStaged(seq: number): void {
     this.check();
     this.checkSeq(seq);
-    if (this.stagedEnd === this.batchLength) throw new Error("journal appendStaged: nothing is staged");
+    if (this.stagedEnd === this.batchLength) throw new InvariantError("journal appendStaged: nothing is staged");
     this.seal(seq);
   }
 
@@ -444,14 +446,14 @@ export class Journal {
       this.observeSyncer();
       this.check();
       if (this._durableSeq >= seq) return this._durableSeq;
-      if (!s.started && performance.now() > deadline) throw this.fail(new Error(`the syncer thread did not start within ${patienceMs} ms`));
+      if (!s.started && performance.now() > deadline) throw this.fail(new JournalFailedError(`the syncer thread did not start within ${patienceMs} ms`));
       s.wait(observed, 100);
     }
   }
 
   private fail(e: unknown): Error {
     this.failure_ = e;
-    return new Error(`journal commit failed; the journal must be reopened to learn what is durable: ${(e as Error).message}`, { cause: e });
+    return new JournalFailedError(`journal commit failed; the journal must be reopened to learn what is durable: ${(e as Error).message}`, { cause: e });
   }
 
   /** Reads the syncer's progress into durableSeq, its failure into failure_, and closes fds it is done with. */
@@ -460,7 +462,7 @@ export class Journal {
     const code = s.errorCode;
     if (code !== 0 && this.failure_ === null) {
       const name = code === SYNCER_WORKER_FAILED ? "the syncer worker failed" : code > 0 ? (Object.entries(constants.errno).find(([, v]) => v === code)?.[0] ?? `errno ${code}`) : "unknown error";
-      this.failure_ = new Error(`the syncer thread's write or fdatasync failed: ${name}`);
+      this.failure_ = new JournalFailedError(`the syncer thread's write or fdatasync failed: ${name}`);
     }
     // DONE is the low 32 bits of a seq at most requestedSeq: the distance gives the full seq.
     const synced = this.requestedSeq - (((this.requestedSeq | 0) - s.done) | 0);
@@ -512,7 +514,7 @@ export class Journal {
    * open() has just scanned (and so checked) in full. Returns the last seq handed to `fn` (0: none).
    */
   each(fromSeq: number, untilSeq: number, fn: (seq: number, buf: Uint8Array, start: number, length: number) => boolean | void, verify = true): number {
-    if (this.closed) throw new Error(`journal ${this.dir} is closed`);
+    if (this.closed) throw new InvariantError(`journal ${this.dir} is closed`);
     const until = Math.min(untilSeq, this.durableSeq);
     const from = Math.max(fromSeq, this._firstSeq, 1);
     let last = 0;
@@ -572,9 +574,9 @@ export class Journal {
   }
 
   private check(): void {
-    if (this.readOnly) throw new Error(`journal ${this.dir} was opened read-only`);
-    if (this.closed) throw new Error(`journal ${this.dir} is closed`);
-    if (this.failure_) throw new Error(`journal ${this.dir} failed earlier and must be reopened`, { cause: this.failure_ });
+    if (this.readOnly) throw new InvariantError(`journal ${this.dir} was opened read-only`);
+    if (this.closed) throw new InvariantError(`journal ${this.dir} is closed`);
+    if (this.failure_) throw new JournalFailedError(`journal ${this.dir} failed earlier and must be reopened`, { cause: this.failure_ });
   }
 
   private grow(need: number): void {

@@ -4,6 +4,7 @@
  * park when there is nothing to do. Requests that arrive during a sync are taken together by the
  * next one.
  */
+import { JournalFailedError } from "./journal-errors.ts";
 import { fdatasyncSync, writeSync } from "node:fs";
 import { SYNC, type SyncerInit } from "./syncer.ts";
 
@@ -66,7 +67,7 @@ self.onmessage = (e: MessageEvent<SyncerInit>) => {
       if (pub > written) writeUpTo(pub);
       if (req !== synced) {
         const failAfter = Atomics.load(c, SYNC.FAIL_AFTER);
-        if (failAfter > 0 && syncs >= failAfter) throw Object.assign(new Error("EIO: injected fdatasync failure (test)"), { errno: -5, code: "EIO" });
+        if (failAfter > 0 && syncs >= failAfter) throw Object.assign(new JournalFailedError("EIO: injected fdatasync failure (test)"), { errno: -5, code: "EIO" });
         fdatasyncSync(fd);
         syncs++;
         synced = req;

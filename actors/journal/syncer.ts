@@ -33,6 +33,7 @@
  * page cache can no longer be trusted, so nothing published since is ever reported durable.
  * docs/journal.md.
  */
+import { JournalFailedError } from "./journal-errors.ts";
 
 /** Int32 word indexes into the shared buffer; each group on its own 64-byte line. */
 export const SYNC = {
@@ -212,7 +213,7 @@ export class Syncer {
     const written = Atomics.load(c, SYNC.WRITTEN);
     if (this.pub - written < this.ring.length) return;
     const code = Atomics.load(c, SYNC.ERROR);
-    if (code !== 0) throw Object.assign(new Error(`the syncer failed (${code}) while the journal waited for room in its ring`), { errno: code });
+    if (code !== 0) throw Object.assign(new JournalFailedError(`the syncer failed (${code}) while the journal waited for room in its ring`), { errno: code });
     Atomics.wait(c, SYNC.WRITTEN, written, 100);
   }
 

@@ -1,3 +1,4 @@
+import { LayoutError } from "./layout-error.ts";
 import { CLIENT_ORDER_ID_MAX, COMMAND_SLOT_BYTES, CommandOffset as O, DESTINATION_MAX } from "./command-layout.ts";
 
 /**
@@ -54,9 +55,9 @@ export class RecordReader {
       this.offset = buf.byteOffset + start;
       return this.bufferView;
     }
-    if (length < MIN_RECORD_BYTES) throw new Error(`journal record ${seq} is ${length} bytes, shorter than the ${MIN_RECORD_BYTES}-byte minimum of a command`);
+    if (length < MIN_RECORD_BYTES) throw new LayoutError(`journal record ${seq} is ${length} bytes, shorter than the ${MIN_RECORD_BYTES}-byte minimum of a command`);
     const need = stringsEnd(buf, start);
-    if (length < need) throw new Error(`journal record ${seq} is ${length} bytes, shorter than the ${need} its strings need`);
+    if (length < need) throw new LayoutError(`journal record ${seq} is ${length} bytes, shorter than the ${need} its strings need`);
     const scratch = this.scratch;
     scratch.set(buf.subarray(start, start + length));
     scratch.fill(0, length);

@@ -1,3 +1,4 @@
+import { LayoutError } from "./layout-error.ts";
 import { EVENT_WIDTH, type EventBuffer } from "../../engine/events.ts";
 
 /**
@@ -131,4 +132,4 @@ export function validateEventRecord(view: DataView, offset: number): string | nu
 }
 
 // The record's fields must end where the version byte begins; a wider EventBuffer needs a new layout.
-if (FIELDS_END !== EventOffset.VERSION) throw new Error(`event layout: ${EVENT_WIDTH} fields end at byte ${FIELDS_END}, not ${EventOffset.VERSION}`);
+if (FIELDS_END !== EventOffset.VERSION) throw new LayoutError(`event layout: ${EVENT_WIDTH} fields end at byte ${FIELDS_END}, not ${EventOffset.VERSION}`);

@@ -57,8 +57,14 @@ export interface RingOptions {
   wait?: WaitOptions;
 }
 
+/** Memory that is not a ring this code can read, or a ring used against its rules (two producers): a bug, not load. */
+export class RingError extends Error {
+  override name = "RingError";
+}
+
 /** `claim` waited `timeoutMs` and the slowest consumer did not free a slot: a stalled pipeline. */
 export class RingStalledError extends Error {
+  override name = "RingStalledError";
   readonly code = "RING_STALLED";
   constructor(
     readonly consumer: number,
@@ -99,10 +105,10 @@ export class Ring {
     readonly sab: SharedArrayBuffer,
     wait: WaitOptions | undefined,
   ) {
-    if (sab.byteLength < LINE_BYTES) throw new Error(`not a Bourse ring: ${sab.byteLength} bytes is smaller than its header`);
+    if (sab.byteLength < LINE_BYTES) throw new RingError(`not a Bourse ring: ${sab.byteLength} bytes is smaller than its header`);
     const meta = new Int32Array(sab, 0, LINE_WORDS);
-    if (Atomics.load(meta, META_MAGIC) !== MAGIC) throw new Error("not a Bourse ring: bad magic in the header");
-    if (meta[META_VERSION] !== VERSION) throw new Error(`ring header version ${meta[META_VERSION]}, this code reads ${VERSION}`);
+    if (Atomics.load(meta, META_MAGIC) !== MAGIC) throw new RingError("not a Bourse ring: bad magic in the header");
+    if (meta[META_VERSION] !== VERSION) throw new RingError(`ring header version ${meta[META_VERSION]}, this code reads ${VERSION}`);
     this.size = meta[META_SIZE]!;
     this.mask = this.size - 1;
     this.slotBytes = meta[META_SLOT_BYTES]!;
@@ -115,7 +121,7 @@ export class Ring {
       this.dataOffset !== (FIRST_CONSUMER_LINE + this.consumerCount) * LINE_BYTES ||
       sab.byteLength !== this.dataOffset + this.size * this.slotBytes
     ) {
-      throw new Error(`corrupt ring header: size ${this.size}, slotBytes ${this.slotBytes}, consumers ${this.consumerCount}, dataOffset ${this.dataOffset}, buffer ${sab.byteLength} bytes`);
+      throw new RingError(`corrupt ring header: size ${this.size}, slotBytes ${this.slotBytes}, consumers ${this.consumerCount}, dataOffset ${this.dataOffset}, buffer ${sab.byteLength} bytes`);
     }
     const cells = new Int32Array(sab, 0, this.dataOffset >> 2);
     this.cells = cells;
@@ -240,7 +246,7 @@ export class Ring {
       throw new RingStalledError(slowest, this.consumers[slowest]!.get(), wrapPoint, this.wait.timeoutMs);
     }
     const lo = this.tryClaim(n);
-    if (lo === null) throw new Error("ring: slots freed by the wait were taken by another producer (a ring has one producer)");
+    if (lo === null) throw new RingError("ring: slots freed by the wait were taken by another producer (a ring has one producer)");
     return lo;
   }
 

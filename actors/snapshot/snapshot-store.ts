@@ -1,3 +1,4 @@
+import { SnapshotCorruptError } from "../../engine/errors.ts";
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { mkdir, open, rename } from "node:fs/promises";
 import { join } from "node:path";
@@ -117,16 +118,16 @@ export function listSnapshots(dir: string): { seq: number; file: string }[] {
 /** Reads and checks one snapshot file; throws with the reason if it is not whole. */
 export function readSnapshotFile(file: string): StoredSnapshot {
   const bytes = readFileSync(file);
-  if (bytes.length < HEADER) throw new Error(`${file}: shorter than a snapshot header`);
+  if (bytes.length < HEADER) throw new SnapshotCorruptError(`${file}: shorter than a snapshot header`);
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (v.getUint32(0, true) !== MAGIC) throw new Error(`${file}: not a snapshot (bad magic)`);
-  if (v.getUint32(4, true) !== VERSION) throw new Error(`${file}: unsupported snapshot version ${v.getUint32(4, true)}`);
+  if (v.getUint32(0, true) !== MAGIC) throw new SnapshotCorruptError(`${file}: not a snapshot (bad magic)`);
+  if (v.getUint32(4, true) !== VERSION) throw new SnapshotCorruptError(`${file}: unsupported snapshot version ${v.getUint32(4, true)}`);
   const seq = v.getFloat64(8, true);
   const time = v.getFloat64(16, true);
   const length = v.getUint32(24, true);
-  if (HEADER + length !== bytes.length) throw new Error(`${file}: length ${length} does not match the file`);
+  if (HEADER + length !== bytes.length) throw new SnapshotCorruptError(`${file}: length ${length} does not match the file`);
   const state = new Uint8Array(bytes.buffer, bytes.byteOffset + HEADER, length);
-  if (crc32c(state) !== v.getUint32(28, true)) throw new Error(`${file}: checksum mismatch`);
+  if (crc32c(state) !== v.getUint32(28, true)) throw new SnapshotCorruptError(`${file}: checksum mismatch`);
   return { seq, time, state, file };
 }
 

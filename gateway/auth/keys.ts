@@ -1,3 +1,4 @@
+import { OperatorError } from "../../actors/operator-error.ts";
 import type { BourseConfig } from "../../actors/config.ts";
 
 /**
@@ -28,9 +29,9 @@ export class ApiKeys {
   }
 
   add(key: ApiKey): void {
-    if (!/^[\x21-\x7e]{1,64}$/.test(key.id)) throw new Error(`API key id must be 1-64 printable ASCII: ${key.id}`);
-    if (key.secret.length < 16) throw new Error(`API key ${key.id}: secret must be at least 16 characters`);
-    if (this.byId.has(key.id)) throw new Error(`API key ${key.id} is configured twice`);
+    if (!/^[\x21-\x7e]{1,64}$/.test(key.id)) throw new OperatorError(`API key id must be 1-64 printable ASCII: ${key.id}`);
+    if (key.secret.length < 16) throw new OperatorError(`API key ${key.id}: secret must be at least 16 characters`);
+    if (this.byId.has(key.id)) throw new OperatorError(`API key ${key.id} is configured twice`);
     this.byId.set(key.id, key);
   }
 

@@ -19,6 +19,11 @@ interface Waiter {
   timer: ReturnType<typeof setTimeout>;
 }
 
+/** The session with the acceptor did not go as asked: it closed, a reply did not come in time, or the logon was refused. */
+export class FixSessionError extends Error {
+  override name = "FixSessionError";
+}
+
 /**
  * A small FIX 4.4 initiator over Bun.connect: our tests, the bench and scripts talk to the acceptor
  * with it. It stamps headers and keeps the outbound sequence, and hands every received message to
@@ -86,7 +91,7 @@ export class FixInitiator {
     this.isClosed = true;
     for (const w of this.waiters.splice(0)) {
       clearTimeout(w.timer);
-      w.reject(new Error("connection closed"));
+      w.reject(new FixSessionError("connection closed"));
     }
     this.markClosed();
   }
@@ -114,12 +119,12 @@ export class FixInitiator {
     const list = types === undefined ? null : Array.isArray(types) ? types : [types];
     const i = this.queue.findIndex((m) => list === null || list.includes(m.msgType));
     if (i >= 0) return Promise.resolve(this.queue.splice(i, 1)[0]!);
-    if (this.isClosed) return Promise.reject(new Error(`connection closed while waiting for ${list?.join("/") ?? "a message"}`));
+    if (this.isClosed) return Promise.reject(new FixSessionError(`connection closed while waiting for ${list?.join("/") ?? "a message"}`));
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         const k = this.waiters.indexOf(w);
         if (k >= 0) this.waiters.splice(k, 1);
-        reject(new Error(`no ${list?.join("/") ?? "message"} within ${timeoutMs} ms`));
+        reject(new FixSessionError(`no ${list?.join("/") ?? "message"} within ${timeoutMs} ms`));
       }, timeoutMs);
       const w: Waiter = { types: list, resolve, reject, timer };
       this.waiters.push(w);
@@ -135,7 +140,7 @@ export class FixInitiator {
   async logon(username: string, password: string, extra: Field[] = [], heartBtInt = 30): Promise<FixMessage> {
     this.send([[35, "A"], [98, "0"], [108, String(heartBtInt)], ...extra, [553, username], [554, password]]);
     const m = await this.next(["A", "5"]);
-    if (m.msgType === "5") throw new Error(`logon refused: ${m.get(58) ?? ""}`);
+    if (m.msgType === "5") throw new FixSessionError(`logon refused: ${m.get(58) ?? ""}`);
     return m;
   }
 

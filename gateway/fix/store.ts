@@ -45,7 +45,12 @@ export interface StoredMessage {
   bytes: Uint8Array;
 }
 
-export class FixStoreCorruptError extends Error {
+/** The store failed earlier or is closed: it must be reopened before a message is stored or read. */
+export class FixStoreError extends Error {
+  override name = "FixStoreError";
+}
+
+export class FixStoreCorruptError extends FixStoreError {
   override name = "FixStoreCorruptError";
 }
 
@@ -254,8 +259,8 @@ export class FixStore {
   }
 
   private check(): void {
-    if (this.failure !== null) throw new Error(`FIX store ${this.key} failed earlier and must be reopened: ${String(this.failure)}`, { cause: this.failure });
-    if (this.closed) throw new Error(`FIX store ${this.key} is closed`);
+    if (this.failure !== null) throw new FixStoreError(`FIX store ${this.key} failed earlier and must be reopened: ${String(this.failure)}`, { cause: this.failure });
+    if (this.closed) throw new FixStoreError(`FIX store ${this.key} is closed`);
   }
 
   private schedule(): void {

@@ -223,7 +223,9 @@ describe("runtime errors: exit 1, one line, the data directory untouched", () =>
     // A byte in the middle, so that good records follow it: corruption, not a torn tail.
     bytes[Math.floor(bytes.length / 3)]! ^= 0xff;
     writeFileSync(segment, bytes);
-    for (const r of [bourse(["serve", "--data", data, "--port", "0", "--fix-port", "0"]), bourse(["start", "--data", data, "--orders", "0"])]) {
+    // --workers 1: the engine worker's failure keeps the JournalCorruptError as its cause across the thread.
+    const serveInWorker = bourse(["serve", "--data", data, "--port", "0", "--fix-port", "0", "--workers", "1"]);
+    for (const r of [bourse(["serve", "--data", data, "--port", "0", "--fix-port", "0"]), serveInWorker, bourse(["start", "--data", data, "--orders", "0"])]) {
       expect(oneLine(r.stderr)).toMatch(new RegExp(`cannot recover ${data}: journal corrupt: .* at byte \\d+: .*; 'bourse journal verify --data ${data}' shows the damage`));
       expect(r.code).toBe(1);
     }
