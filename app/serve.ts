@@ -1,6 +1,6 @@
-import { checkConfig, missingAccountsWarning } from "../actors/config-check.ts";
-import type { BourseConfig } from "../actors/config.ts";
-import { seedCommands } from "../actors/config.ts";
+import { checkConfig, missingAccountsWarning } from "../app/config-check.ts";
+import type { BourseConfig } from "../app/config.ts";
+import { seedCommands } from "../app/config.ts";
 import { explainRecoveryFailure, OperatorError } from "../actors/operator-error.ts";
 import { readRecoveredState } from "../actors/recovered-state.ts";
 import { Runtime, type RuntimeOptions } from "../actors/runtime.ts";
@@ -117,7 +117,7 @@ async function open(o: ServeOptions, doors: DoorAddress[], sequencer: Runtime | 
   for (const r of recovered.orders) orderEntry.orders.add({ ...r, session: 0 });
   let gateway: Gateway;
   try {
-    gateway = startGateway({ sequencer, config: o.config, keys, port: o.port, host: o.host, initialBooks, orderEntry, log });
+    gateway = startGateway({ sequencer, instruments: o.config.exchange.instruments, config: o.config.gateway, keys, port: o.port, host: o.host, initialBooks, orderEntry, log });
   } catch (e) {
     unlisten();
     throw listenError(e, doors[0]!);

@@ -20,7 +20,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ServerWebSocket } from "bun";
-import { type BourseConfig, loadConfig, seedCommands } from "../actors/config.ts";
+import { type BourseConfig, loadConfig, seedCommands } from "../app/config.ts";
 import { Runtime } from "../actors/runtime.ts";
 import type { Sequencer } from "../actors/sequencer.ts";
 import { WorkerHost } from "../actors/worker-host.ts";
@@ -96,7 +96,7 @@ async function serveNoFsync(dataDir: string, config: BourseConfig, workers: numb
     for (const c of seeds) sequencer.submit(c);
   });
   // A fresh directory: the books are empty, so no initial books (as serve() with workers 1).
-  const gateway = startGateway({ sequencer, config, keys: ApiKeys.fromConfig(config), port: 0, host: "127.0.0.1", initialBooks: [], log });
+  const gateway = startGateway({ sequencer, instruments: config.exchange.instruments, config: config.gateway, keys: ApiKeys.fromConfig(config), port: 0, host: "127.0.0.1", initialBooks: [], log });
   return {
     gateway,
     async close() {

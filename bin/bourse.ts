@@ -9,8 +9,8 @@
  * command threw, a journal write or fdatasync failed). A stack trace only with --debug.
  */
 import { readFileSync } from "node:fs";
-import { checkConfig } from "../actors/config-check.ts";
-import { loadConfig } from "../actors/config.ts";
+import { checkConfig } from "../app/config-check.ts";
+import { loadConfig } from "../app/config.ts";
 import { liveNote } from "../actors/data-lock.ts";
 import { journalInspect, journalVerify } from "../cli/journal-tools.ts";
 import { explainRecoveryFailure, OperatorError } from "../actors/operator-error.ts";

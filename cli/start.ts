@@ -1,8 +1,8 @@
 import { Command } from "../engine/commands.ts";
 import { EventType, F } from "../engine/events.ts";
 import { portfolio } from "../engine/pnl.ts";
-import { missingAccountsWarning } from "../actors/config-check.ts";
-import { type BourseConfig, seedCommands } from "../actors/config.ts";
+import { missingAccountsWarning } from "../app/config-check.ts";
+import { type BourseConfig, seedCommands } from "../app/config.ts";
 import { LoadStream } from "./demo-load.ts";
 import { stateHash } from "../actors/recovery.ts";
 import { Runtime, type RuntimeOptions } from "../actors/runtime.ts";

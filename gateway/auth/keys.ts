@@ -1,5 +1,3 @@
-import type { BourseConfig } from "../../actors/config.ts";
-
 /**
  * API keys: a key id names an account and holds the HMAC secret a client signs its login with.
  * From the configuration file for now (the demo's secrets are public on purpose); issuing and
@@ -12,6 +10,12 @@ export interface ApiKey {
   secret: string;
 }
 
+/** A key as the configuration file gives it, under its account (app/config.ts, AccountSeed.apiKeys). */
+export interface ApiKeyConfig {
+  id: string;
+  secret: string;
+}
+
 export class ApiKeys {
   private readonly byId = new Map<string, ApiKey>();
 
@@ -19,7 +23,8 @@ export class ApiKeys {
     for (const k of keys) this.add(k);
   }
 
-  static fromConfig(config: BourseConfig): ApiKeys {
+  /** The keys of every configured account (the configuration file's "accounts"). */
+  static fromConfig(config: { accounts?: readonly { id: number; apiKeys?: readonly ApiKeyConfig[] }[] }): ApiKeys {
     const keys: ApiKey[] = [];
     for (const a of config.accounts ?? []) {
       for (const k of a.apiKeys ?? []) keys.push({ id: k.id, account: a.id, secret: k.secret });
