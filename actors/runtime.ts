@@ -13,7 +13,7 @@ import { hashOf, paths, recover, stateHash } from "./recovery.ts";
 import type { RuntimeOptions } from "./runtime-options.ts";
 import { COMMAND_SLOT_BYTES, CommandOffset } from "./layout/schema.ts";
 import { pruneSnapshots, saveSnapshot, saveSnapshotAsync } from "./snapshot/snapshot-store.ts";
-import type { Delivery, Sequencer } from "./sequencer.ts";
+import type { Delivery, EngineHost } from "./sequencer.ts";
 import { Snapshotter } from "./snapshot/snapshotter.ts";
 import { EngineStoppedError, StopListeners } from "./stop-listeners.ts";
 
@@ -70,7 +70,7 @@ interface DeferredSave {
  * journal without it. A failed write or fdatasync stops it too, and what it had not yet delivered
  * is never delivered. Consistency over availability.
  */
-export class Runtime implements Sequencer {
+export class Runtime implements EngineHost {
   readonly exchange: Exchange;
   private readonly journal: Journal;
   private readonly clock: EngineClock;
@@ -554,6 +554,16 @@ export class Runtime implements Sequencer {
     // A syncer stuck in the kernel may still write this journal: then the directory stays locked
     // until the process ends, so no new writer can start under it.
     if (this.journal.close()) this.lock?.release();
+  }
+
+  /**
+   * The snapshotter replica writes what fell due up to the last command before close() stops it;
+   * then the background writes handed over by the final flush finish.
+   */
+  async shutdown(): Promise<void> {
+    await this.settled();
+    this.close();
+    await this.settled();
   }
 
   /** Tests and benches: the snapshotter replica's progress and handle (null when snapshots are inline or off). */

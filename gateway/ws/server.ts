@@ -45,6 +45,10 @@ export interface GatewayOptions {
   port?: number;
   /** Books (levels and, for L3, orders) as they stand at start, so market data begins from the recovered state. */
   initialBooks?: InitialBook[];
+  /** Market data built by the caller (app/exchange.ts); without it the door makes its own from initialBooks. */
+  marketData?: MarketDataFanout;
+  /** What /health and /ready answer, when the caller keeps it; without it the door makes its own. */
+  availability?: Availability;
   /**
    * Order entry shared with the other doors (FIX), already listening for deliveries. Without it
    * the gateway makes its own.
@@ -89,7 +93,7 @@ export function startGateway(opts: GatewayOptions): Gateway {
     return { id: inst.id, symbol: inst.symbol, tickSize: inst.tickSize, lotSize: inst.lotSize, base: inst.base, quote: inst.quote };
   });
   const symbolIds = new Set(instruments.map((i) => i.id));
-  const md = new MarketDataFanout([...symbolIds], opts.initialBooks ?? []);
+  const md = opts.marketData ?? new MarketDataFanout([...symbolIds], opts.initialBooks ?? []);
   const ownOrders = !opts.orderEntry;
   const orders = opts.orderEntry ?? new OrderEntry(sequencer);
   const unlisten = ownOrders ? orders.listen() : () => {};
@@ -102,7 +106,7 @@ export function startGateway(opts: GatewayOptions): Gateway {
   const sessions = new Set<Session>();
   const slowLimit = gw.backpressureLimitBytes ?? 1 << 20;
   const hardLimit = Math.max(4 * slowLimit, slowLimit + (1 << 20));
-  const availability = new Availability(sequencer);
+  const availability = opts.availability ?? new Availability(sequencer);
 
   const server: Server<SocketData> = Bun.serve<SocketData>({
     hostname: opts.host ?? gw.host ?? "127.0.0.1",
