@@ -18,6 +18,8 @@ export interface ServeOptions {
   host?: string;
   /** Default: info and up, to stdout, JSON unless stdout is a terminal (docs/logging.md). */
   log?: Logger;
+  /** fdatasync on every group commit. Default true; benches that say so turn it off. */
+  fsync?: boolean;
   /** Tests only: a failing disk (RuntimeOptions.syncerFaults). */
   syncerFaults?: RuntimeOptions["syncerFaults"];
 }
