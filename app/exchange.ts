@@ -75,6 +75,8 @@ export class BourseExchange {
   readonly log: Logger;
   private readonly started: Part[] = [];
   private engineHost: StartedHost | null = null;
+  /** The API keys both doors take, read once (start() has checked them). */
+  private apiKeys: ApiKeys | null = null;
   orderEntry: OrderEntry | null = null;
   marketData: MarketDataFanout | null = null;
   availability: Availability | null = null;
@@ -99,6 +101,11 @@ export class BourseExchange {
   get engine(): StartedHost {
     if (this.engineHost === null) throw new Error("the exchange has not started");
     return this.engineHost;
+  }
+
+  private get keys(): ApiKeys {
+    this.apiKeys ??= ApiKeys.fromConfig(this.o.config);
+    return this.apiKeys;
   }
 
   /**
@@ -206,13 +213,12 @@ export class BourseExchange {
     return {
       name: "websocket",
       start: () => {
-        const keys = ApiKeys.fromConfig(o.config);
         try {
           this.gateway = startGateway({
             sequencer: this.engine.host,
             instruments: o.config.exchange.instruments,
             config: o.config.gateway,
-            keys,
+            keys: this.keys,
             port: o.port,
             host: o.host,
             orderEntry: this.orderEntry!,
@@ -237,7 +243,7 @@ export class BourseExchange {
           this.fix = startFixAcceptor({
             orderEntry: this.orderEntry!,
             instruments: o.config.exchange.instruments.map(makeInstrument),
-            keys: ApiKeys.fromConfig(o.config),
+            keys: this.keys,
             dataDir: o.dataDir,
             config: o.config.fix,
             host: o.host,

@@ -11,9 +11,10 @@ export type Proof =
   /**
    * WebSocket LOGIN (docs/protocol.md, Login): an HMAC-SHA256 under the key's secret over the
    * server's per-connection nonce, the client's timestamp, its flags and the key id; the secret
-   * never crosses the wire, and a captured LOGIN is worth nothing on another connection.
+   * never crosses the wire, and a captured LOGIN is worth nothing on another connection. `now`:
+   * the server's time (µs since the epoch), which the login's timestamp must be within LOGIN_SKEW_US of.
    */
-  | { kind: "hmac"; nonce: Uint8Array; login: Login }
+  | { kind: "hmac"; nonce: Uint8Array; login: Login; now: number }
   /** FIX Logon (docs/fix.md): the secret itself, in Password (554), compared in constant time. */
   | { kind: "secret"; secret: string };
 
@@ -21,8 +22,6 @@ export interface Credentials {
   /** The API key id the client names (WebSocket apiKeyId, FIX Username 553). */
   keyId: string;
   proof: Proof;
-  /** Server time, µs since the epoch: a signed proof's timestamp must be within LOGIN_SKEW_US of it. */
-  now: number;
 }
 
 export const AuthRefusal = {
@@ -40,7 +39,7 @@ export const LOGIN_SKEW_US = 30_000_000;
 
 export function authenticate(keys: ApiKeys, c: Credentials): AuthResult {
   const p = c.proof;
-  if (p.kind === "hmac" && Math.abs(c.now - p.login.timestamp) > LOGIN_SKEW_US) return { ok: false, refusal: AuthRefusal.STALE_TIMESTAMP };
+  if (p.kind === "hmac" && Math.abs(p.now - p.login.timestamp) > LOGIN_SKEW_US) return { ok: false, refusal: AuthRefusal.STALE_TIMESTAMP };
   const key = keys.get(c.keyId);
   if (key === undefined) return { ok: false, refusal: AuthRefusal.BAD_CREDENTIALS };
   const good = p.kind === "hmac" ? verifyLogin(key.secret, p.nonce, p.login) : sameSecret(key.secret, p.secret);

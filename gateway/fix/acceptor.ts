@@ -147,7 +147,7 @@ export function startFixAcceptor(o: FixAcceptorOptions): FixAcceptor {
     const sender = logon.get(Tag.SenderCompID) ?? "";
     const user = logon.get(553) ?? "";
     const password = logon.get(554) ?? "";
-    const auth = authenticate(o.keys, { keyId: user, proof: { kind: "secret", secret: password }, now: Date.now() * 1000 });
+    const auth = authenticate(o.keys, { keyId: user, proof: { kind: "secret", secret: password } });
     // The same answer for an unknown user and a wrong password: no probing for key ids.
     if (!auth.ok) return { error: "invalid Username (553) or Password (554)" };
     const other = live.get(sender);

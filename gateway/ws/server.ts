@@ -175,7 +175,7 @@ export function startGateway(opts: GatewayOptions): Gateway {
       case MessageType.LOGIN: {
         if (s.loggedIn) return protocolError(s, new ProtocolError(ErrorCode.ALREADY_LOGGED_IN, "this session is logged in", m.type, m.requestId));
         const now = Math.floor(Date.now() * 1000);
-        const auth = authenticate(keys, { keyId: m.apiKeyId, proof: { kind: "hmac", nonce: s.nonce, login: m }, now });
+        const auth = authenticate(keys, { keyId: m.apiKeyId, proof: { kind: "hmac", nonce: s.nonce, login: m, now } });
         const code: number = auth.ok ? LOGIN_OK : auth.refusal === AuthRefusal.STALE_TIMESTAMP ? ErrorCode.STALE_TIMESTAMP : ErrorCode.AUTH_FAILED;
         if (auth.ok) {
           s.account = auth.account;

@@ -18,8 +18,8 @@ const nonce = new Uint8Array(32).fill(7);
 function login(keyId: string, secret: string, timestamp = NOW, flags = 0, signedNonce = nonce): Login {
   return { type: MessageType.LOGIN, requestId: 1, apiKeyId: keyId, timestamp, flags, signature: signLogin(secret, signedNonce, timestamp, flags, keyId) };
 }
-const hmac = (l: Login, now = NOW) => authenticate(keys, { keyId: l.apiKeyId, proof: { kind: "hmac", nonce, login: l }, now });
-const secret = (keyId: string, s: string) => authenticate(keys, { keyId, proof: { kind: "secret", secret: s }, now: NOW });
+const hmac = (l: Login, now = NOW) => authenticate(keys, { keyId: l.apiKeyId, proof: { kind: "hmac", nonce, login: l, now } });
+const secret = (keyId: string, s: string) => authenticate(keys, { keyId, proof: { kind: "secret", secret: s } });
 
 test("a WebSocket login signed with the key's secret over this connection's nonce is granted its account and key id", () => {
   expect(hmac(login("alice", SECRET))).toEqual({ ok: true, account: 1, keyId: "alice" });
