@@ -1,28 +1,11 @@
-import type { RuntimeOptions } from "../actors/runtime-options.ts";
 import type { FixAcceptor } from "../gateway/fix/acceptor.ts";
 import type { Gateway } from "../gateway/ws/server.ts";
-import { createLogger, type Logger } from "../log/logger.ts";
-import type { BourseConfig } from "./config.ts";
+import { createLogger } from "../log/logger.ts";
 import type { EngineStop } from "./engine-stop.ts";
-import { BourseExchange } from "./exchange.ts";
+import { BourseExchange, type ExchangeOptions } from "./exchange.ts";
 
-export interface ServeOptions {
-  dataDir: string;
-  config: BourseConfig;
-  /** Where the config came from, for error messages. */
-  configFile?: string;
-  workers: number;
-  port?: number;
-  /** FIX acceptor port (default: the config's, else 9878; 0 = any free port, and so is `port: 0`). */
-  fixPort?: number;
-  host?: string;
-  /** Default: info and up, to stdout, JSON unless stdout is a terminal (docs/logging.md). */
-  log?: Logger;
-  /** fdatasync on every group commit. Default true; benches that say so turn it off. */
-  fsync?: boolean;
-  /** Tests only: a failing disk (RuntimeOptions.syncerFaults). */
-  syncerFaults?: RuntimeOptions["syncerFaults"];
-}
+/** The exchange's options (app/exchange.ts) with both doors: `serve` always opens them. */
+export type ServeOptions = Omit<ExchangeOptions, "doors" | "onEngine">;
 
 export interface Running {
   gateway: Gateway;
