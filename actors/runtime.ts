@@ -1,168 +1,26 @@
 import { appendFileSync } from "node:fs";
 import { Command, CommandType } from "../engine/commands.ts";
 import { EventBuffer } from "../engine/events.ts";
-import type { Exchange, ExchangeConfig } from "../engine/exchange.ts";
-import type { Logger } from "../log/logger.ts";
+import type { Exchange } from "../engine/exchange.ts";
 import { writeExchangeSnapshot } from "../engine/exchange-snapshot.ts";
-import { Reason } from "../engine/reasons.ts";
 import { EngineClock } from "./clock.ts";
+import { encodeOrRefuse } from "./command-check.ts";
 import { DataDirLock } from "./data-lock.ts";
 import { DeadlineTimer } from "./deadline-timer.ts";
 import { recordBytes } from "./layout/command-record.ts";
 import type { Journal } from "./journal/journal.ts";
 import { hashOf, paths, recover, stateHash } from "./recovery.ts";
-import { CommandLayoutError } from "./layout/command-layout.ts";
-import { COMMAND_SLOT_BYTES, CommandOffset, encodeCommand } from "./layout/schema.ts";
+import type { RuntimeOptions } from "./runtime-options.ts";
+import { COMMAND_SLOT_BYTES, CommandOffset } from "./layout/schema.ts";
 import { pruneSnapshots, saveSnapshot, saveSnapshotAsync } from "./snapshot/snapshot-store.ts";
-import type { Delivery, Sequencer } from "./sequencer.ts";
+import type { Delivery, EngineHost } from "./sequencer.ts";
 import { Snapshotter } from "./snapshot/snapshotter.ts";
-import type { SyncerWake } from "./journal/syncer.ts";
+import { EngineStoppedError, StopListeners } from "./stop-listeners.ts";
 
-export interface RuntimeOptions {
-  config: ExchangeConfig;
-  dataDir: string;
-  /** Commands between snapshots (0: none). Default 100,000. */
-  snapshotEvery?: number;
-  /**
-   * Commands between state hashes written to hashes.log (0: none). Default 100,000. A hash is over
-   * the serialized state, so it is taken from the snapshot's bytes when the two fall due together.
-   */
-  hashEvery?: number;
-  /** Snapshots kept on disk. Default 3. */
-  keepSnapshots?: number;
-  /**
-   * Who serializes the periodic snapshots and state hashes. "replica" (default): the snapshotter
-   * worker (actors/snapshot/snapshotter.ts), which keeps its own copy of the state by replaying the durable
-   * journal and takes them at exact multiples of snapshotEvery / hashEvery; the engine thread never
-   * stalls for them. "inline": the engine thread, at the end of the batch that reaches them (a
-   * stall of hundreds of ms once the state has grown). Explicit snapshot() calls are inline either way.
-   */
-  snapshotter?: "replica" | "inline";
-  /**
-   * fdatasync on every group commit, on the syncer thread. Default true; off only for tests and
-   * benches that say so (no syncer then, and a batch is delivered as soon as it is written).
-   */
-  fsync?: boolean;
-  /** Journal segment size (default 64 MiB); small ones let tests roll segments over. */
-  segmentBytes?: number;
-  /**
-   * Flush by itself once per event-loop turn after a submit. Default true. A host that drives
-   * flush() from its own loop (the engine worker, which never yields to its event loop) sets false.
-   */
-  autoFlush?: boolean;
-  /** Recovery figures, engine stops and snapshot failures (docs/logging.md). */
-  log?: Logger;
-  /** Also notify this word after every fdatasync (the engine worker parks on its command ring's cursor). */
-  syncerWake?: SyncerWake;
-  /** Tests only: a slow or failing disk, injected in the syncer (ms before each fdatasync; EIO after n syncs). */
-  syncerFaults?: { delayMs?: number; failAfter?: number };
-  /** Tests only: the snapshotter replica starts held at the snapshot it loaded until released. */
-  snapshotterHold?: boolean;
-  /**
-   * This process already holds the data directory's lock on another thread (the engine worker's
-   * host takes it on the main thread): check that, instead of taking it. Default false: start()
-   * takes the lock before it opens anything and close() releases it.
-   */
-  lockHeld?: boolean;
-  /**
-   * Send TICK / END_OF_DAY when the engine's next deadline falls due (actors/deadline-timer.ts).
-   * Default true; tests of the timer's absence and tools that drive time themselves set false. A
-   * host without auto-flush (the engine worker) runs no timer here: its WorkerHost does.
-   */
-  deadlines?: boolean;
-  /** Tests only: the sequencer clock's time source (µs since the epoch), e.g. the wall clock shifted to just before a session close. */
-  clock?: () => number;
-}
-
-/** Reason code for a field the binary layout cannot hold, so the caller can answer in its protocol. */
-const FIELD_REASONS: Record<string, number> = {
-  qty: Reason.INVALID_QUANTITY,
-  price: Reason.INVALID_PRICE,
-  stopPrice: Reason.INVALID_STOP_PRICE,
-  orderId: Reason.INVALID_ORDER_ID,
-  account: Reason.INVALID_ACCOUNT,
-  symbol: Reason.UNKNOWN_SYMBOL,
-  clientOrderId: Reason.INVALID_CLIENT_ORDER_ID,
-  destination: Reason.INVALID_DESTINATION,
-  amount: Reason.INVALID_AMOUNT,
-  currency: Reason.UNKNOWN_CURRENCY,
-  tier: Reason.UNKNOWN_TIER,
-  side: Reason.INVALID_SIDE,
-  orderType: Reason.INVALID_ORDER_TYPE,
-  tif: Reason.INVALID_TIME_IN_FORCE,
-  stp: Reason.INVALID_STP_MODE,
-  expireTime: Reason.GTD_IN_PAST,
-};
-
-/** A command with a field no command can carry (a fractional quantity, a 40-character id): refused before sequencing. */
-export class InvalidCommandError extends Error {
-  override name = "InvalidCommandError";
-  constructor(
-    readonly reason: number,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
-
-/**
- * Encodes `cmd` into `slot` as the check that it can be journaled at all; throws
- * InvalidCommandError with the reason code for the offending field.
- */
-export function checkEncodable(cmd: Command, slot: DataView): void {
-  encodeOrRefuse(cmd, slot, 0);
-}
-
-/** encodeCommand with seq 0 (the sequencer patches it in), its CommandLayoutError turned into an InvalidCommandError for that field. */
-function encodeOrRefuse(cmd: Command, view: DataView, offset: number): void {
-  try {
-    encodeCommand(cmd, 0, view, offset);
-  } catch (e) {
-    // Anything else the encoder meets (a value no field can hold) is refused the same way, unnamed.
-    const field = e instanceof CommandLayoutError ? e.field : "";
-    throw new InvalidCommandError(FIELD_REASONS[field] ?? Reason.UNKNOWN_COMMAND, (e as Error).message, { cause: e });
-  }
-}
-
-
-/** The listeners of Sequencer.onStop, for both hosts: each hears of the stop once, late subscribers at once. */
-export class StopListeners {
-  private readonly fns: ((failure: Error) => void)[] = [];
-  private failure: Error | null = null;
-
-  add(fn: (failure: Error) => void): () => void {
-    if (this.failure !== null) {
-      const failure = this.failure;
-      queueMicrotask(() => fn(failure));
-      return () => {};
-    }
-    this.fns.push(fn);
-    return () => {
-      const i = this.fns.indexOf(fn);
-      if (i >= 0) this.fns.splice(i, 1);
-    };
-  }
-
-  fire(failure: unknown, log?: Logger): void {
-    if (this.failure !== null) return;
-    this.failure = failure instanceof Error ? failure : new Error(String(failure));
-    for (const fn of this.fns.splice(0)) {
-      try {
-        fn(this.failure);
-      } catch (e) {
-        log?.error("engine stop listener failed", { err: e });
-      }
-    }
-  }
-}
-
-export class EngineStoppedError extends Error {
-  override name = "EngineStoppedError";
-  constructor(readonly failure: unknown) {
-    super(`the engine stopped after a failure and accepts no commands until it is restarted: ${String(failure)}`, { cause: failure });
-  }
-}
+// Where they were before the split, for the doors that import them from here.
+export { checkEncodable, InvalidCommandError } from "./command-check.ts";
+export type { RuntimeOptions } from "./runtime-options.ts";
+export { EngineStoppedError, StopListeners } from "./stop-listeners.ts";
 
 /** Batches written but not yet durable, at most (a power of two: the FIFO's size); past either bound flush() waits for the oldest. */
 const MAX_PENDING_BATCHES = 4096;
@@ -212,7 +70,7 @@ interface DeferredSave {
  * journal without it. A failed write or fdatasync stops it too, and what it had not yet delivered
  * is never delivered. Consistency over availability.
  */
-export class Runtime implements Sequencer {
+export class Runtime implements EngineHost {
   readonly exchange: Exchange;
   private readonly journal: Journal;
   private readonly clock: EngineClock;
@@ -696,6 +554,16 @@ export class Runtime implements Sequencer {
     // A syncer stuck in the kernel may still write this journal: then the directory stays locked
     // until the process ends, so no new writer can start under it.
     if (this.journal.close()) this.lock?.release();
+  }
+
+  /**
+   * The snapshotter replica writes what fell due up to the last command before close() stops it;
+   * then the background writes handed over by the final flush finish.
+   */
+  async shutdown(): Promise<void> {
+    await this.settled();
+    this.close();
+    await this.settled();
   }
 
   /** Tests and benches: the snapshotter replica's progress and handle (null when snapshots are inline or off). */

@@ -25,3 +25,17 @@ export interface Sequencer {
   onStop(fn: (failure: Error) => void): () => void;
   close(): void | Promise<unknown>;
 }
+
+/**
+ * The engine's host as whoever builds the exchange sees it (app/exchange.ts), on this thread
+ * (Runtime) or in a worker (WorkerHost): the Sequencer the doors use, plus what stopping needs.
+ */
+export interface EngineHost extends Sequencer {
+  /** Resolves once the periodic snapshots and hash lines due up to the last seq so far are on disk. */
+  settled(): Promise<void>;
+  /**
+   * Executes and delivers what was submitted, closes the journal, releases the data directory and
+   * waits for the snapshots and hashes due by then: the directory is complete when it resolves.
+   */
+  shutdown(): Promise<void>;
+}

@@ -1,4 +1,3 @@
-import { UsageError } from "./operator-error.ts";
 import { InvariantError } from "../engine/errors.ts";
 import { EngineWorkerError } from "./host-errors.ts";
 import type { Logger, LogRecord } from "../log/logger.ts";
@@ -10,8 +9,10 @@ import { Ring } from "./ring/ring.ts";
 import { DataDirError } from "./data-dir-errors.ts";
 import { JournalCorruptError } from "./journal/segment.ts";
 import { DataDirLock } from "./data-lock.ts";
-import { checkEncodable, EngineStoppedError, type RuntimeOptions, StopListeners } from "./runtime.ts";
-import type { Delivery, Sequencer } from "./sequencer.ts";
+import { checkEncodable } from "./command-check.ts";
+import type { RuntimeOptions } from "./runtime-options.ts";
+import { EngineStoppedError, StopListeners } from "./stop-listeners.ts";
+import type { Delivery, EngineHost } from "./sequencer.ts";
 import { COMMAND_SLOT_BYTES, encodeCommand } from "./layout/schema.ts";
 import type { RecoveredState } from "./recovered-state.ts";
 import { seqAtOrAfter } from "./ring/sequence.ts";
@@ -34,7 +35,7 @@ export interface WorkerHostOptions extends RuntimeOptions {
  * Supervision: a worker that reports a failure, throws or exits stops the host; every later
  * submit throws EngineStoppedError, and a restart recovers from the journal.
  */
-export class WorkerHost implements Sequencer {
+export class WorkerHost implements EngineHost {
   private readonly worker: Worker;
   private readonly cmds: Ring;
   private readonly events: Ring;
@@ -298,6 +299,12 @@ export class WorkerHost implements Sequencer {
     return this.closed;
   }
 
+  /** Closes the worker once its replica has written what fell due up to the last command (it stops the replica). */
+  async shutdown(): Promise<void> {
+    await this.settled();
+    await this.close();
+  }
+
   private control(type: number): void {
     const c = new Command();
     c.type = type;
@@ -312,17 +319,6 @@ export class WorkerHost implements Sequencer {
 
 /** How long close() after a failure waits for the engine worker to report that it has closed. */
 const WORKER_CLOSE_MS = 10_000;
-
-/** Starts the core on the configured number of engine threads: 0 embedded, 1 in a worker. */
-export async function startSequencer(opts: WorkerHostOptions & { workers?: number }): Promise<Sequencer> {
-  const { workers = 0, ...rest } = opts;
-  if (workers === 0) {
-    const { Runtime } = await import("./runtime.ts");
-    return Runtime.start(rest);
-  }
-  if (workers === 1) return WorkerHost.start(rest);
-  throw new UsageError(`workers must be 0 or 1 (docs/architecture.md explains why not more): ${workers}`);
-}
 
 /** Writes a record the engine worker logged with this thread's logger (its level, format and limits). */
 function relay(log: Logger | undefined, record: LogRecord): void {

@@ -1,6 +1,6 @@
 import type { LogRecord } from "../log/logger.ts";
 import type { RecoveredState } from "./recovered-state.ts";
-import type { RuntimeOptions } from "./runtime.ts";
+import type { RuntimeOptions } from "./runtime-options.ts";
 
 /** Command types that steer the engine worker; they are never sequenced or journaled. */
 export const CONTROL = {

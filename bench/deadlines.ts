@@ -26,9 +26,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { wallMicros } from "../actors/clock.ts";
-import { loadConfig, seedCommands } from "../actors/config.ts";
+import { loadConfig } from "../app/config.ts";
+import { BourseExchange } from "../app/exchange.ts";
 import { DEADLINE_TOKEN } from "../actors/deadline-timer.ts";
-import { Runtime } from "../actors/runtime.ts";
 import { CommandType, makeCommand, Side, TimeInForce } from "../engine/commands.ts";
 import { EVENT_WIDTH, EventType, F } from "../engine/events.ts";
 import { OrderState } from "../engine/orders.ts";
@@ -110,14 +110,10 @@ async function baseline(): Promise<{ fired: Summary }> {
 /** A real Runtime, fsync on: the timer's TICKs expire one GTD order each. */
 async function runtime(): Promise<{ stamped: Summary; delivered: Summary; ticks: number }> {
   const dir = mkdtempSync(join(tmpdir(), "bourse-bench-deadlines-"));
-  const rt = Runtime.start({ config: config.exchange, dataDir: dir, fsync: true });
+  // The exchange without doors (app/exchange.ts): the engine on this thread, the accounts seeded.
+  const exchange = await new BourseExchange({ config, dataDir: dir, workers: 0, doors: false, fsync: true, log: silentLogger }).start();
+  const rt = exchange.engine.runtime!;
   try {
-    const seeds = seedCommands(config);
-    const seeded = countdown(seeds.length, () => "the seed commands", 30_000);
-    const offSeed = rt.onDelivery(() => seeded.done());
-    seeds.forEach((c, i) => rt.submit(c, i + 1));
-    await seeded.promise;
-    offSeed();
 
     const due = schedule(wallMicros() + LEAD_US);
     const deadlineOf = new Map<number, number>();
@@ -151,7 +147,7 @@ async function runtime(): Promise<{ stamped: Summary; delivered: Summary; ticks:
     await expired.promise;
     return { stamped: summarize(stamped), delivered: summarize(delivered), ticks };
   } finally {
-    rt.close();
+    await exchange.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -16,7 +16,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { BourseConfig } from "../actors/config.ts";
+import type { BourseConfig } from "../app/config.ts";
 import { serve } from "../app/serve.ts";
 import { benchConfig } from "./ws-server.ts";
 import { silentLogger } from "../log/logger.ts";

@@ -16,7 +16,7 @@ import { heapStats } from "bun:jsc";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadConfig } from "../actors/config.ts";
+import { loadConfig } from "../app/config.ts";
 import { BourseClient } from "../client/client.ts";
 import { serve } from "../app/serve.ts";
 

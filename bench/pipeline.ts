@@ -36,7 +36,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { EngineClock } from "../actors/clock.ts";
-import { type BourseConfig, loadConfig, seedCommands } from "../actors/config.ts";
+import { type BourseConfig, loadConfig, seedCommands } from "../app/config.ts";
 import { LoadStream } from "../cli/demo-load.ts";
 import { recover, stateHash } from "../actors/recovery.ts";
 import { Runtime } from "../actors/runtime.ts";

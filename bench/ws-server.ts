@@ -3,9 +3,7 @@
  * the server has one event loop to itself and the harness's work never runs on it):
  *
  *   --kind gateway   the Bourse gateway: `serve()` (app/serve.ts) on a fresh data directory
- *                    under the OS temp dir, fsync on; with `--fsync 0` the same thing assembled
- *                    here, since serve() has no fsync option: the Runtime (or WorkerHost) started
- *                    with fsync: false, the configured accounts seeded, startGateway. Removed on stop.
+ *                    under the OS temp dir, fsync on, or off with `--fsync 0`. Removed on stop.
  *   --kind baseline  raw Bun.serve, no Bourse code on the path: `/echo` sends every binary frame
  *                    straight back; `/ws` answers a SUBSCRIBE by subscribing the socket to the two
  *                    topics and a NEW_ORDER frame by `server.publish`-ing one L2_UPDATE (one level)
@@ -20,12 +18,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ServerWebSocket } from "bun";
-import { type BourseConfig, loadConfig, seedCommands } from "../actors/config.ts";
-import { Runtime } from "../actors/runtime.ts";
-import type { Sequencer } from "../actors/sequencer.ts";
-import { WorkerHost } from "../actors/worker-host.ts";
+import { type BourseConfig, loadConfig } from "../app/config.ts";
 import { Side } from "../engine/commands.ts";
-import { ApiKeys } from "../gateway/auth/keys.ts";
 import {
   addL2Ask,
   addL2Bid,
@@ -46,7 +40,6 @@ import {
   MessageType,
 } from "../protocol/index.ts";
 import { serve } from "../app/serve.ts";
-import { startGateway } from "../gateway/ws/server.ts";
 import { topic } from "../gateway/ws/market-data-fanout.ts";
 import { silentLogger } from "../log/logger.ts";
 import { flagText } from "./kit/args.ts";
@@ -78,32 +71,6 @@ export function benchConfig(keepLimits: boolean): BourseConfig {
     }
   }
   return config;
-}
-
-/** serve() minus durability: what it does, with the sequencer started with fsync: false. */
-async function serveNoFsync(dataDir: string, config: BourseConfig, workers: number) {
-  const log = silentLogger;
-  const sequencer: Sequencer = workers === 1 ? await WorkerHost.start({ config: config.exchange, dataDir, fsync: false, log }) : Runtime.start({ config: config.exchange, dataDir, fsync: false, log });
-  const seeds = seedCommands(config);
-  await new Promise<void>((resolve) => {
-    let left = seeds.length;
-    const off = sequencer.onDelivery(() => {
-      if (--left === 0) {
-        off();
-        resolve();
-      }
-    });
-    for (const c of seeds) sequencer.submit(c);
-  });
-  // A fresh directory: the books are empty, so no initial books (as serve() with workers 1).
-  const gateway = startGateway({ sequencer, config, keys: ApiKeys.fromConfig(config), port: 0, host: "127.0.0.1", initialBooks: [], log });
-  return {
-    gateway,
-    async close() {
-      await gateway.stop();
-      await sequencer.close();
-    },
-  };
 }
 
 interface BaseData {
@@ -238,7 +205,7 @@ async function main(): Promise<void> {
   if (a.kind === "gateway") {
     dataDir = mkdtempSync(join(a.dir, "bourse-ws-"));
     const config = benchConfig(a.keepLimits);
-    const s = a.fsync ? await serve({ dataDir, config, workers: a.workers, port: 0, log: silentLogger }) : await serveNoFsync(dataDir, config, a.workers);
+    const s = await serve({ dataDir, config, workers: a.workers, port: 0, fsync: a.fsync, log: silentLogger });
     // gateway.url ends in /ws; the harness adds its own path.
     running = { url: s.gateway.url.replace(/\/ws$/, ""), close: s.close };
   } else running = startBaseline();

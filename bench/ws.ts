@@ -41,7 +41,7 @@
  */
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadConfig } from "../actors/config.ts";
+import { loadConfig } from "../app/config.ts";
 import { formatPrice, formatQty, makeInstrument } from "../engine/instrument.ts";
 import { BourseClient } from "../client/client.ts";
 import { Channel, encodeSubscribe, FrameWriter, MessageType } from "../protocol/index.ts";

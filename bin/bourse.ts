@@ -10,8 +10,8 @@
  */
 import { InvariantError } from "../engine/errors.ts";
 import { readFileSync } from "node:fs";
-import { checkConfig } from "../actors/config-check.ts";
-import { loadConfig } from "../actors/config.ts";
+import { checkConfig } from "../app/config-check.ts";
+import { loadConfig } from "../app/config.ts";
 import { liveNote } from "../actors/data-lock.ts";
 import { journalInspect, journalVerify } from "../cli/journal-tools.ts";
 import { explainRecoveryFailure, OperatorError } from "../actors/operator-error.ts";
@@ -22,7 +22,8 @@ import { existingDataDir, writableDataDir } from "../cli/data-dir.ts";
 import { HELP } from "../cli/help.ts";
 import { type Invocation, parseCommandLine, type Values } from "../cli/options.ts";
 import { checkPortsFree } from "../app/listen-check.ts";
-import { checkServeConfig, doorAddresses, serve } from "../app/serve.ts";
+import { checkServeConfig, doorAddresses } from "../app/exchange.ts";
+import { serve } from "../app/serve.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
 
 /** EX_SOFTWARE (sysexits.h): the engine stopped after an internal failure; a supervisor restarts it. */
@@ -42,8 +43,8 @@ async function main(argv: string[]): Promise<number> {
   try {
     return await run(inv.command, inv.values);
   } catch (e) {
-    // A corrupt journal, wherever it is met, is said with what to do about it.
-    throw explainRecoveryFailure(e, inv.values.data);
+    // A corrupt journal, wherever it is met, is said with what to do about it (once: the exchange may have said it already).
+    throw e instanceof OperatorError ? e : explainRecoveryFailure(e, inv.values.data);
   }
 }
 

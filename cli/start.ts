@@ -1,11 +1,11 @@
 import { Command } from "../engine/commands.ts";
 import { EventType, F } from "../engine/events.ts";
 import { portfolio } from "../engine/pnl.ts";
-import { missingAccountsWarning } from "../actors/config-check.ts";
-import { type BourseConfig, seedCommands } from "../actors/config.ts";
+import type { BourseConfig } from "../app/config.ts";
+import { BourseExchange } from "../app/exchange.ts";
 import { LoadStream } from "./demo-load.ts";
 import { stateHash } from "../actors/recovery.ts";
-import { Runtime, type RuntimeOptions } from "../actors/runtime.ts";
+import type { Runtime, RuntimeOptions } from "../actors/runtime.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
 
 export interface StartOptions {
@@ -31,27 +31,34 @@ export interface StartOptions {
  */
 export async function runStart(o: StartOptions): Promise<void> {
   const log = o.log ?? createLogger();
-  // Runtime logs "recovered" with its figures (seq, snapshot, replayed, duration).
-  const rt = Runtime.start({ config: o.config.exchange, dataDir: o.dataDir, fsync: o.fsync, snapshotEvery: o.snapshotEvery, log, syncerFaults: o.syncerFaults });
   const accounts = (o.config.accounts ?? []).map((a) => a.id);
   let rejects = 0;
   let trades = 0;
-  rt.onDelivery((seq, _token, events, from, to) => {
-    for (let i = from; i < to; i++) {
-      const type = events.get(i, F.TYPE);
-      if (type === EventType.REJECTED) rejects++;
-      else if (type === EventType.TRADE) trades++;
-    }
-    if (o.ackLog) process.stdout.write(`ack ${seq}\n`);
-  });
-  if (rt.lastSeq === 0) {
-    for (const c of seedCommands(o.config)) rt.submit(c);
-    rt.flush();
-    log.info("fresh data directory: accounts opened and funded", { accounts: accounts.length });
-  } else {
-    const warning = missingAccountsWarning(o.config, o.configFile ?? "the configuration", o.dataDir, rt.exchange.ledger.accounts.keys());
-    if (warning !== null) log.warn(warning);
-  }
+  const listen = (rt: Runtime) =>
+    rt.onDelivery((seq, _token, events, from, to) => {
+      for (let i = from; i < to; i++) {
+        const type = events.get(i, F.TYPE);
+        if (type === EventType.REJECTED) rejects++;
+        else if (type === EventType.TRADE) trades++;
+      }
+      if (o.ackLog) process.stdout.write(`ack ${seq}\n`);
+    });
+  // The engine on this thread and no doors: this command drives it itself. Its listener goes on
+  // before the accounts are seeded (app/accounts.ts), so their commands are acked too. The
+  // Runtime logs "recovered" with its figures (seq, snapshot, replayed, duration).
+  const exchange = await new BourseExchange({
+    dataDir: o.dataDir,
+    config: o.config,
+    configFile: o.configFile,
+    workers: 0,
+    doors: false,
+    fsync: o.fsync,
+    snapshotEvery: o.snapshotEvery,
+    log,
+    syncerFaults: o.syncerFaults,
+    onEngine: (engine) => listen(engine.runtime!),
+  }).start();
+  const rt = exchange.engine.runtime!;
   if (o.orders !== 0 && accounts.length > 0) {
     // Ids above every sequence number so far are unused: an id never exceeds the seq that used it.
     const load = new LoadStream(o.config.exchange, accounts, o.seed, rt.lastSeq + 1);
@@ -80,8 +87,7 @@ export async function runStart(o: StartOptions): Promise<void> {
     log.info("balances", { account: a.id, name: a.name, cash, positions: pos || undefined });
   }
   // Periodic snapshots and hashes are written by the replica (or in the background); the run is
-  // over once they are on disk. Before close(), which stops the replica where it is.
-  await rt.settled();
-  rt.close();
+  // over once they are on disk (the engine part's stop waits for them before it closes).
+  await exchange.stop();
   log.flush();
 }

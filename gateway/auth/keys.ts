@@ -1,15 +1,20 @@
-import { OperatorError } from "../../actors/operator-error.ts";
-import type { BourseConfig } from "../../actors/config.ts";
-
 /**
  * API keys: a key id names an account and holds the HMAC secret a client signs its login with.
  * From the configuration file for now (the demo's secrets are public on purpose); issuing and
  * revoking keys over REST comes with the users issue. Lookups are by id, and a missing key and a
  * bad signature get the same answer, so a client cannot probe which ids exist.
  */
+import { OperatorError } from "../../actors/operator-error.ts";
+
 export interface ApiKey {
   id: string;
   account: number;
+  secret: string;
+}
+
+/** A key as the configuration file gives it, under its account (app/config.ts, AccountSeed.apiKeys). */
+export interface ApiKeyConfig {
+  id: string;
   secret: string;
 }
 
@@ -20,7 +25,8 @@ export class ApiKeys {
     for (const k of keys) this.add(k);
   }
 
-  static fromConfig(config: BourseConfig): ApiKeys {
+  /** The keys of every configured account (the configuration file's "accounts"). */
+  static fromConfig(config: { accounts?: readonly { id: number; apiKeys?: readonly ApiKeyConfig[] }[] }): ApiKeys {
     const keys: ApiKey[] = [];
     for (const a of config.accounts ?? []) {
       for (const k of a.apiKeys ?? []) keys.push({ id: k.id, account: a.id, secret: k.secret });

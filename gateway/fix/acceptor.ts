@@ -1,9 +1,9 @@
-import { timingSafeEqual } from "node:crypto";
 import { join } from "node:path";
 import type { Socket, TCPSocketListener } from "bun";
-import type { FixConfig } from "../../actors/config.ts";
+import type { FixConfig } from "./config.ts";
 import type { Instrument } from "../../engine/instrument.ts";
 import { type Logger, silentLogger } from "../../log/logger.ts";
+import { authenticate } from "../auth/authenticate.ts";
 import type { ApiKeys } from "../auth/keys.ts";
 import type { OrderEntry } from "../order-entry/order-entry.ts";
 import { FixDoor, FixOrderSession } from "./application.ts";
@@ -143,19 +143,19 @@ export function startFixAcceptor(o: FixAcceptorOptions): FixAcceptor {
     c.socket.end();
   };
 
-  function authenticate(c: Connection, logon: FixMessage): { account: number } | { error: string } {
+  function logOn(c: Connection, logon: FixMessage): { account: number } | { error: string } {
     const sender = logon.get(Tag.SenderCompID) ?? "";
     const user = logon.get(553) ?? "";
     const password = logon.get(554) ?? "";
-    const key = o.keys.get(user);
+    const auth = authenticate(o.keys, { keyId: user, proof: { kind: "secret", secret: password } });
     // The same answer for an unknown user and a wrong password: no probing for key ids.
-    if (!key || !sameSecret(key.secret, password)) return { error: "invalid Username (553) or Password (554)" };
+    if (!auth.ok) return { error: "invalid Username (553) or Password (554)" };
     const other = live.get(sender);
     if (other && other !== c) return { error: `SenderCompID ${sender} is already logged on` };
     c.compId = sender;
-    c.account = key.account;
+    c.account = auth.account;
     c.cancelOnDisconnect = logon.get(Tag.CancelOnDisconnect);
-    return { account: key.account };
+    return { account: auth.account };
   }
 
   const listener = Bun.listen<Connection>({
@@ -176,7 +176,7 @@ export function startFixAcceptor(o: FixAcceptorOptions): FixAcceptor {
               c.flush();
               socket.end();
             },
-            authenticate: (logon) => authenticate(c, logon),
+            authenticate: (logon) => logOn(c, logon),
             openStore: () => {
               // Keyed by counterparty and account: one SenderCompID used for two accounts keeps two histories.
               c.store = FixStore.open(storeDir, `${c.account}.${c.compId}`);
@@ -267,10 +267,4 @@ export function startFixAcceptor(o: FixAcceptorOptions): FixAcceptor {
 /** A function rather than an inline test: onFrame changes the state, which TypeScript's narrowing cannot see. */
 function isClosed(c: Connection): boolean {
   return c.session.state === "closed";
-}
-
-function sameSecret(expected: string, given: string): boolean {
-  const a = Buffer.from(expected);
-  const b = Buffer.from(given);
-  return a.length === b.length && timingSafeEqual(a, b);
 }

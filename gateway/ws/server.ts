@@ -1,8 +1,8 @@
 import type { Server, ServerWebSocket } from "bun";
-import type { BourseConfig } from "../../actors/config.ts";
 import type { Sequencer } from "../../actors/sequencer.ts";
-import { makeInstrument } from "../../engine/instrument.ts";
+import { type InstrumentSpec, makeInstrument } from "../../engine/instrument.ts";
 import { type Logger, silentLogger } from "../../log/logger.ts";
+import { AuthRefusal, authenticate } from "../auth/authenticate.ts";
 import type { ApiKeys } from "../auth/keys.ts";
 import { type InitialBook, MarketDataFanout, topic } from "./market-data-fanout.ts";
 import { OrderEntry } from "../order-entry/order-entry.ts";
@@ -26,22 +26,29 @@ import {
   LoginFlags,
   MessageType,
   ProtocolError,
-  verifyLogin,
 } from "../../protocol/index.ts";
 import { Reason, reasonText } from "../../engine/reasons.ts";
 import { Session, type SocketData } from "./session.ts";
 import { SocketBatch } from "./socket-batch.ts";
+import type { GatewayConfig } from "./config.ts";
 import { Availability } from "./health.ts";
 
 export interface GatewayOptions {
   sequencer: Sequencer;
-  config: BourseConfig;
+  /** The exchange's instruments (the configuration file's exchange.instruments). */
+  instruments: InstrumentSpec[];
+  /** This door's section of the configuration file ("gateway"). */
+  config?: GatewayConfig;
   keys: ApiKeys;
   host?: string;
   /** 0 = any free port (tests). */
   port?: number;
   /** Books (levels and, for L3, orders) as they stand at start, so market data begins from the recovered state. */
   initialBooks?: InitialBook[];
+  /** Market data built by the caller (app/exchange.ts); without it the door makes its own from initialBooks. */
+  marketData?: MarketDataFanout;
+  /** What /health and /ready answer, when the caller keeps it; without it the door makes its own. */
+  availability?: Availability;
   /**
    * Order entry shared with the other doors (FIX), already listening for deliveries. Without it
    * the gateway makes its own.
@@ -57,8 +64,6 @@ const MAX_STRIKES = 20;
  * connection guessing keys costs a few lines, not one a guess (it is closed at MAX_STRIKES).
  */
 const LOGGED_FAILED_LOGINS = 3;
-/** How far a login's timestamp may be from the server's clock. */
-const LOGIN_SKEW_US = 30_000_000;
 
 export interface Gateway {
   server: Server<SocketData>;
@@ -80,15 +85,15 @@ export interface Gateway {
  * passes the backpressure limit, so a slow reader cannot make the server's memory grow.
  */
 export function startGateway(opts: GatewayOptions): Gateway {
-  const { sequencer, config, keys } = opts;
+  const { sequencer, keys } = opts;
   const log = opts.log ?? silentLogger;
-  const gw = config.gateway ?? {};
-  const instruments: InstrumentInfo[] = config.exchange.instruments.map((spec) => {
+  const gw = opts.config ?? {};
+  const instruments: InstrumentInfo[] = opts.instruments.map((spec) => {
     const inst = makeInstrument(spec);
     return { id: inst.id, symbol: inst.symbol, tickSize: inst.tickSize, lotSize: inst.lotSize, base: inst.base, quote: inst.quote };
   });
   const symbolIds = new Set(instruments.map((i) => i.id));
-  const md = new MarketDataFanout([...symbolIds], opts.initialBooks ?? []);
+  const md = opts.marketData ?? new MarketDataFanout([...symbolIds], opts.initialBooks ?? []);
   const ownOrders = !opts.orderEntry;
   const orders = opts.orderEntry ?? new OrderEntry(sequencer);
   const unlisten = ownOrders ? orders.listen() : () => {};
@@ -101,7 +106,7 @@ export function startGateway(opts: GatewayOptions): Gateway {
   const sessions = new Set<Session>();
   const slowLimit = gw.backpressureLimitBytes ?? 1 << 20;
   const hardLimit = Math.max(4 * slowLimit, slowLimit + (1 << 20));
-  const availability = new Availability(sequencer);
+  const availability = opts.availability ?? new Availability(sequencer);
 
   const server: Server<SocketData> = Bun.serve<SocketData>({
     hostname: opts.host ?? gw.host ?? "127.0.0.1",
@@ -170,14 +175,12 @@ export function startGateway(opts: GatewayOptions): Gateway {
       case MessageType.LOGIN: {
         if (s.loggedIn) return protocolError(s, new ProtocolError(ErrorCode.ALREADY_LOGGED_IN, "this session is logged in", m.type, m.requestId));
         const now = Math.floor(Date.now() * 1000);
-        const key = keys.get(m.apiKeyId);
-        let code: number = LOGIN_OK;
-        if (Math.abs(now - m.timestamp) > LOGIN_SKEW_US) code = ErrorCode.STALE_TIMESTAMP;
-        else if (!key || !verifyLogin(key.secret, s.nonce, m)) code = ErrorCode.AUTH_FAILED;
-        if (code === LOGIN_OK && key) {
-          s.account = key.account;
+        const auth = authenticate(keys, { keyId: m.apiKeyId, proof: { kind: "hmac", nonce: s.nonce, login: m, now } });
+        const code: number = auth.ok ? LOGIN_OK : auth.refusal === AuthRefusal.STALE_TIMESTAMP ? ErrorCode.STALE_TIMESTAMP : ErrorCode.AUTH_FAILED;
+        if (auth.ok) {
+          s.account = auth.account;
           s.cancelOnDisconnect = (m.flags & LoginFlags.CANCEL_ON_DISCONNECT) !== 0;
-          s.ws.data.log = s.ws.data.log.child({ account: s.account, key: key.id });
+          s.ws.data.log = s.ws.data.log.child({ account: s.account, key: auth.keyId });
           s.ws.data.log.info("login", { cancelOnDisconnect: s.cancelOnDisconnect });
         } else {
           s.strikes++;

@@ -9,7 +9,7 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadConfig } from "../../actors/config.ts";
+import { loadConfig } from "../../app/config.ts";
 import { Journal, verifyJournal } from "../../actors/journal/journal.ts";
 import { paths, recover, stateHash } from "../../actors/recovery.ts";
 import { RecordReader } from "../../actors/layout/command-record.ts";

@@ -9,7 +9,7 @@ import { afterAll, afterEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { loadConfig, seedCommands } from "../../actors/config.ts";
+import { loadConfig, seedCommands } from "../../app/config.ts";
 import { DataDirError, DataDirInUse, DataDirMissing, DataDirUnwritable, SnapshotAheadOfJournal, UntilPastEnd } from "../../actors/data-dir-errors.ts";
 import { DataDirLock, liveNote, lockFile, parseHolder } from "../../actors/data-lock.ts";
 import { Journal } from "../../actors/journal/journal.ts";

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { wallMicros } from "../../actors/clock.ts";
-import { loadConfig, seedCommands } from "../../actors/config.ts";
+import { loadConfig, seedCommands } from "../../app/config.ts";
 import { DEADLINE_TOKEN } from "../../actors/deadline-timer.ts";
 import { recover, stateHash } from "../../actors/recovery.ts";
 import { Runtime } from "../../actors/runtime.ts";

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, readdirSync, readlinkSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadConfig, seedCommands } from "../../actors/config.ts";
+import { loadConfig, seedCommands } from "../../app/config.ts";
 import { Journal, verifyJournal } from "../../actors/journal/journal.ts";
 import { LoadStream } from "../../cli/demo-load.ts";
 import { paths, recover, stateHash } from "../../actors/recovery.ts";
@@ -442,7 +442,7 @@ describe("pipelined group commit, embedded (workers 0)", () => {
     const dir = dataDir();
     const script = `
       import { Runtime } from ${JSON.stringify(join(ROOT, "actors/runtime.ts"))};
-      import { loadConfig, seedCommands } from ${JSON.stringify(join(ROOT, "actors/config.ts"))};
+      import { loadConfig, seedCommands } from ${JSON.stringify(join(ROOT, "app/config.ts"))};
       const config = loadConfig(${JSON.stringify(join(ROOT, "config/demo.json"))});
       const rt = Runtime.start({ config: config.exchange, dataDir: ${JSON.stringify(dir)}, syncerFaults: { delayMs: 300 } });
       let n = 0;

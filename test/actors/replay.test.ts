@@ -7,7 +7,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { loadConfig, seedCommands } from "../../actors/config.ts";
+import { loadConfig, seedCommands } from "../../app/config.ts";
 import { Journal, verifyJournal } from "../../actors/journal/journal.ts";
 import { LoadStream } from "../../cli/demo-load.ts";
 import { paths, recover, stateHash } from "../../actors/recovery.ts";

@@ -7,7 +7,7 @@ import { afterEach, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadConfig, seedCommands } from "../../actors/config.ts";
+import { loadConfig, seedCommands } from "../../app/config.ts";
 import { LoadStream } from "../../cli/demo-load.ts";
 import { Runtime } from "../../actors/runtime.ts";
 import { COLLECT, EDEN_EVERY, ReplicaCollector } from "../../actors/snapshot/replica-gc.ts";

@@ -3,7 +3,7 @@ import { heapStats } from "bun:jsc";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadConfig, seedCommands } from "../../actors/config.ts";
+import { loadConfig, seedCommands } from "../../app/config.ts";
 import { LoadStream } from "../../cli/demo-load.ts";
 import { paths, recover, stateHash } from "../../actors/recovery.ts";
 import { Journal } from "../../actors/journal/journal.ts";

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadConfig, seedCommands } from "../../actors/config.ts";
+import { loadConfig, seedCommands } from "../../app/config.ts";
 import { Journal, verifyJournal } from "../../actors/journal/journal.ts";
 import { JournalTail } from "../../actors/journal/journal-tail.ts";
 import { LoadStream } from "../../cli/demo-load.ts";

@@ -2,12 +2,13 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadConfig, seedCommands } from "../../actors/config.ts";
+import { loadConfig, seedCommands } from "../../app/config.ts";
 import { Journal } from "../../actors/journal/journal.ts";
 import { LoadStream } from "../../cli/demo-load.ts";
 import { paths, recover, stateHash } from "../../actors/recovery.ts";
 import { EngineStoppedError, InvalidCommandError, Runtime } from "../../actors/runtime.ts";
-import { startSequencer, WorkerHost } from "../../actors/worker-host.ts";
+import { startEngineHost } from "../../actors/engine-host.ts";
+import { WorkerHost } from "../../actors/worker-host.ts";
 import { Command, CommandType, makeCommand } from "../../engine/commands.ts";
 import { EventType } from "../../engine/events.ts";
 
@@ -116,11 +117,17 @@ describe("engine in a worker (workers: 1)", () => {
     expect(() => h.submit(makeCommand({ type: CommandType.TICK }))).toThrow(EngineStoppedError);
   }, 30_000);
 
-  test("startSequencer picks the host by worker count and refuses more than one", async () => {
+  test("startEngineHost picks the host by worker count and refuses more than one", async () => {
     const dir = dataDir();
-    const embedded = await startSequencer({ config: config.exchange, dataDir: dir, workers: 0 });
-    expect(embedded).toBeInstanceOf(Runtime);
-    await embedded.close();
-    await expect(startSequencer({ config: config.exchange, dataDir: dir, workers: 2 })).rejects.toThrow(/workers must be 0 or 1/);
+    const embedded = await startEngineHost({ config: config.exchange, dataDir: dir, workers: 0 });
+    expect(embedded.host).toBeInstanceOf(Runtime);
+    expect(embedded.runtime).toBe(embedded.host as Runtime);
+    await embedded.host.shutdown();
+    const worker = await startEngineHost({ config: config.exchange, dataDir: dir, workers: 1 });
+    expect(worker.host).toBeInstanceOf(WorkerHost);
+    expect(worker.runtime).toBeNull();
+    expect(worker.recovered.books.length).toBe(config.exchange.instruments.length);
+    await worker.host.shutdown();
+    await expect(startEngineHost({ config: config.exchange, dataDir: dir, workers: 2 })).rejects.toThrow(/workers must be 0 or 1/);
   });
 });

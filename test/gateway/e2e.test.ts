@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadConfig } from "../../actors/config.ts";
+import { loadConfig } from "../../app/config.ts";
 import type { Runtime } from "../../actors/runtime.ts";
 import { Side } from "../../engine/commands.ts";
 import { OrderState } from "../../engine/orders.ts";

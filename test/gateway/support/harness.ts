@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type BourseConfig, loadConfig } from "../../../actors/config.ts";
+import { type BourseConfig, loadConfig } from "../../../app/config.ts";
 import type { Runtime } from "../../../actors/runtime.ts";
 import { Side } from "../../../engine/commands.ts";
 import type { LocalBook } from "../../../client/local-book.ts";

@@ -3,7 +3,10 @@ import { type Command, CommandType, makeCommand } from "../engine/commands.ts";
 import type { ExchangeConfig } from "../engine/exchange.ts";
 import { makeInstrument, parsePrice, parseQty } from "../engine/instrument.ts";
 import { parseAmount } from "../engine/money.ts";
-import { OperatorError } from "./operator-error.ts";
+import { OperatorError } from "../actors/operator-error.ts";
+import type { ApiKeyConfig } from "../gateway/auth/keys.ts";
+import type { FixConfig } from "../gateway/fix/config.ts";
+import type { GatewayConfig } from "../gateway/ws/config.ts";
 
 /**
  * A deployment's configuration file: the exchange (currencies, instruments, tiers) and the
@@ -19,37 +22,10 @@ export interface AccountSeed {
   /** Symbol → [quantity, cost price per unit]. */
   positions?: Record<string, [string, string]>;
   /** API keys for the gateways (gateway/auth/keys.ts). */
-  apiKeys?: { id: string; secret: string }[];
+  apiKeys?: ApiKeyConfig[];
 }
 
-export interface GatewayConfig {
-  host?: string;
-  port?: number;
-  /** Per-session order-entry rate limit (new orders, cancels, amends per second). */
-  maxOrdersPerSecond?: number;
-  /** Bytes a subscriber may have queued before it is cut off as too slow. */
-  backpressureLimitBytes?: number;
-}
-
-/** The FIX 4.4 acceptor (gateway/fix; docs/fix.md). */
-export interface FixConfig {
-  host?: string;
-  /** Default 9878. */
-  port?: number;
-  /** Our CompID: a counterparty's TargetCompID (56). Default "BOURSE". */
-  compId?: string;
-  /** Cancel a session's orders when it disconnects, unless its Logon says otherwise (tag 8013). Default false. */
-  cancelOnDisconnect?: boolean;
-  /** Per-session order-entry rate limit. Default 2000/s. */
-  maxOrdersPerSecond?: number;
-  /** Largest HeartBtInt (108) a Logon may ask for, in seconds. Default 300. */
-  maxHeartBtIntSec?: number;
-  /** Unsent bytes a connection may hold before it is cut as a slow consumer. Default 8 MiB. */
-  maxQueuedBytes?: number;
-  /** false: no FIX acceptor. Default true. */
-  enabled?: boolean;
-}
-
+/** The whole file: the exchange, the accounts, and each door's own section (its config type lives with the door). */
 export interface BourseConfig {
   exchange: ExchangeConfig;
   accounts?: AccountSeed[];

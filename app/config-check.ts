@@ -5,7 +5,7 @@
  * account is UNKNOWN_ACCOUNT) or a seed that throws half-way.
  */
 import { type BourseConfig, seedCommands } from "./config.ts";
-import { OperatorError } from "./operator-error.ts";
+import { OperatorError } from "../actors/operator-error.ts";
 
 export function checkConfig(config: BourseConfig, file: string): void {
   const ex = config.exchange;

@@ -1,0 +1,291 @@
+/**
+ * The composition root: the one place that builds the running exchange from its configuration
+ * (like exchange-core's ExchangeCore constructor). Each piece is a part with start() and stop();
+ * the parts start in the order listed and stop in the reverse order, so a part may use everything
+ * listed before it, and a start that fails stops what had started before the error reaches the
+ * caller.
+ *
+ *   engine       recover the data directory; the sequencer, engine and journal on this thread or a worker
+ *   accounts     open and fund the configured accounts on a fresh directory
+ *   order entry  the read model and request tracking both doors share
+ *   market data  the books as recovered, fanned out by the WebSocket door
+ *   health       what /health and /ready answer
+ *   websocket    the binary WebSocket door and its HTTP paths
+ *   fix          the FIX 4.4 acceptor, unless the config turns it off
+ *   engine stop  on an engine failure, drain the doors so the process can exit
+ *
+ * Parts still to come go into the same list: the history writer and the NATS bridge after the
+ * engine (they follow its deliveries), the standby instead of the engine on a follower.
+ */
+import { startEngineHost, type StartedHost } from "../actors/engine-host.ts";
+import { explainRecoveryFailure, OperatorError } from "../actors/operator-error.ts";
+import type { RuntimeOptions } from "../actors/runtime-options.ts";
+import { InvariantError } from "../engine/errors.ts";
+import { makeInstrument } from "../engine/instrument.ts";
+import { ApiKeys } from "../gateway/auth/keys.ts";
+import { type FixAcceptor, startFixAcceptor } from "../gateway/fix/acceptor.ts";
+import { OrderEntry } from "../gateway/order-entry/order-entry.ts";
+import { Availability } from "../gateway/ws/health.ts";
+import { MarketDataFanout } from "../gateway/ws/market-data-fanout.ts";
+import { type Gateway, startGateway } from "../gateway/ws/server.ts";
+import { createLogger, type Logger } from "../log/logger.ts";
+import { seedAccounts } from "./accounts.ts";
+import { checkConfig } from "./config-check.ts";
+import type { BourseConfig } from "./config.ts";
+import { drainOnStop, type EngineStop } from "./engine-stop.ts";
+import { checkPortsFree, type DoorAddress, listenError } from "./listen-check.ts";
+
+/** One piece of the running exchange. */
+export interface Part {
+  readonly name: string;
+  start(): void | Promise<void>;
+  stop(): void | Promise<void>;
+}
+
+export interface ExchangeOptions {
+  dataDir: string;
+  config: BourseConfig;
+  /** Where the config came from, for error messages. */
+  configFile?: string;
+  /** Engine threads: 0 on this thread, 1 in a worker. */
+  workers: number;
+  /**
+   * The doors (WebSocket and FIX) and what serves them: order entry, market data, health and the
+   * drain on an engine stop. Default true; `bourse start`, which drives the engine itself, runs without.
+   */
+  doors?: boolean;
+  port?: number;
+  /** FIX acceptor port (default: the config's, else 9878; 0 = any free port, and so is `port: 0`). */
+  fixPort?: number;
+  host?: string;
+  /** Default: info and up, to stdout, JSON unless stdout is a terminal (docs/logging.md). */
+  log?: Logger;
+  /** fdatasync on every group commit (default true). */
+  fsync?: boolean;
+  snapshotEvery?: number;
+  /** Tests only: a failing disk (RuntimeOptions.syncerFaults). */
+  syncerFaults?: RuntimeOptions["syncerFaults"];
+  /** Called once the engine has started, before the accounts are seeded: a listener added here hears every delivery. */
+  onEngine?: (engine: StartedHost) => void;
+}
+
+/** The whole exchange, built from a configuration; start() brings it up, stop() takes it down. */
+export class BourseExchange {
+  /** In start order. */
+  readonly parts: Part[] = [];
+  readonly log: Logger;
+  private readonly started: Part[] = [];
+  private engineHost: StartedHost | null = null;
+  /** The API keys both doors take, read once (start() has checked them). */
+  private apiKeys: ApiKeys | null = null;
+  orderEntry: OrderEntry | null = null;
+  marketData: MarketDataFanout | null = null;
+  availability: Availability | null = null;
+  gateway: Gateway | null = null;
+  fix: FixAcceptor | null = null;
+  /** Resolves once the doors are drained after an engine failure (never without doors, nor while the engine runs). */
+  stopped: Promise<EngineStop> = new Promise(() => {});
+  /** Nothing had ever been journaled in the data directory when it started. */
+  fresh = false;
+
+  constructor(readonly o: ExchangeOptions) {
+    this.log = o.log ?? createLogger();
+    this.parts.push(this.enginePart(), this.accountsPart());
+    if (o.doors === false) return;
+    const doors = doorAddresses(o);
+    this.parts.push(this.orderEntryPart(), this.marketDataPart(), this.healthPart(), this.webSocketPart(doors[0]!));
+    if (doors[1]) this.parts.push(this.fixPart(doors[1]));
+    this.parts.push(this.engineStopPart());
+  }
+
+  /** The engine's host once the engine part has started. */
+  get engine(): StartedHost {
+    if (this.engineHost === null) throw new InvariantError("the exchange has not started");
+    return this.engineHost;
+  }
+
+  private get keys(): ApiKeys {
+    this.apiKeys ??= ApiKeys.fromConfig(this.o.config);
+    return this.apiKeys;
+  }
+
+  /**
+   * Checks the configuration and the doors' ports (before any directory is opened), then starts
+   * every part in order. A part that fails stops the ones started before it, then throws.
+   */
+  async start(): Promise<this> {
+    if (this.o.doors !== false) {
+      checkServeConfig(this.o.config, this.o.configFile ?? "the configuration");
+      checkPortsFree(doorAddresses(this.o));
+    }
+    for (const part of this.parts) {
+      try {
+        await part.start();
+      } catch (e) {
+        await this.stop();
+        throw e;
+      }
+      this.started.push(part);
+    }
+    return this;
+  }
+
+  /** Stops the started parts in reverse order; the data directory is complete and released when it resolves. */
+  async stop(): Promise<void> {
+    for (let part = this.started.pop(); part !== undefined; part = this.started.pop()) {
+      try {
+        await part.stop();
+      } catch (e) {
+        this.log.error("stopping a part failed", { part: part.name, err: e });
+      }
+    }
+  }
+
+  private enginePart(): Part {
+    const o = this.o;
+    return {
+      name: "engine",
+      start: async () => {
+        try {
+          this.engineHost = await startEngineHost({ config: o.config.exchange, dataDir: o.dataDir, workers: o.workers, fsync: o.fsync, snapshotEvery: o.snapshotEvery, log: this.log, syncerFaults: o.syncerFaults });
+        } catch (e) {
+          throw e instanceof OperatorError ? e : explainRecoveryFailure(e, o.dataDir);
+        }
+        this.fresh = this.engineHost.host.lastSeq === 0;
+        o.onEngine?.(this.engineHost);
+      },
+      stop: () => this.engine.host.shutdown(),
+    };
+  }
+
+  private accountsPart(): Part {
+    const o = this.o;
+    return {
+      name: "accounts",
+      start: () => seedAccounts({ sequencer: this.engine.host, config: o.config, configFile: o.configFile, dataDir: o.dataDir, recoveredAccounts: this.engine.recovered.accounts, log: this.log }),
+      stop: () => {},
+    };
+  }
+
+  /** One order entry for both doors: a FIX order and a WebSocket order trade against each other and each side hears of it on its own door. */
+  private orderEntryPart(): Part {
+    let unlisten = () => {};
+    return {
+      name: "order entry",
+      start: () => {
+        const orderEntry = new OrderEntry(this.engine.host);
+        // Its delivery listener first: it opens the WebSocket door's batch for the listeners after it.
+        unlisten = orderEntry.listen();
+        // Recovered open orders belong to no session until a client claims them (docs/protocol.md).
+        for (const r of this.engine.recovered.orders) orderEntry.orders.add({ ...r, session: 0 });
+        this.orderEntry = orderEntry;
+      },
+      stop: () => unlisten(),
+    };
+  }
+
+  /** Market data starts from the books as recovered, read before any command ran. */
+  private marketDataPart(): Part {
+    return {
+      name: "market data",
+      start: () => {
+        this.marketData = new MarketDataFanout(
+          this.o.config.exchange.instruments.map((i) => i.id),
+          this.engine.recovered.books,
+        );
+      },
+      stop: () => {},
+    };
+  }
+
+  private healthPart(): Part {
+    return {
+      name: "health",
+      start: () => {
+        this.availability = new Availability(this.engine.host);
+      },
+      // Not ready from the first step of a clean shutdown (the WebSocket door says so too as it stops).
+      stop: () => this.availability?.shuttingDown(),
+    };
+  }
+
+  private webSocketPart(address: DoorAddress): Part {
+    const o = this.o;
+    return {
+      name: "websocket",
+      start: () => {
+        try {
+          this.gateway = startGateway({
+            sequencer: this.engine.host,
+            instruments: o.config.exchange.instruments,
+            config: o.config.gateway,
+            keys: this.keys,
+            port: o.port,
+            host: o.host,
+            orderEntry: this.orderEntry!,
+            marketData: this.marketData!,
+            availability: this.availability!,
+            log: this.log,
+          });
+        } catch (e) {
+          throw listenError(e, address);
+        }
+      },
+      stop: () => this.gateway?.stop(),
+    };
+  }
+
+  private fixPart(address: DoorAddress): Part {
+    const o = this.o;
+    return {
+      name: "fix",
+      start: () => {
+        try {
+          this.fix = startFixAcceptor({
+            orderEntry: this.orderEntry!,
+            instruments: o.config.exchange.instruments.map(makeInstrument),
+            keys: this.keys,
+            dataDir: o.dataDir,
+            config: o.config.fix,
+            host: o.host,
+            port: o.fixPort ?? (o.port === 0 ? 0 : undefined),
+            log: this.log,
+          });
+        } catch (e) {
+          throw listenError(e, address);
+        }
+      },
+      stop: () => this.fix?.stop(),
+    };
+  }
+
+  private engineStopPart(): Part {
+    return {
+      name: "engine stop",
+      start: () => {
+        this.stopped = drainOnStop({ sequencer: this.engine.host, orderEntry: this.orderEntry!, gateway: this.gateway!, fix: this.fix, log: this.log });
+      },
+      stop: () => {},
+    };
+  }
+}
+
+/** checkConfig, and the API keys the doors will take (before any directory is opened). */
+export function checkServeConfig(config: BourseConfig, file: string): void {
+  checkConfig(config, file);
+  try {
+    ApiKeys.fromConfig(config);
+  } catch (e) {
+    throw new OperatorError(`${file}: ${(e as Error).message}`);
+  }
+}
+
+/** Where the doors will listen: the WebSocket/HTTP door, then FIX unless the config turns it off. */
+export function doorAddresses(o: Pick<ExchangeOptions, "config" | "host" | "port" | "fixPort">): DoorAddress[] {
+  const host = o.host ?? o.config.gateway?.host ?? "127.0.0.1";
+  const doors: DoorAddress[] = [{ door: "WebSocket/HTTP", host, port: o.port ?? o.config.gateway?.port ?? 7070, flag: "--port" }];
+  if (o.config.fix?.enabled !== false) {
+    doors.push({ door: "FIX", host: o.host ?? o.config.fix?.host ?? "127.0.0.1", port: o.fixPort ?? (o.port === 0 ? 0 : (o.config.fix?.port ?? 9878)), flag: "--fix-port" });
+  }
+  return doors;
+}

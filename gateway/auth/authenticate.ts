@@ -1,0 +1,53 @@
+import { timingSafeEqual } from "node:crypto";
+import { type Login, verifyLogin } from "../../protocol/index.ts";
+import type { ApiKeys } from "./keys.ts";
+
+/**
+ * The one check every door makes of a client's credentials: the WebSocket LOGIN, the FIX Logon and
+ * the coming REST door each say which key they claim and how they prove they hold its secret, and
+ * get the same answer: the account and key id, or a typed refusal the door words in its protocol.
+ */
+export type Proof =
+  /**
+   * WebSocket LOGIN (docs/protocol.md, Login): an HMAC-SHA256 under the key's secret over the
+   * server's per-connection nonce, the client's timestamp, its flags and the key id; the secret
+   * never crosses the wire, and a captured LOGIN is worth nothing on another connection. `now`:
+   * the server's time (µs since the epoch), which the login's timestamp must be within LOGIN_SKEW_US of.
+   */
+  | { kind: "hmac"; nonce: Uint8Array; login: Login; now: number }
+  /** FIX Logon (docs/fix.md): the secret itself, in Password (554), compared in constant time. */
+  | { kind: "secret"; secret: string };
+
+export interface Credentials {
+  /** The API key id the client names (WebSocket apiKeyId, FIX Username 553). */
+  keyId: string;
+  proof: Proof;
+}
+
+export const AuthRefusal = {
+  /** An unknown key id or a wrong proof: one answer for both, so a client cannot probe which ids exist. */
+  BAD_CREDENTIALS: "bad-credentials",
+  /** A signed proof's timestamp too far from the server's clock (checked first: it says nothing of the key). */
+  STALE_TIMESTAMP: "stale-timestamp",
+} as const;
+export type AuthRefusal = (typeof AuthRefusal)[keyof typeof AuthRefusal];
+
+export type AuthResult = { ok: true; account: number; keyId: string } | { ok: false; refusal: AuthRefusal };
+
+/** How far a signed login's timestamp may be from the server's clock. */
+export const LOGIN_SKEW_US = 30_000_000;
+
+export function authenticate(keys: ApiKeys, c: Credentials): AuthResult {
+  const p = c.proof;
+  if (p.kind === "hmac" && Math.abs(p.now - p.login.timestamp) > LOGIN_SKEW_US) return { ok: false, refusal: AuthRefusal.STALE_TIMESTAMP };
+  const key = keys.get(c.keyId);
+  if (key === undefined) return { ok: false, refusal: AuthRefusal.BAD_CREDENTIALS };
+  const good = p.kind === "hmac" ? verifyLogin(key.secret, p.nonce, p.login) : sameSecret(key.secret, p.secret);
+  return good ? { ok: true, account: key.account, keyId: key.id } : { ok: false, refusal: AuthRefusal.BAD_CREDENTIALS };
+}
+
+function sameSecret(expected: string, given: string): boolean {
+  const a = Buffer.from(expected);
+  const b = Buffer.from(given);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
