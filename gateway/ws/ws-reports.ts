@@ -50,15 +50,8 @@ const amended: Amended = { type: MessageType.AMENDED, seq: 0, requestId: 0, symb
 const triggered: Triggered = { type: MessageType.TRIGGERED, seq: 0, symbol: 0, orderId: 0, time: 0, side: 0, orderType: 0, stopPrice: 0, lastPrice: 0, leaves: 0, clientOrderId: "" };
 const massCancelDone: MassCancelDone = { type: MessageType.MASS_CANCEL_DONE, seq: 0, requestId: 0, symbol: 0, cancelled: 0, time: 0 };
 
-/** The fields every report about one order carries, in the shape its message names them. */
-interface OrderMessage {
-  seq: number;
-  symbol: number;
-  orderId: number;
-  side: number;
-  leaves: number;
-  clientOrderId: string;
-}
+/** The fields every report about one order carries (each report message names them as an ACK does). */
+type OrderMessage = Pick<Ack, "seq" | "symbol" | "orderId" | "side" | "leaves" | "clientOrderId">;
 
 /** Stamps the next sequence number and the order's own fields on a report message; the caller adds the rest. */
 function forOrder<M extends OrderMessage>(m: M, s: ReportTarget, o: OrderInfo): M {
@@ -68,6 +61,24 @@ function forOrder<M extends OrderMessage>(m: M, s: ReportTarget, o: OrderInfo): 
   m.side = o.side;
   m.leaves = o.leaves;
   m.clientOrderId = o.clientOrderId;
+  return m;
+}
+
+/** forOrder for a report that answers a request (none: the engine acted on its own), at `time`. */
+function forRequest<M extends OrderMessage & Pick<Ack, "requestId" | "time">>(m: M, s: ReportTarget, o: OrderInfo, r: Request | undefined, time: number): M {
+  forOrder(m, s, o);
+  m.requestId = r?.requestId ?? 0;
+  m.time = time;
+  return m;
+}
+
+/** The order's terms as it was accepted (an ACK and an ORDER_STATUS carry them). */
+function withTerms<M extends Pick<Ack, "orderType" | "tif" | "price" | "stopPrice" | "qty">>(m: M, o: OrderInfo): M {
+  m.orderType = o.orderType;
+  m.tif = o.tif;
+  m.price = o.price;
+  m.stopPrice = o.stopPrice;
+  m.qty = o.qty;
   return m;
 }
 
@@ -88,16 +99,9 @@ export class WsReports implements OrderReports {
   accepted(r: Request, o: OrderInfo, time: number): void {
     const s = this.s;
     const n = r.order!;
-    const m = forOrder(ack, s, o);
-    m.requestId = r.requestId;
-    m.time = time;
-    m.orderType = o.orderType;
-    m.tif = o.tif;
+    const m = withTerms(forRequest(ack, s, o, r, time), o);
     m.stp = n.stp;
     m.flags = n.flags;
-    m.price = o.price;
-    m.stopPrice = o.stopPrice;
-    m.qty = o.qty;
     m.expireTime = n.expireTime;
     s.send(encodeAck(s.w, m));
   }
@@ -137,15 +141,10 @@ export class WsReports implements OrderReports {
 
   status(r: Request, o: OrderInfo): void {
     const s = this.s;
-    const m = forOrder(status, s, o);
+    const m = withTerms(forOrder(status, s, o), o);
     m.requestId = r.requestId;
     m.submitTime = o.submitTime;
-    m.orderType = o.orderType;
-    m.tif = o.tif;
     m.state = o.state;
-    m.price = o.price;
-    m.stopPrice = o.stopPrice;
-    m.qty = o.qty;
     m.filled = o.filled;
     s.send(encodeOrderStatus(s.w, m));
   }
@@ -165,9 +164,7 @@ export class WsReports implements OrderReports {
 
   cancelled(r: Request | undefined, o: OrderInfo, cancelledQty: number, reason: number, _expired: boolean, time: number): void {
     const s = this.s;
-    const m = forOrder(cancelled, s, o);
-    m.requestId = r?.requestId ?? 0;
-    m.time = time;
+    const m = forRequest(cancelled, s, o, r, time);
     m.state = o.state;
     m.reason = reason;
     m.price = o.price;
@@ -178,9 +175,7 @@ export class WsReports implements OrderReports {
 
   amended(r: Request | undefined, o: OrderInfo, keptPriority: boolean, oldPrice: number, oldQty: number, time: number): void {
     const s = this.s;
-    const m = forOrder(amended, s, o);
-    m.requestId = r?.requestId ?? 0;
-    m.time = time;
+    const m = forRequest(amended, s, o, r, time);
     m.keptPriority = keptPriority;
     m.price = o.price;
     m.qty = o.qty;
