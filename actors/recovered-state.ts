@@ -15,22 +15,11 @@ export interface RecoveredBook {
   queued: OrderView[];
 }
 
-/** An open order as recovered, with what the doors report about it. */
-export interface RecoveredOrder {
-  orderId: number;
-  account: number;
-  symbol: number;
-  side: number;
-  orderType: number;
-  tif: number;
+/** An open order as recovered: the book's view of it, with what the doors report about it. */
+export interface RecoveredOrder extends Pick<OrderView, "orderId" | "account" | "symbol" | "side" | "orderType" | "tif" | "price" | "stopPrice" | "qty" | "filled" | "leaves"> {
   clientOrderId: string;
   submitTime: number;
   state: number;
-  price: number;
-  stopPrice: number;
-  qty: number;
-  filled: number;
-  leaves: number;
   /** Σ price × qty of its fills, in ticks × lots (exact below 2^53): the average price's numerator; NaN if unknown. */
   notional: number;
 }

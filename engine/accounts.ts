@@ -11,43 +11,59 @@ export const FOLD = 2 ** 52;
 const FOLD_BIG = BigInt(FOLD);
 
 /**
- * Exact cash of one currency. Each amount is a BigInt base plus a double part; hot-path updates
- * (`addBalance`, `addReserved`) touch only the double while it stays below 2^52 in magnitude —
- * where every integer is exact — and fold into the BigInt when it would not. Reads give the exact
- * BigInt. So small accounts never pay for BigInt arithmetic and large ones never lose a unit.
+ * One exact amount: a BigInt base plus a double part. Hot-path updates (`add`) touch only the
+ * double while it stays below 2^52 in magnitude — where every integer is exact — and fold into the
+ * BigInt when it would not. Reads give the exact BigInt. So small accounts never pay for BigInt
+ * arithmetic and large ones never lose a unit.
  */
+class ExactAmount {
+  big = 0n;
+  num = 0;
+
+  get value(): bigint {
+    return this.num === 0 ? this.big : this.big + BigInt(this.num);
+  }
+
+  set value(v: bigint) {
+    if (v < FOLD_BIG && v > -FOLD_BIG) {
+      this.num = Number(v);
+      this.big = 0n;
+    } else {
+      this.big = v;
+      this.num = 0;
+    }
+  }
+
+  /** Adds a whole number of units with |x| < FOLD. */
+  add(x: number): void {
+    const r = this.num + x;
+    if (r < FOLD && r > -FOLD) this.num = r;
+    else {
+      this.big += BigInt(this.num) + BigInt(x);
+      this.num = 0;
+    }
+  }
+}
+
+/** Exact cash of one currency: its balance and what open orders reserve of it, each an ExactAmount. */
 export class Cash {
-  private bBig = 0n;
-  private bNum = 0;
-  private rBig = 0n;
-  private rNum = 0;
+  private readonly b = new ExactAmount();
+  private readonly r = new ExactAmount();
 
   get balance(): bigint {
-    return this.bNum === 0 ? this.bBig : this.bBig + BigInt(this.bNum);
+    return this.b.value;
   }
 
   set balance(v: bigint) {
-    if (v < FOLD_BIG && v > -FOLD_BIG) {
-      this.bNum = Number(v);
-      this.bBig = 0n;
-    } else {
-      this.bBig = v;
-      this.bNum = 0;
-    }
+    this.b.value = v;
   }
 
   get reserved(): bigint {
-    return this.rNum === 0 ? this.rBig : this.rBig + BigInt(this.rNum);
+    return this.r.value;
   }
 
   set reserved(v: bigint) {
-    if (v < FOLD_BIG && v > -FOLD_BIG) {
-      this.rNum = Number(v);
-      this.rBig = 0n;
-    } else {
-      this.rBig = v;
-      this.rNum = 0;
-    }
+    this.r.value = v;
   }
 
   get available(): bigint {
@@ -56,26 +72,18 @@ export class Cash {
 
   /** Adds a whole number of units with |x| < FOLD (callers with larger amounts use `balance`). */
   addBalance(x: number): void {
-    const r = this.bNum + x;
-    if (r < FOLD && r > -FOLD) this.bNum = r;
-    else {
-      this.bBig += BigInt(this.bNum) + BigInt(x);
-      this.bNum = 0;
-    }
+    this.b.add(x);
   }
 
   addReserved(x: number): void {
-    const r = this.rNum + x;
-    if (r < FOLD && r > -FOLD) this.rNum = r;
-    else {
-      this.rBig += BigInt(this.rNum) + BigInt(x);
-      this.rNum = 0;
-    }
+    this.r.add(x);
   }
 
   /** available ≥ x, without BigInt arithmetic when everything is small. */
   covers(x: number | bigint): boolean {
-    if (typeof x === "number" && this.bBig === 0n && this.rBig === 0n) return this.bNum - this.rNum >= x;
+    const b = this.b;
+    const r = this.r;
+    if (typeof x === "number" && b.big === 0n && r.big === 0n) return b.num - r.num >= x;
     return this.available >= BigInt(x);
   }
 }

@@ -2,6 +2,7 @@ import type { Instrument } from "./instrument.ts";
 import type { OrderPool } from "./order-pool.ts";
 import { MarketState } from "./market-state.ts";
 import { VolatilityWindow } from "./volatility.ts";
+import { grown } from "./typed-arrays.ts";
 
 export { MarketState };
 
@@ -155,32 +156,18 @@ export class Ladder {
   }
 
   private growIndex(): void {
-    const keys = new Float64Array(this.keys.length * 2);
-    keys.set(this.keys);
-    this.keys = keys;
-    const slots = new Int32Array(this.slots.length * 2);
-    slots.set(this.slots);
-    this.slots = slots;
+    this.keys = grown(this.keys, this.keys.length * 2);
+    this.slots = grown(this.slots, this.slots.length * 2);
   }
 
   private growLevels(): void {
     const old = this.lvPrice.length;
     const cap = old * 2;
-    const f64 = (a: Float64Array) => {
-      const n = new Float64Array(cap);
-      n.set(a);
-      return n;
-    };
-    const i32 = (a: Int32Array) => {
-      const n = new Int32Array(cap);
-      n.set(a);
-      return n;
-    };
-    this.lvPrice = f64(this.lvPrice);
-    this.lvQty = f64(this.lvQty);
-    this.lvCount = i32(this.lvCount);
-    this.lvHead = i32(this.lvHead);
-    this.lvTail = i32(this.lvTail);
+    this.lvPrice = grown(this.lvPrice, cap);
+    this.lvQty = grown(this.lvQty, cap);
+    this.lvCount = grown(this.lvCount, cap);
+    this.lvHead = grown(this.lvHead, cap);
+    this.lvTail = grown(this.lvTail, cap);
     const free = new Int32Array(cap);
     for (let i = cap - 1; i >= old; i--) free[this.freeTop++] = i;
     this.free = free;

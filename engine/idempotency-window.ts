@@ -1,5 +1,6 @@
 import { InvariantError } from "./errors.ts";
 import type { OmsOrder } from "./orders.ts";
+import { grown } from "./typed-arrays.ts";
 
 /**
  * (account, clientOrderId) → order, for `windowUs` of engine time after submission and for as
@@ -297,32 +298,17 @@ export class IdempotencyWindow {
   private growRows(): void {
     // By a quarter: a full window sits at most 25% above its rows (amortized O(1) still).
     const rows = this.rows + (this.rows >> 2);
-    const f64 = (a: Float64Array) => {
-      const b = new Float64Array(rows);
-      b.set(a);
-      return b;
-    };
-    const i32 = (a: Int32Array) => {
-      const b = new Int32Array(rows);
-      b.set(a);
-      return b;
-    };
-    const u8 = (a: Uint8Array) => {
-      const b = new Uint8Array(rows);
-      b.set(a);
-      return b;
-    };
-    this.account = f64(this.account);
-    this.orderIds = f64(this.orderIds);
-    this.time = f64(this.time);
-    this.price = f64(this.price);
-    this.filled = f64(this.filled);
-    this.symbol = i32(this.symbol);
-    this.idOff = i32(this.idOff);
-    this.side = u8(this.side);
-    this.state = u8(this.state);
-    this.flags = u8(this.flags);
-    this.idLen = u8(this.idLen);
+    this.account = grown(this.account, rows);
+    this.orderIds = grown(this.orderIds, rows);
+    this.time = grown(this.time, rows);
+    this.price = grown(this.price, rows);
+    this.filled = grown(this.filled, rows);
+    this.symbol = grown(this.symbol, rows);
+    this.idOff = grown(this.idOff, rows);
+    this.side = grown(this.side, rows);
+    this.state = grown(this.state, rows);
+    this.flags = grown(this.flags, rows);
+    this.idLen = grown(this.idLen, rows);
     this.rows = rows;
   }
 

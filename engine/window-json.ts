@@ -32,10 +32,7 @@ export function writeWindowJson(w: IdempotencyWindow, prefix: Uint8Array = new U
 
 function emit(w: IdempotencyWindow, rows: readonly number[], out: JsonBytes): void {
   out.text('{"accounts":[');
-  for (let k = 0; k < rows.length; k++) {
-    if (k > 0) out.byte(0x2c);
-    out.number(w.accountAt(rows[k]!));
-  }
+  numbers(out, rows, (row) => w.accountAt(row), false);
   out.text('],"ids":"');
   const arena = w.idArena;
   for (let k = 0; k < rows.length; k++) {
@@ -45,27 +42,11 @@ function emit(w: IdempotencyWindow, rows: readonly number[], out: JsonBytes): vo
     out.idBytes(arena, start, start + w.idLengthAt(row));
   }
   out.text('","times":[');
-  let prev = 0;
-  for (let k = 0; k < rows.length; k++) {
-    if (k > 0) out.byte(0x2c);
-    const t = w.submitTimeAt(rows[k]!);
-    out.number(t - prev);
-    prev = t;
-  }
+  numbers(out, rows, (row) => w.submitTimeAt(row), true);
   out.text('],"orderIds":[');
-  prev = 0;
-  for (let k = 0; k < rows.length; k++) {
-    if (k > 0) out.byte(0x2c);
-    const id = w.orderIdAt(rows[k]!);
-    out.number(id - prev);
-    prev = id;
-  }
+  numbers(out, rows, (row) => w.orderIdAt(row), true);
   out.text('],"states":[');
-  for (let k = 0; k < rows.length; k++) {
-    if (k > 0) out.byte(0x2c);
-    const row = rows[k]!;
-    out.number(w.isOpen(row) ? -1 : w.stateAt(row));
-  }
+  numbers(out, rows, (row) => (w.isOpen(row) ? -1 : w.stateAt(row)), false);
   out.text('],"done":[');
   let first = true;
   for (let k = 0; k < rows.length; k++) {
@@ -82,6 +63,17 @@ function emit(w: IdempotencyWindow, rows: readonly number[], out: JsonBytes): vo
     out.number(w.filledAt(row));
   }
   out.text("]}");
+}
+
+/** A JSON array's numbers, no brackets: `value` of each row, less the row before's when `delta` (the first less 0). */
+function numbers(out: JsonBytes, rows: readonly number[], value: (row: number) => number, delta: boolean): void {
+  let prev = 0;
+  for (let k = 0; k < rows.length; k++) {
+    if (k > 0) out.byte(0x2c);
+    const v = value(rows[k]!);
+    out.number(delta ? v - prev : v);
+    prev = v;
+  }
 }
 
 const HEX = "0123456789abcdef";

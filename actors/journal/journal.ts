@@ -6,46 +6,22 @@
  * (actors/journal/syncer.ts) while the next batches are executed and written. A batch's commands are
  * acknowledged only once `durableSeq` covers them. Format, recovery rules and figures: docs/journal.md.
  */
-import { JournalFailedError } from "./journal-errors.ts";
 import { InvariantError } from "../../engine/errors.ts";
-import { closeSync, existsSync, fdatasyncSync, fsyncSync, ftruncateSync, mkdirSync, openSync, realpathSync, unlinkSync, writeSync } from "node:fs";
+import { JournalFailedError } from "./journal-errors.ts";
+import { closeSync, fdatasyncSync, openSync, writeSync } from "node:fs";
 import { constants } from "node:os";
 import { join } from "node:path";
-import { scanJournal, verifyJournal, type JournalProblem, type ScannedSegment, type SegmentSummary, type VerifyResult } from "./journal-scan.ts";
+import { DEFAULT_SEGMENT_BYTES, openSegments, releaseDir, type JournalOptions, type OpenedSegments } from "./journal-open.ts";
+import { eachRecord, type RecordVisitor } from "./journal-read.ts";
+import { verifyJournal, type JournalProblem, type ScannedSegment, type SegmentSummary, type VerifyResult } from "./journal-scan.ts";
 import { Crc32cBuffer } from "../../storage/crc32c.ts";
-import { END, HEADER_BYTES, MAX_PAYLOAD_BYTES, RECORD, RecordReader, recordCrcIn } from "../../storage/record-file.ts";
+import { grownCopy } from "../../storage/grow-bytes.ts";
+import { HEADER_BYTES, MAX_PAYLOAD_BYTES, recordCrcIn } from "../../storage/record-file.ts";
+import { syncDir } from "../../storage/sync-dir.ts";
 import { INDEX_STRIDE, JournalCorruptError, segmentName } from "./segment.ts";
 import { Syncer, SYNCER_WORKER_FAILED, type SyncerOptions } from "./syncer.ts";
 
-export { JournalCorruptError, MAX_PAYLOAD_BYTES, verifyJournal, type JournalProblem, type SegmentSummary, type VerifyResult };
-
-export interface JournalOptions {
-  /** Directory of the segment files; created if missing. */
-  dir: string;
-  /** A commit that leaves the current segment at or past this size closes it; the next commit starts a new one. Default 64 MiB. */
-  segmentBytes?: number;
-  /** fdatasync on every commit. Default true; false only for tests and benchmarks that do not need durability. */
-  fsync?: boolean;
-  /**
-   * Inspect without changing anything: a torn tail is left on disk (and not read), nothing is
-   * created, append and commit throw. A missing directory is an empty journal. Default false.
-   */
-  readOnly?: boolean;
-  /** Called while `open` scans the existing segments. */
-  onProgress?: (bytesScanned: number, totalBytes: number) => void;
-  /**
-   * Called once the scan knows the journal's valid records (0, 0: none) and before `open` changes
-   * anything (cuts a torn tail, removes an empty last segment, creates the directory): throwing
-   * leaves the journal as it was. Recovery checks here that the journal reaches its snapshot.
-   */
-  check?: (firstSeq: number, lastSeq: number) => void;
-}
-
-/** First and last seq of the segments' valid records; 0, 0 when there are none. */
-function validRange(segments: ScannedSegment[]): [number, number] {
-  const live = segments.filter((s) => s.records > 0);
-  return live.length === 0 ? [0, 0] : [live[0]!.firstSeq, live[live.length - 1]!.lastSeq];
-}
+export { DEFAULT_SEGMENT_BYTES, JournalCorruptError, MAX_PAYLOAD_BYTES, verifyJournal, type JournalOptions, type JournalProblem, type SegmentSummary, type VerifyResult };
 
 export interface JournalRecord {
   seq: number;
@@ -53,11 +29,7 @@ export interface JournalRecord {
   payload: Uint8Array;
 }
 
-export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
 const INITIAL_BATCH_BYTES = 64 * 1024;
-
-/** Journals open in this process, by real path: a second writer on one directory would interleave records. */
-const openDirs = new Set<string>();
 
 export class Journal {
   readonly dir: string;
@@ -100,15 +72,15 @@ export class Journal {
   private closed = false;
   private readonly lockKey: string;
 
-  private constructor(opts: JournalOptions, lockKey: string, segments: ScannedSegment[], torn: JournalProblem | null, truncatedBytes: number) {
+  private constructor(opts: JournalOptions, found: OpenedSegments) {
     this.dir = opts.dir;
     this.segmentBytes = opts.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
     this.fsync = opts.fsync ?? true;
     this.readOnly = opts.readOnly ?? false;
-    this.lockKey = lockKey;
-    this.segments = segments;
-    this.tornTail = torn;
-    this.truncatedBytes = truncatedBytes;
+    this.lockKey = found.lockKey;
+    const segments = (this.segments = found.segments);
+    this.tornTail = found.torn;
+    this.truncatedBytes = found.truncatedBytes;
     const last = segments[segments.length - 1];
     if (last) {
       this._firstSeq = segments[0]!.firstSeq;
@@ -122,55 +94,11 @@ export class Journal {
    * segment is cut away (see `truncatedBytes`); any other bad record throws JournalCorruptError.
    */
   static open(opts: JournalOptions): Journal {
-    const segmentBytes = opts.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
-    if (!Number.isSafeInteger(segmentBytes) || segmentBytes < 1) throw new RangeError(`segmentBytes must be a positive integer, got ${segmentBytes}`);
-    if (opts.readOnly) {
-      const { segments, problem } = existsSync(opts.dir) ? scanJournal(opts.dir, opts.onProgress) : { segments: [], problem: undefined };
-      if (problem?.kind === "corrupt") throw new JournalCorruptError(problem.file, problem.offset, problem.detail);
-      opts.check?.(...validRange(segments));
-      let skipped = 0;
-      if (problem) {
-        const last = segments[segments.length - 1]!;
-        skipped = last.bytes - problem.offset;
-        last.bytes = problem.offset;
-      }
-      return new Journal(opts, "", segments.filter((s) => s.records > 0), problem ?? null, skipped);
-    }
-    const existed = existsSync(opts.dir);
-    if (!existed) opts.check?.(0, 0);
-    mkdirSync(opts.dir, { recursive: true });
-    const lockKey = realpathSync(opts.dir);
-    if (openDirs.has(lockKey)) throw new InvariantError(`journal ${opts.dir} is already open for writing in this process`);
-    openDirs.add(lockKey);
+    const found = openSegments(opts);
     try {
-      const { segments, problem } = scanJournal(opts.dir, opts.onProgress);
-      const sync = opts.fsync ?? true;
-      let truncated = 0;
-      if (problem?.kind === "corrupt") throw new JournalCorruptError(problem.file, problem.offset, problem.detail);
-      if (existed) opts.check?.(...validRange(segments));
-      if (problem) {
-        const last = segments[segments.length - 1]!;
-        truncated = last.bytes - problem.offset;
-        const fd = openSync(last.file, "r+");
-        try {
-          ftruncateSync(fd, problem.offset);
-          if (sync) fsyncSync(fd);
-        } finally {
-          closeSync(fd);
-        }
-        last.bytes = problem.offset;
-      }
-      // A last segment with no records (created just before a crash, or all torn) is removed so
-      // that its name cannot disagree with the seq of the next record appended.
-      const last = segments[segments.length - 1];
-      if (last && last.records === 0) {
-        unlinkSync(last.file);
-        if (sync) syncDir(opts.dir);
-        segments.pop();
-      }
-      return new Journal(opts, lockKey, segments, problem ?? null, truncated);
+      return new Journal(opts, found);
     } catch (e) {
-      openDirs.delete(lockKey);
+      releaseDir(found.lockKey);
       throw e;
     }
   }
@@ -513,37 +441,12 @@ export class Journal {
    * stop. No allocation per record. `verify: false` skips the CRC check, for a replay of what
    * open() has just scanned (and so checked) in full. Returns the last seq handed to `fn` (0: none).
    */
-  each(fromSeq: number, untilSeq: number, fn: (seq: number, buf: Uint8Array, start: number, length: number) => boolean | void, verify = true): number {
+  each(fromSeq: number, untilSeq: number, fn: RecordVisitor, verify = true): number {
     if (this.closed) throw new InvariantError(`journal ${this.dir} is closed`);
     const until = Math.min(untilSeq, this.durableSeq);
     const from = Math.max(fromSeq, this._firstSeq, 1);
-    let last = 0;
-    if (from > until) return last;
-    let s = this.segments.length - 1;
-    while (s > 0 && this.segments[s]!.firstSeq > from) s--;
-    let buf: Uint8Array | undefined;
-    for (; s < this.segments.length; s++) {
-      const seg = this.segments[s]!;
-      if (seg.firstSeq > until) return last;
-      const fd = openSync(seg.file, "r");
-      try {
-        const reader = new RecordReader(fd, seekOffset(seg, from), seg.bytes, buf, verify);
-        for (;;) {
-          const r = reader.next();
-          buf = reader.buf;
-          if (r === END) break;
-          if (r !== RECORD) throw new JournalCorruptError(seg.file, reader.offset, reader.detail);
-          const seq = reader.seq;
-          if (seq > until) return last;
-          if (seq < from) continue;
-          last = seq;
-          if (fn(seq, reader.buf, reader.payloadStart, reader.payloadLength) === false) return last;
-        }
-      } finally {
-        closeSync(fd);
-      }
-    }
-    return last;
+    if (from > until) return 0;
+    return eachRecord(this.segments, from, until, fn, verify);
   }
 
   /**
@@ -557,7 +460,7 @@ export class Journal {
     this.closed = true;
     this.batchLength = 0;
     this.stagedEnd = 0;
-    if (this.lockKey) openDirs.delete(this.lockKey);
+    if (this.lockKey) releaseDir(this.lockKey);
     if (this._syncer !== null) {
       // Stopped before any fd is closed: it may be inside an fdatasync of one of them.
       const stopped = this._syncer.stop();
@@ -580,10 +483,7 @@ export class Journal {
   }
 
   private grow(need: number): void {
-    let size = this.batch.length * 2;
-    while (size < need) size *= 2;
-    const bigger = new Uint8Array(size);
-    bigger.set(this.batch.subarray(0, this.stagedEnd));
+    const bigger = grownCopy(this.batch, this.stagedEnd, need);
     this.batch = bigger;
     this.batchView = new DataView(bigger.buffer);
     this.batchCrc = new Crc32cBuffer(bigger);
@@ -599,29 +499,5 @@ export class Journal {
       seg.indexOffsets.push(offset);
       seg.nextIndexAt = offset + INDEX_STRIDE;
     }
-  }
-}
-
-/** The offset of the last indexed record at or before `seq` in the segment (0 if none). */
-function seekOffset(seg: ScannedSegment, seq: number): number {
-  let lo = 0;
-  let hi = seg.indexSeqs.length - 1;
-  let best = 0;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (seg.indexSeqs[mid]! <= seq) {
-      best = seg.indexOffsets[mid]!;
-      lo = mid + 1;
-    } else hi = mid - 1;
-  }
-  return best;
-}
-
-function syncDir(dir: string): void {
-  const fd = openSync(dir, "r");
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
   }
 }

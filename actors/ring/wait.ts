@@ -47,6 +47,13 @@ function laggard(seqs: readonly Sequence[]): Sequence {
   return lag;
 }
 
+/** One park a wait makes: sleep on `lag` while it still reads `observed`, for at most `ms`. */
+interface Park {
+  lag: Sequence;
+  observed: number;
+  ms: number;
+}
+
 export class WaitStrategy {
   readonly spins: number;
   readonly timeoutMs: number;
@@ -67,40 +74,42 @@ export class WaitStrategy {
    * behind `target` when the timeout passes or when `alert` is raised.
    */
   waitFor(target: number, seqs: readonly Sequence[], alert: Sequence | null = null): number {
-    let avail = minimumOf(seqs);
+    const avail = this.spin(target, seqs);
     if (((avail - target) | 0) >= 0) return avail;
-    for (let i = this.spins; i > 0; i--) {
-      avail = minimumOf(seqs);
-      if (((avail - target) | 0) >= 0) return avail;
-    }
-    const deadline = this.timeoutMs === Infinity ? Infinity : performance.now() + this.timeoutMs;
-    for (;;) {
-      if (alert !== null && alert.alerted) return avail;
-      const lag = laggard(seqs);
-      const observed = lag.get();
-      if (((observed - target) | 0) < 0) {
-        let ms = this.parkMs;
-        if (deadline !== Infinity) {
-          const left = deadline - performance.now();
-          if (left <= 0) return minimumOf(seqs);
-          if (left < ms) ms = left;
-        }
-        lag.sleep(observed, ms);
-      }
-      avail = minimumOf(seqs);
-      if (((avail - target) | 0) >= 0) return avail;
-    }
+    const parks = this.parks(target, seqs, alert, avail);
+    let p = parks.next();
+    for (; !p.done; p = parks.next()) p.value.lag.sleep(p.value.observed, p.value.ms);
+    return p.value;
   }
 
   /** The main thread's waitFor: same contract, parks with Atomics.waitAsync instead of blocking. */
   async waitForAsync(target: number, seqs: readonly Sequence[], alert: Sequence | null = null): Promise<number> {
-    let avail = minimumOf(seqs);
+    const avail = this.spin(target, seqs);
     if (((avail - target) | 0) >= 0) return avail;
-    for (let i = this.spins; i > 0; i--) {
-      avail = minimumOf(seqs);
-      if (((avail - target) | 0) >= 0) return avail;
+    const parks = this.parks(target, seqs, alert, avail);
+    let p = parks.next();
+    while (!p.done) {
+      await p.value.lag.sleepAsync(p.value.observed, p.value.ms);
+      p = parks.next();
     }
+    return p.value;
+  }
+
+  /** The minimum of `seqs` once it reaches `target` or after `spins` more checks, whichever is first. */
+  private spin(target: number, seqs: readonly Sequence[]): number {
+    let avail = minimumOf(seqs);
+    for (let i = this.spins; i > 0 && ((avail - target) | 0) < 0; i--) avail = minimumOf(seqs);
+    return avail;
+  }
+
+  /**
+   * The parked phase of both waits, written once: yields each park to make (the waiter sleeps on
+   * it, blocking or not) and returns what the wait returns. Only reached after spinning failed, so
+   * its allocations are off the fast path.
+   */
+  private *parks(target: number, seqs: readonly Sequence[], alert: Sequence | null, avail: number): Generator<Park, number, void> {
     const deadline = this.timeoutMs === Infinity ? Infinity : performance.now() + this.timeoutMs;
+    const park: Park = { lag: seqs[0]!, observed: 0, ms: 0 };
     for (;;) {
       if (alert !== null && alert.alerted) return avail;
       const lag = laggard(seqs);
@@ -112,7 +121,10 @@ export class WaitStrategy {
           if (left <= 0) return minimumOf(seqs);
           if (left < ms) ms = left;
         }
-        await lag.sleepAsync(observed, ms);
+        park.lag = lag;
+        park.observed = observed;
+        park.ms = ms;
+        yield park;
       }
       avail = minimumOf(seqs);
       if (((avail - target) | 0) >= 0) return avail;

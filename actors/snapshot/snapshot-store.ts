@@ -3,6 +3,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, r
 import { mkdir, open, rename } from "node:fs/promises";
 import { join } from "node:path";
 import { crc32c } from "../../storage/crc32c.ts";
+import { syncDir } from "../../storage/sync-dir.ts";
 
 /**
  * Snapshot files: `snapshot-<seq, 20 digits>.snap`, each the whole engine at a sequence number.
@@ -24,6 +25,37 @@ export interface StoredSnapshot {
   file: string;
 }
 
+/** The header that goes before `state` in its file (the layout above). */
+function snapshotHeader(seq: number, time: number, state: Uint8Array): Uint8Array {
+  const header = new Uint8Array(HEADER);
+  const v = new DataView(header.buffer);
+  v.setUint32(0, MAGIC, true);
+  v.setUint32(4, VERSION, true);
+  v.setFloat64(8, seq, true);
+  v.setFloat64(16, time, true);
+  v.setUint32(24, state.length, true);
+  v.setUint32(28, crc32c(state), true);
+  return header;
+}
+
+/** The names in `dir`, none if it does not exist (yet). */
+function namesIn(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+/** Deletes `file`; one another thread already deleted is not an error (see pruneSnapshots). */
+function unlinkIfPresent(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+  }
+}
+
 function name(seq: number): string {
   return `snapshot-${String(seq).padStart(20, "0")}.snap`;
 }
@@ -35,14 +67,7 @@ function name(seq: number): string {
  */
 export function saveSnapshot(dir: string, seq: number, time: number, state: Uint8Array, tmpTag = ""): string {
   mkdirSync(dir, { recursive: true });
-  const header = new Uint8Array(HEADER);
-  const v = new DataView(header.buffer);
-  v.setUint32(0, MAGIC, true);
-  v.setUint32(4, VERSION, true);
-  v.setFloat64(8, seq, true);
-  v.setFloat64(16, time, true);
-  v.setUint32(24, state.length, true);
-  v.setUint32(28, crc32c(state), true);
+  const header = snapshotHeader(seq, time, state);
   const file = join(dir, name(seq));
   const tmp = `${file}${tmpTag}.tmp`;
   const fd = openSync(tmp, "w");
@@ -54,12 +79,7 @@ export function saveSnapshot(dir: string, seq: number, time: number, state: Uint
     closeSync(fd);
   }
   renameSync(tmp, file);
-  const dfd = openSync(dir, "r");
-  try {
-    fsyncSync(dfd);
-  } finally {
-    closeSync(dfd);
-  }
+  syncDir(dir);
   return file;
 }
 
@@ -72,14 +92,7 @@ export function saveSnapshot(dir: string, seq: number, time: number, state: Uint
  */
 export async function saveSnapshotAsync(dir: string, seq: number, time: number, state: Uint8Array): Promise<string> {
   await mkdir(dir, { recursive: true });
-  const header = new Uint8Array(HEADER);
-  const v = new DataView(header.buffer);
-  v.setUint32(0, MAGIC, true);
-  v.setUint32(4, VERSION, true);
-  v.setFloat64(8, seq, true);
-  v.setFloat64(16, time, true);
-  v.setUint32(24, state.length, true);
-  v.setUint32(28, crc32c(state), true);
+  const header = snapshotHeader(seq, time, state);
   const file = join(dir, name(seq));
   const tmp = `${file}.tmp`;
   const fh = await open(tmp, "w");
@@ -102,13 +115,7 @@ export async function saveSnapshotAsync(dir: string, seq: number, time: number, 
 
 /** Snapshot files present, newest first (by the sequence in their name). */
 export function listSnapshots(dir: string): { seq: number; file: string }[] {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return [];
-  }
-  return names
+  return namesIn(dir)
     .map((n) => /^snapshot-(\d{20})\.snap$/.exec(n))
     .filter((m): m is RegExpExecArray => m !== null)
     .map((m) => ({ seq: Number(m[1]), file: join(dir, m[0]) }))
@@ -150,30 +157,13 @@ export function loadNewestSnapshot(dir: string, untilSeq = Infinity, onSkip?: (f
  * deleted is not an error.
  */
 export function pruneSnapshots(dir: string, keep: number): void {
-  for (const { file } of listSnapshots(dir).slice(keep)) {
-    try {
-      unlinkSync(file);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
-    }
-  }
+  for (const { file } of listSnapshots(dir).slice(keep)) unlinkIfPresent(file);
 }
 
 /** Deletes temporary files `saveSnapshot(…, tmpTag)` left behind (a process that died while writing one). */
 export function removeTemporaries(dir: string, tmpTag: string): void {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return;
-  }
   const suffix = `${tmpTag}.tmp`;
-  for (const n of names) {
-    if (!/^snapshot-\d{20}\.snap/.test(n) || !n.endsWith(suffix)) continue;
-    try {
-      unlinkSync(join(dir, n));
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
-    }
+  for (const n of namesIn(dir)) {
+    if (/^snapshot-\d{20}\.snap/.test(n) && n.endsWith(suffix)) unlinkIfPresent(join(dir, n));
   }
 }

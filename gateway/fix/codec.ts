@@ -196,23 +196,9 @@ export class FixEncoder {
   private tag(tag: number, more: number): void {
     checkTag(tag);
     this.room(10 + more);
-    const buf = this.buf;
-    // Tags fit in 31 bits (checkTag), so integer division by `| 0`, cheaper than Math.floor.
-    let digits = 1;
-    for (let x = tag; x >= 10; x = (x / 10) | 0) digits++;
-    let at = this.at + digits;
-    this.at = at + 1;
-    buf[at] = EQUALS;
-    let sum = this.sum + EQUALS;
-    let x = tag;
-    do {
-      const q = (x / 10) | 0;
-      const d = 0x30 + (x - q * 10);
-      buf[--at] = d;
-      sum += d;
-      x = q;
-    } while (x > 0);
-    this.sum = sum;
+    this.digits(tag);
+    this.buf[this.at++] = EQUALS;
+    this.sum += EQUALS;
   }
 
   /** Room for `more` bytes past `at`, and always for the trailer. */

@@ -8,88 +8,32 @@
  * Sequence numbers and sent messages live in a FixStore, which outlives the connection: a new
  * FixSession on the same store carries on where the last one stopped.
  */
-import { type EncodedFields, encodeFields, encodeFix, FixEncoder, fixTimestamp, parseFixTimestamp } from "./codec.ts";
-import { type Frame, FixFramer } from "./framer.ts";
+import { encodeFix, type FixEncoder, fixTimestamp } from "./codec.ts";
+import type { Frame } from "./framer.ts";
 import type { Field, FixMessage } from "./message.ts";
+import { HeldMessages } from "./session-held.ts";
+import { SessionHeader } from "./session-header.ts";
+import type { FixSessionHost, FixSessionOptions, FixSessionState } from "./session-host.ts";
+import { gapFillFields, replayStored, resentFields } from "./session-resend.ts";
+import {
+  errorText,
+  fixText,
+  headerProblem,
+  heartBtIntProblem,
+  logonProblem,
+  loweringProblem,
+  type MessageProblem,
+  newSeqNo,
+  parseHeartBtInt,
+  possDupProblem,
+  resendSpan,
+  SessionRejectReason,
+} from "./session-rules.ts";
 import type { FixStore } from "./store.ts";
 import { type Logger, silentLogger } from "../../log/logger.ts";
 
-export interface FixSessionHost {
-  /** Writes to the socket. */
-  send(bytes: Uint8Array): void;
-  /** Closes the socket after what was sent. The session calls it once and is "closed" before it does. */
-  close(reason: string): void;
-  /** Checks a Logon: Username(553)/Password(554). Returns the account id or a text for the Logout. */
-  authenticate(logon: FixMessage): { account: number } | { error: string };
-  /**
-   * The store of this counterparty (called on Logon, after authentication). Throwing refuses the
-   * Logon with the error's message as the Logout text — how an acceptor turns away a second
-   * connection for a SenderCompID that is already logged on.
-   */
-  openStore(senderCompId: string): FixStore;
-  /** An in-sequence application message (anything that is not admin) after logon. */
-  onApplication(msg: FixMessage): void;
-  /** Logged on; `onEnd` follows exactly once, at logout or disconnect (cancel-on-disconnect hooks here). */
-  onLogon?(): void;
-  onEnd?(): void;
-  /** The connection's logger (door, remote address); the session adds compId and account at Logon. */
-  log?: Logger;
-}
-
-export interface FixSessionOptions {
-  /** Our CompID: the TargetCompID we accept and the SenderCompID we send. */
-  compId: string;
-  /** Milliseconds since the epoch: SendingTime, and the clock `tick` measures timeouts with. */
-  now: () => number;
-  /** The connection is closed if no Logon arrives within this long. Default 10 000. */
-  logonTimeoutMs?: number;
-  /** Largest HeartBtInt (108) a Logon may ask for, in seconds. Default 300. */
-  maxHeartBtIntSec?: number;
-  /** Our Logout unanswered for this long closes the connection. Default 5 000. */
-  logoutTimeoutMs?: number;
-  /** SendingTime further than this from our clock is rejected (reason 10) and ends the session. Default 120 000; 0 turns the check off. */
-  maxClockSkewMs?: number;
-  /** Messages held while a gap is being filled; more ends the session rather than grow without bound. Default 10 000. */
-  maxQueued?: number;
-  /** Garbled frames before a Logon that close the connection: no FIX engine sends them, a scanner or the wrong protocol does. Default 3. */
-  maxGarbledBeforeLogon?: number;
-}
-
-export type FixSessionState = "awaiting-logon" | "active" | "logging-out" | "closed";
-
-/** SessionRejectReason (373) values the session uses; the app layer may use the others. */
-export const SessionRejectReason = {
-  RequiredTagMissing: 1,
-  TagWithoutValue: 4,
-  ValueIncorrect: 5,
-  IncorrectDataFormat: 6,
-  CompIdProblem: 9,
-  SendingTimeAccuracy: 10,
-  InvalidMsgType: 11,
-  TagAppearsMoreThanOnce: 13,
-  Other: 99,
-} as const;
-
-/** Session-level message types: never resent (gap-filled instead) and never given to the app layer. */
-const ADMIN = new Set(["0", "1", "2", "3", "4", "5", "A"]);
-/**
- * Header tags a message may carry only once, each with a bit for the one-pass check; body tags may
- * repeat in groups, which is the app layer's to judge.
- */
-const SINGLE_HEADER_TAGS = [35, 34, 49, 56, 52, 43, 97, 122, 115, 128, 50, 57, 142, 143, 369];
-/** Indexed by tag (0: not a header tag): looked up for every field of every message, where a Map shows. */
-const SINGLE_HEADER_BIT = new Int32Array(Math.max(...SINGLE_HEADER_TAGS) + 1);
-SINGLE_HEADER_TAGS.forEach((tag, i) => {
-  SINGLE_HEADER_BIT[tag] = 1 << i;
-});
-/** Tags our own header stamps, dropped from a stored message before it is stamped again for a resend. */
-const STAMPED = new Set([34, 43, 49, 52, 56, 97, 122]);
-
-interface Queued {
-  msg: FixMessage;
-  /** Already acted on when it arrived early (a ResendRequest or Logon): only its seq is left to count. */
-  handled: boolean;
-}
+export type { FixSessionHost, FixSessionOptions, FixSessionState } from "./session-host.ts";
+export { SessionRejectReason } from "./session-rules.ts";
 
 export class FixSession {
   account = -1;
@@ -104,9 +48,7 @@ export class FixSession {
   private testRequestSentAt = -1;
   private testRequests = 0;
   private logoutSentAt = 0;
-  /** The message whose early arrival made us send a ResendRequest; 0 when none is outstanding. */
-  private resendUpTo = 0;
-  private readonly queued = new Map<number, Queued>();
+  private readonly held: HeldMessages;
   private loggedOn = false;
   private garbledBeforeLogon = 0;
   private readonly maxGarbledBeforeLogon: number;
@@ -115,12 +57,7 @@ export class FixSession {
   private readonly maxHeartBtIntSec: number;
   private readonly logoutTimeoutMs: number;
   private readonly maxClockSkewMs: number;
-  private readonly maxQueued: number;
-  private readonly encoder = new FixEncoder();
-  /** 49=<our CompID>| and 56=<theirs>|, encoded once rather than per message. */
-  private senderField: EncodedFields | null = null;
-  private targetField: EncodedFields | null = null;
-  private targetFieldOf: string | null = null;
+  private readonly stamp: SessionHeader;
 
   constructor(
     private readonly host: FixSessionHost,
@@ -130,7 +67,8 @@ export class FixSession {
     this.maxHeartBtIntSec = opts.maxHeartBtIntSec ?? 300;
     this.logoutTimeoutMs = opts.logoutTimeoutMs ?? 5_000;
     this.maxClockSkewMs = opts.maxClockSkewMs ?? 120_000;
-    this.maxQueued = opts.maxQueued ?? 10_000;
+    this.held = new HeldMessages(opts.maxQueued ?? 10_000);
+    this.stamp = new SessionHeader(opts.compId);
     this.maxGarbledBeforeLogon = opts.maxGarbledBeforeLogon ?? 3;
     this.log = host.log ?? silentLogger;
     this.startedAt = this.lastReceivedAt = this.lastSentAt = opts.now();
@@ -207,11 +145,7 @@ export class FixSession {
    * Throws only on fields encodeFix refuses (an empty value, SOH in a value): a caller's bug.
    */
   sendApp(fields: Field[]): number {
-    if (this._state !== "active" && this._state !== "logging-out") {
-      this.log.debug("message not sent: not logged on", { msgType: fields[0]?.[1] });
-      return 0;
-    }
-    return this.send(fields, true);
+    return this.mayNotSend(fields[0]?.[1]) ? 0 : this.send(fields, true);
   }
 
   /**
@@ -220,15 +154,19 @@ export class FixSession {
    * fields, and the same refusals (thrown from the encoder, before anything is stored or sent).
    */
   sendAppWith(msgType: string, writeBody: (e: FixEncoder) => void): number {
-    if (this._state !== "active" && this._state !== "logging-out") {
-      this.log.debug("message not sent: not logged on", { msgType });
-      return 0;
-    }
+    if (this.mayNotSend(msgType)) return 0;
     const seq = this.store!.nextSenderSeq;
     const now = this.opts.now();
-    const e = this.beginMessage(msgType, seq, now);
+    const e = this.stamp.begin(msgType, seq, now, this.theirCompId);
     writeBody(e);
     return this.commit(seq, e.finish(), now, true);
+  }
+
+  /** True (and logged) when an application message of `msgType` cannot be sent: not logged on. */
+  private mayNotSend(msgType: string | undefined): boolean {
+    if (this._state === "active" || this._state === "logging-out") return false;
+    this.log.debug("message not sent: not logged on", { msgType });
+    return true;
   }
 
   /** Session-level Reject (3) of `ref`; the app layer uses it too (e.g. a tag with a bad value). */
@@ -291,14 +229,10 @@ export class FixSession {
       );
       this.close(`Logon refused: ${text}`);
     };
-    if (msg.get(56) !== this.opts.compId) return refuse(`TargetCompID (56) must be ${this.opts.compId}`);
+    const bad = logonProblem(msg, this.opts.compId, this.maxHeartBtIntSec, this.maxClockSkewMs, this.opts);
+    if (bad !== null) return refuse(bad);
     const seq = msg.seqNum;
-    if (Number.isNaN(seq)) return refuse("MsgSeqNum (34) missing or invalid");
-    const bad = this.headerProblem(msg);
-    if (bad) return refuse(bad.text);
-    if (msg.get(98) !== "0") return refuse("EncryptMethod (98) must be 0");
     const heartBtInt = parseHeartBtInt(msg.get(108));
-    if (!(heartBtInt >= 0 && heartBtInt <= this.maxHeartBtIntSec)) return refuse(`HeartBtInt (108) must be 0 to ${this.maxHeartBtIntSec}`);
 
     let auth: { account: number } | { error: string };
     try {
@@ -372,18 +306,9 @@ export class FixSession {
         this.logoutAndClose(`MsgSeqNum too low, expecting ${expected} but received ${seq}`);
         return;
       }
-      const orig = msg.get(122);
-      if (orig === undefined) {
-        this.sendReject(msg, 122, SessionRejectReason.RequiredTagMissing, "Required tag missing: OrigSendingTime (122)");
-        return;
-      }
-      const origMs = parseFixTimestamp(orig);
-      const sentMs = parseFixTimestamp(msg.get(52) ?? "");
-      if (origMs > sentMs) {
-        this.sendReject(msg, 122, SessionRejectReason.SendingTimeAccuracy, "OrigSendingTime (122) is after SendingTime (52)");
-        return;
-      }
-      // A duplicate of something already processed: dropping it is the point of PossDupFlag.
+      const bad = possDupProblem(msg);
+      if (bad) this.reject(msg, bad);
+      // Otherwise a duplicate of something already processed: dropping it is the point of PossDupFlag.
       return;
     }
     if (seq > expected) {
@@ -411,87 +336,60 @@ export class FixSession {
     }
     const bad = this.headerProblem(msg);
     if (bad) {
-      this.sendReject(msg, bad.tag, bad.reason, bad.text);
+      this.reject(msg, bad);
       this.advance(seq + 1);
       if (bad.fatal) this.logoutAndClose(bad.text);
       return;
     }
-    switch (msg.msgType) {
+    const type = msg.msgType;
+    // A SequenceReset-GapFill moves the next seq itself; every other message is counted first.
+    if (type === "4") return this.gapFill(msg);
+    this.advance(seq + 1);
+    switch (type) {
       case "0":
-        this.advance(seq + 1);
         return;
       case "1": {
-        this.advance(seq + 1);
         const id = msg.get(112);
         if (id === undefined) this.sendReject(msg, 112, SessionRejectReason.RequiredTagMissing, "Required tag missing: TestReqID (112)");
         else this.send([[35, "0"], [112, id]]);
         return;
       }
       case "2":
-        this.advance(seq + 1);
         this.answerResend(msg);
         return;
       case "3":
-        this.advance(seq + 1);
         this.log.info("reject received", { refSeqNum: msg.get(45), reason: msg.get(373), tag: msg.get(371), text: msg.get(58) });
         return;
-      case "4":
-        this.gapFill(msg);
-        return;
       case "5":
-        this.advance(seq + 1);
         this.onLogout(msg);
         return;
       case "A":
-        this.advance(seq + 1);
         this.logoutAndClose("Logon received while already logged on");
         return;
       default:
-        this.advance(seq + 1);
         this.hook(() => this.host.onApplication(msg));
     }
   }
 
-  /**
-   * A reason to reject the message before acting on it, checked on header fields only: the body
-   * is the app layer's to judge. `fatal` problems end the session after the Reject.
-   */
-  private headerProblem(msg: FixMessage): { tag: number; reason: number; text: string; fatal: boolean } | null {
-    let seen = 0;
-    for (const [tag, value] of msg.fields) {
-      if (value === "") return { tag, reason: SessionRejectReason.TagWithoutValue, text: `Tag specified without a value: ${tag}`, fatal: false };
-      const bit = tag < SINGLE_HEADER_BIT.length ? SINGLE_HEADER_BIT[tag]! : 0;
-      if (bit === 0) continue;
-      if (seen & bit) return { tag, reason: SessionRejectReason.TagAppearsMoreThanOnce, text: `Tag appears more than once: ${tag}`, fatal: false };
-      seen |= bit;
-    }
-    if (msg.msgType === "") return { tag: 35, reason: SessionRejectReason.RequiredTagMissing, text: "Required tag missing: MsgType (35)", fatal: false };
-    const sendingTime = msg.get(52);
-    if (sendingTime === undefined) return { tag: 52, reason: SessionRejectReason.RequiredTagMissing, text: "Required tag missing: SendingTime (52)", fatal: false };
-    const sentMs = parseFixTimestamp(sendingTime);
-    if (Number.isNaN(sentMs)) return { tag: 52, reason: SessionRejectReason.IncorrectDataFormat, text: `Incorrect data format for SendingTime (52): ${sendingTime}`, fatal: false };
-    if (this.maxClockSkewMs > 0 && Math.abs(sentMs - this.opts.now()) > this.maxClockSkewMs) {
-      // The spec ends the session: a clock this far off makes every time it sends suspect.
-      return { tag: 52, reason: SessionRejectReason.SendingTimeAccuracy, text: `SendingTime accuracy problem: ${sendingTime}`, fatal: true };
-    }
-    return null;
+  /** session-rules' headerProblem against this session's clock. */
+  private headerProblem(msg: FixMessage): MessageProblem | null {
+    return headerProblem(msg, this.maxClockSkewMs, this.opts);
   }
 
   // ---- Gaps ----
 
   private enqueue(seq: number, msg: FixMessage, handled: boolean): void {
-    if (this.queued.size >= this.maxQueued) {
-      this.logoutAndClose(`more than ${this.maxQueued} messages held waiting for a resend`);
+    if (!this.held.hold(seq, msg, handled)) {
+      this.logoutAndClose(`more than ${this.held.max} messages held waiting for a resend`);
       return;
     }
-    if (!this.queued.has(seq)) this.queued.set(seq, { msg, handled });
     // One ResendRequest per gap: while one is outstanding, later arrivals are covered by its EndSeqNo 0.
-    if (this.resendUpTo === 0) this.requestResend(seq);
+    if (this.held.resendUpTo === 0) this.requestResend(seq);
   }
 
   private requestResend(upTo: number): void {
     const from = this.store!.nextTargetSeq;
-    this.resendUpTo = upTo;
+    this.held.resendUpTo = upTo;
     this.log.info("gap: resend requested", { expected: from, received: upTo });
     this.send([[35, "2"], [7, String(from)], [16, "0"]]);
   }
@@ -501,24 +399,18 @@ export class FixSession {
     const store = this.store!;
     for (;;) {
       if (this._state === "closed") return;
-      const next = this.queued.get(store.nextTargetSeq);
+      const next = this.held.take(store.nextTargetSeq);
       if (next === undefined) break;
-      this.queued.delete(store.nextTargetSeq);
       this.process(next.msg, next.handled);
     }
     // Held messages but no request outstanding: the resend left a gap of its own; ask again.
-    if (this.queued.size > 0 && this.resendUpTo === 0) {
-      let highest = 0;
-      for (const seq of this.queued.keys()) highest = Math.max(highest, seq);
-      this.requestResend(highest);
-    }
+    if (this.held.size > 0 && this.held.resendUpTo === 0) this.requestResend(this.held.highest());
   }
 
   /** Sets the next expected inbound MsgSeqNum, forgetting held messages it passed. */
   private advance(next: number): void {
     this.store!.setNextTargetSeq(next);
-    if (this.resendUpTo !== 0 && next > this.resendUpTo) this.resendUpTo = 0;
-    if (this.queued.size > 0) for (const seq of this.queued.keys()) if (seq < next) this.queued.delete(seq);
+    this.held.passed(next);
   }
 
   private gapFill(msg: FixMessage): void {
@@ -530,7 +422,7 @@ export class FixSession {
     }
     if (newSeq <= seq) {
       this.advance(seq + 1);
-      this.sendReject(msg, 36, SessionRejectReason.ValueIncorrect, `Attempt to lower sequence number, invalid value NewSeqNo(36)=${newSeq}`);
+      this.reject(msg, loweringProblem(newSeq));
       return;
     }
     this.advance(newSeq);
@@ -540,7 +432,7 @@ export class FixSession {
   private sequenceReset(msg: FixMessage): void {
     const bad = this.headerProblem(msg);
     if (bad) {
-      this.sendReject(msg, bad.tag, bad.reason, bad.text);
+      this.reject(msg, bad);
       if (bad.fatal) this.logoutAndClose(bad.text);
       return;
     }
@@ -548,44 +440,38 @@ export class FixSession {
     if (newSeq === 0) return;
     const expected = this.store!.nextTargetSeq;
     if (newSeq < expected) {
-      this.sendReject(msg, 36, SessionRejectReason.ValueIncorrect, `Attempt to lower sequence number, invalid value NewSeqNo(36)=${newSeq}`);
-      return;
-    }
-    if (newSeq === expected) {
-      this.log.info("sequence reset", { expected, newSeqNo: newSeq });
+      this.reject(msg, loweringProblem(newSeq));
       return;
     }
     this.log.info("sequence reset", { expected, newSeqNo: newSeq });
+    if (newSeq === expected) return;
     this.advance(newSeq);
     this.drain();
   }
 
   /** NewSeqNo (36), or 0 after rejecting its absence or format. */
   private newSeqNo(msg: FixMessage): number {
-    const text = msg.get(36);
-    if (text === undefined) {
-      this.sendReject(msg, 36, SessionRejectReason.RequiredTagMissing, "Required tag missing: NewSeqNo (36)");
-      return 0;
-    }
-    const n = parsePositiveInt(text);
-    if (Number.isNaN(n)) {
-      this.sendReject(msg, 36, SessionRejectReason.IncorrectDataFormat, `Incorrect data format for NewSeqNo (36): ${text}`);
-      return 0;
-    }
-    return n;
+    const n = newSeqNo(msg);
+    if (typeof n === "number") return n;
+    this.reject(msg, n);
+    return 0;
+  }
+
+  private reject(msg: FixMessage, p: MessageProblem): void {
+    this.sendReject(msg, p.tag, p.reason, p.text);
   }
 
   /** A Logon with ResetSeqNumFlag during the session: both sides start again at 1. */
   private resetLogon(msg: FixMessage): void {
-    const bad = this.headerProblem(msg);
-    const heartBtInt = parseHeartBtInt(msg.get(108));
-    if (bad || !(heartBtInt >= 0 && heartBtInt <= this.maxHeartBtIntSec)) {
-      this.logoutAndClose(bad ? bad.text : `HeartBtInt (108) must be 0 to ${this.maxHeartBtIntSec}`);
+    const bad = this.headerProblem(msg)?.text ?? heartBtIntProblem(msg, this.maxHeartBtIntSec);
+    if (bad !== null) {
+      this.logoutAndClose(bad);
       return;
     }
+    const heartBtInt = parseHeartBtInt(msg.get(108));
     this.log.info("sequence numbers reset", { by: "Logon with ResetSeqNumFlag during the session" });
-    this.queued.clear();
-    this.resendUpTo = 0;
+    this.held.clear();
+    this.held.resendUpTo = 0;
     this.store!.reset();
     this.heartBtMs = heartBtInt * 1000;
     this.sendLogonAnswer(heartBtInt, true);
@@ -596,86 +482,40 @@ export class FixSession {
 
   // ---- Resend ----
 
-  /**
-   * Answers a ResendRequest from the store: application messages again with PossDupFlag and
-   * OrigSendingTime, and a SequenceReset-GapFill over each run of admin messages (never resent)
-   * and of seqs the store does not have. Neither the resends nor the gap fills are stored: their
-   * seqs already are.
-   */
+  /** Answers a ResendRequest from the store (session-resend.ts). */
   private answerResend(msg: FixMessage): void {
     const store = this.store!;
-    const beginText = msg.get(7);
-    const endText = msg.get(16);
-    if (beginText === undefined || endText === undefined) {
-      const tag = beginText === undefined ? 7 : 16;
-      this.sendReject(msg, tag, SessionRejectReason.RequiredTagMissing, `Required tag missing: ${tag === 7 ? "BeginSeqNo (7)" : "EndSeqNo (16)"}`);
+    const span = resendSpan(msg);
+    if ("tag" in span) {
+      this.reject(msg, span);
       return;
     }
-    const begin = parsePositiveInt(beginText);
-    const end = endText === "0" ? 0 : parsePositiveInt(endText);
-    if (Number.isNaN(begin) || Number.isNaN(end)) {
-      const tag = Number.isNaN(begin) ? 7 : 16;
-      this.sendReject(msg, tag, SessionRejectReason.IncorrectDataFormat, `Incorrect data format for tag ${tag}: ${msg.get(tag)}`);
-      return;
-    }
+    const { begin, end } = span;
     const last = store.nextSenderSeq - 1;
     // EndSeqNo 0 is "infinity"; FIX 4.2 engines may send 999999 for the same, hence the clamp.
     const to = end === 0 || end > last ? last : end;
-    if (begin > to) {
-      this.log.info("resend requested", { begin, end: endText, lastSent: last, resending: "nothing" });
-      return;
-    }
-    this.log.info("resend requested", { begin, end: endText, lastSent: last, resending: `${begin}-${to}` });
-    const framer = new FixFramer({ maxMessageBytes: 1 << 30 });
-    let gapFrom = 0;
-    let next = begin;
-    for (const { seq, bytes } of store.range(begin, to)) {
-      if (seq > next && gapFrom === 0) gapFrom = next;
-      next = seq + 1;
-      framer.push(bytes);
-      const frame = framer.next();
-      const stored = frame?.kind === "message" ? frame.message : null;
-      if (stored === null || ADMIN.has(stored.msgType)) {
-        if (gapFrom === 0) gapFrom = seq;
-        continue;
-      }
-      if (gapFrom !== 0) this.sendGapFill(gapFrom, seq);
-      gapFrom = 0;
-      this.resend(stored, seq);
-    }
-    if (next <= to && gapFrom === 0) gapFrom = next;
-    if (gapFrom !== 0) this.sendGapFill(gapFrom, to + 1);
-  }
-
-  private resend(stored: FixMessage, seq: number): void {
-    const now = this.opts.now();
-    const fields: Field[] = this.header(stored.msgType, seq, now);
-    fields.push([43, "Y"], [122, stored.get(52) ?? fixTimestamp(now)]);
-    for (let i = 1; i < stored.fields.length; i++) {
-      const f = stored.fields[i]!;
-      if (!STAMPED.has(f[0])) fields.push(f);
-    }
-    this.write(encodeFix(fields), now);
-  }
-
-  private sendGapFill(seq: number, newSeq: number): void {
-    const now = this.opts.now();
-    const fields = this.header("4", seq, now);
-    // OrigSendingTime too: engines that check every PossDup message for it would reject the gap fill.
-    fields.push([43, "Y"], [122, fixTimestamp(now)], [123, "Y"], [36, String(newSeq)]);
-    this.write(encodeFix(fields), now);
+    this.log.info("resend requested", { begin, end: msg.get(16), lastSent: last, resending: begin > to ? "nothing" : `${begin}-${to}` });
+    if (begin > to) return;
+    replayStored(store.range(begin, to), begin, to, {
+      resend: (stored, seq) => {
+        const now = this.opts.now();
+        this.write(encodeFix(resentFields(stored, this.stamp.fields(stored.msgType, seq, now, this.theirCompId), now)), now);
+      },
+      gapFill: (seq, newSeq) => {
+        const now = this.opts.now();
+        this.write(encodeFix(gapFillFields(this.stamp.fields("4", seq, now, this.theirCompId), newSeq, now)), now);
+      },
+    });
   }
 
   // ---- Logout and the end ----
 
   private onLogout(msg: FixMessage): void {
     const text = msg.get(58);
-    if (this._state === "logging-out") {
-      this.close(`Logout answered${text ? `: ${text}` : ""}`);
-      return;
-    }
+    const why = text ? `: ${text}` : "";
+    if (this._state === "logging-out") return this.close(`Logout answered${why}`);
     this.sendLogout();
-    this.close(`counterparty logged out${text ? `: ${text}` : ""}`);
+    this.close(`counterparty logged out${why}`);
   }
 
   private sendLogout(text?: string): void {
@@ -704,7 +544,7 @@ export class FixSession {
   }
 
   private finish(): void {
-    this.queued.clear();
+    this.held.clear();
     try {
       this.store?.flush();
     } catch (e) {
@@ -727,19 +567,9 @@ export class FixSession {
   private send(body: Field[], fromApp = false): number {
     const seq = this.store!.nextSenderSeq;
     const now = this.opts.now();
-    const e = this.beginMessage(body[0]![1], seq, now);
+    const e = this.stamp.begin(body[0]![1], seq, now, this.theirCompId);
     for (let i = 1; i < body.length; i++) e.field(body[i]![0], body[i]![1]);
     return this.commit(seq, e.finish(), now, fromApp);
-  }
-
-  /** The encoder holding `header()`'s fields, written as encodeFix writes them. */
-  private beginMessage(msgType: string, seq: number, now: number): FixEncoder {
-    if (this.senderField === null) this.senderField = encodeFields([[49, this.opts.compId]]);
-    if (this.targetFieldOf !== this.theirCompId) {
-      this.targetField = encodeFields([[56, this.theirCompId]]);
-      this.targetFieldOf = this.theirCompId;
-    }
-    return this.encoder.begin(msgType).intField(34, seq).bytes(this.senderField).field(52, fixTimestamp(now)).bytes(this.targetField!);
   }
 
   private commit(seq: number, bytes: Uint8Array, now: number, fromApp: boolean): number {
@@ -752,11 +582,6 @@ export class FixSession {
     }
     this.write(bytes, now);
     return seq;
-  }
-
-  /** 35, 34, 49, 52, 56: the header in tag order, as QuickFIX writes it. */
-  private header(msgType: string, seq: number, now: number): Field[] {
-    return [[35, msgType], [34, String(seq)], [49, this.opts.compId], [52, fixTimestamp(now)], [56, this.theirCompId]];
   }
 
   private write(bytes: Uint8Array, now: number): void {
@@ -772,27 +597,4 @@ export class FixSession {
       this.log.error("host callback threw", { err: e });
     }
   }
-}
-
-/** A positive integer field (a seq), NaN otherwise; FixMessage.seqNum reads 34 the same way. */
-function parsePositiveInt(s: string | undefined): number {
-  if (s === undefined || !/^[0-9]{1,15}$/.test(s)) return NaN;
-  const n = Number(s);
-  return n >= 1 ? n : NaN;
-}
-
-/** HeartBtInt: a non-negative integer (0, unlike a seq, is valid: no heartbeats); NaN otherwise. */
-function parseHeartBtInt(s: string | undefined): number {
-  if (s === "0") return 0;
-  return parsePositiveInt(s);
-}
-
-/** Text safe for tag 58: encodeFix refuses SOH and characters outside latin1, and an empty value. */
-function fixText(text: string): string {
-  const clean = text.replace(/[\x00-\x1f\u0100-\uffff]/g, "?");
-  return clean.length > 0 ? clean : "-";
-}
-
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }

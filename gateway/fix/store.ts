@@ -31,6 +31,7 @@
 import { closeSync, constants, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { crc32c } from "../../storage/crc32c.ts";
+import { grownCopy } from "../../storage/grow-bytes.ts";
 import { BAD, encodeRecord, END, findValidRecordAfter, HEADER_BYTES, INCOMPLETE, RecordReader } from "../../storage/record-file.ts";
 
 export interface FixStoreOptions {
@@ -159,10 +160,7 @@ export class FixStore {
     }
     const need = this.fill + HEADER_BYTES + bytes.length;
     if (need > this.buf.length) {
-      let size = this.buf.length * 2;
-      while (size < need) size *= 2;
-      const bigger = new Uint8Array(size);
-      bigger.set(this.buf.subarray(0, this.fill));
+      const bigger = grownCopy(this.buf, this.fill, need);
       this.buf = bigger;
       this.bufView = new DataView(bigger.buffer);
     }

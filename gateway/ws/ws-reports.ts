@@ -50,6 +50,38 @@ const amended: Amended = { type: MessageType.AMENDED, seq: 0, requestId: 0, symb
 const triggered: Triggered = { type: MessageType.TRIGGERED, seq: 0, symbol: 0, orderId: 0, time: 0, side: 0, orderType: 0, stopPrice: 0, lastPrice: 0, leaves: 0, clientOrderId: "" };
 const massCancelDone: MassCancelDone = { type: MessageType.MASS_CANCEL_DONE, seq: 0, requestId: 0, symbol: 0, cancelled: 0, time: 0 };
 
+/** The fields every report about one order carries (each report message names them as an ACK does). */
+type OrderMessage = Pick<Ack, "seq" | "symbol" | "orderId" | "side" | "leaves" | "clientOrderId">;
+
+/** Stamps the next sequence number and the order's own fields on a report message; the caller adds the rest. */
+function forOrder<M extends OrderMessage>(m: M, s: ReportTarget, o: OrderInfo): M {
+  m.seq = s.nextSeq();
+  m.symbol = o.symbol;
+  m.orderId = o.orderId;
+  m.side = o.side;
+  m.leaves = o.leaves;
+  m.clientOrderId = o.clientOrderId;
+  return m;
+}
+
+/** forOrder for a report that answers a request (none: the engine acted on its own), at `time`. */
+function forRequest<M extends OrderMessage & Pick<Ack, "requestId" | "time">>(m: M, s: ReportTarget, o: OrderInfo, r: Request | undefined, time: number): M {
+  forOrder(m, s, o);
+  m.requestId = r?.requestId ?? 0;
+  m.time = time;
+  return m;
+}
+
+/** The order's terms as it was accepted (an ACK and an ORDER_STATUS carry them). */
+function withTerms<M extends Pick<Ack, "orderType" | "tif" | "price" | "stopPrice" | "qty">>(m: M, o: OrderInfo): M {
+  m.orderType = o.orderType;
+  m.tif = o.tif;
+  m.price = o.price;
+  m.stopPrice = o.stopPrice;
+  m.qty = o.qty;
+  return m;
+}
+
 /** The text of the UNAVAILABLE error that answers a request in flight when the engine stopped (docs/protocol.md). */
 export const ENGINE_STOPPED_TEXT = "engine stopped: outcome unknown until the exchange restarts; then query it (a resend with the same client order id is safe)";
 
@@ -67,23 +99,10 @@ export class WsReports implements OrderReports {
   accepted(r: Request, o: OrderInfo, time: number): void {
     const s = this.s;
     const n = r.order!;
-    const m = ack;
-    m.seq = s.nextSeq();
-    m.requestId = r.requestId;
-    m.symbol = o.symbol;
-    m.orderId = o.orderId;
-    m.time = time;
-    m.side = o.side;
-    m.orderType = o.orderType;
-    m.tif = o.tif;
+    const m = withTerms(forRequest(ack, s, o, r, time), o);
     m.stp = n.stp;
     m.flags = n.flags;
-    m.price = o.price;
-    m.stopPrice = o.stopPrice;
-    m.qty = o.qty;
-    m.leaves = o.leaves;
     m.expireTime = n.expireTime;
-    m.clientOrderId = o.clientOrderId;
     s.send(encodeAck(s.w, m));
   }
 
@@ -122,95 +141,56 @@ export class WsReports implements OrderReports {
 
   status(r: Request, o: OrderInfo): void {
     const s = this.s;
-    const m = status;
-    m.seq = s.nextSeq();
+    const m = withTerms(forOrder(status, s, o), o);
     m.requestId = r.requestId;
-    m.symbol = o.symbol;
-    m.orderId = o.orderId;
     m.submitTime = o.submitTime;
-    m.side = o.side;
-    m.orderType = o.orderType;
-    m.tif = o.tif;
     m.state = o.state;
-    m.price = o.price;
-    m.stopPrice = o.stopPrice;
-    m.qty = o.qty;
     m.filled = o.filled;
-    m.leaves = o.leaves;
-    m.clientOrderId = o.clientOrderId;
     s.send(encodeOrderStatus(s.w, m));
   }
 
   filled(o: OrderInfo, f: Fill): void {
     const s = this.s;
-    const m = execution;
-    m.seq = s.nextSeq();
-    m.symbol = o.symbol;
-    m.orderId = o.orderId;
+    const m = forOrder(execution, s, o);
     m.tradeId = f.tradeId;
     m.time = f.time;
-    m.side = o.side;
     m.liquidity = f.taker ? Liquidity.TAKER : Liquidity.MAKER;
     m.state = o.state;
     m.price = f.price;
     m.qty = f.qty;
-    m.leaves = o.leaves;
     m.cumQty = o.filled;
-    m.clientOrderId = o.clientOrderId;
     s.send(encodeExecution(s.w, m));
   }
 
   cancelled(r: Request | undefined, o: OrderInfo, cancelledQty: number, reason: number, _expired: boolean, time: number): void {
     const s = this.s;
-    const m = cancelled;
-    m.seq = s.nextSeq();
-    m.requestId = r?.requestId ?? 0;
-    m.symbol = o.symbol;
-    m.orderId = o.orderId;
-    m.time = time;
-    m.side = o.side;
+    const m = forRequest(cancelled, s, o, r, time);
     m.state = o.state;
     m.reason = reason;
     m.price = o.price;
     m.cancelledQty = cancelledQty;
-    m.leaves = o.leaves;
     m.cumQty = o.filled;
-    m.clientOrderId = o.clientOrderId;
     s.send(encodeCancelled(s.w, m));
   }
 
   amended(r: Request | undefined, o: OrderInfo, keptPriority: boolean, oldPrice: number, oldQty: number, time: number): void {
     const s = this.s;
-    const m = amended;
-    m.seq = s.nextSeq();
-    m.requestId = r?.requestId ?? 0;
-    m.symbol = o.symbol;
-    m.orderId = o.orderId;
-    m.time = time;
-    m.side = o.side;
+    const m = forRequest(amended, s, o, r, time);
     m.keptPriority = keptPriority;
     m.price = o.price;
     m.qty = o.qty;
-    m.leaves = o.leaves;
     m.oldPrice = oldPrice;
     m.oldQty = oldQty;
-    m.clientOrderId = o.clientOrderId;
     s.send(encodeAmended(s.w, m));
   }
 
   triggered(o: OrderInfo, stopPrice: number, lastPrice: number, time: number): void {
     const s = this.s;
-    const m = triggered;
-    m.seq = s.nextSeq();
-    m.symbol = o.symbol;
-    m.orderId = o.orderId;
+    const m = forOrder(triggered, s, o);
     m.time = time;
-    m.side = o.side;
     m.orderType = o.orderType;
     m.stopPrice = stopPrice;
     m.lastPrice = lastPrice;
-    m.leaves = o.leaves;
-    m.clientOrderId = o.clientOrderId;
     s.send(encodeTriggered(s.w, m));
   }
 
