@@ -3,6 +3,25 @@ import type { OrderPool } from "./order-pool.ts";
 import { VolatilityWindow } from "./volatility.ts";
 
 /**
+ * Index of `key` in `keys[0 ..< count]` (ascending), or −(insertion point) − 1 when absent. The
+ * ladder's search, shared with the L2 mirror (engine/l2.ts): activity clusters at the touch, which
+ * is the end of the array, so the end is checked before bisecting.
+ */
+export function keyIndex(keys: Float64Array, count: number, key: number): number {
+  let lo = 0;
+  let hi = count - 1;
+  if (hi >= 0 && keys[hi] === key) return hi;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const k = keys[mid]!;
+    if (k < key) lo = mid + 1;
+    else if (k > key) hi = mid - 1;
+    else return mid;
+  }
+  return -lo - 1;
+}
+
+/**
  * One side of a book: price levels sorted so the best level is last, each a FIFO queue of orders
  * linked through the pool. Keeping the best at the end makes the common cases cheap: taking or
  * emptying the best level is a pop, and new levels near the touch shift only a few entries.
@@ -56,20 +75,7 @@ export class Ladder {
 
   /** Index of `price` in keys, or −(insertion point) − 1 when absent. */
   indexOf(price: number): number {
-    const key = this.sign * price;
-    const keys = this.keys;
-    let lo = 0;
-    let hi = this.count - 1;
-    // Activity clusters at the touch, which is the end of the array: check it before bisecting.
-    if (hi >= 0 && keys[hi] === key) return hi;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      const k = keys[mid]!;
-      if (k < key) lo = mid + 1;
-      else if (k > key) hi = mid - 1;
-      else return mid;
-    }
-    return -lo - 1;
+    return keyIndex(this.keys, this.count, this.sign * price);
   }
 
   /** Level slot at `price`, or −1. */

@@ -2,7 +2,7 @@ import { EVENT_WIDTH, type EventBuffer } from "../../engine/events.ts";
 import { MarketDataBuilder } from "../../engine/market-data.ts";
 import { L, LEVEL_WIDTH, U, UpdateType } from "../../engine/market-data-updates.ts";
 import type { LevelView } from "../../engine/matching.ts";
-import { C, CHANGE_WIDTH, type L3Seed, MarketByOrder } from "./l3-book.ts";
+import { C, CHANGE_WIDTH, type L3Seed, MarketByOrder } from "../../engine/l3.ts";
 import { FrameWriter } from "../../protocol/frame.ts";
 import {
   type Bbo,
@@ -82,8 +82,6 @@ export interface InitialBook {
   status?: { state: number; until: number; reason: number };
   /** Resting orders, each level in queue order (engine `orders(symbol, side)`), for L3. */
   orders?: readonly L3Seed[];
-  /** Orders queued while the symbol cannot trade, in arrival order (engine `queued(symbol)`). */
-  queued?: readonly L3Seed[];
 }
 
 /**
@@ -92,7 +90,7 @@ export interface InitialBook {
  * topic — Bun's server.publish then fans the same bytes out to every subscriber (µWebSockets
  * topics), so the cost does not grow with subscribers. Sequence numbers are per symbol and per
  * channel, so a client that takes only some channels still sees a gapless sequence on each. Market
- * by order (gateway/ws/l3-book.ts) is built here too, from the same events, so L2 and L3 always
+ * by order (engine/l3.ts) is built here too, from the same events, so L2 and L3 always
  * describe the same delivered book.
  */
 export class MarketDataFanout {
@@ -118,7 +116,7 @@ export class MarketDataFanout {
     this.builder = new MarketDataBuilder({ symbols });
     for (const b of initial) {
       this.builder.seed(b.symbol, b.bids, b.asks, b.status);
-      if (b.orders || b.queued) this.l3.seed(b.symbol, b.orders ?? [], b.queued ?? []);
+      if (b.orders) this.l3.seed(b.symbol, b.orders);
     }
   }
 
