@@ -1,5 +1,6 @@
 import { Command } from "../engine/commands.ts";
-import { EventType, F } from "../engine/events.ts";
+import { EventType } from "../engine/events.ts";
+import { readDeliveries } from "../actors/delivered-events.ts";
 import { portfolio } from "../engine/pnl.ts";
 import { missingAccountsWarning } from "../actors/config-check.ts";
 import { type BourseConfig, seedCommands } from "../actors/config.ts";
@@ -36,14 +37,15 @@ export async function runStart(o: StartOptions): Promise<void> {
   const accounts = (o.config.accounts ?? []).map((a) => a.id);
   let rejects = 0;
   let trades = 0;
-  rt.onDelivery((seq, _token, events, from, to) => {
-    for (let i = from; i < to; i++) {
-      const type = events.get(i, F.TYPE);
-      if (type === EventType.REJECTED) rejects++;
-      else if (type === EventType.TRADE) trades++;
-    }
-    if (o.ackLog) process.stdout.write(`ack ${seq}\n`);
-  });
+  rt.onDelivery(
+    readDeliveries((batch) => {
+      while (batch.next()) {
+        if (batch.type === EventType.REJECTED) rejects++;
+        else if (batch.type === EventType.TRADE) trades++;
+      }
+      if (o.ackLog) process.stdout.write(`ack ${batch.seq}\n`);
+    }),
+  );
   if (rt.lastSeq === 0) {
     for (const c of seedCommands(o.config)) rt.submit(c);
     rt.flush();

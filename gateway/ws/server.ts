@@ -1,6 +1,7 @@
 import type { Server, ServerWebSocket } from "bun";
 import type { BourseConfig } from "../../actors/config.ts";
 import type { Sequencer } from "../../actors/sequencer.ts";
+import { readDeliveries } from "../../actors/delivered-events.ts";
 import { makeInstrument } from "../../engine/instrument.ts";
 import { type Logger, silentLogger } from "../../log/logger.ts";
 import type { ApiKeys } from "../auth/keys.ts";
@@ -253,10 +254,12 @@ export function startGateway(opts: GatewayOptions): Gateway {
     server.publish(t, frame);
   };
   md.hasSubscribers = (t) => server.subscriberCount(t) > 0;
-  const off = sequencer.onDelivery((seq, _token, events, from, to, time) => {
-    lastTime = time;
-    md.apply(events, time, seq, from, to, publish);
-  });
+  const off = sequencer.onDelivery(
+    readDeliveries((batch) => {
+      lastTime = batch.time;
+      md.deliver(batch, publish);
+    }),
+  );
 
   // Slow consumers: a session whose queued output passes the limit stops receiving market data, is
   // told SLOW_CONSUMER (queued behind what it has not read, so it learns why once it catches up)
