@@ -1,4 +1,4 @@
-import { Ladder } from "./book.ts";
+import { LevelPool } from "./book.ts";
 import { Amended, Cancelled, EVENT_WIDTH, Ev, type EventBuffer, EventType, Level, Trade } from "./events.ts";
 import { IdMap } from "./id-map.ts";
 import { OrderPool } from "./order-pool.ts";
@@ -25,24 +25,13 @@ export const L3Change = {
 export const C = { SYMBOL: 0, ACTION: 1, SIDE: 2, ORDER_ID: 3, PRICE: 4, QTY: 5 } as const;
 export const CHANGE_WIDTH = 6;
 
-/** One symbol's resting orders: the engine's own `Ladder` per side, over the builder's pool. */
+/** One symbol's resting orders: price → level slot per side (levels in the builder's LevelPool). */
 export class SymbolOrders {
-  readonly bids: Ladder;
-  readonly asks: Ladder;
+  readonly levels: [IdMap, IdMap] = [new IdMap(16), new IdMap(16)];
   /** This command's changes for the symbol, chained through `changeNext`; −1 when none. */
   first = -1;
   last = -1;
-  constructor(
-    readonly symbol: number,
-    pool: OrderPool,
-  ) {
-    this.bids = new Ladder(1, pool, 16);
-    this.asks = new Ladder(-1, pool, 16);
-  }
-
-  side(side: number): Ladder {
-    return side === 0 ? this.bids : this.asks;
-  }
+  constructor(readonly symbol: number) {}
 }
 
 /**
@@ -56,12 +45,14 @@ export class SymbolOrders {
  * the book holds. Every other order an event names (a taker, a pending stop, an order queued while
  * the symbol cannot trade) is not in the book, and is not looked for.
  *
- * Orders and levels are the engine's own structures (OrderPool slots, a Ladder per side), found by
- * id through an IdMap: O(1) per event but the level bisect, nothing allocated per event, memory
- * bounded by the resting orders.
+ * Orders and levels are the engine's own structures (OrderPool slots, a LevelPool's queues), found
+ * by id and by price through IdMaps: O(1) per event even where a deep book changes far from the
+ * touch (levels are sorted only to read), nothing allocated per event, memory bounded by the
+ * resting orders.
  */
 export class MarketByOrder {
   private readonly pool: OrderPool;
+  private readonly lv: LevelPool;
   /** Resting orders by id → pool slot. */
   private readonly ids: IdMap;
   private readonly books = new Map<number, SymbolOrders>();
@@ -77,13 +68,14 @@ export class MarketByOrder {
 
   constructor(orders = 1024) {
     this.pool = new OrderPool(orders);
+    this.lv = new LevelPool(this.pool, 256);
     this.ids = new IdMap(orders);
   }
 
   book(symbol: number): SymbolOrders {
     let b = this.books.get(symbol);
     if (b === undefined) {
-      b = new SymbolOrders(symbol, this.pool);
+      b = new SymbolOrders(symbol);
       this.books.set(symbol, b);
     }
     return b;
@@ -138,7 +130,7 @@ export class MarketByOrder {
     const p = this.pool;
     const book = this.book(p.symbol[n]!);
     if (leaves > 0) {
-      book.side(p.side[n]!).lvQty[p.level[n]!] -= p.leaves[n]! - leaves;
+      this.lv.lvQty[p.level[n]!] -= p.leaves[n]! - leaves;
       p.leaves[n] = leaves;
       this.emit(book, L3Change.UPDATE, n);
       return;
@@ -160,7 +152,7 @@ export class MarketByOrder {
       return;
     }
     if (leaves === p.leaves[n]) return;
-    book.side(p.side[n]!).lvQty[p.level[n]!] += leaves - p.leaves[n]!;
+    this.lv.lvQty[p.level[n]!] += leaves - p.leaves[n]!;
     p.leaves[n] = leaves;
     this.emit(book, L3Change.UPDATE, n);
   }
@@ -174,14 +166,24 @@ export class MarketByOrder {
     p.side[n] = side;
     p.price[n] = price;
     p.leaves[n] = leaves;
-    book.side(side).append(n, price);
+    const levels = book.levels[side]!;
+    let lv = levels.get(price);
+    if (lv < 0) {
+      lv = this.lv.newLevel(price);
+      levels.set(price, lv);
+    }
+    this.lv.link(n, lv);
     this.ids.set(id, n);
     return n;
   }
 
   private remove(book: SymbolOrders, n: number): void {
     const p = this.pool;
-    book.side(p.side[n]!).remove(n);
+    const lv = this.lv.unlink(n);
+    if (this.lv.lvCount[lv] === 0) {
+      book.levels[p.side[n]!]!.delete(p.price[n]!);
+      this.lv.freeLevel(lv);
+    }
     this.ids.delete(p.id[n]!);
     p.release(n);
   }
@@ -226,10 +228,8 @@ export class MarketByOrder {
     if (b === undefined) return;
     const p = this.pool;
     for (let side = 0; side < 2; side++) {
-      const lad = b.side(side);
-      for (let i = lad.count - 1; i >= 0; i--) {
-        const lv = lad.slots[i]!;
-        for (let n = lad.lvHead[lv]!; n !== -1; n = p.next[n]!) visit(side, p.id[n]!, p.price[n]!, p.leaves[n]!);
+      for (const lv of this.sortedLevels(b, side)) {
+        for (let n = this.lv.lvHead[lv]!; n !== -1; n = p.next[n]!) visit(side, p.id[n]!, p.price[n]!, p.leaves[n]!);
       }
     }
   }
@@ -247,13 +247,8 @@ export class MarketByOrder {
   depth(symbol: number, side: number): { price: number; qty: number; count: number }[] {
     const b = this.books.get(symbol);
     if (b === undefined) return [];
-    const lad = b.side(side);
-    const out: { price: number; qty: number; count: number }[] = [];
-    for (let i = lad.count - 1; i >= 0; i--) {
-      const lv = lad.slots[i]!;
-      out.push({ price: lad.lvPrice[lv]!, qty: lad.lvQty[lv]!, count: lad.lvCount[lv]! });
-    }
-    return out;
+    const l = this.lv;
+    return this.sortedLevels(b, side).map((lv) => ({ price: l.lvPrice[lv]!, qty: l.lvQty[lv]!, count: l.lvCount[lv]! }));
   }
 
   /** Resting orders of a symbol (both sides). */
@@ -261,10 +256,14 @@ export class MarketByOrder {
     const b = this.books.get(symbol);
     if (b === undefined) return 0;
     let n = 0;
-    for (let side = 0; side < 2; side++) {
-      const lad = b.side(side);
-      for (let i = 0; i < lad.count; i++) n += lad.lvCount[lad.slots[i]!]!;
-    }
+    for (let side = 0; side < 2; side++) for (const lv of b.levels[side]!.values()) n += this.lv.lvCount[lv]!;
     return n;
+  }
+
+  /** Level slots of one side, best first (bids highest, asks lowest). Allocates: off the hot path. */
+  private sortedLevels(b: SymbolOrders, side: number): number[] {
+    const sign = side === 0 ? -1 : 1;
+    const price = this.lv.lvPrice;
+    return b.levels[side]!.values().sort((x, y) => sign * (price[x]! - price[y]!));
   }
 }
