@@ -17,6 +17,7 @@ import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { makeCommand, Side, TimeInForce, OrderType, CommandType, StpMode, Flags } from "../../engine/commands.ts";
 import { EventBuffer } from "../../engine/events.ts";
+import { L3Change } from "../../engine/l3.ts";
 import { MatchingEngine } from "../../engine/matching.ts";
 import { makeInstrument } from "../../engine/instrument.ts";
 import { LocalL3Book } from "../../client/local-book.ts";
@@ -153,6 +154,10 @@ const scenario = fc
   .map(([cmds, a, b]): Scenario => ({ cmds, subscribeAt: (a % (cmds.length + 1)) - 1, restartAt: (b % (cmds.length + 1)) - 1 }));
 
 describe("market by order from events", () => {
+  test("the builder's change actions are the wire's L3 actions", () => {
+    expect({ ...L3Change }).toEqual({ ...L3Action });
+  });
+
   test("equals the engine's book after every command of random streams, and so do a subscriber's and a restarted copy", () => {
     fc.assert(
       fc.property(scenario, (s) => run(s)),
