@@ -14,7 +14,7 @@
  * up per fill. No client order ids (the stream has none), so the idempotency index stays empty.
  */
 import { Command, CommandType, Side } from "../engine/commands.ts";
-import { EventBuffer, EventType, F, EVENT_WIDTH } from "../engine/events.ts";
+import { EventBuffer, EventType, F, EVENT_WIDTH, Rejected, Trade } from "../engine/events.ts";
 import { Exchange, type ExchangeConfig } from "../engine/exchange.ts";
 import type { InstrumentSpec } from "../engine/instrument.ts";
 import { MatchingEngine } from "../engine/matching.ts";
@@ -109,7 +109,7 @@ export function newExchange(f: Funding): Exchange {
     out.reset();
     ex.execute(c, out);
     for (let e = 0; e < out.count; e++) {
-      if (out.get(e, F.TYPE) === EventType.REJECTED) throw new Error(`full-path setup: command ${c.type} for account ${c.account} rejected, reason ${out.get(e, F.A)}`);
+      if (out.get(e, F.TYPE) === EventType.REJECTED) throw new Error(`full-path setup: command ${c.type} for account ${c.account} rejected, reason ${Rejected.reason(out.data, e * EVENT_WIDTH)}`);
     }
   };
   for (let a = 1; a <= ACCOUNTS; a++) {
@@ -194,12 +194,12 @@ function tallyEvents(out: EventBuffer, t: TradeTally, op: number): void {
     t.events++;
     if (type === EventType.TRADE) {
       t.trades++;
-      let h = mix(t.hash, d[b + F.ORDER_ID]!);
-      h = mix(h, d[b + F.A]!);
-      h = mix(h, d[b + F.PRICE]!);
-      t.hash = mix(h, d[b + F.QTY]!);
+      let h = mix(t.hash, Trade.takerOrderId(d, b));
+      h = mix(h, Trade.makerOrderId(d, b));
+      h = mix(h, Trade.price(d, b));
+      t.hash = mix(h, Trade.qty(d, b));
     } else if (type === EventType.REJECTED) {
-      if (t.rejected++ === 0) t.firstReject = `op ${op}: order ${d[b + F.ORDER_ID]} command ${d[b + F.B]} reason ${d[b + F.A]}`;
+      if (t.rejected++ === 0) t.firstReject = `op ${op}: order ${Rejected.orderId(d, b)} command ${Rejected.commandType(d, b)} reason ${Rejected.reason(d, b)}`;
     }
   }
 }

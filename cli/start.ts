@@ -1,5 +1,6 @@
 import { Command } from "../engine/commands.ts";
-import { EventType, F } from "../engine/events.ts";
+import { EventType } from "../engine/events.ts";
+import { readDeliveries } from "../actors/delivered-events.ts";
 import { portfolio } from "../engine/pnl.ts";
 import type { BourseConfig } from "../app/config.ts";
 import { BourseExchange } from "../app/exchange.ts";
@@ -35,14 +36,15 @@ export async function runStart(o: StartOptions): Promise<void> {
   let rejects = 0;
   let trades = 0;
   const listen = (rt: Runtime) =>
-    rt.onDelivery((seq, _token, events, from, to) => {
-      for (let i = from; i < to; i++) {
-        const type = events.get(i, F.TYPE);
-        if (type === EventType.REJECTED) rejects++;
-        else if (type === EventType.TRADE) trades++;
-      }
-      if (o.ackLog) process.stdout.write(`ack ${seq}\n`);
-    });
+    rt.onDelivery(
+      readDeliveries((batch) => {
+        while (batch.next()) {
+          if (batch.type === EventType.REJECTED) rejects++;
+          else if (batch.type === EventType.TRADE) trades++;
+        }
+        if (o.ackLog) process.stdout.write(`ack ${batch.seq}\n`);
+      }),
+    );
   // The engine on this thread and no doors: this command drives it itself. Its listener goes on
   // before the accounts are seeded (app/accounts.ts), so their commands are acked too. The
   // Runtime logs "recovered" with its figures (seq, snapshot, replayed, duration).

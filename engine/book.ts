@@ -7,22 +7,31 @@ import { grown } from "./typed-arrays.ts";
 export { MarketState };
 
 /**
- * One side of a book: price levels sorted so the best level is last, each a FIFO queue of orders
- * linked through the pool. Keeping the best at the end makes the common cases cheap: taking or
- * emptying the best level is a pop, and new levels near the touch shift only a few entries.
- *
- * Keys are `sign × price`, ascending: bids use +price (highest last), asks −price (lowest last).
- * Stop lists reuse the same structure: buy stops trigger lowest first (like asks), sell stops
- * highest first (like bids).
+ * Index of `key` in `keys[0 ..< count]` (ascending), or −(insertion point) − 1 when absent. The
+ * ladder's search, shared with the L2 mirror (engine/l2.ts): activity clusters at the touch, which
+ * is the end of the array, so the end is checked before bisecting.
  */
-export class Ladder {
-  /** Level keys ascending; the best level is at index count − 1. */
-  keys: Float64Array;
-  /** Level slot for each key. */
-  slots: Int32Array;
-  count = 0;
+export function keyIndex(keys: Float64Array, count: number, key: number): number {
+  let lo = 0;
+  let hi = count - 1;
+  if (hi >= 0 && keys[hi] === key) return hi;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const k = keys[mid]!;
+    if (k < key) lo = mid + 1;
+    else if (k > key) hi = mid - 1;
+    else return mid;
+  }
+  return -lo - 1;
+}
 
-  // Level columns, indexed by level slot.
+/**
+ * Price levels as columns indexed by level slot, each level a FIFO queue of orders linked through
+ * an OrderPool (its `prev`, `next`, `level` and `leaves`); slots are recycled through a free list.
+ * The ladder below keeps them sorted by price; market by order (engine/l3.ts) finds them by price
+ * through a map and sorts only to read.
+ */
+export class LevelPool {
   lvPrice: Float64Array;
   lvQty: Float64Array;
   lvCount: Int32Array;
@@ -32,12 +41,9 @@ export class Ladder {
   private freeTop: number;
 
   constructor(
-    readonly sign: 1 | -1,
-    private readonly pool: OrderPool,
+    protected readonly pool: OrderPool,
     capacity = 64,
   ) {
-    this.keys = new Float64Array(capacity);
-    this.slots = new Int32Array(capacity);
     this.lvPrice = new Float64Array(capacity);
     this.lvQty = new Float64Array(capacity);
     this.lvCount = new Int32Array(capacity);
@@ -46,6 +52,93 @@ export class Ladder {
     this.free = new Int32Array(capacity);
     for (let i = 0; i < capacity; i++) this.free[i] = capacity - 1 - i;
     this.freeTop = capacity;
+  }
+
+  /** Appends an order at the back of level `lv`; its leaves join the level total. */
+  link(order: number, lv: number): void {
+    const p = this.pool;
+    const tail = this.lvTail[lv]!;
+    p.prev[order] = tail;
+    p.next[order] = -1;
+    p.level[order] = lv;
+    if (tail === -1) this.lvHead[lv] = order;
+    else p.next[tail] = order;
+    this.lvTail[lv] = order;
+    this.lvQty[lv] += p.leaves[order]!;
+    this.lvCount[lv]++;
+  }
+
+  /** Unlinks an order from its level; its current leaves leave the total. Returns the level slot. */
+  unlink(order: number): number {
+    const p = this.pool;
+    const lv = p.level[order]!;
+    const prev = p.prev[order]!;
+    const next = p.next[order]!;
+    if (prev === -1) this.lvHead[lv] = next;
+    else p.next[prev] = next;
+    if (next === -1) this.lvTail[lv] = prev;
+    else p.prev[next] = prev;
+    this.lvQty[lv] -= p.leaves[order]!;
+    this.lvCount[lv]--;
+    return lv;
+  }
+
+  /** A fresh empty level at `price`. */
+  newLevel(price: number): number {
+    if (this.freeTop === 0) this.growLevels();
+    const lv = this.free[--this.freeTop]!;
+    this.lvPrice[lv] = price;
+    this.lvQty[lv] = 0;
+    this.lvCount[lv] = 0;
+    this.lvHead[lv] = -1;
+    this.lvTail[lv] = -1;
+    return lv;
+  }
+
+  /** Recycles an empty level's slot. */
+  freeLevel(lv: number): void {
+    this.lvQty[lv] = 0;
+    this.free[this.freeTop++] = lv;
+  }
+
+  private growLevels(): void {
+    const old = this.lvPrice.length;
+    const cap = old * 2;
+    this.lvPrice = grown(this.lvPrice, cap);
+    this.lvQty = grown(this.lvQty, cap);
+    this.lvCount = grown(this.lvCount, cap);
+    this.lvHead = grown(this.lvHead, cap);
+    this.lvTail = grown(this.lvTail, cap);
+    const free = new Int32Array(cap);
+    for (let i = cap - 1; i >= old; i--) free[this.freeTop++] = i;
+    this.free = free;
+  }
+}
+
+/**
+ * One side of a book: price levels sorted so the best level is last, each a FIFO queue of orders
+ * linked through the pool. Keeping the best at the end makes the common cases cheap: taking or
+ * emptying the best level is a pop, and new levels near the touch shift only a few entries.
+ *
+ * Keys are `sign × price`, ascending: bids use +price (highest last), asks −price (lowest last).
+ * Stop lists reuse the same structure: buy stops trigger lowest first (like asks), sell stops
+ * highest first (like bids).
+ */
+export class Ladder extends LevelPool {
+  /** Level keys ascending; the best level is at index count − 1. */
+  keys: Float64Array;
+  /** Level slot for each key. */
+  slots: Int32Array;
+  count = 0;
+
+  constructor(
+    readonly sign: 1 | -1,
+    pool: OrderPool,
+    capacity = 64,
+  ) {
+    super(pool, capacity);
+    this.keys = new Float64Array(capacity);
+    this.slots = new Int32Array(capacity);
   }
 
   /** Level slot of the best level, or −1 when the side is empty. */
@@ -60,20 +153,7 @@ export class Ladder {
 
   /** Index of `price` in keys, or −(insertion point) − 1 when absent. */
   indexOf(price: number): number {
-    const key = this.sign * price;
-    const keys = this.keys;
-    let lo = 0;
-    let hi = this.count - 1;
-    // Activity clusters at the touch, which is the end of the array: check it before bisecting.
-    if (hi >= 0 && keys[hi] === key) return hi;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      const k = keys[mid]!;
-      if (k < key) lo = mid + 1;
-      else if (k > key) hi = mid - 1;
-      else return mid;
-    }
-    return -lo - 1;
+    return keyIndex(this.keys, this.count, this.sign * price);
   }
 
   /** Level slot at `price`, or −1. */
@@ -98,16 +178,7 @@ export class Ladder {
       this.slots[i] = lv;
       this.count++;
     }
-    const p = this.pool;
-    const tail = this.lvTail[lv]!;
-    p.prev[order] = tail;
-    p.next[order] = -1;
-    p.level[order] = lv;
-    if (tail === -1) this.lvHead[lv] = order;
-    else p.next[tail] = order;
-    this.lvTail[lv] = order;
-    this.lvQty[lv] += p.leaves[order]!;
-    this.lvCount[lv]++;
+    this.link(order, lv);
     return lv;
   }
 
@@ -116,16 +187,8 @@ export class Ladder {
    * dropped when it empties. Returns the level slot (still readable until reused).
    */
   remove(order: number): number {
-    const p = this.pool;
-    const lv = p.level[order]!;
-    const prev = p.prev[order]!;
-    const next = p.next[order]!;
-    if (prev === -1) this.lvHead[lv] = next;
-    else p.next[prev] = next;
-    if (next === -1) this.lvTail[lv] = prev;
-    else p.prev[next] = prev;
-    this.lvQty[lv] -= p.leaves[order]!;
-    if (--this.lvCount[lv] === 0) this.dropLevel(lv);
+    const lv = this.unlink(order);
+    if (this.lvCount[lv] === 0) this.dropLevel(lv);
     return lv;
   }
 
@@ -140,37 +203,12 @@ export class Ladder {
       this.slots.copyWithin(i, i + 1, this.count);
       this.count = last;
     }
-    this.lvQty[lv] = 0;
-    this.free[this.freeTop++] = lv;
-  }
-
-  private newLevel(price: number): number {
-    if (this.freeTop === 0) this.growLevels();
-    const lv = this.free[--this.freeTop]!;
-    this.lvPrice[lv] = price;
-    this.lvQty[lv] = 0;
-    this.lvCount[lv] = 0;
-    this.lvHead[lv] = -1;
-    this.lvTail[lv] = -1;
-    return lv;
+    this.freeLevel(lv);
   }
 
   private growIndex(): void {
     this.keys = grown(this.keys, this.keys.length * 2);
     this.slots = grown(this.slots, this.slots.length * 2);
-  }
-
-  private growLevels(): void {
-    const old = this.lvPrice.length;
-    const cap = old * 2;
-    this.lvPrice = grown(this.lvPrice, cap);
-    this.lvQty = grown(this.lvQty, cap);
-    this.lvCount = grown(this.lvCount, cap);
-    this.lvHead = grown(this.lvHead, cap);
-    this.lvTail = grown(this.lvTail, cap);
-    const free = new Int32Array(cap);
-    for (let i = cap - 1; i >= old; i--) free[this.freeTop++] = i;
-    this.free = free;
   }
 }
 

@@ -9,13 +9,13 @@
  *  slot  name     ACCEPTED   REJECTED  TRADE          CANCELLED  EXPIRED   STOP_TRIGGERED AMENDED        LEVEL
  *  0     type
  *  1     symbol
- *  2     orderId  order      order     taker order    order      order     order          order          -
- *  3     account  account    account   taker account  account    account   account        account        -
+ *  2     orderId  order      order     taker order    order      order     order          order          rested order
+ *  3     account  account    account   taker account  account    account   account        account        rested account
  *  4     side     side       side      taker side     side       side      side           side           side
  *  5     price    limit      price     trade price    limit      limit     stop price     new price      level price
  *  6     qty      ordered    qty       trade qty      cancelled  expired   qty            new total qty  level total
  *  7     leaves   leaves     -         taker leaves   leaves     0         leaves         leaves         order count
- *  8     a        type       reason    maker order    reason     reason    last price     kept priority  -
+ *  8     a        type       reason    maker order    reason     reason    last price     kept priority  rested leaves
  *  9     b        tif        cmd type  maker account  -          -         type           old price      -
  *  10    c        stopPrice  -         maker leaves   -          -         -              old qty        -
  *  11    d        -          -         trade id       -          -         -              -              -
@@ -34,6 +34,13 @@
  *
  * CANCELLED with leaves > 0 is a partial reduction (decrement-and-cancel self-trade prevention):
  * the order stays on the book, smaller, with its queue place.
+ *
+ * A LEVEL written because an order came to rest on the book (at the back of that level's queue)
+ * names the order: its id, account and leaves; every other LEVEL has 0 there (order ids are ≥ 1).
+ * So market by order (engine/l3.ts) is built from that fact, and resting costs no extra event.
+ *
+ * Readers use the named accessors below (`Trade.price(d, b)`, `Level.restedOrderId(d, b)`, with
+ * `d` the buffer's data and `b` a record's base, i × EVENT_WIDTH), not slot numbers.
  */
 import { InvariantError } from "./errors.ts";
 export const EventType = {
@@ -72,6 +79,153 @@ export const F = {
   D: 11,
   E: 12,
   G: 13,
+} as const;
+
+/**
+ * Named readers, one object per event type: `d` is an EventBuffer's `data`, `b` the record's base
+ * (index × EVENT_WIDTH). Plain functions over the typed array, so reading allocates nothing; each
+ * call site has one constant target, which the JIT inlines to the same load as `d[b + slot]`.
+ */
+type Read = (d: Float64Array, b: number) => number;
+
+/** Slots every event has. */
+export const Ev = {
+  type: ((d, b) => d[b]!) as Read,
+  symbol: ((d, b) => d[b + 1]!) as Read,
+} as const;
+
+export const Accepted = {
+  orderId: ((d, b) => d[b + 2]!) as Read,
+  account: ((d, b) => d[b + 3]!) as Read,
+  side: ((d, b) => d[b + 4]!) as Read,
+  /** The limit (0 for a market order). */
+  price: ((d, b) => d[b + 5]!) as Read,
+  /** Ordered quantity. */
+  qty: ((d, b) => d[b + 6]!) as Read,
+  leaves: ((d, b) => d[b + 7]!) as Read,
+  orderType: ((d, b) => d[b + 8]!) as Read,
+  tif: ((d, b) => d[b + 9]!) as Read,
+  stopPrice: ((d, b) => d[b + 10]!) as Read,
+} as const;
+
+export const Rejected = {
+  orderId: ((d, b) => d[b + 2]!) as Read,
+  account: ((d, b) => d[b + 3]!) as Read,
+  side: ((d, b) => d[b + 4]!) as Read,
+  price: ((d, b) => d[b + 5]!) as Read,
+  qty: ((d, b) => d[b + 6]!) as Read,
+  reason: ((d, b) => d[b + 8]!) as Read,
+  /** The type of the command refused (CommandType). */
+  commandType: ((d, b) => d[b + 9]!) as Read,
+} as const;
+
+export const Trade = {
+  takerOrderId: ((d, b) => d[b + 2]!) as Read,
+  takerAccount: ((d, b) => d[b + 3]!) as Read,
+  takerSide: ((d, b) => d[b + 4]!) as Read,
+  price: ((d, b) => d[b + 5]!) as Read,
+  qty: ((d, b) => d[b + 6]!) as Read,
+  takerLeaves: ((d, b) => d[b + 7]!) as Read,
+  makerOrderId: ((d, b) => d[b + 8]!) as Read,
+  makerAccount: ((d, b) => d[b + 9]!) as Read,
+  makerLeaves: ((d, b) => d[b + 10]!) as Read,
+  tradeId: ((d, b) => d[b + 11]!) as Read,
+} as const;
+
+/** CANCELLED and EXPIRED (EXPIRED always has leaves 0). */
+export const Cancelled = {
+  orderId: ((d, b) => d[b + 2]!) as Read,
+  account: ((d, b) => d[b + 3]!) as Read,
+  side: ((d, b) => d[b + 4]!) as Read,
+  price: ((d, b) => d[b + 5]!) as Read,
+  /** The quantity cancelled (or expired) by this event. */
+  qty: ((d, b) => d[b + 6]!) as Read,
+  /** > 0: a partial reduction, the order stays (decrement-and-cancel). */
+  leaves: ((d, b) => d[b + 7]!) as Read,
+  reason: ((d, b) => d[b + 8]!) as Read,
+} as const;
+export const Expired = Cancelled;
+
+export const StopTriggered = {
+  orderId: ((d, b) => d[b + 2]!) as Read,
+  account: ((d, b) => d[b + 3]!) as Read,
+  side: ((d, b) => d[b + 4]!) as Read,
+  stopPrice: ((d, b) => d[b + 5]!) as Read,
+  qty: ((d, b) => d[b + 6]!) as Read,
+  leaves: ((d, b) => d[b + 7]!) as Read,
+  /** The trade price that triggered it. */
+  lastPrice: ((d, b) => d[b + 8]!) as Read,
+  orderType: ((d, b) => d[b + 9]!) as Read,
+} as const;
+
+export const Amended = {
+  orderId: ((d, b) => d[b + 2]!) as Read,
+  account: ((d, b) => d[b + 3]!) as Read,
+  side: ((d, b) => d[b + 4]!) as Read,
+  /** The new price. */
+  price: ((d, b) => d[b + 5]!) as Read,
+  /** The new total order quantity. */
+  qty: ((d, b) => d[b + 6]!) as Read,
+  leaves: ((d, b) => d[b + 7]!) as Read,
+  /** 1: kept its queue place; 0: lost it (left its level and entered again). */
+  keptPriority: ((d, b) => d[b + 8]!) as Read,
+  oldPrice: ((d, b) => d[b + 9]!) as Read,
+  oldQty: ((d, b) => d[b + 10]!) as Read,
+} as const;
+
+export const Level = {
+  side: ((d, b) => d[b + 4]!) as Read,
+  price: ((d, b) => d[b + 5]!) as Read,
+  /** The level's total quantity after the change. */
+  qty: ((d, b) => d[b + 6]!) as Read,
+  /** Orders at the level after the change. */
+  count: ((d, b) => d[b + 7]!) as Read,
+  /** The order that came to rest at the back of this level, or 0 when the change is not a rest. */
+  restedOrderId: ((d, b) => d[b + 2]!) as Read,
+  restedAccount: ((d, b) => d[b + 3]!) as Read,
+  /** The rested order's leaves (its whole size in the level). */
+  restedLeaves: ((d, b) => d[b + 8]!) as Read,
+} as const;
+
+export const OrderStateChange = {
+  orderId: ((d, b) => d[b + 2]!) as Read,
+  account: ((d, b) => d[b + 3]!) as Read,
+  side: ((d, b) => d[b + 4]!) as Read,
+  price: ((d, b) => d[b + 5]!) as Read,
+  filled: ((d, b) => d[b + 6]!) as Read,
+  leaves: ((d, b) => d[b + 7]!) as Read,
+  from: ((d, b) => d[b + 8]!) as Read,
+  to: ((d, b) => d[b + 9]!) as Read,
+  reason: ((d, b) => d[b + 10]!) as Read,
+  time: ((d, b) => d[b + 11]!) as Read,
+  actor: ((d, b) => d[b + 12]!) as Read,
+  session: ((d, b) => d[b + 13]!) as Read,
+} as const;
+
+export const Duplicate = {
+  orderId: ((d, b) => d[b + 2]!) as Read,
+  account: ((d, b) => d[b + 3]!) as Read,
+  side: ((d, b) => d[b + 4]!) as Read,
+  price: ((d, b) => d[b + 5]!) as Read,
+  filled: ((d, b) => d[b + 6]!) as Read,
+  leaves: ((d, b) => d[b + 7]!) as Read,
+  /** The existing order's state (OrderState). */
+  state: ((d, b) => d[b + 8]!) as Read,
+} as const;
+
+export const SymbolStatus = {
+  /** MarketState. */
+  state: ((d, b) => d[b + 8]!) as Read,
+  /** Engine time of the next scheduled change; Infinity when none. */
+  until: ((d, b) => d[b + 9]!) as Read,
+  reason: ((d, b) => d[b + 10]!) as Read,
+} as const;
+
+export const AccountEvent = {
+  account: ((d, b) => d[b + 3]!) as Read,
+  commandType: ((d, b) => d[b + 8]!) as Read,
+  /** The currency or symbol the command named. */
+  subject: ((d, b) => d[b + 9]!) as Read,
 } as const;
 
 export class EventBuffer {

@@ -1,6 +1,6 @@
 import { InvariantError } from "./errors.ts";
 import { Actor, Command, CommandType, OrderType, Side } from "./commands.ts";
-import { EVENT_WIDTH, EventBuffer, EventType, F } from "./events.ts";
+import { Accepted, Amended, Cancelled, Ev, EVENT_WIDTH, EventBuffer, EventType, Rejected, Trade } from "./events.ts";
 import { type LedgerConfig, Ledger } from "./ledger.ts";
 import { MatchingEngine } from "./matching.ts";
 import { feeOf, feeOfNumber, notional, smallNotional } from "./money.ts";
@@ -232,17 +232,17 @@ export class Exchange {
     const d = ev.data;
     for (let i = 0; i < ev.count; i++) {
       const base = i * EVENT_WIDTH;
-      const type = d[base + F.TYPE]!;
+      const type = Ev.type(d, base);
       this.copy(d, base);
       switch (type) {
         case EventType.ACCEPTED:
-          this.transition(this.pendingFor(d[base + F.ORDER_ID]!), OrderState.NEW, Reason.OK);
+          this.transition(this.pendingFor(Accepted.orderId(d, base)), OrderState.NEW, Reason.OK);
           break;
         case EventType.REJECTED:
-          if (d[base + F.B] === CommandType.NEW_ORDER && this.pending) {
+          if (Rejected.commandType(d, base) === CommandType.NEW_ORDER && this.pending) {
             const o = this.pending;
             this.setLeaves(o, o.market, 0);
-            this.transition(o, OrderState.REJECTED, d[base + F.A]!);
+            this.transition(o, OrderState.REJECTED, Rejected.reason(d, base));
             this.close(o);
           }
           break;
@@ -251,25 +251,25 @@ export class Exchange {
           break;
         case EventType.CANCELLED:
         case EventType.EXPIRED: {
-          const o = this.openOrder(d[base + F.ORDER_ID]!);
-          o.cancelled += d[base + F.QTY]!;
-          const leaves = d[base + F.LEAVES]!;
+          const o = this.openOrder(Cancelled.orderId(d, base));
+          o.cancelled += Cancelled.qty(d, base);
+          const leaves = Cancelled.leaves(d, base);
           this.setLeaves(o, o.market, leaves);
           if (leaves === 0) {
-            this.transition(o, type === EventType.CANCELLED ? OrderState.CANCELLED : OrderState.EXPIRED, d[base + F.A]!);
+            this.transition(o, type === EventType.CANCELLED ? OrderState.CANCELLED : OrderState.EXPIRED, Cancelled.reason(d, base));
             this.close(o);
           }
           break;
         }
         case EventType.AMENDED: {
-          const o = this.openOrder(d[base + F.ORDER_ID]!);
-          o.qty = d[base + F.QTY]!;
+          const o = this.openOrder(Amended.orderId(d, base));
+          o.qty = Amended.qty(d, base);
           // The book reports the limit, or the cap it now holds (0: none); a sell without one is
           // costed at its trigger, as at entry. Only an amend writes AMENDED, so `cmd` is that amend.
-          const price = d[base + F.PRICE]!;
+          const price = Amended.price(d, base);
           o.price = o.side === BUY ? price : sellCostPrice(o.orderType, price, this.cmd.stopPrice);
           o.riskCap = this.amendRiskCap;
-          this.setLeaves(o, o.market, d[base + F.LEAVES]!);
+          this.setLeaves(o, o.market, Amended.leaves(d, base));
           break;
         }
       }
@@ -278,9 +278,9 @@ export class Exchange {
 
   private settleTrade(d: Float64Array, base: number): void {
     const ledger = this.ledger;
-    const symbol = d[base + F.SYMBOL]!;
-    const price = d[base + F.PRICE]!;
-    const qty = d[base + F.QTY]!;
+    const symbol = Ev.symbol(d, base);
+    const price = Trade.price(d, base);
+    const qty = Trade.qty(d, base);
     const m = ledger.markets.get(symbol)!;
     m.lastPrice = price;
     m.markOverride = 0;
@@ -291,8 +291,8 @@ export class Exchange {
     // Taker first, then maker: the order of their lifecycle events.
     for (let side = 0; side < 2; side++) {
       const taker = side === 0;
-      const o = this.openOrder(d[base + (taker ? F.ORDER_ID : F.A)]!);
-      const leaves = d[base + (taker ? F.LEAVES : F.C)]!;
+      const o = this.openOrder(taker ? Trade.takerOrderId(d, base) : Trade.makerOrderId(d, base));
+      const leaves = taker ? Trade.takerLeaves(d, base) : Trade.makerLeaves(d, base);
       const bps = taker ? o.takerBps : o.makerBps;
       const cash = o.cash;
       let fee: bigint;

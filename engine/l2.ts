@@ -1,3 +1,4 @@
+import { keyIndex } from "./book.ts";
 import { Side } from "./commands.ts";
 import type { LevelView } from "./matching.ts";
 
@@ -47,22 +48,9 @@ export class L2Side {
     return this.count > 0 ? this.qty[this.count - 1]! : 0;
   }
 
-  /** Index of `price`, or −(insertion point) − 1 when absent. */
+  /** Index of `price`, or −(insertion point) − 1 when absent (the ladder's search). */
   indexOf(price: number): number {
-    const key = this.sign * price;
-    const keys = this.keys;
-    let lo = 0;
-    let hi = this.count - 1;
-    // Activity clusters at the touch, which is the end of the array: check it before bisecting.
-    if (hi >= 0 && keys[hi] === key) return hi;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      const k = keys[mid]!;
-      if (k < key) lo = mid + 1;
-      else if (k > key) hi = mid - 1;
-      else return mid;
-    }
-    return -lo - 1;
+    return keyIndex(this.keys, this.count, this.sign * price);
   }
 
   /** Opens an empty level for `price` at index `at` (an insertion point from indexOf); returns `at`. */

@@ -1,7 +1,7 @@
 import { InvariantError } from "./errors.ts";
 import { CandleSeries, type Candle, INTERVALS } from "./candles.ts";
 import { Side } from "./commands.ts";
-import { EVENT_WIDTH, type EventBuffer, EventType, F } from "./events.ts";
+import { EVENT_WIDTH, Ev, type EventBuffer, EventType, Level, SymbolStatus, Trade } from "./events.ts";
 import { L2Side } from "./l2.ts";
 import type { LevelView } from "./matching.ts";
 import { MarketState } from "./book.ts";
@@ -137,17 +137,16 @@ export class MarketDataBuilder {
     if (time > this.time) this.time = time;
     if (this.time >= this.nextClose) this.closeDue();
     const d = events.data;
-    for (let i = from; i < to; i++) {
-      const b = i * EVENT_WIDTH;
-      switch (d[b + F.TYPE]) {
+    for (let b = from * EVENT_WIDTH, end = to * EVENT_WIDTH; b < end; b += EVENT_WIDTH) {
+      switch (Ev.type(d, b)) {
         case EventType.LEVEL:
-          this.level(this.symbol(d[b + F.SYMBOL]!), d[b + F.SIDE]!, d[b + F.PRICE]!, d[b + F.QTY]!, d[b + F.LEAVES]!);
+          this.level(this.symbol(Ev.symbol(d, b)), Level.side(d, b), Level.price(d, b), Level.qty(d, b), Level.count(d, b));
           break;
         case EventType.TRADE:
-          this.trade(this.symbol(d[b + F.SYMBOL]!), d[b + F.PRICE]!, d[b + F.QTY]!, d[b + F.SIDE]!, d[b + F.D]!);
+          this.trade(this.symbol(Ev.symbol(d, b)), Trade.price(d, b), Trade.qty(d, b), Trade.takerSide(d, b), Trade.tradeId(d, b));
           break;
         case EventType.STATUS:
-          this.status(this.symbol(d[b + F.SYMBOL]!), d[b + F.A]!, d[b + F.B]!, d[b + F.C]!);
+          this.status(this.symbol(Ev.symbol(d, b)), SymbolStatus.state(d, b), SymbolStatus.until(d, b), SymbolStatus.reason(d, b));
           break;
       }
     }

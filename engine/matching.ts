@@ -705,7 +705,8 @@ export class MatchingEngine {
     const lad = side === BUY ? book.bids : book.asks;
     const lv = lad.append(t, price);
     if (p.registered[t] === 0) this.register(t);
-    this.out.write(EventType.LEVEL, p.symbol[t]!, 0, 0, side, price, lad.lvQty[lv]!, lad.lvCount[lv]!, 0, 0, 0, 0);
+    // The LEVEL of a rest names the order (engine/events.ts `Level.restedOrderId`): market by order is built from it.
+    this.out.write(EventType.LEVEL, p.symbol[t]!, p.id[t]!, p.account[t]!, side, price, lad.lvQty[lv]!, lad.lvCount[lv]!, p.leaves[t]!, 0, 0, 0);
   }
 
   /** Cancels what is left of a taker and forgets it. */

@@ -11,6 +11,7 @@
  */
 import { Command } from "../../engine/commands.ts";
 import { EventBuffer } from "../../engine/events.ts";
+import { DeliveredEvents } from "../delivered-events.ts";
 import { Exchange, type ExchangeConfig } from "../../engine/exchange.ts";
 import { readExchangeSnapshot } from "../../engine/exchange-snapshot.ts";
 import { RecordReader } from "../layout/command-record.ts";
@@ -26,8 +27,11 @@ export interface FollowerOptions {
   onSkip?: (file: string, why: string) => void;
 }
 
-/** Called after each command is applied, with its seq and engine time. Return false to stop there. */
-export type Applied = (seq: number, time: number) => boolean | void;
+/**
+ * Called after each command is applied, with its seq, engine time and the events it produced (the
+ * reader every delivery consumer uses; valid during the call only). Return false to stop there.
+ */
+export type Applied = (seq: number, time: number, events: DeliveredEvents) => boolean | void;
 
 export class JournalFollower {
   readonly exchange: Exchange;
@@ -38,6 +42,7 @@ export class JournalFollower {
   private readonly tail: JournalTail;
   private readonly cmd = new Command();
   private readonly out = new EventBuffer();
+  private readonly batch = new DeliveredEvents();
   private readonly records = new RecordReader();
   private after: Applied | undefined = undefined;
   private stopped = false;
@@ -69,7 +74,8 @@ export class JournalFollower {
   /**
    * Applies every command after `seq` through `untilSeq`, which must be durable (the writer says
    * so: a shared word, a stream's acknowledgement). `after` runs once per command, after it is
-   * applied; returning false stops there. Returns the last seq applied.
+   * applied, with its events (a history writer or a standby reads them there); returning false
+   * stops there. Returns the last seq applied.
    */
   advance(untilSeq: number, after?: Applied): number {
     this.after = after;
@@ -91,7 +97,8 @@ export class JournalFollower {
     this.exchange.execute(cmd, this.out);
     this._seq = seq;
     this._time = cmd.time;
-    if (this.after !== undefined && this.after(seq, cmd.time) === false) this.stopped = true;
+    // A replayed command has no submitter here: token 0.
+    if (this.after !== undefined && this.after(seq, cmd.time, this.batch.set(seq, 0, this.out, 0, this.out.count, cmd.time)) === false) this.stopped = true;
     return !this.stopped;
   };
 

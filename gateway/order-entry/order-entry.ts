@@ -1,7 +1,8 @@
 import { EngineStoppedError, InvalidCommandError } from "../../actors/runtime.ts";
 import type { Sequencer } from "../../actors/sequencer.ts";
 import { Actor, Command, CommandType, OrderType } from "../../engine/commands.ts";
-import { EVENT_WIDTH, type EventBuffer, EventType, F } from "../../engine/events.ts";
+import { type DeliveredEvents, readDeliveries } from "../../actors/delivered-events.ts";
+import { Accepted, Amended, Cancelled, Duplicate, EventType, OrderStateChange, Rejected, StopTriggered, Trade } from "../../engine/events.ts";
 import { OrderState } from "../../engine/orders.ts";
 import { Reason } from "../../engine/reasons.ts";
 import { type OrderInfo, OrderBookkeeping } from "./order-book-keeping.ts";
@@ -32,11 +33,13 @@ export class OrderEntry {
 
   /** Delivers durable events to the sessions until the returned function is called. */
   listen(): () => void {
-    return this.sequencer.onDelivery((_seq, token, events, from, to, time) => {
-      const hooks = this.batchHooks;
-      for (let i = 0; i < hooks.length; i++) hooks[i]!();
-      this.deliver(token, events, from, to, time);
-    });
+    return this.sequencer.onDelivery(
+      readDeliveries((batch) => {
+        const hooks = this.batchHooks;
+        for (let i = 0; i < hooks.length; i++) hooks[i]!();
+        this.deliver(batch);
+      }),
+    );
   }
 
   /** Runs before each delivery (a door starts holding its writes to send them together). */
@@ -203,42 +206,45 @@ export class OrderEntry {
   }
 
   /** One command's durable events → answers and execution reports. */
-  deliver(token: number, ev: EventBuffer, from: number, to: number, time: number): void {
+  deliver(batch: DeliveredEvents): void {
+    const token = batch.token;
     const p = token !== 0 ? this.pending.remove(token) : undefined;
-    this.answer(p, ev, from, to, time);
+    this.answer(p, batch);
     // Not in a finally: if a report threw, the object is only not reused.
     if (p) this.pending.release(p);
   }
 
-  private answer(p: Pending | undefined, ev: EventBuffer, from: number, to: number, time: number): void {
-    const d = ev.data;
+  private answer(p: Pending | undefined, r: DeliveredEvents): void {
+    const time = r.time;
+    const d = r.data;
     let massCancelled = 0;
     // Risk (R1) rejects come alone; a book reject of a new order follows its PENDING audit event.
     let rejectedByBook = false;
-    for (let i = from; i < to; i++) if (d[i * EVENT_WIDTH + F.TYPE] === EventType.ORDER_STATE && d[i * EVENT_WIDTH + F.B] === OrderState.REJECTED) rejectedByBook = true;
-    for (let i = from; i < to; i++) {
-      const b = i * EVENT_WIDTH;
-      const type = d[b + F.TYPE]!;
+    while (r.next()) if (r.type === EventType.ORDER_STATE && OrderStateChange.to(d, r.at) === OrderState.REJECTED) rejectedByBook = true;
+    r.rewind();
+    while (r.next()) {
+      const b = r.at;
+      const type = r.type;
       switch (type) {
         case EventType.ACCEPTED: {
-          const orderId = d[b + F.ORDER_ID]!;
+          const orderId = Accepted.orderId(d, b);
           const mine = p && p.kind === RequestKind.NEW_ORDER ? p : undefined;
           const o: OrderInfo = {
             orderId,
-            account: d[b + F.ACCOUNT]!,
-            symbol: d[b + F.SYMBOL]!,
-            side: d[b + F.SIDE]!,
-            orderType: d[b + F.A]!,
-            tif: d[b + F.B]!,
+            account: Accepted.account(d, b),
+            symbol: r.symbol,
+            side: Accepted.side(d, b),
+            orderType: Accepted.orderType(d, b),
+            tif: Accepted.tif(d, b),
             clientOrderId: mine?.clientOrderId ?? "",
             session: mine?.session.id ?? 0,
             submitTime: time,
             state: OrderState.NEW,
-            price: d[b + F.PRICE]!,
-            stopPrice: d[b + F.C]!,
-            qty: d[b + F.QTY]!,
+            price: Accepted.price(d, b),
+            stopPrice: Accepted.stopPrice(d, b),
+            qty: Accepted.qty(d, b),
             filled: 0,
-            leaves: d[b + F.LEAVES]!,
+            leaves: Accepted.leaves(d, b),
             notional: 0,
           };
           this.orders.add(o);
@@ -252,18 +258,20 @@ export class OrderEntry {
           if (p) {
             // A book reject of a new order happens after risk accepted it: the order existed
             // (PENDING → REJECTED) and holds its client id, so remember it for a repeat.
-            if (p.kind === RequestKind.NEW_ORDER && rejectedByBook) this.rememberRejected(p, d[b + F.ORDER_ID]!, time);
-            p.session.reports.rejected(p, p.orderId, d[b + F.A]!);
+            if (p.kind === RequestKind.NEW_ORDER && rejectedByBook) this.rememberRejected(p, Rejected.orderId(d, b), time);
+            p.session.reports.rejected(p, p.orderId, Rejected.reason(d, b));
           }
           break;
         case EventType.DUPLICATE: {
           // The retry of an order that exists: no second order; the door says whether it claims it.
           if (!p) break;
-          let o = this.orders.get(d[b + F.ORDER_ID]!);
+          let o = this.orders.get(Duplicate.orderId(d, b));
           if (!o) {
             // Not in this gateway's memory (placed before a restart): answer from the event itself.
             const m = p.order!;
-            o = { orderId: d[b + F.ORDER_ID]!, account: d[b + F.ACCOUNT]!, symbol: d[b + F.SYMBOL]!, side: d[b + F.SIDE]!, orderType: m.orderType, tif: m.tif, clientOrderId: p.clientOrderId, session: 0, submitTime: 0, state: d[b + F.A]!, price: d[b + F.PRICE]!, stopPrice: m.stopPrice, qty: d[b + F.QTY]! + d[b + F.LEAVES]!, filled: d[b + F.QTY]!, leaves: d[b + F.LEAVES]!, notional: NaN };
+            const filled = Duplicate.filled(d, b);
+            const leaves = Duplicate.leaves(d, b);
+            o = { orderId: Duplicate.orderId(d, b), account: Duplicate.account(d, b), symbol: r.symbol, side: Duplicate.side(d, b), orderType: m.orderType, tif: m.tif, clientOrderId: p.clientOrderId, session: 0, submitTime: 0, state: Duplicate.state(d, b), price: Duplicate.price(d, b), stopPrice: m.stopPrice, qty: filled + leaves, filled, leaves, notional: NaN };
             this.orders.add(o);
           }
           p.orderId = o.orderId;
@@ -271,17 +279,17 @@ export class OrderEntry {
           break;
         }
         case EventType.TRADE:
-          this.fill(d[b + F.ORDER_ID]!, true, d, b, time);
-          this.fill(d[b + F.A]!, false, d, b, time);
+          this.fill(Trade.takerOrderId(d, b), true, d, b, time);
+          this.fill(Trade.makerOrderId(d, b), false, d, b, time);
           break;
         case EventType.CANCELLED:
         case EventType.EXPIRED: {
-          const o = this.orders.get(d[b + F.ORDER_ID]!);
+          const o = this.orders.get(Cancelled.orderId(d, b));
           if (!o) break;
-          const qty = d[b + F.QTY]!;
-          o.leaves = d[b + F.LEAVES]!;
+          const qty = Cancelled.qty(d, b);
+          o.leaves = Cancelled.leaves(d, b);
           o.state = o.leaves > 0 ? o.state : type === EventType.EXPIRED ? OrderState.EXPIRED : OrderState.CANCELLED;
-          const reason = d[b + F.A]!;
+          const reason = Cancelled.reason(d, b);
           if (reason === Reason.MASS_CANCEL) massCancelled++;
           const answers = p && p.orderId === o.orderId && p.kind === RequestKind.CANCEL ? p : p && p.kind === RequestKind.MASS_CANCEL && reason === Reason.MASS_CANCEL ? p : undefined;
           const owner = this.live(o);
@@ -292,27 +300,28 @@ export class OrderEntry {
           break;
         }
         case EventType.AMENDED: {
-          const o = this.orders.get(d[b + F.ORDER_ID]!);
+          const o = this.orders.get(Amended.orderId(d, b));
           if (!o) break;
-          o.price = d[b + F.PRICE]!;
-          o.qty = d[b + F.QTY]!;
-          o.leaves = d[b + F.LEAVES]!;
+          o.price = Amended.price(d, b);
+          o.qty = Amended.qty(d, b);
+          o.leaves = Amended.leaves(d, b);
           const answers = p && p.orderId === o.orderId && p.kind === RequestKind.AMEND ? p : undefined;
           // A later amend that keeps the trigger (0) sends this one, so it must follow the order's.
           if (answers !== undefined && answers.stopPrice > 0 && (o.orderType === OrderType.STOP || o.orderType === OrderType.STOP_LIMIT)) o.stopPrice = answers.stopPrice;
           const owner = this.live(o);
-          (answers?.session ?? owner)?.reports.amended(answers, o, d[b + F.A] === 1, d[b + F.B]!, d[b + F.C]!, time);
-          if (answers && owner && owner !== answers.session) owner.reports.amended(undefined, o, d[b + F.A] === 1, d[b + F.B]!, d[b + F.C]!, time);
+          const kept = Amended.keptPriority(d, b) === 1;
+          (answers?.session ?? owner)?.reports.amended(answers, o, kept, Amended.oldPrice(d, b), Amended.oldQty(d, b), time);
+          if (answers && owner && owner !== answers.session) owner.reports.amended(undefined, o, kept, Amended.oldPrice(d, b), Amended.oldQty(d, b), time);
           break;
         }
         case EventType.STOP_TRIGGERED: {
-          const o = this.orders.get(d[b + F.ORDER_ID]!);
-          if (o) this.live(o)?.reports.triggered(o, d[b + F.PRICE]!, d[b + F.A]!, time);
+          const o = this.orders.get(StopTriggered.orderId(d, b));
+          if (o) this.live(o)?.reports.triggered(o, StopTriggered.stopPrice(d, b), StopTriggered.lastPrice(d, b), time);
           break;
         }
         case EventType.ORDER_STATE: {
-          const o = this.orders.get(d[b + F.ORDER_ID]!);
-          if (o) o.state = d[b + F.B]!;
+          const o = this.orders.get(OrderStateChange.orderId(d, b));
+          if (o) o.state = OrderStateChange.to(d, b);
           break;
         }
       }
@@ -348,12 +357,12 @@ export class OrderEntry {
   private fill(orderId: number, taker: boolean, d: Float64Array, b: number, time: number): void {
     const o = this.orders.get(orderId);
     if (!o) return;
-    const qty = d[b + F.QTY]!;
+    const qty = Trade.qty(d, b);
     o.filled += qty;
-    o.notional += qty * d[b + F.PRICE]!;
-    o.leaves = taker ? d[b + F.LEAVES]! : d[b + F.C]!;
+    o.notional += qty * Trade.price(d, b);
+    o.leaves = taker ? Trade.takerLeaves(d, b) : Trade.makerLeaves(d, b);
     o.state = o.leaves === 0 ? OrderState.FILLED : OrderState.PARTIALLY_FILLED;
-    this.live(o)?.reports.filled(o, { tradeId: d[b + F.D]!, price: d[b + F.PRICE]!, qty, taker, time });
+    this.live(o)?.reports.filled(o, { tradeId: Trade.tradeId(d, b), price: Trade.price(d, b), qty, taker, time });
     this.orders.finished(o);
   }
 }

@@ -1,8 +1,9 @@
-import { EVENT_WIDTH, type EventBuffer } from "../../engine/events.ts";
+import { DeliveredEvents } from "../../actors/delivered-events.ts";
+import type { EventBuffer } from "../../engine/events.ts";
 import { MarketDataBuilder } from "../../engine/market-data.ts";
-import { L, LEVEL_WIDTH, U, UpdateType } from "../../engine/market-data-updates.ts";
+import { L, LEVEL_WIDTH, MD_WIDTH, U, UpdateType } from "../../engine/market-data-updates.ts";
 import type { LevelView } from "../../engine/matching.ts";
-import { C, CHANGE_WIDTH, type L3Seed, MarketByOrder } from "./l3-book.ts";
+import { C, CHANGE_WIDTH, type L3Seed, MarketByOrder } from "../../engine/l3.ts";
 import { FrameWriter } from "../../protocol/frame.ts";
 import {
   type Bbo,
@@ -82,8 +83,6 @@ export interface InitialBook {
   status?: { state: number; until: number; reason: number };
   /** Resting orders, each level in queue order (engine `orders(symbol, side)`), for L3. */
   orders?: readonly L3Seed[];
-  /** Orders queued while the symbol cannot trade, in arrival order (engine `queued(symbol)`). */
-  queued?: readonly L3Seed[];
 }
 
 /**
@@ -92,7 +91,7 @@ export interface InitialBook {
  * topic — Bun's server.publish then fans the same bytes out to every subscriber (µWebSockets
  * topics), so the cost does not grow with subscribers. Sequence numbers are per symbol and per
  * channel, so a client that takes only some channels still sees a gapless sequence on each. Market
- * by order (gateway/ws/l3-book.ts) is built here too, from the same events, so L2 and L3 always
+ * by order (engine/l3.ts) is built here too, from the same events, so L2 and L3 always
  * describe the same delivered book.
  */
 export class MarketDataFanout {
@@ -111,6 +110,8 @@ export class MarketDataFanout {
   private readonly bbo: Bbo = { type: MessageType.BBO, symbol: 0, seq: 0, time: 0, bidPrice: 0, bidQty: 0, askPrice: 0, askQty: 0 };
   private readonly candle: Candle = { type: MessageType.CANDLE, symbol: 0, seq: 0, time: 0, interval: 0, openTime: 0, open: 0, high: 0, low: 0, close: 0, volume: 0, trades: 0, closed: false };
   private readonly status: MarketStatus = { type: MessageType.MARKET_STATUS, symbol: 0, seq: 0, time: 0, state: 0, reason: 0, until: 0 };
+  /** For `apply`: one reader, reused. */
+  private readonly batch = new DeliveredEvents();
   /** TRADE updates of one apply, batched into one TRADES frame per symbol. */
   private tradeSymbols: number[] = [];
 
@@ -118,7 +119,7 @@ export class MarketDataFanout {
     this.builder = new MarketDataBuilder({ symbols });
     for (const b of initial) {
       this.builder.seed(b.symbol, b.bids, b.asks, b.status);
-      if (b.orders || b.queued) this.l3.seed(b.symbol, b.orders ?? [], b.queued ?? []);
+      if (b.orders) this.l3.seed(b.symbol, b.orders);
     }
   }
 
@@ -140,17 +141,23 @@ export class MarketDataFanout {
     return this.channels.get(symbol)?.seqs[channelIndex(channel)] ?? 0;
   }
 
-  /** Feeds one command's events; encodes and publishes what changed. */
+  /** `deliver` for callers holding a buffer range rather than a delivered batch (tests, tools). */
   apply(events: EventBuffer, time: number, seq: number, from: number, to: number, publish: (topic: string, frame: Uint8Array) => void): void {
+    this.deliver(this.batch.set(seq, 0, events, from, to, time), publish);
+  }
+
+  /** Feeds one delivered command's events; encodes and publishes what changed. */
+  deliver(batch: DeliveredEvents, publish: (topic: string, frame: Uint8Array) => void): void {
+    const { events, from, to, time } = batch;
     // L3 first: its book must take every command, even one whose L2 frame cannot be encoded.
-    this.applyL3(events, time, from, to, publish);
+    this.applyL3(events!, time, from, to, publish);
     const b = this.builder;
-    b.apply(events, time, seq, from, to);
+    b.apply(events!, time, batch.seq, from, to);
     const u = b.updates;
     const w = this.w;
     this.tradeSymbols.length = 0;
     for (let i = 0; i < u.count; i++) {
-      const base = i * EVENT_WIDTH;
+      const base = i * MD_WIDTH;
       const d = u.data;
       const type = d[base + U.TYPE]!;
       const symbol = d[base + U.SYMBOL]!;
@@ -234,7 +241,7 @@ export class MarketDataFanout {
       const tp = c.topics[TRADES]!;
       let inFrame = 0;
       for (let i = 0; i < u.count; i++) {
-        const base = i * EVENT_WIDTH;
+        const base = i * MD_WIDTH;
         const d = u.data;
         if (d[base + U.TYPE] !== UpdateType.TRADE || d[base + U.SYMBOL] !== symbol) continue;
         if (inFrame === MAX_FRAME_ENTRIES) {

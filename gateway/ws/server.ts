@@ -1,5 +1,6 @@
 import type { Server, ServerWebSocket } from "bun";
 import type { Sequencer } from "../../actors/sequencer.ts";
+import { readDeliveries } from "../../actors/delivered-events.ts";
 import { type InstrumentSpec, makeInstrument } from "../../engine/instrument.ts";
 import { type Logger, silentLogger } from "../../log/logger.ts";
 import { AuthRefusal, authenticate } from "../auth/authenticate.ts";
@@ -256,10 +257,12 @@ export function startGateway(opts: GatewayOptions): Gateway {
     server.publish(t, frame);
   };
   md.hasSubscribers = (t) => server.subscriberCount(t) > 0;
-  const off = sequencer.onDelivery((seq, _token, events, from, to, time) => {
-    lastTime = time;
-    md.apply(events, time, seq, from, to, publish);
-  });
+  const off = sequencer.onDelivery(
+    readDeliveries((batch) => {
+      lastTime = batch.time;
+      md.deliver(batch, publish);
+    }),
+  );
 
   // Slow consumers: a session whose queued output passes the limit stops receiving market data, is
   // told SLOW_CONSUMER (queued behind what it has not read, so it learns why once it catches up)

@@ -10,7 +10,8 @@ import { Runtime } from "../../actors/runtime.ts";
 import type { Delivery, Sequencer } from "../../actors/sequencer.ts";
 import { WorkerHost } from "../../actors/worker-host.ts";
 import { CommandType, makeCommand, Side, TimeInForce } from "../../engine/commands.ts";
-import { EVENT_WIDTH, EventType, F } from "../../engine/events.ts";
+import { Accepted, EventType, Expired } from "../../engine/events.ts";
+import { readDeliveries } from "../../actors/delivered-events.ts";
 import { MarketState } from "../../engine/book.ts";
 import { Reason } from "../../engine/reasons.ts";
 
@@ -56,18 +57,20 @@ function nextDelivery(seq: Sequencer, what: string, match: (s: Seen) => boolean,
       off();
       reject(new Error(`no delivery within ${ms} ms: ${what}`));
     }, ms);
-    const listener: Delivery = (s, token, out, from, to, time) => {
+    const listener: Delivery = readDeliveries((r) => {
+      // [type, symbol, order id, reason]: the order's id and the reason of an ACCEPTED or EXPIRED.
       const events: number[][] = [];
-      for (let i = from; i < to; i++) {
-        const b = i * EVENT_WIDTH;
-        events.push([out.data[b + F.TYPE]!, out.data[b + F.SYMBOL]!, out.data[b + F.ORDER_ID]!, out.data[b + F.A]!]);
+      while (r.next()) {
+        const t = r.type;
+        const id = t === EventType.ACCEPTED ? Accepted.orderId(r.data, r.at) : t === EventType.EXPIRED ? Expired.orderId(r.data, r.at) : 0;
+        events.push([t, r.symbol, id, t === EventType.EXPIRED ? Expired.reason(r.data, r.at) : 0]);
       }
-      const seen = { seq: s, token, time, events };
+      const seen = { seq: r.seq, token: r.token, time: r.time, events };
       if (!match(seen)) return;
       clearTimeout(timer);
       off();
       resolve(seen);
-    };
+    });
     const off = seq.onDelivery(listener);
   });
 }

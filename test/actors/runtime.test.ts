@@ -14,7 +14,8 @@ import { recordBytes } from "../../actors/layout/command-record.ts";
 import { Reason } from "../../engine/reasons.ts";
 import { listSnapshots, loadNewestSnapshot } from "../../actors/snapshot/snapshot-store.ts";
 import { Command, CommandType, makeCommand, OrderType, Side, TimeInForce } from "../../engine/commands.ts";
-import { EventType } from "../../engine/events.ts";
+import { Accepted, EventType } from "../../engine/events.ts";
+import { readDeliveries } from "../../actors/delivered-events.ts";
 
 const config = loadConfig(join(import.meta.dir, "../../config/demo.json"));
 const dirs: string[] = [];
@@ -177,9 +178,11 @@ describe("runtime", () => {
   test("acknowledged events carry the command's results", async () => {
     const rt = seeded(dataDir());
     let accepted = 0;
-    rt.onDelivery((_seq, _token, events, from, to) => {
-      for (let i = from; i < to; i++) if (events.get(i, 0) === EventType.ACCEPTED) accepted++;
-    });
+    rt.onDelivery(
+      readDeliveries((r) => {
+        while (r.next()) if (r.type === EventType.ACCEPTED) accepted++;
+      }),
+    );
     rt.submit(makeCommand({ type: CommandType.NEW_ORDER, orderId: 77, account: 4, symbol: 1, side: Side.BUY, price: 59_000, qty: 1, clientOrderId: "x1" }));
     rt.flush();
     await drained(rt);
@@ -313,9 +316,11 @@ describe("order ids", () => {
     const dir = dataDir();
     const rt = seeded(dir);
     const acks: number[] = [];
-    rt.onDelivery((seq, _t, events, from, to) => {
-      for (let i = from; i < to; i++) if (events.get(i, 0) === EventType.ACCEPTED) acks.push(events.get(i, 2), seq);
-    });
+    rt.onDelivery(
+      readDeliveries((r) => {
+        while (r.next()) if (r.type === EventType.ACCEPTED) acks.push(Accepted.orderId(r.data, r.at), r.seq);
+      }),
+    );
     rt.submit(makeCommand({ type: CommandType.NEW_ORDER, account: 1, symbol: 1, side: Side.BUY, price: 59_000, qty: 1, clientOrderId: "id-from-seq" }));
     rt.flush();
     await drained(rt);

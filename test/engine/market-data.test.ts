@@ -5,7 +5,7 @@
 import { describe, expect, test } from "bun:test";
 import { Interval, INTERVALS } from "../../engine/candles.ts";
 import { ALL_SYMBOLS, type CommandInit, CommandType, makeCommand, OrderType, Side, TimeInForce } from "../../engine/commands.ts";
-import { EventBuffer, EventType } from "../../engine/events.ts";
+import { Ev, EVENT_WIDTH, EventBuffer, EventType, Level } from "../../engine/events.ts";
 import { decodeUpdates, MarketDataBuilder, type MarketDataUpdate, UpdateType } from "../../engine/market-data.ts";
 import { MatchingEngine } from "../../engine/matching.ts";
 import { MarketState } from "../../engine/book.ts";
@@ -99,7 +99,7 @@ describe("L2 book diffs", () => {
     f.out.reset();
     const us = f.run({ type: CommandType.AMEND, orderId: 1, account: 7, symbol: SYM, price: 101, qty: 8 });
     const levelEvents = [];
-    for (let i = 0; i < f.out.count; i++) if (f.out.get(i, 0) === EventType.LEVEL) levelEvents.push(f.out.get(i, 6));
+    for (let b = 0; b < f.out.count * EVENT_WIDTH; b += EVENT_WIDTH) if (Ev.type(f.out.data, b) === EventType.LEVEL) levelEvents.push(Level.qty(f.out.data, b));
     expect(levelEvents, "the engine wrote two LEVEL events for 101").toEqual([3, 11]);
     expect(only(us, "book")).toHaveLength(1);
     expect(only(us, "book")[0]!.asks).toEqual([{ price: 101, qty: 11, count: 2 }]);
