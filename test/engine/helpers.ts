@@ -30,6 +30,7 @@ import {
 import { EventBuffer, decodeEvents, type EngineEvent } from "../../engine/events.ts";
 import type { InstrumentSpec } from "../../engine/instrument.ts";
 import { Reason, reasonName } from "../../engine/reasons.ts";
+import type { OrderFields } from "./order-fields.ts";
 
 export { ALL_SYMBOLS, CommandType, Flags, OrderType, Side, StpMode, TimeInForce, Reason };
 export type { EngineEvent };
@@ -58,24 +59,11 @@ export const DEFAULT_INSTRUMENTS: InstrumentSpec[] = [
 export type OrderView = NonNullable<ReturnType<MatchingEngine["order"]>>;
 export type DepthLevel = { price: number; qty: number; count: number };
 
-export interface NewOrder {
-  /** Order id; a fresh one when omitted. */
-  id?: number;
+export interface NewOrder extends OrderFields {
   /** Defaults to a fresh account of its own (10_000 + id). */
   account?: number;
-  symbol?: number;
-  side?: number;
-  /** Defaults to LIMIT. */
-  type?: number;
   /** Defaults to GTC, or IOC for a MARKET order. */
   tif?: number;
-  price?: number;
-  stopPrice?: number;
-  qty: number;
-  /** Defaults to 0 (CANCEL_NEWEST), as on the wire. */
-  stp?: number;
-  flags?: number;
-  expireTime?: number;
   /** Command time; defaults to the harness clock `now`. */
   time?: number;
 }
