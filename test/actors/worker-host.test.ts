@@ -1,8 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { loadConfig, seedCommands } from "../../actors/config.ts";
+import { seedCommands } from "../../actors/config.ts";
 import { Journal } from "../../actors/journal/journal.ts";
 import { LoadStream } from "../../cli/demo-load.ts";
 import { paths, recover, stateHash } from "../../actors/recovery.ts";
@@ -10,18 +7,16 @@ import { EngineStoppedError, InvalidCommandError, Runtime } from "../../actors/r
 import { startSequencer, WorkerHost } from "../../actors/worker-host.ts";
 import { Command, CommandType, makeCommand } from "../../engine/commands.ts";
 import { EventType } from "../../engine/events.ts";
+import { demoConfig, Started, TempDirs } from "./temp-dirs.ts";
 
-const config = loadConfig(join(import.meta.dir, "../../config/demo.json"));
-const dirs: string[] = [];
-const hosts: WorkerHost[] = [];
-function dataDir(): string {
-  const d = mkdtempSync(join(tmpdir(), "bourse-wh-"));
-  dirs.push(d);
-  return d;
-}
+const config = demoConfig;
+const dirs = new TempDirs("bourse-wh-");
+const started = new Started();
+const hosts = started.workers;
+const dataDir = () => dirs.make();
 afterEach(async () => {
-  for (const h of hosts.splice(0)) if (!h.stopped) await h.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  await started.closeAll();
+  dirs.removeAll();
 });
 
 async function start(dir: string, extra: Partial<Parameters<typeof WorkerHost.start>[0]> = {}): Promise<WorkerHost> {
