@@ -34,7 +34,8 @@
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { formatPrice, formatQty, makeInstrument } from "../engine/instrument.ts";
-import { FixDriver, FixRestingFlow } from "./fix-drive.ts";
+import { FixDriver } from "./fix-drive.ts";
+import { FixRestingFlow } from "./fix-flows.ts";
 import { fixBenchConfig } from "./fix-server.ts";
 import { median } from "./kit/histogram.ts";
 import { Driver, RestingFlow, type RunResult } from "./ws-drive.ts";
