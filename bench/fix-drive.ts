@@ -23,7 +23,7 @@
  */
 import { encodeFix, fixTimestamp } from "../gateway/fix/codec.ts";
 import type { Field } from "../gateway/fix/message.ts";
-import { awaitClosed, closedInSendOrder, Outcome, newSlots, paceOpen, type RunResult, type RunSlots, summarizeRun } from "./kit/load.ts";
+import { awaitClosed, Outcome, newSlots, paceOpen, type RunResult, type RunSlots, closedRunResult, openRunResult } from "./kit/load.ts";
 import { sleep, withTimeout } from "./kit/ws-wire.ts";
 import { ascii, SOH, BEGIN, TRAILER_TAG, FixWriter, T34, T35, T49, T52, T56, digitsOf, latin } from "./fix-bytes.ts";
 import { type FixSlotSource } from "./fix-flows.ts";
@@ -445,13 +445,7 @@ export class FixDriver {
     });
     await Promise.race([finished, sleep(drainMs)]);
     this.run = null;
-    const cpu = process.cpuUsage(cpu0);
-    const wall = this.clock() - wall0;
-    const res = summarizeRun(r, "open", rate, seconds, late, j);
-    res.maxBacklog = maxBacklog;
-    res.achieved = r.answered > 0 ? r.answered / ((Math.max(r.lastAnswer, r.t0 + (count - 1) * period) - r.t0) / 1e9) : 0;
-    res.cpuShare = ((cpu.user + cpu.system) * 1e3) / wall;
-    return res;
+    return openRunResult(r, rate, seconds, late, j, maxBacklog, process.cpuUsage(cpu0), this.clock() - wall0);
   }
 
   private sendClosed(r: Run, conn: FixConn, now: number): void {
@@ -497,13 +491,7 @@ export class FixDriver {
     await sleep(seconds * 1000);
     await awaitClosed(r, n);
     this.run = null;
-    const cpu = process.cpuUsage(cpu0);
-    const wall = this.clock() - start;
-    const sub = closedInSendOrder(r, n);
-    const res = summarizeRun(sub, "closed", 0, seconds, null, sub.count);
-    res.achieved = r.inWindow / (seconds - warmupS);
-    res.cpuShare = ((cpu.user + cpu.system) * 1e3) / wall;
-    return res;
+    return closedRunResult(r, n, seconds, warmupS, process.cpuUsage(cpu0), this.clock() - start);
   }
 
   /**

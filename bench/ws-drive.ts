@@ -12,7 +12,7 @@
  * An answer is the first frame that carries the request's id: ACK, REJECT, CANCELLED (a cancel's
  * confirmation) or ERROR from the gateway; the frame itself from the echo baseline.
  */
-import { awaitClosed, closedInSendOrder, Outcome, newSlots, paceOpen, type RunResult, type RunSlots, summarizeRun } from "./kit/load.ts";
+import { awaitClosed, Outcome, newSlots, paceOpen, type RunResult, type RunSlots, closedRunResult, openRunResult } from "./kit/load.ts";
 import { type Cancel, decodeServer, encodeCancel, encodeLogin, encodeMassCancel, encodeNewOrder, FrameWriter, type FrameWriter as FW, isProtocolError, MessageType, type NewOrder, type ServerMessage, signLogin } from "../protocol/index.ts";
 import { connectMany, sleep, type WireConn, type WireTarget, withTimeout } from "./kit/ws-wire.ts";
 
@@ -229,13 +229,7 @@ export class Driver {
     });
     await Promise.race([finished, sleep(drainMs)]);
     this.run = null;
-    const cpu = process.cpuUsage(cpu0);
-    const wall = this.clock() - wall0;
-    const res = summarizeRun(r, "open", rate, seconds, late, j);
-    res.maxBacklog = maxBacklog;
-    res.achieved = r.answered > 0 ? r.answered / ((Math.max(r.lastAnswer, r.t0 + (count - 1) * period) - r.t0) / 1e9) : 0;
-    res.cpuShare = ((cpu.user + cpu.system) * 1e3) / wall;
-    return res;
+    return openRunResult(r, rate, seconds, late, j, maxBacklog, process.cpuUsage(cpu0), this.clock() - wall0);
   }
 
   private sendClosed(r: Run, c: number, now: number): void {
@@ -286,13 +280,7 @@ export class Driver {
     await sleep(seconds * 1000);
     await awaitClosed(r, n);
     this.run = null;
-    const cpu = process.cpuUsage(cpu0);
-    const wall = this.clock() - start;
-    const sub = closedInSendOrder(r, n);
-    const res = summarizeRun(sub, "closed", 0, seconds, null, sub.count);
-    res.achieved = r.inWindow / (seconds - warmupS);
-    res.cpuShare = ((cpu.user + cpu.system) * 1e3) / wall;
-    return res;
+    return closedRunResult(r, n, seconds, warmupS, process.cpuUsage(cpu0), this.clock() - start);
   }
 
   /**

@@ -34,7 +34,8 @@ export { Access, Actor, ALL_SYMBOLS, CommandType, Flags, OrderState, OrderType, 
 export type { EngineEvent };
 
 export * from "./exchange-fixture.ts";
-import { ABC, BUY, DAY_US, defaultConfig, fee, GTC, IOC, LIMIT, MARKET, need, type OrderInit, type Placed, SELL, STOP, STOP_LIMIT, T0, TIER } from "./exchange-fixture.ts";
+import { orderCommandFields } from "./order-fields.ts";
+import { ABC, BUY, DAY_US, defaultConfig, fee, LIMIT, need, type OrderInit, type Placed, SELL, STOP, STOP_LIMIT, T0, TIER } from "./exchange-fixture.ts";
 
 
 /** Raised by the invariant checks: names the command that broke it. */
@@ -157,21 +158,12 @@ export class Harness {
   order(o: OrderInit): Placed {
     const id = o.id ?? this.nextId++;
     if (id >= this.nextId) this.nextId = id + 1;
-    const type = o.type ?? LIMIT;
     const events = this.run({
       type: CommandType.NEW_ORDER,
       orderId: id,
       account: o.account,
       symbol: o.symbol ?? ABC,
-      side: o.side ?? BUY,
-      orderType: type,
-      tif: o.tif ?? (type === MARKET ? IOC : GTC),
-      price: o.price ?? 0,
-      stopPrice: o.stopPrice ?? 0,
-      qty: o.qty,
-      stp: o.stp ?? StpMode.CANCEL_NEWEST,
-      flags: o.flags ?? 0,
-      expireTime: o.expireTime ?? 0,
+      ...orderCommandFields(o),
       clientOrderId: o.clientOrderId ?? "",
       actor: o.actor ?? Actor.ACCOUNT,
       session: o.session ?? 0,

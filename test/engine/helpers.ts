@@ -30,7 +30,7 @@ import {
 import { EventBuffer, decodeEvents, type EngineEvent } from "../../engine/events.ts";
 import type { InstrumentSpec } from "../../engine/instrument.ts";
 import { Reason, reasonName } from "../../engine/reasons.ts";
-import type { OrderFields } from "./order-fields.ts";
+import { orderCommandFields, type OrderFields } from "./order-fields.ts";
 
 export { ALL_SYMBOLS, CommandType, Flags, OrderType, Side, StpMode, TimeInForce, Reason };
 export type { EngineEvent };
@@ -121,8 +121,6 @@ export class Harness {
     if (id >= this.nextId && Number.isSafeInteger(id)) this.nextId = id + 1;
     const account = o.account ?? 10_000 + id;
     const symbol = o.symbol ?? SYM;
-    const type = o.type ?? LIMIT;
-    const tif = o.tif ?? (type === MARKET ? IOC : GTC);
     this.owners.set(id, { account, symbol });
     return this.run({
       type: CommandType.NEW_ORDER,
@@ -130,15 +128,7 @@ export class Harness {
       orderId: id,
       account,
       symbol,
-      side: o.side ?? BUY,
-      orderType: type,
-      tif,
-      price: o.price ?? 0,
-      stopPrice: o.stopPrice ?? 0,
-      qty: o.qty,
-      stp: o.stp ?? StpMode.CANCEL_NEWEST,
-      flags: o.flags ?? 0,
-      expireTime: o.expireTime ?? 0,
+      ...orderCommandFields(o),
     });
   }
 
