@@ -2,7 +2,7 @@
  * bench/ws.ts's figures as progress lines, tables and JSON.
  */
 import { type RunResult } from "./ws-drive.ts";
-import { int, latencyJson, ms } from "./kit/report.ts";
+import { int, latencyJson, ms, runCountsJson, runLatencyJson } from "./kit/report.ts";
 import { type Step, type OrderEntry } from "./ws-order-entry.ts";
 import { type FanStep, type Fanout } from "./ws-fanout.ts";
 
@@ -81,21 +81,10 @@ export function stepJson(s: Step | null) {
   const r = s.run;
   return {
     mode: r.mode,
-    offered_per_s: Math.round(r.offered),
-    achieved_per_s: Math.round(r.achieved),
-    sent: r.sent,
-    answered: r.answered,
-    acks: r.acks,
-    cancelled: r.cancelled,
-    rejects: r.rejects,
-    errors: r.errors,
+    ...runCountsJson(r),
     echoes: r.echoes,
     refused: r.reasons,
-    latency: latencyJson(r.all),
-    ack_latency: latencyJson(r.orders),
-    cancel_latency: latencyJson(r.cancels),
-    send_lateness: latencyJson(r.lateness),
-    ack_p99_ms_per_segment: r.segmentP99.map((x) => +(x / 1e6).toFixed(3)),
+    ...runLatencyJson(r),
     blind_cancels: s.blind,
     server_cpu: +s.serverCpu.toFixed(3),
     harness_cpu: +r.cpuShare.toFixed(3),
