@@ -211,9 +211,7 @@ export function exchangeMix(o: ExchangeMixOptions): Stream {
   const rng = new Rng(o.seed);
   const b: Builder = { s, rng, model: new BookModel(length + 2), i: 0, nextId: 1 };
   const m = b.model;
-  const counts = [0, 0, 0, 0, 0];
-  let tradingOps = 0;
-  let sumOrders = 0, sumLevels = 0, minOrders = Infinity, maxOrders = 0;
+  const tally = new MixTally();
   let tradesAtStart = 0;
 
   for (b.i = 0; b.i < length; b.i++) {
@@ -273,17 +271,10 @@ export function exchangeMix(o: ExchangeMixOptions): Stream {
         break;
       }
     }
-    if (measured) {
-      counts[kind]!++;
-      if (traded) tradingOps++;
-      sumOrders += m.liveCount;
-      sumLevels += m.levelCount();
-      if (m.liveCount < minOrders) minOrders = m.liveCount;
-      if (m.liveCount > maxOrders) maxOrders = m.liveCount;
-    }
+    if (measured) tally.add(m, kind, traded);
   }
   s.maxOrderId = b.nextId - 1;
-  s.stats = finish(m, counts, o.ops, tradingOps, m.trades - tradesAtStart, sumOrders, sumLevels, minOrders, maxOrders);
+  s.stats = finish(m, tally, o.ops, m.trades - tradesAtStart);
   return s;
 }
 
@@ -305,9 +296,7 @@ export function simpleMix(o: SimpleMixOptions): Stream {
   const rng = new Rng(o.seed ^ 0x5bd1e995);
   const b: Builder = { s, rng, model: new BookModel(length + 2), i: 0, nextId: 1 };
   const m = b.model;
-  const counts = [0, 0, 0, 0, 0];
-  let tradingOps = 0;
-  let sumOrders = 0, sumLevels = 0, minOrders = Infinity, maxOrders = 0;
+  const tally = new MixTally();
   let tradesAtStart = 0;
 
   for (b.i = 0; b.i < length; b.i++) {
@@ -341,40 +330,42 @@ export function simpleMix(o: SimpleMixOptions): Stream {
         traded = placeMarket(b, side, size(rng));
         break;
     }
-    if (measured) {
-      counts[kind]!++;
-      if (traded) tradingOps++;
-      sumOrders += m.liveCount;
-      sumLevels += m.levelCount();
-      if (m.liveCount < minOrders) minOrders = m.liveCount;
-      if (m.liveCount > maxOrders) maxOrders = m.liveCount;
-    }
+    if (measured) tally.add(m, kind, traded);
   }
   s.maxOrderId = b.nextId - 1;
-  s.stats = finish(m, counts, o.ops, tradingOps, m.trades - tradesAtStart, sumOrders, sumLevels, minOrders, maxOrders);
+  s.stats = finish(m, tally, o.ops, m.trades - tradesAtStart);
   return s;
 }
 
-function finish(
-  m: BookModel,
-  counts: number[],
-  ops: number,
-  tradingOps: number,
-  trades: number,
-  sumOrders: number,
-  sumLevels: number,
-  minOrders: number,
-  maxOrders: number,
-): StreamStats {
+/** What a generator counts over its measured operations, for the stream's stats. */
+class MixTally {
+  readonly counts = [0, 0, 0, 0, 0];
+  tradingOps = 0;
+  sumOrders = 0;
+  sumLevels = 0;
+  minOrders = Infinity;
+  maxOrders = 0;
+
+  add(m: BookModel, kind: number, traded: boolean): void {
+    this.counts[kind]!++;
+    if (traded) this.tradingOps++;
+    this.sumOrders += m.liveCount;
+    this.sumLevels += m.levelCount();
+    if (m.liveCount < this.minOrders) this.minOrders = m.liveCount;
+    if (m.liveCount > this.maxOrders) this.maxOrders = m.liveCount;
+  }
+}
+
+function finish(m: BookModel, t: MixTally, ops: number, trades: number): StreamStats {
   const n = Math.max(1, ops);
   return {
-    mix: counts.map((c) => c / n),
-    tradingOps: tradingOps / n,
+    mix: t.counts.map((c) => c / n),
+    tradingOps: t.tradingOps / n,
     trades,
-    avgOrders: sumOrders / n,
-    avgLevels: sumLevels / n,
-    minOrders: ops > 0 ? minOrders : m.liveCount,
-    maxOrders,
+    avgOrders: t.sumOrders / n,
+    avgLevels: t.sumLevels / n,
+    minOrders: ops > 0 ? t.minOrders : m.liveCount,
+    maxOrders: t.maxOrders,
     final: {
       orders: m.liveCount,
       levels: m.levelCount(),
