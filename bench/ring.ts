@@ -48,32 +48,17 @@ interface ConsumeResult {
 
 // ---------------------------------------------------------------- the two parts
 
-/**
- * A producer's per-claim work, the same for the blocking and the async claim: copy the template
- * into each slot, stamp its sequence, publish; past the deadline the last slot carries STOP.
- */
-class Producer {
-  readonly ring: Ring;
-  readonly batch: number;
-  sent = 0;
-  private readonly i32: Int32Array;
-  private readonly template: Uint8Array;
-  private readonly bytes: Uint8Array;
-  private readonly end: number;
-  private check = 0;
-
-  constructor(job: ProduceJob) {
-    this.ring = Ring.attach(job.sab, job.wait);
-    this.i32 = new Int32Array(job.sab);
-    this.template = new Uint8Array(this.ring.slotBytes).map((_, i) => i * 7);
-    this.bytes = this.ring.bytes;
-    this.batch = job.batch;
-    this.end = Bun.nanoseconds() + job.seconds * 1e9;
-  }
-
-  /** Fills and publishes the claimed slots lo..lo+batch-1; true when the run is over. */
-  put(lo: number): boolean {
-    const { ring, batch, bytes, template, i32 } = this;
+function produceSync(job: ProduceJob): ProduceResult {
+  const ring = Ring.attach(job.sab, job.wait);
+  const i32 = new Int32Array(job.sab);
+  const template = new Uint8Array(ring.slotBytes).map((_, i) => i * 7);
+  const bytes = ring.bytes;
+  const batch = job.batch;
+  const end = Bun.nanoseconds() + job.seconds * 1e9;
+  let sent = 0;
+  let check = 0;
+  for (;;) {
+    const lo = ring.claim(batch);
     for (let k = 0; k < batch; k++) {
       const seq = (lo + k) | 0;
       const off = ring.offset(seq);
@@ -81,30 +66,48 @@ class Producer {
       i32[off >> 2] = seq;
     }
     const hi = (lo + batch - 1) | 0;
-    this.sent += batch;
-    if ((this.check += batch) >= 4096) {
-      this.check = 0;
-      if (Bun.nanoseconds() >= this.end) {
+    sent += batch;
+    if ((check += batch) >= 4096) {
+      check = 0;
+      if (Bun.nanoseconds() >= end) {
         i32[(ring.offset(hi) >> 2) + 1] = STOP;
         ring.publish(hi);
-        return true;
+        return { kind: "produce", sent };
       }
     }
     ring.publish(hi);
-    return false;
   }
 }
 
-function produceSync(job: ProduceJob): ProduceResult {
-  const p = new Producer(job);
-  while (!p.put(p.ring.claim(p.batch)));
-  return { kind: "produce", sent: p.sent };
-}
-
 async function produceAsync(job: ProduceJob): Promise<ProduceResult> {
-  const p = new Producer(job);
-  while (!p.put(p.ring.tryClaim(p.batch) ?? (await p.ring.claimAsync(p.batch))));
-  return { kind: "produce", sent: p.sent };
+  const ring = Ring.attach(job.sab, job.wait);
+  const i32 = new Int32Array(job.sab);
+  const template = new Uint8Array(ring.slotBytes).map((_, i) => i * 7);
+  const bytes = ring.bytes;
+  const batch = job.batch;
+  const end = Bun.nanoseconds() + job.seconds * 1e9;
+  let sent = 0;
+  let check = 0;
+  for (;;) {
+    const lo = ring.tryClaim(batch) ?? (await ring.claimAsync(batch));
+    for (let k = 0; k < batch; k++) {
+      const seq = (lo + k) | 0;
+      const off = ring.offset(seq);
+      bytes.set(template, off);
+      i32[off >> 2] = seq;
+    }
+    const hi = (lo + batch - 1) | 0;
+    sent += batch;
+    if ((check += batch) >= 4096) {
+      check = 0;
+      if (Bun.nanoseconds() >= end) {
+        i32[(ring.offset(hi) >> 2) + 1] = STOP;
+        ring.publish(hi);
+        return { kind: "produce", sent };
+      }
+    }
+    ring.publish(hi);
+  }
 }
 
 function consume(job: ConsumeJob): ConsumeResult {
