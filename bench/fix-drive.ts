@@ -23,7 +23,7 @@
  */
 import { encodeFix, fixTimestamp } from "../gateway/fix/codec.ts";
 import type { Field } from "../gateway/fix/message.ts";
-import { awaitClosed, Outcome, newSlots, paceOpen, type RunResult, type RunSlots, closedRunResult, openRunResult } from "./kit/load.ts";
+import { awaitClosed, Outcome, newSlots, paceOpen, type RunResult, type RunSlots, closedRunResult, openRunResult, startClosedRun } from "./kit/load.ts";
 import { sleep, withTimeout } from "./kit/ws-wire.ts";
 import { ascii, SOH, BEGIN, TRAILER_TAG, FixWriter, T34, T35, T49, T52, T56, digitsOf, latin } from "./fix-bytes.ts";
 import { type FixSlotSource } from "./fix-flows.ts";
@@ -469,12 +469,7 @@ export class FixDriver {
     const r = this.newRun(count, true);
     this.source = src;
     src.begin(r.run, maxPerConn, n);
-    Bun.gc(true);
-    const cpu0 = process.cpuUsage();
-    const start = this.clock();
-    r.t0 = start;
-    r.measureFrom = start + warmupS * 1e9;
-    r.until = start + seconds * 1e9;
+    const { cpu0, start } = startClosedRun(r, this.clock, seconds, warmupS);
     this.run = r;
     for (let c = 0; c < n; c++) {
       const conn = this.conns[c]!;

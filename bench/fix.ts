@@ -42,7 +42,7 @@ import { Driver, RestingFlow, type RunResult } from "./ws-drive.ts";
 import { makeClock, parseWsUrl } from "./kit/ws-wire.ts";
 import { log, parseFlags } from "./kit/args.ts";
 import { Child } from "./kit/child.ts";
-import { hostBusy, hostTicks, ms, table, runCountsJson, runLatencyJson } from "./kit/report.ts";
+import { hostBusy, hostTicks, ms, table, runCountsJson, runLatencyJson, runCells } from "./kit/report.ts";
 
 interface Options {
   conns: number;
@@ -355,14 +355,7 @@ async function main(): Promise<void> {
     const r = m.run;
     return [
       `${DOOR_NAME[m.door]} ${r.mode === "closed" ? "probe" : "open"} ${m.round + 1}`,
-      r.mode === "open" ? int(r.offered) : "closed",
-      int(r.achieved),
-      ms(r.orders?.p50),
-      ms(r.orders?.p90),
-      ms(r.orders?.p99),
-      ms(r.orders?.p99_9),
-      ms(r.orders?.max),
-      ms(r.cancels?.p99),
+      ...runCells(r),
       r.rejects + r.errors ? int(r.rejects + r.errors) : "–",
       m.serverCpu.toFixed(2),
       usPerReq(m).toFixed(1),

@@ -203,20 +203,22 @@ const EXCHANGE_TOP_MOVE = 0.12;
 /** Share of GTC places that join 1–3 ticks behind the opposite best. */
 const EXCHANGE_NEAR_TOUCH = 0.35;
 
+/** A generator's stream of `length` ops (the first `prefill` untimed) and its book model, seeded. */
+function newBuilder(name: string, seed: number, rngSeed: number, length: number, prefill: number): Builder {
+  return { s: allocate(name, seed, length, prefill), rng: new Rng(rngSeed), model: new BookModel(length + 2), i: 0, nextId: 1 };
+}
+
 export function exchangeMix(o: ExchangeMixOptions): Stream {
   const target = o.orders ?? 1_000;
   const prefill = target;
   const length = prefill + o.ops;
-  const s = allocate("exchange", o.seed, length, prefill);
-  const rng = new Rng(o.seed);
-  const b: Builder = { s, rng, model: new BookModel(length + 2), i: 0, nextId: 1 };
-  const m = b.model;
+  const b = newBuilder("exchange", o.seed, o.seed, length, prefill);
+  const { s, rng, model: m } = b;
   const tally = new MixTally();
-  let tradesAtStart = 0;
 
   for (b.i = 0; b.i < length; b.i++) {
     const measured = b.i >= prefill;
-    if (b.i === prefill) tradesAtStart = m.trades;
+    if (b.i === prefill) tally.tradesAtStart = m.trades;
     let kind: number;
     if (!measured) {
       kind = Op.LIMIT_GTC;
@@ -274,7 +276,7 @@ export function exchangeMix(o: ExchangeMixOptions): Stream {
     if (measured) tally.add(m, kind, traded);
   }
   s.maxOrderId = b.nextId - 1;
-  s.stats = finish(m, tally, o.ops, m.trades - tradesAtStart);
+  s.stats = finish(m, tally, o.ops, m.trades - tally.tradesAtStart);
   return s;
 }
 
@@ -292,16 +294,13 @@ export function simpleMix(o: SimpleMixOptions): Stream {
   const target = o.orders ?? 1_000;
   const prefill = target;
   const length = prefill + o.ops;
-  const s = allocate("simple", o.seed, length, prefill);
-  const rng = new Rng(o.seed ^ 0x5bd1e995);
-  const b: Builder = { s, rng, model: new BookModel(length + 2), i: 0, nextId: 1 };
-  const m = b.model;
+  const b = newBuilder("simple", o.seed, o.seed ^ 0x5bd1e995, length, prefill);
+  const { s, rng, model: m } = b;
   const tally = new MixTally();
-  let tradesAtStart = 0;
 
   for (b.i = 0; b.i < length; b.i++) {
     const measured = b.i >= prefill;
-    if (b.i === prefill) tradesAtStart = m.trades;
+    if (b.i === prefill) tally.tradesAtStart = m.trades;
     let kind: number;
     if (!measured) kind = Op.LIMIT_GTC;
     else {
@@ -333,7 +332,7 @@ export function simpleMix(o: SimpleMixOptions): Stream {
     if (measured) tally.add(m, kind, traded);
   }
   s.maxOrderId = b.nextId - 1;
-  s.stats = finish(m, tally, o.ops, m.trades - tradesAtStart);
+  s.stats = finish(m, tally, o.ops, m.trades - tally.tradesAtStart);
   return s;
 }
 
@@ -345,6 +344,8 @@ class MixTally {
   sumLevels = 0;
   minOrders = Infinity;
   maxOrders = 0;
+  /** The model's trade count when the measured part began. */
+  tradesAtStart = 0;
 
   add(m: BookModel, kind: number, traded: boolean): void {
     this.counts[kind]!++;

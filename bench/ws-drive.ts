@@ -12,7 +12,7 @@
  * An answer is the first frame that carries the request's id: ACK, REJECT, CANCELLED (a cancel's
  * confirmation) or ERROR from the gateway; the frame itself from the echo baseline.
  */
-import { awaitClosed, Outcome, newSlots, paceOpen, type RunResult, type RunSlots, closedRunResult, openRunResult } from "./kit/load.ts";
+import { awaitClosed, Outcome, newSlots, paceOpen, type RunResult, type RunSlots, closedRunResult, openRunResult, startClosedRun } from "./kit/load.ts";
 import { type Cancel, decodeServer, encodeCancel, encodeLogin, encodeMassCancel, encodeNewOrder, FrameWriter, type FrameWriter as FW, isProtocolError, MessageType, type NewOrder, type ServerMessage, signLogin } from "../protocol/index.ts";
 import { connectMany, sleep, type WireConn, type WireTarget, withTimeout } from "./kit/ws-wire.ts";
 
@@ -258,12 +258,7 @@ export class Driver {
     src.begin(this.runs++, maxPerConn);
     this.ackHook = src.ack ? src : null;
     this.setup = false;
-    Bun.gc(true);
-    const cpu0 = process.cpuUsage();
-    const start = this.clock();
-    r.t0 = start;
-    r.measureFrom = start + warmupS * 1e9;
-    r.until = start + seconds * 1e9;
+    const { cpu0, start } = startClosedRun(r, this.clock, seconds, warmupS);
     this.run = r;
     for (let c = 0; c < n; c++) {
       for (let i = 0; i < window; i++) {

@@ -2,7 +2,7 @@
  * bench/ws.ts's figures as progress lines, tables and JSON.
  */
 import { type RunResult } from "./ws-drive.ts";
-import { int, latencyJson, ms, runCountsJson, runLatencyJson } from "./kit/report.ts";
+import { int, latencyJson, ms, runCountsJson, runLatencyJson, runCells } from "./kit/report.ts";
 import { type Step, type OrderEntry } from "./ws-order-entry.ts";
 import { type FanStep, type Fanout } from "./ws-fanout.ts";
 
@@ -28,14 +28,7 @@ export function orderRows(oe: OrderEntry): string[][] {
     const r = s.run;
     return [
       label,
-      r.mode === "open" ? int(r.offered) : "closed",
-      int(r.achieved),
-      ms(r.orders?.p50),
-      ms(r.orders?.p90),
-      ms(r.orders?.p99),
-      ms(r.orders?.p99_9),
-      ms(r.orders?.max),
-      ms(r.cancels?.p99),
+      ...runCells(r),
       rejectsText(r),
       s.serverCpu.toFixed(2),
       r.cpuShare.toFixed(2),

@@ -234,3 +234,17 @@ export function closedRunResult(r: RunSlots, n: number, seconds: number, warmupS
   res.cpuShare = cpuShare(cpu, wallNs);
   return res;
 }
+
+/**
+ * Starts a closed-loop run now (after a full GC): t0, the end of the warm-up and the stop time.
+ * Returns the CPU mark and the start (clock ns) for closedRunResult.
+ */
+export function startClosedRun(r: RunSlots, clock: () => number, seconds: number, warmupS: number): { cpu0: NodeJS.CpuUsage; start: number } {
+  Bun.gc(true);
+  const cpu0 = process.cpuUsage();
+  const start = clock();
+  r.t0 = start;
+  r.measureFrom = start + warmupS * 1e9;
+  r.until = start + seconds * 1e9;
+  return { cpu0, start };
+}

@@ -73,3 +73,8 @@ export function runLatencyJson(r: RunResult) {
     ack_p99_ms_per_segment: r.segmentP99.map((x) => +(x / 1e6).toFixed(3)),
   };
 }
+
+/** A load run's table cells, offered rate to cancel p99 (ms), as both door benches print them. */
+export function runCells(r: RunResult): string[] {
+  return [r.mode === "open" ? int(r.offered) : "closed", int(r.achieved), ms(r.orders?.p50), ms(r.orders?.p90), ms(r.orders?.p99), ms(r.orders?.p99_9), ms(r.orders?.max), ms(r.cancels?.p99)];
+}
