@@ -13,6 +13,7 @@
  * confirmation) or ERROR from the gateway; the frame itself from the echo baseline.
  */
 import { awaitClosed, Outcome, newSlots, paceOpen, type RunResult, type RunSlots, closedRunResult, openRunResult, startClosedRun } from "./kit/load.ts";
+import { TimeInForce } from "../engine/commands.ts";
 import { type Cancel, decodeServer, encodeCancel, encodeLogin, encodeMassCancel, encodeNewOrder, FrameWriter, type FrameWriter as FW, isProtocolError, MessageType, type NewOrder, type ServerMessage, signLogin } from "../protocol/index.ts";
 import { connectMany, sleep, type WireConn, type WireTarget, withTimeout } from "./kit/ws-wire.ts";
 
@@ -307,6 +308,11 @@ export class Driver {
   }
 }
 
+/** The NEW_ORDER a flow rewrites in place for each request: 1 lot of symbol 1, LIMIT, with time in force `tif`. */
+function newOrderTemplate(tif: number): NewOrder {
+  return { type: MessageType.NEW_ORDER, requestId: 0, symbol: 1, side: 0, orderType: 0, tif, stp: 0, flags: 0, price: 0, stopPrice: 0, qty: 1, expireTime: 0, clientOrderId: "" } as NewOrder;
+}
+
 /**
  * The order-entry stream: limit orders of 1 lot that never cross (buys 2–201 ticks below the
  * reference price, sells 2–201 above; connections of an account without the base currency only
@@ -330,21 +336,7 @@ export class RestingFlow implements SlotSource {
   private lag = 2;
   /** Per connection, order q's id once acked (0 = not yet). */
   private ids: Float64Array[] = [];
-  private readonly order = {
-    type: MessageType.NEW_ORDER,
-    requestId: 0,
-    symbol: 1,
-    side: 0,
-    orderType: 0,
-    tif: 0,
-    stp: 0,
-    flags: 0,
-    price: 0,
-    stopPrice: 0,
-    qty: 1,
-    expireTime: 0,
-    clientOrderId: "",
-  } as NewOrder;
+  private readonly order = newOrderTemplate(TimeInForce.GTC);
   private readonly cancel = { type: MessageType.CANCEL, requestId: 0, symbol: 1, orderId: 0, clientOrderId: "" } as Cancel;
 
   constructor(
@@ -409,21 +401,7 @@ export class RestingFlow implements SlotSource {
  */
 export class CrossingFlow implements SlotSource {
   kind = 0;
-  private readonly order = {
-    type: MessageType.NEW_ORDER,
-    requestId: 0,
-    symbol: 1,
-    side: 0,
-    orderType: 0,
-    tif: 1,
-    stp: 0,
-    flags: 0,
-    price: 0,
-    stopPrice: 0,
-    qty: 1,
-    expireTime: 0,
-    clientOrderId: "",
-  } as NewOrder;
+  private readonly order = newOrderTemplate(TimeInForce.IOC);
 
   constructor(
     private readonly bid: number,
