@@ -142,30 +142,25 @@ export class Harness {
 
   /** CANCEL by the order's owner (as placed through this harness) unless overridden. */
   cancel(orderId: number, over: { account?: number; symbol?: number; time?: number } = {}): EngineEvent[] {
-    const owner = this.owners.get(orderId) ?? { account: 0, symbol: SYM };
-    return this.run({
-      type: CommandType.CANCEL,
-      time: over.time ?? this.now,
-      orderId,
-      account: over.account ?? owner.account,
-      symbol: over.symbol ?? owner.symbol,
-    });
+    return this.run({ type: CommandType.CANCEL, ...this.target(orderId, over) });
   }
 
   /** AMEND; fields not given keep the order's current values. */
   amend(orderId: number, f: AmendFields): EngineEvent[] {
-    const owner = this.owners.get(orderId) ?? { account: 0, symbol: SYM };
     const cur = this.eng.order(orderId);
     return this.run({
       type: CommandType.AMEND,
-      time: f.time ?? this.now,
-      orderId,
-      account: f.account ?? owner.account,
-      symbol: f.symbol ?? owner.symbol,
+      ...this.target(orderId, f),
       qty: f.qty ?? cur?.qty ?? 0,
       price: f.price ?? cur?.price ?? 0,
       stopPrice: f.stopPrice ?? cur?.stopPrice ?? 0,
     });
+  }
+
+  /** The order a CANCEL or AMEND names: its owner's account and symbol (as placed here) unless overridden, at `now` unless timed. */
+  private target(orderId: number, over: { account?: number; symbol?: number; time?: number }) {
+    const owner = this.owners.get(orderId) ?? { account: 0, symbol: SYM };
+    return { time: over.time ?? this.now, orderId, account: over.account ?? owner.account, symbol: over.symbol ?? owner.symbol };
   }
 
   massCancel(account: number, symbol: number = SYM): EngineEvent[] {
