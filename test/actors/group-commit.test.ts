@@ -16,18 +16,11 @@ import { listSnapshots } from "../../actors/snapshot/snapshot-store.ts";
 import { SYNC, type Syncer } from "../../actors/journal/syncer.ts";
 import { WorkerHost } from "../../actors/worker-host.ts";
 import { Command, CommandType, makeCommand } from "../../engine/commands.ts";
-import { demoConfig, Started, TempDirs } from "./temp-dirs.ts";
+import { demoConfig, hostsPerTest } from "./temp-dirs.ts";
 
 const ROOT = join(import.meta.dir, "../..");
 const config = demoConfig;
-const dirs = new TempDirs("bourse-gc-");
-const started = new Started();
-const { runtimes: open, workers: hosts } = started;
-const dataDir = () => dirs.make();
-afterEach(async () => {
-  await started.closeAll();
-  dirs.removeAll();
-});
+const { dataDir, runtimes: open, workers: hosts } = hostsPerTest("bourse-gc-");
 
 function start(dir: string, extra: Partial<RuntimeOptions> = {}): Runtime {
   const rt = Runtime.start({ config: config.exchange, dataDir: dir, snapshotEvery: 0, hashEvery: 0, ...extra });

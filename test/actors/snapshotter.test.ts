@@ -4,7 +4,7 @@
  * snapshots and hashes.log lines at exact multiples of the seq, so the engine thread never
  * serializes the state for them. Real files, real workers; nothing here waits on a clock.
  */
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { seedCommands } from "../../actors/config.ts";
@@ -19,17 +19,10 @@ import { WorkerHost } from "../../actors/worker-host.ts";
 import { Command } from "../../engine/commands.ts";
 import { writeExchangeSnapshot } from "../../engine/exchange-snapshot.ts";
 import { memoryLogger } from "../../log/memory.ts";
-import { demoConfig, Started, TempDirs } from "./temp-dirs.ts";
+import { demoConfig, hostsPerTest } from "./temp-dirs.ts";
 
 const config = demoConfig;
-const dirs = new TempDirs("bourse-snapper-");
-const started = new Started();
-const { runtimes: open, workers: hosts } = started;
-const dataDir = () => dirs.make();
-afterEach(async () => {
-  await started.closeAll(true);
-  dirs.removeAll();
-});
+const { dataDir, runtimes: open, workers: hosts } = hostsPerTest("bourse-snapper-", true);
 
 function start(dir: string, extra: Partial<RuntimeOptions> = {}): Runtime {
   const rt = Runtime.start({ config: config.exchange, dataDir: dir, ...extra });

@@ -2,6 +2,7 @@
  * What the host tests start and must tear down after each test: temporary data directories, and
  * the runtimes and worker hosts started in them (closed before their directories go).
  */
+import { afterEach } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -41,4 +42,18 @@ export class Started {
     }
     for (const h of this.workers.splice(0)) if (!h.stopped) await h.close();
   }
+}
+
+/**
+ * For the calling test file: after each test, the hosts it started are closed (`settle`: each
+ * runtime's replica allowed to stop first) and its data directories (`<prefix>XXXXXX`) removed.
+ */
+export function hostsPerTest(prefix: string, settle = false): { dataDir: () => string; runtimes: Runtime[]; workers: WorkerHost[] } {
+  const dirs = new TempDirs(prefix);
+  const started = new Started();
+  afterEach(async () => {
+    await started.closeAll(settle);
+    dirs.removeAll();
+  });
+  return { dataDir: () => dirs.make(), runtimes: started.runtimes, workers: started.workers };
 }

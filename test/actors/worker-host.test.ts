@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { seedCommands } from "../../actors/config.ts";
 import { Journal } from "../../actors/journal/journal.ts";
 import { LoadStream } from "../../cli/demo-load.ts";
@@ -7,17 +7,10 @@ import { EngineStoppedError, InvalidCommandError, Runtime } from "../../actors/r
 import { startSequencer, WorkerHost } from "../../actors/worker-host.ts";
 import { Command, CommandType, makeCommand } from "../../engine/commands.ts";
 import { EventType } from "../../engine/events.ts";
-import { demoConfig, Started, TempDirs } from "./temp-dirs.ts";
+import { demoConfig, hostsPerTest } from "./temp-dirs.ts";
 
 const config = demoConfig;
-const dirs = new TempDirs("bourse-wh-");
-const started = new Started();
-const hosts = started.workers;
-const dataDir = () => dirs.make();
-afterEach(async () => {
-  await started.closeAll();
-  dirs.removeAll();
-});
+const { dataDir, workers: hosts } = hostsPerTest("bourse-wh-");
 
 async function start(dir: string, extra: Partial<Parameters<typeof WorkerHost.start>[0]> = {}): Promise<WorkerHost> {
   const h = await WorkerHost.start({ config: config.exchange, dataDir: dir, ...extra });
