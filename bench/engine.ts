@@ -27,6 +27,7 @@ import { median, type Percentiles, summarize, timerOverhead } from "./kit/histog
 import { type FullCheck, type Funding, FullRunner, fundingFor, newBook, newExchange, verifyFull } from "./full.ts";
 import { idStrings, NobRunner, verifyNob } from "./nob.ts";
 import { newEngine, OursRunner, verifyOurs } from "./ours.ts";
+import type { MatchingEngine } from "../engine/matching.ts";
 import { ACCOUNTS, exchangeMix, OP_NAMES, simpleMix, type Stream } from "./streams.ts";
 import { log, parseFlags } from "./kit/args.ts";
 import { int, table } from "./kit/report.ts";
@@ -92,15 +93,17 @@ function rateOf(rates: number[]): Throughput {
   return { trials: rates, median: median(rates), best: Math.max(...rates) };
 }
 
-/** One timed trial of ours: fresh engine, untimed prefill, timed measured part. Returns ops/s. */
-function trialOurs(r: OursRunner, s: Stream): number {
-  const eng = newEngine();
+/** One timed trial on a fresh engine `eng`: untimed prefill, timed measured part. Returns ops/s. */
+function timedTrial(r: OursRunner, s: Stream, eng: MatchingEngine): number {
   r.run(eng, s, 0, s.prefill);
   gc();
   const t0 = Bun.nanoseconds();
   r.run(eng, s, s.prefill, s.length);
   return ((s.length - s.prefill) * 1e9) / (Bun.nanoseconds() - t0);
 }
+
+/** One timed trial of ours. */
+const trialOurs = (r: OursRunner, s: Stream): number => timedTrial(r, s, newEngine());
 
 function trialNob(s: Stream, ids: string[]): number {
   const r = new NobRunner(ids);
@@ -263,14 +266,7 @@ function trialFull(r: FullRunner, s: Stream, f: Funding): number {
 }
 
 /** The book alone on the full path's instrument, same loop as trialOurs. */
-function trialBook(r: OursRunner, s: Stream): number {
-  const eng = newBook();
-  r.run(eng, s, 0, s.prefill);
-  gc();
-  const t0 = Bun.nanoseconds();
-  r.run(eng, s, s.prefill, s.length);
-  return ((s.length - s.prefill) * 1e9) / (Bun.nanoseconds() - t0);
-}
+const trialBook = (r: OursRunner, s: Stream): number => timedTrial(r, s, newBook());
 
 /**
  * Verify (also a warm-up of both), one more warm-up pass of each timed loop, then `trials`

@@ -34,14 +34,15 @@
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { formatPrice, formatQty, makeInstrument } from "../engine/instrument.ts";
-import { FixDriver, FixRestingFlow } from "./fix-drive.ts";
+import { FixDriver } from "./fix-drive.ts";
+import { FixRestingFlow } from "./fix-flows.ts";
 import { fixBenchConfig } from "./fix-server.ts";
 import { median } from "./kit/histogram.ts";
 import { Driver, RestingFlow, type RunResult } from "./ws-drive.ts";
 import { makeClock, parseWsUrl } from "./kit/ws-wire.ts";
 import { log, parseFlags } from "./kit/args.ts";
 import { Child } from "./kit/child.ts";
-import { hostBusy, hostTicks, latencyJson, ms, table } from "./kit/report.ts";
+import { hostBusy, hostTicks, ms, table, runCountsJson, runLatencyJson, runCells } from "./kit/report.ts";
 
 interface Options {
   conns: number;
@@ -189,6 +190,29 @@ function verdict(r: RunResult): { ok: boolean; why: string } {
   return { ok: why.length === 0, why: why.join(", ") || "kept up" };
 }
 
+/** The run either door's driver does the same way. */
+interface RunDriver<F> {
+  runClosed(flow: F, window: number, seconds: number, warmupS: number): Promise<RunResult>;
+  runOpen(flow: F, rate: number, seconds: number, drainMs: number): Promise<RunResult>;
+}
+
+/**
+ * Rate 0: a closed-loop probe, `window` outstanding per connection. Else an open-loop run at
+ * `rate` after a warm-up at that rate (its book emptied by `cleanup`). `timed` wraps the measured run.
+ */
+async function drive<F extends { lagSlots: number }>(d: RunDriver<NoInfer<F>>, flow: F, cleanup: () => Promise<void>, rate: number, o: Options, timed: (f: () => Promise<RunResult>) => Promise<RunResult>): Promise<RunResult> {
+  if (rate === 0) {
+    flow.lagSlots = o.window + 8;
+    return timed(() => d.runClosed(flow, o.window, o.probeSeconds, Math.min(1, o.probeSeconds / 3)));
+  }
+  flow.lagSlots = Math.ceil(((o.lagMs / 1000) * rate) / o.conns);
+  if (o.warmupSeconds > 0) {
+    await d.runOpen(flow, rate, o.warmupSeconds, 3000);
+    await cleanup();
+  }
+  return timed(() => d.runOpen(flow, rate, o.seconds, 3000));
+}
+
 /**
  * A fresh server; connect and log on the door's N connections; one run (closed loop when rate is
  * 0, else open loop at `rate`); empty the book; stop the server.
@@ -222,17 +246,7 @@ async function measure(door: Door, rate: number, round: number, o: Options, s: S
         }),
       );
       const flow = s.fix;
-      if (rate === 0) {
-        flow.lagSlots = o.window + 8;
-        run = await timed(() => d.runClosed(flow, o.window, o.probeSeconds, Math.min(1, o.probeSeconds / 3)));
-      } else {
-        flow.lagSlots = Math.ceil(((o.lagMs / 1000) * rate) / o.conns);
-        if (o.warmupSeconds > 0) {
-          await d.runOpen(flow, rate, o.warmupSeconds, 3000);
-          await d.cleanup(flow.symbol);
-        }
-        run = await timed(() => d.runOpen(flow, rate, o.seconds, 3000));
-      }
+      run = await drive(d, flow, () => d.cleanup(flow.symbol), rate, o, timed);
       lost = d.lost;
       garbled = d.garbled;
       await d.cleanup(flow.symbol).catch((e) => log(`  cleanup: ${(e as Error).message}`));
@@ -241,18 +255,7 @@ async function measure(door: Door, rate: number, round: number, o: Options, s: S
       const d = new Driver(clock, o.conns);
       await d.open(parseWsUrl(`${server.url}/ws`));
       await d.login(Array.from({ length: o.conns }, (_, c) => keyOf(ACCOUNTS[c % 4]!)));
-      const flow = s.ws;
-      if (rate === 0) {
-        flow.lagSlots = o.window + 8;
-        run = await timed(() => d.runClosed(flow, o.window, o.probeSeconds, Math.min(1, o.probeSeconds / 3)));
-      } else {
-        flow.lagSlots = Math.ceil(((o.lagMs / 1000) * rate) / o.conns);
-        if (o.warmupSeconds > 0) {
-          await d.runOpen(flow, rate, o.warmupSeconds, 3000);
-          await d.cleanup();
-        }
-        run = await timed(() => d.runOpen(flow, rate, o.seconds, 3000));
-      }
+      run = await drive(d, s.ws, () => d.cleanup(), rate, o, timed);
       lost = d.lost;
       await d.cleanup().catch((e) => log(`  cleanup: ${(e as Error).message}`));
       d.close();
@@ -283,20 +286,9 @@ function mJson(m: Measurement) {
     door: m.door,
     mode: r.mode,
     round: m.round,
-    offered_per_s: Math.round(r.offered),
-    achieved_per_s: Math.round(r.achieved),
-    sent: r.sent,
-    answered: r.answered,
-    acks: r.acks,
-    cancelled: r.cancelled,
-    rejects: r.rejects,
-    errors: r.errors,
+    ...runCountsJson(r),
     refused: r.reasons,
-    latency: latencyJson(r.all),
-    ack_latency: latencyJson(r.orders),
-    cancel_latency: latencyJson(r.cancels),
-    send_lateness: latencyJson(r.lateness),
-    ack_p99_ms_per_segment: r.segmentP99.map((x) => +(x / 1e6).toFixed(3)),
+    ...runLatencyJson(r),
     server_cpu: +m.serverCpu.toFixed(3),
     server_cpu_us_per_request: Number.isFinite(usPerReq(m)) ? +usPerReq(m).toFixed(2) : null,
     harness_cpu: +r.cpuShare.toFixed(3),
@@ -363,14 +355,7 @@ async function main(): Promise<void> {
     const r = m.run;
     return [
       `${DOOR_NAME[m.door]} ${r.mode === "closed" ? "probe" : "open"} ${m.round + 1}`,
-      r.mode === "open" ? int(r.offered) : "closed",
-      int(r.achieved),
-      ms(r.orders?.p50),
-      ms(r.orders?.p90),
-      ms(r.orders?.p99),
-      ms(r.orders?.p99_9),
-      ms(r.orders?.max),
-      ms(r.cancels?.p99),
+      ...runCells(r),
       r.rejects + r.errors ? int(r.rejects + r.errors) : "–",
       m.serverCpu.toFixed(2),
       usPerReq(m).toFixed(1),

@@ -213,6 +213,20 @@ export interface FullCheck {
   full: TradeTally;
 }
 
+/** Every command of `s` through `target`, its events tallied. */
+function tallyStream(s: Stream, target: { execute(c: Command, out: EventBuffer): void }): ReturnType<typeof newTally> {
+  const tally = newTally();
+  const c = new Command();
+  const out = new EventBuffer();
+  for (let i = 0; i < s.length; i++) {
+    loadCommand(c, s, i);
+    out.reset();
+    target.execute(c, out);
+    tallyEvents(out, tally, i);
+  }
+  return tally;
+}
+
 /**
  * Runs the whole stream once through the book alone and once through the full path, and checks:
  * no rejects on either, the same trades in the same order (count and hash), the generator's trade
@@ -222,29 +236,9 @@ export interface FullCheck {
 export function verifyFull(s: Stream, f: Funding): FullCheck {
   const problems: string[] = [];
   const eng = newBook();
-  const bookTally = newTally();
-  {
-    const c = new Command();
-    const out = new EventBuffer();
-    for (let i = 0; i < s.length; i++) {
-      loadCommand(c, s, i);
-      out.reset();
-      eng.execute(c, out);
-      tallyEvents(out, bookTally, i);
-    }
-  }
+  const bookTally = tallyStream(s, eng);
   const ex = newExchange(f);
-  const fullTally = newTally();
-  {
-    const c = new Command();
-    const out = new EventBuffer();
-    for (let i = 0; i < s.length; i++) {
-      loadCommand(c, s, i);
-      out.reset();
-      ex.execute(c, out);
-      tallyEvents(out, fullTally, i);
-    }
-  }
+  const fullTally = tallyStream(s, ex);
   if (bookTally.rejected) problems.push(`book alone: ${bookTally.rejected} rejects (first ${bookTally.firstReject})`);
   if (fullTally.rejected) problems.push(`full path: ${fullTally.rejected} rejects (first ${fullTally.firstReject})`);
   if (bookTally.trades !== s.stats.final.trades) problems.push(`book alone: trades ${bookTally.trades} ≠ model ${s.stats.final.trades}`);

@@ -203,22 +203,22 @@ const EXCHANGE_TOP_MOVE = 0.12;
 /** Share of GTC places that join 1–3 ticks behind the opposite best. */
 const EXCHANGE_NEAR_TOUCH = 0.35;
 
+/** A generator's stream of `length` ops (the first `prefill` untimed) and its book model, seeded. */
+function newBuilder(name: string, seed: number, rngSeed: number, length: number, prefill: number): Builder {
+  return { s: allocate(name, seed, length, prefill), rng: new Rng(rngSeed), model: new BookModel(length + 2), i: 0, nextId: 1 };
+}
+
 export function exchangeMix(o: ExchangeMixOptions): Stream {
   const target = o.orders ?? 1_000;
   const prefill = target;
   const length = prefill + o.ops;
-  const s = allocate("exchange", o.seed, length, prefill);
-  const rng = new Rng(o.seed);
-  const b: Builder = { s, rng, model: new BookModel(length + 2), i: 0, nextId: 1 };
-  const m = b.model;
-  const counts = [0, 0, 0, 0, 0];
-  let tradingOps = 0;
-  let sumOrders = 0, sumLevels = 0, minOrders = Infinity, maxOrders = 0;
-  let tradesAtStart = 0;
+  const b = newBuilder("exchange", o.seed, o.seed, length, prefill);
+  const { s, rng, model: m } = b;
+  const tally = new MixTally();
 
   for (b.i = 0; b.i < length; b.i++) {
     const measured = b.i >= prefill;
-    if (b.i === prefill) tradesAtStart = m.trades;
+    if (b.i === prefill) tally.tradesAtStart = m.trades;
     let kind: number;
     if (!measured) {
       kind = Op.LIMIT_GTC;
@@ -273,17 +273,10 @@ export function exchangeMix(o: ExchangeMixOptions): Stream {
         break;
       }
     }
-    if (measured) {
-      counts[kind]!++;
-      if (traded) tradingOps++;
-      sumOrders += m.liveCount;
-      sumLevels += m.levelCount();
-      if (m.liveCount < minOrders) minOrders = m.liveCount;
-      if (m.liveCount > maxOrders) maxOrders = m.liveCount;
-    }
+    if (measured) tally.add(m, kind, traded);
   }
   s.maxOrderId = b.nextId - 1;
-  s.stats = finish(m, counts, o.ops, tradingOps, m.trades - tradesAtStart, sumOrders, sumLevels, minOrders, maxOrders);
+  s.stats = finish(m, tally, o.ops, m.trades - tally.tradesAtStart);
   return s;
 }
 
@@ -301,18 +294,13 @@ export function simpleMix(o: SimpleMixOptions): Stream {
   const target = o.orders ?? 1_000;
   const prefill = target;
   const length = prefill + o.ops;
-  const s = allocate("simple", o.seed, length, prefill);
-  const rng = new Rng(o.seed ^ 0x5bd1e995);
-  const b: Builder = { s, rng, model: new BookModel(length + 2), i: 0, nextId: 1 };
-  const m = b.model;
-  const counts = [0, 0, 0, 0, 0];
-  let tradingOps = 0;
-  let sumOrders = 0, sumLevels = 0, minOrders = Infinity, maxOrders = 0;
-  let tradesAtStart = 0;
+  const b = newBuilder("simple", o.seed, o.seed ^ 0x5bd1e995, length, prefill);
+  const { s, rng, model: m } = b;
+  const tally = new MixTally();
 
   for (b.i = 0; b.i < length; b.i++) {
     const measured = b.i >= prefill;
-    if (b.i === prefill) tradesAtStart = m.trades;
+    if (b.i === prefill) tally.tradesAtStart = m.trades;
     let kind: number;
     if (!measured) kind = Op.LIMIT_GTC;
     else {
@@ -341,40 +329,44 @@ export function simpleMix(o: SimpleMixOptions): Stream {
         traded = placeMarket(b, side, size(rng));
         break;
     }
-    if (measured) {
-      counts[kind]!++;
-      if (traded) tradingOps++;
-      sumOrders += m.liveCount;
-      sumLevels += m.levelCount();
-      if (m.liveCount < minOrders) minOrders = m.liveCount;
-      if (m.liveCount > maxOrders) maxOrders = m.liveCount;
-    }
+    if (measured) tally.add(m, kind, traded);
   }
   s.maxOrderId = b.nextId - 1;
-  s.stats = finish(m, counts, o.ops, tradingOps, m.trades - tradesAtStart, sumOrders, sumLevels, minOrders, maxOrders);
+  s.stats = finish(m, tally, o.ops, m.trades - tally.tradesAtStart);
   return s;
 }
 
-function finish(
-  m: BookModel,
-  counts: number[],
-  ops: number,
-  tradingOps: number,
-  trades: number,
-  sumOrders: number,
-  sumLevels: number,
-  minOrders: number,
-  maxOrders: number,
-): StreamStats {
+/** What a generator counts over its measured operations, for the stream's stats. */
+class MixTally {
+  readonly counts = [0, 0, 0, 0, 0];
+  tradingOps = 0;
+  sumOrders = 0;
+  sumLevels = 0;
+  minOrders = Infinity;
+  maxOrders = 0;
+  /** The model's trade count when the measured part began. */
+  tradesAtStart = 0;
+
+  add(m: BookModel, kind: number, traded: boolean): void {
+    this.counts[kind]!++;
+    if (traded) this.tradingOps++;
+    this.sumOrders += m.liveCount;
+    this.sumLevels += m.levelCount();
+    if (m.liveCount < this.minOrders) this.minOrders = m.liveCount;
+    if (m.liveCount > this.maxOrders) this.maxOrders = m.liveCount;
+  }
+}
+
+function finish(m: BookModel, t: MixTally, ops: number, trades: number): StreamStats {
   const n = Math.max(1, ops);
   return {
-    mix: counts.map((c) => c / n),
-    tradingOps: tradingOps / n,
+    mix: t.counts.map((c) => c / n),
+    tradingOps: t.tradingOps / n,
     trades,
-    avgOrders: sumOrders / n,
-    avgLevels: sumLevels / n,
-    minOrders: ops > 0 ? minOrders : m.liveCount,
-    maxOrders,
+    avgOrders: t.sumOrders / n,
+    avgLevels: t.sumLevels / n,
+    minOrders: ops > 0 ? t.minOrders : m.liveCount,
+    maxOrders: t.maxOrders,
     final: {
       orders: m.liveCount,
       levels: m.levelCount(),

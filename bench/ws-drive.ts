@@ -12,7 +12,8 @@
  * An answer is the first frame that carries the request's id: ACK, REJECT, CANCELLED (a cancel's
  * confirmation) or ERROR from the gateway; the frame itself from the echo baseline.
  */
-import { awaitClosed, closedInSendOrder, Outcome, newSlots, paceOpen, type RunResult, type RunSlots, summarizeRun } from "./kit/load.ts";
+import { awaitClosed, Outcome, newSlots, paceOpen, type RunResult, type RunSlots, closedRunResult, openRunResult, startClosedRun } from "./kit/load.ts";
+import { TimeInForce } from "../engine/commands.ts";
 import { type Cancel, decodeServer, encodeCancel, encodeLogin, encodeMassCancel, encodeNewOrder, FrameWriter, type FrameWriter as FW, isProtocolError, MessageType, type NewOrder, type ServerMessage, signLogin } from "../protocol/index.ts";
 import { connectMany, sleep, type WireConn, type WireTarget, withTimeout } from "./kit/ws-wire.ts";
 
@@ -229,13 +230,7 @@ export class Driver {
     });
     await Promise.race([finished, sleep(drainMs)]);
     this.run = null;
-    const cpu = process.cpuUsage(cpu0);
-    const wall = this.clock() - wall0;
-    const res = summarizeRun(r, "open", rate, seconds, late, j);
-    res.maxBacklog = maxBacklog;
-    res.achieved = r.answered > 0 ? r.answered / ((Math.max(r.lastAnswer, r.t0 + (count - 1) * period) - r.t0) / 1e9) : 0;
-    res.cpuShare = ((cpu.user + cpu.system) * 1e3) / wall;
-    return res;
+    return openRunResult(r, rate, seconds, late, j, maxBacklog, process.cpuUsage(cpu0), this.clock() - wall0);
   }
 
   private sendClosed(r: Run, c: number, now: number): void {
@@ -264,12 +259,7 @@ export class Driver {
     src.begin(this.runs++, maxPerConn);
     this.ackHook = src.ack ? src : null;
     this.setup = false;
-    Bun.gc(true);
-    const cpu0 = process.cpuUsage();
-    const start = this.clock();
-    r.t0 = start;
-    r.measureFrom = start + warmupS * 1e9;
-    r.until = start + seconds * 1e9;
+    const { cpu0, start } = startClosedRun(r, this.clock, seconds, warmupS);
     this.run = r;
     for (let c = 0; c < n; c++) {
       for (let i = 0; i < window; i++) {
@@ -286,13 +276,7 @@ export class Driver {
     await sleep(seconds * 1000);
     await awaitClosed(r, n);
     this.run = null;
-    const cpu = process.cpuUsage(cpu0);
-    const wall = this.clock() - start;
-    const sub = closedInSendOrder(r, n);
-    const res = summarizeRun(sub, "closed", 0, seconds, null, sub.count);
-    res.achieved = r.inWindow / (seconds - warmupS);
-    res.cpuShare = ((cpu.user + cpu.system) * 1e3) / wall;
-    return res;
+    return closedRunResult(r, n, seconds, warmupS, process.cpuUsage(cpu0), this.clock() - start);
   }
 
   /**
@@ -324,6 +308,11 @@ export class Driver {
   }
 }
 
+/** The NEW_ORDER a flow rewrites in place for each request: 1 lot of symbol 1, LIMIT, with time in force `tif`. */
+function newOrderTemplate(tif: number): NewOrder {
+  return { type: MessageType.NEW_ORDER, requestId: 0, symbol: 1, side: 0, orderType: 0, tif, stp: 0, flags: 0, price: 0, stopPrice: 0, qty: 1, expireTime: 0, clientOrderId: "" } as NewOrder;
+}
+
 /**
  * The order-entry stream: limit orders of 1 lot that never cross (buys 2–201 ticks below the
  * reference price, sells 2–201 above; connections of an account without the base currency only
@@ -347,21 +336,7 @@ export class RestingFlow implements SlotSource {
   private lag = 2;
   /** Per connection, order q's id once acked (0 = not yet). */
   private ids: Float64Array[] = [];
-  private readonly order = {
-    type: MessageType.NEW_ORDER,
-    requestId: 0,
-    symbol: 1,
-    side: 0,
-    orderType: 0,
-    tif: 0,
-    stp: 0,
-    flags: 0,
-    price: 0,
-    stopPrice: 0,
-    qty: 1,
-    expireTime: 0,
-    clientOrderId: "",
-  } as NewOrder;
+  private readonly order = newOrderTemplate(TimeInForce.GTC);
   private readonly cancel = { type: MessageType.CANCEL, requestId: 0, symbol: 1, orderId: 0, clientOrderId: "" } as Cancel;
 
   constructor(
@@ -426,21 +401,7 @@ export class RestingFlow implements SlotSource {
  */
 export class CrossingFlow implements SlotSource {
   kind = 0;
-  private readonly order = {
-    type: MessageType.NEW_ORDER,
-    requestId: 0,
-    symbol: 1,
-    side: 0,
-    orderType: 0,
-    tif: 1,
-    stp: 0,
-    flags: 0,
-    price: 0,
-    stopPrice: 0,
-    qty: 1,
-    expireTime: 0,
-    clientOrderId: "",
-  } as NewOrder;
+  private readonly order = newOrderTemplate(TimeInForce.IOC);
 
   constructor(
     private readonly bid: number,

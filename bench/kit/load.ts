@@ -210,3 +210,41 @@ export function summarizeRun(r: RunSlots, mode: "open" | "closed", offered: numb
     cpuShare: 0,
   };
 }
+
+/** CPU time of this process per wall time, from process.cpuUsage (µs) over `wallNs`. */
+const cpuShare = (cpu: NodeJS.CpuUsage, wallNs: number): number => ((cpu.user + cpu.system) * 1e3) / wallNs;
+
+/**
+ * An open-loop run's result: achieved = answers over the span from t0 to the last answer (or the
+ * last scheduled send, whichever is later). `cpu` and `wallNs` cover the run from before t0.
+ */
+export function openRunResult(r: RunSlots, rate: number, seconds: number, late: Float64Array, sent: number, maxBacklog: number, cpu: NodeJS.CpuUsage, wallNs: number): RunResult {
+  const res = summarizeRun(r, "open", rate, seconds, late, sent);
+  res.maxBacklog = maxBacklog;
+  res.achieved = r.answered > 0 ? r.answered / ((Math.max(r.lastAnswer, r.t0 + (r.count - 1) * r.period) - r.t0) / 1e9) : 0;
+  res.cpuShare = cpuShare(cpu, wallNs);
+  return res;
+}
+
+/** A closed-loop run's result: latencies in send order, achieved = answers to what was sent after the warm-up. */
+export function closedRunResult(r: RunSlots, n: number, seconds: number, warmupS: number, cpu: NodeJS.CpuUsage, wallNs: number): RunResult {
+  const sub = closedInSendOrder(r, n);
+  const res = summarizeRun(sub, "closed", 0, seconds, null, sub.count);
+  res.achieved = r.inWindow / (seconds - warmupS);
+  res.cpuShare = cpuShare(cpu, wallNs);
+  return res;
+}
+
+/**
+ * Starts a closed-loop run now (after a full GC): t0, the end of the warm-up and the stop time.
+ * Returns the CPU mark and the start (clock ns) for closedRunResult.
+ */
+export function startClosedRun(r: RunSlots, clock: () => number, seconds: number, warmupS: number): { cpu0: NodeJS.CpuUsage; start: number } {
+  Bun.gc(true);
+  const cpu0 = process.cpuUsage();
+  const start = clock();
+  r.t0 = start;
+  r.measureFrom = start + warmupS * 1e9;
+  r.until = start + seconds * 1e9;
+  return { cpu0, start };
+}

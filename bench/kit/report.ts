@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { cpus } from "node:os";
 import type { Percentiles } from "./histogram.ts";
+import type { RunResult } from "./load.ts";
 
 /** Columns padded to their widest cell: the first left-aligned, the rest right-aligned. */
 export function table(headers: string[], rows: string[][]): string {
@@ -46,4 +47,34 @@ export function hostTicks(): HostTicks {
 /** Busy cores of the machine between two hostTicks(). */
 export function hostBusy(a: HostTicks, b: HostTicks): number {
   return ((b.busy - a.busy) / (b.total - a.total)) * cpus().length;
+}
+
+/** A load run's counts in the JSON both door benches print (fix.ts, ws.ts). */
+export function runCountsJson(r: RunResult) {
+  return {
+    offered_per_s: Math.round(r.offered),
+    achieved_per_s: Math.round(r.achieved),
+    sent: r.sent,
+    answered: r.answered,
+    acks: r.acks,
+    cancelled: r.cancelled,
+    rejects: r.rejects,
+    errors: r.errors,
+  };
+}
+
+/** A load run's latencies (ms) in the JSON both door benches print. */
+export function runLatencyJson(r: RunResult) {
+  return {
+    latency: latencyJson(r.all),
+    ack_latency: latencyJson(r.orders),
+    cancel_latency: latencyJson(r.cancels),
+    send_lateness: latencyJson(r.lateness),
+    ack_p99_ms_per_segment: r.segmentP99.map((x) => +(x / 1e6).toFixed(3)),
+  };
+}
+
+/** A load run's table cells, offered rate to cancel p99 (ms), as both door benches print them. */
+export function runCells(r: RunResult): string[] {
+  return [r.mode === "open" ? int(r.offered) : "closed", int(r.achieved), ms(r.orders?.p50), ms(r.orders?.p90), ms(r.orders?.p99), ms(r.orders?.p99_9), ms(r.orders?.max), ms(r.cancels?.p99)];
 }

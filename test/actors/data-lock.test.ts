@@ -6,10 +6,10 @@
  * reach, a missing directory and a target past the journal's end, before changing anything.
  */
 import { afterAll, afterEach, describe, expect, test } from "bun:test";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
-import { hostname, tmpdir } from "node:os";
+import { readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { join, relative } from "node:path";
-import { loadConfig, seedCommands } from "../../app/config.ts";
+import { seedCommands } from "../../app/config.ts";
 import { DataDirError, DataDirInUse, DataDirMissing, DataDirUnwritable, SnapshotAheadOfJournal, UntilPastEnd } from "../../actors/data-dir-errors.ts";
 import { DataDirLock, liveNote, lockFile, parseHolder } from "../../actors/data-lock.ts";
 import { Journal } from "../../actors/journal/journal.ts";
@@ -18,18 +18,14 @@ import { paths, recover } from "../../actors/recovery.ts";
 import { Runtime } from "../../actors/runtime.ts";
 import { WorkerHost } from "../../actors/worker-host.ts";
 import { Command } from "../../engine/commands.ts";
+import { demoConfig, TempDirs } from "./temp-dirs.ts";
 
 const ROOT = join(import.meta.dir, "../..");
 const BUN = process.execPath;
-const config = loadConfig(join(ROOT, "config/demo.json"));
-const dirs: string[] = [];
+const config = demoConfig;
+const dirs = new TempDirs("bourse-lock-");
 const children: Bun.Subprocess[] = [];
-
-function dataDir(): string {
-  const d = mkdtempSync(join(tmpdir(), "bourse-lock-"));
-  dirs.push(d);
-  return d;
-}
+const dataDir = () => dirs.make();
 afterEach(async () => {
   for (const c of children.splice(0)) {
     c.kill("SIGKILL");
@@ -37,7 +33,7 @@ afterEach(async () => {
   }
 });
 afterAll(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  dirs.removeAll();
 });
 
 /** Every file under `dir` with its bytes (as hex, so a failed comparison is readable enough). */

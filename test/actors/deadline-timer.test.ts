@@ -95,17 +95,27 @@ async function buy(seq: Sequencer, symbol: number, price: number, tif: number, e
   return ev![2]!;
 }
 
+/**
+ * Seeds `seq`, places a GTD buy due in 200 ms and waits for its EXPIRED: it must come from the
+ * timer's journaled TICK, stamped at or after the deadline, as the next command after the order.
+ * Returns the order id.
+ */
+async function expectTimedExpiry(seq: Sequencer): Promise<number> {
+  await seed(seq);
+  const expireTime = wallMicros() + 200_000;
+  const id = await buy(seq, BTC, 59_000, TimeInForce.GTD, expireTime);
+  const expired = await nextDelivery(seq, `EXPIRED of GTD order ${id}`, expiredOf(id));
+  expect(expired.token).toBe(DEADLINE_TOKEN);
+  expect(expired.time).toBeGreaterThanOrEqual(expireTime);
+  // How late is measured in bench/deadlines.ts, never asserted: only that it came by itself.
+  expect(expired.seq, "a command other than the timer's TICK ran before the expiry").toBe(id + 1);
+  return id;
+}
+
 describe("the runtime's deadline timer", () => {
   test("a GTD order expires at its time with no other command: a journaled TICK, stamped at or after the deadline", async () => {
     const rt = startRuntime();
-    await seed(rt);
-    const expireTime = wallMicros() + 200_000;
-    const id = await buy(rt, BTC, 59_000, TimeInForce.GTD, expireTime);
-    const expired = await nextDelivery(rt, `EXPIRED of GTD order ${id}`, expiredOf(id));
-    expect(expired.token).toBe(DEADLINE_TOKEN);
-    expect(expired.time).toBeGreaterThanOrEqual(expireTime);
-    // How late is measured in bench/deadlines.ts, never asserted: only that it came by itself.
-    expect(expired.seq, "a command other than the timer's TICK ran before the expiry").toBe(id + 1);
+    const id = await expectTimedExpiry(rt);
     expect(rt.exchange.order(id)).toBeUndefined();
   });
 
@@ -251,12 +261,6 @@ describe("the deadline timer with the engine in a worker (workers: 1)", () => {
   test("a GTD order expires on time, through the command ring", async () => {
     const h = await WorkerHost.start({ config: config.exchange, dataDir: dataDir() });
     closers.push(() => h.close());
-    await seed(h);
-    const expireTime = wallMicros() + 200_000;
-    const id = await buy(h, BTC, 59_000, TimeInForce.GTD, expireTime);
-    const expired = await nextDelivery(h, `EXPIRED of GTD order ${id}`, expiredOf(id));
-    expect(expired.token).toBe(DEADLINE_TOKEN);
-    expect(expired.time).toBeGreaterThanOrEqual(expireTime);
-    expect(expired.seq, "a command other than the timer's TICK ran before the expiry").toBe(id + 1);
+    await expectTimedExpiry(h);
   }, 30_000);
 });

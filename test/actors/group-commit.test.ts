@@ -5,10 +5,9 @@
  * stand in for a slow or failing disk.
  */
 import { afterEach, describe, expect, test } from "bun:test";
-import { mkdtempSync, readdirSync, readlinkSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readlinkSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { loadConfig, seedCommands } from "../../app/config.ts";
+import { seedCommands } from "../../app/config.ts";
 import { Journal, verifyJournal } from "../../actors/journal/journal.ts";
 import { LoadStream } from "../../cli/demo-load.ts";
 import { paths, recover, stateHash } from "../../actors/recovery.ts";
@@ -17,22 +16,11 @@ import { listSnapshots } from "../../actors/snapshot/snapshot-store.ts";
 import { SYNC, type Syncer } from "../../actors/journal/syncer.ts";
 import { WorkerHost } from "../../actors/worker-host.ts";
 import { Command, CommandType, makeCommand } from "../../engine/commands.ts";
+import { demoConfig, hostsPerTest } from "./temp-dirs.ts";
 
 const ROOT = join(import.meta.dir, "../..");
-const config = loadConfig(join(ROOT, "config/demo.json"));
-const dirs: string[] = [];
-const open: Runtime[] = [];
-const hosts: WorkerHost[] = [];
-function dataDir(): string {
-  const d = mkdtempSync(join(tmpdir(), "bourse-gc-"));
-  dirs.push(d);
-  return d;
-}
-afterEach(async () => {
-  for (const rt of open.splice(0)) rt.close();
-  for (const h of hosts.splice(0)) if (!h.stopped) await h.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const config = demoConfig;
+const { dataDir, runtimes: open, workers: hosts } = hostsPerTest("bourse-gc-");
 
 function start(dir: string, extra: Partial<RuntimeOptions> = {}): Runtime {
   const rt = Runtime.start({ config: config.exchange, dataDir: dir, snapshotEvery: 0, hashEvery: 0, ...extra });

@@ -4,11 +4,10 @@
  * snapshots and hashes.log lines at exact multiples of the seq, so the engine thread never
  * serializes the state for them. Real files, real workers; nothing here waits on a clock.
  */
-import { afterEach, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { describe, expect, test } from "bun:test";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadConfig, seedCommands } from "../../app/config.ts";
+import { seedCommands } from "../../app/config.ts";
 import { Journal, verifyJournal } from "../../actors/journal/journal.ts";
 import { JournalTail } from "../../actors/journal/journal-tail.ts";
 import { LoadStream } from "../../cli/demo-load.ts";
@@ -20,25 +19,10 @@ import { WorkerHost } from "../../actors/worker-host.ts";
 import { Command } from "../../engine/commands.ts";
 import { writeExchangeSnapshot } from "../../engine/exchange-snapshot.ts";
 import { memoryLogger } from "../../log/memory.ts";
+import { demoConfig, hostsPerTest } from "./temp-dirs.ts";
 
-const config = loadConfig(join(import.meta.dir, "../../config/demo.json"));
-const dirs: string[] = [];
-const open: Runtime[] = [];
-const hosts: WorkerHost[] = [];
-function dataDir(): string {
-  const d = mkdtempSync(join(tmpdir(), "bourse-snapper-"));
-  dirs.push(d);
-  return d;
-}
-afterEach(async () => {
-  for (const rt of open.splice(0)) {
-    rt.close();
-    // The replica stops on its own after close(): let it, before its directory goes.
-    await rt.settled();
-  }
-  for (const h of hosts.splice(0)) if (!h.stopped) await h.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const config = demoConfig;
+const { dataDir, runtimes: open, workers: hosts } = hostsPerTest("bourse-snapper-", true);
 
 function start(dir: string, extra: Partial<RuntimeOptions> = {}): Runtime {
   const rt = Runtime.start({ config: config.exchange, dataDir: dir, ...extra });

@@ -1,8 +1,5 @@
-import { afterEach, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { loadConfig, seedCommands } from "../../app/config.ts";
+import { describe, expect, test } from "bun:test";
+import { seedCommands } from "../../app/config.ts";
 import { Journal } from "../../actors/journal/journal.ts";
 import { LoadStream } from "../../cli/demo-load.ts";
 import { paths, recover, stateHash } from "../../actors/recovery.ts";
@@ -11,19 +8,10 @@ import { startEngineHost } from "../../actors/engine-host.ts";
 import { WorkerHost } from "../../actors/worker-host.ts";
 import { Command, CommandType, makeCommand } from "../../engine/commands.ts";
 import { EventType } from "../../engine/events.ts";
+import { demoConfig, hostsPerTest } from "./temp-dirs.ts";
 
-const config = loadConfig(join(import.meta.dir, "../../config/demo.json"));
-const dirs: string[] = [];
-const hosts: WorkerHost[] = [];
-function dataDir(): string {
-  const d = mkdtempSync(join(tmpdir(), "bourse-wh-"));
-  dirs.push(d);
-  return d;
-}
-afterEach(async () => {
-  for (const h of hosts.splice(0)) if (!h.stopped) await h.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const config = demoConfig;
+const { dataDir, workers: hosts } = hostsPerTest("bourse-wh-");
 
 async function start(dir: string, extra: Partial<Parameters<typeof WorkerHost.start>[0]> = {}): Promise<WorkerHost> {
   const h = await WorkerHost.start({ config: config.exchange, dataDir: dir, ...extra });

@@ -3,34 +3,20 @@
  * books carry prices and quantities as the instrument's decimal strings with ticks and lots beside
  * them; an amend without a price or stop price keeps the order's own (as FIX G does).
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { Side } from "../../engine/commands.ts";
 import { OrderState } from "../../engine/orders.ts";
 import { Reason } from "../../engine/reasons.ts";
 import { BourseClient, type Report } from "../../client/client.ts";
 import type { LocalL3Book } from "../../client/local-book.ts";
 import { encodeClient, FrameWriter, MessageType } from "../../protocol/index.ts";
-import { demoConfig, type Harness, RawSocket, secret, startServer, waitFor } from "../gateway/support/harness.ts";
+import { RawSocket, waitFor } from "../gateway/support/harness.ts";
+import { sdkServerPerFile } from "../gateway/support/sdk-server.ts";
 
-let h: Harness;
-const clients: BourseClient[] = [];
+const server = sdkServerPerFile();
+const login = (name: string): Promise<BourseClient> => server.client(name);
 
-beforeAll(async () => {
-  h = await startServer(demoConfig());
-});
-afterAll(async () => {
-  for (const c of clients) if (!c.closed) c.close();
-  await h.close();
-});
-
-async function login(name: string): Promise<BourseClient> {
-  const c = await BourseClient.connect(h.url);
-  clients.push(c);
-  await c.login(`${name}-demo`, secret(name));
-  return c;
-}
-
-const engine = () => h.runtime.exchange.book;
+const engine = () => server.h.runtime.exchange.book;
 const resting = (symbol: number, side: number, orderId: number) => engine().orders(symbol, side).find((o) => o.orderId === orderId);
 
 describe("amend keeps what it is not given", () => {
@@ -88,7 +74,7 @@ describe("amend keeps what it is not given", () => {
   test("over the wire: AMEND with price 0 keeps a limit order's price (docs/protocol.md)", async () => {
     const bob = await login("bob");
     const ack = await bob.placeOrder({ symbol: "BTC-USD", side: "sell", price: "31500", qty: "0.02" });
-    const raw = await RawSocket.open(h.url);
+    const raw = await RawSocket.open(server.h.url);
     await raw.login("bob", 1);
     const w = new FrameWriter();
     raw.send(w.bytes.slice(0, encodeClient(w, { type: MessageType.AMEND, requestId: 2, symbol: 1, orderId: ack.orderId, clientOrderId: "", price: 0, stopPrice: 0, qty: 10 })));
@@ -136,8 +122,7 @@ describe("decimal strings with ticks and lots beside them", () => {
     await alice.placeOrder({ symbol: "ETH-USD", side: "buy", price: "1999.95", qty: "0.5" });
     await alice.placeOrder({ symbol: "ETH-USD", side: "buy", price: "1999.95", qty: "0.25" });
     await alice.placeOrder({ symbol: "ETH-USD", side: "sell", price: "2000.05", qty: "1.5" });
-    const viewer = await BourseClient.connect(h.url);
-    clients.push(viewer);
+    const viewer = server.closeLater(await BourseClient.connect(server.h.url));
     const book = (await viewer.book("ETH-USD").next()).value!;
     expect(book.bestBid()).toEqual({ price: "1999.95", priceTicks: 39_999, qty: "0.75", qtyLots: 75, orders: 2 });
     expect(book.bestAsk()).toEqual({ price: "2000.05", priceTicks: 40_001, qty: "1.50", qtyLots: 150, orders: 1 });

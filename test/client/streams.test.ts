@@ -2,29 +2,13 @@
  * The SDK's market-data helpers: trades, BBO, candles and market status as typed async
  * iterables with decimal prices and quantities, against a real server.
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { CommandType, makeCommand } from "../../engine/commands.ts";
 import { BourseClient } from "../../client/client.ts";
-import { demoConfig, type Harness, secret, startServer } from "../gateway/support/harness.ts";
+import { sdkServerPerFile } from "../gateway/support/sdk-server.ts";
 
-let h: Harness;
-const clients: BourseClient[] = [];
-
-beforeAll(async () => {
-  h = await startServer(demoConfig());
-});
-afterAll(async () => {
-  for (const c of clients) if (!c.closed) c.close();
-  await h.close();
-});
-
-async function connect(name?: string): Promise<BourseClient> {
-  const c = await BourseClient.connect(h.url);
-  clients.push(c);
-  if (name) await c.login(`${name}-demo`, secret(name));
-  else await c.referenceData();
-  return c;
-}
+const server = sdkServerPerFile();
+const connect = (name?: string): Promise<BourseClient> => server.client(name);
 
 /** The first value of `it` that satisfies `match`, within 5 s; `it` stays open (a for-await that breaks would close it). */
 async function first<T>(it: AsyncGenerator<T>, match: (x: T) => boolean): Promise<T> {
@@ -74,9 +58,9 @@ test("market status: open at subscribe, then halted and open again", async () =>
   const viewer = await connect();
   const status = viewer.marketStatus("BTC-USD");
   expect((await status.next()).value).toMatchObject({ symbol: "BTC-USD", symbolId: 1, state: "open", reason: "OK", reasonCode: 0 });
-  h.runtime.submit(makeCommand({ type: CommandType.HALT, symbol: 1 }));
+  server.h.runtime.submit(makeCommand({ type: CommandType.HALT, symbol: 1 }));
   expect(await first(status, (s) => s.state !== "open")).toMatchObject({ state: "halted", reason: "SYMBOL_HALTED", until: 0 });
-  h.runtime.submit(makeCommand({ type: CommandType.RESUME, symbol: 1 }));
+  server.h.runtime.submit(makeCommand({ type: CommandType.RESUME, symbol: 1 }));
   expect(await first(status, () => true)).toMatchObject({ state: "open", reason: "OK" });
   await status.return(undefined);
 });

@@ -24,28 +24,7 @@ import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import type { ExchangeConfig } from "../../engine/exchange.ts";
 import { reasonName } from "../../engine/reasons.ts";
-import {
-  ALL_SYMBOLS,
-  BUY,
-  CommandType,
-  CURRENCIES,
-  DAY,
-  EUR,
-  FOK,
-  GTC,
-  GTD,
-  Harness,
-  InvariantError,
-  IOC,
-  LIMIT,
-  MARKET,
-  OrderState,
-  SELL,
-  STOP,
-  STOP_LIMIT,
-  T0,
-  USD,
-} from "./exchange-harness.ts";
+import { ALL_SYMBOLS, BUY, CommandType, CURRENCIES, DAY, EUR, FOK, GTC, GTD, Harness, InvariantError, IOC, LIMIT, MARKET, OrderState, SELL, STOP, STOP_LIMIT, T0, USD } from "./exchange-harness.ts";
 
 const P1 = 1; // USD, K = 1
 const P2 = 2; // EUR, K = 50

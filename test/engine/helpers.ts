@@ -30,6 +30,7 @@ import {
 import { EventBuffer, decodeEvents, type EngineEvent } from "../../engine/events.ts";
 import type { InstrumentSpec } from "../../engine/instrument.ts";
 import { Reason, reasonName } from "../../engine/reasons.ts";
+import { orderCommandFields, type OrderFields } from "./order-fields.ts";
 
 export { ALL_SYMBOLS, CommandType, Flags, OrderType, Side, StpMode, TimeInForce, Reason };
 export type { EngineEvent };
@@ -58,24 +59,11 @@ export const DEFAULT_INSTRUMENTS: InstrumentSpec[] = [
 export type OrderView = NonNullable<ReturnType<MatchingEngine["order"]>>;
 export type DepthLevel = { price: number; qty: number; count: number };
 
-export interface NewOrder {
-  /** Order id; a fresh one when omitted. */
-  id?: number;
+export interface NewOrder extends OrderFields {
   /** Defaults to a fresh account of its own (10_000 + id). */
   account?: number;
-  symbol?: number;
-  side?: number;
-  /** Defaults to LIMIT. */
-  type?: number;
   /** Defaults to GTC, or IOC for a MARKET order. */
   tif?: number;
-  price?: number;
-  stopPrice?: number;
-  qty: number;
-  /** Defaults to 0 (CANCEL_NEWEST), as on the wire. */
-  stp?: number;
-  flags?: number;
-  expireTime?: number;
   /** Command time; defaults to the harness clock `now`. */
   time?: number;
 }
@@ -133,8 +121,6 @@ export class Harness {
     if (id >= this.nextId && Number.isSafeInteger(id)) this.nextId = id + 1;
     const account = o.account ?? 10_000 + id;
     const symbol = o.symbol ?? SYM;
-    const type = o.type ?? LIMIT;
-    const tif = o.tif ?? (type === MARKET ? IOC : GTC);
     this.owners.set(id, { account, symbol });
     return this.run({
       type: CommandType.NEW_ORDER,
@@ -142,15 +128,7 @@ export class Harness {
       orderId: id,
       account,
       symbol,
-      side: o.side ?? BUY,
-      orderType: type,
-      tif,
-      price: o.price ?? 0,
-      stopPrice: o.stopPrice ?? 0,
-      qty: o.qty,
-      stp: o.stp ?? StpMode.CANCEL_NEWEST,
-      flags: o.flags ?? 0,
-      expireTime: o.expireTime ?? 0,
+      ...orderCommandFields(o),
     });
   }
 
@@ -164,30 +142,25 @@ export class Harness {
 
   /** CANCEL by the order's owner (as placed through this harness) unless overridden. */
   cancel(orderId: number, over: { account?: number; symbol?: number; time?: number } = {}): EngineEvent[] {
-    const owner = this.owners.get(orderId) ?? { account: 0, symbol: SYM };
-    return this.run({
-      type: CommandType.CANCEL,
-      time: over.time ?? this.now,
-      orderId,
-      account: over.account ?? owner.account,
-      symbol: over.symbol ?? owner.symbol,
-    });
+    return this.run({ type: CommandType.CANCEL, ...this.target(orderId, over) });
   }
 
   /** AMEND; fields not given keep the order's current values. */
   amend(orderId: number, f: AmendFields): EngineEvent[] {
-    const owner = this.owners.get(orderId) ?? { account: 0, symbol: SYM };
     const cur = this.eng.order(orderId);
     return this.run({
       type: CommandType.AMEND,
-      time: f.time ?? this.now,
-      orderId,
-      account: f.account ?? owner.account,
-      symbol: f.symbol ?? owner.symbol,
+      ...this.target(orderId, f),
       qty: f.qty ?? cur?.qty ?? 0,
       price: f.price ?? cur?.price ?? 0,
       stopPrice: f.stopPrice ?? cur?.stopPrice ?? 0,
     });
+  }
+
+  /** The order a CANCEL or AMEND names: its owner's account and symbol (as placed here) unless overridden, at `now` unless timed. */
+  private target(orderId: number, over: { account?: number; symbol?: number; time?: number }) {
+    const owner = this.owners.get(orderId) ?? { account: 0, symbol: SYM };
+    return { time: over.time ?? this.now, orderId, account: over.account ?? owner.account, symbol: over.symbol ?? owner.symbol };
   }
 
   massCancel(account: number, symbol: number = SYM): EngineEvent[] {

@@ -4,29 +4,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { portfolio } from "../../engine/pnl.ts";
-import {
-  ABC,
-  Access,
-  ALICE,
-  ALL_SYMBOLS,
-  BOB,
-  CommandType,
-  DAY_US,
-  type EngineEvent,
-  EUR,
-  expectAccount,
-  expectRejected,
-  FEE_ACCOUNT,
-  FREE,
-  HOUR_US,
-  Harness,
-  need,
-  ofType,
-  Reason,
-  TIER,
-  USD,
-  XYZ,
-} from "./exchange-harness.ts";
+import { ABC, Access, ALICE, ALL_SYMBOLS, BOB, CommandType, DAY_US, type EngineEvent, EUR, expectAccount, expectRejected, FEE_ACCOUNT, FREE, HOUR_US, Harness, need, ofType, Reason, TIER, USD, XYZ } from "./exchange-harness.ts";
 
 function rejectsWithoutChange(h: Harness, reason: number, fn: () => EngineEvent[]): void {
   const before = h.state();

@@ -7,35 +7,7 @@ import { makeCommand } from "../../engine/commands.ts";
 import { decodeEvents, EventBuffer } from "../../engine/events.ts";
 import { readExchangeSnapshot, writeExchangeSnapshot } from "../../engine/exchange-snapshot.ts";
 import { isDone, isLegal, OmsOrder, STATE_NAMES } from "../../engine/orders.ts";
-import {
-  ABC,
-  Actor,
-  ALICE,
-  BOB,
-  BUY,
-  CommandType,
-  DAY,
-  DAY_US,
-  type EngineEvent,
-  EUR,
-  FOK,
-  GTC,
-  GTD,
-  Harness,
-  IOC,
-  LIMIT,
-  MARKET,
-  need,
-  ofType,
-  OrderState,
-  Reason,
-  SELL,
-  STOP,
-  StpMode,
-  transitions,
-  USD,
-  XYZ,
-} from "./exchange-harness.ts";
+import { ABC, Actor, ALICE, BOB, BUY, CommandType, DAY, DAY_US, type EngineEvent, EUR, FOK, GTC, GTD, Harness, IOC, LIMIT, MARKET, need, ofType, OrderState, Reason, SELL, STOP, StpMode, transitions, USD, XYZ } from "./exchange-harness.ts";
 
 const { NONE, PENDING, NEW, PARTIALLY_FILLED, FILLED, CANCELLED, EXPIRED, REJECTED } = OrderState;
 

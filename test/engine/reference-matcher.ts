@@ -12,66 +12,14 @@
  */
 import { ALL_SYMBOLS, CommandType, Flags, OrderType, Side, StpMode, TimeInForce, type Command } from "../../engine/commands.ts";
 import { EventType, type EventBuffer } from "../../engine/events.ts";
-import { makeInstrument, MAX_PRICE_TICKS, MAX_QTY_LOTS, type Instrument, type InstrumentSpec } from "../../engine/instrument.ts";
+import { makeInstrument, MAX_PRICE_TICKS, MAX_QTY_LOTS, type InstrumentSpec } from "../../engine/instrument.ts";
 import { Reason } from "../../engine/reasons.ts";
+import { bandOffset, isIntIn, newOrderFault, newRefOrder, RefMarketState, view, type RefBookQueries, type RefLevel, type RefMarket, type RefOrder, type RefOrderView } from "./reference-orders.ts";
 
-export type RefStatus = "resting" | "stop" | "queued";
+export { RefMarketState, type RefLevel, type RefOrderView, type RefStatus } from "./reference-orders.ts";
 
-/** STATUS event states (docs/matching.md, *Symbol-side risk*). */
-export const RefMarketState = { OPEN: 0, CLOSED: 1, HALTED: 2 } as const;
 
-/** The same shape as the engine's `OrderView`. */
-export interface RefOrderView {
-  orderId: number;
-  account: number;
-  symbol: number;
-  side: number;
-  orderType: number;
-  tif: number;
-  price: number;
-  stopPrice: number;
-  qty: number;
-  leaves: number;
-  filled: number;
-  cancelled: number;
-  stp: number;
-  flags: number;
-  expireTime: number;
-  entrySeq: number;
-  status: RefStatus;
-}
-
-/** An order while the reference holds it. "taking" = the current taker or a triggered stop waiting its turn. */
-interface RefOrder extends Omit<RefOrderView, "status"> {
-  status: RefStatus | "taking";
-  /** Arrival order among queued orders. */
-  queueSeq: number;
-}
-
-/** One symbol's state besides its orders. */
-interface RefMarket {
-  inst: Instrument;
-  /** Last trade price; 0 before the first trade. */
-  lastPrice: number;
-  halted: boolean;
-  /** When the halt ends (Infinity: until RESUME). */
-  haltedUntil: number;
-  /** SYMBOL_HALTED (HALT command) or VOLATILITY_HALT. */
-  haltReason: number;
-  /** Trades of the volatility window (time, price); emptied by a halt. */
-  window: { time: number; price: number }[];
-}
-
-export interface RefLevel {
-  price: number;
-  qty: number;
-  count: number;
-}
-
-const isIntIn = (v: number, lo: number, hi: number) => Number.isInteger(v) && v >= lo && v <= hi;
-const bandOffset = (ref: number, bps: number) => Math.floor((ref * bps) / 10000);
-
-export class ReferenceMatcher {
+export class ReferenceMatcher implements RefBookQueries {
   private readonly markets = new Map<number, RefMarket>();
   /** Every open order: resting in a book, a pending stop, or queued while its symbol cannot trade. */
   private orders: RefOrder[] = [];
@@ -144,6 +92,10 @@ export class ReferenceMatcher {
 
   // ------------------------------------------------------------------ book helpers (naive)
 
+  hasOpen(orderId: number): boolean {
+    return this.findOpen(orderId) !== undefined;
+  }
+
   private findOpen(orderId: number): RefOrder | undefined {
     return this.orders.find((o) => o.orderId === orderId);
   }
@@ -180,14 +132,14 @@ export class ReferenceMatcher {
   }
 
   /** A pending stop would trigger at the last price (buy: last ≥ stop; sell: last ≤ stop); no trade yet: never. */
-  private stopReached(symbol: number, side: number, stopPrice: number): boolean {
+  stopReached(symbol: number, side: number, stopPrice: number): boolean {
     const last = this.lastPrice(symbol);
     if (last === 0) return false;
     return side === Side.BUY ? last >= stopPrice : last <= stopPrice;
   }
 
   /** Post-only check: buy price ≥ best ask, or sell price ≤ best bid. */
-  private wouldCross(symbol: number, side: number, price: number): boolean {
+  wouldCross(symbol: number, side: number, price: number): boolean {
     const best = this.bestPrice(symbol, side === Side.BUY ? Side.SELL : Side.BUY);
     if (best === undefined) return false;
     return side === Side.BUY ? price >= best : price <= best;
@@ -199,13 +151,13 @@ export class ReferenceMatcher {
   }
 
   /** PRICE_OUTSIDE_BAND: further than floor(R × priceBandBps / 10000) from R (off at 0 or without R). */
-  private outsidePriceBand(m: RefMarket, price: number): boolean {
+  outsidePriceBand(m: RefMarket, price: number): boolean {
     const ref = this.bandReference(m);
     if (m.inst.priceBandBps === 0 || ref === 0) return false;
     return Math.abs(price - ref) > bandOffset(ref, m.inst.priceBandBps);
   }
 
-  private canTrade(m: RefMarket): boolean {
+  canTrade(m: RefMarket): boolean {
     return !m.halted;
   }
 
@@ -349,56 +301,11 @@ export class ReferenceMatcher {
 
   private newOrder(cmd: Command): void {
     const m = this.markets.get(cmd.symbol);
-    if (!m) return this.reject(cmd, Reason.UNKNOWN_SYMBOL);
-    if (!Number.isSafeInteger(cmd.orderId) || cmd.orderId <= 0) return this.reject(cmd, Reason.INVALID_ORDER_ID);
-    if (this.findOpen(cmd.orderId)) return this.reject(cmd, Reason.DUPLICATE_ORDER_ID);
-    if (!Number.isSafeInteger(cmd.account) || cmd.account < 0) return this.reject(cmd, Reason.INVALID_ACCOUNT);
-    if (cmd.side !== Side.BUY && cmd.side !== Side.SELL) return this.reject(cmd, Reason.INVALID_SIDE);
-    if (!isIntIn(cmd.orderType, OrderType.LIMIT, OrderType.STOP_LIMIT)) return this.reject(cmd, Reason.INVALID_ORDER_TYPE);
-    if (!isIntIn(cmd.tif, TimeInForce.GTC, TimeInForce.GTD)) return this.reject(cmd, Reason.INVALID_TIME_IN_FORCE);
-    if (cmd.orderType === OrderType.MARKET && cmd.tif !== TimeInForce.IOC && cmd.tif !== TimeInForce.FOK) {
-      return this.reject(cmd, Reason.INVALID_TIME_IN_FORCE);
-    }
-    if (!isIntIn(cmd.stp, StpMode.CANCEL_NEWEST, StpMode.NONE)) return this.reject(cmd, Reason.INVALID_STP_MODE);
-    if (!isIntIn(cmd.qty, 1, MAX_QTY_LOTS)) return this.reject(cmd, Reason.INVALID_QUANTITY);
-    const hasLimit = cmd.orderType === OrderType.LIMIT || cmd.orderType === OrderType.STOP_LIMIT;
+    const fault = newOrderFault(cmd, m, this);
+    if (fault !== Reason.OK || !m) return this.reject(cmd, fault);
     const isStop = cmd.orderType === OrderType.STOP || cmd.orderType === OrderType.STOP_LIMIT;
-    // LIMIT / STOP_LIMIT: a limit in [1, 1e11]. MARKET / STOP: an optional cap, 0 or in [1, 1e11].
-    if (hasLimit ? !isIntIn(cmd.price, 1, MAX_PRICE_TICKS) : cmd.price !== 0 && !isIntIn(cmd.price, 1, MAX_PRICE_TICKS)) {
-      return this.reject(cmd, Reason.INVALID_PRICE);
-    }
-    if (isStop && !isIntIn(cmd.stopPrice, 1, MAX_PRICE_TICKS)) return this.reject(cmd, Reason.INVALID_STOP_PRICE);
-    const postOnly = (cmd.flags & Flags.POST_ONLY) !== 0;
-    const canWaitTif = cmd.tif === TimeInForce.GTC || cmd.tif === TimeInForce.DAY || cmd.tif === TimeInForce.GTD;
-    if (postOnly && !(cmd.orderType === OrderType.LIMIT && canWaitTif)) return this.reject(cmd, Reason.INVALID_COMBINATION);
-    if (cmd.tif === TimeInForce.GTD && cmd.expireTime <= cmd.time) return this.reject(cmd, Reason.GTD_IN_PAST);
-    if (isStop && this.stopReached(cmd.symbol, cmd.side, cmd.stopPrice)) return this.reject(cmd, Reason.STOP_WOULD_TRIGGER);
-    if (hasLimit && this.outsidePriceBand(m, cmd.price)) return this.reject(cmd, Reason.PRICE_OUTSIDE_BAND);
-    if (postOnly && this.wouldCross(cmd.symbol, cmd.side, cmd.price)) return this.reject(cmd, Reason.POST_ONLY_WOULD_TAKE);
-    // Only LIMIT GTC / DAY / GTD and stops can wait while the symbol cannot trade.
-    const canWait = isStop || (cmd.orderType === OrderType.LIMIT && canWaitTif);
-    if (!this.canTrade(m) && !canWait) return this.reject(cmd, Reason.SYMBOL_HALTED);
 
-    const o: RefOrder = {
-      orderId: cmd.orderId,
-      account: cmd.account,
-      symbol: cmd.symbol,
-      side: cmd.side,
-      orderType: cmd.orderType,
-      tif: cmd.tif,
-      price: cmd.price, // the limit, or the cap (0 = none)
-      stopPrice: isStop ? cmd.stopPrice : 0,
-      qty: cmd.qty,
-      leaves: cmd.qty,
-      filled: 0,
-      cancelled: 0,
-      stp: cmd.stp,
-      flags: cmd.flags,
-      expireTime: cmd.tif === TimeInForce.GTD ? cmd.expireTime : 0,
-      entrySeq: 0,
-      status: "taking",
-      queueSeq: 0,
-    };
+    const o = newRefOrder(cmd, isStop);
     this.ev(EventType.ACCEPTED, o.symbol, o.orderId, o.account, o.side, o.price, o.qty, o.leaves, o.orderType, o.tif, o.stopPrice);
     if (isStop) {
       o.status = "stop";
@@ -700,10 +607,4 @@ export class ReferenceMatcher {
       .sort((a, b) => a.orderId - b.orderId);
     for (const o of day) this.closeOpen(o, EventType.EXPIRED, Reason.DAY_EXPIRED);
   }
-}
-
-function view(o: RefOrder): RefOrderView {
-  if (o.status === "taking") throw new Error(`reference: order ${o.orderId} viewed while taking`);
-  const { queueSeq: _queueSeq, ...rest } = o;
-  return { ...rest, status: o.status };
 }

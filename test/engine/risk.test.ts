@@ -7,38 +7,7 @@
 import { describe, expect, test } from "bun:test";
 import type { TierSpec } from "../../engine/tier.ts";
 import type { InstrumentSpec } from "../../engine/instrument.ts";
-import {
-  ABC,
-  Access,
-  ALICE,
-  BOB,
-  BUY,
-  CAROL,
-  CommandType,
-  type EngineEvent,
-  expectRejected,
-  FEE_ACCOUNT,
-  FOK,
-  GTC,
-  Harness,
-  INSTRUMENTS,
-  IOC,
-  LIMIT,
-  MARKET,
-  need,
-  ofType,
-  OrderState,
-  Reason,
-  SELL,
-  STOP,
-  STOP_LIMIT,
-  TIER,
-  TIERS,
-  USD,
-  XYZ,
-  EUR,
-  transitions,
-} from "./exchange-harness.ts";
+import { ABC, Access, ALICE, BOB, BUY, CAROL, CommandType, type EngineEvent, expectRejected, FEE_ACCOUNT, FOK, GTC, Harness, INSTRUMENTS, IOC, LIMIT, MARKET, need, ofType, OrderState, Reason, SELL, STOP, STOP_LIMIT, TIER, TIERS, USD, XYZ, EUR, transitions } from "./exchange-harness.ts";
 
 /** No trade and no configured reference price: a market buy cannot be costed. */
 const NOREF = 3;

@@ -5,33 +5,7 @@
  * last prices before and after.
  */
 import { describe, expect, test } from "bun:test";
-import {
-  ALICE,
-  BOB,
-  BUY,
-  CommandType,
-  DAY,
-  FOK,
-  GTC,
-  GTD,
-  IOC,
-  LIMIT,
-  MARKET,
-  POST_ONLY,
-  Reason,
-  SELL,
-  STOP,
-  STOP_LIMIT,
-  SYM,
-  SYM2,
-  DEFAULT_INSTRUMENTS,
-  book,
-  ev,
-  expectEvents,
-  fmtEvents,
-  type EngineEvent,
-  type Harness,
-} from "./helpers.ts";
+import { ALICE, BOB, BUY, CommandType, DAY, FOK, GTC, GTD, IOC, LIMIT, MARKET, POST_ONLY, Reason, SELL, STOP, STOP_LIMIT, SYM, SYM2, DEFAULT_INSTRUMENTS, book, ev, expectEvents, fmtEvents, type EngineEvent, type Harness } from "./helpers.ts";
 import type { CommandInit } from "../../engine/commands.ts";
 import { reasonName } from "../../engine/reasons.ts";
 

@@ -5,9 +5,6 @@
  * on the same directory recovers what was acknowledged.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Runtime } from "../../actors/runtime.ts";
 import { CommandType } from "../../engine/commands.ts";
 import { BourseClient, ProtocolFailure } from "../../client/client.ts";
@@ -15,18 +12,12 @@ import { FixInitiator } from "../../gateway/fix/initiator.ts";
 import { ErrorCode } from "../../protocol/index.ts";
 import { memoryLogger } from "../../log/memory.ts";
 import { serve, type ServeOptions } from "../../app/serve.ts";
+import { TempDirs } from "../actors/temp-dirs.ts";
 import { demoConfig, secret } from "./support/harness.ts";
 
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), "bourse-stop-"));
-  dirs.push(d);
-  return d;
-}
+const dirs = new TempDirs("bourse-stop-");
+afterAll(() => dirs.removeAll());
+const tempDir = (): string => dirs.make();
 
 const start = (dir: string, workers: number, extra: Partial<ServeOptions> = {}) => serve({ dataDir: dir, config: demoConfig(), workers, port: 0, host: "127.0.0.1", log: memoryLogger().log, ...extra });
 

@@ -7,36 +7,24 @@
  * Gaps are made in the client: a wrapper around the SDK's WebSocket `onmessage` drops chosen
  * frames before the SDK sees them, over a real server and real sockets.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { makeInstrument } from "../../engine/instrument.ts";
 import { BourseClient } from "../../client/client.ts";
 import { LocalBook } from "../../client/local-book.ts";
 import { Channel, decodeServer, isProtocolError, type L2Snapshot, type L2Update, MessageType as T, type ServerMessage } from "../../protocol/index.ts";
-import { demoConfig, engineDepth, type Harness, localDepth, rng, secret, sleep, startServer, waitFor } from "./support/harness.ts";
+import { engineDepth, localDepth, rng, sleep, waitFor } from "./support/harness.ts";
+import { sdkServerPerFile } from "./support/sdk-server.ts";
 
-let h: Harness;
-const clients: BourseClient[] = [];
 const rejections: string[] = [];
 const onRejection = (e: unknown) => rejections.push(String((e as Error)?.stack ?? e));
-
-beforeAll(async () => {
-  process.on("unhandledRejection", onRejection);
-  h = await startServer(demoConfig());
+const server = sdkServerPerFile({
+  beforeStart: () => process.on("unhandledRejection", onRejection),
+  afterClients: async () => {
+    await sleep(20);
+    process.off("unhandledRejection", onRejection);
+  },
 });
-afterAll(async () => {
-  for (const c of clients) if (!c.closed) c.close();
-  await sleep(20);
-  process.off("unhandledRejection", onRejection);
-  await h.close();
-});
-
-async function client(name?: string): Promise<BourseClient> {
-  const c = await BourseClient.connect(h.url);
-  clients.push(c);
-  if (name) await c.login(`${name}-demo`, secret(name));
-  else await c.referenceData();
-  return c;
-}
+const client = (name?: string): Promise<BourseClient> => server.client(name);
 
 /**
  * Puts a filter in front of the SDK: frames for which `drop` returns true never reach it. Also
@@ -65,8 +53,8 @@ async function bookOf(c: BourseClient, symbol: string): Promise<LocalBook> {
 }
 
 const snapshotsOf = (wire: { seen: ServerMessage[] }, symbol: number) => wire.seen.filter((m): m is L2Snapshot => m.type === T.L2_SNAPSHOT && m.symbol === symbol);
-const same = (book: LocalBook, symbol: number) => JSON.stringify(localDepth(book)) === JSON.stringify(engineDepth(h.runtime, symbol));
-const caughtUp = (book: LocalBook, symbol: number) => book.ready && book.seq === h.gateway.marketData.current(symbol, Channel.L2);
+const same = (book: LocalBook, symbol: number) => JSON.stringify(localDepth(book)) === JSON.stringify(engineDepth(server.h.runtime, symbol));
+const caughtUp = (book: LocalBook, symbol: number) => book.ready && book.seq === server.h.gateway.marketData.current(symbol, Channel.L2);
 
 // ------------------------------------------------------------------------------ LocalBook alone
 

@@ -4,24 +4,17 @@
  * before anything is opened.
  */
 import { afterAll, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { OperatorError } from "../../actors/operator-error.ts";
 import { serve } from "../../app/serve.ts";
 import { memoryLogger } from "../../log/memory.ts";
+import { TempDirs } from "../actors/temp-dirs.ts";
 import { demoConfig } from "./support/harness.ts";
 
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), "bourse-serve-start-"));
-  dirs.push(d);
-  return d;
-}
+const dirs = new TempDirs("bourse-serve-start-");
+afterAll(() => dirs.removeAll());
+const tempDir = (): string => dirs.make();
 
 test("no secret is ever logged: a fresh directory logs the demo key ids; a restart logs none and names missing config accounts", async () => {
   const dir = tempDir();

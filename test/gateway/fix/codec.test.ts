@@ -16,17 +16,8 @@ import {
 } from "../../../gateway/fix/codec.ts";
 import { type Frame, FixFramer } from "../../../gateway/fix/framer.ts";
 import { type Field, FixMessage, SOH } from "../../../gateway/fix/message.ts";
+import { bytesOf, concat } from "./bytes.ts";
 
-const bytesOf = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0));
-const concat = (...parts: Uint8Array[]): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-};
 
 /** Every frame the framer gives for these chunks, pushed one at a time and drained after each. */
 function frames(chunks: Uint8Array[], opts?: ConstructorParameters<typeof FixFramer>[0]): Frame[] {

@@ -10,19 +10,10 @@ import fc from "fast-check";
 import { checksum, encodeFix } from "../../../gateway/fix/codec.ts";
 import { type Frame, FixFramer } from "../../../gateway/fix/framer.ts";
 import type { Field } from "../../../gateway/fix/message.ts";
+import { bytesOf, concat } from "./bytes.ts";
 
 const RUNS = Number(process.env.FIX_FUZZ_RUNS ?? 300);
 
-const bytesOf = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0));
-const concat = (parts: Uint8Array[]): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-};
 const RESYNC = "8=FIX";
 const containsResync = (b: Uint8Array) => Buffer.from(b).includes(RESYNC, 0, "latin1");
 
@@ -48,12 +39,12 @@ const FRAGMENTS = [
 ].map(bytesOf);
 const garbageArb = fc
   .array(fc.oneof(fc.uint8Array({ maxLength: 24 }), fc.constantFrom(...FRAGMENTS)), { maxLength: 6 })
-  .map(concat)
+  .map((parts) => concat(...parts))
   .filter((b) => !containsResync(b));
 /** Random streams may contain whole headers, to exercise length and checksum checks on nonsense. */
 const noiseArb = fc
   .array(fc.oneof(fc.uint8Array({ maxLength: 40 }), fc.constantFrom(...FRAGMENTS, bytesOf("8=FIX.4.4\x019="), bytesOf("8=FIX.4.2\x01"))), { maxLength: 30 })
-  .map(concat);
+  .map((parts) => concat(...parts));
 const chunkSizesArb = fc.array(fc.integer({ min: 1, max: 80 }), { minLength: 1, maxLength: 8 });
 const maxArb = fc.constantFrom(64, 200, 64 * 1024);
 
@@ -133,7 +124,7 @@ describe("FixFramer under fuzz", () => {
     });
     fc.assert(
       fc.property(fc.array(messageArb, { minLength: 1, maxLength: 6 }), fc.array(mutationArb, { maxLength: 4 }), chunkSizesArb, maxArb, (messages, mutations, sizes, max) => {
-        let bytes = [...concat(messages.map((m) => encodeFix(m)))];
+        let bytes = [...concat(...messages.map((m) => encodeFix(m)))];
         for (const m of mutations) {
           const at = m.at % (bytes.length + 1);
           if (m.kind === "flip") bytes[Math.min(at, bytes.length - 1)] = m.byte;
@@ -152,7 +143,7 @@ describe("FixFramer under fuzz", () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(garbageArb, messageArb), { minLength: 1, maxLength: 6 }), garbageArb, chunkSizesArb, (pairs, tail, sizes) => {
         const encoded = pairs.map(([, m]) => encodeFix(m));
-        const stream = concat([...pairs.flatMap(([g], i) => [g, encoded[i]!]), tail]);
+        const stream = concat(...pairs.flatMap(([g], i) => [g, encoded[i]!]), tail);
         const result = run(stream, sizes, 64 * 1024);
         expectAccounted(result, 64 * 1024);
         const delivered = result.frames.flatMap((f) => (f.kind === "message" ? [f.message] : []));
