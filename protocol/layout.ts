@@ -133,3 +133,13 @@ export function offsets(layout: MessageLayout): number[] {
     return here;
   });
 }
+
+/** Where the fixed part of a layout ends (its size when it has no string or list entries). */
+export function fixedEnd(layout: MessageLayout): number {
+  const at = offsets(layout);
+  const n = layout.fields.length;
+  if (n === 0) return HEADER_BYTES[layout.family];
+  const last = fixedBytes(layout.fields[n - 1]!);
+  if (at[n - 1]! < 0 || last < 0) throw new LayoutDescriptionError(`type 0x${layout.type.toString(16)}: no fixed end`);
+  return at[n - 1]! + last;
+}
