@@ -75,7 +75,7 @@ function checksCode(fields: readonly Field[], local: (f: Field) => string, owner
 function listChecksCode(f: Field, x: string, owner: string): string {
   const max = f.count === "u16" ? 0xffff : 0xffffffff;
   let out = `if (${x}.length > ${max}) throw new FieldRangeError(${lit(f.name)}, ${lit(`${owner} holds at most ${max} ${f.name}: `)} + ${x}.length);\n`;
-  out += `for (let i = 0; i < ${x}.length; i++) {\nconst e = ${x}[i];\n`;
+  out += `for (const e of ${x}) {\n`;
   for (const g of f.entry!) out += `const ${entryLocal(g)} = e.${g.name};\n`;
   return `${out}${checksCode(f.entry!, entryLocal, owner)}}\n`;
 }
