@@ -1,8 +1,7 @@
 import { Flags, OrderType, Side, StpMode, TimeInForce } from "../engine/commands.ts";
 import { Reason } from "../engine/reasons.ts";
-import { FieldRangeError } from "./codec-errors.ts";
 import { compileClientDecoder, compileDispatch } from "./compile-decode.ts";
-import { compileEncoder, type Encoder } from "./compile-encode.ts";
+import { compileEncoders } from "./compile-encode.ts";
 import { ErrorCode, ProtocolError } from "./errors.ts";
 import {
   API_KEY_ID_MAX,
@@ -202,8 +201,8 @@ export const CLIENT_LAYOUTS: readonly MessageLayout[] = [
 
 // ------------------------------------------------------------------------------ encode (SDK)
 
-const encoders = new Map(CLIENT_LAYOUTS.map((l) => [l.type, compileEncoder<ClientMessage>(l)]));
-const encoderOf = <M>(type: number) => encoders.get(type)! as Encoder<M>;
+const encoders = compileEncoders<ClientMessage>(CLIENT_LAYOUTS, "client");
+const encoderOf = encoders.of;
 
 /**
  * Each encoder checks every field first and throws a FieldRangeError (a RangeError) naming the
@@ -220,12 +219,8 @@ export const encodeReferenceDataRequest: (w: FrameWriter, m: ReferenceDataReques
 export const encodeSubscribe: (w: FrameWriter, m: Subscribe) => number = encoderOf(MessageType.SUBSCRIBE);
 export const encodeUnsubscribe: (w: FrameWriter, m: Unsubscribe) => number = encoderOf(MessageType.UNSUBSCRIBE);
 
-function notClient(_w: FrameWriter, m: { type: unknown }): never {
-  throw new FieldRangeError("type", `not a client message type: ${m.type}`);
-}
-
 /** Encodes any client message; returns the frame's length in `w`. */
-export const encodeClient: (w: FrameWriter, m: ClientMessage) => number = compileDispatch("encodeClient", ["w", "m"], "m.type", encoders, notClient);
+export const encodeClient: (w: FrameWriter, m: ClientMessage) => number = encoders.any;
 
 // ------------------------------------------------------------------------------ decode (gateway)
 

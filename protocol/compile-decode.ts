@@ -2,6 +2,7 @@ import { LayoutDescriptionError } from "./codec-errors.ts";
 import { ErrorCode, ProtocolError } from "./errors.ts";
 import { asciiAt, f64At, i32At, isAsciiAt, isClientType, isNat, messageTypeName, u16At, u32At } from "./frame.ts";
 import { Cursor, compile, lit } from "./compile-kit.ts";
+export { compileDispatch } from "./compile-kit.ts";
 import { entryBytes, type Field, fixedBytes, HEADER_BYTES, type MessageLayout, offsets } from "./layout.ts";
 
 /**
@@ -238,27 +239,4 @@ if (!isNat(time)) return outOfRange(T, "time", time);\n`;
   const out = fields.map((f) => (f.kind === "list" ? `${f.name}: ${f.name}_` : value(f, f.name)));
   body += `return { type: T, symbol, seq, time${out.map((x) => `, ${x}`).join("")} };`;
   return compile(`decode${name}`, ["b", "v", "length"], body, HELPERS) as MarketDecoder;
-}
-
-/**
- * A switch on the type byte calling each message's decoder (or encoder) directly, so every call
- * site is monomorphic; `fallback` runs for a type with none.
- */
-export function compileDispatch<F>(
-  name: string,
-  params: readonly string[],
-  on: string,
-  table: ReadonlyMap<number, unknown>,
-  fallback: unknown,
-  /** What the table's functions are called with, when not all of `params`. */
-  args: readonly string[] = params,
-): F {
-  const helpers: Record<string, unknown> = { fallback };
-  let body = `switch (${on}) {\n`;
-  for (const [type, fn] of table) {
-    helpers[`f${type}`] = fn;
-    body += `case ${type}: return f${type}(${args.join(", ")});\n`;
-  }
-  body += `default: return fallback(${params.join(", ")});\n}`;
-  return compile(name, params, body, helpers) as F;
 }

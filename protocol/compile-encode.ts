@@ -1,6 +1,6 @@
 import { BuilderStateError, FieldRangeError, LayoutDescriptionError } from "./codec-errors.ts";
 import { checkAscii, checkBytes, checkNat, checkU16, checkU32, checkU8, type FrameWriter, isClientType, messageTypeName, PROTOCOL_VERSION, writeString, writeText } from "./frame.ts";
-import { Cursor, compile, lit } from "./compile-kit.ts";
+import { Cursor, compile, compileDispatch, lit } from "./compile-kit.ts";
 import { entryBytes, type Field, HEADER_BYTES, type MessageLayout, maxBytes } from "./layout.ts";
 
 /**
@@ -220,4 +220,21 @@ w.building = ${T}; w.pos = ${base}; w.count = 0; w.count2 = 0;`,
   const parts = { begin, end, ...Object.fromEntries(add.map((a, k) => [`add${k}`, a])) };
   const encode = compile(`encode${name}`, ["w", "m"], `${encodeBody}return end(w);`, parts) as Encoder<M>;
   return { begin, add, end, encode };
+}
+
+/**
+ * The encoders of one direction: one per layout (plus any given ready-made, such as the list
+ * builders' object forms), and `any`, which switches on `m.type` and throws a FieldRangeError for
+ * a type that is not one of them.
+ */
+export function compileEncoders<All>(layouts: readonly MessageLayout[], what: string, ready: ReadonlyMap<number, unknown> = new Map()) {
+  const table = new Map<number, unknown>(layouts.map((l) => [l.type, compileEncoder(l)]));
+  for (const [type, encode] of ready) table.set(type, encode);
+  const notOurs = (_w: FrameWriter, m: { type: unknown }): never => {
+    throw new FieldRangeError("type", `not a ${what} message type: ${m.type}`);
+  };
+  return {
+    of: <M>(type: number) => table.get(type) as Encoder<M>,
+    any: compileDispatch(`encode${what.replace(/(^| |-)(.)/g, (_x, _s, c: string) => c.toUpperCase())}`, ["w", "m"], "m.type", table, notOurs) as Encoder<All>,
+  };
 }

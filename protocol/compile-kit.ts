@@ -54,3 +54,26 @@ export class Cursor {
     return `p = ${to};`;
   }
 }
+
+/**
+ * A switch on the type byte calling each message's decoder (or encoder) directly, so every call
+ * site is monomorphic; `fallback` runs for a type with none.
+ */
+export function compileDispatch<F>(
+  name: string,
+  params: readonly string[],
+  on: string,
+  table: ReadonlyMap<number, unknown>,
+  fallback: unknown,
+  /** What the table's functions are called with, when not all of `params`. */
+  args: readonly string[] = params,
+): F {
+  const helpers: Record<string, unknown> = { fallback };
+  let body = `switch (${on}) {\n`;
+  for (const [type, fn] of table) {
+    helpers[`f${type}`] = fn;
+    body += `case ${type}: return f${type}(${args.join(", ")});\n`;
+  }
+  body += `default: return fallback(${params.join(", ")});\n}`;
+  return compile(name, params, body, helpers) as F;
+}

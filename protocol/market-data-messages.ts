@@ -1,8 +1,7 @@
 import { MarketState } from "../engine/book.ts";
 import { Side } from "../engine/commands.ts";
-import { FieldRangeError } from "./codec-errors.ts";
 import { compileDispatch, compileMarketDecoder } from "./compile-decode.ts";
-import { compileEncoder, compileListBuilder, type Encoder } from "./compile-encode.ts";
+import { compileEncoders, compileListBuilder, type Encoder } from "./compile-encode.ts";
 import { ErrorCode, ProtocolError } from "./errors.ts";
 import { FrameWriter, MessageType, messageTypeName } from "./frame.ts";
 import { bool, entryBytes, type Field, fixedEnd, list, type MessageLayout, nat, u16, u32, u8 } from "./layout.ts";
@@ -271,27 +270,20 @@ export const encodeL3Snapshot: Encoder<L3Snapshot> = l3Snapshot.encode;
 export const encodeL3Update: Encoder<L3Update> = l3Update.encode;
 export const encodeTrades: Encoder<Trades> = trades.encode;
 
-/** Fixed-size messages: every field checked, then the header, then written. */
-export const encodeBbo: Encoder<Bbo> = compileEncoder(BBO);
-export const encodeCandle: Encoder<Candle> = compileEncoder(CANDLE);
-export const encodeMarketStatus: Encoder<MarketStatus> = compileEncoder(MARKET_STATUS);
-
-const encoders = new Map<number, unknown>([
+const encoders = compileEncoders<MarketDataMessage>([BBO, CANDLE, MARKET_STATUS], "market-data", new Map<number, unknown>([
   [MessageType.L2_SNAPSHOT, encodeL2Snapshot],
   [MessageType.L2_UPDATE, encodeL2Update],
   [MessageType.L3_SNAPSHOT, encodeL3Snapshot],
   [MessageType.L3_UPDATE, encodeL3Update],
   [MessageType.TRADES, encodeTrades],
-  [MessageType.BBO, encodeBbo],
-  [MessageType.CANDLE, encodeCandle],
-  [MessageType.MARKET_STATUS, encodeMarketStatus],
-]);
+]));
 
-function notMarketData(_w: FrameWriter, m: { type: unknown }): never {
-  throw new FieldRangeError("type", `not a market-data message type: ${m.type}`);
-}
+/** Fixed-size messages: every field checked, then the header, then written. */
+export const encodeBbo: Encoder<Bbo> = encoders.of(MessageType.BBO);
+export const encodeCandle: Encoder<Candle> = encoders.of(MessageType.CANDLE);
+export const encodeMarketStatus: Encoder<MarketStatus> = encoders.of(MessageType.MARKET_STATUS);
 
-export const encodeMarketData: Encoder<MarketDataMessage> = compileDispatch("encodeMarketData", ["w", "m"], "m.type", encoders, notMarketData);
+export const encodeMarketData: Encoder<MarketDataMessage> = encoders.any;
 
 // ------------------------------------------------------------------------------ decode (SDK)
 

@@ -1,8 +1,7 @@
 import { Flags, OrderType, Side, StpMode, TimeInForce } from "../engine/commands.ts";
 import { OrderState } from "../engine/orders.ts";
-import { FieldRangeError } from "./codec-errors.ts";
 import { compileDispatch, compileSessionDecoder } from "./compile-decode.ts";
-import { compileEncoder, type Encoder } from "./compile-encode.ts";
+import { compileEncoders } from "./compile-encode.ts";
 import { ErrorCode, ProtocolError } from "./errors.ts";
 import {
   CLIENT_ORDER_ID_MAX,
@@ -330,8 +329,8 @@ export const SESSION_LAYOUTS: readonly MessageLayout[] = [
 
 // ------------------------------------------------------------------------------ encode (server)
 
-const encoders = new Map(SESSION_LAYOUTS.map((l) => [l.type, compileEncoder<SessionMessage>(l)]));
-const encoderOf = <M>(type: number) => encoders.get(type)! as Encoder<M>;
+const encoders = compileEncoders<SessionMessage>(SESSION_LAYOUTS, "session");
+const encoderOf = encoders.of;
 
 /**
  * Each encoder checks every field, then the sequence number, throwing a FieldRangeError (a
@@ -358,11 +357,7 @@ export function encodeProtocolError(w: FrameWriter, seq: number, e: ProtocolErro
   return encodeError(w, { type: MessageType.ERROR, seq, requestId: e.requestId, code: e.code, reason: e.reason, messageType: e.messageType, text: e.message });
 }
 
-function notSession(_w: FrameWriter, m: { type: unknown }): never {
-  throw new FieldRangeError("type", `not a session message type: ${m.type}`);
-}
-
-export const encodeSession: (w: FrameWriter, m: SessionMessage) => number = compileDispatch("encodeSession", ["w", "m"], "m.type", encoders, notSession);
+export const encodeSession: (w: FrameWriter, m: SessionMessage) => number = encoders.any;
 
 // ------------------------------------------------------------------------------ decode (SDK)
 
