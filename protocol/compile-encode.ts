@@ -137,14 +137,19 @@ export function compileEncoder<M>(layout: MessageLayout): Encoder<M> {
   const name = messageTypeName(layout.type);
   let body = "";
   for (const f of layout.fields) body += `const ${f.name} = m.${f.name};\n`;
-  let size = String(HEADER_BYTES[layout.family]);
+  // The most bytes the frame can take: constant, plus each string's length and each list's entries.
+  let fixed = HEADER_BYTES[layout.family];
+  let size = "";
   for (const f of layout.fields) {
-    if (f.kind === "list") size += ` + ${f.name}.length * ${f.entry!.reduce((n, g) => n + maxBytes(g), 0)} + ${maxBytes(f)}`;
-    else if (f.kind === "str") size += ` + 1 + ${f.name}.length`;
-    else size += ` + ${maxBytes(f)}`;
+    if (f.kind === "list") {
+      fixed += maxBytes(f);
+      size += ` + ${f.name}.length * ${f.entry!.reduce((n, g) => n + maxBytes(g), 0)}`;
+    } else if (f.kind === "str") size += ` + 1 + ${f.name}.length`;
+    else fixed += maxBytes(f);
   }
+  size = `${fixed}${size}`;
   body = `${body}${checksCode(layout.fields, (f) => f.name, name)}${HEADER_CHECKS[layout.family]}\n`;
-  body += `w.ensure(${size});\nconst v = w.view;\nlet p = 0;\n${headerWrites(layout)}\n`;
+  body += `w.ensure(${size});\nconst v = w.view;\n${layout.fields.some((f) => f.kind === "str" || f.kind === "text" || f.kind === "list") ? "let p = 0;\n" : ""}${headerWrites(layout)}\n`;
   const c = new Cursor(HEADER_BYTES[layout.family]);
   for (const f of layout.fields) body += `${writeCode(f, f.kind === "list" ? `${f.name}.length` : f.name, c)}\n`;
   for (const f of layout.fields) {
