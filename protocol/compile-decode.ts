@@ -79,8 +79,8 @@ function readExpr(f: Field, at: string, byView: boolean): string {
 }
 
 /**
- * The value checks of a fixed-size field held in local `x`, each as [condition, rule, reason,
- * shown]: the field is refused when the condition holds.
+ * The value checks of a fixed-size field held in local `x`, each as [condition, rule]: the field
+ * is refused when the condition holds, and a client decoder quotes the rule.
  */
 function rules(f: Field, x: string): Array<[string, string]> {
   switch (f.kind) {
