@@ -1,31 +1,21 @@
 import { Flags, OrderType, Reason, Side, StpMode, TimeInForce } from "./shared.ts";
+import { compileClientDecoder, compileDispatch } from "./compile-decode.ts";
+import { compileEncoders } from "./compile-encode.ts";
 import { ErrorCode, ProtocolError } from "./errors.ts";
 import {
   API_KEY_ID_MAX,
   CLIENT_HEADER_BYTES,
   CLIENT_ORDER_ID_MAX,
-  checkAscii,
-  checkBytes,
-  checkNat,
-  checkU16,
-  checkU32,
-  checkU8,
   FrameWriter,
-  isAsciiAt,
   isClientType,
-  isNat,
   MAX_CLIENT_FRAME_BYTES,
   MessageType,
   messageTypeName,
   PROTOCOL_VERSION,
   SIGNATURE_BYTES,
-  asciiAt,
-  f64At,
-  i32At,
-  u16At,
   u32At,
-  writeString,
 } from "./frame.ts";
+import { bytes, i32, type MessageLayout, nat, str, u16, u32, u8 } from "./layout.ts";
 import { CHANNEL_MASK } from "./market-data-messages.ts";
 
 /**
@@ -154,171 +144,82 @@ export type ClientMessage =
   | Subscribe
   | Unsubscribe;
 
-// ------------------------------------------------------------------------------ encode (SDK)
-
-function header(w: FrameWriter, type: number, requestId: number, size: number): DataView {
-  if (requestId >>> 0 !== requestId || requestId === 0) throw new RangeError(`requestId must be an integer 1-4294967295: ${requestId}`);
-  w.ensure(size);
-  const v = w.view;
-  v.setUint8(0, PROTOCOL_VERSION);
-  v.setUint8(1, type | 0);
-  v.setUint32(2, requestId | 0, true);
-  return v;
-}
+// ------------------------------------------------------------------------------ layouts
 
 /**
- * Each encoder checks every field first and throws a RangeError naming the first that the layout
- * cannot carry (the same rules decodeClient applies), then writes the frame at offset 0 of `w` and
- * returns its length.
+ * Each client message described once, its fields in wire order after the 6-byte header
+ * (docs/protocol.md has the tables): the encoders, decodeClient and their checks are built from
+ * these (compile-encode.ts, compile-decode.ts). `reason` is the engine reason an out-of-range value
+ * is refused with; `rule`, the words of the refusal where the default does not say it.
  */
-export function encodeLogin(w: FrameWriter, m: Login): number {
-  checkNat("timestamp", m.timestamp);
-  checkU8("flags", m.flags, 0xff);
-  if ((m.flags & ~LOGIN_FLAG_MASK) !== 0) throw new RangeError(`flags has unknown bits: ${m.flags}`);
-  checkBytes("signature", m.signature, SIGNATURE_BYTES);
-  checkAscii("apiKeyId", m.apiKeyId, 1, API_KEY_ID_MAX);
-  const v = header(w, MessageType.LOGIN, m.requestId, 48 + m.apiKeyId.length);
-  v.setFloat64(6, m.timestamp, true);
-  v.setUint8(14, m.flags | 0);
-  w.bytes.set(m.signature, 15);
-  return writeString(w, 47, m.apiKeyId);
-}
+const symbol = u32("symbol");
+const clientOrderId = str("clientOrderId", 0, CLIENT_ORDER_ID_MAX, { reason: Reason.INVALID_CLIENT_ORDER_ID });
+/** An order named by its id, or when that is 0 by its client order id. */
+const orderId = nat("orderId", { reason: Reason.INVALID_ORDER_ID, orNonEmpty: "clientOrderId" });
+const price = nat("price", { reason: Reason.INVALID_PRICE });
+const stopPrice = nat("stopPrice", { reason: Reason.INVALID_STOP_PRICE });
+const qty = nat("qty", { reason: Reason.INVALID_QUANTITY });
+const symbolOrAll = i32("symbol", {
+  min: -1,
+  reason: Reason.UNKNOWN_SYMBOL,
+  rule: "must be an instrument id or ALL (-1)",
+  encodeRule: "must be an instrument id 0-2147483647 or ALL (-1)",
+});
+const channels = u16("channels", { mask: CHANNEL_MASK, nonEmpty: true, rule: "must be a non-empty set of known channel bits" });
 
-function checkOrderEnums(side: number, orderType: number, tif: number, stp: number, flags: number): void {
-  checkU8("side", side, Side.SELL);
-  checkU8("orderType", orderType, OrderType.STOP_LIMIT);
-  checkU8("tif", tif, TimeInForce.GTD);
-  checkU8("stp", stp, StpMode.NONE);
-  checkU8("flags", flags, 0xff);
-  if ((flags & ~ORDER_FLAG_MASK) !== 0) throw new RangeError(`flags has unknown bits: ${flags}`);
-}
+const layout = (type: number, fields: MessageLayout["fields"]): MessageLayout => ({ type, family: "client", fields });
 
-export function encodeNewOrder(w: FrameWriter, m: NewOrder): number {
-  checkU32("symbol", m.symbol);
-  checkOrderEnums(m.side, m.orderType, m.tif, m.stp, m.flags);
-  checkNat("price", m.price);
-  checkNat("stopPrice", m.stopPrice);
-  checkNat("qty", m.qty);
-  checkNat("expireTime", m.expireTime);
-  checkAscii("clientOrderId", m.clientOrderId, 0, CLIENT_ORDER_ID_MAX);
-  const v = header(w, MessageType.NEW_ORDER, m.requestId, 48 + m.clientOrderId.length);
-  v.setUint32(6, m.symbol | 0, true);
-  v.setUint8(10, m.side | 0);
-  v.setUint8(11, m.orderType | 0);
-  v.setUint8(12, m.tif | 0);
-  v.setUint8(13, m.stp | 0);
-  v.setUint8(14, m.flags | 0);
-  v.setFloat64(15, m.price, true);
-  v.setFloat64(23, m.stopPrice, true);
-  v.setFloat64(31, m.qty, true);
-  v.setFloat64(39, m.expireTime, true);
-  return writeString(w, 47, m.clientOrderId);
-}
+export const CLIENT_LAYOUTS: readonly MessageLayout[] = [
+  layout(MessageType.LOGIN, [
+    nat("timestamp"),
+    u8("flags", { mask: LOGIN_FLAG_MASK }),
+    bytes("signature", SIGNATURE_BYTES),
+    str("apiKeyId", 1, API_KEY_ID_MAX),
+  ]),
+  layout(MessageType.NEW_ORDER, [
+    symbol,
+    u8("side", { max: Side.SELL, reason: Reason.INVALID_SIDE, rule: "must be 0 (buy) or 1 (sell)" }),
+    u8("orderType", { max: OrderType.STOP_LIMIT, reason: Reason.INVALID_ORDER_TYPE }),
+    u8("tif", { max: TimeInForce.GTD, reason: Reason.INVALID_TIME_IN_FORCE }),
+    u8("stp", { max: StpMode.NONE, reason: Reason.INVALID_STP_MODE }),
+    u8("flags", { mask: ORDER_FLAG_MASK }),
+    price,
+    stopPrice,
+    qty,
+    nat("expireTime"),
+    clientOrderId,
+  ]),
+  layout(MessageType.CANCEL, [symbol, orderId, clientOrderId]),
+  layout(MessageType.AMEND, [symbol, orderId, price, stopPrice, qty, clientOrderId]),
+  layout(MessageType.MASS_CANCEL, [symbolOrAll]),
+  layout(MessageType.ORDER_STATUS_REQUEST, [symbol, orderId, clientOrderId]),
+  layout(MessageType.REFERENCE_DATA_REQUEST, [symbolOrAll]),
+  layout(MessageType.SUBSCRIBE, [symbol, channels, u16("depth")]),
+  layout(MessageType.UNSUBSCRIBE, [symbol, channels]),
+];
 
-function checkOrderRef(orderId: number, clientOrderId: string): void {
-  checkNat("orderId", orderId);
-  checkAscii("clientOrderId", clientOrderId, 0, CLIENT_ORDER_ID_MAX);
-  if (orderId === 0 && clientOrderId.length === 0) throw new RangeError("an order needs an orderId or a clientOrderId");
-}
+// ------------------------------------------------------------------------------ encode (SDK)
 
-function encodeOrderRef(w: FrameWriter, type: number, m: Cancel | OrderStatusRequest): number {
-  checkU32("symbol", m.symbol);
-  checkOrderRef(m.orderId, m.clientOrderId);
-  const v = header(w, type, m.requestId, 19 + m.clientOrderId.length);
-  v.setUint32(6, m.symbol | 0, true);
-  v.setFloat64(10, m.orderId, true);
-  return writeString(w, 18, m.clientOrderId);
-}
+const encoders = compileEncoders<ClientMessage>(CLIENT_LAYOUTS, "client");
+const encoderOf = encoders.of;
 
-export function encodeCancel(w: FrameWriter, m: Cancel): number {
-  return encodeOrderRef(w, MessageType.CANCEL, m);
-}
-
-export function encodeOrderStatusRequest(w: FrameWriter, m: OrderStatusRequest): number {
-  return encodeOrderRef(w, MessageType.ORDER_STATUS_REQUEST, m);
-}
-
-export function encodeAmend(w: FrameWriter, m: Amend): number {
-  checkU32("symbol", m.symbol);
-  checkOrderRef(m.orderId, m.clientOrderId);
-  checkNat("price", m.price);
-  checkNat("stopPrice", m.stopPrice);
-  checkNat("qty", m.qty);
-  const v = header(w, MessageType.AMEND, m.requestId, 43 + m.clientOrderId.length);
-  v.setUint32(6, m.symbol | 0, true);
-  v.setFloat64(10, m.orderId, true);
-  v.setFloat64(18, m.price, true);
-  v.setFloat64(26, m.stopPrice, true);
-  v.setFloat64(34, m.qty, true);
-  return writeString(w, 42, m.clientOrderId);
-}
-
-function checkSymbolOrAll(symbol: number): void {
-  if ((symbol | 0) !== symbol || symbol < -1) throw new RangeError(`symbol must be an instrument id 0-2147483647 or ALL (-1): ${symbol}`);
-}
-
-export function encodeMassCancel(w: FrameWriter, m: MassCancel): number {
-  checkSymbolOrAll(m.symbol);
-  header(w, MessageType.MASS_CANCEL, m.requestId, 10).setInt32(6, m.symbol | 0, true);
-  return 10;
-}
-
-export function encodeReferenceDataRequest(w: FrameWriter, m: ReferenceDataRequest): number {
-  checkSymbolOrAll(m.symbol);
-  header(w, MessageType.REFERENCE_DATA_REQUEST, m.requestId, 10).setInt32(6, m.symbol | 0, true);
-  return 10;
-}
-
-function checkChannels(channels: number): void {
-  checkU16("channels", channels);
-  if (channels === 0 || (channels & ~CHANNEL_MASK) !== 0) throw new RangeError(`channels must be a non-empty set of known channel bits: ${channels}`);
-}
-
-export function encodeSubscribe(w: FrameWriter, m: Subscribe): number {
-  checkU32("symbol", m.symbol);
-  checkChannels(m.channels);
-  checkU16("depth", m.depth);
-  const v = header(w, MessageType.SUBSCRIBE, m.requestId, 14);
-  v.setUint32(6, m.symbol | 0, true);
-  v.setUint16(10, m.channels | 0, true);
-  v.setUint16(12, m.depth | 0, true);
-  return 14;
-}
-
-export function encodeUnsubscribe(w: FrameWriter, m: Unsubscribe): number {
-  checkU32("symbol", m.symbol);
-  checkChannels(m.channels);
-  const v = header(w, MessageType.UNSUBSCRIBE, m.requestId, 12);
-  v.setUint32(6, m.symbol | 0, true);
-  v.setUint16(10, m.channels | 0, true);
-  return 12;
-}
+/**
+ * Each encoder checks every field first and throws a FieldRangeError (a RangeError) naming the
+ * first that the layout cannot carry (the same rules decodeClient applies), then writes the frame
+ * at offset 0 of `w` and returns its length.
+ */
+export const encodeLogin: (w: FrameWriter, m: Login) => number = encoderOf(MessageType.LOGIN);
+export const encodeNewOrder: (w: FrameWriter, m: NewOrder) => number = encoderOf(MessageType.NEW_ORDER);
+export const encodeCancel: (w: FrameWriter, m: Cancel) => number = encoderOf(MessageType.CANCEL);
+export const encodeAmend: (w: FrameWriter, m: Amend) => number = encoderOf(MessageType.AMEND);
+export const encodeMassCancel: (w: FrameWriter, m: MassCancel) => number = encoderOf(MessageType.MASS_CANCEL);
+export const encodeOrderStatusRequest: (w: FrameWriter, m: OrderStatusRequest) => number = encoderOf(MessageType.ORDER_STATUS_REQUEST);
+export const encodeReferenceDataRequest: (w: FrameWriter, m: ReferenceDataRequest) => number = encoderOf(MessageType.REFERENCE_DATA_REQUEST);
+export const encodeSubscribe: (w: FrameWriter, m: Subscribe) => number = encoderOf(MessageType.SUBSCRIBE);
+export const encodeUnsubscribe: (w: FrameWriter, m: Unsubscribe) => number = encoderOf(MessageType.UNSUBSCRIBE);
 
 /** Encodes any client message; returns the frame's length in `w`. */
-export function encodeClient(w: FrameWriter, m: ClientMessage): number {
-  switch (m.type) {
-    case MessageType.LOGIN:
-      return encodeLogin(w, m);
-    case MessageType.NEW_ORDER:
-      return encodeNewOrder(w, m);
-    case MessageType.CANCEL:
-      return encodeCancel(w, m);
-    case MessageType.AMEND:
-      return encodeAmend(w, m);
-    case MessageType.MASS_CANCEL:
-      return encodeMassCancel(w, m);
-    case MessageType.ORDER_STATUS_REQUEST:
-      return encodeOrderStatusRequest(w, m);
-    case MessageType.REFERENCE_DATA_REQUEST:
-      return encodeReferenceDataRequest(w, m);
-    case MessageType.SUBSCRIBE:
-      return encodeSubscribe(w, m);
-    case MessageType.UNSUBSCRIBE:
-      return encodeUnsubscribe(w, m);
-    default:
-      throw new RangeError(`not a client message type: ${(m as { type: unknown }).type}`);
-  }
-}
+export const encodeClient: (w: FrameWriter, m: ClientMessage) => number = encoders.any;
 
 // ------------------------------------------------------------------------------ decode (gateway)
 
@@ -326,142 +227,14 @@ function malformed(message: string, type = 0, requestId = 0): ProtocolError {
   return new ProtocolError(ErrorCode.MALFORMED, message, type, requestId);
 }
 
-function invalid(type: number, requestId: number, field: string, reason: number, rule: string, value: number | string): ProtocolError {
-  const shown = typeof value === "string" ? JSON.stringify(value) : String(value);
-  return new ProtocolError(ErrorCode.INVALID_FIELD, `${field} ${rule}: ${shown}`, type, requestId, reason, field);
-}
-
-/** The frame must be exactly `size` bytes: shorter is truncated, longer has trailing bytes. */
-function sizeError(type: number, requestId: number, length: number, size: number): ProtocolError {
-  return length < size
-    ? malformed(`truncated: ${messageTypeName(type)} needs ${size} bytes, got ${length}`, type, requestId)
-    : malformed(`${length - size} trailing bytes after ${messageTypeName(type)} (${size} bytes)`, type, requestId);
-}
-
-const NAT = "must be a non-negative integer within 2^53-1";
-
-/** The frame must end with the counted string whose length byte is at `at`. */
-function endsWithString(bytes: Uint8Array, length: number, at: number, type: number, requestId: number): ProtocolError | null {
-  if (length < at + 1) return sizeError(type, requestId, length, at + 1);
-  const size = at + 1 + bytes[at]!;
-  return length === size ? null : sizeError(type, requestId, length, size);
-}
-
-/** The counted client order id at `at` (its length byte), already known to be inside the frame. */
-function orderIdAt(bytes: Uint8Array, at: number, type: number, requestId: number): string | ProtocolError {
-  const n = bytes[at]!;
-  if (n > CLIENT_ORDER_ID_MAX) return invalid(type, requestId, "clientOrderId", Reason.INVALID_CLIENT_ORDER_ID, `must be at most ${CLIENT_ORDER_ID_MAX} characters`, n);
-  if (!isAsciiAt(bytes, at + 1, n)) return invalid(type, requestId, "clientOrderId", Reason.INVALID_CLIENT_ORDER_ID, "must be printable ASCII (0x21-0x7e)", "<bytes>");
-  return asciiAt(bytes, at + 1, n);
-}
-
-function decodeLogin(bytes: Uint8Array, length: number, requestId: number): Login | ProtocolError {
-  const type = MessageType.LOGIN;
-  const bad = endsWithString(bytes, length, 47, type, requestId);
-  if (bad) return bad;
-  const n = bytes[47]!;
-  const timestamp = f64At(bytes, 6);
-  if (!isNat(timestamp)) return invalid(type, requestId, "timestamp", 0, NAT, timestamp);
-  const flags = bytes[14]!;
-  if ((flags & ~LOGIN_FLAG_MASK) !== 0) return invalid(type, requestId, "flags", 0, "has unknown bits", flags);
-  if (n < 1 || n > API_KEY_ID_MAX) return invalid(type, requestId, "apiKeyId", 0, `must be 1-${API_KEY_ID_MAX} characters`, n);
-  if (!isAsciiAt(bytes, 48, n)) return invalid(type, requestId, "apiKeyId", 0, "must be printable ASCII (0x21-0x7e)", "<bytes>");
-  return { type, requestId, timestamp, flags, signature: bytes.slice(15, 47), apiKeyId: asciiAt(bytes, 48, n) };
-}
-
-function decodeNewOrder(bytes: Uint8Array, length: number, requestId: number): NewOrder | ProtocolError {
-  const type = MessageType.NEW_ORDER;
-  const bad = endsWithString(bytes, length, 47, type, requestId);
-  if (bad) return bad;
-  const symbol = u32At(bytes, 6);
-  const side = bytes[10]!;
-  if (side > Side.SELL) return invalid(type, requestId, "side", Reason.INVALID_SIDE, "must be 0 (buy) or 1 (sell)", side);
-  const orderType = bytes[11]!;
-  if (orderType > OrderType.STOP_LIMIT) return invalid(type, requestId, "orderType", Reason.INVALID_ORDER_TYPE, `must be 0-${OrderType.STOP_LIMIT}`, orderType);
-  const tif = bytes[12]!;
-  if (tif > TimeInForce.GTD) return invalid(type, requestId, "tif", Reason.INVALID_TIME_IN_FORCE, `must be 0-${TimeInForce.GTD}`, tif);
-  const stp = bytes[13]!;
-  if (stp > StpMode.NONE) return invalid(type, requestId, "stp", Reason.INVALID_STP_MODE, `must be 0-${StpMode.NONE}`, stp);
-  const flags = bytes[14]!;
-  if ((flags & ~ORDER_FLAG_MASK) !== 0) return invalid(type, requestId, "flags", 0, "has unknown bits", flags);
-  const price = f64At(bytes, 15);
-  if (!isNat(price)) return invalid(type, requestId, "price", Reason.INVALID_PRICE, NAT, price);
-  const stopPrice = f64At(bytes, 23);
-  if (!isNat(stopPrice)) return invalid(type, requestId, "stopPrice", Reason.INVALID_STOP_PRICE, NAT, stopPrice);
-  const qty = f64At(bytes, 31);
-  if (!isNat(qty)) return invalid(type, requestId, "qty", Reason.INVALID_QUANTITY, NAT, qty);
-  const expireTime = f64At(bytes, 39);
-  if (!isNat(expireTime)) return invalid(type, requestId, "expireTime", 0, NAT, expireTime);
-  const clientOrderId = orderIdAt(bytes, 47, type, requestId);
-  if (typeof clientOrderId !== "string") return clientOrderId;
-  return { type, requestId, symbol, side, orderType, tif, stp, flags, price, stopPrice, qty, expireTime, clientOrderId };
-}
-
-/** orderId at 10, counted clientOrderId at `at`; at least one of them must name the order. */
-function orderRef(bytes: Uint8Array, at: number, type: number, requestId: number): number | ProtocolError {
-  const orderId = f64At(bytes, 10);
-  if (!isNat(orderId)) return invalid(type, requestId, "orderId", Reason.INVALID_ORDER_ID, NAT, orderId);
-  if (orderId === 0 && bytes[at] === 0) return invalid(type, requestId, "orderId", Reason.INVALID_ORDER_ID, "is 0 and no clientOrderId is given", 0);
-  return orderId;
-}
-
-function decodeCancel(bytes: Uint8Array, length: number, requestId: number, type: 0x11 | 0x14): Cancel | OrderStatusRequest | ProtocolError {
-  const bad = endsWithString(bytes, length, 18, type, requestId);
-  if (bad) return bad;
-  const symbol = u32At(bytes, 6);
-  const orderId = orderRef(bytes, 18, type, requestId);
-  if (typeof orderId !== "number") return orderId;
-  const clientOrderId = orderIdAt(bytes, 18, type, requestId);
-  if (typeof clientOrderId !== "string") return clientOrderId;
-  return { type, requestId, symbol, orderId, clientOrderId };
-}
-
-function decodeAmend(bytes: Uint8Array, length: number, requestId: number): Amend | ProtocolError {
-  const type = MessageType.AMEND;
-  const bad = endsWithString(bytes, length, 42, type, requestId);
-  if (bad) return bad;
-  const symbol = u32At(bytes, 6);
-  const orderId = orderRef(bytes, 42, type, requestId);
-  if (typeof orderId !== "number") return orderId;
-  const price = f64At(bytes, 18);
-  if (!isNat(price)) return invalid(type, requestId, "price", Reason.INVALID_PRICE, NAT, price);
-  const stopPrice = f64At(bytes, 26);
-  if (!isNat(stopPrice)) return invalid(type, requestId, "stopPrice", Reason.INVALID_STOP_PRICE, NAT, stopPrice);
-  const qty = f64At(bytes, 34);
-  if (!isNat(qty)) return invalid(type, requestId, "qty", Reason.INVALID_QUANTITY, NAT, qty);
-  const clientOrderId = orderIdAt(bytes, 42, type, requestId);
-  if (typeof clientOrderId !== "string") return clientOrderId;
-  return { type, requestId, symbol, orderId, price, stopPrice, qty, clientOrderId };
-}
-
-function decodeSymbolOrAll(bytes: Uint8Array, length: number, requestId: number, type: 0x13 | 0x20): MassCancel | ReferenceDataRequest | ProtocolError {
-  if (length !== 10) return sizeError(type, requestId, length, 10);
-  const symbol = i32At(bytes, 6);
-  if (symbol < -1) return invalid(type, requestId, "symbol", Reason.UNKNOWN_SYMBOL, "must be an instrument id or ALL (-1)", symbol);
-  return { type, requestId, symbol };
-}
-
-function decodeChannels(bytes: Uint8Array, type: number, requestId: number): number | ProtocolError {
-  const channels = u16At(bytes, 10);
-  if (channels === 0 || (channels & ~CHANNEL_MASK) !== 0) return invalid(type, requestId, "channels", 0, "must be a non-empty set of known channel bits", channels);
-  return channels;
-}
-
-function decodeSubscribe(bytes: Uint8Array, length: number, requestId: number): Subscribe | ProtocolError {
-  const type = MessageType.SUBSCRIBE;
-  if (length !== 14) return sizeError(type, requestId, length, 14);
-  const channels = decodeChannels(bytes, type, requestId);
-  if (typeof channels !== "number") return channels;
-  return { type, requestId, symbol: u32At(bytes, 6), channels, depth: u16At(bytes, 12) };
-}
-
-function decodeUnsubscribe(bytes: Uint8Array, length: number, requestId: number): Unsubscribe | ProtocolError {
-  const type = MessageType.UNSUBSCRIBE;
-  if (length !== 12) return sizeError(type, requestId, length, 12);
-  const channels = decodeChannels(bytes, type, requestId);
-  if (typeof channels !== "number") return channels;
-  return { type, requestId, symbol: u32At(bytes, 6), channels };
-}
+const decodeBody: (bytes: Uint8Array, length: number, requestId: number, type: number) => ClientMessage | ProtocolError = compileDispatch(
+  "decodeClientBody",
+  ["b", "length", "requestId", "type"],
+  "type",
+  new Map(CLIENT_LAYOUTS.map((l) => [l.type, compileClientDecoder(l)])),
+  () => null,
+  ["b", "length", "requestId"],
+);
 
 /**
  * One client frame → one message, or a ProtocolError. Accepts what Bun's WebSocket `message`
@@ -485,23 +258,6 @@ export function decodeClient(frame: Uint8Array | ArrayBuffer | string): ClientMe
   }
   if (length < CLIENT_HEADER_BYTES) return malformed(`truncated: ${length} bytes, no request id`, type);
   const requestId = u32At(bytes, 2);
-  if (requestId === 0) return invalid(type, 0, "requestId", 0, "must be 1-4294967295", 0);
-  switch (type) {
-    case MessageType.NEW_ORDER:
-      return decodeNewOrder(bytes, length, requestId);
-    case MessageType.CANCEL:
-    case MessageType.ORDER_STATUS_REQUEST:
-      return decodeCancel(bytes, length, requestId, type);
-    case MessageType.AMEND:
-      return decodeAmend(bytes, length, requestId);
-    case MessageType.MASS_CANCEL:
-    case MessageType.REFERENCE_DATA_REQUEST:
-      return decodeSymbolOrAll(bytes, length, requestId, type);
-    case MessageType.LOGIN:
-      return decodeLogin(bytes, length, requestId);
-    case MessageType.SUBSCRIBE:
-      return decodeSubscribe(bytes, length, requestId);
-    default:
-      return decodeUnsubscribe(bytes, length, requestId);
-  }
+  if (requestId === 0) return new ProtocolError(ErrorCode.INVALID_FIELD, "requestId must be 1-4294967295: 0", type, 0, 0, "requestId");
+  return decodeBody(bytes, length, requestId, type);
 }

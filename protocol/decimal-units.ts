@@ -11,6 +11,11 @@ export interface UnitGrid {
   readonly scale: number;
 }
 
+/** A tick or lot size that is not a positive decimal, or units that are not an integer: a caller's bug, not input to refuse. */
+export class DecimalUnitsError extends RangeError {
+  override name = "DecimalUnitsError";
+}
+
 export type Parsed = { ok: true; value: number } | { ok: false; reason: number };
 
 /** The longest price or quantity text either side accepts. */
@@ -30,7 +35,7 @@ export function unitGrid(size: string): UnitGrid {
   let g = grids.get(size);
   if (g !== undefined) return g;
   const m = SIZE.exec(size);
-  if (m === null) throw new RangeError(`not a decimal size: ${size}`);
+  if (m === null) throw new DecimalUnitsError(`not a decimal size: ${size}`);
   let digits = m[1]! + (m[2] ?? "");
   let scale = (m[2] ?? "").length - Number(m[3] ?? 0);
   while (scale > 0 && digits.endsWith("0")) {
@@ -42,7 +47,7 @@ export function unitGrid(size: string): UnitGrid {
     scale = 0;
   }
   const num = BigInt(digits);
-  if (num === 0n) throw new RangeError(`a size must be positive: ${size}`);
+  if (num === 0n) throw new DecimalUnitsError(`a size must be positive: ${size}`);
   g = { num, scale };
   grids.set(size, g);
   return g;
@@ -52,7 +57,7 @@ const pow10 = (k: number): bigint => 10n ** BigInt(k);
 
 /** units × size, printed with the size's own decimals ("-" only before a non-zero value). */
 export function formatUnits(size: string, units: number): string {
-  if (!Number.isInteger(units)) throw new RangeError(`units must be an integer: ${units}`);
+  if (!Number.isInteger(units)) throw new DecimalUnitsError(`units must be an integer: ${units}`);
   const g = unitGrid(size);
   const x = BigInt(units) * g.num;
   const digits = (x < 0n ? -x : x).toString();

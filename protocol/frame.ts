@@ -1,3 +1,4 @@
+import { FieldRangeError } from "./codec-errors.ts";
 import { PrefixViews } from "./prefix-views.ts";
 import { ALL_SYMBOLS } from "./shared.ts";
 
@@ -156,7 +157,7 @@ export class FrameWriter {
 }
 
 function fail(field: string, rule: string, value: unknown): never {
-  throw new RangeError(`${field} ${rule}: ${typeof value === "string" ? JSON.stringify(value) : String(value)}`);
+  throw new FieldRangeError(field, `${field} ${rule}: ${typeof value === "string" ? JSON.stringify(value) : String(value)}`);
 }
 
 /**

@@ -6,6 +6,7 @@
  */
 export * from "./frame.ts";
 export * from "./errors.ts";
+export * from "./codec-errors.ts";
 export * from "./client-messages.ts";
 export * from "./server-messages.ts";
 export * from "./market-data-messages.ts";

@@ -1,19 +1,12 @@
 import { Flags, OrderState, OrderType, Side, StpMode, TimeInForce } from "./shared.ts";
+import { compileDispatch, compileSessionDecoder } from "./compile-decode.ts";
+import { compileEncoders } from "./compile-encode.ts";
 import { ErrorCode, ProtocolError } from "./errors.ts";
 import {
-  asciiAt,
-  checkAscii,
-  checkBytes,
-  checkNat,
-  checkU16,
-  checkU32,
-  checkU8,
   CLIENT_ORDER_ID_MAX,
   CURRENCY_MAX,
   DECIMAL_TEXT_MAX,
   FrameWriter,
-  isAsciiAt,
-  isClientType,
   isMarketDataType,
   isNat,
   isSessionType,
@@ -23,9 +16,8 @@ import {
   PROTOCOL_VERSION,
   SESSION_HEADER_BYTES,
   SYMBOL_MAX,
-  writeString,
-  writeText,
 } from "./frame.ts";
+import { bool, bytes, i32, list, type MessageLayout, nat, str, text, u16, u32, u8 } from "./layout.ts";
 import { decodeMarketData, type MarketDataMessage } from "./market-data-messages.ts";
 
 /**
@@ -265,639 +257,121 @@ export type SessionMessage =
 
 export type ServerMessage = SessionMessage | MarketDataMessage;
 
+// ------------------------------------------------------------------------------ layouts
+
+/**
+ * Each session message described once, its fields in wire order after the 10-byte header
+ * (docs/protocol.md has the tables); the encoders, decodeServer's session half and their checks are
+ * built from these (compile-encode.ts, compile-decode.ts).
+ */
+const requestId = u32("requestId");
+const symbol = u32("symbol");
+const orderId = nat("orderId");
+const time = nat("time");
+const side = u8("side", { max: Side.SELL });
+const orderType = u8("orderType", { max: OrderType.STOP_LIMIT });
+const tif = u8("tif", { max: TimeInForce.GTD });
+const state = u8("state", { max: OrderState.REJECTED });
+const price = nat("price");
+const stopPrice = nat("stopPrice");
+const qty = nat("qty");
+const leaves = nat("leaves");
+const cumQty = nat("cumQty");
+const clientOrderId = str("clientOrderId", 0, CLIENT_ORDER_ID_MAX);
+
+const layout = (type: number, fields: MessageLayout["fields"]): MessageLayout => ({ type, family: "session", fields });
+
+export const SESSION_LAYOUTS: readonly MessageLayout[] = [
+  layout(MessageType.HELLO, [nat("serverTime"), bytes("nonce", NONCE_BYTES)]),
+  layout(MessageType.LOGIN_RESULT, [requestId, u16("code"), nat("account"), nat("sessionId"), nat("serverTime")]),
+  layout(MessageType.ERROR, [requestId, u16("code"), u16("reason"), u8("messageType"), text("text")]),
+  layout(MessageType.ACK, [
+    requestId, symbol, orderId, time, side, orderType, tif,
+    u8("stp", { max: StpMode.NONE }),
+    u8("flags", { max: Flags.POST_ONLY }),
+    price, stopPrice, qty, leaves, nat("expireTime"), clientOrderId,
+  ]),
+  layout(MessageType.REJECT, [
+    requestId, u16("reason"), u8("requestType", { clientType: true }), symbol, orderId, time, clientOrderId, text("text"),
+  ]),
+  layout(MessageType.EXECUTION, [
+    symbol, orderId, nat("tradeId"), time, side,
+    u8("liquidity", { max: Liquidity.TAKER }),
+    state, price, qty, leaves, cumQty, clientOrderId,
+  ]),
+  layout(MessageType.CANCELLED, [
+    requestId, symbol, orderId, time, side, state, u16("reason"), price, nat("cancelledQty"), leaves, cumQty, clientOrderId,
+  ]),
+  layout(MessageType.AMENDED, [
+    requestId, symbol, orderId, time, side, bool("keptPriority"), price, qty, leaves, nat("oldPrice"), nat("oldQty"), clientOrderId,
+  ]),
+  layout(MessageType.MASS_CANCEL_DONE, [
+    requestId, i32("symbol", { min: -1, rule: "must be an instrument id or ALL (-1)" }), u32("cancelled"), time,
+  ]),
+  layout(MessageType.ORDER_STATUS, [
+    requestId, symbol, orderId, nat("submitTime"), side, orderType, tif, state, price, stopPrice, qty, nat("filled"), leaves, clientOrderId,
+  ]),
+  layout(MessageType.TRIGGERED, [symbol, orderId, time, side, orderType, stopPrice, nat("lastPrice"), leaves, clientOrderId]),
+  layout(MessageType.REFERENCE_DATA, [
+    requestId,
+    list("instruments", "u16", "instrument", [
+      u32("id"),
+      str("symbol", 1, SYMBOL_MAX),
+      str("tickSize", 1, DECIMAL_TEXT_MAX),
+      str("lotSize", 1, DECIMAL_TEXT_MAX),
+      str("base", 0, CURRENCY_MAX),
+      str("quote", 0, CURRENCY_MAX),
+    ]),
+  ]),
+  layout(MessageType.SUBSCRIBED, [requestId, symbol, u16("channels")]),
+];
+
 // ------------------------------------------------------------------------------ encode (server)
 
-function header(w: FrameWriter, type: number, seq: number, size: number): DataView {
-  checkNat("seq", seq);
-  w.ensure(size);
-  const v = w.view;
-  v.setUint8(0, PROTOCOL_VERSION);
-  v.setUint8(1, type | 0);
-  v.setFloat64(2, seq, true);
-  return v;
-}
+const encoders = compileEncoders<SessionMessage>(SESSION_LAYOUTS, "session");
+const encoderOf = encoders.of;
 
-function checkOrderId(s: string): void {
-  checkAscii("clientOrderId", s, 0, CLIENT_ORDER_ID_MAX);
-}
-
-function checkState(state: number): void {
-  checkU8("state", state, OrderState.REJECTED);
-}
-
-export function encodeHello(w: FrameWriter, m: Hello): number {
-  checkNat("serverTime", m.serverTime);
-  checkBytes("nonce", m.nonce, NONCE_BYTES);
-  const v = header(w, MessageType.HELLO, m.seq, 50);
-  v.setFloat64(10, m.serverTime, true);
-  w.bytes.set(m.nonce, 18);
-  return 50;
-}
-
-export function encodeLoginResult(w: FrameWriter, m: LoginResult): number {
-  checkU32("requestId", m.requestId);
-  checkU16("code", m.code);
-  checkNat("account", m.account);
-  checkNat("sessionId", m.sessionId);
-  checkNat("serverTime", m.serverTime);
-  const v = header(w, MessageType.LOGIN_RESULT, m.seq, 40);
-  v.setUint32(10, m.requestId | 0, true);
-  v.setUint16(14, m.code | 0, true);
-  v.setFloat64(16, m.account, true);
-  v.setFloat64(24, m.sessionId, true);
-  v.setFloat64(32, m.serverTime, true);
-  return 40;
-}
-
-/** `text` is never refused: characters outside printable ASCII become '?', and it is cut at 255. */
-export function encodeError(w: FrameWriter, m: ErrorMessage): number {
-  checkU32("requestId", m.requestId);
-  checkU16("code", m.code);
-  checkU16("reason", m.reason);
-  checkU8("messageType", m.messageType, 0xff);
-  const v = header(w, MessageType.ERROR, m.seq, 20 + 255);
-  v.setUint32(10, m.requestId | 0, true);
-  v.setUint16(14, m.code | 0, true);
-  v.setUint16(16, m.reason | 0, true);
-  v.setUint8(18, m.messageType | 0);
-  return writeText(w, 19, m.text);
-}
+/**
+ * Each encoder checks every field, then the sequence number, throwing a FieldRangeError (a
+ * RangeError) naming the first the layout cannot carry; then writes the frame at offset 0 of `w`
+ * and returns its length. `text` (ERROR, REJECT) is never refused: characters outside printable
+ * ASCII become '?', and it is cut at 255.
+ */
+export const encodeHello: (w: FrameWriter, m: Hello) => number = encoderOf(MessageType.HELLO);
+export const encodeLoginResult: (w: FrameWriter, m: LoginResult) => number = encoderOf(MessageType.LOGIN_RESULT);
+export const encodeError: (w: FrameWriter, m: ErrorMessage) => number = encoderOf(MessageType.ERROR);
+export const encodeAck: (w: FrameWriter, m: Ack) => number = encoderOf(MessageType.ACK);
+export const encodeReject: (w: FrameWriter, m: Reject) => number = encoderOf(MessageType.REJECT);
+export const encodeExecution: (w: FrameWriter, m: Execution) => number = encoderOf(MessageType.EXECUTION);
+export const encodeCancelled: (w: FrameWriter, m: Cancelled) => number = encoderOf(MessageType.CANCELLED);
+export const encodeAmended: (w: FrameWriter, m: Amended) => number = encoderOf(MessageType.AMENDED);
+export const encodeMassCancelDone: (w: FrameWriter, m: MassCancelDone) => number = encoderOf(MessageType.MASS_CANCEL_DONE);
+export const encodeOrderStatus: (w: FrameWriter, m: OrderStatus) => number = encoderOf(MessageType.ORDER_STATUS);
+export const encodeTriggered: (w: FrameWriter, m: Triggered) => number = encoderOf(MessageType.TRIGGERED);
+export const encodeReferenceData: (w: FrameWriter, m: ReferenceData) => number = encoderOf(MessageType.REFERENCE_DATA);
+export const encodeSubscribed: (w: FrameWriter, m: Subscribed) => number = encoderOf(MessageType.SUBSCRIBED);
 
 /** The ERROR frame for what decodeClient returned, with the session's next sequence number. */
 export function encodeProtocolError(w: FrameWriter, seq: number, e: ProtocolError): number {
   return encodeError(w, { type: MessageType.ERROR, seq, requestId: e.requestId, code: e.code, reason: e.reason, messageType: e.messageType, text: e.message });
 }
 
-export function encodeAck(w: FrameWriter, m: Ack): number {
-  checkU32("requestId", m.requestId);
-  checkU32("symbol", m.symbol);
-  checkNat("orderId", m.orderId);
-  checkNat("time", m.time);
-  checkU8("side", m.side, Side.SELL);
-  checkU8("orderType", m.orderType, OrderType.STOP_LIMIT);
-  checkU8("tif", m.tif, TimeInForce.GTD);
-  checkU8("stp", m.stp, StpMode.NONE);
-  checkU8("flags", m.flags, Flags.POST_ONLY);
-  checkNat("price", m.price);
-  checkNat("stopPrice", m.stopPrice);
-  checkNat("qty", m.qty);
-  checkNat("leaves", m.leaves);
-  checkNat("expireTime", m.expireTime);
-  checkOrderId(m.clientOrderId);
-  const v = header(w, MessageType.ACK, m.seq, 80 + m.clientOrderId.length);
-  v.setUint32(10, m.requestId | 0, true);
-  v.setUint32(14, m.symbol | 0, true);
-  v.setFloat64(18, m.orderId, true);
-  v.setFloat64(26, m.time, true);
-  v.setUint8(34, m.side | 0);
-  v.setUint8(35, m.orderType | 0);
-  v.setUint8(36, m.tif | 0);
-  v.setUint8(37, m.stp | 0);
-  v.setUint8(38, m.flags | 0);
-  v.setFloat64(39, m.price, true);
-  v.setFloat64(47, m.stopPrice, true);
-  v.setFloat64(55, m.qty, true);
-  v.setFloat64(63, m.leaves, true);
-  v.setFloat64(71, m.expireTime, true);
-  return writeString(w, 79, m.clientOrderId);
-}
-
-export function encodeReject(w: FrameWriter, m: Reject): number {
-  checkU32("requestId", m.requestId);
-  checkU16("reason", m.reason);
-  checkU8("requestType", m.requestType, 0xff);
-  if (!isClientType(m.requestType)) throw new RangeError(`requestType must be a client message type: ${m.requestType}`);
-  checkU32("symbol", m.symbol);
-  checkNat("orderId", m.orderId);
-  checkNat("time", m.time);
-  checkOrderId(m.clientOrderId);
-  const v = header(w, MessageType.REJECT, m.seq, 39 + m.clientOrderId.length + 255);
-  v.setUint32(10, m.requestId | 0, true);
-  v.setUint16(14, m.reason | 0, true);
-  v.setUint8(16, m.requestType | 0);
-  v.setUint32(17, m.symbol | 0, true);
-  v.setFloat64(21, m.orderId, true);
-  v.setFloat64(29, m.time, true);
-  return writeText(w, writeString(w, 37, m.clientOrderId), m.text);
-}
-
-export function encodeExecution(w: FrameWriter, m: Execution): number {
-  checkU32("symbol", m.symbol);
-  checkNat("orderId", m.orderId);
-  checkNat("tradeId", m.tradeId);
-  checkNat("time", m.time);
-  checkU8("side", m.side, Side.SELL);
-  checkU8("liquidity", m.liquidity, Liquidity.TAKER);
-  checkState(m.state);
-  checkNat("price", m.price);
-  checkNat("qty", m.qty);
-  checkNat("leaves", m.leaves);
-  checkNat("cumQty", m.cumQty);
-  checkOrderId(m.clientOrderId);
-  const v = header(w, MessageType.EXECUTION, m.seq, 74 + m.clientOrderId.length);
-  v.setUint32(10, m.symbol | 0, true);
-  v.setFloat64(14, m.orderId, true);
-  v.setFloat64(22, m.tradeId, true);
-  v.setFloat64(30, m.time, true);
-  v.setUint8(38, m.side | 0);
-  v.setUint8(39, m.liquidity | 0);
-  v.setUint8(40, m.state | 0);
-  v.setFloat64(41, m.price, true);
-  v.setFloat64(49, m.qty, true);
-  v.setFloat64(57, m.leaves, true);
-  v.setFloat64(65, m.cumQty, true);
-  return writeString(w, 73, m.clientOrderId);
-}
-
-export function encodeCancelled(w: FrameWriter, m: Cancelled): number {
-  checkU32("requestId", m.requestId);
-  checkU32("symbol", m.symbol);
-  checkNat("orderId", m.orderId);
-  checkNat("time", m.time);
-  checkU8("side", m.side, Side.SELL);
-  checkState(m.state);
-  checkU16("reason", m.reason);
-  checkNat("price", m.price);
-  checkNat("cancelledQty", m.cancelledQty);
-  checkNat("leaves", m.leaves);
-  checkNat("cumQty", m.cumQty);
-  checkOrderId(m.clientOrderId);
-  const v = header(w, MessageType.CANCELLED, m.seq, 71 + m.clientOrderId.length);
-  v.setUint32(10, m.requestId | 0, true);
-  v.setUint32(14, m.symbol | 0, true);
-  v.setFloat64(18, m.orderId, true);
-  v.setFloat64(26, m.time, true);
-  v.setUint8(34, m.side | 0);
-  v.setUint8(35, m.state | 0);
-  v.setUint16(36, m.reason | 0, true);
-  v.setFloat64(38, m.price, true);
-  v.setFloat64(46, m.cancelledQty, true);
-  v.setFloat64(54, m.leaves, true);
-  v.setFloat64(62, m.cumQty, true);
-  return writeString(w, 70, m.clientOrderId);
-}
-
-export function encodeAmended(w: FrameWriter, m: Amended): number {
-  checkU32("requestId", m.requestId);
-  checkU32("symbol", m.symbol);
-  checkNat("orderId", m.orderId);
-  checkNat("time", m.time);
-  checkU8("side", m.side, Side.SELL);
-  if (typeof m.keptPriority !== "boolean") throw new RangeError(`keptPriority must be a boolean: ${m.keptPriority}`);
-  checkNat("price", m.price);
-  checkNat("qty", m.qty);
-  checkNat("leaves", m.leaves);
-  checkNat("oldPrice", m.oldPrice);
-  checkNat("oldQty", m.oldQty);
-  checkOrderId(m.clientOrderId);
-  const v = header(w, MessageType.AMENDED, m.seq, 77 + m.clientOrderId.length);
-  v.setUint32(10, m.requestId | 0, true);
-  v.setUint32(14, m.symbol | 0, true);
-  v.setFloat64(18, m.orderId, true);
-  v.setFloat64(26, m.time, true);
-  v.setUint8(34, m.side | 0);
-  v.setUint8(35, m.keptPriority ? 1 : 0);
-  v.setFloat64(36, m.price, true);
-  v.setFloat64(44, m.qty, true);
-  v.setFloat64(52, m.leaves, true);
-  v.setFloat64(60, m.oldPrice, true);
-  v.setFloat64(68, m.oldQty, true);
-  return writeString(w, 76, m.clientOrderId);
-}
-
-export function encodeMassCancelDone(w: FrameWriter, m: MassCancelDone): number {
-  checkU32("requestId", m.requestId);
-  if ((m.symbol | 0) !== m.symbol || m.symbol < -1) throw new RangeError(`symbol must be an instrument id or ALL (-1): ${m.symbol}`);
-  checkU32("cancelled", m.cancelled);
-  checkNat("time", m.time);
-  const v = header(w, MessageType.MASS_CANCEL_DONE, m.seq, 30);
-  v.setUint32(10, m.requestId | 0, true);
-  v.setInt32(14, m.symbol | 0, true);
-  v.setUint32(18, m.cancelled | 0, true);
-  v.setFloat64(22, m.time, true);
-  return 30;
-}
-
-export function encodeOrderStatus(w: FrameWriter, m: OrderStatus): number {
-  checkU32("requestId", m.requestId);
-  checkU32("symbol", m.symbol);
-  checkNat("orderId", m.orderId);
-  checkNat("submitTime", m.submitTime);
-  checkU8("side", m.side, Side.SELL);
-  checkU8("orderType", m.orderType, OrderType.STOP_LIMIT);
-  checkU8("tif", m.tif, TimeInForce.GTD);
-  checkState(m.state);
-  checkNat("price", m.price);
-  checkNat("stopPrice", m.stopPrice);
-  checkNat("qty", m.qty);
-  checkNat("filled", m.filled);
-  checkNat("leaves", m.leaves);
-  checkOrderId(m.clientOrderId);
-  const v = header(w, MessageType.ORDER_STATUS, m.seq, 79 + m.clientOrderId.length);
-  v.setUint32(10, m.requestId | 0, true);
-  v.setUint32(14, m.symbol | 0, true);
-  v.setFloat64(18, m.orderId, true);
-  v.setFloat64(26, m.submitTime, true);
-  v.setUint8(34, m.side | 0);
-  v.setUint8(35, m.orderType | 0);
-  v.setUint8(36, m.tif | 0);
-  v.setUint8(37, m.state | 0);
-  v.setFloat64(38, m.price, true);
-  v.setFloat64(46, m.stopPrice, true);
-  v.setFloat64(54, m.qty, true);
-  v.setFloat64(62, m.filled, true);
-  v.setFloat64(70, m.leaves, true);
-  return writeString(w, 78, m.clientOrderId);
-}
-
-export function encodeTriggered(w: FrameWriter, m: Triggered): number {
-  checkU32("symbol", m.symbol);
-  checkNat("orderId", m.orderId);
-  checkNat("time", m.time);
-  checkU8("side", m.side, Side.SELL);
-  checkU8("orderType", m.orderType, OrderType.STOP_LIMIT);
-  checkNat("stopPrice", m.stopPrice);
-  checkNat("lastPrice", m.lastPrice);
-  checkNat("leaves", m.leaves);
-  checkOrderId(m.clientOrderId);
-  const v = header(w, MessageType.TRIGGERED, m.seq, 57 + m.clientOrderId.length);
-  v.setUint32(10, m.symbol | 0, true);
-  v.setFloat64(14, m.orderId, true);
-  v.setFloat64(22, m.time, true);
-  v.setUint8(30, m.side | 0);
-  v.setUint8(31, m.orderType | 0);
-  v.setFloat64(32, m.stopPrice, true);
-  v.setFloat64(40, m.lastPrice, true);
-  v.setFloat64(48, m.leaves, true);
-  return writeString(w, 56, m.clientOrderId);
-}
-
-const INSTRUMENT_MAX_BYTES = 4 + 5 + SYMBOL_MAX + 2 * DECIMAL_TEXT_MAX + 2 * CURRENCY_MAX;
-
-export function encodeReferenceData(w: FrameWriter, m: ReferenceData): number {
-  checkU32("requestId", m.requestId);
-  const list = m.instruments;
-  if (list.length > 0xffff) throw new RangeError(`REFERENCE_DATA holds at most 65535 instruments: ${list.length}`);
-  for (const i of list) {
-    checkU32("id", i.id);
-    checkAscii("symbol", i.symbol, 1, SYMBOL_MAX);
-    checkAscii("tickSize", i.tickSize, 1, DECIMAL_TEXT_MAX);
-    checkAscii("lotSize", i.lotSize, 1, DECIMAL_TEXT_MAX);
-    checkAscii("base", i.base, 0, CURRENCY_MAX);
-    checkAscii("quote", i.quote, 0, CURRENCY_MAX);
-  }
-  const v = header(w, MessageType.REFERENCE_DATA, m.seq, 16 + list.length * INSTRUMENT_MAX_BYTES);
-  v.setUint32(10, m.requestId | 0, true);
-  v.setUint16(14, list.length | 0, true);
-  let at = 16;
-  for (const i of list) {
-    w.view.setUint32(at, i.id | 0, true);
-    at = writeString(w, at + 4, i.symbol);
-    at = writeString(w, at, i.tickSize);
-    at = writeString(w, at, i.lotSize);
-    at = writeString(w, at, i.base);
-    at = writeString(w, at, i.quote);
-  }
-  return at;
-}
-
-export function encodeSubscribed(w: FrameWriter, m: Subscribed): number {
-  checkU32("requestId", m.requestId);
-  checkU32("symbol", m.symbol);
-  checkU16("channels", m.channels);
-  const v = header(w, MessageType.SUBSCRIBED, m.seq, 20);
-  v.setUint32(10, m.requestId | 0, true);
-  v.setUint32(14, m.symbol | 0, true);
-  v.setUint16(18, m.channels | 0, true);
-  return 20;
-}
-
-export function encodeSession(w: FrameWriter, m: SessionMessage): number {
-  switch (m.type) {
-    case MessageType.HELLO:
-      return encodeHello(w, m);
-    case MessageType.LOGIN_RESULT:
-      return encodeLoginResult(w, m);
-    case MessageType.ERROR:
-      return encodeError(w, m);
-    case MessageType.ACK:
-      return encodeAck(w, m);
-    case MessageType.REJECT:
-      return encodeReject(w, m);
-    case MessageType.EXECUTION:
-      return encodeExecution(w, m);
-    case MessageType.CANCELLED:
-      return encodeCancelled(w, m);
-    case MessageType.AMENDED:
-      return encodeAmended(w, m);
-    case MessageType.MASS_CANCEL_DONE:
-      return encodeMassCancelDone(w, m);
-    case MessageType.ORDER_STATUS:
-      return encodeOrderStatus(w, m);
-    case MessageType.TRIGGERED:
-      return encodeTriggered(w, m);
-    case MessageType.REFERENCE_DATA:
-      return encodeReferenceData(w, m);
-    case MessageType.SUBSCRIBED:
-      return encodeSubscribed(w, m);
-    default:
-      throw new RangeError(`not a session message type: ${(m as { type: unknown }).type}`);
-  }
-}
+export const encodeSession: (w: FrameWriter, m: SessionMessage) => number = encoders.any;
 
 // ------------------------------------------------------------------------------ decode (SDK)
 
-/**
- * A cursor over one frame that records the first problem instead of throwing: each read checks
- * its bounds and its rule, and once `error` is set every read returns 0 or "". A decoder reads
- * its fields in layout order and checks `error` once at the end.
- */
-class Reader {
-  error: ProtocolError | null = null;
-  constructor(
-    readonly bytes: Uint8Array,
-    readonly v: DataView,
-    readonly length: number,
-    readonly type: number,
-  ) {}
-
-  private truncated(at: number, n: number): boolean {
-    if (at + n <= this.length) return false;
-    this.error ??= new ProtocolError(ErrorCode.MALFORMED, `truncated: ${messageTypeName(this.type)} needs ${at + n} bytes or more, got ${this.length}`, this.type);
-    return true;
-  }
-
-  invalid(field: string, value: number | string): void {
-    const shown = typeof value === "string" ? JSON.stringify(value) : String(value);
-    this.error ??= new ProtocolError(ErrorCode.INVALID_FIELD, `${field} out of range: ${shown}`, this.type, 0, 0, field);
-  }
-
-  u8(at: number, field = "", max = 0xff): number {
-    if (this.error || this.truncated(at, 1)) return 0;
-    const x = this.bytes[at]!;
-    if (x > max) this.invalid(field, x);
-    return x;
-  }
-
-  u16(at: number): number {
-    return this.error || this.truncated(at, 2) ? 0 : this.v.getUint16(at, true);
-  }
-
-  u32(at: number): number {
-    return this.error || this.truncated(at, 4) ? 0 : this.v.getUint32(at, true);
-  }
-
-  i32(at: number, field: string, min: number): number {
-    if (this.error || this.truncated(at, 4)) return 0;
-    const x = this.v.getInt32(at, true);
-    if (x < min) this.invalid(field, x);
-    return x;
-  }
-
-  nat(at: number, field: string): number {
-    if (this.error || this.truncated(at, 8)) return 0;
-    const x = this.v.getFloat64(at, true);
-    if (!isNat(x)) this.invalid(field, x);
-    return x;
-  }
-
-  raw(at: number, n: number): Uint8Array {
-    return this.error || this.truncated(at, n) ? new Uint8Array(n) : this.bytes.slice(at, at + n);
-  }
-
-  /** A counted string at `at`; `space` allows 0x20. Returns the string; `end` is past it. */
-  end = 0;
-  str(at: number, field: string, min: number, max: number, space = false): string {
-    this.end = at;
-    if (this.error || this.truncated(at, 1)) return "";
-    const n = this.bytes[at]!;
-    if (this.truncated(at + 1, n)) return "";
-    this.end = at + 1 + n;
-    if (n < min || n > max) {
-      this.invalid(field, `${n} characters`);
-      return "";
-    }
-    if (!isAsciiAt(this.bytes, at + 1, n, space)) {
-      this.invalid(field, "not printable ASCII");
-      return "";
-    }
-    return asciiAt(this.bytes, at + 1, n);
-  }
-
-  /** The frame must end at `size`. Returns the first problem found, or null. */
-  done(size: number): ProtocolError | null {
-    if (!this.error && size !== this.length) {
-      this.error = new ProtocolError(ErrorCode.MALFORMED, `${this.length - size} trailing bytes after ${messageTypeName(this.type)} (${size} bytes)`, this.type);
-    }
-    return this.error;
-  }
+function unknownType(type: number): ProtocolError {
+  return new ProtocolError(ErrorCode.UNKNOWN_TYPE, `unknown message type ${messageTypeName(type)}`, type);
 }
 
-const SIDE = Side.SELL;
-const STATE = OrderState.REJECTED;
-
-function decodeSession(r: Reader, seq: number): SessionMessage | ProtocolError {
-  switch (r.type) {
-    case MessageType.HELLO: {
-      const m: Hello = { type: MessageType.HELLO, seq, serverTime: r.nat(10, "serverTime"), nonce: r.raw(18, NONCE_BYTES) };
-      return r.done(50) ?? m;
-    }
-    case MessageType.LOGIN_RESULT: {
-      const m: LoginResult = {
-        type: MessageType.LOGIN_RESULT,
-        seq,
-        requestId: r.u32(10),
-        code: r.u16(14),
-        account: r.nat(16, "account"),
-        sessionId: r.nat(24, "sessionId"),
-        serverTime: r.nat(32, "serverTime"),
-      };
-      return r.done(40) ?? m;
-    }
-    case MessageType.ERROR: {
-      const m: ErrorMessage = {
-        type: MessageType.ERROR,
-        seq,
-        requestId: r.u32(10),
-        code: r.u16(14),
-        reason: r.u16(16),
-        messageType: r.u8(18),
-        text: r.str(19, "text", 0, 255, true),
-      };
-      return r.done(r.end) ?? m;
-    }
-    case MessageType.ACK: {
-      const m: Ack = {
-        type: MessageType.ACK,
-        seq,
-        requestId: r.u32(10),
-        symbol: r.u32(14),
-        orderId: r.nat(18, "orderId"),
-        time: r.nat(26, "time"),
-        side: r.u8(34, "side", SIDE),
-        orderType: r.u8(35, "orderType", OrderType.STOP_LIMIT),
-        tif: r.u8(36, "tif", TimeInForce.GTD),
-        stp: r.u8(37, "stp", StpMode.NONE),
-        flags: r.u8(38, "flags", Flags.POST_ONLY),
-        price: r.nat(39, "price"),
-        stopPrice: r.nat(47, "stopPrice"),
-        qty: r.nat(55, "qty"),
-        leaves: r.nat(63, "leaves"),
-        expireTime: r.nat(71, "expireTime"),
-        clientOrderId: r.str(79, "clientOrderId", 0, CLIENT_ORDER_ID_MAX),
-      };
-      return r.done(r.end) ?? m;
-    }
-    case MessageType.REJECT: {
-      const requestId = r.u32(10);
-      const reason = r.u16(14);
-      const requestType = r.u8(16);
-      if (!r.error && !isClientType(requestType)) r.invalid("requestType", requestType);
-      const m: Reject = {
-        type: MessageType.REJECT,
-        seq,
-        requestId,
-        reason,
-        requestType,
-        symbol: r.u32(17),
-        orderId: r.nat(21, "orderId"),
-        time: r.nat(29, "time"),
-        clientOrderId: r.str(37, "clientOrderId", 0, CLIENT_ORDER_ID_MAX),
-        text: "",
-      };
-      m.text = r.str(r.end, "text", 0, 255, true);
-      return r.done(r.end) ?? m;
-    }
-    case MessageType.EXECUTION: {
-      const m: Execution = {
-        type: MessageType.EXECUTION,
-        seq,
-        symbol: r.u32(10),
-        orderId: r.nat(14, "orderId"),
-        tradeId: r.nat(22, "tradeId"),
-        time: r.nat(30, "time"),
-        side: r.u8(38, "side", SIDE),
-        liquidity: r.u8(39, "liquidity", Liquidity.TAKER),
-        state: r.u8(40, "state", STATE),
-        price: r.nat(41, "price"),
-        qty: r.nat(49, "qty"),
-        leaves: r.nat(57, "leaves"),
-        cumQty: r.nat(65, "cumQty"),
-        clientOrderId: r.str(73, "clientOrderId", 0, CLIENT_ORDER_ID_MAX),
-      };
-      return r.done(r.end) ?? m;
-    }
-    case MessageType.CANCELLED: {
-      const m: Cancelled = {
-        type: MessageType.CANCELLED,
-        seq,
-        requestId: r.u32(10),
-        symbol: r.u32(14),
-        orderId: r.nat(18, "orderId"),
-        time: r.nat(26, "time"),
-        side: r.u8(34, "side", SIDE),
-        state: r.u8(35, "state", STATE),
-        reason: r.u16(36),
-        price: r.nat(38, "price"),
-        cancelledQty: r.nat(46, "cancelledQty"),
-        leaves: r.nat(54, "leaves"),
-        cumQty: r.nat(62, "cumQty"),
-        clientOrderId: r.str(70, "clientOrderId", 0, CLIENT_ORDER_ID_MAX),
-      };
-      return r.done(r.end) ?? m;
-    }
-    case MessageType.AMENDED: {
-      const m: Amended = {
-        type: MessageType.AMENDED,
-        seq,
-        requestId: r.u32(10),
-        symbol: r.u32(14),
-        orderId: r.nat(18, "orderId"),
-        time: r.nat(26, "time"),
-        side: r.u8(34, "side", SIDE),
-        keptPriority: r.u8(35, "keptPriority", 1) === 1,
-        price: r.nat(36, "price"),
-        qty: r.nat(44, "qty"),
-        leaves: r.nat(52, "leaves"),
-        oldPrice: r.nat(60, "oldPrice"),
-        oldQty: r.nat(68, "oldQty"),
-        clientOrderId: r.str(76, "clientOrderId", 0, CLIENT_ORDER_ID_MAX),
-      };
-      return r.done(r.end) ?? m;
-    }
-    case MessageType.MASS_CANCEL_DONE: {
-      const m: MassCancelDone = {
-        type: MessageType.MASS_CANCEL_DONE,
-        seq,
-        requestId: r.u32(10),
-        symbol: r.i32(14, "symbol", -1),
-        cancelled: r.u32(18),
-        time: r.nat(22, "time"),
-      };
-      return r.done(30) ?? m;
-    }
-    case MessageType.ORDER_STATUS: {
-      const m: OrderStatus = {
-        type: MessageType.ORDER_STATUS,
-        seq,
-        requestId: r.u32(10),
-        symbol: r.u32(14),
-        orderId: r.nat(18, "orderId"),
-        submitTime: r.nat(26, "submitTime"),
-        side: r.u8(34, "side", SIDE),
-        orderType: r.u8(35, "orderType", OrderType.STOP_LIMIT),
-        tif: r.u8(36, "tif", TimeInForce.GTD),
-        state: r.u8(37, "state", STATE),
-        price: r.nat(38, "price"),
-        stopPrice: r.nat(46, "stopPrice"),
-        qty: r.nat(54, "qty"),
-        filled: r.nat(62, "filled"),
-        leaves: r.nat(70, "leaves"),
-        clientOrderId: r.str(78, "clientOrderId", 0, CLIENT_ORDER_ID_MAX),
-      };
-      return r.done(r.end) ?? m;
-    }
-    case MessageType.TRIGGERED: {
-      const m: Triggered = {
-        type: MessageType.TRIGGERED,
-        seq,
-        symbol: r.u32(10),
-        orderId: r.nat(14, "orderId"),
-        time: r.nat(22, "time"),
-        side: r.u8(30, "side", SIDE),
-        orderType: r.u8(31, "orderType", OrderType.STOP_LIMIT),
-        stopPrice: r.nat(32, "stopPrice"),
-        lastPrice: r.nat(40, "lastPrice"),
-        leaves: r.nat(48, "leaves"),
-        clientOrderId: r.str(56, "clientOrderId", 0, CLIENT_ORDER_ID_MAX),
-      };
-      return r.done(r.end) ?? m;
-    }
-    case MessageType.REFERENCE_DATA: {
-      const requestId = r.u32(10);
-      const n = r.u16(14);
-      const instruments: InstrumentInfo[] = [];
-      let at = 16;
-      for (let k = 0; k < n && !r.error; k++) {
-        const id = r.u32(at);
-        const symbol = r.str(at + 4, "symbol", 1, SYMBOL_MAX);
-        const tickSize = r.str(r.end, "tickSize", 1, DECIMAL_TEXT_MAX);
-        const lotSize = r.str(r.end, "lotSize", 1, DECIMAL_TEXT_MAX);
-        const base = r.str(r.end, "base", 0, CURRENCY_MAX);
-        const quote = r.str(r.end, "quote", 0, CURRENCY_MAX);
-        at = r.end;
-        instruments.push({ id, symbol, tickSize, lotSize, base, quote });
-      }
-      return r.done(at) ?? { type: MessageType.REFERENCE_DATA, seq, requestId, instruments };
-    }
-    case MessageType.SUBSCRIBED: {
-      const m: Subscribed = { type: MessageType.SUBSCRIBED, seq, requestId: r.u32(10), symbol: r.u32(14), channels: r.u16(18) };
-      return r.done(20) ?? m;
-    }
-    default:
-      return new ProtocolError(ErrorCode.UNKNOWN_TYPE, `unknown message type ${messageTypeName(r.type)}`, r.type);
-  }
-}
+const decodeSession: (b: Uint8Array, v: DataView, length: number, seq: number, type: number) => SessionMessage | ProtocolError = compileDispatch(
+  "decodeSession",
+  ["b", "v", "length", "seq", "type"],
+  "type",
+  new Map(SESSION_LAYOUTS.map((l) => [l.type, compileSessionDecoder(l)])),
+  (_b: Uint8Array, _v: DataView, _length: number, _seq: number, type: number) => unknownType(type),
+  ["b", "v", "length", "seq"],
+);
 
 /**
  * One server frame → one message, or a ProtocolError (for the SDK). Never throws, never reads
@@ -922,5 +396,5 @@ export function decodeServer(frame: Uint8Array | ArrayBuffer | string): ServerMe
   if (length < SESSION_HEADER_BYTES) return new ProtocolError(ErrorCode.MALFORMED, `truncated: ${length} bytes, no session sequence`, type);
   const seq = v.getFloat64(2, true);
   if (!isNat(seq)) return new ProtocolError(ErrorCode.INVALID_FIELD, `seq out of range: ${seq}`, type, 0, 0, "seq");
-  return decodeSession(new Reader(bytes, v, length, type), seq);
+  return decodeSession(bytes, v, length, seq, type);
 }
