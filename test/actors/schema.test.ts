@@ -2,8 +2,8 @@
  * actors/layout/schema.ts: the one binary layout of a command (256-byte slot), shared by the rings
  * and the journal (docs/layouts.md). The event record is in event-layout.test.ts.
  */
+import { heapGrowth, MiB } from "../heap-growth.ts";
 import { describe, expect, test } from "bun:test";
-import { heapStats } from "bun:jsc";
 import fc from "fast-check";
 import { commandArb, u8 } from "./command-arb.ts";
 import { ALL_SYMBOLS, Command, type CommandInit, CommandType, makeCommand } from "../../engine/commands.ts";
@@ -508,23 +508,6 @@ describe("fuzz", () => {
 
 // ------------------------------------------------------------------------------- allocation
 
-/**
- * Heap growth of `n` calls of `f`, after a warm-up so the JIT has compiled it. `used` is
- * heapUsed across a full GC (what stays allocated); `capacity` is the JSC heap's capacity without
- * a GC in between (what was allocated at all: heapUsed alone does not see young garbage).
- */
-function heapGrowth(f: (i: number) => void, n = 1_000_000): { used: number; capacity: number } {
-  for (let i = 0; i < 50_000; i++) f(i);
-  Bun.gc(true);
-  const used0 = process.memoryUsage().heapUsed;
-  const capacity0 = heapStats().heapCapacity;
-  for (let i = 0; i < n; i++) f(i);
-  const capacity = heapStats().heapCapacity - capacity0;
-  Bun.gc(true);
-  return { used: process.memoryUsage().heapUsed - used0, capacity };
-}
-
-const MiB = 1 << 20;
 
 describe("allocation", () => {
   const ring = new DataView(new SharedArrayBuffer(64 * COMMAND_SLOT_BYTES));
