@@ -1,4 +1,5 @@
 import { appendFileSync } from "node:fs";
+import { subscribe } from "./subscribe.ts";
 import { Command, CommandType } from "../engine/commands.ts";
 import { EventBuffer } from "../engine/events.ts";
 import type { Exchange } from "../engine/exchange.ts";
@@ -203,11 +204,7 @@ export class Runtime implements EngineHost {
   }
 
   onDelivery(fn: Delivery): () => void {
-    this.deliveries.push(fn);
-    return () => {
-      const i = this.deliveries.indexOf(fn);
-      if (i >= 0) this.deliveries.splice(i, 1);
-    };
+    return subscribe(this.deliveries, fn);
   }
 
   /** Queues a copy of `cmd`; its events are delivered once the group commit that takes it is durable. */

@@ -1,3 +1,4 @@
+import { subscribe } from "./subscribe.ts";
 import type { Logger } from "../log/logger.ts";
 
 /** The listeners of Sequencer.onStop, for both hosts: each hears of the stop once, late subscribers at once. */
@@ -11,11 +12,7 @@ export class StopListeners {
       queueMicrotask(() => fn(failure));
       return () => {};
     }
-    this.fns.push(fn);
-    return () => {
-      const i = this.fns.indexOf(fn);
-      if (i >= 0) this.fns.splice(i, 1);
-    };
+    return subscribe(this.fns, fn);
   }
 
   fire(failure: unknown, log?: Logger): void {

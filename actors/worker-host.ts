@@ -1,4 +1,5 @@
 import { InvariantError } from "../engine/errors.ts";
+import { subscribe } from "./subscribe.ts";
 import { EngineWorkerError } from "./host-errors.ts";
 import type { Logger, LogRecord } from "../log/logger.ts";
 import { Command } from "../engine/commands.ts";
@@ -139,11 +140,7 @@ export class WorkerHost implements EngineHost {
   }
 
   onDelivery(fn: Delivery): () => void {
-    this.deliveries.push(fn);
-    return () => {
-      const i = this.deliveries.indexOf(fn);
-      if (i >= 0) this.deliveries.splice(i, 1);
-    };
+    return subscribe(this.deliveries, fn);
   }
 
   submit(cmd: Command, token = 0): void {

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
+import { sourceFiles } from "./source-files.ts";
 
 // The layering the code relies on, checked from the source text: a cheap guard so a new import that
 // closes a circle, or pulls the engine off its pure footing, fails here instead of in review.
@@ -8,16 +9,6 @@ import { dirname, join, relative, resolve } from "node:path";
 
 const root = resolve(import.meta.dir, "..");
 const layers = ["engine", "actors", "gateway", "log", "storage", "protocol", "client", "app", "cli"];
-
-function sourceFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) out.push(...sourceFiles(path));
-    else if (name.endsWith(".ts")) out.push(path);
-  }
-  return out;
-}
 
 // `import … from "x"`, `export … from "x"` (also across lines), bare `import "x"` and `import("x")`.
 const specifierPattern = /(?:^|[\s;])(?:import|export)\s[^"'`;]*?from\s*["']([^"']+)["']|(?:^|[\s;])import\s*["']([^"']+)["']|\bimport\(\s*["']([^"']+)["']\s*\)/g;

@@ -1,22 +1,13 @@
 import { describe, expect, test } from "bun:test";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
+import { sourceFiles } from "./source-files.ts";
 
 // Errors are told apart by class, and a log line or a stack names them by `name`: a class that
 // forgets to set it prints as "Error", and a plain `new Error` gives its catcher nothing to match
 // but the text. Checked from the source text, as test/architecture.test.ts checks the imports.
 
 const root = resolve(import.meta.dir, "..");
-
-function sourceFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) out.push(...sourceFiles(path));
-    else if (name.endsWith(".ts")) out.push(path);
-  }
-  return out;
-}
 
 const read = (folders: string[]) => folders.flatMap((f) => sourceFiles(join(root, f))).map((file) => ({ file: relative(root, file), text: readFileSync(file, "utf8") }));
 
