@@ -15,7 +15,7 @@ import { paths, recover, stateHash } from "../../actors/recovery.ts";
 import { RecordReader } from "../../actors/layout/command-record.ts";
 import { decodeCommand } from "../../actors/layout/schema.ts";
 import { Command, CommandType } from "../../engine/commands.ts";
-import { EventType } from "../../engine/events.ts";
+import { EventType, F } from "../../engine/events.ts";
 
 const ROOT = join(import.meta.dir, "../..");
 const BUN = process.execPath;
@@ -95,7 +95,7 @@ test(
         readOnly: true,
         ignoreSnapshots: true,
         onEvents: (seq, events) => {
-          for (let i = 0; i < events.count; i++) if (events.get(i, 0) === EventType.ACCEPTED) accepted.add(seq);
+          for (let i = 0; i < events.count; i++) if (events.get(i, F.TYPE) === EventType.ACCEPTED) accepted.add(seq);
         },
       });
       expect(fresh.seq).toBe(recovered.seq);

@@ -7,7 +7,7 @@ import { EngineStoppedError, InvalidCommandError, Runtime } from "../../actors/r
 import { startEngineHost } from "../../actors/engine-host.ts";
 import { WorkerHost } from "../../actors/worker-host.ts";
 import { Command, CommandType, makeCommand } from "../../engine/commands.ts";
-import { EventType } from "../../engine/events.ts";
+import { EventType, F } from "../../engine/events.ts";
 import { demoConfig, hostsPerTest } from "./temp-dirs.ts";
 
 const config = demoConfig;
@@ -87,7 +87,7 @@ describe("engine in a worker (workers: 1)", () => {
     const done = new Promise<void>((resolve) =>
       h.onDelivery((_seq, token, events, from, to) => {
         if (token !== 42) return;
-        for (let i = from; i < to; i++) types.push(events.get(i, 0));
+        for (let i = from; i < to; i++) types.push(events.get(i, F.TYPE));
         resolve();
       }),
     );

@@ -23,6 +23,7 @@ import {
   EventBuffer,
   EventType,
   Expired,
+  F,
   Level,
   OrderStateChange,
   Rejected,
@@ -98,7 +99,7 @@ describe("named event readers", () => {
           out.reset();
           engine.execute(makeCommand(c), out);
           for (let i = 0; i < out.count; i++) {
-            seen.add(out.get(i, 0));
+            seen.add(out.get(i, F.TYPE));
             expect(byName(out, i)).toEqual(decodeEvent(out, i));
           }
           // The last rest at each level: after the command, that order is still the level's last
@@ -111,7 +112,7 @@ describe("named event readers", () => {
           }
           const touched = new Set<number>();
           for (let i = 0; i < out.count; i++) {
-            const t = out.get(i, 0);
+            const t = out.get(i, F.TYPE);
             if (t === EventType.TRADE) touched.add(Trade.makerOrderId(out.data, i * EVENT_WIDTH));
             if (t === EventType.CANCELLED || t === EventType.EXPIRED || t === EventType.AMENDED) touched.add(Cancelled.orderId(out.data, i * EVENT_WIDTH));
           }
@@ -147,7 +148,7 @@ describe("named event readers", () => {
       out.reset();
       ex.execute(c, out);
       for (let k = 0; k < out.count; k++) {
-        seen.add(out.get(k, 0));
+        seen.add(out.get(k, F.TYPE));
         expect(byName(out, k)).toEqual(decodeEvent(out, k));
       }
     });
