@@ -18,21 +18,24 @@ export async function seedAccounts(o: { sequencer: Sequencer; config: BourseConf
   }
 }
 
+/** The seed's own token, so a timer's TICK delivered meanwhile is not counted as one of them. */
+const SEED_TOKEN = -8;
+
 /** Submits the seed and resolves once all of it is durable (rejects if the engine stops first). */
 function submitAndWait(sequencer: Sequencer, seeds: ReturnType<typeof seedCommands>): Promise<void> {
+  if (seeds.length === 0) return Promise.resolve();
   return new Promise<void>((resolve, reject) => {
     let left = seeds.length;
-    const off = sequencer.onDelivery(() => {
-      if (--left === 0) {
-        off();
-        resolve();
-      }
+    const done = (failure?: Error) => {
+      offDelivery();
+      offStop();
+      if (failure) reject(failure);
+      else resolve();
+    };
+    const offDelivery = sequencer.onDelivery((_seq, token) => {
+      if (token === SEED_TOKEN && --left === 0) done();
     });
-    sequencer.onStop(reject);
-    for (const c of seeds) sequencer.submit(c);
-    if (seeds.length === 0) {
-      off();
-      resolve();
-    }
+    const offStop = sequencer.onStop(done);
+    for (const c of seeds) sequencer.submit(c, SEED_TOKEN);
   });
 }

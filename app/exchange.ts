@@ -276,7 +276,7 @@ export function checkServeConfig(config: BourseConfig, file: string): void {
   try {
     ApiKeys.fromConfig(config);
   } catch (e) {
-    throw new OperatorError(`${file}: ${(e as Error).message}`);
+    throw new OperatorError(`${file}: ${(e as Error).message}`, { cause: e });
   }
 }
 
