@@ -1,4 +1,5 @@
 import { keyIndex } from "./book.ts";
+import { grown } from "./typed-arrays.ts";
 import { Side } from "./commands.ts";
 import type { LevelView } from "./matching.ts";
 
@@ -98,20 +99,10 @@ export class L2Side {
 
   private grow(): void {
     const cap = this.keys.length * 2;
-    const keys = new Float64Array(cap);
-    const qty = new Float64Array(cap);
-    const orders = new Float64Array(cap);
-    const stamp = new Float64Array(cap);
-    const change = new Int32Array(cap);
-    keys.set(this.keys);
-    qty.set(this.qty);
-    orders.set(this.orders);
-    stamp.set(this.stamp);
-    change.set(this.change);
-    this.keys = keys;
-    this.qty = qty;
-    this.orders = orders;
-    this.stamp = stamp;
-    this.change = change;
+    this.keys = grown(this.keys, cap);
+    this.qty = grown(this.qty, cap);
+    this.orders = grown(this.orders, cap);
+    this.stamp = grown(this.stamp, cap);
+    this.change = grown(this.change, cap);
   }
 }

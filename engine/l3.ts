@@ -2,6 +2,7 @@ import { LevelPool } from "./book.ts";
 import { Amended, Cancelled, EVENT_WIDTH, Ev, type EventBuffer, EventType, Level, Trade } from "./events.ts";
 import { IdMap } from "./id-map.ts";
 import { OrderPool } from "./order-pool.ts";
+import { grown } from "./typed-arrays.ts";
 
 /** A resting order as a seed gives it (engine/matching.ts `OrderView` fits). */
 export interface L3Seed {
@@ -212,12 +213,8 @@ export class MarketByOrder {
   }
 
   private growChanges(): void {
-    const c = new Float64Array(this.changes.length * 2);
-    c.set(this.changes);
-    this.changes = c;
-    const n = new Int32Array(this.changeNext.length * 2);
-    n.set(this.changeNext);
-    this.changeNext = n;
+    this.changes = grown(this.changes, this.changes.length * 2);
+    this.changeNext = grown(this.changeNext, this.changeNext.length * 2);
   }
 
   // ---------------------------------------------------------------- reading (snapshots, tests)
