@@ -19,6 +19,8 @@
  *  9     b        tif        cmd type  maker account  -          -         type           old price      -
  *  10    c        stopPrice  -         maker leaves   -          -         -              old qty        -
  *  11    d        -          -         trade id       -          -         -              -              -
+ *  12    e        -          -         taker fee bps  -          -         -              -              -
+ *  13    g        -          -         maker fee bps  -          -         -              -              -
  *
  *  Account-side events (engine/exchange.ts), same slots 0–3:
  *  slot  ORDER_STATE          DUPLICATE             STATUS (symbol)   ACCOUNT
@@ -130,6 +132,9 @@ export const Trade = {
   makerAccount: ((d, b) => d[b + 9]!) as Read,
   makerLeaves: ((d, b) => d[b + 10]!) as Read,
   tradeId: ((d, b) => d[b + 11]!) as Read,
+  /** Fee rates charged (basis points, the order's at submission); the fee is feeOf(notional, bps). Written by settlement. */
+  takerFeeBps: ((d, b) => d[b + 12]!) as Read,
+  makerFeeBps: ((d, b) => d[b + 13]!) as Read,
 } as const;
 
 /** CANCELLED and EXPIRED (EXPIRED always has leaves 0). */

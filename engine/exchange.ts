@@ -278,6 +278,9 @@ export class Exchange {
 
   private settleTrade(d: Float64Array, base: number): void {
     const ledger = this.ledger;
+    // The record settle() has just copied out: it also carries the two fee rates, so whoever reads
+    // the fact (the history store, a statement) has the exact fee as feeOf(notional, bps).
+    const at = (this.out.count - 1) * EVENT_WIDTH;
     const symbol = Ev.symbol(d, base);
     const price = Trade.price(d, base);
     const qty = Trade.qty(d, base);
@@ -294,6 +297,7 @@ export class Exchange {
       const o = this.openOrder(taker ? Trade.takerOrderId(d, base) : Trade.makerOrderId(d, base));
       const leaves = taker ? Trade.takerLeaves(d, base) : Trade.makerLeaves(d, base);
       const bps = taker ? o.takerBps : o.makerBps;
+      this.out.data[at + (taker ? 12 : 13)] = bps;
       const cash = o.cash;
       let fee: bigint;
       if (small >= 0) {

@@ -8,7 +8,7 @@ import { sourceFiles } from "./source-files.ts";
 // Type-only imports count too: a circle of types still means two modules that cannot be read apart.
 
 const root = resolve(import.meta.dir, "..");
-const layers = ["engine", "actors", "gateway", "log", "storage", "protocol", "client", "app", "cli"];
+const layers = ["engine", "actors", "gateway", "log", "storage", "protocol", "client", "app", "cli", "history"];
 
 // `import … from "x"`, `export … from "x"` (also across lines), bare `import "x"` and `import("x")`.
 const specifierPattern = /(?:^|[\s;])(?:import|export)\s[^"'`;]*?from\s*["']([^"']+)["']|(?:^|[\s;])import\s*["']([^"']+)["']|\bimport\(\s*["']([^"']+)["']\s*\)/g;

@@ -28,10 +28,11 @@ export interface FollowerOptions {
 }
 
 /**
- * Called after each command is applied, with its seq, engine time and the events it produced (the
- * reader every delivery consumer uses; valid during the call only). Return false to stop there.
+ * Called after each command is applied, with its seq, engine time, the events it produced (the
+ * reader every delivery consumer uses) and the command as journaled (both valid during the call
+ * only). Return false to stop there.
  */
-export type Applied = (seq: number, time: number, events: DeliveredEvents) => boolean | void;
+export type Applied = (seq: number, time: number, events: DeliveredEvents, cmd: Command) => boolean | void;
 
 export class JournalFollower {
   readonly exchange: Exchange;
@@ -41,6 +42,7 @@ export class JournalFollower {
   private _time: number;
   private readonly tail: JournalTail;
   private readonly cmd = new Command();
+  private readonly journaled = new Command();
   private readonly out = new EventBuffer();
   private readonly batch = new DeliveredEvents();
   private readonly records = new RecordReader();
@@ -93,12 +95,14 @@ export class JournalFollower {
     const view = this.records.slot(payload, seq);
     const cmd = this.cmd;
     decodeCommand(view, this.records.offset, cmd);
+    // Risk may write a cap into the command it executes; whoever reads it afterwards gets it as journaled.
+    if (this.after !== undefined) this.journaled.copyFrom(cmd);
     this.out.reset();
     this.exchange.execute(cmd, this.out);
     this._seq = seq;
     this._time = cmd.time;
     // A replayed command has no submitter here: token 0.
-    if (this.after !== undefined && this.after(seq, cmd.time, this.batch.set(seq, 0, this.out, 0, this.out.count, cmd.time)) === false) this.stopped = true;
+    if (this.after !== undefined && this.after(seq, cmd.time, this.batch.set(seq, 0, this.out, 0, this.out.count, cmd.time), this.journaled) === false) this.stopped = true;
     return !this.stopped;
   };
 

@@ -1,0 +1,315 @@
+/**
+ * The embedded history store: one SQLite file in WAL mode (bun:sqlite), `history.db` in the data
+ * directory by default, so `npm start` needs no server. WAL lets readers (the doors, `bourse
+ * statement`) read while the writer writes, each at its own consistent point. Writes are
+ * synchronous inside one transaction; the async interface is the one PostgreSQL needs.
+ */
+import { Database, type Statement } from "bun:sqlite";
+import { SQLITE_MIGRATIONS } from "./sqlite-schema.ts";
+import {
+  type BalanceAt,
+  type CandleQuery,
+  type CashQuery,
+  decodeCursor,
+  encodeCursor,
+  type ExecutionQuery,
+  type HistoryStore,
+  type OrderQuery,
+  type OrderRecord,
+  type OrderView,
+  type Page,
+  pageLimit,
+  type PositionAt,
+  type Progress,
+  type PruneRecord,
+  type PublicTrade,
+  type TableCounts,
+  type TimeRange,
+  type TradeQuery,
+} from "./store.ts";
+import type { AdminRow, CandleRow, CashRow, ExecutionRow, OrderEventRow, OrderRow, PositionRow, RowBatch } from "./rows.ts";
+import { Liquidity } from "./rows.ts";
+import { OPEN_STATES, CLOSED_STATES } from "./order-states.ts";
+
+type Row = Record<string, unknown>;
+type Param = string | number | bigint | null;
+
+const FAR = Number.MAX_SAFE_INTEGER;
+
+export interface SqliteStoreOptions {
+  /** Open read-only: the doors' and the statement's readers; the writer alone writes. */
+  readonly?: boolean;
+}
+
+export class SqliteHistoryStore implements HistoryStore {
+  readonly backend = "sqlite" as const;
+  readonly db: Database;
+  private readonly insert: Record<"orders" | "orderEvents" | "executions" | "cash" | "positions" | "admin" | "candles" | "progress", Statement>;
+
+  constructor(
+    readonly file: string,
+    opts: SqliteStoreOptions = {},
+  ) {
+    this.db = opts.readonly ? new Database(file, { readonly: true }) : new Database(file, { create: true });
+    // A reader waits out a writer's checkpoint instead of failing with SQLITE_BUSY.
+    this.db.exec("PRAGMA busy_timeout = 5000");
+    if (!opts.readonly) {
+      this.db.exec("PRAGMA journal_mode = WAL");
+      // In WAL, NORMAL syncs at checkpoints, not every commit: a power cut can lose the last
+      // transactions, which the writer then writes again from the journal (progress is in them too).
+      this.db.exec("PRAGMA synchronous = NORMAL");
+      migrate(this.db);
+    }
+    const q = (sql: string) => this.db.prepare(sql);
+    this.insert = opts.readonly
+      ? ({} as SqliteHistoryStore["insert"])
+      : {
+          orders: q("INSERT OR IGNORE INTO orders VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"),
+          orderEvents: q("INSERT OR IGNORE INTO order_events VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"),
+          executions: q("INSERT OR IGNORE INTO executions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"),
+          cash: q("INSERT OR IGNORE INTO cash VALUES (?,?,?,?,?,?,?,?,?,?,?)"),
+          positions: q("INSERT OR IGNORE INTO positions VALUES (?,?,?,?,?,?,?,?,?)"),
+          admin: q("INSERT OR IGNORE INTO admin VALUES (?,?,?,?,?,?,?,?,?)"),
+          candles: q("INSERT OR IGNORE INTO candles VALUES (?,?,?,?,?,?,?,?,?,?)"),
+          progress: q("UPDATE progress SET seq = ?1, time = ?2 WHERE id = 1 AND seq < ?1"),
+        };
+  }
+
+  async progress(): Promise<Progress> {
+    const r = this.db.query("SELECT seq, time FROM progress WHERE id = 1").get() as { seq: number; time: number } | null;
+    return r ? { seq: r.seq, time: r.time } : { seq: 0, time: 0 };
+  }
+
+  async write(b: RowBatch): Promise<void> {
+    this.writeNow(b);
+  }
+
+  /** write() without the promise: the writer's thread calls this directly. */
+  writeNow(b: RowBatch): void {
+    const s = this.insert;
+    this.db.transaction(() => {
+      for (const r of b.orders) s.orders.run(r.orderId, r.seq, r.time, r.account, r.symbol, r.side, r.orderType, r.tif, r.price, r.stopPrice, r.qty, r.stp, r.flags, r.expireTime, r.clientOrderId, r.actor, r.session);
+      for (const r of b.orderEvents) s.orderEvents.run(r.seq, r.idx, r.time, r.orderId, r.account, r.symbol, r.kind, r.fromState, r.toState, r.reason, r.price, r.qty, r.filled, r.leaves, r.actor, r.session, r.commandType);
+      for (const r of b.executions) s.executions.run(r.seq, r.idx, r.liquidity, r.tradeId, r.time, r.symbol, r.orderId, r.account, r.side, r.price, r.qty, r.leaves, r.counterOrderId, r.counterAccount, r.notional.toString(), r.fee.toString(), r.feeBps, r.currency);
+      for (const r of b.cash) s.cash.run(r.seq, r.idx, r.n, r.time, r.account, r.currency, r.kind, r.amount.toString(), r.balance.toString(), r.tradeId, r.ref);
+      for (const r of b.positions) s.positions.run(r.seq, r.time, r.account, r.symbol, r.kind, r.delta, r.qty, r.cost.toString(), r.realized.toString());
+      for (const r of b.admin) s.admin.run(r.seq, r.idx, r.time, r.commandType, r.account, r.symbol, r.actor, r.session, r.detail);
+      for (const r of b.candles) s.candles.run(r.symbol, r.interval, r.start, r.open, r.high, r.low, r.close, r.volume, r.trades, r.seq);
+      if (b.toSeq > 0) s.progress.run(b.toSeq, b.toTime);
+    })();
+  }
+
+  async orders(q: OrderQuery): Promise<Page<OrderView>> {
+    const limit = pageLimit(q.limit);
+    const after = decodeCursor(q.cursor, 1);
+    const where = ["o.account = ?", "o.order_id < ?", "o.time >= ?", "o.time < ?"];
+    const params: Param[] = [q.account, after ? after[0]! : FAR, q.from ?? 0, q.to ?? FAR];
+    if (q.symbol !== undefined) {
+      where.push("o.symbol = ?");
+      params.push(q.symbol);
+    }
+    const states = q.state === "open" ? OPEN_STATES : q.state === "closed" ? CLOSED_STATES : q.state !== undefined ? [q.state] : null;
+    if (states) where.push(`e.to_state IN (${states.join(",")})`);
+    const rows = this.db.query(`${ORDER_VIEW} WHERE ${where.join(" AND ")} ORDER BY o.order_id DESC LIMIT ${limit + 1}`).all(...params) as Row[];
+    return page(rows.map(orderView), limit, (o) => encodeCursor(o.orderId));
+  }
+
+  async order(orderId: number): Promise<OrderRecord | null> {
+    const r = this.db.query(`${ORDER_VIEW} WHERE o.order_id = ?`).get(orderId) as Row | null;
+    return r ? this.record(orderView(r)) : null;
+  }
+
+  async orderByClientId(account: number, clientOrderId: string): Promise<OrderRecord | null> {
+    const r = this.db.query(`${ORDER_VIEW} WHERE o.account = ? AND o.client_order_id = ? ORDER BY o.order_id DESC LIMIT 1`).get(account, clientOrderId) as Row | null;
+    return r ? this.record(orderView(r)) : null;
+  }
+
+  private record(order: OrderView): OrderRecord {
+    const trail = (this.db.query("SELECT * FROM order_events WHERE order_id = ? ORDER BY seq, idx").all(order.orderId) as Row[]).map(orderEvent);
+    const executions = (this.db.query("SELECT * FROM executions WHERE order_id = ? ORDER BY seq, idx").all(order.orderId) as Row[]).map(execution);
+    return { order, trail, executions };
+  }
+
+  async executions(q: ExecutionQuery): Promise<Page<ExecutionRow>> {
+    const limit = pageLimit(q.limit);
+    const after = decodeCursor(q.cursor, 3);
+    const where = ["(seq, idx, liquidity) < (?, ?, ?)", "time >= ?", "time < ?"];
+    const params: Param[] = [...(after ?? [FAR, 0, 0]), q.from ?? 0, q.to ?? FAR];
+    for (const [col, v] of [["account", q.account], ["symbol", q.symbol], ["order_id", q.orderId]] as const) {
+      if (v === undefined) continue;
+      where.push(`${col} = ?`);
+      params.push(v);
+    }
+    const rows = this.db.query(`SELECT * FROM executions WHERE ${where.join(" AND ")} ORDER BY seq DESC, idx DESC, liquidity DESC LIMIT ${limit + 1}`).all(...params) as Row[];
+    return page(rows.map(execution), limit, (e) => encodeCursor(e.seq, e.idx, e.liquidity));
+  }
+
+  async cash(q: CashQuery): Promise<Page<CashRow>> {
+    const limit = pageLimit(q.limit);
+    const after = decodeCursor(q.cursor, 3);
+    const where = ["account = ?", "(seq, idx, n) < (?, ?, ?)", "time >= ?", "time < ?"];
+    const params: Param[] = [q.account, ...(after ?? [FAR, 0, 0]), q.from ?? 0, q.to ?? FAR];
+    if (q.currency !== undefined) {
+      where.push("currency = ?");
+      params.push(q.currency);
+    }
+    const rows = this.db.query(`SELECT * FROM cash WHERE ${where.join(" AND ")} ORDER BY seq DESC, idx DESC, n DESC LIMIT ${limit + 1}`).all(...params) as Row[];
+    return page(rows.map(cashRow), limit, (c) => encodeCursor(c.seq, c.idx, c.n));
+  }
+
+  async candles(q: CandleQuery): Promise<CandleRow[]> {
+    const limit = pageLimit(q.limit, 1000, 10000);
+    const rows = this.db
+      .query("SELECT * FROM candles WHERE symbol = ? AND interval = ? AND start >= ? AND start < ? ORDER BY start DESC LIMIT ?")
+      .all(q.symbol, q.interval, q.from ?? 0, q.to ?? FAR, limit) as Row[];
+    return rows.map(candle).reverse();
+  }
+
+  async trades(q: TradeQuery): Promise<Page<PublicTrade>> {
+    const limit = pageLimit(q.limit);
+    const after = decodeCursor(q.cursor, 2);
+    const rows = this.db
+      .query(`SELECT seq, idx, trade_id, time, symbol, price, qty, side FROM executions WHERE symbol = ? AND liquidity = ${Liquidity.TAKER} AND (seq, idx) < (?, ?) AND time >= ? AND time < ? ORDER BY seq DESC, idx DESC LIMIT ${limit + 1}`)
+      .all(q.symbol, ...(after ?? [FAR, 0]), q.from ?? 0, q.to ?? FAR) as Row[];
+    const trades = rows.map((r) => ({ seq: n(r.seq), idx: n(r.idx), tradeId: n(r.trade_id), time: n(r.time), symbol: n(r.symbol), price: n(r.price), qty: n(r.qty), takerSide: n(r.side) }));
+    const p = page(trades, limit, (t) => encodeCursor(t.seq, t.idx));
+    return { rows: p.rows.map(({ idx: _, ...t }) => t), next: p.next };
+  }
+
+  async balancesAt(account: number, at: number): Promise<BalanceAt[]> {
+    const rows = this.db
+      .query("SELECT currency, balance FROM cash c WHERE account = ?1 AND (seq, idx, n) = (SELECT seq, idx, n FROM cash WHERE account = ?1 AND currency = c.currency AND time < ?2 ORDER BY seq DESC, idx DESC, n DESC LIMIT 1) ORDER BY currency")
+      .all(account, at) as Row[];
+    return rows.map((r) => ({ currency: n(r.currency), balance: BigInt(r.balance as string) }));
+  }
+
+  async positionsAt(account: number, at: number): Promise<PositionAt[]> {
+    const rows = this.db
+      .query("SELECT symbol, qty, cost, realized FROM positions p WHERE account = ?1 AND seq = (SELECT seq FROM positions WHERE account = ?1 AND symbol = p.symbol AND time < ?2 ORDER BY seq DESC LIMIT 1) ORDER BY symbol")
+      .all(account, at) as Row[];
+    return rows.map((r) => ({ symbol: n(r.symbol), qty: n(r.qty), cost: BigInt(r.cost as string), realized: BigInt(r.realized as string) }));
+  }
+
+  streamCash(account: number, range: TimeRange, pageSize = 1000): AsyncIterable<CashRow> {
+    return this.stream("SELECT * FROM cash WHERE account = ? AND time >= ? AND time < ? AND (seq, idx, n) > (?, ?, ?) ORDER BY seq, idx, n LIMIT ?", [account, range.from ?? 0, range.to ?? FAR], (r) => [n(r.seq), n(r.idx), n(r.n)], cashRow, pageSize);
+  }
+
+  streamExecutions(account: number, range: TimeRange, pageSize = 1000): AsyncIterable<ExecutionRow> {
+    return this.stream("SELECT * FROM executions WHERE account = ? AND time >= ? AND time < ? AND (seq, idx, liquidity) > (?, ?, ?) ORDER BY seq, idx, liquidity LIMIT ?", [account, range.from ?? 0, range.to ?? FAR], (r) => [n(r.seq), n(r.idx), n(r.liquidity)], execution, pageSize);
+  }
+
+  streamPositions(account: number, range: TimeRange, pageSize = 1000): AsyncIterable<PositionRow> {
+    return this.stream("SELECT * FROM positions WHERE account = ? AND time >= ? AND time < ? AND (seq, symbol, 0) > (?, ?, ?) ORDER BY seq, symbol LIMIT ?", [account, range.from ?? 0, range.to ?? FAR], (r) => [n(r.seq), n(r.symbol), 0], position, pageSize);
+  }
+
+  streamAdmin(range: TimeRange, pageSize = 1000): AsyncIterable<AdminRow> {
+    return this.stream("SELECT * FROM admin WHERE time >= ? AND time < ? AND (seq, idx, 0) > (?, ?, ?) ORDER BY seq, idx LIMIT ?", [range.from ?? 0, range.to ?? FAR], (r) => [n(r.seq), n(r.idx), 0], admin, pageSize);
+  }
+
+  /** Keyset pages: each query starts after the last key of the one before, so memory holds one page. */
+  private async *stream<T>(sql: string, params: Param[], key: (r: Row) => number[], map: (r: Row) => T, pageSize: number): AsyncIterable<T> {
+    const stmt = this.db.prepare(sql);
+    let last = [0, -1, -1];
+    for (;;) {
+      const rows = stmt.all(...params, ...last, pageSize) as Row[];
+      for (const r of rows) yield map(r);
+      if (rows.length < pageSize) return;
+      last = key(rows[rows.length - 1]!);
+    }
+  }
+
+  async counts(): Promise<TableCounts> {
+    const c = (t: string) => n((this.db.query(`SELECT count(*) AS n FROM ${t}`).get() as Row).n);
+    return { orders: c("orders"), orderEvents: c("order_events"), executions: c("executions"), cash: c("cash"), positions: c("positions"), admin: c("admin"), candles: c("candles") };
+  }
+
+  async prune(before: number, operator: string): Promise<PruneRecord> {
+    const at = Date.now();
+    const removed = this.db.transaction(() => {
+      const del = (sql: string) => this.db.prepare(sql).run(before).changes;
+      // An order goes with its trail only once the whole trail is past the line: an order still open keeps everything.
+      const removed: TableCounts = {
+        orderEvents: del("DELETE FROM order_events WHERE order_id IN (SELECT order_id FROM orders o WHERE (SELECT max(time) FROM order_events WHERE order_id = o.order_id) < ?1 AND o.time < ?1)"),
+        orders: del("DELETE FROM orders WHERE time < ?1 AND order_id NOT IN (SELECT order_id FROM order_events)"),
+        executions: del("DELETE FROM executions WHERE time < ?"),
+        cash: del("DELETE FROM cash WHERE time < ?"),
+        positions: del("DELETE FROM positions WHERE time < ?"),
+        admin: del("DELETE FROM admin WHERE time < ?"),
+        candles: del("DELETE FROM candles WHERE start < ?"),
+      };
+      this.db.prepare("INSERT INTO prunes (at, before, operator, removed) VALUES (?, ?, ?, ?)").run(at, before, operator, JSON.stringify(removed));
+      return removed;
+    })();
+    return { at, before, operator, removed };
+  }
+
+  async prunes(): Promise<PruneRecord[]> {
+    const rows = this.db.query("SELECT * FROM prunes ORDER BY id").all() as Row[];
+    return rows.map((r) => ({ at: n(r.at), before: n(r.before), operator: r.operator as string, removed: JSON.parse(r.removed as string) as TableCounts }));
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}
+
+/** Runs the migrations not yet applied (SQLite's user_version counts them), each in its own transaction. */
+function migrate(db: Database): void {
+  const version = (db.query("PRAGMA user_version").get() as { user_version: number }).user_version;
+  if (version > SQLITE_MIGRATIONS.length) throw new Error(`the history store is at schema version ${version}, newer than this Bourse knows (${SQLITE_MIGRATIONS.length}): upgrade Bourse, or rebuild the store`);
+  for (let v = version; v < SQLITE_MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(SQLITE_MIGRATIONS[v]!);
+      db.exec(`PRAGMA user_version = ${v + 1}`);
+    })();
+  }
+}
+
+/**
+ * An order joined with its last event (its state, filled and leaves now). An order always has one:
+ * the writer puts the order and its first transition in the same batch.
+ */
+const ORDER_VIEW = `SELECT o.*, e.to_state AS state, e.filled AS filled, e.leaves AS leaves, e.time AS updated
+  FROM orders o JOIN order_events e ON e.order_id = o.order_id
+  AND (e.seq, e.idx) = (SELECT seq, idx FROM order_events WHERE order_id = o.order_id ORDER BY seq DESC, idx DESC LIMIT 1)`;
+
+function page<T>(rows: T[], limit: number, cursor: (last: T) => string): Page<T> {
+  if (rows.length <= limit) return { rows, next: null };
+  rows.length = limit;
+  return { rows, next: cursor(rows[limit - 1]!) };
+}
+
+const n = (v: unknown): number => Number(v);
+
+function orderRow(r: Row): OrderRow {
+  return { orderId: n(r.order_id), seq: n(r.seq), time: n(r.time), account: n(r.account), symbol: n(r.symbol), side: n(r.side), orderType: n(r.order_type), tif: n(r.tif), price: n(r.price), stopPrice: n(r.stop_price), qty: n(r.qty), stp: n(r.stp), flags: n(r.flags), expireTime: n(r.expire_time), clientOrderId: r.client_order_id as string, actor: n(r.actor), session: n(r.session) };
+}
+
+function orderView(r: Row): OrderView {
+  return { ...orderRow(r), state: n(r.state), filled: n(r.filled), leaves: n(r.leaves), updated: n(r.updated) };
+}
+
+function orderEvent(r: Row): OrderEventRow {
+  return { seq: n(r.seq), idx: n(r.idx), time: n(r.time), orderId: n(r.order_id), account: n(r.account), symbol: n(r.symbol), kind: n(r.kind), fromState: n(r.from_state), toState: n(r.to_state), reason: n(r.reason), price: n(r.price), qty: n(r.qty), filled: n(r.filled), leaves: n(r.leaves), actor: n(r.actor), session: n(r.session), commandType: n(r.command_type) };
+}
+
+function execution(r: Row): ExecutionRow {
+  return { seq: n(r.seq), idx: n(r.idx), liquidity: n(r.liquidity), tradeId: n(r.trade_id), time: n(r.time), symbol: n(r.symbol), orderId: n(r.order_id), account: n(r.account), side: n(r.side), price: n(r.price), qty: n(r.qty), leaves: n(r.leaves), counterOrderId: n(r.counter_order_id), counterAccount: n(r.counter_account), notional: BigInt(r.notional as string), fee: BigInt(r.fee as string), feeBps: n(r.fee_bps), currency: n(r.currency) };
+}
+
+function cashRow(r: Row): CashRow {
+  return { seq: n(r.seq), idx: n(r.idx), n: n(r.n), time: n(r.time), account: n(r.account), currency: n(r.currency), kind: n(r.kind), amount: BigInt(r.amount as string), balance: BigInt(r.balance as string), tradeId: n(r.trade_id), ref: r.ref as string };
+}
+
+function position(r: Row): PositionRow {
+  return { seq: n(r.seq), time: n(r.time), account: n(r.account), symbol: n(r.symbol), kind: n(r.kind), delta: n(r.delta), qty: n(r.qty), cost: BigInt(r.cost as string), realized: BigInt(r.realized as string) };
+}
+
+function admin(r: Row): AdminRow {
+  return { seq: n(r.seq), idx: n(r.idx), time: n(r.time), commandType: n(r.command_type), account: n(r.account), symbol: n(r.symbol), actor: n(r.actor), session: n(r.session), detail: r.detail as string };
+}
+
+function candle(r: Row): CandleRow {
+  return { symbol: n(r.symbol), interval: n(r.interval), start: n(r.start), open: n(r.open), high: n(r.high), low: n(r.low), close: n(r.close), volume: n(r.volume), trades: n(r.trades), seq: n(r.seq) };
+}
+
