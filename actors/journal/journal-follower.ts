@@ -25,6 +25,8 @@ export interface FollowerOptions {
   /** Used only when there is no snapshot yet; a snapshot carries the config it was taken with. */
   config: ExchangeConfig;
   onSkip?: (file: string, why: string) => void;
+  /** Start from the newest snapshot at or before this seq (a history writer resuming behind the newest one). Default: the newest. */
+  atOrBefore?: number;
 }
 
 /**
@@ -59,7 +61,7 @@ export class JournalFollower {
   /** The newest whole snapshot in `dataDir`, or an empty exchange; nothing of the journal is read yet. */
   static open(opts: FollowerOptions): JournalFollower {
     const p = paths(opts.dataDir);
-    const snap = loadNewestSnapshot(p.snapshots, Infinity, opts.onSkip);
+    const snap = loadNewestSnapshot(p.snapshots, opts.atOrBefore ?? Infinity, opts.onSkip);
     const exchange = snap ? readExchangeSnapshot(snap.state) : new Exchange(opts.config);
     return new JournalFollower(exchange, snap?.seq ?? 0, snap?.time ?? 0, p.journal);
   }
