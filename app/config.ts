@@ -1,3 +1,4 @@
+import type { HistoryConfig } from "../history/config.ts";
 import { readFileSync } from "node:fs";
 import { type Command, CommandType, makeCommand } from "../engine/commands.ts";
 import type { ExchangeConfig } from "../engine/exchange.ts";
@@ -31,6 +32,7 @@ export interface BourseConfig {
   accounts?: AccountSeed[];
   gateway?: GatewayConfig;
   fix?: FixConfig;
+  history?: HistoryConfig;
 }
 
 /** Reads a configuration file; a missing, unreadable or malformed one is an OperatorError naming it. */

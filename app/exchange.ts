@@ -7,6 +7,7 @@
  *
  *   engine       recover the data directory; the sequencer, engine and journal on this thread or a worker
  *   accounts     open and fund the configured accounts on a fresh directory
+ *   history      the history writer (a worker following the durable journal into the store) and a reader for the doors
  *   order entry  the read model and request tracking both doors share
  *   market data  the books as recovered, fanned out by the WebSocket door
  *   health       what /health and /ready answer
@@ -14,8 +15,8 @@
  *   fix          the FIX 4.4 acceptor, unless the config turns it off
  *   engine stop  on an engine failure, drain the doors so the process can exit
  *
- * Parts still to come go into the same list: the history writer and the NATS bridge after the
- * engine (they follow its deliveries), the standby instead of the engine on a follower.
+ * Parts still to come go into the same list: the NATS bridge after the engine (it follows its
+ * deliveries, as the history writer does), the standby instead of the engine on a follower.
  */
 import { startEngineHost, type StartedHost } from "../actors/engine-host.ts";
 import { explainRecoveryFailure, OperatorError } from "../actors/operator-error.ts";
@@ -28,6 +29,12 @@ import { OrderEntry } from "../gateway/order-entry/order-entry.ts";
 import { Availability } from "../gateway/ws/health.ts";
 import { MarketDataFanout } from "../gateway/ws/market-data-fanout.ts";
 import { type Gateway, startGateway } from "../gateway/ws/server.ts";
+import { storeLocation } from "../history/config.ts";
+import { openHistoryStore } from "../history/open-store.ts";
+import type { HistoryStore } from "../history/store.ts";
+import { HistoryWriterHost } from "../history/writer-host.ts";
+import { orderHistory } from "../gateway/order-entry/order-history.ts";
+import { readCandleHistory, type CandleHistory } from "../history/candle-history.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
 import { seedAccounts } from "./accounts.ts";
 import { checkConfig } from "./config-check.ts";
@@ -54,6 +61,8 @@ export interface ExchangeOptions {
    * drain on an engine stop. Default true; `bourse start`, which drives the engine itself, runs without.
    */
   doors?: boolean;
+  /** The history writer and store (docs/history.md). Default: with the doors, unless the config's history.enabled is false. */
+  history?: boolean;
   port?: number;
   /** FIX acceptor port (default: the config's, else 9878; 0 = any free port, and so is `port: 0`). */
   fixPort?: number;
@@ -83,6 +92,11 @@ export class BourseExchange {
   availability: Availability | null = null;
   gateway: Gateway | null = null;
   fix: FixAcceptor | null = null;
+  /** The history writer's host, and the store as the doors read it (null without history). */
+  historyWriter: HistoryWriterHost | null = null;
+  history: HistoryStore | null = null;
+  /** Candles from the store, read at start for market data (closed ones and today's trades). */
+  private candleHistory: CandleHistory | null = null;
   /** Resolves once the doors are drained after an engine failure (never without doors, nor while the engine runs). */
   stopped: Promise<EngineStop> = new Promise(() => {});
   /** Nothing had ever been journaled in the data directory when it started. */
@@ -91,6 +105,7 @@ export class BourseExchange {
   constructor(readonly o: ExchangeOptions) {
     this.log = o.log ?? createLogger();
     this.parts.push(this.enginePart(), this.accountsPart());
+    if (o.history ?? (o.doors !== false && o.config.history?.enabled !== false)) this.parts.push(this.historyPart());
     if (o.doors === false) return;
     const doors = doorAddresses(o);
     this.parts.push(this.orderEntryPart(), this.marketDataPart(), this.healthPart(), this.webSocketPart(doors[0]!));
@@ -167,6 +182,37 @@ export class BourseExchange {
     };
   }
 
+  /**
+   * The history writer follows what the engine makes durable: each delivery publishes its seq to
+   * the writer's worker (one atomic store). At start it is given a moment to catch up with the
+   * journal, so that market data's candle history and the doors' answers about finished orders
+   * reach the restart; a database that is down or slow only shortens that history, never the start.
+   */
+  private historyPart(): Part {
+    const o = this.o;
+    let unlisten = () => {};
+    return {
+      name: "history",
+      start: async () => {
+        const host = this.engine.host;
+        const at = storeLocation(o.dataDir, o.config.history);
+        const writer = await HistoryWriterHost.start({ dataDir: o.dataDir, config: o.config.exchange, store: at, durable: host.lastSeq, batchRows: o.config.history?.batchRows, log: this.log });
+        this.historyWriter = writer;
+        unlisten = host.onDelivery((seq) => writer.publish(seq));
+        if (writer.status.state !== "running") return;
+        if (!(await writer.reach(host.lastSeq, 5_000))) this.log.warn("the history store is still catching up with the journal: candle history starts where it stands", { seq: writer.status.seq, journal: host.lastSeq });
+        this.history = await openHistoryStore(at, { readonly: true });
+        this.candleHistory = await readCandleHistory(this.history, o.config.exchange.instruments.map((i) => i.id));
+      },
+      stop: async () => {
+        unlisten();
+        await this.historyWriter?.stop();
+        await this.history?.close();
+        this.history = null;
+      },
+    };
+  }
+
   /** One order entry for both doors: a FIX order and a WebSocket order trade against each other and each side hears of it on its own door. */
   private orderEntryPart(): Part {
     let unlisten = () => {};
@@ -174,6 +220,8 @@ export class BourseExchange {
       name: "order entry",
       start: () => {
         const orderEntry = new OrderEntry(this.engine.host);
+        // Finished orders the read model has let go of (or that ended before a restart) are answered from the store.
+        if (this.history) orderEntry.history = orderHistory(this.history);
         // Its delivery listener first: it opens the WebSocket door's batch for the listeners after it.
         unlisten = orderEntry.listen();
         // Recovered open orders belong to no session until a client claims them (docs/protocol.md).
@@ -192,6 +240,7 @@ export class BourseExchange {
         this.marketData = new MarketDataFanout(
           this.o.config.exchange.instruments.map((i) => i.id),
           this.engine.recovered.books,
+          this.candleHistory ?? undefined,
         );
       },
       stop: () => {},

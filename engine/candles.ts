@@ -105,6 +105,19 @@ export class CandleSeries {
     this.dirty = true;
   }
 
+  /** Puts a candle closed before a restart into the history (its start after every one there). */
+  restoreClosed(openTime: number, open: number, high: number, low: number, close: number, volume: number, trades: number): void {
+    this.live = true;
+    this.openTime = openTime;
+    this.open = open;
+    this.high = high;
+    this.low = low;
+    this.close = close;
+    this.volume = volume;
+    this.trades = trades;
+    this.closeCandle();
+  }
+
   /** Moves the open candle into the history. */
   closeCandle(): void {
     if (this.capacity > 0) {

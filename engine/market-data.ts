@@ -447,4 +447,38 @@ export class MarketDataBuilder {
       st.reason = status.reason;
     }
   }
+
+  /**
+   * Candle history from before a restart (the history store): closed candles of any interval that
+   * start before the first trade given, oldest first, then trades in time order, which rebuild the
+   * later closed candles and the open ones as they stood. Writes no updates; call before the first apply.
+   */
+  seedCandles(symbol: number, closed: readonly SeedCandle[], trades: readonly { time: number; price: number; qty: number }[]): void {
+    const st = this.symbol(symbol);
+    for (const c of closed) {
+      const series = st.candles.find((x) => x.interval === c.interval);
+      series?.restoreClosed(c.start, c.open, c.high, c.low, c.close, c.volume, c.trades);
+    }
+    for (const t of trades) {
+      for (const series of st.candles) {
+        if (series.live && t.time >= series.closesAt) series.closeCandle();
+        series.add(t.time, t.price, t.qty);
+        series.dirty = false;
+      }
+      st.lastPrice = t.price;
+    }
+    for (const series of st.candles) if (series.live && series.closesAt < this.nextClose) this.nextClose = series.closesAt;
+  }
+}
+
+/** A closed candle as the history store keeps it. */
+export interface SeedCandle {
+  interval: number;
+  start: number;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+  trades: number;
 }

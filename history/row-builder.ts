@@ -18,6 +18,7 @@ import { feeOf, notional } from "../engine/money.ts";
 import { OrderState } from "../engine/order-state.ts";
 import { type CandleRow, CashKind, type CashRow, Liquidity, OrderEventKind, PositionKind, type RowBatch } from "./rows.ts";
 import { CLOSED_STATES } from "./order-states.ts";
+import type { CandleTrade } from "./candle-history.ts";
 
 /** One symbol-interval's open candle. */
 interface OpenCandle {
@@ -30,13 +31,6 @@ interface OpenCandle {
   trades: number;
 }
 
-/** A trade as the candle roll-up needs it (the seeding reads these back from the store). */
-export interface CandleTrade {
-  time: number;
-  symbol: number;
-  price: number;
-  qty: number;
-}
 
 const FINAL = new Set(CLOSED_STATES);
 

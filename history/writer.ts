@@ -14,9 +14,9 @@
  * only history falls behind, and the writer says so (onDown / onUp).
  */
 import { JournalFollower } from "../actors/journal/journal-follower.ts";
-import { candleStart, Interval } from "../engine/candles.ts";
 import type { ExchangeConfig } from "../engine/exchange.ts";
-import { type CandleTrade, RowBuilder } from "./row-builder.ts";
+import { tradesSinceDayStart } from "./candle-history.ts";
+import { RowBuilder } from "./row-builder.ts";
 import { RowBatch } from "./rows.ts";
 import type { HistoryStore, Progress } from "./store.ts";
 
@@ -62,7 +62,7 @@ export class HistoryWriter {
       follower.advance(progress.seq);
       if (follower.seq !== progress.seq) throw new Error(`the journal ends at seq ${follower.seq}, before the history store's seq ${progress.seq}`);
       const builder = new RowBuilder(follower.exchange);
-      builder.seedCandles(await openCandleTrades(o.store, progress, follower.exchange.ledger.markets.keys()));
+      builder.seedCandles(await tradesSinceDayStart(o.store, progress, follower.exchange.ledger.markets.keys()));
       return new HistoryWriter(o, follower, builder, progress);
     } catch (e) {
       follower.close();
@@ -126,25 +126,4 @@ export class HistoryWriter {
   close(): void {
     this.follower.close();
   }
-}
-
-/**
- * The trades of the candles still open at `progress`: every trade since the start of the longest
- * interval that holds its time, per symbol, oldest first. Their closed candles are already in the store.
- */
-async function openCandleTrades(store: HistoryStore, progress: Progress, symbols: Iterable<number>): Promise<CandleTrade[]> {
-  if (progress.seq === 0) return [];
-  const from = candleStart(progress.time, Interval.D1);
-  const trades: CandleTrade[] = [];
-  for (const symbol of symbols) {
-    const newestFirst: CandleTrade[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await store.trades({ symbol, from, to: progress.time + 1, cursor, limit: 1000 });
-      for (const t of page.rows) newestFirst.push({ time: t.time, symbol, price: t.price, qty: t.qty });
-      cursor = page.next ?? undefined;
-    } while (cursor !== undefined);
-    trades.push(...newestFirst.reverse());
-  }
-  return trades;
 }

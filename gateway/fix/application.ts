@@ -352,8 +352,17 @@ export class FixOrderSession implements OrderSession, OrderReports {
     const id = this.track(m, clOrdId);
     const o = m.has(Tag.OrderID) ? this.target(m) : this.door.orderOf(this.account, clOrdId);
     const r: Request = { kind: RequestKind.STATUS, requestId: id, symbol: o?.symbol ?? -1, orderId: o?.orderId ?? 0, clientOrderId: clOrdId };
-    if (!o) return this.rejected(r, 0, Reason.UNKNOWN_ORDER);
-    this.status(r, o);
+    if (o) return this.status(r, o);
+    const history = this.door.entry.history;
+    if (!history) return this.rejected(r, 0, Reason.UNKNOWN_ORDER);
+    // An order the read model has let go of (or from before a restart): the history store answers.
+    const orderIdText = m.get(Tag.OrderID);
+    const orderId = orderIdText !== undefined && /^[1-9][0-9]{0,15}$/.test(orderIdText) ? Number(orderIdText) : 0;
+    if (orderId === 0 && clOrdId === "") return this.rejected(r, 0, Reason.UNKNOWN_ORDER);
+    void history.find(this.account, orderId, clOrdId).then(
+      (found) => (found ? this.status({ ...r, symbol: found.symbol, orderId: found.orderId }, found) : this.rejected(r, 0, Reason.UNKNOWN_ORDER)),
+      () => this.rejected(r, 0, Reason.UNKNOWN_ORDER),
+    );
   }
 
   private onMassCancel(m: FixMessage): void {

@@ -6,6 +6,7 @@ import { Accepted, Amended, Cancelled, Duplicate, EventType, OrderStateChange, R
 import { OrderState } from "../../engine/orders.ts";
 import { Reason } from "../../engine/reasons.ts";
 import { type OrderInfo, OrderBookkeeping } from "./order-book-keeping.ts";
+import type { OrderHistory } from "./order-history.ts";
 import { ENGINE_STOPPED, type NewOrderRequest, type OrderSession, RequestKind, UNAVAILABLE } from "./order-entry-types.ts";
 import { type Pending, PendingRequests } from "./pending-requests.ts";
 
@@ -23,6 +24,9 @@ export class OrderEntry {
   private nextSession = 1;
   private readonly cmd = new Command();
   private readonly batchHooks: (() => void)[] = [];
+
+  /** Finished orders beyond the read model, answered from the history store (app/exchange.ts sets it); null: none. */
+  history: OrderHistory | null = null;
 
   constructor(readonly sequencer: Sequencer) {}
 
@@ -179,8 +183,28 @@ export class OrderEntry {
   status(s: OrderSession, requestId: number, symbol: number, orderId: number, clientOrderId: string): void {
     const r = this.pending.acquire(s, RequestKind.STATUS, requestId, symbol, orderId, clientOrderId);
     const o = this.find(s, orderId, clientOrderId);
-    if (!o) return this.refuse(r, orderId, Reason.UNKNOWN_ORDER);
-    s.reports.status(r, o);
+    if (o) {
+      s.reports.status(r, o);
+      this.pending.release(r);
+    } else if (this.history) void this.statusFromHistory(this.history, s, r, orderId, clientOrderId);
+    else this.refuse(r, orderId, Reason.UNKNOWN_ORDER);
+  }
+
+  /** The answer for an order the read model has let go of, from the history store (off the order path: only status asks it). */
+  private async statusFromHistory(history: OrderHistory, s: OrderSession, r: Pending, orderId: number, clientOrderId: string): Promise<void> {
+    let o: OrderInfo | undefined;
+    try {
+      o = await history.find(s.account, orderId, clientOrderId);
+    } catch {
+      // A store that cannot answer (PostgreSQL down) knows no more than the read model did.
+      o = undefined;
+    }
+    try {
+      if (o) s.reports.status(r, o);
+      else return this.refuse(r, orderId, Reason.UNKNOWN_ORDER);
+    } catch {
+      // The session closed while the store answered.
+    }
     this.pending.release(r);
   }
 

@@ -1,3 +1,4 @@
+import type { CandleHistory } from "../../history/candle-history.ts";
 import { DeliveredEvents } from "../../actors/delivered-events.ts";
 import type { EventBuffer } from "../../engine/events.ts";
 import { MarketDataBuilder } from "../../engine/market-data.ts";
@@ -33,6 +34,9 @@ import {
   endTrades,
 } from "../../protocol/market-data-messages.ts";
 import { MessageType } from "../../protocol/frame.ts";
+
+/** Candles a new subscriber to an interval gets first: the last closed ones and the open one. */
+export const CANDLES_ON_SUBSCRIBE = 100;
 
 /** The per-symbol channels a subscriber can take, each its own pub/sub topic. */
 const CHANNELS = [Channel.L2, Channel.L3, Channel.TRADES, Channel.BBO, ...CANDLE_CHANNEL, Channel.MARKET_STATUS];
@@ -115,11 +119,21 @@ export class MarketDataFanout {
   /** TRADE updates of one apply, batched into one TRADES frame per symbol. */
   private tradeSymbols: number[] = [];
 
-  constructor(symbols: number[], initial: InitialBook[] = []) {
+  constructor(symbols: number[], initial: InitialBook[] = [], candles?: CandleHistory) {
     this.builder = new MarketDataBuilder({ symbols });
     for (const b of initial) {
       this.builder.seed(b.symbol, b.bids, b.asks, b.status);
       if (b.orders) this.l3.seed(b.symbol, b.orders);
+    }
+    // Candles outlive a restart: the history store's, as they stood when the engine stopped.
+    if (candles) {
+      for (const symbol of symbols) {
+        this.builder.seedCandles(
+          symbol,
+          candles.closed.filter((c) => c.symbol === symbol),
+          candles.trades.filter((t) => t.symbol === symbol),
+        );
+      }
     }
   }
 
@@ -305,6 +319,16 @@ export class MarketDataFanout {
       beginL3Snapshot(w, symbol, this.current(symbol, Channel.L3), time);
       this.l3.forEach(symbol, (side, orderId, price, qty) => addL3Order(w, side, orderId, price, qty));
       send(w.bytes.slice(0, endL3Snapshot(w)));
+    }
+    // Candles: the interval's recent ones, oldest first, the open one last — after a restart, the
+    // history store's — so a chart can draw at once. Candles are state: each carries the channel's current seq.
+    for (let interval = 0; interval < CANDLE_CHANNEL.length; interval++) {
+      if (!(channels & CANDLE_CHANNEL[interval]!)) continue;
+      const seq = this.current(symbol, channelIndex(CANDLE_CHANNEL[interval]!));
+      for (const c of b.candles(symbol, CANDLE_INTERVAL_US[interval]!, CANDLES_ON_SUBSCRIBE)) {
+        const n = encodeCandle(w, { type: MessageType.CANDLE, symbol, seq, time, interval, openTime: c.openTime, open: c.open, high: c.high, low: c.low, close: c.close, volume: c.volume, trades: c.trades, closed: c.closed });
+        send(w.bytes.slice(0, n));
+      }
     }
     if (channels & Channel.MARKET_STATUS) {
       const s = b.snapshot(symbol, 0);

@@ -1,0 +1,66 @@
+/**
+ * The history writer's thread: opens the store, then writes whatever the journal has made durable
+ * (history/writer.ts), for as long as the host runs. Off the sockets' thread and off the engine's:
+ * the replica, the row building and the database all cost this thread alone.
+ */
+import { openHistoryStore } from "./open-store.ts";
+import type { HistoryStore } from "./store.ts";
+import { HistoryWriter } from "./writer.ts";
+import { HW, POLL_MS, type WriterInit, type WriterReport } from "./writer-protocol.ts";
+
+declare const self: Worker;
+
+const report = (r: WriterReport) => self.postMessage(r);
+
+self.onmessage = async (e: MessageEvent<WriterInit>) => {
+  const o = e.data;
+  const c = new Int32Array(o.sab);
+  const stop = () => Atomics.load(c, HW.STOP);
+  let store: HistoryStore | null = null;
+  let writer: HistoryWriter | null = null;
+  try {
+    // A database that is not there yet delays history, never the exchange: keep trying until it answers or the host stops.
+    for (let wait = 100, down = false; writer === null; wait = Math.min(wait * 2, 5_000)) {
+      try {
+        store = await openHistoryStore(o.store);
+        writer = await HistoryWriter.open({ dataDir: o.dataDir, config: o.config, store, batchRows: o.batchRows, onDown: (err) => report({ type: "down", message: err.message }), onUp: (downMs) => report({ type: "up", downMs }) }, o.durable);
+        if (down) report({ type: "up", downMs: 0 });
+      } catch (err) {
+        await store?.close().catch(() => {});
+        store = null;
+        if (!isUnreachable(err)) throw err;
+        if (!down) report({ type: "down", message: (err as Error).message });
+        down = true;
+        if (stop() !== 0) return;
+        await Bun.sleep(wait);
+      }
+    }
+    const w = writer;
+    report({ type: "ready", seq: w.seq, resumedFrom: w.resumedFrom.seq });
+    Atomics.store(c, HW.DONE, w.seq | 0);
+    for (;;) {
+      const stopping = stop();
+      const durable = w.seq + ((Atomics.load(c, HW.DURABLE) - (w.seq | 0)) | 0);
+      if (durable > w.seq) {
+        await w.catchUp(durable, () => stop() === 2);
+        Atomics.store(c, HW.DONE, w.seq | 0);
+        Atomics.notify(c, HW.DONE);
+        report({ type: "progress", seq: w.seq, rows: w.rowsWritten });
+        if (stop() === 2) break;
+      } else if (stopping !== 0) break;
+      else await Bun.sleep(POLL_MS);
+    }
+  } catch (err) {
+    report({ type: "failed", message: (err as Error).message ?? String(err) });
+  } finally {
+    writer?.close();
+    await store?.close().catch(() => {});
+    report({ type: "stopped", seq: writer?.seq ?? 0 });
+  }
+};
+
+/** A database that refuses the connection or drops it: worth waiting for. Anything else is a fault to report. */
+function isUnreachable(err: unknown): boolean {
+  const text = `${(err as { code?: string }).code ?? ""} ${(err as Error).message ?? ""}`;
+  return /ECONNREFUSED|ECONNRESET|ENOTFOUND|ETIMEDOUT|connection|closed|terminat|starting up|shutting down/i.test(text);
+}
