@@ -27,13 +27,13 @@ export function commands(n: number, seed = 7): Command[] {
   const load = new LoadStream(demoConfig.exchange, accounts, seed, seeds.length + 1);
   const cmds = [...seeds];
   // A whitelisted destination for every account, usable after the configured delay (24 h): the load runs later.
-  for (const account of accounts) cmds.push(makeCommand({ type: CommandType.ADD_DESTINATION, account, destination: `bank-${account}` }));
+  for (const account of accounts) cmds.push(makeCommand({ type: CommandType.ADD_DESTINATION, account, destination: `bank"${account}",main` }));
   let k = 0;
   while (cmds.length < seeds.length + accounts.length + n) {
     k++;
     const account = accounts[k % accounts.length]!;
     if (k % 150 === 50) cmds.push(makeCommand({ type: CommandType.DEPOSIT, account, currency: 1, amount: BigInt(1_000_000 + k) }));
-    else if (k % 150 === 100) cmds.push(makeCommand({ type: CommandType.WITHDRAW, account, currency: 1, amount: 123_456n, destination: `bank-${account}` }));
+    else if (k % 150 === 100) cmds.push(makeCommand({ type: CommandType.WITHDRAW, account, currency: 1, amount: 123_456n, destination: `bank"${account}",main` }));
     else if (k % 150 === 149) cmds.push(makeCommand({ type: CommandType.DEPOSIT_POSITION, account, symbol: 2, qty: 5, price: 40_000 }));
     else cmds.push(load.next(new Command()));
   }
