@@ -140,51 +140,99 @@ export class HistoryStoreUnavailable extends Error {
   }
 }
 
-const CONNECTION_CODES = /^ERR_POSTGRES_(CONNECTION_|IDLE_TIMEOUT|LIFETIME_TIMEOUT|TLS_)/;
+/**
+ * Errors that say the connection, not the statement, failed: Bun's own codes, and the server's
+ * "terminating connection" (57P01–57P03: shutdown, crash recovery, still starting up).
+ */
+function isConnectionLoss(e: unknown): boolean {
+  const { code, errno } = (e ?? {}) as { code?: string; errno?: string };
+  return /^ERR_POSTGRES_(CONNECTION_|IDLE_TIMEOUT|LIFETIME_TIMEOUT)/.test(code ?? "") || /^57P0[123]$/.test(String(errno ?? ""));
+}
 
 export class PostgresHistoryStore implements HistoryStore {
   readonly backend = "postgres" as const;
 
+  private pool: SQL;
+
   private constructor(
-    readonly sql: SQL,
+    pool: SQL,
+    private readonly connect: () => SQL,
     readonly schema: string,
-  ) {}
+  ) {
+    this.pool = pool;
+  }
+
+  /** The client of the current pool (tests and tools run their own SQL through it). */
+  get sql(): SQL {
+    return this.pool;
+  }
 
   /** Connects, creates the schema if needed and runs the migrations not yet applied. */
   static async open(url: string, opts: PostgresStoreOptions = {}): Promise<PostgresHistoryStore> {
     const schema = opts.schema ?? "public";
     if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new RangeError(`schema name ${JSON.stringify(schema)} is not a plain lower-case identifier`);
     // search_path on every connection of the pool, so the SQL below names tables without a schema.
-    const sql = new SQL(url, { max: opts.max ?? 4, connectionTimeout: 10, connection: { search_path: schema } });
+    const connect = () => new SQL(url, { max: opts.max ?? 4, connectionTimeout: 10, connection: { search_path: schema } });
+    const sql = connect();
     try {
       await migrate(sql, schema);
     } catch (e) {
       await sql.close({ timeout: 0 });
       throw e;
     }
-    return new PostgresHistoryStore(sql, schema);
+    return new PostgresHistoryStore(sql, connect, schema);
   }
 
   async progress(): Promise<Progress> {
-    const [r] = (await this.sql.unsafe("SELECT seq, time FROM progress WHERE id = 1")) as Row[];
+    const [r] = await this.all("SELECT seq, time FROM progress WHERE id = 1", []);
     return r ? { seq: n(r.seq), time: n(r.time) } : { seq: 0, time: 0 };
   }
 
+  /**
+   * One transaction. A connection lost before or during it (the server restarted while the pool sat
+   * idle) costs one retry on a fresh pool: writing again is harmless, since nothing already stored
+   * changes and progress only moves forward. A second loss (the server is still down) rejects.
+   */
   async write(b: RowBatch): Promise<void> {
+    const what = `writing through seq ${b.toSeq}`;
     try {
-      await this.sql.begin(async (tx) => {
-        await insert(tx, ORDERS, b.orders);
-        await insert(tx, ORDER_EVENTS, b.orderEvents);
-        await insert(tx, EXECUTIONS, b.executions);
-        await insert(tx, CASH, b.cash);
-        await insert(tx, POSITIONS, b.positions);
-        await insert(tx, ADMIN, b.admin);
-        await insert(tx, CANDLES, b.candles);
-        if (b.toSeq > 0) await tx.unsafe("UPDATE progress SET seq = $1, time = $2 WHERE id = 1 AND seq < $1", [b.toSeq, b.toTime]);
-      });
+      await this.guard(what, () => this.writeOnce(b));
     } catch (e) {
-      if (CONNECTION_CODES.test((e as { code?: string }).code ?? "")) throw new HistoryStoreUnavailable(`writing through seq ${b.toSeq}`, e);
-      throw e;
+      if (!(e instanceof HistoryStoreUnavailable)) throw e;
+      await this.guard(what, () => this.writeOnce(b));
+    }
+  }
+
+  private async writeOnce(b: RowBatch): Promise<void> {
+    await this.pool.begin(async (tx) => {
+      await insert(tx, ORDERS, b.orders);
+      await insert(tx, ORDER_EVENTS, b.orderEvents);
+      await insert(tx, EXECUTIONS, b.executions);
+      await insert(tx, CASH, b.cash);
+      await insert(tx, POSITIONS, b.positions);
+      await insert(tx, ADMIN, b.admin);
+      await insert(tx, CANDLES, b.candles);
+      if (b.toSeq > 0) await tx.unsafe("UPDATE progress SET seq = $1, time = $2 WHERE id = 1 AND seq < $1", [b.toSeq, b.toTime]);
+    });
+  }
+
+  /**
+   * Runs `f` and turns a lost connection into HistoryStoreUnavailable. Bun's pool only finds out
+   * that an idle connection died when it next uses it, so after a restart every connection it held
+   * would fail one query in turn; instead the whole pool is dropped and the next call opens fresh
+   * connections.
+   */
+  private async guard<T>(what: string, f: () => Promise<T>): Promise<T> {
+    const pool = this.pool;
+    try {
+      return await f();
+    } catch (e) {
+      if (!isConnectionLoss(e)) throw e;
+      if (this.pool === pool) {
+        this.pool = this.connect();
+        pool.close({ timeout: 0 }).catch(() => {});
+      }
+      throw new HistoryStoreUnavailable(what, e);
     }
   }
 
@@ -315,7 +363,7 @@ export class PostgresHistoryStore implements HistoryStore {
 
   async prune(before: number, operator: string): Promise<PruneRecord> {
     const at = Date.now();
-    const removed = await this.sql.begin(async (tx) => {
+    const removed = await this.guard("prune", () => this.pool.begin(async (tx) => {
       const del = async (text: string) => (await tx.unsafe(text, [before])).count as number;
       // An order goes with its trail only once the whole trail is past the line: an order still open keeps everything.
       const removed: TableCounts = {
@@ -329,7 +377,7 @@ export class PostgresHistoryStore implements HistoryStore {
       };
       await tx.unsafe("INSERT INTO prunes (at, before, operator, removed) VALUES ($1, $2, $3, $4)", [at, before, operator, JSON.stringify(removed)]);
       return removed;
-    });
+    }));
     return { at, before, operator, removed };
   }
 
@@ -339,11 +387,11 @@ export class PostgresHistoryStore implements HistoryStore {
   }
 
   async close(): Promise<void> {
-    await this.sql.close({ timeout: 5 });
+    await this.pool.close({ timeout: 5 });
   }
 
   private async all(text: string, params: Param[]): Promise<Row[]> {
-    return (await this.sql.unsafe(text, params)) as Row[];
+    return this.guard("reading", async () => (await this.pool.unsafe(text, params)) as Row[]);
   }
 }
 
