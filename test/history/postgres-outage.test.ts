@@ -5,7 +5,7 @@
  * free port (never the shared one), killed with `-m immediate` like a crash.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { chownSync, mkdtempSync, rmSync } from "node:fs";
+import { chownSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,7 +13,8 @@ import { HistoryStoreUnavailable, PostgresHistoryStore } from "../../history/pos
 import { CashKind, RowBatch } from "../../history/rows.ts";
 import { T } from "./store-contract.ts";
 
-const BIN = "/usr/lib/postgresql/15/bin";
+/** The newest installed server's programs (Debian's layout: /usr/lib/postgresql/<major>/bin). */
+const BIN = `/usr/lib/postgresql/${readdirSync("/usr/lib/postgresql").sort((a, b) => Number(b) - Number(a))[0]}/bin`;
 const dir = mkdtempSync(join(tmpdir(), "bourse-pg-outage-"));
 let port = 0;
 
