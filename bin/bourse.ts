@@ -14,6 +14,7 @@ import { checkConfig } from "../app/config-check.ts";
 import { loadConfig } from "../app/config.ts";
 import { liveNote } from "../actors/data-lock.ts";
 import { journalInspect, journalVerify } from "../cli/journal-tools.ts";
+import { historyPrune, historyRebuild, historyStatus, statement } from "../cli/history-tools.ts";
 import { explainRecoveryFailure, OperatorError } from "../actors/operator-error.ts";
 import { recover, stateHash } from "../actors/recovery.ts";
 import { EngineStoppedError } from "../actors/runtime.ts";
@@ -69,6 +70,18 @@ async function run(command: string, v: Values): Promise<number> {
       existingDataDir(v.data);
       return journalVerify(v.data, config.exchange, v.replay);
     }
+    case "history status":
+      await historyStatus(v.data, configFrom(v));
+      return 0;
+    case "history rebuild":
+      await historyRebuild(v.data, configFrom(v), v.out);
+      return 0;
+    case "history prune":
+      await historyPrune(v.data, configFrom(v), v.before, v.operator);
+      return 0;
+    case "statement":
+      await statement(v.data, configFrom(v), v.account!, v.fromTime!, v.toTime!, v.out);
+      return 0;
   }
   throw new InvariantError(`unhandled command ${command}`);
 }

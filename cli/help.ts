@@ -10,6 +10,10 @@ commands:
   recover            rebuild the state as of a sequence number or a time, and report it
   journal inspect    list the journal's segments and decode its commands
   journal verify     check every record, and replay to compare state hashes
+  history status     how far the history store is behind the journal, and what it holds
+  history rebuild    rebuild the history store from the journal
+  history prune      remove history older than the retention period (recorded)
+  statement          an account's CSV statement for a time range
 
   bourse --version   print the version
   bourse <command> --help   a command's options; every command also takes --debug (stack traces; for serve and start, debug logs)
@@ -64,4 +68,25 @@ inspect   lists segments, then one line per command from SEQ (default 1), at mos
 verify    checks every record's length and checksum and the sequence order; with --replay it
           also replays the journal and compares the state hashes in hashes.log
 Both only read DIR (which must exist).`,
+  history: `usage: bourse history status  [--data DIR] [--config FILE]
+       bourse history rebuild [--data DIR] [--config FILE] [--out FILE]
+       bourse history prune   [--data DIR] [--config FILE] [--before TIME] [--operator NAME]
+
+The history store (docs/history.md) is SQLite at DIR/history.db, or PostgreSQL when the config's
+history.databaseUrl or the DATABASE_URL environment variable is set.
+
+status    the store's last seq against the journal's (the writer's lag), row counts, retention and
+          past prunes; reads beside a running exchange
+rebuild   writes the store again from the journal alone, with progress on stderr. In place (the
+          exchange must be stopped), or into a new SQLite file with --out FILE
+prune     removes rows older than history.retentionDays (default 2557, 7 years), or than --before
+          TIME if that is earlier; the prune is recorded in the store with --operator (default $USER)`,
+  statement: `usage: bourse statement --account ID --from TIME --to TIME [--data DIR] [--config FILE] [--out FILE]
+
+Writes the account's statement for from ≤ time < to as CSV (RFC 4180; times ISO 8601 UTC, amounts
+decimal strings): opening balances, every deposit, withdrawal, trade and fee with the balance after
+it, position moves, realized P&L per symbol, closing balances. To FILE, or stdout. Streamed: a year
+of an active account is never held in memory. Reads beside a running exchange.
+
+  --from, --to    ISO 8601 (2026-11-01, 2026-11-25T10:00:00Z) or µs since the epoch`,
 };

@@ -37,10 +37,15 @@ export const COMMAND_OPTIONS: Record<string, Record<string, Spec>> = {
   recover: { ...DATA, ...CONFIG, until: { type: "string" } },
   "journal inspect": { ...DATA, from: { type: "string", default: "1" }, limit: { type: "string", default: "50" } },
   "journal verify": { ...DATA, ...CONFIG, replay: { type: "boolean" } },
+  "history status": { ...DATA, ...CONFIG },
+  "history rebuild": { ...DATA, ...CONFIG, out: { type: "string" } },
+  "history prune": { ...DATA, ...CONFIG, before: { type: "string" }, operator: { type: "string" } },
+  statement: { ...DATA, ...CONFIG, account: { type: "string" }, from: { type: "string" }, to: { type: "string" }, out: { type: "string" } },
 };
 
-export const COMMANDS = ["serve", "start", "recover", "journal"] as const;
+export const COMMANDS = ["serve", "start", "recover", "journal", "history", "statement"] as const;
 export const JOURNAL_SUBCOMMANDS = ["inspect", "verify"] as const;
+export const HISTORY_SUBCOMMANDS = ["status", "rebuild", "prune"] as const;
 
 /** What the command line asks for, every value checked. */
 export type Invocation =
@@ -63,6 +68,15 @@ export interface Values {
   from: number;
   limit: number;
   replay: boolean;
+  /** statement: --account, and the range [--from, --to) in engine µs; history prune: --before. */
+  account?: number;
+  fromTime?: number;
+  toTime?: number;
+  before?: number;
+  /** history rebuild, statement: the file to write (statement default: stdout). */
+  out?: string;
+  /** history prune: who prunes (recorded with the prune). */
+  operator: string;
   /** --log-level, or debug with --debug (an explicit --log-level wins). */
   logLevel: LogLevel;
   /** --log-format: pretty on a terminal, json otherwise. */
@@ -78,14 +92,15 @@ export function parseCommandLine(argv: string[]): Invocation {
   if (!(COMMANDS as readonly string[]).includes(first)) throw new UsageError(`unknown command "${first}"; the commands are ${COMMANDS.join(", ")} (bourse --help)`);
   let command = first;
   let rest = argv.slice(1);
-  if (first === "journal") {
+  if (first === "journal" || first === "history") {
+    const subs: readonly string[] = first === "journal" ? JOURNAL_SUBCOMMANDS : HISTORY_SUBCOMMANDS;
     const sub = argv[1];
     if (sub === undefined || sub === "--help" || sub === "-h") {
-      if (sub === undefined) throw new UsageError("journal needs a subcommand: bourse journal inspect|verify (bourse journal --help)");
-      return { kind: "help", topic: "journal" };
+      if (sub === undefined) throw new UsageError(`${first} needs a subcommand: bourse ${first} ${subs.join("|")} (bourse ${first} --help)`);
+      return { kind: "help", topic: first };
     }
-    if (!(JOURNAL_SUBCOMMANDS as readonly string[]).includes(sub)) throw new UsageError(`unknown journal subcommand "${sub}"; it is inspect or verify (bourse journal --help)`);
-    command = `journal ${sub}`;
+    if (!subs.includes(sub)) throw new UsageError(`unknown ${first} subcommand "${sub}"; it is ${subs.slice(0, -1).join(", ")} or ${subs.at(-1)} (bourse ${first} --help)`);
+    command = `${first} ${sub}`;
     rest = argv.slice(2);
   }
   const options = { ...COMMON, ...COMMAND_OPTIONS[command]! };
@@ -109,9 +124,11 @@ export function parseCommandLine(argv: string[]): Invocation {
     ackLog: values["ack-log"] === true,
     fsync: values["no-fsync"] !== true,
     snapshotEvery: integer("--snapshot-every", str("snapshot-every") ?? "0", 0, Number.MAX_SAFE_INTEGER),
-    from: integer("--from", str("from") ?? "1", 1, Number.MAX_SAFE_INTEGER),
+    from: command === "journal inspect" ? integer("--from", str("from") ?? "1", 1, Number.MAX_SAFE_INTEGER) : 1,
     limit: integer("--limit", str("limit") ?? "50", 0, Number.MAX_SAFE_INTEGER),
     replay: values.replay === true,
+    out: str("out") === undefined ? undefined : nonEmpty("--out", str("out")!),
+    operator: str("operator") ?? process.env.USER ?? "operator",
     logLevel: oneOf("--log-level", str("log-level") ?? (values.debug === true ? "debug" : "info"), LOG_LEVELS),
     logFormat: oneOf("--log-format", str("log-format") ?? defaultFormat(), LOG_FORMATS),
   };
@@ -120,7 +137,23 @@ export function parseCommandLine(argv: string[]): Invocation {
     if (until === undefined) throw new UsageError("recover needs --until <seq|time> (bourse recover --help)");
     v.until = parseUntil(until);
   }
+  if (command === "statement") {
+    for (const name of ["account", "from", "to"]) if (str(name) === undefined) throw new UsageError(`statement needs --account ID --from TIME --to TIME (bourse statement --help)`);
+    v.account = integer("--account", str("account")!, 0, Number.MAX_SAFE_INTEGER);
+    v.fromTime = time("--from", str("from")!);
+    v.toTime = time("--to", str("to")!);
+    if (v.toTime <= v.fromTime) throw new UsageError(`--to must be after --from`);
+  }
+  if (command === "history prune" && str("before") !== undefined) v.before = time("--before", str("before")!);
   return { kind: "run", command, debug: values.debug === true, values: v };
+}
+
+/** A time: ISO 8601 (a date alone is its UTC midnight) or µs since the epoch; engine µs. */
+function time(name: string, text: string): number {
+  if (/^\d{13,}$/.test(text)) return Number(text);
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms)) throw new UsageError(`${name} wants a time (ISO 8601, e.g. 2026-11-01 or 2026-11-25T10:00:00Z, or µs since the epoch), not "${text}"`);
+  return ms * 1000;
 }
 
 /** node:util's parse errors, said in this command's terms. */

@@ -34,6 +34,7 @@ import {
   type TableCounts,
   type TimeRange,
   type TradeQuery,
+  ROW_TABLES,
 } from "./store.ts";
 import type { AdminRow, CandleRow, CashRow, ExecutionRow, OrderEventRow, OrderRow, PositionRow, RowBatch } from "./rows.ts";
 import { Liquidity } from "./rows.ts";
@@ -386,6 +387,15 @@ export class PostgresHistoryStore implements HistoryStore {
   async prunes(): Promise<PruneRecord[]> {
     const rows = await this.all("SELECT * FROM prunes ORDER BY id", []);
     return rows.map((r) => ({ at: n(r.at), before: n(r.before), operator: r.operator as string, removed: JSON.parse(r.removed as string) as TableCounts }));
+  }
+
+  async reset(): Promise<void> {
+    await this.guard("reset", () =>
+      this.pool.begin(async (tx) => {
+        await tx.unsafe(`TRUNCATE ${ROW_TABLES.join(", ")}`);
+        await tx.unsafe("UPDATE progress SET seq = 0, time = 0 WHERE id = 1");
+      }),
+    );
   }
 
   async close(): Promise<void> {

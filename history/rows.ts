@@ -49,7 +49,10 @@ export interface OrderEventRow {
   account: number;
   symbol: number;
   kind: number;
-  /** OrderState, for STATE rows (0 otherwise). */
+  /**
+   * OrderState: for a STATE row the transition; for the others (amended, triggered, reduced) the
+   * state the order is in, from = to, so the last row of any kind says where the order stands.
+   */
   fromState: number;
   toState: number;
   /** Reason code (engine/reasons.ts): why it changed. */

@@ -26,6 +26,9 @@ import {
   type TableCounts,
   type TimeRange,
   type TradeQuery,
+  checkPageSize,
+  ROW_TABLES,
+  stateList,
 } from "./store.ts";
 import type { AdminRow, CandleRow, CashRow, ExecutionRow, OrderEventRow, OrderRow, PositionRow, RowBatch } from "./rows.ts";
 import { Liquidity } from "./rows.ts";
@@ -64,13 +67,13 @@ export class SqliteHistoryStore implements HistoryStore {
     this.insert = opts.readonly
       ? ({} as SqliteHistoryStore["insert"])
       : {
-          orders: q("INSERT OR IGNORE INTO orders VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"),
-          orderEvents: q("INSERT OR IGNORE INTO order_events VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"),
-          executions: q("INSERT OR IGNORE INTO executions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"),
-          cash: q("INSERT OR IGNORE INTO cash VALUES (?,?,?,?,?,?,?,?,?,?,?)"),
-          positions: q("INSERT OR IGNORE INTO positions VALUES (?,?,?,?,?,?,?,?,?)"),
-          admin: q("INSERT OR IGNORE INTO admin VALUES (?,?,?,?,?,?,?,?,?)"),
-          candles: q("INSERT OR IGNORE INTO candles VALUES (?,?,?,?,?,?,?,?,?,?)"),
+          orders: q("INSERT INTO orders VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING"),
+          orderEvents: q("INSERT INTO order_events VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING"),
+          executions: q("INSERT INTO executions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING"),
+          cash: q("INSERT INTO cash VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING"),
+          positions: q("INSERT INTO positions VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING"),
+          admin: q("INSERT INTO admin VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING"),
+          candles: q("INSERT INTO candles VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING"),
           progress: q("UPDATE progress SET seq = ?1, time = ?2 WHERE id = 1 AND seq < ?1"),
         };
   }
@@ -108,7 +111,7 @@ export class SqliteHistoryStore implements HistoryStore {
       where.push("o.symbol = ?");
       params.push(q.symbol);
     }
-    const states = q.state === "open" ? OPEN_STATES : q.state === "closed" ? CLOSED_STATES : q.state !== undefined ? [q.state] : null;
+    const states = stateList(q.state, OPEN_STATES, CLOSED_STATES);
     if (states) where.push(`e.to_state IN (${states.join(",")})`);
     const rows = this.db.query(`${ORDER_VIEW} WHERE ${where.join(" AND ")} ORDER BY o.order_id DESC LIMIT ${limit + 1}`).all(...params) as Row[];
     return page(rows.map(orderView), limit, (o) => encodeCursor(o.orderId));
@@ -208,6 +211,7 @@ export class SqliteHistoryStore implements HistoryStore {
 
   /** Keyset pages: each query starts after the last key of the one before, so memory holds one page. */
   private async *stream<T>(sql: string, params: Param[], key: (r: Row) => number[], map: (r: Row) => T, pageSize: number): AsyncIterable<T> {
+    checkPageSize(pageSize);
     const stmt = this.db.prepare(sql);
     let last = [0, -1, -1];
     for (;;) {
@@ -246,6 +250,13 @@ export class SqliteHistoryStore implements HistoryStore {
   async prunes(): Promise<PruneRecord[]> {
     const rows = this.db.query("SELECT * FROM prunes ORDER BY id").all() as Row[];
     return rows.map((r) => ({ at: n(r.at), before: n(r.before), operator: r.operator as string, removed: JSON.parse(r.removed as string) as TableCounts }));
+  }
+
+  async reset(): Promise<void> {
+    this.db.transaction(() => {
+      for (const t of ROW_TABLES) this.db.exec(`DELETE FROM ${t}`);
+      this.db.exec("UPDATE progress SET seq = 0, time = 0 WHERE id = 1");
+    })();
   }
 
   async close(): Promise<void> {

@@ -175,8 +175,27 @@ export interface HistoryStore {
    */
   prune(before: number, operator: string): Promise<PruneRecord>;
   prunes(): Promise<PruneRecord[]>;
+  /** Removes every row and the progress, in one transaction: `bourse history rebuild` in place, on a stopped exchange. Prunes stay recorded. */
+  reset(): Promise<void>;
 
   close(): Promise<void>;
+}
+
+/** The tables reset() empties (prunes stay: a record of what was removed is not history to rebuild). */
+export const ROW_TABLES = ["orders", "order_events", "executions", "cash", "positions", "admin", "candles"] as const;
+
+/** A stream's page size: a whole number of at least 1 (0 would read the first page forever). */
+export function checkPageSize(pageSize: number): number {
+  if (!Number.isSafeInteger(pageSize) || pageSize < 1) throw new RangeError(`pageSize must be a whole number of at least 1, not ${pageSize}`);
+  return pageSize;
+}
+
+/** An order state filter as SQL-safe integers (a door may pass on a query parameter unchecked). */
+export function stateList(state: "open" | "closed" | number | undefined, open: readonly number[], closed: readonly number[]): number[] | null {
+  if (state === undefined) return null;
+  const list = state === "open" ? open : state === "closed" ? closed : [state];
+  for (const v of list) if (!Number.isSafeInteger(v)) throw new RangeError(`state must be "open", "closed" or an order state number, not ${String(state)}`);
+  return [...list];
 }
 
 /** Page size bounds shared by both backends. */

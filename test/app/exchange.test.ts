@@ -42,7 +42,7 @@ function record(exchange: BourseExchange): string[] {
   return seen;
 }
 
-const ALL = ["engine", "accounts", "order entry", "market data", "health", "websocket", "fix", "engine stop"];
+const ALL = ["engine", "accounts", "history", "order entry", "market data", "health", "websocket", "fix", "engine stop"];
 
 test("the parts: the engine first, the doors after what they use; FIX only when the config has it; no doors for tools", () => {
   expect(new BourseExchange(options()).parts.map((p) => p.name)).toEqual(ALL);

@@ -5,39 +5,14 @@
  * free port (never the shared one), killed with `-m immediate` like a crash.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { chownSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { HistoryStoreUnavailable, PostgresHistoryStore } from "../../history/postgres-store.ts";
 import { CashKind, RowBatch } from "../../history/rows.ts";
+import { OwnPostgres } from "./own-postgres.ts";
 import { T } from "./store-contract.ts";
 
-/** The newest installed server's programs (Debian's layout: /usr/lib/postgresql/<major>/bin). */
-const BIN = `/usr/lib/postgresql/${readdirSync("/usr/lib/postgresql").sort((a, b) => Number(b) - Number(a))[0]}/bin`;
-const dir = mkdtempSync(join(tmpdir(), "bourse-pg-outage-"));
-let port = 0;
-
-/** initdb and postgres refuse to run as root: run them as the postgres user, in a directory it owns. */
-function asPostgres(args: string[]): void {
-  const cmd = process.getuid?.() === 0 ? ["runuser", "-u", "postgres", "--", ...args] : args;
-  const r = Bun.spawnSync(cmd, { stdout: "pipe", stderr: "pipe" });
-  if (r.exitCode !== 0) throw new Error(`${args.join(" ")} exited ${r.exitCode}: ${r.stderr.toString()}${r.stdout.toString()}`);
-}
-
-const start = () => asPostgres([`${BIN}/pg_ctl`, "-D", join(dir, "data"), "-l", join(dir, "log"), "-o", `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, "-w", "start"]);
-const stop = () => asPostgres([`${BIN}/pg_ctl`, "-D", join(dir, "data"), "-m", "immediate", "-w", "stop"]);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
+let pg: OwnPostgres;
+const start = () => pg.start();
+const stop = () => pg.stop();
 
 /** Seqs from..to, each one deposit of 10^25 to account 7: the balance tells if any seq went in twice or not at all. */
 function deposits(from: number, to: number): RowBatch {
@@ -54,24 +29,16 @@ function deposits(from: number, to: number): RowBatch {
 let store: PostgresHistoryStore | undefined;
 
 beforeAll(async () => {
-  if (process.getuid?.() === 0) chownSync(dir, Number(Bun.spawnSync(["id", "-u", "postgres"]).stdout.toString().trim()), -1);
-  asPostgres([`${BIN}/initdb`, "-D", join(dir, "data"), "-U", "postgres", "--auth=trust", "--no-sync"]);
-  port = await freePort();
-  start();
+  pg = await OwnPostgres.create();
 });
 
 afterAll(async () => {
   await store?.close().catch(() => {});
-  try {
-    stop();
-  } catch {
-    // Already stopped by a failed test: nothing left to stop.
-  }
-  rmSync(dir, { recursive: true, force: true });
+  pg.remove();
 });
 
 test("a write while the server is down rejects; after a restart the store writes again, nothing lost or doubled", async () => {
-  store = await PostgresHistoryStore.open(`postgres://postgres@127.0.0.1:${port}/postgres`);
+  store = await PostgresHistoryStore.open(pg.url);
   await store.write(deposits(1, 100));
   await store.write(deposits(101, 200));
   expect(await store.progress()).toEqual({ seq: 200, time: T(200) });
