@@ -77,7 +77,7 @@ test("a part that fails to start stops the ones before it, in reverse, and relea
   });
   const seen = record(exchange);
   await expect(exchange.start()).rejects.toThrow("broken part");
-  expect(seen).toEqual([...ALL.slice(0, 5).map((n) => `start ${n}`), ...ALL.slice(0, 5).reverse().map((n) => `stop ${n}`)]);
+  expect(seen).toEqual([...ALL.slice(0, 6).map((n) => `start ${n}`), ...ALL.slice(0, 6).reverse().map((n) => `stop ${n}`)]);
   // Stopped cleanly: the directory is free and was seeded once, so the next start is not fresh.
   const again = await new BourseExchange({ ...o, workers: 0 }).start();
   expect(again.fresh).toBe(false);
