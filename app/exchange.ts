@@ -196,7 +196,14 @@ export class BourseExchange {
       start: async () => {
         const host = this.engine.host;
         const at = storeLocation(o.dataDir, o.config.history);
-        const writer = await HistoryWriterHost.start({ dataDir: o.dataDir, config: o.config.exchange, store: at, durable: host.lastSeq, batchRows: o.config.history?.batchRows, log: this.log });
+        let writer: HistoryWriterHost;
+        try {
+          writer = await HistoryWriterHost.start({ dataDir: o.dataDir, config: o.config.exchange, store: at, durable: host.lastSeq, batchRows: o.config.history?.batchRows, log: this.log });
+        } catch (e) {
+          // Trading never depends on history: the exchange runs without it, and says so (the host logged why).
+          this.log.error("running without history: the history writer could not start; repair the store with bourse history rebuild", { err: e });
+          return;
+        }
         this.historyWriter = writer;
         unlisten = host.onDelivery((seq) => writer.publish(seq));
         if (writer.status.state !== "running") return;

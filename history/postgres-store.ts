@@ -12,6 +12,7 @@
  * Writing the failed batch again is safe even if its COMMIT did reach the server: every insert is
  * ON CONFLICT DO NOTHING and progress only moves forward.
  */
+import { HistoryStoreMismatch } from "./history-errors.ts";
 import { SQL } from "bun";
 import { POSTGRES_MIGRATIONS } from "./postgres-schema.ts";
 import {
@@ -419,7 +420,7 @@ async function migrate(sql: SQL, schema: string): Promise<void> {
     await tx.unsafe("CREATE TABLE IF NOT EXISTS schema_migrations (version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())");
     const [r] = (await tx.unsafe("SELECT coalesce(max(version), 0) AS v FROM schema_migrations")) as Row[];
     const version = n(r!.v);
-    if (version > POSTGRES_MIGRATIONS.length) throw new Error(`the history store is at schema version ${version}, newer than this Bourse knows (${POSTGRES_MIGRATIONS.length}): upgrade Bourse, or rebuild the store`);
+    if (version > POSTGRES_MIGRATIONS.length) throw new HistoryStoreMismatch(`the history store is at schema version ${version}, newer than this Bourse knows (${POSTGRES_MIGRATIONS.length}): upgrade Bourse, or rebuild the store`);
     for (let v = version; v < POSTGRES_MIGRATIONS.length; v++) {
       // No parameters: the migration's several statements go as one simple query.
       await tx.unsafe(POSTGRES_MIGRATIONS[v]!);

@@ -4,6 +4,7 @@
  * statement`) read while the writer writes, each at its own consistent point. Writes are
  * synchronous inside one transaction; the async interface is the one PostgreSQL needs.
  */
+import { HistoryStoreMismatch } from "./history-errors.ts";
 import { Database, type Statement } from "bun:sqlite";
 import { SQLITE_MIGRATIONS } from "./sqlite-schema.ts";
 import {
@@ -267,7 +268,7 @@ export class SqliteHistoryStore implements HistoryStore {
 /** Runs the migrations not yet applied (SQLite's user_version counts them), each in its own transaction. */
 function migrate(db: Database): void {
   const version = (db.query("PRAGMA user_version").get() as { user_version: number }).user_version;
-  if (version > SQLITE_MIGRATIONS.length) throw new Error(`the history store is at schema version ${version}, newer than this Bourse knows (${SQLITE_MIGRATIONS.length}): upgrade Bourse, or rebuild the store`);
+  if (version > SQLITE_MIGRATIONS.length) throw new HistoryStoreMismatch(`the history store is at schema version ${version}, newer than this Bourse knows (${SQLITE_MIGRATIONS.length}): upgrade Bourse, or rebuild the store`);
   for (let v = version; v < SQLITE_MIGRATIONS.length; v++) {
     db.transaction(() => {
       db.exec(SQLITE_MIGRATIONS[v]!);

@@ -8,6 +8,7 @@
  * logged as an error and leaves the exchange trading without history, which `bourse history
  * status` and /ready will show; `bourse history rebuild` repairs the store offline.
  */
+import { HistoryWriterFailed } from "./history-errors.ts";
 import type { Logger } from "../log/logger.ts";
 import { describeLocation } from "./config.ts";
 import { HW, WORDS, type WriterInit, type WriterReport } from "./writer-protocol.ts";
@@ -64,7 +65,7 @@ export class HistoryWriterHost {
     await h.settled;
     if (h.status.state === "failed") {
       await h.stop();
-      throw new Error(`the history writer could not start: ${h.status.lastError}`);
+      throw new HistoryWriterFailed(`the history writer could not start: ${h.status.lastError}`);
     }
     return h;
   }

@@ -16,6 +16,7 @@
 import { JournalFollower } from "../actors/journal/journal-follower.ts";
 import type { ExchangeConfig } from "../engine/exchange.ts";
 import { tradesSinceDayStart } from "./candle-history.ts";
+import { HistoryStoreMismatch } from "./history-errors.ts";
 import { RowBuilder } from "./row-builder.ts";
 import { RowBatch } from "./rows.ts";
 import type { HistoryStore, Progress } from "./store.ts";
@@ -55,12 +56,12 @@ export class HistoryWriter {
   static async open(o: WriterOptions, durable: number): Promise<HistoryWriter> {
     const progress = await o.store.progress();
     if (progress.seq > durable) {
-      throw new Error(`the history store covers the journal to seq ${progress.seq} but the journal ends at seq ${durable}: the store belongs to another data directory (rebuild it with \`bourse history rebuild\`)`);
+      throw new HistoryStoreMismatch(`the history store covers the journal to seq ${progress.seq} but the journal ends at seq ${durable}: the store belongs to another data directory (rebuild it with \`bourse history rebuild\`)`);
     }
     const follower = JournalFollower.open({ dataDir: o.dataDir, config: o.config, atOrBefore: progress.seq });
     try {
       follower.advance(progress.seq);
-      if (follower.seq !== progress.seq) throw new Error(`the journal ends at seq ${follower.seq}, before the history store's seq ${progress.seq}`);
+      if (follower.seq !== progress.seq) throw new HistoryStoreMismatch(`the journal ends at seq ${follower.seq}, before the history store's seq ${progress.seq}`);
       const builder = new RowBuilder(follower.exchange);
       builder.seedCandles(await tradesSinceDayStart(o.store, progress, follower.exchange.ledger.markets.keys()));
       return new HistoryWriter(o, follower, builder, progress);

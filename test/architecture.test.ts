@@ -68,6 +68,16 @@ describe("architecture", () => {
     expect(found).toEqual([]);
   });
 
+  test("history/ knows no door, no protocol, no wiring (gateway/, protocol/, client/, app/, cli/)", () => {
+    const found: string[] = [];
+    for (const [file, imports] of graph) {
+      if (!file.startsWith("history/")) continue;
+      for (const target of imports) if (/^(gateway|protocol|client|app|cli)\//.test(target)) found.push(`${file} -> ${target}`);
+    }
+    expect(graph.has("history/writer.ts")).toBe(true);
+    expect(found).toEqual([]);
+  });
+
   // The SDK is published on its own (@bourse/client): it may reach the wire protocol and nothing
   // else of Bourse, and the protocol reaches the engine only through protocol/shared.ts, for the
   // engine's leaf modules (enums and reasons that import nothing themselves).
