@@ -7,13 +7,13 @@
  * int8 and NUMERIC come back from Bun.sql as strings; the row mappers turn them into numbers (ids,
  * ticks, lots, µs times all stay below 2^53) and BigInts (money). BigInts go in as strings.
  *
- * A lost connection (the server restarted) makes the write in flight reject; Bun's pool opens new
- * connections for the next query by itself, so a later write succeeds once the server is back.
- * Writing the failed batch again is safe even if its COMMIT did reach the server: every insert is
- * ON CONFLICT DO NOTHING and progress only moves forward.
+ * A lost connection (the server restarted) makes the write in flight reject with
+ * HistoryStoreUnavailable, and the store replaces its pool (guard(), below), so a later write
+ * succeeds once the server is back. Writing the failed batch again is safe even if its COMMIT did
+ * reach the server: every insert is ON CONFLICT DO NOTHING and progress only moves forward.
  */
-import { HistoryStoreMismatch } from "./history-errors.ts";
 import { SQL } from "bun";
+import { HistoryStoreMismatch } from "./history-errors.ts";
 import { POSTGRES_MIGRATIONS } from "./postgres-schema.ts";
 import {
   type BalanceAt,
@@ -37,11 +37,11 @@ import {
   type TradeQuery,
   ROW_TABLES,
 } from "./store.ts";
+import { admin, candle, cashRow, execution, n, orderEvent, orderView, page, position, type Row } from "./row-mappers.ts";
 import type { AdminRow, CandleRow, CashRow, ExecutionRow, OrderEventRow, OrderRow, PositionRow, RowBatch } from "./rows.ts";
 import { Liquidity } from "./rows.ts";
 import { OPEN_STATES, CLOSED_STATES } from "./order-states.ts";
 
-type Row = Record<string, unknown>;
 type Param = string | number | null;
 // A transaction client (TransactionSQL) is an SQL too.
 type Client = SQL;
@@ -433,42 +433,3 @@ async function migrate(sql: SQL, schema: string): Promise<void> {
 const ORDER_VIEW = `SELECT o.*, e.to_state AS state, e.filled AS filled, e.leaves AS leaves, e.time AS updated
   FROM orders o JOIN LATERAL (SELECT to_state, filled, leaves, time FROM order_events WHERE order_id = o.order_id ORDER BY seq DESC, idx DESC LIMIT 1) e ON true`;
 
-function page<T>(rows: T[], limit: number, cursor: (last: T) => string): Page<T> {
-  if (rows.length <= limit) return { rows, next: null };
-  rows.length = limit;
-  return { rows, next: cursor(rows[limit - 1]!) };
-}
-
-const n = (v: unknown): number => Number(v);
-
-function orderRow(r: Row): OrderRow {
-  return { orderId: n(r.order_id), seq: n(r.seq), time: n(r.time), account: n(r.account), symbol: n(r.symbol), side: n(r.side), orderType: n(r.order_type), tif: n(r.tif), price: n(r.price), stopPrice: n(r.stop_price), qty: n(r.qty), stp: n(r.stp), flags: n(r.flags), expireTime: n(r.expire_time), clientOrderId: r.client_order_id as string, actor: n(r.actor), session: n(r.session) };
-}
-
-function orderView(r: Row): OrderView {
-  return { ...orderRow(r), state: n(r.state), filled: n(r.filled), leaves: n(r.leaves), updated: n(r.updated) };
-}
-
-function orderEvent(r: Row): OrderEventRow {
-  return { seq: n(r.seq), idx: n(r.idx), time: n(r.time), orderId: n(r.order_id), account: n(r.account), symbol: n(r.symbol), kind: n(r.kind), fromState: n(r.from_state), toState: n(r.to_state), reason: n(r.reason), price: n(r.price), qty: n(r.qty), filled: n(r.filled), leaves: n(r.leaves), actor: n(r.actor), session: n(r.session), commandType: n(r.command_type) };
-}
-
-function execution(r: Row): ExecutionRow {
-  return { seq: n(r.seq), idx: n(r.idx), liquidity: n(r.liquidity), tradeId: n(r.trade_id), time: n(r.time), symbol: n(r.symbol), orderId: n(r.order_id), account: n(r.account), side: n(r.side), price: n(r.price), qty: n(r.qty), leaves: n(r.leaves), counterOrderId: n(r.counter_order_id), counterAccount: n(r.counter_account), notional: BigInt(r.notional as string), fee: BigInt(r.fee as string), feeBps: n(r.fee_bps), currency: n(r.currency) };
-}
-
-function cashRow(r: Row): CashRow {
-  return { seq: n(r.seq), idx: n(r.idx), n: n(r.n), time: n(r.time), account: n(r.account), currency: n(r.currency), kind: n(r.kind), amount: BigInt(r.amount as string), balance: BigInt(r.balance as string), tradeId: n(r.trade_id), ref: r.ref as string };
-}
-
-function position(r: Row): PositionRow {
-  return { seq: n(r.seq), time: n(r.time), account: n(r.account), symbol: n(r.symbol), kind: n(r.kind), delta: n(r.delta), qty: n(r.qty), cost: BigInt(r.cost as string), realized: BigInt(r.realized as string) };
-}
-
-function admin(r: Row): AdminRow {
-  return { seq: n(r.seq), idx: n(r.idx), time: n(r.time), commandType: n(r.command_type), account: n(r.account), symbol: n(r.symbol), actor: n(r.actor), session: n(r.session), detail: r.detail as string };
-}
-
-function candle(r: Row): CandleRow {
-  return { symbol: n(r.symbol), interval: n(r.interval), start: n(r.start), open: n(r.open), high: n(r.high), low: n(r.low), close: n(r.close), volume: n(r.volume), trades: n(r.trades), seq: n(r.seq) };
-}

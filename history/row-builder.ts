@@ -10,7 +10,7 @@
  * every account.
  */
 import type { DeliveredEvents } from "../actors/delivered-events.ts";
-import { candleStart, INTERVALS } from "../engine/candles.ts";
+import { CandleSeries, INTERVALS } from "../engine/candles.ts";
 import { type Command, CommandType, Side } from "../engine/commands.ts";
 import { AccountEvent, Amended, Cancelled, EventType, OrderStateChange, Rejected, StopTriggered, SymbolStatus, Trade } from "../engine/events.ts";
 import type { Exchange } from "../engine/exchange.ts";
@@ -20,25 +20,14 @@ import { type CandleRow, CashKind, type CashRow, Liquidity, OrderEventKind, Posi
 import { CLOSED_STATES } from "./order-states.ts";
 import type { CandleTrade } from "./candle-history.ts";
 
-/** One symbol-interval's open candle. */
-interface OpenCandle {
-  start: number;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
-  trades: number;
-}
-
 
 const FINAL = new Set(CLOSED_STATES);
 
 export class RowBuilder {
   /** State of every order not yet final, for the rows an amend or a trigger writes (they carry no state). */
   private readonly states = new Map<number, number>();
-  /** symbol → open candle per interval (INTERVALS order). */
-  private readonly candles = new Map<number, (OpenCandle | null)[]>();
+  /** symbol → its candles per interval (INTERVALS order), the engine's roll-up keeping no history: closed ones go to the store. */
+  private readonly candles = new Map<number, CandleSeries[]>();
   /** Earliest end of an open candle: commands before it close nothing. */
   private nextClose = Infinity;
   // Per command, reused.
@@ -247,26 +236,16 @@ export class RowBuilder {
 
   private addToCandles(time: number, symbol: number, price: number, qty: number, out: RowBatch | null, seq: number): void {
     let series = this.candles.get(symbol);
-    if (!series) this.candles.set(symbol, (series = INTERVALS.map(() => null)));
-    for (let k = 0; k < INTERVALS.length; k++) {
-      const interval = INTERVALS[k]!;
-      let c = series[k];
-      if (c && time >= c.start + interval) {
+    if (!series) this.candles.set(symbol, (series = INTERVALS.map((iv) => new CandleSeries(iv, 0))));
+    for (const c of series) {
+      if (c.live && time >= c.closesAt) {
         // Seeding replays trades the store already rolled up: their closed candles are there.
-        if (out) out.candles.push(candleRow(symbol, interval, c, seq));
-        c = series[k] = null;
+        if (out) out.candles.push(candleRow(symbol, c, seq));
+        c.closeCandle();
       }
-      if (!c) {
-        const start = candleStart(time, interval);
-        series[k] = { start, open: price, high: price, low: price, close: price, volume: qty, trades: 1 };
-        if (start + interval < this.nextClose) this.nextClose = start + interval;
-      } else {
-        if (price > c.high) c.high = price;
-        if (price < c.low) c.low = price;
-        c.close = price;
-        c.volume += qty;
-        c.trades++;
-      }
+      const opened = !c.live;
+      c.add(time, price, qty);
+      if (opened && c.closesAt < this.nextClose) this.nextClose = c.closesAt;
     }
   }
 
@@ -274,22 +253,20 @@ export class RowBuilder {
   private closeCandles(seq: number, time: number, out: RowBatch): void {
     let next = Infinity;
     for (const [symbol, series] of this.candles) {
-      for (let k = 0; k < INTERVALS.length; k++) {
-        const c = series[k];
-        if (!c) continue;
-        const end = c.start + INTERVALS[k]!;
-        if (time >= end) {
-          out.candles.push(candleRow(symbol, INTERVALS[k]!, c, seq));
-          series[k] = null;
-        } else if (end < next) next = end;
+      for (const c of series) {
+        if (!c.live) continue;
+        if (time >= c.closesAt) {
+          out.candles.push(candleRow(symbol, c, seq));
+          c.closeCandle();
+        } else if (c.closesAt < next) next = c.closesAt;
       }
     }
     this.nextClose = next;
   }
 }
 
-function candleRow(symbol: number, interval: number, c: OpenCandle, seq: number): CandleRow {
-  return { symbol, interval, start: c.start, open: c.open, high: c.high, low: c.low, close: c.close, volume: c.volume, trades: c.trades, seq };
+function candleRow(symbol: number, c: CandleSeries, seq: number): CandleRow {
+  return { symbol, interval: c.interval, start: c.openTime, open: c.open, high: c.high, low: c.low, close: c.close, volume: c.volume, trades: c.trades, seq };
 }
 
 function orderRow(seq: number, time: number, c: Command) {

@@ -6,6 +6,8 @@
  * Times are engine time, µs since the Unix epoch.
  */
 
+import type { SeedCandle } from "../engine/market-data.ts";
+
 /** An order as it was submitted: every field of the NEW_ORDER command, and the order id it got. */
 export interface OrderRow {
   orderId: number;
@@ -171,19 +173,12 @@ export interface AdminRow {
   detail: string;
 }
 
-/** A closed OHLCV candle, written once when its interval has ended; keyed by (symbol, interval, start). */
-export interface CandleRow {
+/**
+ * A closed OHLCV candle (the engine's shape: interval and start in µs, prices in ticks, volume in
+ * lots), written once when its interval has ended; keyed by (symbol, interval, start).
+ */
+export interface CandleRow extends SeedCandle {
   symbol: number;
-  /** µs: 1 s, 1 min, 5 min, 1 h, 1 day (engine/candles.ts). */
-  interval: number;
-  start: number;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  /** Lots. */
-  volume: number;
-  trades: number;
   /** The seq of the command whose time closed it. */
   seq: number;
 }

@@ -8,9 +8,9 @@
  * logged as an error and leaves the exchange trading without history, which `bourse history
  * status` and /ready will show; `bourse history rebuild` repairs the store offline.
  */
-import { HistoryWriterFailed } from "./history-errors.ts";
 import type { Logger } from "../log/logger.ts";
 import { describeLocation } from "./config.ts";
+import { HistoryWriterFailed } from "./history-errors.ts";
 import { HW, WORDS, type WriterInit, type WriterReport } from "./writer-protocol.ts";
 
 export interface HistoryStatus {
