@@ -424,8 +424,15 @@ export class PostgresHistoryStore implements HistoryStore {
     await this.pool.close({ timeout: 5 });
   }
 
+  /** A read, retried once on a fresh pool after a lost connection, as a write is (a read changes nothing). */
   private async all(text: string, params: Param[]): Promise<Row[]> {
-    return this.guard("reading", async () => (await this.pool.unsafe(text, params)) as Row[]);
+    const read = async () => (await this.pool.unsafe(text, params)) as Row[];
+    try {
+      return await this.guard("reading", read);
+    } catch (e) {
+      if (!(e instanceof HistoryStoreUnavailable)) throw e;
+      return this.guard("reading", read);
+    }
   }
 }
 
