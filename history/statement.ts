@@ -56,8 +56,13 @@ export async function* statementCsv(store: HistoryStore, config: ExchangeConfig,
   const csv = (rows: string[][], header = false) => stringify(rows, { header, columns: header ? [...STATEMENT_COLUMNS] : undefined, record_delimiter: "\r\n" });
 
   yield csv([], true);
-  const opening = await store.balancesAt(q.account, q.from);
-  yield csv(opening.map((b) => [isoMicros(q.from), "opening_balance", code(b.currency), "", money(currencies.get(b.currency), b.balance), "", "", "", "", "", "", "", "", ""]));
+  // Every currency the account holds by `to` opens, at zero if it was first funded inside the range.
+  // The closing balances are the opening ones plus the rows as streamed, so they agree with the rows
+  // even while the writer adds more (a range that runs into the present).
+  const running = new Map((await store.balancesAt(q.account, q.from)).map((b) => [b.currency, b.balance]));
+  for (const b of await store.balancesAt(q.account, q.to)) if (!running.has(b.currency)) running.set(b.currency, 0n);
+  const opening = [...running].sort(([a], [b]) => a - b);
+  yield csv(opening.map(([currency, balance]) => [isoMicros(q.from), "opening_balance", code(currency), "", money(currencies.get(currency), balance), "", "", "", "", "", "", "", "", ""]));
 
   // Cash rows and the account's executions, both in journal order: a trade's cash rows take their
   // details from the execution at the same (seq, idx) — two of them when the account traded with itself.
@@ -82,6 +87,7 @@ export async function* statementCsv(store: HistoryStore, config: ExchangeConfig,
 
   let chunk: string[][] = [];
   for await (const c of store.streamCash(q.account, q, pageSize)) {
+    running.set(c.currency, (running.get(c.currency) ?? 0n) + c.amount);
     const cur = currencies.get(c.currency);
     const row = [isoMicros(c.time), CASH_TYPE[c.kind] ?? String(c.kind), code(c.currency), money(cur, c.amount), money(cur, c.balance), "", "", "", "", "", "", "", c.tradeId ? String(c.tradeId) : "", c.ref];
     if (c.kind === CashKind.TRADE || c.kind === CashKind.FEE) {
@@ -121,6 +127,6 @@ export async function* statementCsv(store: HistoryStore, config: ExchangeConfig,
     const quote = inst ? quoteOf(inst) : undefined;
     chunk.push([isoMicros(q.to), "realized_pnl", quote?.code ?? "", money(quote, pnl), "", inst?.symbol ?? String(p.symbol), "", "", "", "", "", "", "", ""]);
   }
-  for (const b of await store.balancesAt(q.account, q.to)) chunk.push([isoMicros(q.to), "closing_balance", code(b.currency), "", money(currencies.get(b.currency), b.balance), "", "", "", "", "", "", "", "", ""]);
+  for (const [currency, balance] of [...running].sort(([a], [b]) => a - b)) chunk.push([isoMicros(q.to), "closing_balance", code(currency), "", money(currencies.get(currency), balance), "", "", "", "", "", "", "", "", ""]);
   if (chunk.length > 0) yield csv(chunk);
 }
