@@ -32,6 +32,8 @@ export interface LiveTrial {
   /** The writer's seq when the wait ended, and the last seq. */
   writerSeq: number;
   lastSeq: number;
+  /** First submit → last delivery of the timed commands (ns). */
+  runNs: number;
   /** Rows the writer wrote over the whole trial (warm-up included). */
   rows: number;
 }
@@ -99,7 +101,7 @@ export async function liveTrial(s: Stream, o: Options, writer: Backend | null): 
         if (reached) catchUpNs = now() - at[lastSeq]!;
         writerSeq = h.done(lastSeq);
       }
-      return { writer, opsPerS: ((s.to - s.from) * 1e9) / r.ns, cores, tally, lagCmds, lagNs, catchUpNs, writerSeq, lastSeq, rows: h?.status.rows ?? 0 };
+      return { writer, opsPerS: ((s.to - s.from) * 1e9) / r.ns, cores, tally, lagCmds, lagNs, catchUpNs, writerSeq, lastSeq, runNs: r.ns, rows: h?.status.rows ?? 0 };
     } finally {
       off();
     }

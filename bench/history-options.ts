@@ -16,6 +16,8 @@ export interface Options {
   offlineTrials: number;
   /** Commands of the journal the PostgreSQL passes write (a prefix: at ~25–35k rows/s the whole journal would take minutes). */
   pgCommands: number;
+  /** Execution rows for the PostgreSQL insert-method comparison (unnest, COPY, sql(rows)). */
+  execRows: number;
   /** Live trials with the writer and without, each; PostgreSQL's own count (its writer falls far behind, and each trial waits for it). */
   liveTrials: number;
   livePgTrials: number;
@@ -34,7 +36,7 @@ export interface Options {
 }
 
 const USAGE =
-  "usage: bun run bench/history.ts [--commands N] [--pg-commands N] [--live-commands N] [--batch-rows R] [--offline-trials T] [--live-trials T] [--live-pg-trials T] [--catch-up-seconds S] [--sample-ms MS] [--burst B] [--warmup W] [--seed S] [--no-postgres] [--no-live-postgres] [--admin-url URL] [--dir BASE] [--json] [--long]";
+  "usage: bun run bench/history.ts [--commands N] [--pg-commands N] [--exec-rows N] [--live-commands N] [--batch-rows R] [--offline-trials T] [--live-trials T] [--live-pg-trials T] [--catch-up-seconds S] [--sample-ms MS] [--burst B] [--warmup W] [--seed S] [--no-postgres] [--no-live-postgres] [--admin-url URL] [--dir BASE] [--json] [--long]";
 
 export function parseArgs(argv: string[]): Options {
   const long = argv.includes("--long");
@@ -45,10 +47,11 @@ export function parseArgs(argv: string[]): Options {
     batchRows: 10_000,
     offlineTrials: long ? 3 : 1,
     pgCommands: long ? 100_000 : 20_000,
+    execRows: long ? 100_000 : 40_000,
     liveTrials: long ? 5 : 3,
     livePgTrials: long ? 3 : 1,
-    liveCommands: long ? 300_000 : 100_000,
-    catchUpSeconds: long ? 60 : 10,
+    liveCommands: long ? 300_000 : 50_000,
+    catchUpSeconds: long ? 60 : 5,
     sampleMs: 10,
     postgres: true,
     livePostgres: true,
@@ -59,6 +62,7 @@ export function parseArgs(argv: string[]): Options {
   parseFlags(argv, USAGE, {
     "--commands": (v) => (pipe.commands = Math.floor(v.num())),
     "--pg-commands": (v) => (o.pgCommands = Math.max(1, Math.floor(v.num()))),
+    "--exec-rows": (v) => (o.execRows = Math.max(1, Math.floor(v.num()))),
     "--live-pg-trials": (v) => (o.livePgTrials = Math.floor(v.num())),
     "--live-commands": (v) => (o.liveCommands = Math.floor(v.num())),
     "--batch-rows": (v) => (o.batchRows = Math.max(1, Math.floor(v.num()))),

@@ -29,7 +29,7 @@ import { buildStream } from "./pipeline-trials.ts";
 import { parseArgs } from "./history-options.ts";
 import { bareInsert, followOnly, type Pass, prefix, replayOnly, storeAlone, TABLE_KEYS, writeJournal, writerPostgres, writerSqlite } from "./history-offline.ts";
 import { type Backend, type LiveTrial, liveTrial } from "./history-live.ts";
-import { reachable } from "./history-pg.ts";
+import { executionsOnly, type ExecutionsFigure, reachable, ThrowawayDb } from "./history-pg.ts";
 
 const o = parseArgs(process.argv.slice(2));
 const command = `bun run bench/history.ts ${process.argv.slice(2).join(" ")}`.trim();
@@ -83,6 +83,18 @@ for (let t = 0; t < o.offlineTrials; t++) {
   }
 }
 rmSync(j.dir, { recursive: true, force: true });
+
+let exec: ExecutionsFigure | null = null;
+if (o.postgres) {
+  const rows = j.batches.flatMap((b) => b.executions).slice(0, o.execRows);
+  log(`PostgreSQL insert methods: ${int(rows.length)} execution rows (18 columns), ${int(o.batchRows)} per transaction`);
+  const db = await ThrowawayDb.create(o.adminUrl, "exec");
+  try {
+    exec = await executionsOnly(db.url, rows, o.batchRows);
+  } finally {
+    await db.drop();
+  }
+}
 const medNs = (k: Kind) => median(passes.get(k)!.map((p) => p.ns));
 const rowsPerS = (k: Kind) => (k === "follow" ? NaN : (passes.get(k)![0]!.rows * 1e9) / medNs(k));
 const cmdsPerS = (k: Kind) => (passes.get(k)![0]!.commands * 1e9) / medNs(k);
@@ -158,6 +170,21 @@ const split = backends.map((b) => {
 console.error("");
 console.error(table(["writer's time per command, µs", "writer", "replay", "row building", "database (writer − no database)", "database share", "store.write alone", "bare insert"], split));
 
+if (exec) {
+  console.error("");
+  console.error(`PostgreSQL, executions only: ${int(exec.rows)} of the writer's execution rows (18 columns), ${int(o.batchRows)} rows per transaction, each method into a fresh schema`);
+  console.error(
+    table(
+      ["method", "rows/s", "× COPY"],
+      [
+        ["store.write: INSERT … SELECT FROM unnest(…) ON CONFLICT DO NOTHING", int(exec.unnest), fx(exec.unnest / exec.copy)],
+        ["COPY … FROM STDIN (text), Bun.sql writable()", int(exec.copy), "1.00"],
+        [`sql(rows) VALUES helper, ${Math.floor(65_535 / 18)} rows per statement`, int(exec.values), fx(exec.values / exec.copy)],
+      ],
+    ),
+  );
+}
+
 const liveRows: string[][] = [];
 const liveJson: Record<string, unknown> = {};
 for (const [b, r] of live) {
@@ -171,6 +198,8 @@ for (const [b, r] of live) {
   const catchUps = r.on.map((x) => x.catchUpNs);
   const caught = catchUps.every((c) => c !== null);
   const writerRows = r.on.map((x) => x.rows);
+  // The writer's own rate over the timed commands: first submit → it reached the last seq.
+  const writerRate = r.on.map((x) => (x.catchUpNs === null ? NaN : (o.liveCommands * 1e9) / (x.runNs + x.catchUpNs)));
   const name = b === "sqlite" ? "SQLite" : "PostgreSQL";
   liveRows.push(
     [`${name}: engine cmds/s, writer off (median)`, int(off), r.off.map((x) => kfmt(x.opsPerS)).join(" ")],
@@ -179,6 +208,7 @@ for (const [b, r] of live) {
     [`${name}: lag, commands p50 / p99 / max`, `${int(q(50))} / ${int(q(99))} / ${int(cmds[cmds.length - 1] ?? NaN)}`, `${cmds.length} samples`],
     [`${name}: lag at the measured rate, ms p50 / p99 / max`, `${ms(byRate.p50)} / ${ms(byRate.p99)} / ${ms(byRate.max)}`, ""],
     [`${name}: lag as age of oldest unwritten, ms p50 / p99 / max`, `${ms(age.p50)} / ${ms(age.p99)} / ${ms(age.max)}`, ""],
+    [`${name}: writer's rate, timed commands / (first submit → written), cmds/s`, caught ? int(median(writerRate)) : "–", writerRate.map((x) => (Number.isFinite(x) ? kfmt(x) : "–")).join(" ")],
     [`${name}: last delivery → writer at last seq, ms`, caught ? ms(median(catchUps as number[])) : "not caught up", catchUps.map((c, i) => (c === null ? `>${o.catchUpSeconds}s(seq ${r.on[i]!.writerSeq}/${r.on[i]!.lastSeq})` : ms(c))).join(" ")],
   );
   liveJson[b] = {
@@ -198,6 +228,7 @@ for (const [b, r] of live) {
     lag_age_ms_max: +(age.max / 1e6).toFixed(2),
     catch_up_ms: catchUps.map((c) => (c === null ? null : +(c / 1e6).toFixed(1))),
     writer_rows: writerRows,
+    writer_live_cmds_per_s: writerRate.map((x) => (Number.isFinite(x) ? Math.round(x) : null)),
   };
 }
 function kfmt(x: number): string {
@@ -235,6 +266,10 @@ if (o.json) {
           [`writer_vs_bare_${b}`, +(rowsPerS(`writer-${b}`) / rowsPerS(`bare-${b}`)).toFixed(3)],
         ]),
       ),
+      pg_exec_rows: exec?.rows ?? null,
+      pg_exec_rows_per_s_unnest: exec ? Math.round(exec.unnest) : null,
+      pg_exec_rows_per_s_copy: exec ? Math.round(exec.copy) : null,
+      pg_exec_rows_per_s_values: exec ? Math.round(exec.values) : null,
       live: liveJson,
       offline_trials: o.offlineTrials,
       live_trials: o.liveTrials,
