@@ -34,8 +34,6 @@ export interface LiveTrial {
   lastSeq: number;
   /** First submit → last delivery of the timed commands (ns). */
   runNs: number;
-  /** Rows the writer wrote over the whole trial (warm-up included). */
-  rows: number;
 }
 
 export async function liveTrial(s: Stream, o: Options, writer: Backend | null): Promise<LiveTrial> {
@@ -101,7 +99,7 @@ export async function liveTrial(s: Stream, o: Options, writer: Backend | null): 
         if (reached) catchUpNs = now() - at[lastSeq]!;
         writerSeq = h.done(lastSeq);
       }
-      return { writer, opsPerS: ((s.to - s.from) * 1e9) / r.ns, cores, tally, lagCmds, lagNs, catchUpNs, writerSeq, lastSeq, runNs: r.ns, rows: h?.status.rows ?? 0 };
+      return { writer, opsPerS: ((s.to - s.from) * 1e9) / r.ns, cores, tally, lagCmds, lagNs, catchUpNs, writerSeq, lastSeq, runNs: r.ns };
     } finally {
       off();
     }

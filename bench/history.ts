@@ -197,7 +197,6 @@ for (const [b, r] of live) {
   const age = summarize(Float64Array.from(r.on.flatMap((x) => x.lagNs)));
   const catchUps = r.on.map((x) => x.catchUpNs);
   const caught = catchUps.every((c) => c !== null);
-  const writerRows = r.on.map((x) => x.rows);
   // The writer's own rate over the timed commands: first submit → it reached the last seq.
   const writerRate = r.on.map((x) => (x.catchUpNs === null ? NaN : (o.liveCommands * 1e9) / (x.runNs + x.catchUpNs)));
   const name = b === "sqlite" ? "SQLite" : "PostgreSQL";
@@ -227,7 +226,6 @@ for (const [b, r] of live) {
     lag_age_ms_p99: +(age.p99 / 1e6).toFixed(2),
     lag_age_ms_max: +(age.max / 1e6).toFixed(2),
     catch_up_ms: catchUps.map((c) => (c === null ? null : +(c / 1e6).toFixed(1))),
-    writer_rows: writerRows,
     writer_live_cmds_per_s: writerRate.map((x) => (Number.isFinite(x) ? Math.round(x) : null)),
   };
 }
