@@ -87,7 +87,7 @@ export interface Pass {
 }
 
 /** HistoryWriter.open (untimed), then catchUp(0 → commands) timed. */
-async function catchUp(dir: string, s: Stream, store: HistoryStore, commands: number, batchRows: number): Promise<Pass> {
+async function catchUp(dir: string, s: Stream, store: HistoryStore, commands: number, batchRows: number, count = false): Promise<Pass> {
   const w = await HistoryWriter.open({ dataDir: dir, config: s.config.exchange, store, batchRows }, commands);
   try {
     gc();
@@ -95,7 +95,7 @@ async function catchUp(dir: string, s: Stream, store: HistoryStore, commands: nu
     const seq = await w.catchUp(commands);
     const ns = Bun.nanoseconds() - t0;
     if (seq !== commands) throw new Error(`the writer stopped at seq ${seq} of ${commands}`);
-    return { ns, commands, rows: w.rowsWritten };
+    return { ns, commands, rows: count ? await stored(store) : w.rowsWritten };
   } finally {
     w.close();
   }
@@ -126,7 +126,7 @@ export async function writerSqlite(j: Journaled, o: Options): Promise<Pass> {
   const file = join(j.dir, `writer-${crypto.randomUUID()}.db`);
   const store = new SqliteHistoryStore(file);
   try {
-    return await catchUp(j.dir, j.stream, store, j.commands, o.batchRows);
+    return await catchUp(j.dir, j.stream, store, j.commands, o.batchRows, true);
   } finally {
     await store.close();
     rmSqlite(file);
@@ -139,7 +139,7 @@ export async function writerPostgres(j: Journaled, o: Options): Promise<Pass> {
   try {
     const store = await PostgresHistoryStore.open(db.url);
     try {
-      return await catchUp(j.dir, j.stream, store, j.commands, o.batchRows);
+      return await catchUp(j.dir, j.stream, store, j.commands, o.batchRows, true);
     } finally {
       await store.close();
     }
@@ -154,7 +154,7 @@ export async function storeAlone(j: Journaled, backend: "sqlite" | "postgres", o
     ? withSqlite(j, async (file) => {
         const store = new SqliteHistoryStore(file);
         try {
-          return await timeBatches(j, (b) => store.write(b));
+          return await timeBatches(j, store, (b) => store.write(b));
         } finally {
           await store.close();
         }
@@ -162,7 +162,7 @@ export async function storeAlone(j: Journaled, backend: "sqlite" | "postgres", o
     : withPostgres(o, async (url) => {
         const store = await PostgresHistoryStore.open(url);
         try {
-          return await timeBatches(j, (b) => store.write(b));
+          return await timeBatches(j, store, (b) => store.write(b));
         } finally {
           await store.close();
         }
@@ -180,7 +180,7 @@ export async function bareInsert(j: Journaled, backend: "sqlite" | "postgres", o
       // Opening the store creates the tables; the COPYs go through its pool (search_path set).
       const store = await PostgresHistoryStore.open(url);
       try {
-        return await timeBatches(j, (b) => copyBatch(store.sql, b));
+        return await timeBatches(j, store, (b) => copyBatch(store.sql, b));
       } finally {
         await store.close();
       }
@@ -201,18 +201,25 @@ export async function bareInsert(j: Journaled, backend: "sqlite" | "postgres", o
       for (const r of b.candles) s.candles.run(r.symbol, r.interval, r.start, r.open, r.high, r.low, r.close, r.volume, r.trades, r.seq);
     });
     try {
-      return await timeBatches(j, async (b) => void tx(b));
+      return await timeBatches(j, store, async (b) => void tx(b));
     } finally {
       await store.close();
     }
   });
 }
 
-async function timeBatches(j: Journaled, write: (b: RowBatch) => Promise<void>): Promise<Pass> {
+async function timeBatches(j: Journaled, store: HistoryStore, write: (b: RowBatch) => Promise<void>): Promise<Pass> {
   gc();
   const t0 = Bun.nanoseconds();
   for (const b of j.batches) await write(b);
-  return { ns: Bun.nanoseconds() - t0, commands: j.commands, rows: j.rows };
+  const ns = Bun.nanoseconds() - t0;
+  return { ns, commands: j.commands, rows: await stored(store) };
+}
+
+/** Rows in the store's tables, counted after the timed part: a pass must have stored every row it was given. */
+async function stored(store: HistoryStore): Promise<number> {
+  const c = await store.counts();
+  return c.orders + c.orderEvents + c.executions + c.cash + c.positions + c.admin + c.candles;
 }
 
 async function withSqlite(j: Journaled, f: (file: string) => Promise<Pass>): Promise<Pass> {
