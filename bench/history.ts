@@ -179,6 +179,7 @@ if (exec) {
       [
         ["store.write: INSERT … SELECT FROM unnest(…) ON CONFLICT DO NOTHING", int(exec.unnest), fx(exec.unnest / exec.copy)],
         ["COPY … FROM STDIN (text), Bun.sql writable()", int(exec.copy), "1.00"],
+        ["COPY into a temp table, then INSERT … SELECT ON CONFLICT DO NOTHING", int(exec.copyTemp), fx(exec.copyTemp / exec.copy)],
         [`sql(rows) VALUES helper, ${Math.floor(65_535 / 18)} rows per statement`, int(exec.values), fx(exec.values / exec.copy)],
       ],
     ),
@@ -267,6 +268,7 @@ if (o.json) {
       pg_exec_rows: exec?.rows ?? null,
       pg_exec_rows_per_s_unnest: exec ? Math.round(exec.unnest) : null,
       pg_exec_rows_per_s_copy: exec ? Math.round(exec.copy) : null,
+      pg_exec_rows_per_s_copy_temp: exec ? Math.round(exec.copyTemp) : null,
       pg_exec_rows_per_s_values: exec ? Math.round(exec.values) : null,
       live: liveJson,
       offline_trials: o.offlineTrials,
