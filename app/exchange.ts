@@ -198,7 +198,7 @@ export class BourseExchange {
         const at = storeLocation(o.dataDir, o.config.history);
         let writer: HistoryWriterHost;
         try {
-          writer = await HistoryWriterHost.start({ dataDir: o.dataDir, config: o.config.exchange, store: at, durable: host.lastSeq, batchRows: o.config.history?.batchRows, log: this.log });
+          writer = await HistoryWriterHost.start({ dataDir: o.dataDir, config: o.config.exchange, store: at, durable: host.lastSeq, batchRows: o.config.history?.batchRows, nice: o.config.history?.nice, log: this.log });
         } catch (e) {
           // Trading never depends on history: the exchange runs without it, and says so (the host logged why).
           this.log.error("running without history: the history writer could not start; repair the store with bourse history rebuild", { err: e });

@@ -53,7 +53,7 @@ export async function liveTrial(s: Stream, o: Options, writer: Backend | null): 
       db = await ThrowawayDb.create(o.adminUrl, "live");
       store = { kind: "postgres", url: db.url };
     }
-    if (store) host = await HistoryWriterHost.start({ dataDir: dir, config: s.config.exchange, store, durable: engine.lastSeq, batchRows: o.batchRows, log: runtimeLog });
+    if (store) host = await HistoryWriterHost.start({ dataDir: dir, config: s.config.exchange, store, durable: engine.lastSeq, batchRows: o.batchRows, nice: o.nice, log: runtimeLog });
     const h = host;
     // The last seq delivered here (the runtime's lastSeq may run ahead of its deliveries).
     let delivered = engine.lastSeq;

@@ -31,12 +31,14 @@ export interface Options {
   /** Live trials against PostgreSQL too. */
   livePostgres: boolean;
   adminUrl: string;
+  /** The writer thread's nice value in the live trials (the writer's default, 10; 0 leaves it at the engine's). */
+  nice: number;
   json: boolean;
   long: boolean;
 }
 
 const USAGE =
-  "usage: bun run bench/history.ts [--commands N] [--pg-commands N] [--exec-rows N] [--live-commands N] [--batch-rows R] [--offline-trials T] [--live-trials T] [--live-pg-trials T] [--catch-up-seconds S] [--sample-ms MS] [--burst B] [--warmup W] [--seed S] [--no-postgres] [--no-live-postgres] [--admin-url URL] [--dir BASE] [--json] [--long]";
+  "usage: bun run bench/history.ts [--commands N] [--pg-commands N] [--exec-rows N] [--live-commands N] [--batch-rows R] [--offline-trials T] [--live-trials T] [--live-pg-trials T] [--catch-up-seconds S] [--sample-ms MS] [--burst B] [--warmup W] [--seed S] [--no-postgres] [--no-live-postgres] [--admin-url URL] [--nice N] [--dir BASE] [--json] [--long]";
 
 export function parseArgs(argv: string[]): Options {
   const long = argv.includes("--long");
@@ -56,6 +58,7 @@ export function parseArgs(argv: string[]): Options {
     postgres: true,
     livePostgres: true,
     adminUrl: ADMIN_URL,
+    nice: 10,
     json: false,
     long,
   };
@@ -78,6 +81,7 @@ export function parseArgs(argv: string[]): Options {
     "--admin-url": (v) => (o.adminUrl = v.str()),
     "--dir": (v) => (pipe.dir = v.str()),
     "--json": () => (o.json = true),
+    "--nice": (v) => (o.nice = Math.min(19, Math.max(0, Math.floor(v.num())))),
     "--long": () => {},
   });
   if (pipe.commands < 1 || o.liveCommands < 1) throw new Error("--commands and --live-commands must be at least 1");

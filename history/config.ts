@@ -13,6 +13,8 @@ export interface HistoryConfig {
   retentionDays?: number;
   /** Rows per write transaction. Default 10,000. */
   batchRows?: number;
+  /** The writer thread's nice value, so trading runs first (Linux): 0–19, default 10; 0 leaves it alone. */
+  nice?: number;
 }
 
 export const DEFAULT_RETENTION_DAYS = 2557;

@@ -39,9 +39,14 @@ export class RowBuilder {
     for (const o of x.open.values()) this.states.set(o.orderId, o.state);
   }
 
-  /** Rebuilds the open candles from trades since the start of the longest interval holding `time`. */
-  seedCandles(trades: Iterable<CandleTrade>): void {
+  /**
+   * Rebuilds the candles open at `now` (the store's last command's time) from the trades since the
+   * start of the longest interval holding it. A candle whose end `now` has reached was closed and
+   * written by a command the store holds: it is dropped here, not written again.
+   */
+  seedCandles(trades: Iterable<CandleTrade>, now: number): void {
     for (const t of trades) this.addToCandles(t.time, t.symbol, t.price, t.qty, null, 0);
+    if (now >= this.nextClose) this.closeCandles(0, now, null);
   }
 
   /** Appends to `out` the rows of one command (its events must be the ones the replica just produced). */
@@ -250,13 +255,13 @@ export class RowBuilder {
   }
 
   /** Closes every candle whose interval ended before `time` (the command's time moves the clock even without a trade). */
-  private closeCandles(seq: number, time: number, out: RowBatch): void {
+  private closeCandles(seq: number, time: number, out: RowBatch | null): void {
     let next = Infinity;
     for (const [symbol, series] of this.candles) {
       for (const c of series) {
         if (!c.live) continue;
         if (time >= c.closesAt) {
-          out.candles.push(candleRow(symbol, c, seq));
+          out?.candles.push(candleRow(symbol, c, seq));
           c.closeCandle();
         } else if (c.closesAt < next) next = c.closesAt;
       }

@@ -30,7 +30,12 @@ export interface WriterInit {
   /** The journal's durable seq when the host starts. */
   durable: number;
   batchRows?: number;
+  /** The writer thread's nice value (0: leave it as is). Default DEFAULT_NICE. */
+  nice?: number;
 }
+
+/** History runs below trading: the writer's thread at nice 10 (history/thread-priority.ts). */
+export const DEFAULT_NICE = 10;
 
 /** The worker's reports to its host. */
 export type WriterReport =

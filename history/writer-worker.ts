@@ -4,9 +4,10 @@
  * the replica, the row building and the database all cost this thread alone.
  */
 import { openHistoryStore } from "./open-store.ts";
+import { lowerThreadPriority } from "./thread-priority.ts";
 import type { HistoryStore } from "./store.ts";
 import { HistoryWriter } from "./writer.ts";
-import { HW, POLL_MS, type WriterInit, type WriterReport } from "./writer-protocol.ts";
+import { DEFAULT_NICE, HW, POLL_MS, type WriterInit, type WriterReport } from "./writer-protocol.ts";
 
 declare const self: Worker;
 
@@ -16,6 +17,8 @@ self.onmessage = async (e: MessageEvent<WriterInit>) => {
   const o = e.data;
   const c = new Int32Array(o.sab);
   const stop = () => Atomics.load(c, HW.STOP);
+  // History yields the CPU to trading (history/thread-priority.ts): nice 10 unless configured.
+  if (o.nice !== 0) lowerThreadPriority(o.nice ?? DEFAULT_NICE);
   let store: HistoryStore | null = null;
   let writer: HistoryWriter | null = null;
   try {

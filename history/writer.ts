@@ -63,7 +63,7 @@ export class HistoryWriter {
       follower.advance(progress.seq);
       if (follower.seq !== progress.seq) throw new HistoryStoreMismatch(`the journal ends at seq ${follower.seq}, before the history store's seq ${progress.seq}`);
       const builder = new RowBuilder(follower.exchange);
-      builder.seedCandles(await tradesSinceDayStart(o.store, progress, follower.exchange.ledger.markets.keys()));
+      builder.seedCandles(await tradesSinceDayStart(o.store, progress, follower.exchange.ledger.markets.keys()), progress.time);
       return new HistoryWriter(o, follower, builder, progress);
     } catch (e) {
       follower.close();
