@@ -10,7 +10,8 @@ import { rmSync } from "node:fs";
 import { Runtime } from "../actors/runtime.ts";
 import type { StoreLocation } from "../history/config.ts";
 import { HistoryWriterHost } from "../history/writer-host.ts";
-import { burstRun, Tally } from "./pipeline-drive.ts";
+import { burstRun, pacedRun, Tally } from "./pipeline-drive.ts";
+import { type Percentiles, summarize } from "./kit/histogram.ts";
 import { gc, runtimeLog } from "./pipeline-options.ts";
 import { clocks, coresSince, dataDir, type Stream } from "./pipeline-trials.ts";
 import { ThrowawayDb } from "./history-pg.ts";
@@ -34,9 +35,12 @@ export interface LiveTrial {
   lastSeq: number;
   /** First submit → last delivery of the timed commands (ns). */
   runNs: number;
+  /** Paced trials: submit → delivery latency of the timed commands (ns). */
+  latency: Percentiles | null;
 }
 
-export async function liveTrial(s: Stream, o: Options, writer: Backend | null): Promise<LiveTrial> {
+/** A flood (`rate` undefined: bursts as fast as the runtime takes them) or an open loop at `rate` commands/s. */
+export async function liveTrial(s: Stream, o: Options, writer: Backend | null, rate?: number): Promise<LiveTrial> {
   const dir = dataDir(o.pipe);
   let rt: Runtime | null = null;
   let host: HistoryWriterHost | null = null;
@@ -84,9 +88,15 @@ export async function liveTrial(s: Stream, o: Options, writer: Backend | null): 
       const timer = h ? setInterval(sample, o.sampleMs) : null;
       const tally = new Tally();
       const c0 = clocks();
-      let r;
+      let r: { ns: number };
+      let latency: Percentiles | null = null;
       try {
-        r = await burstRun(engine, s.cmds, s.from, s.to, o.pipe.burst, tally);
+        if (rate === undefined) r = await burstRun(engine, s.cmds, s.from, s.to, o.pipe.burst, tally);
+        else {
+          const p = await pacedRun(engine, s.cmds, s.from, s.to - s.from, rate, "tick");
+          latency = summarize(p.latency);
+          r = { ns: ((s.to - s.from) * 1e9) / p.achieved };
+        }
       } finally {
         if (timer) clearInterval(timer);
       }
@@ -99,7 +109,7 @@ export async function liveTrial(s: Stream, o: Options, writer: Backend | null): 
         if (reached) catchUpNs = now() - at[lastSeq]!;
         writerSeq = h.done(lastSeq);
       }
-      return { writer, opsPerS: ((s.to - s.from) * 1e9) / r.ns, cores, tally, lagCmds, lagNs, catchUpNs, writerSeq, lastSeq, runNs: r.ns };
+      return { writer, opsPerS: ((s.to - s.from) * 1e9) / r.ns, cores, tally, lagCmds, lagNs, catchUpNs, writerSeq, lastSeq, runNs: r.ns, latency };
     } finally {
       off();
     }

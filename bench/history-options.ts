@@ -31,6 +31,10 @@ export interface Options {
   /** Live trials against PostgreSQL too. */
   livePostgres: boolean;
   adminUrl: string;
+  /** Paced live trials: offered commands/s (0: none), timed commands, and trials with and without the writer each. */
+  pacedRate: number;
+  pacedCommands: number;
+  pacedTrials: number;
   /** The writer thread's nice value in the live trials (the writer's default, 10; 0 leaves it at the engine's). */
   nice: number;
   json: boolean;
@@ -38,7 +42,7 @@ export interface Options {
 }
 
 const USAGE =
-  "usage: bun run bench/history.ts [--commands N] [--pg-commands N] [--exec-rows N] [--live-commands N] [--batch-rows R] [--offline-trials T] [--live-trials T] [--live-pg-trials T] [--catch-up-seconds S] [--sample-ms MS] [--burst B] [--warmup W] [--seed S] [--no-postgres] [--no-live-postgres] [--admin-url URL] [--nice N] [--dir BASE] [--json] [--long]";
+  "usage: bun run bench/history.ts [--commands N] [--pg-commands N] [--exec-rows N] [--live-commands N] [--batch-rows R] [--offline-trials T] [--live-trials T] [--live-pg-trials T] [--catch-up-seconds S] [--sample-ms MS] [--burst B] [--warmup W] [--seed S] [--no-postgres] [--no-live-postgres] [--admin-url URL] [--nice N] [--paced-rate R] [--paced-commands N] [--paced-trials T] [--dir BASE] [--json] [--long]";
 
 export function parseArgs(argv: string[]): Options {
   const long = argv.includes("--long");
@@ -59,6 +63,9 @@ export function parseArgs(argv: string[]): Options {
     livePostgres: true,
     adminUrl: ADMIN_URL,
     nice: 10,
+    pacedRate: 20_000,
+    pacedCommands: long ? 400_000 : 100_000,
+    pacedTrials: long ? 3 : 1,
     json: false,
     long,
   };
@@ -81,6 +88,9 @@ export function parseArgs(argv: string[]): Options {
     "--admin-url": (v) => (o.adminUrl = v.str()),
     "--dir": (v) => (pipe.dir = v.str()),
     "--json": () => (o.json = true),
+    "--paced-rate": (v) => (o.pacedRate = Math.max(0, Math.floor(v.num()))),
+    "--paced-commands": (v) => (o.pacedCommands = Math.max(1, Math.floor(v.num()))),
+    "--paced-trials": (v) => (o.pacedTrials = Math.max(0, Math.floor(v.num()))),
     "--nice": (v) => (o.nice = Math.min(19, Math.max(0, Math.floor(v.num())))),
     "--long": () => {},
   });

@@ -128,6 +128,24 @@ if (o.liveTrials > 0) {
   }
 }
 
+// ---------------------------------------------------------------- 4: paced
+
+// An open loop at a rate the writer can follow (SQLite): what the writer costs an order's latency
+// there, and how far behind it stays — the steady state, where a flood only shows growth.
+const paced: { on: LiveTrial[]; off: LiveTrial[] } = { on: [], off: [] };
+if (o.pacedRate > 0 && o.pacedTrials > 0) {
+  const s = buildStream({ ...o.pipe, commands: o.pacedCommands });
+  log(`paced: ${int(o.pacedCommands)} commands at ${int(o.pacedRate)}/s, ${o.pacedTrials} trial(s) with and without the SQLite writer`);
+  for (let t = 0; t < o.pacedTrials; t++) {
+    for (const withWriter of t % 2 === 0 ? [false, true] : [true, false]) {
+      gc();
+      const x = await liveTrial(s, o, withWriter ? "sqlite" : null, o.pacedRate);
+      (withWriter ? paced.on : paced.off).push(x);
+      log(`  paced trial ${t + 1}, writer ${withWriter ? "on " : "off"}: p99 ${ms(x.latency!.p99)} ms` + (withWriter ? `, lag max ${ms(Math.max(0, ...x.lagNs))} ms` : ""));
+    }
+  }
+}
+
 // ---------------------------------------------------------------- report
 
 const fx = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : "–");
@@ -238,6 +256,30 @@ if (liveRows.length > 0) {
   console.error(`Live: embedded runtime, fsync on, ${int(o.liveCommands)} timed commands per trial (after ${int(o.pipe.warmup)} warm-up), burst ${o.pipe.burst}; lag sampled every ${o.sampleMs} ms while the timed commands run`);
   console.error(table(["live", "value", "trials"], liveRows));
 }
+let pacedJson: Record<string, unknown> | null = null;
+if (paced.on.length > 0) {
+  const lat = (xs: LiveTrial[], k: "p50" | "p99" | "p99_9" | "max") => median(xs.map((x) => x.latency![k]));
+  const lagMs = paced.on.flatMap((x) => x.lagNs).sort((a, b) => a - b);
+  const q = (p: number) => (lagMs.length ? lagMs[Math.min(lagMs.length - 1, Math.floor(p * lagMs.length))]! / 1e6 : NaN);
+  const rows: string[][] = [];
+  for (const k of ["p50", "p99", "p99_9", "max"] as const) {
+    const off = lat(paced.off, k);
+    const on = lat(paced.on, k);
+    rows.push([`submit → delivery ${k.replace("_", ".")}, ms`, fx(off / 1e6), fx(on / 1e6), fx(on / off)]);
+  }
+  rows.push(["writer lag (age of oldest unwritten), ms p50 / p99 / max", "", `${fx(q(0.5), 0)} / ${fx(q(0.99), 0)} / ${fx(lagMs.length ? lagMs[lagMs.length - 1]! / 1e6 : NaN, 0)}`, ""]);
+  rows.push(["engine busy, cores", fx(median(paced.off.map((x) => x.cores))), fx(median(paced.on.map((x) => x.cores))), ""]);
+  console.error("");
+  console.error(`Paced: embedded runtime, fsync on, ${int(o.pacedCommands)} commands offered at ${int(o.pacedRate)}/s (open loop, a ~1 ms tick), ${o.pacedTrials} trial(s) each; lag sampled every ${o.sampleMs} ms`);
+  console.error(table(["paced", "writer off", "SQLite writer on", "on / off"], rows));
+  pacedJson = {
+    rate: o.pacedRate,
+    commands: o.pacedCommands,
+    latency_ms_off: { p50: lat(paced.off, "p50") / 1e6, p99: lat(paced.off, "p99") / 1e6, p99_9: lat(paced.off, "p99_9") / 1e6 },
+    latency_ms_on: { p50: lat(paced.on, "p50") / 1e6, p99: lat(paced.on, "p99") / 1e6, p99_9: lat(paced.on, "p99_9") / 1e6 },
+    lag_ms: { p50: q(0.5), p99: q(0.99), max: lagMs.length ? lagMs[lagMs.length - 1]! / 1e6 : null },
+  };
+}
 const busy = hostBusy(ticks0, hostTicks());
 console.error("");
 console.error(`took ${fx((performance.now() - wall0) / 1000, 1)} s; machine busy ${fx(busy)} of ${cpus().length} cores on average (every tenant); load ${fx(loadavg()[0]!)}`);
@@ -271,6 +313,7 @@ if (o.json) {
       pg_exec_rows_per_s_copy_temp: exec ? Math.round(exec.copyTemp) : null,
       pg_exec_rows_per_s_values: exec ? Math.round(exec.values) : null,
       live: liveJson,
+      paced: pacedJson,
       offline_trials: o.offlineTrials,
       live_trials: o.liveTrials,
       live_pg_trials: o.livePgTrials,

@@ -23,29 +23,25 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     account int8 NOT NULL, symbol int8 NOT NULL, kind int4 NOT NULL, from_state int4 NOT NULL,
     to_state int4 NOT NULL, reason int4 NOT NULL, price int8 NOT NULL, qty int8 NOT NULL,
     filled int8 NOT NULL, leaves int8 NOT NULL, actor int4 NOT NULL, session int8 NOT NULL,
-    command_type int4 NOT NULL, PRIMARY KEY (seq, idx));
-  CREATE INDEX order_events_by_order ON order_events (order_id, seq, idx);
+    command_type int4 NOT NULL, PRIMARY KEY (order_id, seq, idx));
   CREATE TABLE executions (
     seq int8 NOT NULL, idx int4 NOT NULL, liquidity int4 NOT NULL, trade_id int8 NOT NULL,
     time int8 NOT NULL, symbol int8 NOT NULL, order_id int8 NOT NULL, account int8 NOT NULL,
     side int4 NOT NULL, price int8 NOT NULL, qty int8 NOT NULL, leaves int8 NOT NULL,
     counter_order_id int8 NOT NULL, counter_account int8 NOT NULL, notional numeric NOT NULL,
     fee numeric NOT NULL, fee_bps int4 NOT NULL, currency int4 NOT NULL,
-    PRIMARY KEY (seq, idx, liquidity));
-  CREATE INDEX executions_by_account ON executions (account, seq, idx);
+    PRIMARY KEY (account, seq, idx, liquidity));
   CREATE INDEX executions_by_order ON executions (order_id, seq, idx);
   CREATE INDEX executions_by_symbol ON executions (symbol, liquidity, seq, idx);
   CREATE TABLE cash (
     seq int8 NOT NULL, idx int4 NOT NULL, n int4 NOT NULL, time int8 NOT NULL,
     account int8 NOT NULL, currency int4 NOT NULL, kind int4 NOT NULL, amount numeric NOT NULL,
     balance numeric NOT NULL, trade_id int8 NOT NULL, ref text NOT NULL,
-    PRIMARY KEY (seq, idx, n));
-  CREATE INDEX cash_by_account ON cash (account, seq, idx, n);
+    PRIMARY KEY (account, seq, idx, n));
   CREATE TABLE positions (
     seq int8 NOT NULL, time int8 NOT NULL, account int8 NOT NULL, symbol int8 NOT NULL,
     kind int4 NOT NULL, delta int8 NOT NULL, qty int8 NOT NULL, cost numeric NOT NULL,
-    realized numeric NOT NULL, PRIMARY KEY (seq, account, symbol));
-  CREATE INDEX positions_by_account ON positions (account, seq, symbol);
+    realized numeric NOT NULL, PRIMARY KEY (account, seq, symbol));
   CREATE TABLE admin (
     seq int8 NOT NULL, idx int4 NOT NULL, time int8 NOT NULL, command_type int4 NOT NULL,
     account int8 NOT NULL, symbol int8 NOT NULL, actor int4 NOT NULL, session int8 NOT NULL,

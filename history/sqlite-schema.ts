@@ -21,29 +21,25 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     account INTEGER NOT NULL, symbol INTEGER NOT NULL, kind INTEGER NOT NULL, from_state INTEGER NOT NULL,
     to_state INTEGER NOT NULL, reason INTEGER NOT NULL, price INTEGER NOT NULL, qty INTEGER NOT NULL,
     filled INTEGER NOT NULL, leaves INTEGER NOT NULL, actor INTEGER NOT NULL, session INTEGER NOT NULL,
-    command_type INTEGER NOT NULL, PRIMARY KEY (seq, idx)) WITHOUT ROWID;
-  CREATE INDEX order_events_by_order ON order_events (order_id, seq, idx);
+    command_type INTEGER NOT NULL, PRIMARY KEY (order_id, seq, idx)) WITHOUT ROWID;
   CREATE TABLE executions (
     seq INTEGER NOT NULL, idx INTEGER NOT NULL, liquidity INTEGER NOT NULL, trade_id INTEGER NOT NULL,
     time INTEGER NOT NULL, symbol INTEGER NOT NULL, order_id INTEGER NOT NULL, account INTEGER NOT NULL,
     side INTEGER NOT NULL, price INTEGER NOT NULL, qty INTEGER NOT NULL, leaves INTEGER NOT NULL,
     counter_order_id INTEGER NOT NULL, counter_account INTEGER NOT NULL, notional TEXT NOT NULL,
     fee TEXT NOT NULL, fee_bps INTEGER NOT NULL, currency INTEGER NOT NULL,
-    PRIMARY KEY (seq, idx, liquidity)) WITHOUT ROWID;
-  CREATE INDEX executions_by_account ON executions (account, seq, idx);
+    PRIMARY KEY (account, seq, idx, liquidity)) WITHOUT ROWID;
   CREATE INDEX executions_by_order ON executions (order_id, seq, idx);
   CREATE INDEX executions_by_symbol ON executions (symbol, liquidity, seq, idx);
   CREATE TABLE cash (
     seq INTEGER NOT NULL, idx INTEGER NOT NULL, n INTEGER NOT NULL, time INTEGER NOT NULL,
     account INTEGER NOT NULL, currency INTEGER NOT NULL, kind INTEGER NOT NULL, amount TEXT NOT NULL,
     balance TEXT NOT NULL, trade_id INTEGER NOT NULL, ref TEXT NOT NULL,
-    PRIMARY KEY (seq, idx, n)) WITHOUT ROWID;
-  CREATE INDEX cash_by_account ON cash (account, seq, idx, n);
+    PRIMARY KEY (account, seq, idx, n)) WITHOUT ROWID;
   CREATE TABLE positions (
     seq INTEGER NOT NULL, time INTEGER NOT NULL, account INTEGER NOT NULL, symbol INTEGER NOT NULL,
     kind INTEGER NOT NULL, delta INTEGER NOT NULL, qty INTEGER NOT NULL, cost TEXT NOT NULL,
-    realized TEXT NOT NULL, PRIMARY KEY (seq, account, symbol)) WITHOUT ROWID;
-  CREATE INDEX positions_by_account ON positions (account, seq, symbol);
+    realized TEXT NOT NULL, PRIMARY KEY (account, seq, symbol)) WITHOUT ROWID;
   CREATE TABLE admin (
     seq INTEGER NOT NULL, idx INTEGER NOT NULL, time INTEGER NOT NULL, command_type INTEGER NOT NULL,
     account INTEGER NOT NULL, symbol INTEGER NOT NULL, actor INTEGER NOT NULL, session INTEGER NOT NULL,
