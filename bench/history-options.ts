@@ -16,7 +16,7 @@ export interface Options {
   offlineTrials: number;
   /** Commands of the journal the PostgreSQL passes write (a prefix: at ~25–35k rows/s the whole journal would take minutes). */
   pgCommands: number;
-  /** Execution rows for the PostgreSQL insert-method comparison (unnest, COPY, sql(rows)). */
+  /** Execution rows for the PostgreSQL insert-method comparison (the store's write, COPY, sql(rows)). */
   execRows: number;
   /** Live trials with the writer and without, each; PostgreSQL's own count (its writer falls far behind, and each trial waits for it). */
   liveTrials: number;

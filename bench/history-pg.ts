@@ -109,7 +109,7 @@ async function copyInto(tx: SQL, target: string, body: string): Promise<void> {
 /**
  * COPY that keeps the store's "a row already there is left as it is": the batch's executions
  * COPYed into a temporary table (emptied at each commit), then moved with INSERT … SELECT … ON
- * CONFLICT DO NOTHING. What history/postgres-store.ts could do instead of unnest (not changed here).
+ * CONFLICT DO NOTHING: what history/postgres-store.ts does, here by hand on one table.
  */
 async function copyViaTemp(sql: SQL, b: RowBatch): Promise<void> {
   const [, columns, text] = TABLES.find(([name]) => name === "executions")!;
@@ -121,14 +121,15 @@ async function copyViaTemp(sql: SQL, b: RowBatch): Promise<void> {
 }
 
 /**
- * The claim in history/postgres-store.ts (27k–45k rows/s for 10k-row batches of executions, 18
- * columns) checked on the writer's own execution rows: the store's write (unnest), COPY, and
+ * Insert methods on the writer's own execution rows (18 columns): the store's write (COPY into a
+ * staging table, then INSERT … ON CONFLICT DO NOTHING), plain COPY, COPY through a staging table
+ * by hand, and
  * Bun.sql's `sql(rows)` VALUES helper (chunked under the 65,535-parameter limit), each into a fresh
  * schema of the same database, one transaction per `batchRows` rows.
  */
 export interface ExecutionsFigure {
   rows: number;
-  unnest: number;
+  store: number;
   copy: number;
   copyTemp: number;
   values: number;
@@ -169,7 +170,7 @@ export async function executionsOnly(url: string, rows: ExecutionRow[], batchRow
   };
   return {
     rows: rows.length,
-    unnest: await timed("exec_unnest", (s, b) => s.write(b)),
+    store: await timed("exec_store", (s, b) => s.write(b)),
     copy: await timed("exec_copy", (s, b) => copyBatch(s.sql, b)),
     copyTemp: await timed("exec_copy_temp", (s, b) => copyViaTemp(s.sql, b)),
     values: await timed("exec_values", valuesInsert),

@@ -155,8 +155,8 @@ const names: Record<Kind, string> = {
   "writer-sqlite": "SQLite: writer catchUp (HistoryWriter + store)",
   "store-sqlite": "SQLite: store.write alone, same batches",
   "bare-sqlite": "SQLite: bare prepared INSERT, 1 tx per batch",
-  "writer-postgres": "PostgreSQL: writer catchUp (unnest inserts)",
-  "store-postgres": "PostgreSQL: store.write alone (unnest), same batches",
+  "writer-postgres": "PostgreSQL: writer catchUp (HistoryWriter + store)",
+  "store-postgres": "PostgreSQL: store.write alone, same batches",
   "bare-postgres": "PostgreSQL: bare COPY FROM STDIN, 1 tx per batch",
 };
 const bareOf = (k: Kind) => (k.endsWith("postgres") ? "bare-postgres" : k.endsWith("sqlite") ? "bare-sqlite" : null) as Kind | null;
@@ -195,7 +195,7 @@ if (exec) {
     table(
       ["method", "rows/s", "× COPY"],
       [
-        ["store.write: INSERT … SELECT FROM unnest(…) ON CONFLICT DO NOTHING", int(exec.unnest), fx(exec.unnest / exec.copy)],
+        ["store.write: COPY into a staging table, INSERT … ON CONFLICT DO NOTHING", int(exec.store), fx(exec.store / exec.copy)],
         ["COPY … FROM STDIN (text), Bun.sql writable()", int(exec.copy), "1.00"],
         ["COPY into a temp table, then INSERT … SELECT ON CONFLICT DO NOTHING", int(exec.copyTemp), fx(exec.copyTemp / exec.copy)],
         [`sql(rows) VALUES helper, ${Math.floor(65_535 / 18)} rows per statement`, int(exec.values), fx(exec.values / exec.copy)],
@@ -308,7 +308,7 @@ if (o.json) {
         ]),
       ),
       pg_exec_rows: exec?.rows ?? null,
-      pg_exec_rows_per_s_unnest: exec ? Math.round(exec.unnest) : null,
+      pg_exec_rows_per_s_store: exec ? Math.round(exec.store) : null,
       pg_exec_rows_per_s_copy: exec ? Math.round(exec.copy) : null,
       pg_exec_rows_per_s_copy_temp: exec ? Math.round(exec.copyTemp) : null,
       pg_exec_rows_per_s_values: exec ? Math.round(exec.values) : null,
