@@ -196,15 +196,21 @@ export class BourseExchange {
       start: async () => {
         const host = this.engine.host;
         const at = storeLocation(o.dataDir, o.config.history);
+        // Deliveries while the worker starts (a timer's TICK) are kept and published once it runs.
+        let delivered = host.lastSeq;
+        const early = host.onDelivery((seq) => (delivered = seq));
         let writer: HistoryWriterHost;
         try {
-          writer = await HistoryWriterHost.start({ dataDir: o.dataDir, config: o.config.exchange, store: at, durable: host.lastSeq, batchRows: o.config.history?.batchRows, nice: o.config.history?.nice, log: this.log });
+          writer = await HistoryWriterHost.start({ dataDir: o.dataDir, config: o.config.exchange, store: at, durable: delivered, batchRows: o.config.history?.batchRows, nice: o.config.history?.nice, log: this.log });
         } catch (e) {
           // Trading never depends on history: the exchange runs without it, and says so (the host logged why).
           this.log.error("running without history: the history writer could not start; repair the store with bourse history rebuild", { err: e });
           return;
+        } finally {
+          early();
         }
         this.historyWriter = writer;
+        writer.publish(delivered);
         unlisten = host.onDelivery((seq) => writer.publish(seq));
         if (writer.status.state !== "running") return;
         if (!(await writer.reach(host.lastSeq, 5_000))) this.log.warn("the history store is still catching up with the journal: candle history starts where it stands", { seq: writer.status.seq, journal: host.lastSeq });

@@ -50,10 +50,13 @@ export class SqliteHistoryStore implements HistoryStore {
   readonly db: Database;
   private readonly insert: Record<"orders" | "orderEvents" | "executions" | "cash" | "positions" | "admin" | "candles" | "progress", Statement>;
 
+  private readonly readonly: boolean;
+
   constructor(
     readonly file: string,
     opts: SqliteStoreOptions = {},
   ) {
+    this.readonly = opts.readonly === true;
     this.db = opts.readonly ? new Database(file, { readonly: true }) : new Database(file, { create: true });
     // A reader waits out a writer's checkpoint instead of failing with SQLITE_BUSY.
     this.db.exec("PRAGMA busy_timeout = 5000");
@@ -261,6 +264,14 @@ export class SqliteHistoryStore implements HistoryStore {
   }
 
   async close(): Promise<void> {
+    // The writer leaves one whole file behind (the WAL folded in): what an operator copies or backs up.
+    if (!this.readonly) {
+      try {
+        this.db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+      } catch {
+        // A reader in the middle of a read keeps the WAL; the next open folds it in.
+      }
+    }
     this.db.close();
   }
 }

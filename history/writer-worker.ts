@@ -13,6 +13,9 @@ declare const self: Worker;
 
 const report = (r: WriterReport) => self.postMessage(r);
 
+/** Commands written between two looks at the stop word and two progress reports. */
+const STEP = 50_000;
+
 self.onmessage = async (e: MessageEvent<WriterInit>) => {
   const o = e.data;
   const c = new Int32Array(o.sab);
@@ -45,11 +48,15 @@ self.onmessage = async (e: MessageEvent<WriterInit>) => {
       const stopping = stop();
       const durable = w.seq + ((Atomics.load(c, HW.DURABLE) - (w.seq | 0)) | 0);
       if (durable > w.seq) {
-        await w.catchUp(durable, () => stop() === 2);
+        // A long backlog (a first start on an old journal) goes in steps, so progress shows and a stop is heard between them.
+        const before = w.seq;
+        await w.catchUp(Math.min(durable, w.seq + STEP), () => stop() === 2);
         Atomics.store(c, HW.DONE, w.seq | 0);
         Atomics.notify(c, HW.DONE);
         report({ type: "progress", seq: w.seq, rows: w.rowsWritten });
         if (stop() === 2) break;
+        // Published but not yet readable in the journal: wait, do not spin.
+        if (w.seq === before) await Bun.sleep(POLL_MS);
       } else if (stopping !== 0) break;
       else await Bun.sleep(POLL_MS);
     }

@@ -87,6 +87,7 @@ export class HistoryWriter {
    */
   async catchUp(durable: number, stopping: () => boolean = () => false): Promise<number> {
     while (this.follower.seq < durable) {
+      const before = this.follower.seq;
       const batch = new RowBatch();
       const builder = this.builder;
       const limit = this.batchRows;
@@ -97,6 +98,8 @@ export class HistoryWriter {
         return batch.rows < limit;
       });
       if (!(await this.writeUntilTaken(batch, stopping))) break;
+      // The journal holds nothing more yet (a seq published before its record was readable): look again later rather than spin.
+      if (this.follower.seq === before) break;
     }
     return this.follower.seq;
   }

@@ -13,7 +13,7 @@ import { FixInitiator } from "../../gateway/fix/initiator.ts";
 import { silentLogger } from "../../log/logger.ts";
 import { OrderState } from "../../engine/order-state.ts";
 import { demoConfig, secret } from "../gateway/support/harness.ts";
-import { copyFileSync } from "node:fs";
+import { copyFileSync, existsSync } from "node:fs";
 import { historyRebuild } from "../../cli/history-tools.ts";
 import { SqliteHistoryStore } from "../../history/sqlite-store.ts";
 import { memoryLogger } from "../../log/memory.ts";
@@ -112,7 +112,7 @@ test("a store from another data directory: the exchange trades on without histor
   for (let i = 0; i < 20; i++) await c.placeOrder({ symbol: "ETH-USD", side: "sell", price: "2100", qty: "0.1" });
   c.close();
   await x.stop();
-  copyFileSync(join(other, "history.db"), join(dir, "history.db"));
+  for (const f of ["history.db", "history.db-wal"]) if (existsSync(join(other, f))) copyFileSync(join(other, f), join(dir, f));
   const mem = memoryLogger();
   x = await new BourseExchange({ dataDir: dir, config: demoConfig(), workers: 0, port: 0, fixPort: 0, host: "127.0.0.1", log: mem.log }).start();
   expect(x.historyWriter).toBeNull();
