@@ -29,7 +29,7 @@ import { OrderEntry } from "../gateway/order-entry/order-entry.ts";
 import { Availability } from "../gateway/ws/health.ts";
 import { MarketDataFanout } from "../gateway/ws/market-data-fanout.ts";
 import { type Gateway, startGateway } from "../gateway/ws/server.ts";
-import { storeLocation } from "../history/config.ts";
+import { type StoreLocation, storeLocation } from "../history/config.ts";
 import { openHistoryStore } from "../history/open-store.ts";
 import type { HistoryStore } from "../history/store.ts";
 import { HistoryWriterHost } from "../history/writer-host.ts";
@@ -211,8 +211,20 @@ export class BourseExchange {
         }
         this.historyWriter = writer;
         writer.publish(delivered);
-        unlisten = host.onDelivery((seq) => writer.publish(seq));
+        const off = host.onDelivery((seq) => writer.publish(seq));
+        unlisten = () => {
+          off();
+          clearInterval(waiting);
+        };
+        // A database that is down at start: the doors get their reader once it answers (candle history waits for the next start).
+        const waiting = setInterval(() => {
+          if (writer.status.state === "running") {
+            clearInterval(waiting);
+            void this.openReader(at);
+          } else if (writer.status.state !== "down") clearInterval(waiting);
+        }, 1_000);
         if (writer.status.state !== "running") return;
+        clearInterval(waiting);
         if (!(await writer.reach(host.lastSeq, 5_000))) this.log.warn("the history store is still catching up with the journal: candle history starts where it stands", { seq: writer.status.seq, journal: host.lastSeq });
         this.history = await openHistoryStore(at, { readonly: true });
         this.candleHistory = await readCandleHistory(this.history, o.config.exchange.instruments.map((i) => i.id));
@@ -224,6 +236,15 @@ export class BourseExchange {
         this.history = null;
       },
     };
+  }
+
+  private async openReader(at: StoreLocation): Promise<void> {
+    try {
+      this.history = await openHistoryStore(at, { readonly: true });
+      if (this.orderEntry) this.orderEntry.history = orderHistory(this.history);
+    } catch (e) {
+      this.log.warn("the history store answers the writer but not a reader: finished orders answer from memory only", { err: e });
+    }
   }
 
   /** One order entry for both doors: a FIX order and a WebSocket order trade against each other and each side hears of it on its own door. */
