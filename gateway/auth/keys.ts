@@ -10,12 +10,15 @@ export interface ApiKey {
   id: string;
   account: number;
   secret: string;
+  /** The FIX SenderCompIDs (49) this key logs on with; when given, only these, and no other key may use them (gateway/fix/comp-ids.ts). */
+  fixCompIds?: readonly string[];
 }
 
 /** A key as the configuration file gives it, under its account (app/config.ts, AccountSeed.apiKeys). */
 export interface ApiKeyConfig {
   id: string;
   secret: string;
+  fixCompIds?: readonly string[];
 }
 
 export class ApiKeys {
@@ -29,7 +32,7 @@ export class ApiKeys {
   static fromConfig(config: { accounts?: readonly { id: number; apiKeys?: readonly ApiKeyConfig[] }[] }): ApiKeys {
     const keys: ApiKey[] = [];
     for (const a of config.accounts ?? []) {
-      for (const k of a.apiKeys ?? []) keys.push({ id: k.id, account: a.id, secret: k.secret });
+      for (const k of a.apiKeys ?? []) keys.push({ id: k.id, account: a.id, secret: k.secret, ...(k.fixCompIds ? { fixCompIds: k.fixCompIds } : {}) });
     }
     return new ApiKeys(keys);
   }
@@ -38,7 +41,16 @@ export class ApiKeys {
     if (!/^[\x21-\x7e]{1,64}$/.test(key.id)) throw new OperatorError(`API key id must be 1-64 printable ASCII: ${key.id}`);
     if (key.secret.length < 16) throw new OperatorError(`API key ${key.id}: secret must be at least 16 characters`);
     if (this.byId.has(key.id)) throw new OperatorError(`API key ${key.id} is configured twice`);
+    for (const c of key.fixCompIds ?? []) {
+      if (typeof c !== "string" || !/^[\x21-\x7e]{1,64}$/.test(c)) throw new OperatorError(`API key ${key.id}: fixCompIds entry ${JSON.stringify(c)} must be 1-64 printable ASCII`);
+      for (const other of this.byId.values()) if (other.fixCompIds?.includes(c)) throw new OperatorError(`API key ${key.id}: SenderCompID ${c} is also configured for key ${other.id}; a CompID belongs to one key`);
+    }
     this.byId.set(key.id, key);
+  }
+
+  /** Every key, for what is configured per key (the FIX door's CompIDs). */
+  all(): IterableIterator<ApiKey> {
+    return this.byId.values();
   }
 
   get(id: string): ApiKey | undefined {

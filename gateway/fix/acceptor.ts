@@ -12,6 +12,7 @@ import { FixFramer } from "./framer.ts";
 import type { FixMessage } from "./message.ts";
 import { FixSession } from "./session.ts";
 import { FixStore } from "./store.ts";
+import { CompIdRegistry } from "./comp-ids.ts";
 
 export interface FixAcceptorOptions {
   orderEntry: OrderEntry;
@@ -31,6 +32,8 @@ export interface FixAcceptor {
   readonly host: string;
   readonly port: number;
   readonly compId: string;
+  /** Where the message stores and the SenderCompID registry are (`<dataDir>/fix`). */
+  readonly storeDir: string;
   /** Connections open now (logged on or not). */
   readonly connections: number;
   /** Logs every session out with `reason` (default: shutting down) and stops listening. Idempotent. */
@@ -136,6 +139,7 @@ export function startFixAcceptor(o: FixAcceptorOptions): FixAcceptor {
   const maxQueued = cfg.maxQueuedBytes ?? DEFAULT_MAX_QUEUED;
   /** SenderCompIDs logged on now: one live session per counterparty (they share a store). */
   const live = new Map<string, Connection>();
+  const compIds = new CompIdRegistry(storeDir, [...o.keys.all()].map((k) => ({ keyId: k.id, compIds: k.fixCompIds ?? [] })), cfg.maxCompIdsPerKey ?? 16);
   const open = new Set<Connection>();
 
   const slow = (c: Connection) => {
@@ -150,6 +154,9 @@ export function startFixAcceptor(o: FixAcceptorOptions): FixAcceptor {
     const auth = authenticate(o.keys, { keyId: user, proof: { kind: "secret", secret: password } });
     // The same answer for an unknown user and a wrong password: no probing for key ids.
     if (!auth.ok) return { error: "invalid Username (553) or Password (554)" };
+    // Whose name it is comes before whether it is in use: another key's CompID says nothing of its owner's sessions.
+    const claim = compIds.claim(sender, auth.keyId);
+    if (!claim.ok) return { error: claim.why };
     const other = live.get(sender);
     if (other && other !== c) return { error: `SenderCompID ${sender} is already logged on` };
     c.compId = sender;
@@ -247,6 +254,7 @@ export function startFixAcceptor(o: FixAcceptorOptions): FixAcceptor {
     host: listener.hostname,
     port: listener.port,
     compId,
+    storeDir,
     get connections() {
       return open.size;
     },

@@ -13,6 +13,8 @@ export interface FixConfig {
   maxHeartBtIntSec?: number;
   /** Unsent bytes a connection may hold before it is cut as a slow consumer. Default 8 MiB. */
   maxQueuedBytes?: number;
+  /** SenderCompIDs a key without configured fixCompIds may register by first use. Default 16. */
+  maxCompIdsPerKey?: number;
   /** false: no FIX acceptor. Default true. */
   enabled?: boolean;
 }
