@@ -1,3 +1,4 @@
+import type { LoginGuardOptions } from "../gateway/auth/login-guard.ts";
 import type { HistoryConfig } from "../history/config.ts";
 import { readFileSync } from "node:fs";
 import { type Command, CommandType, makeCommand } from "../engine/commands.ts";
@@ -33,6 +34,8 @@ export interface BourseConfig {
   gateway?: GatewayConfig;
   fix?: FixConfig;
   history?: HistoryConfig;
+  /** Failed logins per key and address before a lock (gateway/auth/login-guard.ts). */
+  login?: LoginGuardOptions;
 }
 
 /** Reads a configuration file; a missing, unreadable or malformed one is an OperatorError naming it. */

@@ -24,6 +24,7 @@ import type { RuntimeOptions } from "../actors/runtime-options.ts";
 import { InvariantError } from "../engine/errors.ts";
 import { makeInstrument } from "../engine/instrument.ts";
 import { ApiKeys } from "../gateway/auth/keys.ts";
+import { LoginGuard } from "../gateway/auth/login-guard.ts";
 import { type FixAcceptor, startFixAcceptor } from "../gateway/fix/acceptor.ts";
 import { OrderEntry } from "../gateway/order-entry/order-entry.ts";
 import { Availability } from "../gateway/ws/health.ts";
@@ -104,6 +105,7 @@ export class BourseExchange {
 
   constructor(readonly o: ExchangeOptions) {
     this.log = o.log ?? createLogger();
+    this.loginGuard = new LoginGuard(o.config.login);
     this.parts.push(this.enginePart(), this.accountsPart());
     if (o.history ?? (o.doors !== false && o.config.history?.enabled !== false)) this.parts.push(this.historyPart());
     if (o.doors === false) return;
@@ -118,6 +120,9 @@ export class BourseExchange {
     if (this.engineHost === null) throw new InvariantError("the exchange has not started");
     return this.engineHost;
   }
+
+  /** One count of failed logins for every door: a guesser cannot spread its guesses over the doors. */
+  private readonly loginGuard: LoginGuard;
 
   private get keys(): ApiKeys {
     this.apiKeys ??= ApiKeys.fromConfig(this.o.config);
@@ -303,6 +308,7 @@ export class BourseExchange {
             instruments: o.config.exchange.instruments,
             config: o.config.gateway,
             keys: this.keys,
+            loginGuard: this.loginGuard,
             port: o.port,
             host: o.host,
             orderEntry: this.orderEntry!,
@@ -328,6 +334,7 @@ export class BourseExchange {
             orderEntry: this.orderEntry!,
             instruments: o.config.exchange.instruments.map(makeInstrument),
             keys: this.keys,
+            loginGuard: this.loginGuard,
             dataDir: o.dataDir,
             config: o.config.fix,
             host: o.host,

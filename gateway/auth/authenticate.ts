@@ -1,6 +1,7 @@
 import { timingSafeEqual } from "node:crypto";
 import { type Login, verifyLogin } from "../../protocol/index.ts";
 import type { ApiKeys } from "./keys.ts";
+import type { LoginGuard } from "./login-guard.ts";
 
 /**
  * The one check every door makes of a client's credentials: the WebSocket LOGIN, the FIX Logon and
@@ -22,6 +23,11 @@ export interface Credentials {
   /** The API key id the client names (WebSocket apiKeyId, FIX Username 553). */
   keyId: string;
   proof: Proof;
+  /** Where the attempt comes from, and the guard that counts failures (gateway/auth/login-guard.ts); without one, nothing is counted. */
+  address?: string;
+  guard?: LoginGuard;
+  /** Wall-clock ms, for the guard. Default Date.now(). */
+  nowMs?: number;
 }
 
 export const AuthRefusal = {
@@ -29,21 +35,35 @@ export const AuthRefusal = {
   BAD_CREDENTIALS: "bad-credentials",
   /** A signed proof's timestamp too far from the server's clock (checked first: it says nothing of the key). */
   STALE_TIMESTAMP: "stale-timestamp",
+  /** Too many wrong proofs for this key or from this address: refused unchecked until `retryAfterMs` has passed. */
+  LOCKED: "locked",
 } as const;
 export type AuthRefusal = (typeof AuthRefusal)[keyof typeof AuthRefusal];
 
-export type AuthResult = { ok: true; account: number; keyId: string } | { ok: false; refusal: AuthRefusal };
+export type AuthResult = { ok: true; account: number; keyId: string } | { ok: false; refusal: AuthRefusal; retryAfterMs?: number };
 
 /** How far a signed login's timestamp may be from the server's clock. */
 export const LOGIN_SKEW_US = 30_000_000;
 
 export function authenticate(keys: ApiKeys, c: Credentials): AuthResult {
   const p = c.proof;
+  const guard = c.guard;
+  const address = c.address ?? "";
+  const nowMs = c.nowMs ?? Date.now();
+  // A locked key or address is refused before its proof is looked at: a lock admits no guess.
+  if (guard) {
+    const v = guard.check(c.keyId, address, nowMs);
+    if (!v.ok) return { ok: false, refusal: AuthRefusal.LOCKED, retryAfterMs: v.retryAfterMs };
+  }
   if (p.kind === "hmac" && Math.abs(p.now - p.login.timestamp) > LOGIN_SKEW_US) return { ok: false, refusal: AuthRefusal.STALE_TIMESTAMP };
   const key = keys.get(c.keyId);
-  if (key === undefined) return { ok: false, refusal: AuthRefusal.BAD_CREDENTIALS };
-  const good = p.kind === "hmac" ? verifyLogin(key.secret, p.nonce, p.login) : sameSecret(key.secret, p.secret);
-  return good ? { ok: true, account: key.account, keyId: key.id } : { ok: false, refusal: AuthRefusal.BAD_CREDENTIALS };
+  const good = key !== undefined && (p.kind === "hmac" ? verifyLogin(key.secret, p.nonce, p.login) : sameSecret(key.secret, p.secret));
+  if (!good) {
+    guard?.failed(c.keyId, key !== undefined, address, nowMs);
+    return { ok: false, refusal: AuthRefusal.BAD_CREDENTIALS };
+  }
+  guard?.succeeded(c.keyId, address);
+  return { ok: true, account: key.account, keyId: key.id };
 }
 
 function sameSecret(expected: string, given: string): boolean {

@@ -3,7 +3,8 @@ import type { Socket, TCPSocketListener } from "bun";
 import type { FixConfig } from "./config.ts";
 import type { Instrument } from "../../engine/instrument.ts";
 import { type Logger, silentLogger } from "../../log/logger.ts";
-import { authenticate } from "../auth/authenticate.ts";
+import { AuthRefusal, authenticate } from "../auth/authenticate.ts";
+import type { LoginGuard } from "../auth/login-guard.ts";
 import type { ApiKeys } from "../auth/keys.ts";
 import type { OrderEntry } from "../order-entry/order-entry.ts";
 import { FixDoor, FixOrderSession } from "./application.ts";
@@ -18,6 +19,8 @@ export interface FixAcceptorOptions {
   orderEntry: OrderEntry;
   instruments: Instrument[];
   keys: ApiKeys;
+  /** Failed logons counted per key and address, shared with the other doors (gateway/auth/login-guard.ts). */
+  loginGuard?: LoginGuard;
   /** The FIX stores live in `<dataDir>/fix`. */
   dataDir: string;
   config?: FixConfig;
@@ -151,7 +154,8 @@ export function startFixAcceptor(o: FixAcceptorOptions): FixAcceptor {
     const sender = logon.get(Tag.SenderCompID) ?? "";
     const user = logon.get(553) ?? "";
     const password = logon.get(554) ?? "";
-    const auth = authenticate(o.keys, { keyId: user, proof: { kind: "secret", secret: password } });
+    const auth = authenticate(o.keys, { keyId: user, proof: { kind: "secret", secret: password }, address: c.socket.remoteAddress, guard: o.loginGuard });
+    if (!auth.ok && auth.refusal === AuthRefusal.LOCKED) return { error: `too many failed logons for this key or address; try again in ${Math.ceil((auth.retryAfterMs ?? 0) / 1000)} s` };
     // The same answer for an unknown user and a wrong password: no probing for key ids.
     if (!auth.ok) return { error: "invalid Username (553) or Password (554)" };
     // Whose name it is comes before whether it is in use: another key's CompID says nothing of its owner's sessions.

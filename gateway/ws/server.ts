@@ -4,6 +4,7 @@ import { readDeliveries } from "../../actors/delivered-events.ts";
 import { type InstrumentSpec, makeInstrument } from "../../engine/instrument.ts";
 import { type Logger, silentLogger } from "../../log/logger.ts";
 import { AuthRefusal, authenticate } from "../auth/authenticate.ts";
+import type { LoginGuard } from "../auth/login-guard.ts";
 import type { ApiKeys } from "../auth/keys.ts";
 import { type InitialBook, MarketDataFanout, topic } from "./market-data-fanout.ts";
 import { OrderEntry } from "../order-entry/order-entry.ts";
@@ -41,6 +42,8 @@ export interface GatewayOptions {
   /** This door's section of the configuration file ("gateway"). */
   config?: GatewayConfig;
   keys: ApiKeys;
+  /** Failed logins counted per key and address, shared with the other doors (gateway/auth/login-guard.ts). */
+  loginGuard?: LoginGuard;
   host?: string;
   /** 0 = any free port (tests). */
   port?: number;
@@ -176,8 +179,9 @@ export function startGateway(opts: GatewayOptions): Gateway {
       case MessageType.LOGIN: {
         if (s.loggedIn) return protocolError(s, new ProtocolError(ErrorCode.ALREADY_LOGGED_IN, "this session is logged in", m.type, m.requestId));
         const now = Math.floor(Date.now() * 1000);
-        const auth = authenticate(keys, { keyId: m.apiKeyId, proof: { kind: "hmac", nonce: s.nonce, login: m, now } });
-        const code: number = auth.ok ? LOGIN_OK : auth.refusal === AuthRefusal.STALE_TIMESTAMP ? ErrorCode.STALE_TIMESTAMP : ErrorCode.AUTH_FAILED;
+        const auth = authenticate(keys, { keyId: m.apiKeyId, proof: { kind: "hmac", nonce: s.nonce, login: m, now }, address: s.ws.remoteAddress, guard: opts.loginGuard });
+        // A locked key or address is told to slow down (RATE_LIMITED), not that the proof was wrong: it was not checked.
+        const code: number = auth.ok ? LOGIN_OK : auth.refusal === AuthRefusal.STALE_TIMESTAMP ? ErrorCode.STALE_TIMESTAMP : auth.refusal === AuthRefusal.LOCKED ? ErrorCode.RATE_LIMITED : ErrorCode.AUTH_FAILED;
         if (auth.ok) {
           s.account = auth.account;
           s.cancelOnDisconnect = (m.flags & LoginFlags.CANCEL_ON_DISCONNECT) !== 0;
@@ -186,7 +190,7 @@ export function startGateway(opts: GatewayOptions): Gateway {
         } else {
           s.strikes++;
           const failed = ++s.failedLogins;
-          s.ws.data.log[failed <= LOGGED_FAILED_LOGINS ? "info" : "debug"]("login failed", { key: m.apiKeyId.slice(0, 64), reason: errorName(code), failedLogins: failed });
+          s.ws.data.log[failed <= LOGGED_FAILED_LOGINS ? "info" : "debug"]("login failed", { key: m.apiKeyId.slice(0, 64), reason: errorName(code), failedLogins: failed, ...(auth.ok ? {} : auth.retryAfterMs !== undefined ? { retryAfterMs: auth.retryAfterMs } : {}) });
         }
         s.send(encodeLoginResult(s.w, { type: MessageType.LOGIN_RESULT, seq: s.nextSeq(), requestId: m.requestId, code, account: code === LOGIN_OK ? s.account : 0, sessionId: s.id, serverTime: now }));
         if (code === LOGIN_OK) s.send(encodeReferenceData(s.w, { type: MessageType.REFERENCE_DATA, seq: s.nextSeq(), requestId: 0, instruments }));

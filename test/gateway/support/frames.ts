@@ -226,7 +226,8 @@ export class AnonymousSessionModel {
         // The signature is random, so the only question is which check fails first.
         const skew = Math.abs(nowUs - m.timestamp);
         const codes = skew > LOGIN_SKEW_US + 2e6 ? [ErrorCode.STALE_TIMESTAMP] : skew < LOGIN_SKEW_US - 2e6 ? [ErrorCode.AUTH_FAILED] : [ErrorCode.STALE_TIMESTAMP, ErrorCode.AUTH_FAILED];
-        return { kind: "login", requestId: m.requestId, codes };
+        // Every abuser shares one address: once its failures lock it (gateway/auth/login-guard.ts) a login is refused unchecked.
+        return { kind: "login", requestId: m.requestId, codes: [...codes, ErrorCode.RATE_LIMITED] };
       }
       case T.REFERENCE_DATA_REQUEST:
         if (m.symbol === -1) return { kind: "refdata", requestId: m.requestId, count: SYMBOLS.length };
