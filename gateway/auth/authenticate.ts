@@ -1,4 +1,4 @@
-import { timingSafeEqual } from "node:crypto";
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { type Login, verifyLogin } from "../../protocol/index.ts";
 import type { ApiKeys } from "./keys.ts";
 import type { LoginGuard } from "./login-guard.ts";
@@ -57,7 +57,11 @@ export function authenticate(keys: ApiKeys, c: Credentials): AuthResult {
   }
   if (p.kind === "hmac" && Math.abs(p.now - p.login.timestamp) > LOGIN_SKEW_US) return { ok: false, refusal: AuthRefusal.STALE_TIMESTAMP };
   const key = keys.get(c.keyId);
-  const good = key !== undefined && (p.kind === "hmac" ? verifyLogin(key.secret, p.nonce, p.login) : sameSecret(key.secret, p.secret));
+  // An unknown key id is checked against a stand-in secret: the same work either way, so the time
+  // an answer takes does not tell a prober which key ids exist.
+  const against = key?.secret ?? STAND_IN_SECRET;
+  const proved = p.kind === "hmac" ? verifyLogin(against, p.nonce, p.login) : sameSecret(against, p.secret);
+  const good = key !== undefined && proved;
   if (!good) {
     guard?.failed(c.keyId, key !== undefined, address, nowMs);
     return { ok: false, refusal: AuthRefusal.BAD_CREDENTIALS };
@@ -66,8 +70,9 @@ export function authenticate(keys: ApiKeys, c: Credentials): AuthResult {
   return { ok: true, account: key.account, keyId: key.id };
 }
 
+/** Compared as SHA-256 digests in constant time: neither the secret's bytes nor its length show in the timing. */
 function sameSecret(expected: string, given: string): boolean {
-  const a = Buffer.from(expected);
-  const b = Buffer.from(given);
-  return a.length === b.length && timingSafeEqual(a, b);
+  return timingSafeEqual(createHash("sha256").update(expected).digest(), createHash("sha256").update(given).digest());
 }
+
+const STAND_IN_SECRET = randomBytes(32).toString("hex");
