@@ -1,0 +1,64 @@
+/**
+ * Secrets never appear in clear anywhere the exchange writes: after a scripted session on both
+ * doors (good logins, wrong passwords, orders, a fill, a restart), every file of the data directory
+ * (journal, snapshots, history store, FIX message stores and registry) and every log line is
+ * searched for every configured API secret and every wrong password that was tried.
+ */
+import { afterAll, expect, test } from "bun:test";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { BourseExchange } from "../../app/exchange.ts";
+import { BourseClient } from "../../client/client.ts";
+import { FixInitiator } from "../../gateway/fix/initiator.ts";
+import { memoryLogger } from "../../log/memory.ts";
+import { demoConfig, secret } from "../gateway/support/harness.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "bourse-secrets-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function files(d: string): string[] {
+  return readdirSync(d).flatMap((f) => {
+    const p = join(d, f);
+    return statSync(p).isDirectory() ? files(p) : [p];
+  });
+}
+
+test("no secret in the data directory or the logs after a scripted session on both doors", async () => {
+  const config = demoConfig();
+  const wrong = ["wrong-password-tried-over-fix", "wrong-password-tried-over-ws"];
+  const mem = memoryLogger();
+  for (let run = 0; run < 2; run++) {
+    const x = await new BourseExchange({ dataDir: dir, config, workers: run, port: 0, fixPort: 0, host: "127.0.0.1", log: mem.log, snapshotEvery: 5 }).start();
+    const alice = await BourseClient.connect(x.gateway!.url);
+    await expect(alice.login("alice-demo", wrong[1]!)).rejects.toBeDefined();
+    await alice.login("alice-demo", secret("alice"));
+    const bad = await FixInitiator.connect({ host: "127.0.0.1", port: x.fix!.port, senderCompId: "SECRETS-B" });
+    await expect(bad.logon("bob-demo", wrong[0]!)).rejects.toBeDefined();
+    const bob = await FixInitiator.connect({ host: "127.0.0.1", port: x.fix!.port, senderCompId: "SECRETS-B" });
+    await bob.logon("bob-demo", secret("bob"), [[141, "Y"]]);
+    await alice.placeOrder({ symbol: "ETH-USD", side: "sell", price: "2010", qty: "0.5", clientOrderId: `s-${run}` });
+    bob.send([[35, "D"], [11, `b-${run}`], [55, "ETH-USD"], [54, "1"], [38, "0.5"], [40, "2"], [44, "2010"], [59, "3"]]);
+    await bob.next("8");
+    expect(await x.historyWriter!.reach(x.engine.host.lastSeq)).toBe(true);
+    await bob.logout();
+    alice.close();
+    await x.stop();
+  }
+  const secrets = [...(config.accounts ?? []).flatMap((a) => (a.apiKeys ?? []).map((k) => k.secret)), ...wrong];
+  expect(secrets.length).toBeGreaterThan(4);
+  const all = files(dir);
+  expect(all.some((f) => f.includes("journal"))).toBe(true);
+  expect(all.some((f) => f.endsWith("history.db"))).toBe(true);
+  expect(all.some((f) => f.includes(`${join("fix", "")}`))).toBe(true);
+  const found: string[] = [];
+  for (const f of all) {
+    const bytes = readFileSync(f).toString("latin1");
+    for (const s of secrets) if (bytes.includes(s)) found.push(`${f}: ${s.slice(0, 6)}…`);
+  }
+  const logs = JSON.stringify(mem.records);
+  for (const s of secrets) if (logs.includes(s)) found.push(`log: ${s.slice(0, 6)}…`);
+  expect(found).toEqual([]);
+  // The session did happen: logins, a refused one on each door, a fill.
+  expect(mem.lines().filter((l) => /login failed/.test(l)).length).toBeGreaterThanOrEqual(4);
+});
