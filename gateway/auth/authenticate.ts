@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { type Login, verifyLogin } from "../../protocol/index.ts";
-import type { ApiKeys } from "./keys.ts";
+import { type ApiKeys, DEFAULT_SCOPES, type Scope } from "./keys.ts";
 import type { LoginGuard } from "./login-guard.ts";
 
 /**
@@ -40,7 +40,7 @@ export const AuthRefusal = {
 } as const;
 export type AuthRefusal = (typeof AuthRefusal)[keyof typeof AuthRefusal];
 
-export type AuthResult = { ok: true; account: number; keyId: string } | { ok: false; refusal: AuthRefusal; retryAfterMs?: number };
+export type AuthResult = { ok: true; account: number; keyId: string; scopes: readonly Scope[] } | { ok: false; refusal: AuthRefusal; retryAfterMs?: number };
 
 /** How far a signed login's timestamp may be from the server's clock. */
 export const LOGIN_SKEW_US = 30_000_000;
@@ -67,7 +67,7 @@ export function authenticate(keys: ApiKeys, c: Credentials): AuthResult {
     return { ok: false, refusal: AuthRefusal.BAD_CREDENTIALS };
   }
   guard?.succeeded(c.keyId, address);
-  return { ok: true, account: key.account, keyId: key.id };
+  return { ok: true, account: key.account, keyId: key.id, scopes: key.scopes ?? DEFAULT_SCOPES };
 }
 
 /** Compared as SHA-256 digests in constant time: neither the secret's bytes nor its length show in the timing. */

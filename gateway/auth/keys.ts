@@ -6,10 +6,22 @@
  */
 import { OperatorError } from "../../actors/operator-error.ts";
 
+/**
+ * What a key may do: `read` its account's orders and state, `trade` (place, cancel, amend, mass
+ * cancel), `withdraw` (request withdrawals, when a door offers them). Each door checks them.
+ */
+export const SCOPES = ["read", "trade", "withdraw"] as const;
+export type Scope = (typeof SCOPES)[number];
+
+/** A key configured without scopes may read and trade (not withdraw). */
+export const DEFAULT_SCOPES: readonly Scope[] = ["read", "trade"];
+
 export interface ApiKey {
   id: string;
   account: number;
   secret: string;
+  /** Default DEFAULT_SCOPES. */
+  scopes?: readonly Scope[];
   /** The FIX SenderCompIDs (49) this key logs on with; when given, only these, and no other key may use them (gateway/fix/comp-ids.ts). */
   fixCompIds?: readonly string[];
 }
@@ -18,6 +30,7 @@ export interface ApiKey {
 export interface ApiKeyConfig {
   id: string;
   secret: string;
+  scopes?: readonly Scope[];
   fixCompIds?: readonly string[];
 }
 
@@ -32,7 +45,7 @@ export class ApiKeys {
   static fromConfig(config: { accounts?: readonly { id: number; apiKeys?: readonly ApiKeyConfig[] }[] }): ApiKeys {
     const keys: ApiKey[] = [];
     for (const a of config.accounts ?? []) {
-      for (const k of a.apiKeys ?? []) keys.push({ id: k.id, account: a.id, secret: k.secret, ...(k.fixCompIds ? { fixCompIds: k.fixCompIds } : {}) });
+      for (const k of a.apiKeys ?? []) keys.push({ id: k.id, account: a.id, secret: k.secret, ...(k.fixCompIds ? { fixCompIds: k.fixCompIds } : {}), ...(k.scopes ? { scopes: k.scopes } : {}) });
     }
     return new ApiKeys(keys);
   }
@@ -41,6 +54,10 @@ export class ApiKeys {
     if (!/^[\x21-\x7e]{1,64}$/.test(key.id)) throw new OperatorError(`API key id must be 1-64 printable ASCII: ${key.id}`);
     if (key.secret.length < 16) throw new OperatorError(`API key ${key.id}: secret must be at least 16 characters`);
     if (this.byId.has(key.id)) throw new OperatorError(`API key ${key.id} is configured twice`);
+    if (key.scopes !== undefined) {
+      if (!Array.isArray(key.scopes) || key.scopes.length === 0) throw new OperatorError(`API key ${key.id}: scopes must be a non-empty list of ${SCOPES.join(", ")}`);
+      for (const s of key.scopes) if (!(SCOPES as readonly string[]).includes(s)) throw new OperatorError(`API key ${key.id}: unknown scope ${JSON.stringify(s)}; the scopes are ${SCOPES.join(", ")}`);
+    }
     for (const c of key.fixCompIds ?? []) {
       if (typeof c !== "string" || !/^[\x21-\x7e]{1,64}$/.test(c)) throw new OperatorError(`API key ${key.id}: fixCompIds entry ${JSON.stringify(c)} must be 1-64 printable ASCII`);
       for (const other of this.byId.values()) if (other.fixCompIds?.includes(c)) throw new OperatorError(`API key ${key.id}: SenderCompID ${c} is also configured for key ${other.id}; a CompID belongs to one key`);

@@ -56,6 +56,8 @@ class Connection {
   session!: FixSession;
   orders: FixOrderSession | null = null;
   compId = "";
+  /** The logged-on key's `trade` scope. */
+  mayTrade = false;
   account = -1;
   /** door, remote address; the session adds compId and account at Logon. */
   log: Logger = silentLogger;
@@ -165,6 +167,7 @@ export function startFixAcceptor(o: FixAcceptorOptions): FixAcceptor {
     if (other && other !== c) return { error: `SenderCompID ${sender} is already logged on` };
     c.compId = sender;
     c.account = auth.account;
+    c.mayTrade = auth.scopes.includes("trade");
     c.cancelOnDisconnect = logon.get(Tag.CancelOnDisconnect);
     return { account: auth.account };
   }
@@ -197,7 +200,7 @@ export function startFixAcceptor(o: FixAcceptorOptions): FixAcceptor {
             onLogon: () => {
               live.set(c.compId, c);
               const cod = c.cancelOnDisconnect;
-              c.orders = new FixOrderSession(door, c.session, `${c.account}.${c.compId}`, c.account, cod === undefined ? (cfg.cancelOnDisconnect ?? false) : cod === "Y", cfg.maxOrdersPerSecond ?? 2000);
+              c.orders = new FixOrderSession(door, c.session, `${c.account}.${c.compId}`, c.account, cod === undefined ? (cfg.cancelOnDisconnect ?? false) : cod === "Y", cfg.maxOrdersPerSecond ?? 2000, c.mayTrade);
                           },
             onEnd: () => end(c),
             log: c.log,

@@ -129,6 +129,9 @@ export class FixDoor {
 const NO_FIELDS: readonly Field[] = [];
 
 
+/** The messages that change orders: a key without the trade scope may send none of them. */
+const TRADING: ReadonlySet<string> = new Set([MsgType.NewOrderSingle, MsgType.OrderCancelRequest, MsgType.OrderCancelReplaceRequest, MsgType.OrderMassCancelRequest]);
+
 /**
  * One logged-on FIX session's orders: NewOrderSingle, OrderCancelRequest,
  * OrderCancelReplaceRequest, OrderStatusRequest and OrderMassCancelRequest become order entry
@@ -150,6 +153,8 @@ export class FixOrderSession implements OrderSession, OrderReports {
     readonly account: number,
     readonly cancelOnDisconnect: boolean,
     ratePerSecond: number,
+    /** The key's `trade` scope; without it only OrderStatusRequest is taken. */
+    private readonly mayTrade = true,
   ) {
     this.id = door.entry.sessionId();
     this.bucket = new TokenBucket(ratePerSecond);
@@ -164,6 +169,17 @@ export class FixOrderSession implements OrderSession, OrderReports {
   }
 
   onMessage(m: FixMessage): void {
+    if (!this.mayTrade && m.msgType !== MsgType.OrderStatusRequest && TRADING.has(m.msgType)) {
+      // BusinessRejectReason 6: not authorized.
+      this.session.sendApp([
+        [Tag.MsgType, MsgType.BusinessMessageReject],
+        [Tag.RefSeqNum, String(m.seqNum)],
+        [Tag.RefMsgType, m.msgType],
+        [Tag.BusinessRejectReason, "6"],
+        [Tag.Text, "this API key has no trade scope"],
+      ]);
+      return;
+    }
     switch (m.msgType) {
       case MsgType.NewOrderSingle:
         return this.onNewOrder(m);

@@ -184,6 +184,7 @@ export function startGateway(opts: GatewayOptions): Gateway {
         const code: number = auth.ok ? LOGIN_OK : auth.refusal === AuthRefusal.STALE_TIMESTAMP ? ErrorCode.STALE_TIMESTAMP : auth.refusal === AuthRefusal.LOCKED ? ErrorCode.RATE_LIMITED : ErrorCode.AUTH_FAILED;
         if (auth.ok) {
           s.account = auth.account;
+          s.mayTrade = auth.scopes.includes("trade");
           s.cancelOnDisconnect = (m.flags & LoginFlags.CANCEL_ON_DISCONNECT) !== 0;
           s.ws.data.log = s.ws.data.log.child({ account: s.account, key: auth.keyId });
           s.ws.data.log.info("login", { cancelOnDisconnect: s.cancelOnDisconnect });
@@ -235,6 +236,11 @@ export function startGateway(opts: GatewayOptions): Gateway {
     }
     // Order entry from here on: needs a login, and is rate limited per session.
     if (!s.loggedIn) return protocolError(s, new ProtocolError(ErrorCode.NOT_LOGGED_IN, "log in before sending orders", m.type, m.requestId));
+    // A read-only key may ask for its orders' status, not change them.
+    if (!s.mayTrade && m.type !== MessageType.ORDER_STATUS_REQUEST) {
+      s.send(encodeError(s.w, { type: MessageType.ERROR, seq: s.nextSeq(), requestId: m.requestId, code: ErrorCode.NOT_PERMITTED, reason: 0, messageType: m.type, text: "this API key has no trade scope" }));
+      return;
+    }
     if (!s.allow()) {
       s.send(encodeError(s.w, { type: MessageType.ERROR, seq: s.nextSeq(), requestId: m.requestId, code: ErrorCode.RATE_LIMITED, reason: 0, messageType: m.type, text: errorText(ErrorCode.RATE_LIMITED) }));
       return;

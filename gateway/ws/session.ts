@@ -24,6 +24,8 @@ export class Session implements OrderSession, HeldFrames, ReportTarget {
   /** Last session sequence number sent; HELLO is 1. */
   seq = 0;
   account = -1;
+  /** The logged-in key's `trade` scope: orders, cancels, amends, mass cancels. */
+  mayTrade = false;
   cancelOnDisconnect = false;
   readonly nonce = crypto.getRandomValues(new Uint8Array(32));
   readonly w = new FrameWriter(512);

@@ -22,8 +22,8 @@ const hmac = (l: Login, now = NOW) => authenticate(keys, { keyId: l.apiKeyId, pr
 const secret = (keyId: string, s: string) => authenticate(keys, { keyId, proof: { kind: "secret", secret: s } });
 
 test("a WebSocket login signed with the key's secret over this connection's nonce is granted its account and key id", () => {
-  expect(hmac(login("alice", SECRET))).toEqual({ ok: true, account: 1, keyId: "alice" });
-  expect(hmac(login("bob", "bob-secret-0123456789abc"), NOW + LOGIN_SKEW_US)).toEqual({ ok: true, account: 2, keyId: "bob" });
+  expect(hmac(login("alice", SECRET))).toEqual({ ok: true, account: 1, keyId: "alice", scopes: ["read", "trade"] });
+  expect(hmac(login("bob", "bob-secret-0123456789abc"), NOW + LOGIN_SKEW_US)).toEqual({ ok: true, account: 2, keyId: "bob", scopes: ["read", "trade"] });
 });
 
 test("a WebSocket login is refused: wrong secret, unknown key, another key's secret, another connection's nonce, flags changed after signing", () => {
@@ -43,8 +43,8 @@ test("a WebSocket login whose timestamp is too far from the server's clock is re
 });
 
 test("a FIX logon with the key's secret as its password is granted; a wrong, shorter, longer or unknown one is refused alike", () => {
-  expect(secret("alice", SECRET)).toEqual({ ok: true, account: 1, keyId: "alice" });
-  expect(secret("bob", "bob-secret-0123456789abc")).toEqual({ ok: true, account: 2, keyId: "bob" });
+  expect(secret("alice", SECRET)).toEqual({ ok: true, account: 1, keyId: "alice", scopes: ["read", "trade"] });
+  expect(secret("bob", "bob-secret-0123456789abc")).toEqual({ ok: true, account: 2, keyId: "bob", scopes: ["read", "trade"] });
   const bad = { ok: false, refusal: AuthRefusal.BAD_CREDENTIALS } as const;
   for (const [id, s] of [["alice", "alice-secret-012345678X"], ["alice", SECRET.slice(0, -1)], ["alice", `${SECRET}0`], ["alice", ""], ["bob", SECRET], ["carol", SECRET]]) {
     expect(secret(id!, s!)).toEqual(bad);
