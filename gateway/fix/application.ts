@@ -414,7 +414,8 @@ export class FixOrderSession implements OrderSession, OrderReports {
     const door = this.door;
     const inst = door.byId.get(o.symbol)!;
     this.session.sendAppWith(MsgType.ExecutionReport, (e) => {
-      e.intField(Tag.OrderID, o.orderId).field(Tag.ClOrdID, clOrdId);
+      // ClOrdID is required in an ExecutionReport: an order placed without one (over the WebSocket door, asked for by OrderID) says NONE.
+      e.intField(Tag.OrderID, o.orderId).field(Tag.ClOrdID, clOrdId || "NONE");
       if (origClOrdId !== "" && origClOrdId !== clOrdId) e.field(Tag.OrigClOrdID, origClOrdId);
       e.idField(Tag.ExecID, door.execPrefix, door.nextExec())
         .field(Tag.ExecType, execType)
@@ -468,7 +469,7 @@ export class FixOrderSession implements OrderSession, OrderReports {
     const f: Field[] = [
       [Tag.MsgType, MsgType.ExecutionReport],
       [Tag.OrderID, r.orderId !== 0 ? String(r.orderId) : "NONE"],
-      [Tag.ClOrdID, q.clOrdId],
+      [Tag.ClOrdID, q.clOrdId || "NONE"],
       [Tag.ExecID, this.door.execId()],
       [Tag.ExecType, execType],
       [Tag.OrdStatus, "8"],
@@ -491,7 +492,7 @@ export class FixOrderSession implements OrderSession, OrderReports {
     this.session.sendApp([
       [Tag.MsgType, MsgType.OrderCancelReject],
       [Tag.OrderID, o ? String(o.orderId) : "NONE"],
-      [Tag.ClOrdID, q.clOrdId],
+      [Tag.ClOrdID, q.clOrdId || "NONE"],
       [Tag.OrigClOrdID, q.origClOrdId === "" ? "NONE" : q.origClOrdId],
       [Tag.OrdStatus, o ? (ORD_STATUS[o.state] ?? "0") : "8"],
       [Tag.CxlRejResponseTo, r.kind === RequestKind.AMEND ? "2" : "1"],
@@ -556,7 +557,7 @@ export class FixOrderSession implements OrderSession, OrderReports {
   private massCancelReport(r: Request, response: string, affected: number, rejectReason?: string, text?: string, q = this.take(r)): void {
     const f: Field[] = [
       [Tag.MsgType, MsgType.OrderMassCancelReport],
-      [Tag.ClOrdID, q?.clOrdId ?? r.clientOrderId],
+      [Tag.ClOrdID, q?.clOrdId || r.clientOrderId || "NONE"],
       [Tag.OrderID, "NONE"],
       [Tag.MassCancelRequestType, q?.massCancelType ?? "7"],
       [Tag.MassCancelResponse, rejectReason === undefined ? response : "0"],
