@@ -1,3 +1,4 @@
+import type { TlsConfig } from "./tls.ts";
 import type { LoginGuardOptions } from "../gateway/auth/login-guard.ts";
 import type { HistoryConfig } from "../history/config.ts";
 import { readFileSync } from "node:fs";
@@ -36,6 +37,8 @@ export interface BourseConfig {
   history?: HistoryConfig;
   /** Failed logins per key and address before a lock (gateway/auth/login-guard.ts). */
   login?: LoginGuardOptions;
+  /** TLS on both doors (app/tls.ts). */
+  tls?: TlsConfig;
 }
 
 /** Reads a configuration file; a missing, unreadable or malformed one is an OperatorError naming it. */

@@ -38,6 +38,7 @@ import { orderHistory } from "../gateway/order-entry/order-history.ts";
 import { readCandleHistory, type CandleHistory } from "../history/candle-history.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
 import { seedAccounts } from "./accounts.ts";
+import { doorTls, type TlsMaterial } from "./tls.ts";
 import { checkConfig } from "./config-check.ts";
 import type { BourseConfig } from "./config.ts";
 import { drainOnStop, type EngineStop } from "./engine-stop.ts";
@@ -123,6 +124,14 @@ export class BourseExchange {
 
   /** One count of failed logins for every door: a guesser cannot spread its guesses over the doors. */
   private readonly loginGuard: LoginGuard;
+
+  private tlsMaterial: TlsMaterial | null | undefined = undefined;
+
+  /** The doors' certificate (app/tls.ts), read or made once; null: plain TCP. */
+  get tls(): TlsMaterial | null {
+    this.tlsMaterial ??= doorTls(this.o.config.tls, this.o.dataDir, this.o.configFile);
+    return this.tlsMaterial;
+  }
 
   private get keys(): ApiKeys {
     this.apiKeys ??= ApiKeys.fromConfig(this.o.config);
@@ -309,6 +318,7 @@ export class BourseExchange {
             config: o.config.gateway,
             keys: this.keys,
             loginGuard: this.loginGuard,
+            ...(this.tls ? { tls: { cert: this.tls.cert, key: this.tls.key } } : {}),
             port: o.port,
             host: o.host,
             orderEntry: this.orderEntry!,
@@ -335,6 +345,7 @@ export class BourseExchange {
             instruments: o.config.exchange.instruments.map(makeInstrument),
             keys: this.keys,
             loginGuard: this.loginGuard,
+            ...(this.tls ? { tls: { cert: this.tls.cert, key: this.tls.key } } : {}),
             dataDir: o.dataDir,
             config: o.config.fix,
             host: o.host,

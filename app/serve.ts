@@ -33,7 +33,8 @@ export async function serve(o: ServeOptions): Promise<Running> {
   log.info("running", {
     seq: host.lastSeq,
     websocket: gateway.url,
-    http: `http://${gateway.server.hostname}:${gateway.server.port}`,
+    http: `${exchange.tls ? "https" : "http"}://${gateway.server.hostname}:${gateway.server.port}`,
+    tls: exchange.tls ? (exchange.tls.selfSigned ? `self-signed, ${exchange.tls.certFile}` : exchange.tls.certFile) : undefined,
     paths: "/health, /ready, /instruments",
     fix: fix ? `${fix.host}:${fix.port}` : undefined,
     fixTargetCompId: fix?.compId,

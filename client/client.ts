@@ -132,9 +132,13 @@ export class BourseClient {
 
   private constructor(private readonly ws: WebSocket) {}
 
-  static connect(url: string): Promise<BourseClient> {
+  /**
+   * Connects to a ws:// or wss:// URL. `tls.ca`: the PEM certificate to trust for wss:// (an
+   * exchange's self-signed one, `<dataDir>/tls/cert.pem`); Bun and Node take it, a browser trusts its own store.
+   */
+  static connect(url: string, opts: { tls?: { ca?: string } } = {}): Promise<BourseClient> {
     if (typeof url !== "string" || !/^wss?:\/\/./.test(url)) return Promise.reject(new InvalidArgument("url", 'a ws:// or wss:// URL such as "ws://127.0.0.1:7070/ws"', url, `url must be a ws:// or wss:// URL (got ${JSON.stringify(url)})`));
-    const ws = new WebSocket(url);
+    const ws = opts.tls ? new (WebSocket as unknown as new (url: string, o: unknown) => WebSocket)(url, { tls: opts.tls }) : new WebSocket(url);
     ws.binaryType = "arraybuffer";
     const c = new BourseClient(ws);
     return new Promise((resolve, reject) => {

@@ -21,6 +21,8 @@ export interface FixAcceptorOptions {
   keys: ApiKeys;
   /** Failed logons counted per key and address, shared with the other doors (gateway/auth/login-guard.ts). */
   loginGuard?: LoginGuard;
+  /** PEM certificate and key: FIX over TLS, so a Logon's password never crosses a network in clear. */
+  tls?: { cert: string; key: string };
   /** The FIX stores live in `<dataDir>/fix`. */
   dataDir: string;
   config?: FixConfig;
@@ -175,6 +177,7 @@ export function startFixAcceptor(o: FixAcceptorOptions): FixAcceptor {
   const listener = Bun.listen<Connection>({
     hostname: o.host ?? cfg.host ?? "127.0.0.1",
     port: o.port ?? cfg.port ?? 9878,
+    ...(o.tls ? { tls: o.tls } : {}),
     socket: {
       open(socket) {
         const c = new Connection(socket, maxQueued, slow);
@@ -255,7 +258,7 @@ export function startFixAcceptor(o: FixAcceptorOptions): FixAcceptor {
     for (const c of open) c.session.tick();
   }, 1000);
 
-  log.info("fix door listening", { door: "fix", host: listener.hostname, port: listener.port, targetCompId: compId });
+  log.info("fix door listening", { door: "fix", host: listener.hostname, port: listener.port, targetCompId: compId, tls: o.tls !== undefined });
   return {
     listener,
     host: listener.hostname,

@@ -10,6 +10,8 @@ export interface InitiatorOptions {
   targetCompId?: string;
   /** Answer TestRequests with a Heartbeat by itself. Default true. */
   answerTestRequests?: boolean;
+  /** FIX over TLS; `ca`: the PEM certificate to trust (an acceptor's self-signed one). */
+  tls?: { ca?: string; serverName?: string };
 }
 
 interface Waiter {
@@ -51,15 +53,30 @@ export class FixInitiator {
 
   static async connect(opts: InitiatorOptions): Promise<FixInitiator> {
     const c = new FixInitiator(opts);
+    // Over TLS, bytes written before the handshake ends are not sent: connect() resolves after it.
+    let settled = !opts.tls;
+    let settle: (err: Error | null) => void = () => {};
+    const shaken = new Promise<void>((resolve, reject) => (settle = (err) => (err ? reject(err) : resolve())));
+    const handshake = (err: Error | null) => {
+      if (settled) return;
+      settled = true;
+      settle(err);
+    };
     c.socket = await Bun.connect({
       hostname: opts.host,
       port: opts.port,
+      ...(opts.tls ? { tls: opts.tls } : {}),
       socket: {
         data: (_s, data) => c.onData(data),
-        close: () => c.onClose(),
+        close: () => {
+          handshake(new FixSessionError("connection closed during the TLS handshake"));
+          c.onClose();
+        },
         error: () => c.onClose(),
+        handshake: (_s, ok, err) => handshake(ok ? null : new FixSessionError(`TLS handshake failed: ${err?.message ?? "not authorized"}`)),
       },
     });
+    if (opts.tls) await shaken;
     return c;
   }
 

@@ -44,6 +44,8 @@ export interface GatewayOptions {
   keys: ApiKeys;
   /** Failed logins counted per key and address, shared with the other doors (gateway/auth/login-guard.ts). */
   loginGuard?: LoginGuard;
+  /** PEM certificate and key: wss:// and https:// instead of ws:// and http://. */
+  tls?: { cert: string; key: string };
   host?: string;
   /** 0 = any free port (tests). */
   port?: number;
@@ -115,6 +117,7 @@ export function startGateway(opts: GatewayOptions): Gateway {
   const server: Server<SocketData> = Bun.serve<SocketData>({
     hostname: opts.host ?? gw.host ?? "127.0.0.1",
     port: opts.port ?? gw.port ?? 7070,
+    ...(opts.tls ? { tls: opts.tls } : {}),
     fetch(req, srv) {
       const url = new URL(req.url);
       if (url.pathname === "/ws") {
@@ -288,8 +291,9 @@ export function startGateway(opts: GatewayOptions): Gateway {
     }
   }, 20);
 
-  const url = `ws://${server.hostname}:${server.port}/ws`;
-  log.info("websocket door listening", { door: "ws", url, http: `http://${server.hostname}:${server.port}`, paths: "/health, /ready, /instruments" });
+  const secure = opts.tls !== undefined;
+  const url = `${secure ? "wss" : "ws"}://${server.hostname}:${server.port}/ws`;
+  log.info("websocket door listening", { door: "ws", url, http: `${secure ? "https" : "http"}://${server.hostname}:${server.port}`, paths: "/health, /ready, /instruments" });
   return {
     server,
     url,
