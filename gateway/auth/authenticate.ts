@@ -37,6 +37,8 @@ export const AuthRefusal = {
   STALE_TIMESTAMP: "stale-timestamp",
   /** Too many wrong proofs for this key or from this address: refused unchecked until `retryAfterMs` has passed. */
   LOCKED: "locked",
+  /** A right proof from an address the key's allowlist does not name. */
+  ADDRESS_NOT_ALLOWED: "address-not-allowed",
 } as const;
 export type AuthRefusal = (typeof AuthRefusal)[keyof typeof AuthRefusal];
 
@@ -67,6 +69,8 @@ export function authenticate(keys: ApiKeys, c: Credentials): AuthResult {
     return { ok: false, refusal: AuthRefusal.BAD_CREDENTIALS };
   }
   guard?.succeeded(c.keyId, address);
+  // Checked after the proof: only the key's holder learns that the address is the reason.
+  if (!keys.allows(key.id, address)) return { ok: false, refusal: AuthRefusal.ADDRESS_NOT_ALLOWED };
   return { ok: true, account: key.account, keyId: key.id, scopes: key.scopes ?? DEFAULT_SCOPES };
 }
 

@@ -159,6 +159,7 @@ export function startFixAcceptor(o: FixAcceptorOptions): FixAcceptor {
     const user = logon.get(553) ?? "";
     const password = logon.get(554) ?? "";
     const auth = authenticate(o.keys, { keyId: user, proof: { kind: "secret", secret: password }, address: c.socket.remoteAddress, guard: o.loginGuard });
+    if (!auth.ok && auth.refusal === AuthRefusal.ADDRESS_NOT_ALLOWED) return { error: `this API key may not log on from ${c.socket.remoteAddress}` };
     if (!auth.ok && auth.refusal === AuthRefusal.LOCKED) return { error: `too many failed logons for this key or address; try again in ${Math.ceil((auth.retryAfterMs ?? 0) / 1000)} s` };
     // The same answer for an unknown user and a wrong password: no probing for key ids.
     if (!auth.ok) return { error: "invalid Username (553) or Password (554)" };

@@ -184,7 +184,7 @@ export function startGateway(opts: GatewayOptions): Gateway {
         const now = Math.floor(Date.now() * 1000);
         const auth = authenticate(keys, { keyId: m.apiKeyId, proof: { kind: "hmac", nonce: s.nonce, login: m, now }, address: s.ws.remoteAddress, guard: opts.loginGuard });
         // A locked key or address is told to slow down (RATE_LIMITED), not that the proof was wrong: it was not checked.
-        const code: number = auth.ok ? LOGIN_OK : auth.refusal === AuthRefusal.STALE_TIMESTAMP ? ErrorCode.STALE_TIMESTAMP : auth.refusal === AuthRefusal.LOCKED ? ErrorCode.RATE_LIMITED : ErrorCode.AUTH_FAILED;
+        const code: number = auth.ok ? LOGIN_OK : auth.refusal === AuthRefusal.STALE_TIMESTAMP ? ErrorCode.STALE_TIMESTAMP : auth.refusal === AuthRefusal.LOCKED ? ErrorCode.RATE_LIMITED : auth.refusal === AuthRefusal.ADDRESS_NOT_ALLOWED ? ErrorCode.NOT_PERMITTED : ErrorCode.AUTH_FAILED;
         if (auth.ok) {
           s.account = auth.account;
           s.mayTrade = auth.scopes.includes("trade");
