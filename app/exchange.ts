@@ -226,19 +226,19 @@ export class BourseExchange {
         this.historyWriter = writer;
         writer.publish(delivered);
         const off = host.onDelivery((seq) => writer.publish(seq));
+        let waiting: ReturnType<typeof setInterval> | undefined;
         unlisten = () => {
           off();
           clearInterval(waiting);
         };
-        // A database that is down at start: the doors get their reader once it answers (candle history waits for the next start).
-        const waiting = setInterval(() => {
-          if (writer.status.state === "running") {
-            clearInterval(waiting);
-            void this.openReader(at);
-          } else if (writer.status.state !== "down") clearInterval(waiting);
-        }, 1_000);
-        if (writer.status.state !== "running") return;
-        clearInterval(waiting);
+        if (writer.status.state !== "running") {
+          // A database that is down at start: the doors get their reader once it answers (candle history waits for the next start).
+          waiting = setInterval(() => {
+            if (writer.status.state === "running") void this.openReader(at);
+            if (writer.status.state !== "down") clearInterval(waiting);
+          }, 1_000);
+          return;
+        }
         if (!(await writer.reach(host.lastSeq, 5_000))) this.log.warn("the history store is still catching up with the journal: candle history starts where it stands", { seq: writer.status.seq, journal: host.lastSeq });
         this.history = await openHistoryStore(at, { readonly: true });
         this.candleHistory = await readCandleHistory(this.history, o.config.exchange.instruments.map((i) => i.id));
@@ -254,8 +254,11 @@ export class BourseExchange {
 
   private async openReader(at: StoreLocation): Promise<void> {
     try {
-      this.history = await openHistoryStore(at, { readonly: true });
-      if (this.orderEntry) this.orderEntry.history = orderHistory(this.history);
+      const reader = await openHistoryStore(at, { readonly: true });
+      // The exchange stopped while it opened: nothing is left to read it.
+      if (this.historyWriter?.status.state === "stopped") return void (await reader.close());
+      this.history = reader;
+      if (this.orderEntry) this.orderEntry.history = orderHistory(reader);
     } catch (e) {
       this.log.warn("the history store answers the writer but not a reader: finished orders answer from memory only", { err: e });
     }

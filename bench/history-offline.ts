@@ -4,6 +4,7 @@
  * nothing (replay and row building alone), the store's write of the same batches without the replay,
  * and a bare batched insert of the same rows into a fresh copy of the same tables.
  */
+import { insertSql, ROW_TABLE, type RowTable, type RowTableName } from "../history/row-tables.ts";
 import { mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { JournalFollower } from "../actors/journal/journal-follower.ts";
@@ -189,16 +190,13 @@ export async function bareInsert(j: Journaled, backend: "sqlite" | "postgres", o
   return withSqlite(j, async (file) => {
     const store = new SqliteHistoryStore(file);
     const db = store.db;
-    const ins = (table: string, n: number) => db.prepare(`INSERT INTO ${table} VALUES (${new Array(n).fill("?").join(",")})`);
-    const s = { orders: ins("orders", 17), orderEvents: ins("order_events", 17), executions: ins("executions", 18), cash: ins("cash", 11), positions: ins("positions", 9), admin: ins("admin", 9), candles: ins("candles", 10) };
+    // The same columns and values as the store's write, through a plain INSERT: no ON CONFLICT.
+    const inserts = (Object.keys(ROW_TABLE) as RowTableName[]).map((name) => [name, db.prepare(insertSql(ROW_TABLE[name] as RowTable<never>))] as const);
     const tx = db.transaction((b: RowBatch) => {
-      for (const r of b.orders) s.orders.run(r.orderId, r.seq, r.time, r.account, r.symbol, r.side, r.orderType, r.tif, r.price, r.stopPrice, r.qty, r.stp, r.flags, r.expireTime, r.clientOrderId, r.actor, r.session);
-      for (const r of b.orderEvents) s.orderEvents.run(r.seq, r.idx, r.time, r.orderId, r.account, r.symbol, r.kind, r.fromState, r.toState, r.reason, r.price, r.qty, r.filled, r.leaves, r.actor, r.session, r.commandType);
-      for (const r of b.executions) s.executions.run(r.seq, r.idx, r.liquidity, r.tradeId, r.time, r.symbol, r.orderId, r.account, r.side, r.price, r.qty, r.leaves, r.counterOrderId, r.counterAccount, r.notional.toString(), r.fee.toString(), r.feeBps, r.currency);
-      for (const r of b.cash) s.cash.run(r.seq, r.idx, r.n, r.time, r.account, r.currency, r.kind, r.amount.toString(), r.balance.toString(), r.tradeId, r.ref);
-      for (const r of b.positions) s.positions.run(r.seq, r.time, r.account, r.symbol, r.kind, r.delta, r.qty, r.cost.toString(), r.realized.toString());
-      for (const r of b.admin) s.admin.run(r.seq, r.idx, r.time, r.commandType, r.account, r.symbol, r.actor, r.session, r.detail);
-      for (const r of b.candles) s.candles.run(r.symbol, r.interval, r.start, r.open, r.high, r.low, r.close, r.volume, r.trades, r.seq);
+      for (const [name, stmt] of inserts) {
+        const t = ROW_TABLE[name] as RowTable<unknown>;
+        for (const r of b[name] as readonly unknown[]) stmt.run(...t.values(r));
+      }
     });
     try {
       return await timeBatches(j, store, async (b) => void tx(b));

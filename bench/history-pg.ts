@@ -5,6 +5,9 @@
 import { SQL } from "bun";
 import { PostgresHistoryStore } from "../history/postgres-store.ts";
 import { type ExecutionRow, RowBatch } from "../history/rows.ts";
+import { copyText, ROW_TABLE, type RowTable, type RowTableName } from "../history/row-tables.ts";
+
+const columnList = (t: RowTable<never>) => t.columns.map(([c]) => c).join(", ");
 
 /** A database of its own for one part of the run; `drop()` removes it (also when a client is still connected). */
 export class ThrowawayDb {
@@ -45,57 +48,12 @@ export async function reachable(adminUrl: string): Promise<string | null> {
   }
 }
 
-// COPY's text format: a tab between columns, a newline after each row; backslash, tab, newline and
-// carriage return inside a text value are escaped. Money goes in as its exact integer text.
-const esc = (s: string) => (/[\\\t\n\r]/.test(s) ? s.replace(/\\/g, "\\\\").replace(/\t/g, "\\t").replace(/\n/g, "\\n").replace(/\r/g, "\\r") : s);
-
-type Table = [name: string, columns: string, text: (b: RowBatch) => string];
-
-const TABLES: Table[] = [
-  ["orders", "order_id, seq, time, account, symbol, side, order_type, tif, price, stop_price, qty, stp, flags, expire_time, client_order_id, actor, session", (b) => {
-    let t = "";
-    for (const r of b.orders) t += `${r.orderId}\t${r.seq}\t${r.time}\t${r.account}\t${r.symbol}\t${r.side}\t${r.orderType}\t${r.tif}\t${r.price}\t${r.stopPrice}\t${r.qty}\t${r.stp}\t${r.flags}\t${r.expireTime}\t${esc(r.clientOrderId)}\t${r.actor}\t${r.session}\n`;
-    return t;
-  }],
-  ["order_events", "seq, idx, time, order_id, account, symbol, kind, from_state, to_state, reason, price, qty, filled, leaves, actor, session, command_type", (b) => {
-    let t = "";
-    for (const r of b.orderEvents) t += `${r.seq}\t${r.idx}\t${r.time}\t${r.orderId}\t${r.account}\t${r.symbol}\t${r.kind}\t${r.fromState}\t${r.toState}\t${r.reason}\t${r.price}\t${r.qty}\t${r.filled}\t${r.leaves}\t${r.actor}\t${r.session}\t${r.commandType}\n`;
-    return t;
-  }],
-  ["executions", "seq, idx, liquidity, trade_id, time, symbol, order_id, account, side, price, qty, leaves, counter_order_id, counter_account, notional, fee, fee_bps, currency", (b) => {
-    let t = "";
-    for (const r of b.executions) t += `${r.seq}\t${r.idx}\t${r.liquidity}\t${r.tradeId}\t${r.time}\t${r.symbol}\t${r.orderId}\t${r.account}\t${r.side}\t${r.price}\t${r.qty}\t${r.leaves}\t${r.counterOrderId}\t${r.counterAccount}\t${r.notional}\t${r.fee}\t${r.feeBps}\t${r.currency}\n`;
-    return t;
-  }],
-  ["cash", "seq, idx, n, time, account, currency, kind, amount, balance, trade_id, ref", (b) => {
-    let t = "";
-    for (const r of b.cash) t += `${r.seq}\t${r.idx}\t${r.n}\t${r.time}\t${r.account}\t${r.currency}\t${r.kind}\t${r.amount}\t${r.balance}\t${r.tradeId}\t${esc(r.ref)}\n`;
-    return t;
-  }],
-  ["positions", "seq, time, account, symbol, kind, delta, qty, cost, realized", (b) => {
-    let t = "";
-    for (const r of b.positions) t += `${r.seq}\t${r.time}\t${r.account}\t${r.symbol}\t${r.kind}\t${r.delta}\t${r.qty}\t${r.cost}\t${r.realized}\n`;
-    return t;
-  }],
-  ["admin", "seq, idx, time, command_type, account, symbol, actor, session, detail", (b) => {
-    let t = "";
-    for (const r of b.admin) t += `${r.seq}\t${r.idx}\t${r.time}\t${r.commandType}\t${r.account}\t${r.symbol}\t${r.actor}\t${r.session}\t${esc(r.detail)}\n`;
-    return t;
-  }],
-  ["candles", `symbol, "interval", start, open, high, low, close, volume, trades, seq`, (b) => {
-    let t = "";
-    for (const r of b.candles) t += `${r.symbol}\t${r.interval}\t${r.start}\t${r.open}\t${r.high}\t${r.low}\t${r.close}\t${r.volume}\t${r.trades}\t${r.seq}\n`;
-    return t;
-  }],
-];
-
-/** One batch in one transaction, one COPY per table that has rows (no ON CONFLICT, no progress row: the bare method). */
 export async function copyBatch(sql: SQL, b: RowBatch): Promise<void> {
   await sql.begin(async (tx) => {
-    for (const [name, columns, text] of TABLES) {
-      const body = text(b);
-      if (body.length === 0) continue;
-      await copyInto(tx, `${name} (${columns})`, body);
+    for (const name of Object.keys(ROW_TABLE) as RowTableName[]) {
+      const t = ROW_TABLE[name] as RowTable<unknown>;
+      const rows = b[name] as readonly unknown[];
+      if (rows.length > 0) await copyInto(tx, `${t.table} (${columnList(t)})`, copyText(t, rows));
     }
   });
 }
@@ -112,10 +70,11 @@ async function copyInto(tx: SQL, target: string, body: string): Promise<void> {
  * CONFLICT DO NOTHING: what history/postgres-store.ts does, here by hand on one table.
  */
 async function copyViaTemp(sql: SQL, b: RowBatch): Promise<void> {
-  const [, columns, text] = TABLES.find(([name]) => name === "executions")!;
+  const t = ROW_TABLE.executions;
+  const columns = columnList(t);
   await sql.begin(async (tx) => {
     await tx.unsafe("CREATE TEMP TABLE IF NOT EXISTS executions_in (LIKE executions) ON COMMIT DELETE ROWS");
-    await copyInto(tx, `executions_in (${columns})`, text(b));
+    await copyInto(tx, `executions_in (${columns})`, copyText(t, b.executions));
     await tx.unsafe(`INSERT INTO executions (${columns}) SELECT ${columns} FROM executions_in ON CONFLICT DO NOTHING`);
   });
 }

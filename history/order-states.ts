@@ -1,5 +1,10 @@
+import { isDone } from "../engine/orders.ts";
 import { OrderState } from "../engine/order-state.ts";
 
-/** States an order can still leave, and the final ones: the "open" and "closed" filters of an order listing. */
-export const OPEN_STATES: readonly number[] = [OrderState.PENDING, OrderState.NEW, OrderState.PARTIALLY_FILLED];
-export const CLOSED_STATES: readonly number[] = [OrderState.FILLED, OrderState.CANCELLED, OrderState.EXPIRED, OrderState.REJECTED];
+/**
+ * The "open" and "closed" filters of an order listing: the engine's own final states (isDone), and
+ * the states an order can still leave (every one past NONE that is not final).
+ */
+const STATES = Object.values(OrderState).filter((s) => s !== OrderState.NONE);
+export const CLOSED_STATES: readonly number[] = STATES.filter(isDone);
+export const OPEN_STATES: readonly number[] = STATES.filter((s) => !isDone(s));

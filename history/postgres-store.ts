@@ -28,6 +28,8 @@ import {
   type OrderView,
   type Page,
   pageLimit,
+  checkPageSize,
+  stateList,
   type PositionAt,
   type Progress,
   type PruneRecord,
@@ -38,7 +40,8 @@ import {
   ROW_TABLES,
 } from "./store.ts";
 import { admin, candle, cashRow, execution, n, orderEvent, orderView, page, position, type Row } from "./row-mappers.ts";
-import type { AdminRow, CandleRow, CashRow, ExecutionRow, OrderEventRow, OrderRow, PositionRow, RowBatch } from "./rows.ts";
+import type { AdminRow, CandleRow, CashRow, ExecutionRow, PositionRow, RowBatch } from "./rows.ts";
+import { copyText, ROW_TABLE, type RowTable } from "./row-tables.ts";
 import { Liquidity } from "./rows.ts";
 import { OPEN_STATES, CLOSED_STATES } from "./order-states.ts";
 
@@ -62,55 +65,6 @@ export interface PostgresStoreOptions {
   max?: number;
 }
 
-/** One table's columns (with their PostgreSQL types, for reference), and a row's values in that order. */
-interface TableSpec<T> {
-  table: string;
-  columns: readonly (readonly [string, string])[];
-  values: (r: T) => Param[];
-}
-
-const spec = <T>(table: string, columns: string, values: (r: T) => Param[]): TableSpec<T> => ({
-  table,
-  columns: columns.split(/\s+/).filter(Boolean).map((c) => c.split(":") as [string, string]),
-  values,
-});
-
-const ORDERS = spec<OrderRow>(
-  "orders",
-  "order_id:int8 seq:int8 time:int8 account:int8 symbol:int8 side:int4 order_type:int4 tif:int4 price:int8 stop_price:int8 qty:int8 stp:int4 flags:int4 expire_time:int8 client_order_id:text actor:int4 session:int8",
-  (r) => [r.orderId, r.seq, r.time, r.account, r.symbol, r.side, r.orderType, r.tif, r.price, r.stopPrice, r.qty, r.stp, r.flags, r.expireTime, r.clientOrderId, r.actor, r.session],
-);
-const ORDER_EVENTS = spec<OrderEventRow>(
-  "order_events",
-  "seq:int8 idx:int4 time:int8 order_id:int8 account:int8 symbol:int8 kind:int4 from_state:int4 to_state:int4 reason:int4 price:int8 qty:int8 filled:int8 leaves:int8 actor:int4 session:int8 command_type:int4",
-  (r) => [r.seq, r.idx, r.time, r.orderId, r.account, r.symbol, r.kind, r.fromState, r.toState, r.reason, r.price, r.qty, r.filled, r.leaves, r.actor, r.session, r.commandType],
-);
-const EXECUTIONS = spec<ExecutionRow>(
-  "executions",
-  "seq:int8 idx:int4 liquidity:int4 trade_id:int8 time:int8 symbol:int8 order_id:int8 account:int8 side:int4 price:int8 qty:int8 leaves:int8 counter_order_id:int8 counter_account:int8 notional:numeric fee:numeric fee_bps:int4 currency:int4",
-  (r) => [r.seq, r.idx, r.liquidity, r.tradeId, r.time, r.symbol, r.orderId, r.account, r.side, r.price, r.qty, r.leaves, r.counterOrderId, r.counterAccount, r.notional.toString(), r.fee.toString(), r.feeBps, r.currency],
-);
-const CASH = spec<CashRow>(
-  "cash",
-  "seq:int8 idx:int4 n:int4 time:int8 account:int8 currency:int4 kind:int4 amount:numeric balance:numeric trade_id:int8 ref:text",
-  (r) => [r.seq, r.idx, r.n, r.time, r.account, r.currency, r.kind, r.amount.toString(), r.balance.toString(), r.tradeId, r.ref],
-);
-const POSITIONS = spec<PositionRow>(
-  "positions",
-  "seq:int8 time:int8 account:int8 symbol:int8 kind:int4 delta:int8 qty:int8 cost:numeric realized:numeric",
-  (r) => [r.seq, r.time, r.account, r.symbol, r.kind, r.delta, r.qty, r.cost.toString(), r.realized.toString()],
-);
-const ADMIN = spec<AdminRow>(
-  "admin",
-  "seq:int8 idx:int4 time:int8 command_type:int4 account:int8 symbol:int8 actor:int4 session:int8 detail:text",
-  (r) => [r.seq, r.idx, r.time, r.commandType, r.account, r.symbol, r.actor, r.session, r.detail],
-);
-const CANDLES = spec<CandleRow>(
-  "candles",
-  `symbol:int8 "interval":int8 start:int8 open:int8 high:int8 low:int8 close:int8 volume:int8 trades:int8 seq:int8`,
-  (r) => [r.symbol, r.interval, r.start, r.open, r.high, r.low, r.close, r.volume, r.trades, r.seq],
-);
-
 /**
  * Rows go in by COPY into a staging table, then one INSERT … SELECT … ON CONFLICT DO NOTHING: COPY
  * alone cannot skip a row that is already there (a batch written again after a lost COMMIT), and
@@ -119,19 +73,14 @@ const CANDLES = spec<CandleRow>(
  * `INSERT … SELECT * FROM unnest($1::int8[], …)`, the way this store wrote before. The staging
  * tables are temporary (one per connection, created on first use) and empty at every commit.
  */
-async function insert<T>(tx: Client, t: TableSpec<T>, rows: readonly T[]): Promise<void> {
+async function insert<T>(tx: Client, t: RowTable<T>, rows: readonly T[]): Promise<void> {
   if (rows.length === 0) return;
   const stage = `stage_${t.table}`;
   const cols = t.columns.map(([c]) => c).join(", ");
   await tx.unsafe(`CREATE TEMP TABLE IF NOT EXISTS ${stage} (LIKE ${t.table}) ON COMMIT DELETE ROWS`);
   const copy = tx.unsafe(`COPY ${stage} (${cols}) FROM STDIN`).writable().getWriter();
   try {
-    for (let at = 0; at < rows.length; at += CHUNK) {
-      let text = "";
-      const end = Math.min(rows.length, at + CHUNK);
-      for (let i = at; i < end; i++) text += copyLine(t.values(rows[i]!));
-      await copy.write(text);
-    }
+    for (let at = 0; at < rows.length; at += CHUNK) await copy.write(copyText(t, rows, at, Math.min(rows.length, at + CHUNK)));
     await copy.close();
   } catch (e) {
     await copy.abort(e).catch(() => {});
@@ -140,20 +89,6 @@ async function insert<T>(tx: Client, t: TableSpec<T>, rows: readonly T[]): Promi
   await tx.unsafe(`INSERT INTO ${t.table} (${cols}) SELECT ${cols} FROM ${stage} ON CONFLICT DO NOTHING`);
 }
 
-/** One row in COPY's text format: tab-separated, \N for null, backslash, tab and line breaks escaped in text. */
-function copyLine(values: Param[]): string {
-  let line = "";
-  for (let c = 0; c < values.length; c++) {
-    const v = values[c];
-    if (c > 0) line += "\t";
-    if (v === null) line += "\\N";
-    else if (typeof v === "number") line += String(v);
-    else line += /[\\\t\n\r]/.test(v) ? v.replace(/[\\\t\n\r]/g, (ch) => COPY_ESCAPES[ch]!) : v;
-  }
-  return line + "\n";
-}
-
-const COPY_ESCAPES: Record<string, string> = { "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" };
 
 /** What a caller sees when the server is gone: the cause kept, and what to do about it. */
 export class HistoryStoreUnavailable extends Error {
@@ -229,13 +164,13 @@ export class PostgresHistoryStore implements HistoryStore {
 
   private async writeOnce(b: RowBatch): Promise<void> {
     await this.pool.begin(async (tx) => {
-      await insert(tx, ORDERS, b.orders);
-      await insert(tx, ORDER_EVENTS, b.orderEvents);
-      await insert(tx, EXECUTIONS, b.executions);
-      await insert(tx, CASH, b.cash);
-      await insert(tx, POSITIONS, b.positions);
-      await insert(tx, ADMIN, b.admin);
-      await insert(tx, CANDLES, b.candles);
+      await insert(tx, ROW_TABLE.orders, b.orders);
+      await insert(tx, ROW_TABLE.orderEvents, b.orderEvents);
+      await insert(tx, ROW_TABLE.executions, b.executions);
+      await insert(tx, ROW_TABLE.cash, b.cash);
+      await insert(tx, ROW_TABLE.positions, b.positions);
+      await insert(tx, ROW_TABLE.admin, b.admin);
+      await insert(tx, ROW_TABLE.candles, b.candles);
       if (b.toSeq > 0) await tx.unsafe("UPDATE progress SET seq = $1, time = $2 WHERE id = 1 AND seq < $1", [b.toSeq, b.toTime]);
     });
   }
@@ -270,9 +205,8 @@ export class PostgresHistoryStore implements HistoryStore {
       params.push(q.symbol);
       where.push(`o.symbol = $${params.length}`);
     }
-    const states = q.state === "open" ? OPEN_STATES : q.state === "closed" ? CLOSED_STATES : q.state !== undefined ? [q.state] : null;
+    const states = stateList(q.state, OPEN_STATES, CLOSED_STATES);
     if (states) {
-      if (!states.every(Number.isSafeInteger)) throw new RangeError("state must be \"open\", \"closed\" or an OrderState");
       where.push(`e.to_state IN (${states.join(",")})`);
     }
     const rows = await this.all(`${ORDER_VIEW} WHERE ${where.join(" AND ")} ORDER BY o.order_id DESC LIMIT ${limit + 1}`, params);
@@ -368,7 +302,7 @@ export class PostgresHistoryStore implements HistoryStore {
 
   /** Keyset pages: each query starts after the last key of the one before, so memory holds one page. */
   private async *stream<T>(text: string, params: Param[], key: (r: Row) => number[], map: (r: Row) => T, pageSize: number): AsyncIterable<T> {
-    if (!Number.isSafeInteger(pageSize) || pageSize < 1) throw new RangeError("pageSize must be a whole number of at least 1");
+    checkPageSize(pageSize);
     let last = [0, -1, -1];
     for (;;) {
       const rows = await this.all(text, [...params, ...last, pageSize]);

@@ -16,12 +16,11 @@ import { AccountEvent, Amended, Cancelled, EventType, OrderStateChange, Rejected
 import type { Exchange } from "../engine/exchange.ts";
 import { feeOf, notional } from "../engine/money.ts";
 import { OrderState } from "../engine/order-state.ts";
+import { isDone } from "../engine/orders.ts";
 import { type CandleRow, CashKind, type CashRow, Liquidity, OrderEventKind, PositionKind, type RowBatch } from "./rows.ts";
-import { CLOSED_STATES } from "./order-states.ts";
 import type { CandleTrade } from "./candle-history.ts";
 
 
-const FINAL = new Set(CLOSED_STATES);
 
 export class RowBuilder {
   /** State of every order not yet final, for the rows an amend or a trigger writes (they carry no state). */
@@ -69,7 +68,7 @@ export class RowBuilder {
             createdOrder = true;
             out.orders.push(orderRow(seq, time, cmd));
           }
-          if (FINAL.has(to)) this.states.delete(orderId);
+          if (isDone(to)) this.states.delete(orderId);
           else this.states.set(orderId, to);
           out.orderEvents.push({
             seq, idx, time, orderId, account: OrderStateChange.account(d, b), symbol: ev.symbol, kind: OrderEventKind.STATE, fromState: from, toState: to,

@@ -200,13 +200,4 @@ export class RowBatch {
     return this.orders.length + this.orderEvents.length + this.executions.length + this.cash.length + this.positions.length + this.admin.length + this.candles.length;
   }
 
-  clear(): void {
-    this.orders = [];
-    this.orderEvents = [];
-    this.executions = [];
-    this.cash = [];
-    this.positions = [];
-    this.admin = [];
-    this.candles = [];
-  }
 }

@@ -33,6 +33,7 @@ import {
 } from "./store.ts";
 import { admin, candle, cashRow, execution, n, orderEvent, orderView, page, position, type Row } from "./row-mappers.ts";
 import type { AdminRow, CandleRow, CashRow, ExecutionRow, PositionRow, RowBatch } from "./rows.ts";
+import { insertSql, ROW_TABLE, type RowTable, type RowTableName } from "./row-tables.ts";
 import { Liquidity } from "./rows.ts";
 import { OPEN_STATES, CLOSED_STATES } from "./order-states.ts";
 
@@ -48,7 +49,8 @@ export interface SqliteStoreOptions {
 export class SqliteHistoryStore implements HistoryStore {
   readonly backend = "sqlite" as const;
   readonly db: Database;
-  private readonly insert: Record<"orders" | "orderEvents" | "executions" | "cash" | "positions" | "admin" | "candles" | "progress", Statement>;
+  private readonly inserts = new Map<RowTableName, Statement>();
+  private progressStmt: Statement | null = null;
 
   private readonly readonly: boolean;
 
@@ -67,19 +69,11 @@ export class SqliteHistoryStore implements HistoryStore {
       this.db.exec("PRAGMA synchronous = NORMAL");
       migrate(this.db);
     }
-    const q = (sql: string) => this.db.prepare(sql);
-    this.insert = opts.readonly
-      ? ({} as SqliteHistoryStore["insert"])
-      : {
-          orders: q("INSERT INTO orders VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING"),
-          orderEvents: q("INSERT INTO order_events VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING"),
-          executions: q("INSERT INTO executions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING"),
-          cash: q("INSERT INTO cash VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING"),
-          positions: q("INSERT INTO positions VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING"),
-          admin: q("INSERT INTO admin VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING"),
-          candles: q("INSERT INTO candles VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING"),
-          progress: q("UPDATE progress SET seq = ?1, time = ?2 WHERE id = 1 AND seq < ?1"),
-        };
+    // The writer's statements, one per table (history/row-tables.ts), and the progress guard.
+    if (!opts.readonly) {
+      for (const name of Object.keys(ROW_TABLE) as RowTableName[]) this.inserts.set(name, this.db.prepare(insertSql(ROW_TABLE[name] as RowTable<never>, " ON CONFLICT DO NOTHING")));
+      this.progressStmt = this.db.prepare("UPDATE progress SET seq = ?1, time = ?2 WHERE id = 1 AND seq < ?1");
+    }
   }
 
   async progress(): Promise<Progress> {
@@ -88,21 +82,12 @@ export class SqliteHistoryStore implements HistoryStore {
   }
 
   async write(b: RowBatch): Promise<void> {
-    this.writeNow(b);
-  }
-
-  /** write() without the promise: the writer's thread calls this directly. */
-  writeNow(b: RowBatch): void {
-    const s = this.insert;
     this.db.transaction(() => {
-      for (const r of b.orders) s.orders.run(r.orderId, r.seq, r.time, r.account, r.symbol, r.side, r.orderType, r.tif, r.price, r.stopPrice, r.qty, r.stp, r.flags, r.expireTime, r.clientOrderId, r.actor, r.session);
-      for (const r of b.orderEvents) s.orderEvents.run(r.seq, r.idx, r.time, r.orderId, r.account, r.symbol, r.kind, r.fromState, r.toState, r.reason, r.price, r.qty, r.filled, r.leaves, r.actor, r.session, r.commandType);
-      for (const r of b.executions) s.executions.run(r.seq, r.idx, r.liquidity, r.tradeId, r.time, r.symbol, r.orderId, r.account, r.side, r.price, r.qty, r.leaves, r.counterOrderId, r.counterAccount, r.notional.toString(), r.fee.toString(), r.feeBps, r.currency);
-      for (const r of b.cash) s.cash.run(r.seq, r.idx, r.n, r.time, r.account, r.currency, r.kind, r.amount.toString(), r.balance.toString(), r.tradeId, r.ref);
-      for (const r of b.positions) s.positions.run(r.seq, r.time, r.account, r.symbol, r.kind, r.delta, r.qty, r.cost.toString(), r.realized.toString());
-      for (const r of b.admin) s.admin.run(r.seq, r.idx, r.time, r.commandType, r.account, r.symbol, r.actor, r.session, r.detail);
-      for (const r of b.candles) s.candles.run(r.symbol, r.interval, r.start, r.open, r.high, r.low, r.close, r.volume, r.trades, r.seq);
-      if (b.toSeq > 0) s.progress.run(b.toSeq, b.toTime);
+      for (const [name, stmt] of this.inserts) {
+        const t = ROW_TABLE[name] as RowTable<unknown>;
+        for (const r of b[name] as readonly unknown[]) stmt.run(...t.values(r));
+      }
+      if (b.toSeq > 0) this.progressStmt!.run(b.toSeq, b.toTime);
     })();
   }
 

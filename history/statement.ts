@@ -17,7 +17,7 @@
  */
 import { stringify } from "csv-stringify/sync";
 import type { ExchangeConfig } from "../engine/exchange.ts";
-import { formatPrice, formatQty, type Instrument, makeInstrument } from "../engine/instrument.ts";
+import { formatPrice, formatQty, makeInstrument } from "../engine/instrument.ts";
 import { type CurrencySpec, formatAmount } from "../engine/money.ts";
 import { CashKind, type CashRow, type ExecutionRow, Liquidity, PositionKind } from "./rows.ts";
 import type { HistoryStore } from "./store.ts";
@@ -50,7 +50,7 @@ export function isoMicros(us: number): string {
 export async function* statementCsv(store: HistoryStore, config: ExchangeConfig, q: StatementRequest, pageSize = 1000): AsyncGenerator<string> {
   const currencies = new Map(config.currencies.map((c) => [c.id, c]));
   const instruments = new Map(config.instruments.map((s) => [s.id, makeInstrument(s)]));
-  const quoteOf = (inst: Instrument) => [...currencies.values()].find((c) => c.code === inst.quote);
+  const byCode = new Map(config.currencies.map((c) => [c.code, c]));
   const money = (cur: CurrencySpec | undefined, v: bigint) => (cur ? formatAmount(cur, v) : v.toString());
   const code = (id: number) => currencies.get(id)?.code ?? String(id);
   const csv = (rows: string[][], header = false) => stringify(rows, { header, columns: header ? [...STATEMENT_COLUMNS] : undefined, record_delimiter: "\r\n" });
@@ -69,6 +69,7 @@ export async function* statementCsv(store: HistoryStore, config: ExchangeConfig,
   const executions = store.streamExecutions(q.account, q, pageSize)[Symbol.asyncIterator]();
   let nextExec: ExecutionRow | undefined = (await executions.next()).value;
   const pending = new Map<string, ExecutionRow[]>();
+  let lastTrade: ExecutionRow | undefined;
   const execFor = async (c: CashRow): Promise<ExecutionRow | undefined> => {
     const key = `${c.seq}:${c.idx}`;
     while (nextExec && (nextExec.seq < c.seq || (nextExec.seq === c.seq && nextExec.idx <= c.idx))) {
@@ -83,7 +84,6 @@ export async function* statementCsv(store: HistoryStore, config: ExchangeConfig,
     for (const k of pending.keys()) if (k !== key) pending.delete(k);
     return lastTrade;
   };
-  let lastTrade: ExecutionRow | undefined;
 
   let chunk: string[][] = [];
   for await (const c of store.streamCash(q.account, q, pageSize)) {
@@ -124,7 +124,7 @@ export async function* statementCsv(store: HistoryStore, config: ExchangeConfig,
     const pnl = p.realized - (before.get(p.symbol) ?? 0n);
     const inst = instruments.get(p.symbol);
     if (pnl === 0n && !before.has(p.symbol) && p.realized === 0n) continue;
-    const quote = inst ? quoteOf(inst) : undefined;
+    const quote = inst ? byCode.get(inst.quote) : undefined;
     chunk.push([isoMicros(q.to), "realized_pnl", quote?.code ?? "", money(quote, pnl), "", inst?.symbol ?? String(p.symbol), "", "", "", "", "", "", "", ""]);
   }
   for (const [currency, balance] of [...running].sort(([a], [b]) => a - b)) chunk.push([isoMicros(q.to), "closing_balance", code(currency), "", money(currencies.get(currency), balance), "", "", "", "", "", "", "", "", ""]);

@@ -39,7 +39,6 @@ export class HistoryWriterHost {
     const sab = new SharedArrayBuffer(WORDS * 4);
     this.cells = new Int32Array(sab);
     Atomics.store(this.cells, HW.DURABLE, o.durable | 0);
-    this.status.seq = 0;
     this.worker = new Worker(new URL("./writer-worker.ts", import.meta.url).href);
     let settle = () => {};
     let stopped = () => {};

@@ -14,6 +14,7 @@ import { HistoryWriter } from "../../history/writer.ts";
 import { dumpStore } from "./dump-store.ts";
 import { demoConfig, journaled } from "./journal-fixture.ts";
 import { OwnPostgres } from "./own-postgres.ts";
+import { waitFor } from "../gateway/support/harness.ts";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -74,8 +75,8 @@ describe("PostgreSQL stopped and started during a load", () => {
     await w.catchUp(1000);
     pg.stop();
     const rest = w.catchUp(cmds.length);
-    await Bun.sleep(800);
-    expect(w.down).toBe(true);
+    // The writer notices the server is gone on its next write; start it again only then.
+    expect(await waitFor(() => w.down, 10_000)).toBe(true);
     pg.start();
     expect(await rest).toBe(cmds.length);
     w.close();
