@@ -14,6 +14,7 @@
 import { Database, type Statement } from "bun:sqlite";
 import { createHash, randomBytes } from "node:crypto";
 import { closeSync, openSync } from "node:fs";
+import { OperatorError, systemCode } from "../../actors/operator-error.ts";
 
 export interface SessionStoreOptions {
   /** Idle time after which a session ends. Default 15 min. */
@@ -93,8 +94,12 @@ export class SessionStore {
     this.lifetimeMs = o.lifetimeMs ?? 12 * 3_600_000;
     // Made 0600 before SQLite opens it (its -wal and -shm take the same mode): addresses and
     // user agents are the users' business.
-    closeSync(openSync(file, "a", 0o600));
-    this.db = new Database(file, { create: true });
+    try {
+      closeSync(openSync(file, "a", 0o600));
+      this.db = new Database(file, { create: true });
+    } catch (e) {
+      throw new OperatorError(`cannot open the session store ${file} (${systemCode(e) || (e as Error).message})`, { cause: e });
+    }
     this.db.exec("PRAGMA busy_timeout = 5000");
     this.db.exec("PRAGMA journal_mode = WAL");
     // NORMAL: a power cut may lose the last touches and logins (users log in again). Revocations

@@ -149,3 +149,7 @@ describe("SessionStore", () => {
     s.close();
   });
 });
+
+test("a session file that cannot be opened is an operator's error naming it", () => {
+  expect(() => new SessionStore(join(dir, "no-such-dir", "sessions.db"))).toThrow(/cannot open the session store .*no-such-dir\/sessions\.db \(ENOENT\)/);
+});
