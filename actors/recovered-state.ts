@@ -2,6 +2,7 @@ import { Side } from "../engine/commands.ts";
 import type { Exchange } from "../engine/exchange.ts";
 import type { LevelView, OrderView } from "../engine/matching.ts";
 import { OrderState } from "../engine/orders.ts";
+import type { IdentityRecord } from "../engine/identity.ts";
 
 /** One symbol's book as recovered: what market data starts from. */
 export interface RecoveredBook {
@@ -35,6 +36,8 @@ export interface RecoveredState {
   orders: RecoveredOrder[];
   /** Ids of the accounts the recovered ledger holds (a config naming others is told so at start). */
   accounts: number[];
+  /** Users and API keys as journaled (engine/identity.ts): the doors authenticate against a copy kept current from here. */
+  identity: IdentityRecord;
 }
 
 export function readRecoveredState(exchange: Exchange, symbols: readonly number[]): RecoveredState {
@@ -70,5 +73,5 @@ export function readRecoveredState(exchange: Exchange, symbols: readonly number[
       notional,
     });
   }
-  return { books, orders, accounts: [...exchange.ledger.accounts.keys()] };
+  return { books, orders, accounts: [...exchange.ledger.accounts.keys()], identity: exchange.identity.toRecord() };
 }

@@ -1,4 +1,5 @@
 import type { TlsConfig } from "./tls.ts";
+import type { IdentityConfig, UserSeed } from "../gateway/auth/identity-config.ts";
 import type { LoginGuardOptions } from "../gateway/auth/login-guard.ts";
 import type { HistoryConfig } from "../history/config.ts";
 import { readFileSync } from "node:fs";
@@ -39,6 +40,10 @@ export interface BourseConfig {
   login?: LoginGuardOptions;
   /** TLS on both doors (app/tls.ts). */
   tls?: TlsConfig;
+  /** The master key, sessions and password hashing (gateway/auth/identity-config.ts). */
+  identity?: IdentityConfig;
+  /** Users to create on a fresh data directory, after the accounts. */
+  users?: UserSeed[];
 }
 
 /** Reads a configuration file; a missing, unreadable or malformed one is an OperatorError naming it. */

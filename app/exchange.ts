@@ -7,12 +7,14 @@
  *
  *   engine       recover the data directory; the sequencer, engine and journal on this thread or a worker
  *   accounts     open and fund the configured accounts on a fresh directory
+ *   identity     users, API keys and sessions (the doors' copy of the journaled identity); the configured keys and users on a fresh directory
  *   history      the history writer (a worker following the durable journal into the store) and a reader for the doors
  *   order entry  the read model and request tracking both doors share
  *   market data  the books as recovered, fanned out by the WebSocket door
  *   health       what /health and /ready answer
  *   websocket    the binary WebSocket door and its HTTP paths
  *   fix          the FIX 4.4 acceptor, unless the config turns it off
+ *   revocations  a revoked API key's live sessions on every door are told and closed at once
  *   engine stop  on an engine failure, drain the doors so the process can exit
  *
  * Parts still to come go into the same list: the NATS bridge after the engine (it follows its
@@ -38,6 +40,7 @@ import { orderHistory } from "../gateway/order-entry/order-history.ts";
 import { readCandleHistory, type CandleHistory } from "../history/candle-history.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
 import { seedAccounts } from "./accounts.ts";
+import { type IdentityParts, startIdentity } from "./identity.ts";
 import { doorTls, type TlsMaterial } from "./tls.ts";
 import { checkConfig } from "./config-check.ts";
 import type { BourseConfig } from "./config.ts";
@@ -76,6 +79,8 @@ export interface ExchangeOptions {
   snapshotEvery?: number;
   /** Tests only: a failing disk (RuntimeOptions.syncerFaults). */
   syncerFaults?: RuntimeOptions["syncerFaults"];
+  /** Wall-clock ms for sessions, TOTP and the login guard (tests move it). Default Date.now. */
+  clock?: () => number;
   /** Called once the engine has started, before the accounts are seeded: a listener added here hears every delivery. */
   onEngine?: (engine: StartedHost) => void;
 }
@@ -87,8 +92,8 @@ export class BourseExchange {
   readonly log: Logger;
   private readonly started: Part[] = [];
   private engineHost: StartedHost | null = null;
-  /** The API keys both doors take, read once (start() has checked them). */
-  private apiKeys: ApiKeys | null = null;
+  /** Users, keys and sessions, once the identity part has started. */
+  identity: IdentityParts | null = null;
   orderEntry: OrderEntry | null = null;
   marketData: MarketDataFanout | null = null;
   availability: Availability | null = null;
@@ -107,13 +112,13 @@ export class BourseExchange {
   constructor(readonly o: ExchangeOptions) {
     this.log = o.log ?? createLogger();
     this.loginGuard = new LoginGuard(o.config.login);
-    this.parts.push(this.enginePart(), this.accountsPart());
+    this.parts.push(this.enginePart(), this.accountsPart(), this.identityPart());
     if (o.history ?? (o.doors !== false && o.config.history?.enabled !== false)) this.parts.push(this.historyPart());
     if (o.doors === false) return;
     const doors = doorAddresses(o);
     this.parts.push(this.orderEntryPart(), this.marketDataPart(), this.healthPart(), this.webSocketPart(doors[0]!));
     if (doors[1]) this.parts.push(this.fixPart(doors[1]));
-    this.parts.push(this.engineStopPart());
+    this.parts.push(this.revocationsPart(), this.engineStopPart());
   }
 
   /** The engine's host once the engine part has started. */
@@ -133,9 +138,10 @@ export class BourseExchange {
     return this.tlsMaterial;
   }
 
+  /** The API keys every door takes: the journaled ones, kept current as keys are issued and revoked. */
   private get keys(): ApiKeys {
-    this.apiKeys ??= ApiKeys.fromConfig(this.o.config);
-    return this.apiKeys;
+    if (this.identity === null) throw new InvariantError("the identity part has not started");
+    return this.identity.directory.keys;
   }
 
   /**
@@ -193,6 +199,20 @@ export class BourseExchange {
       name: "accounts",
       start: () => seedAccounts({ sequencer: this.engine.host, config: o.config, configFile: o.configFile, dataDir: o.dataDir, recoveredAccounts: this.engine.recovered.accounts, log: this.log }),
       stop: () => {},
+    };
+  }
+
+  private identityPart(): Part {
+    const o = this.o;
+    return {
+      name: "identity",
+      start: async () => {
+        this.identity = await startIdentity({ sequencer: this.engine.host, recovered: this.engine.recovered.identity, config: o.config, configFile: o.configFile, dataDir: o.dataDir, fresh: this.fresh, guard: this.loginGuard, log: this.log, clock: o.clock });
+      },
+      stop: () => {
+        this.identity?.close();
+        this.identity = null;
+      },
     };
   }
 
@@ -360,6 +380,20 @@ export class BourseExchange {
         }
       },
       stop: () => this.fix?.stop(),
+    };
+  }
+
+  private revocationsPart(): Part {
+    let off = () => {};
+    return {
+      name: "revocations",
+      start: () => {
+        off = this.identity!.directory.onRevoke((keyId) => {
+          const closed = (this.gateway?.closeKey(keyId) ?? 0) + (this.fix?.closeKey(keyId) ?? 0);
+          this.log.info("API key revoked", { key: keyId, closedSessions: closed });
+        });
+      },
+      stop: () => off(),
     };
   }
 

@@ -127,6 +127,12 @@ export class BourseClient {
   gaps = 0;
   account = -1;
   closed = false;
+  private endedWith: (e: { code: number; reason: string }) => void = () => {};
+  /**
+   * Resolves when the connection closes, with the WebSocket close code and the server's reason
+   * (1008 "API key revoked" when the key was revoked, 1001 at a server shutdown).
+   */
+  readonly ended = new Promise<{ code: number; reason: string }>((resolve) => (this.endedWith = resolve));
   /** Frames sent so far (tests: that a refused call sent nothing). */
   framesSent = 0;
 
@@ -158,6 +164,7 @@ export class BourseClient {
 
   private onClose(code: number, reason: string): void {
     this.closed = true;
+    this.endedWith({ code, reason });
     const err = new ProtocolFailure(code, `connection closed: ${code} ${reason}`);
     for (const w of this.waiters.values()) w.reject(err);
     this.waiters.clear();

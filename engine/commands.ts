@@ -26,6 +26,18 @@ export const CommandType = {
   SET_SYMBOL_ACCESS: 27,
   SET_SHORT_LIMIT: 28,
   SET_MARK_PRICE: 29,
+  // Identity (engine/identity.ts): users, their credentials' hashes and API keys, journaled so a
+  // replay, a point-in-time recovery and a follower hold the same users and keys as the exchange did.
+  USER_ADD: 40,
+  USER_PASSWORD: 41,
+  USER_TOTP: 42,
+  USER_RECOVERY: 43,
+  USER_GRANT: 44,
+  USER_LOCK: 45,
+  USER_LOGIN: 46,
+  KEY_ADD: 47,
+  KEY_SET: 48,
+  KEY_REVOKE: 49,
 } as const;
 
 /** Who issued a command, for the audit trail. */
@@ -33,6 +45,10 @@ export const Actor = {
   ACCOUNT: 0,
   SESSION: 1,
   SYSTEM: 2,
+  /** A signed-in user (an operator's action, a trader's key or MFA change): `session` is the user's id. */
+  USER: 3,
+  /** The exchange's operator at the host, through the local operator token (app/operator-token.ts). */
+  HOST: 4,
 } as const;
 
 /** SET_SYMBOL_ACCESS flags. */

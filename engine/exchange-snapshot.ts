@@ -1,6 +1,7 @@
 import { SnapshotCorruptError } from "./errors.ts";
 import { Account, Cash, Position } from "./accounts.ts";
 import { Exchange, type ExchangeConfig } from "./exchange.ts";
+import { Identity, type IdentityRecord } from "./identity.ts";
 import { readWindow, type WindowColumns } from "./idempotency-snapshot.ts";
 import { OmsOrder } from "./orders.ts";
 import { readSnapshot, writeSnapshot } from "./snapshot.ts";
@@ -57,6 +58,8 @@ export interface AccountSideState {
   markets: [number, number, number][];
   accounts: AccountRecord[];
   open: OrderRecord[];
+  /** Users and API keys (engine/identity.ts); absent in snapshots written before they existed. */
+  identity?: IdentityRecord;
   /**
    * Version 2: the idempotency window's entries as columns (WindowColumns). Version 1 (still
    * read): entries in submission order, an open order by id, a done one as a full order record.
@@ -126,6 +129,7 @@ export function writeExchangeSnapshot(ex: Exchange): Uint8Array {
       rateNext: a.rateNext,
     })),
     open: byKey(ex.open).map(([, o]) => orderRecord(o)),
+    identity: ex.identity.toRecord(),
   };
   const book = writeSnapshot(ex.book);
   const head = new TextEncoder().encode(stateJsonHead(state));
@@ -161,7 +165,7 @@ export function stateJsonHead(state: AccountSideHead): string {
   return (
     `{"version":${JSON.stringify(state.version)},"config":${JSON.stringify(state.config, infinityToText)},` +
     `"markets":${JSON.stringify(state.markets, infinityToText)},"accounts":${JSON.stringify(state.accounts, infinityToText)},` +
-    `"open":${JSON.stringify(state.open)},"idempotency":`
+    `"open":${JSON.stringify(state.open)},${state.identity ? `"identity":${JSON.stringify(state.identity)},` : ""}"idempotency":`
   );
 }
 
@@ -178,6 +182,7 @@ export function readExchangeSnapshot(bytes: Uint8Array): Exchange {
   state.accounts = JSON.parse(JSON.stringify(state.accounts), textToInfinity) as AccountRecord[];
   if (state.version !== 1 && state.version !== 2) throw new SnapshotCorruptError(`unsupported exchange snapshot version ${state.version}`);
   const ex = new Exchange(state.config, book);
+  ex.identity = Identity.fromRecord(state.identity);
   const ledger = ex.ledger;
   for (const [id, last, mark] of state.markets) {
     const m = ledger.markets.get(id);

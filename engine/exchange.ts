@@ -5,6 +5,7 @@ import { type LedgerConfig, Ledger } from "./ledger.ts";
 import { MatchingEngine } from "./matching.ts";
 import { feeOf, feeOfNumber, notional, smallNotional } from "./money.ts";
 import { IdempotencyWindow, type RememberedOrder } from "./idempotency-window.ts";
+import { Identity, isIdentityCommand } from "./identity.ts";
 import { OmsOrder, OrderState, validClientOrderId } from "./orders.ts";
 import { Reason } from "./reasons.ts";
 import { buyBandLimit, buyCostPrice, buyNeed, buyNeedNum, checkOrder, type Market, sellCostPrice } from "./risk.ts";
@@ -30,6 +31,9 @@ export class Exchange {
   /** Open orders by id, as the account side knows them. */
   readonly open = new Map<number, OmsOrder>();
   readonly idempotency: IdempotencyWindow;
+  /** Users and API keys (engine/identity.ts); replaced whole when a snapshot is restored. */
+  identity = new Identity();
+  private readonly accountExists = (account: number) => this.ledger.accounts.has(account);
   private readonly bookOut = new EventBuffer();
   private readonly tick: Command;
   /** The order R1 accepted for the command in flight; R2 resolves it. */
@@ -83,6 +87,13 @@ export class Exchange {
       case CommandType.RESUME:
         break;
       default: {
+        if (isIdentityCommand(cmd.type)) {
+          const reason = this.identity.apply(cmd, cmd.time, this.accountExists);
+          if (reason !== Reason.OK) this.reject(reason);
+          // The user's id as the subject: a USER_ADD's answer names the id it was given.
+          else out.write(EventType.ACCOUNT, 0, 0, cmd.account, 0, 0, 0, 0, cmd.type, this.identity.users.get(cmd.clientOrderId)?.id ?? 0, 0, 0);
+          return;
+        }
         const reason = this.ledger.apply(cmd, cmd.time);
         if (reason !== Reason.OK) {
           this.reject(reason);

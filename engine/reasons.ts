@@ -63,6 +63,18 @@ export const Reason = {
   INVALID_DESTINATION: 84,
   DESTINATION_NOT_WHITELISTED: 85,
   DESTINATION_NOT_ACTIVE: 86,
+  // --- identity commands (engine/identity.ts) ---
+  INVALID_USER_NAME: 90,
+  USER_EXISTS: 91,
+  UNKNOWN_USER: 92,
+  INVALID_ROLE: 93,
+  INVALID_CREDENTIAL: 94,
+  KEY_EXISTS: 95,
+  UNKNOWN_KEY: 96,
+  INVALID_KEY: 97,
+  KEY_REVOKED: 98,
+  TOTP_REPLAYED: 99,
+  MFA_NOT_ENROLLED: 100,
 } as const;
 
 export type ReasonCode = (typeof Reason)[keyof typeof Reason];
@@ -121,6 +133,17 @@ const TEXT: Record<number, string> = {
   [Reason.INVALID_DESTINATION]: "destination must be 1-96 printable ASCII characters",
   [Reason.DESTINATION_NOT_WHITELISTED]: "withdrawal destination is not whitelisted",
   [Reason.DESTINATION_NOT_ACTIVE]: "withdrawal destination is not active yet",
+  [Reason.INVALID_USER_NAME]: "user name must be 1-36 characters of a-z, 0-9, '.', '_' or '-', starting with a letter or digit",
+  [Reason.USER_EXISTS]: "user already exists",
+  [Reason.UNKNOWN_USER]: "unknown user",
+  [Reason.INVALID_ROLE]: "role must be trader, operator or auditor",
+  [Reason.INVALID_CREDENTIAL]: "credential material is malformed",
+  [Reason.KEY_EXISTS]: "API key id already exists",
+  [Reason.UNKNOWN_KEY]: "unknown API key",
+  [Reason.INVALID_KEY]: "API key fields are malformed (id, scopes, address or label)",
+  [Reason.KEY_REVOKED]: "API key is revoked",
+  [Reason.TOTP_REPLAYED]: "this one-time code was already used",
+  [Reason.MFA_NOT_ENROLLED]: "the user has no TOTP enrolled",
 };
 
 export function reasonText(code: number): string {

@@ -12,6 +12,7 @@
 import type { DeliveredEvents } from "../actors/delivered-events.ts";
 import { CandleSeries, INTERVALS } from "../engine/candles.ts";
 import { type Command, CommandType, Side } from "../engine/commands.ts";
+import { isIdentityCommand } from "../engine/identity.ts";
 import { AccountEvent, Amended, Cancelled, EventType, OrderStateChange, Rejected, StopTriggered, SymbolStatus, Trade } from "../engine/events.ts";
 import type { Exchange } from "../engine/exchange.ts";
 import { feeOf, notional } from "../engine/money.ts";
@@ -190,7 +191,7 @@ export class RowBuilder {
         detail = { symbol: cmd.symbol, price: cmd.price };
         break;
       default:
-        detail = {};
+        detail = isIdentityCommand(type) ? identityDetail(cmd) : {};
     }
     out.admin.push({ seq, idx, time, commandType: type, account, symbol: cmd.symbol, actor: cmd.actor, session: cmd.session, detail: JSON.stringify(detail) });
   }
@@ -285,3 +286,29 @@ function finite(v: number): number | null {
   return Number.isFinite(v) ? v : null;
 }
 
+/**
+ * What an identity command changed, for the audit trail: whose user or key, and the plain fields
+ * (role, account, lock, scopes, an allowlist entry or label); never its hash or sealed secret.
+ */
+function identityDetail(cmd: Command): Record<string, unknown> {
+  switch (cmd.type) {
+    case CommandType.USER_ADD:
+      return { user: cmd.clientOrderId, role: cmd.tier };
+    case CommandType.USER_GRANT:
+      return { user: cmd.clientOrderId, account: cmd.account, grant: cmd.flags === 1 };
+    case CommandType.USER_LOCK:
+      return { user: cmd.clientOrderId, locked: cmd.flags === 1 };
+    case CommandType.USER_TOTP:
+      return { user: cmd.clientOrderId, mfa: cmd.destination !== "" };
+    case CommandType.USER_LOGIN:
+      return { user: cmd.clientOrderId, ...(cmd.price > 0 ? { recoveryCode: cmd.price } : {}) };
+    case CommandType.KEY_ADD:
+      return { key: cmd.clientOrderId, scopes: cmd.flags };
+    case CommandType.KEY_SET:
+      return { key: cmd.clientOrderId, field: cmd.flags, value: cmd.destination };
+    case CommandType.KEY_REVOKE:
+      return { key: cmd.clientOrderId };
+    default:
+      return { user: cmd.clientOrderId };
+  }
+}

@@ -33,6 +33,8 @@ export const ErrorCode = {
   UNAVAILABLE: 1014,
   /** A message type that only the server sends, sent by a client (or the reverse). */
   WRONG_DIRECTION: 1015,
+  /** The session's API key was revoked: the session is closed after this frame. */
+  KEY_REVOKED: 1016,
 } as const;
 
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -53,6 +55,7 @@ const TEXT: Record<number, string> = {
   [ErrorCode.SLOW_CONSUMER]: "subscriber too slow",
   [ErrorCode.UNAVAILABLE]: "service unavailable; retry later",
   [ErrorCode.WRONG_DIRECTION]: "message type is not sent in this direction",
+  [ErrorCode.KEY_REVOKED]: "the API key was revoked; the session is closed",
 };
 
 export function errorText(code: number): string {

@@ -1,7 +1,7 @@
 /**
  * API keys: a key id names an account and holds the HMAC secret a client signs its login with.
- * From the configuration file for now (the demo's secrets are public on purpose); issuing and
- * revoking keys over REST comes with the users issue. Lookups are by id, and a missing key and a
+ * Built from the journaled identity (gateway/auth/directory.ts keeps it current as keys are issued
+ * and revoked); the configuration's keys are journaled on a fresh data directory. Lookups are by id, and a missing key and a
  * bad signature get the same answer, so a client cannot probe which ids exist.
  */
 import { BlockList, isIP } from "node:net";
@@ -73,6 +73,18 @@ export class ApiKeys {
       for (const other of this.byId.values()) if (other.fixCompIds?.includes(c)) throw new OperatorError(`API key ${key.id}: SenderCompID ${c} is also configured for key ${other.id}; a CompID belongs to one key`);
     }
     this.byId.set(key.id, key);
+  }
+
+  /** Puts a changed key in place of its earlier form (a new allowlist entry or label), or adds it. */
+  replace(key: ApiKey): void {
+    this.remove(key.id);
+    this.add(key);
+  }
+
+  /** Takes a revoked key out: from now on it is unknown, like a key that never existed. */
+  remove(id: string): void {
+    this.byId.delete(id);
+    this.allowLists.delete(id);
   }
 
   /** Whether `keyId` may log on from `address` (true when the key has no allowlist). */

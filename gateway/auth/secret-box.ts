@@ -102,7 +102,7 @@ export interface MasterKey {
  * The master key: BOURSE_MASTER_KEY if set (the environment overrides the configuration, as for
  * a container's secrets), else the configured file, else `<dataDir>/master.key`, made on first
  * start (mode 0600). A key in the data directory is convenient and weak: every copy of the data
- * directory carries the key beside what it protects, so it is warned about at every start; in
+ * directory carries the key beside what it protects, so it is warned about when made and noted at every later start; in
  * production keep the key elsewhere. Losing the key loses every sealed secret (users re-enrol
  * TOTP, API keys are reissued). Errors name where the key came from, never its value.
  */
@@ -120,7 +120,8 @@ export function loadMasterKey(o: MasterKeyOptions): MasterKey {
     text = generate(file);
     generated = true;
   }
-  o.log?.warn("master key kept in the data directory", { file, generated, hint: `in production set ${MASTER_KEY_ENV} or a key file outside the data directory` });
+  // Said loudly when made (the operator should move it), quietly at later starts (a --log-level warn run stays clean).
+  o.log?.[generated ? "warn" : "info"]("master key kept in the data directory", { file, generated, hint: `in production set ${MASTER_KEY_ENV} or a key file outside the data directory` });
   return { key: parseKey(text, `the master key file ${file}`), source: "data-dir", generated };
 }
 

@@ -43,6 +43,8 @@ export interface FixAcceptor {
   readonly connections: number;
   /** Logs every session out with `reason` (default: shutting down) and stops listening. Idempotent. */
   stop(reason?: string): Promise<void>;
+  /** Logs out and closes every session logged on with `keyId` (the key was revoked); returns how many. */
+  closeKey(keyId: string): number;
 }
 
 /** Unsent bytes a connection may hold before it is cut as a slow consumer. */
@@ -61,6 +63,8 @@ class Connection {
   /** The logged-on key's `trade` scope. */
   mayTrade = false;
   account = -1;
+  /** The API key it logged on with ("" before): a revocation closes its sessions. */
+  keyId = "";
   /** door, remote address; the session adds compId and account at Logon. */
   log: Logger = silentLogger;
   /** Tag 8013 of the Logon, if it had one. */
@@ -170,6 +174,7 @@ export function startFixAcceptor(o: FixAcceptorOptions): FixAcceptor {
     if (other && other !== c) return { error: `SenderCompID ${sender} is already logged on` };
     c.compId = sender;
     c.account = auth.account;
+    c.keyId = auth.keyId;
     c.mayTrade = auth.scopes.includes("trade");
     c.cancelOnDisconnect = logon.get(Tag.CancelOnDisconnect);
     return { account: auth.account };
@@ -268,6 +273,17 @@ export function startFixAcceptor(o: FixAcceptorOptions): FixAcceptor {
     storeDir,
     get connections() {
       return open.size;
+    },
+    closeKey(keyId) {
+      let n = 0;
+      for (const c of [...open]) {
+        if (c.keyId !== keyId) continue;
+        c.session.logout("the API key was revoked");
+        c.flush();
+        end(c);
+        n++;
+      }
+      return n;
     },
     async stop(reason = "the exchange is shutting down") {
       if (stopped) return;

@@ -80,6 +80,8 @@ export interface Gateway {
   availability: Availability;
   /** Closes every WebSocket session with `code` and `reason`, after what was sent to it (the engine stopped). */
   closeSessions(code: number, reason: string): void;
+  /** Tells every session logged in with `keyId` that the key was revoked (an ERROR frame) and closes it; returns how many. */
+  closeKey(keyId: string): number;
   stop(): Promise<void>;
 }
 
@@ -187,6 +189,7 @@ export function startGateway(opts: GatewayOptions): Gateway {
         const code: number = auth.ok ? LOGIN_OK : auth.refusal === AuthRefusal.STALE_TIMESTAMP ? ErrorCode.STALE_TIMESTAMP : auth.refusal === AuthRefusal.LOCKED ? ErrorCode.RATE_LIMITED : auth.refusal === AuthRefusal.ADDRESS_NOT_ALLOWED ? ErrorCode.NOT_PERMITTED : ErrorCode.AUTH_FAILED;
         if (auth.ok) {
           s.account = auth.account;
+          s.keyId = auth.keyId;
           s.mayTrade = auth.scopes.includes("trade");
           s.cancelOnDisconnect = (m.flags & LoginFlags.CANCEL_ON_DISCONNECT) !== 0;
           s.ws.data.log = s.ws.data.log.child({ account: s.account, key: auth.keyId });
@@ -304,6 +307,17 @@ export function startGateway(opts: GatewayOptions): Gateway {
       // Frames held for the current batch go out first: the error answers must precede the close.
       batch.flush();
       for (const s of sessions) s.ws.close(code, reason);
+    },
+    closeKey(keyId) {
+      batch.flush();
+      let n = 0;
+      for (const s of sessions) {
+        if (s.keyId !== keyId) continue;
+        s.send(encodeError(s.w, { type: MessageType.ERROR, seq: s.nextSeq(), requestId: 0, code: ErrorCode.KEY_REVOKED, reason: 0, messageType: 0, text: errorText(ErrorCode.KEY_REVOKED) }));
+        s.ws.close(1008, "API key revoked");
+        n++;
+      }
+      return n;
     },
     async stop() {
       availability.shuttingDown();

@@ -24,6 +24,8 @@ export class Session implements OrderSession, HeldFrames, ReportTarget {
   /** Last session sequence number sent; HELLO is 1. */
   seq = 0;
   account = -1;
+  /** The API key it logged in with ("" before): a revocation closes its sessions. */
+  keyId = "";
   /** The logged-in key's `trade` scope: orders, cancels, amends, mass cancels. */
   mayTrade = false;
   cancelOnDisconnect = false;

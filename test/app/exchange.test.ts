@@ -42,12 +42,12 @@ function record(exchange: BourseExchange): string[] {
   return seen;
 }
 
-const ALL = ["engine", "accounts", "history", "order entry", "market data", "health", "websocket", "fix", "engine stop"];
+const ALL = ["engine", "accounts", "identity", "history", "order entry", "market data", "health", "websocket", "fix", "revocations", "engine stop"];
 
 test("the parts: the engine first, the doors after what they use; FIX only when the config has it; no doors for tools", () => {
   expect(new BourseExchange(options()).parts.map((p) => p.name)).toEqual(ALL);
   expect(new BourseExchange(options({ config: demoConfig((c) => (c.fix = { enabled: false })) })).parts.map((p) => p.name)).toEqual(ALL.filter((n) => n !== "fix"));
-  expect(new BourseExchange(options({ doors: false })).parts.map((p) => p.name)).toEqual(["engine", "accounts"]);
+  expect(new BourseExchange(options({ doors: false })).parts.map((p) => p.name)).toEqual(["engine", "accounts", "identity"]);
 });
 
 test("parts start in order and stop in reverse; the running exchange serves /ready and has seeded the accounts", async () => {
@@ -77,7 +77,7 @@ test("a part that fails to start stops the ones before it, in reverse, and relea
   });
   const seen = record(exchange);
   await expect(exchange.start()).rejects.toThrow("broken part");
-  expect(seen).toEqual([...ALL.slice(0, 6).map((n) => `start ${n}`), ...ALL.slice(0, 6).reverse().map((n) => `stop ${n}`)]);
+  expect(seen).toEqual([...ALL.slice(0, 7).map((n) => `start ${n}`), ...ALL.slice(0, 7).reverse().map((n) => `stop ${n}`)]);
   // Stopped cleanly: the directory is free and was seeded once, so the next start is not fresh.
   const again = await new BourseExchange({ ...o, workers: 0 }).start();
   expect(again.fresh).toBe(false);

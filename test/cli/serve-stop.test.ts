@@ -24,8 +24,8 @@ test("an fdatasync failure: the pending order is answered, exit 70 with the reas
   const dir = mkdtempSync(join(tmpdir(), "bourse-serve-stop-"));
   dirs.push(dir);
   const args = ["--data", join(dir, "data"), "--port", "0", "--fix-port", "0"];
-  // Sync 1 is the seed, sync 2 the first order; the third fails.
-  const first = bourseServe(args, { BOURSE_TEST_FAIL_FSYNC_AFTER: "2" });
+  // Syncs 1 and 2 are the seed (accounts, then keys), sync 3 the first order; the fourth fails.
+  const first = bourseServe(args, { BOURSE_TEST_FAIL_FSYNC_AFTER: "3" });
   await first.waitFor(/"msg":"login available","key":"alice-demo"/);
   const url = (await first.waitFor(/"msg":"running".*"websocket":"(ws:[^"]+)"/))[1]!;
   expect(first.stdout).not.toContain(SECRET);

@@ -38,9 +38,9 @@ async function outcome(p: Promise<{ orderId: number }>): Promise<{ ok: number } 
 describe.each([0, 1])("workers %d", (workers) => {
   test("a failed fdatasync: both doors' requests in flight are answered, /health and /ready 503, restart recovers the acknowledged orders", async () => {
     const dir = tempDir();
-    // The seed's group commit is the one sync that succeeds; each sync waits 300 ms, so the two
-    // orders below are both written and waiting when the second sync fails.
-    const running = await start(dir, workers, { syncerFaults: { failAfter: 1, delayMs: 300 } });
+    // The seed's two group commits (accounts, then keys and users) are the syncs that succeed; each
+    // sync waits 300 ms, so the two orders below are both written and waiting when the third fails.
+    const running = await start(dir, workers, { syncerFaults: { failAfter: 2, delayMs: 300 } });
     const base = `http://127.0.0.1:${running.gateway.server.port}`;
     expect((await http(base, "/health")).status).toBe(200);
     expect(await http(base, "/ready")).toMatchObject({ status: 200, body: { status: "ready" } });
