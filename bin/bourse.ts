@@ -19,6 +19,7 @@ import { explainRecoveryFailure, OperatorError } from "../actors/operator-error.
 import { recover, stateHash } from "../actors/recovery.ts";
 import { EngineStoppedError } from "../actors/runtime.ts";
 import { runStart } from "../cli/start.ts";
+import { operatorCommand } from "../cli/operator-tools.ts";
 import { existingDataDir, writableDataDir } from "../cli/data-dir.ts";
 import { HELP } from "../cli/help.ts";
 import { type Invocation, parseCommandLine, type Values } from "../cli/options.ts";
@@ -83,6 +84,7 @@ async function run(command: string, v: Values): Promise<number> {
       await statement(v.data, configFrom(v), v.account!, v.fromTime!, v.toTime!, v.out);
       return 0;
   }
+  if (/^(user|account|key) /.test(command)) return operatorCommand(command, v, loadConfig(v.config));
   throw new InvariantError(`unhandled command ${command}`);
 }
 

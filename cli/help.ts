@@ -14,6 +14,9 @@ commands:
   history rebuild    rebuild the history store from the journal
   history prune      remove history older than the retention period (recorded)
   statement          an account's CSV statement for a time range
+  user               add, list, lock, unlock users and reset their TOTP (on the running exchange)
+  account            open accounts, credit deposits, set tiers (on the running exchange)
+  key                create, list and revoke API keys (on the running exchange)
 
   bourse --version   print the version
   bourse <command> --help   a command's options; every command also takes --debug (stack traces; for serve and start, debug logs)
@@ -89,4 +92,34 @@ it, position moves, realized P&L per symbol, closing balances. To FILE, or stdou
 of an active account is never held in memory. Reads beside a running exchange.
 
   --from, --to    ISO 8601 (2026-11-01, 2026-11-25T10:00:00Z) or µs since the epoch`,
+  user: `usage: bourse user add --name NAME --role trader|operator|auditor [--accounts 1,2]
+       bourse user list
+       bourse user lock|unlock|reset-mfa --name NAME
+
+add prints a one-time initial password: the user signs in with it and enrols TOTP (docs/identity.md).
+lock ends the user's sessions at once; reset-mfa removes TOTP and recovery codes (a lost phone).
+
+The running exchange is found by --data DIR (default ./data: it holds the operator token the
+exchange writes at start, readable only by the user that runs it) and --config FILE (its address;
+or --url http://HOST:PORT). Nothing is read from or written to the data directory otherwise:
+every action is a call to the exchange's HTTP API (/api/v1), journaled with the operator as its author.`,
+  account: `usage: bourse account open --account ID --tier T
+       bourse account deposit --account ID --currency USD --amount 100.50
+       bourse account tier --account ID --tier T
+
+The running exchange is found by --data DIR (default ./data: it holds the operator token the
+exchange writes at start, readable only by the user that runs it) and --config FILE (its address;
+or --url http://HOST:PORT). Nothing is read from or written to the data directory otherwise:
+every action is a call to the exchange's HTTP API (/api/v1), journaled with the operator as its author.`,
+  key: `usage: bourse key create --account ID [--scopes read,trade,withdraw] [--allow-ips 10.0.0.0/8,::1] [--label TEXT]
+       bourse key list [--account ID]
+       bourse key revoke --key KEY_ID
+
+create prints the key's secret once (it is kept only sealed). revoke closes the key's live
+WebSocket and FIX sessions at once.
+
+The running exchange is found by --data DIR (default ./data: it holds the operator token the
+exchange writes at start, readable only by the user that runs it) and --config FILE (its address;
+or --url http://HOST:PORT). Nothing is read from or written to the data directory otherwise:
+every action is a call to the exchange's HTTP API (/api/v1), journaled with the operator as its author.`,
 };

@@ -18,6 +18,8 @@ const COMMON: Record<string, Spec> = {
 
 const DATA: Record<string, Spec> = { data: { type: "string", default: "data" } };
 const CONFIG: Record<string, Spec> = { config: { type: "string", default: "config/demo.json" } };
+/** The operator's commands: the exchange's data directory and config, or its URL. */
+const REMOTE: Record<string, Spec> = { ...DATA, ...CONFIG, url: { type: "string" } };
 /** The commands that run the exchange log (docs/logging.md). */
 const LOG: Record<string, Spec> = { "log-format": { type: "string" }, "log-level": { type: "string" } };
 
@@ -41,11 +43,34 @@ export const COMMAND_OPTIONS: Record<string, Record<string, Spec>> = {
   "history rebuild": { ...DATA, ...CONFIG, out: { type: "string" } },
   "history prune": { ...DATA, ...CONFIG, before: { type: "string" }, operator: { type: "string" } },
   statement: { ...DATA, ...CONFIG, account: { type: "string" }, from: { type: "string" }, to: { type: "string" }, out: { type: "string" } },
+  // The operator's commands talk to the running exchange over its HTTP API (cli/operator-tools.ts).
+  "user add": { ...REMOTE, name: { type: "string" }, role: { type: "string" }, accounts: { type: "string" } },
+  "user list": { ...REMOTE },
+  "user lock": { ...REMOTE, name: { type: "string" } },
+  "user unlock": { ...REMOTE, name: { type: "string" } },
+  "user reset-mfa": { ...REMOTE, name: { type: "string" } },
+  "account open": { ...REMOTE, account: { type: "string" }, tier: { type: "string" } },
+  "account deposit": { ...REMOTE, account: { type: "string" }, currency: { type: "string" }, amount: { type: "string" } },
+  "account tier": { ...REMOTE, account: { type: "string" }, tier: { type: "string" } },
+  "key create": { ...REMOTE, account: { type: "string" }, scopes: { type: "string" }, "allow-ips": { type: "string" }, label: { type: "string" } },
+  "key list": { ...REMOTE, account: { type: "string" } },
+  "key revoke": { ...REMOTE, key: { type: "string" } },
 };
 
-export const COMMANDS = ["serve", "start", "recover", "journal", "history", "statement"] as const;
+/** What the operator's commands need to find the running exchange: its data directory (the operator token) and its config (the address). */
+const REMOTE_KEYS = ["data", "config", "url"];
+
+export const COMMANDS = ["serve", "start", "recover", "journal", "history", "statement", "user", "account", "key"] as const;
 export const JOURNAL_SUBCOMMANDS = ["inspect", "verify"] as const;
 export const HISTORY_SUBCOMMANDS = ["status", "rebuild", "prune"] as const;
+/** Commands with subcommands, and theirs. */
+const SUBCOMMANDS: Record<string, readonly string[]> = {
+  journal: JOURNAL_SUBCOMMANDS,
+  history: HISTORY_SUBCOMMANDS,
+  user: ["add", "list", "lock", "unlock", "reset-mfa"],
+  account: ["open", "deposit", "tier"],
+  key: ["create", "list", "revoke"],
+};
 
 /** What the command line asks for, every value checked. */
 export type Invocation =
@@ -77,6 +102,9 @@ export interface Values {
   out?: string;
   /** history prune: who prunes (recorded with the prune). */
   operator: string;
+  /** The operator's commands (user, account, key): the exchange's URL (default: from the config), and each command's own fields. */
+  url?: string;
+  remote: Record<string, string>;
   /** --log-level, or debug with --debug (an explicit --log-level wins). */
   logLevel: LogLevel;
   /** --log-format: pretty on a terminal, json otherwise. */
@@ -92,8 +120,8 @@ export function parseCommandLine(argv: string[]): Invocation {
   if (!(COMMANDS as readonly string[]).includes(first)) throw new UsageError(`unknown command "${first}"; the commands are ${COMMANDS.join(", ")} (bourse --help)`);
   let command = first;
   let rest = argv.slice(1);
-  if (first === "journal" || first === "history") {
-    const subs: readonly string[] = first === "journal" ? JOURNAL_SUBCOMMANDS : HISTORY_SUBCOMMANDS;
+  const subs = SUBCOMMANDS[first];
+  if (subs) {
     const sub = argv[1];
     if (sub === undefined || sub === "--help" || sub === "-h") {
       if (sub === undefined) throw new UsageError(`${first} needs a subcommand: bourse ${first} ${subs.join("|")} (bourse ${first} --help)`);
@@ -131,7 +159,10 @@ export function parseCommandLine(argv: string[]): Invocation {
     operator: str("operator") ?? process.env.USER ?? "operator",
     logLevel: oneOf("--log-level", str("log-level") ?? (values.debug === true ? "debug" : "info"), LOG_LEVELS),
     logFormat: oneOf("--log-format", str("log-format") ?? defaultFormat(), LOG_FORMATS),
+    url: str("url"),
+    remote: {},
   };
+  if (/^(user|account|key) /.test(command)) v.remote = remoteFields(command, values);
   if (command === "recover") {
     const until = str("until");
     if (until === undefined) throw new UsageError("recover needs --until <seq|time> (bourse recover --help)");
@@ -146,6 +177,32 @@ export function parseCommandLine(argv: string[]): Invocation {
   }
   if (command === "history prune" && str("before") !== undefined) v.before = time("--before", str("before")!);
   return { kind: "run", command, debug: values.debug === true, values: v };
+}
+
+/** The fields an operator's command sends, each required one present and each number checked. */
+function remoteFields(command: string, values: Record<string, string | boolean | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  const required: Record<string, string[]> = {
+    "user add": ["name", "role"],
+    "user lock": ["name"],
+    "user unlock": ["name"],
+    "user reset-mfa": ["name"],
+    "account open": ["account", "tier"],
+    "account deposit": ["account", "currency", "amount"],
+    "account tier": ["account", "tier"],
+    "key create": ["account"],
+    "key revoke": ["key"],
+  };
+  const needs = required[command] ?? [];
+  const missing = needs.filter((n) => values[n] === undefined);
+  if (missing.length > 0) throw new UsageError(`${command} needs ${needs.map((n) => `--${n}`).join(", ")} (bourse ${command.split(" ")[0]} --help)`);
+  for (const [k, val] of Object.entries(values)) {
+    if (typeof val !== "string" || REMOTE_KEYS.includes(k)) continue;
+    if (k === "account" || k === "tier") integer(`--${k}`, val, 0, Number.MAX_SAFE_INTEGER);
+    if (k === "accounts") for (const a of val.split(",")) integer("--accounts", a, 0, Number.MAX_SAFE_INTEGER);
+    out[k] = nonEmpty(`--${k}`, val);
+  }
+  return out;
 }
 
 /** A time: ISO 8601 (a date alone is its UTC midnight) or µs since the epoch; engine µs. */
