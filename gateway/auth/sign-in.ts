@@ -65,8 +65,10 @@ export const totpContext = (user: string) => `totp:${user}`;
 export class SignIn {
   private readonly tickets = new Map<string, Enrolment>();
   private readonly now: () => number;
-  /** Told of a session that started while the user had others (the doors tell those sessions). */
+  /** Told of a session that started while the user had others (beside the notices below). */
   onConcurrent: (user: User, started: SessionInfo, others: SessionInfo[]) => void = () => {};
+  /** For each session, what it has not yet been told: another session of its user started (REST: the Bourse-Notice header of its next answer). */
+  private readonly notices = new Map<string, string[]>();
 
   constructor(private readonly d: SignInDeps) {
     this.now = d.clock ?? Date.now;
@@ -179,6 +181,14 @@ export class SignIn {
     return done({ revokedSessions: this.d.sessions.revokeOthers(c.user.id, c.session.id, "password changed") });
   }
 
+  /** What a session has not been told yet (another session started), once. */
+  takeNotices(sessionId: string): string[] {
+    const list = this.notices.get(sessionId);
+    if (list === undefined) return [];
+    this.notices.delete(sessionId);
+    return list;
+  }
+
   listSessions(c: Caller & { kind: "user" }): SessionInfo[] {
     return this.d.sessions.list(c.user.id, this.now());
   }
@@ -221,7 +231,17 @@ export class SignIn {
 
   private startSession(user: User, o: Origin, now: number): SignedIn {
     const { token, session, others } = this.d.sessions.create({ userId: user.id, user: user.name, address: o.address, agent: o.agent ?? "", nowMs: now });
-    if (others.length > 0) this.onConcurrent(user, session, others);
+    if (others.length > 0) {
+      const text = `another session of ${user.name} started at ${new Date(now).toISOString()} from ${o.address || "an unknown address"} (${o.door}); if it was not you, revoke it and change your password`;
+      for (const other of others) {
+        const list = this.notices.get(other.id) ?? [];
+        // A bounded list: a storm of sign-ins tells the newest few.
+        if (list.length >= 8) list.shift();
+        list.push(text);
+        this.notices.set(other.id, list);
+      }
+      this.onConcurrent(user, session, others);
+    }
     return { kind: "session", token, session, others };
   }
 

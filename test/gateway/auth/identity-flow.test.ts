@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Secret, TOTP } from "otpauth";
+import { recover } from "../../../actors/recovery.ts";
 import { BourseExchange } from "../../../app/exchange.ts";
 import { BourseClient } from "../../../client/client.ts";
 import type { Caller } from "../../../gateway/auth/caller.ts";
@@ -139,7 +140,9 @@ describe("identity on a running exchange", () => {
       const client = await BourseClient.connect(ex.gateway!.url);
       await client.login(issued.key.id, issued.secret);
       // Revoked: the live session is told and closed; the key no longer logs in.
+      const beforeRevoke = ex.engine.host.lastSeq;
       value(await id.administration.revokeKey(tc, issued.key.id));
+      const revokedAt = ex.engine.host.lastSeq;
       expect(await client.ended).toEqual({ code: 1008, reason: "API key revoked" });
       const again = await BourseClient.connect(ex.gateway!.url);
       await expect(again.login(issued.key.id, issued.secret)).rejects.toThrow();
@@ -184,6 +187,14 @@ describe("identity on a running exchange", () => {
       expect(id.directory.identity.keys.get(issued.key.id)!.revoked).toBeGreaterThan(0);
       expect(id.directory.keys.get(issued.key.id)).toBeUndefined();
       expect(await id.signIn.signIn("tom", "tom-demo-password", { code: spent }, here)).toMatchObject({ ok: false, code: "MFA_REPLAYED" });
+      await ex.stop();
+
+      // A point-in-time recovery has the identity of that point: the key live before its revocation, revoked at it.
+      const at = (untilSeq: number) => recover({ dataDir: dir, config: config().exchange, untilSeq, readOnly: true }).exchange.identity;
+      expect(at(beforeRevoke).keys.get(issued.key.id)!.revoked).toBe(0);
+      expect(at(revokedAt).keys.get(issued.key.id)!.revoked).toBeGreaterThan(0);
+      expect(at(beforeRevoke).users.has("eve")).toBe(false);
+      ({ ex, mem, id } = await start(dir, clock));
     } finally {
       await ex.stop();
     }
