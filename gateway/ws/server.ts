@@ -34,7 +34,7 @@ import { Session, type SocketData } from "./session.ts";
 import { SocketBatch } from "./socket-batch.ts";
 import type { GatewayConfig } from "./config.ts";
 import { Availability } from "./health.ts";
-import { buildRestApp, REST_BASE } from "../rest/app.ts";
+import { buildRestApp, REST_BASE, type RestApp } from "../rest/app.ts";
 
 export interface GatewayOptions {
   sequencer: Sequencer;
@@ -79,6 +79,8 @@ export interface Gateway {
   marketData: MarketDataFanout;
   /** What /health and /ready answer. */
   availability: Availability;
+  /** The REST door on this port (paths under /api/v1). */
+  rest: RestApp;
   /** Closes every WebSocket session with `code` and `reason`, after what was sent to it (the engine stopped). */
   closeSessions(code: number, reason: string): void;
   stop(): Promise<void>;
@@ -305,6 +307,7 @@ export function startGateway(opts: GatewayOptions): Gateway {
     orderEntry: orders,
     marketData: md,
     availability,
+    rest,
     closeSessions(code, reason) {
       // Frames held for the current batch go out first: the error answers must precede the close.
       batch.flush();
