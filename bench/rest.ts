@@ -23,16 +23,19 @@ import { ApiKeys } from "../gateway/auth/keys.ts";
 import { buildRestApp, REST_BASE } from "../gateway/rest/app.ts";
 import { silentLogger } from "../log/logger.ts";
 import { signRequest } from "../protocol/rest-signature.ts";
+import { parseFlags } from "./kit/args.ts";
 
-const args = process.argv.slice(2);
-const opt = (name: string, d: number) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : d;
-};
-const SECONDS = opt("seconds", 3);
-const ROUNDS = opt("rounds", 3);
-const CONNECTIONS = opt("connections", 50);
-const JSON_OUT = args.includes("--json");
+const USAGE = "npx bun bench/rest.ts [--seconds S] [--rounds R] [--connections C] [--json]";
+let SECONDS = 3;
+let ROUNDS = 3;
+let CONNECTIONS = 50;
+let JSON_OUT = false;
+parseFlags(process.argv.slice(2), USAGE, {
+  "--seconds": (v) => (SECONDS = v.num()),
+  "--rounds": (v) => (ROUNDS = v.num()),
+  "--connections": (v) => (CONNECTIONS = v.num()),
+  "--json": () => (JSON_OUT = true),
+}, { min: 1 });
 
 const SECRET = "bench-secret-0123456789";
 const deps = {
