@@ -40,7 +40,7 @@ export function buildRestApp(deps: RestDeps, extra: readonly RouteModule[] = [])
     }),
   );
   registerSecuritySchemes(app, windowMs);
-  const routeDeps: RouteDeps = { ...deps, clock, signed: signedRequests({ keys: deps.keys, ...(deps.loginGuard ? { loginGuard: deps.loginGuard } : {}), replays, windowMs, clock, log: deps.log.child({ door: "rest" }) }) };
+  const routeDeps: RouteDeps = { ...deps, clock, signed: signedRequests({ keys: deps.keys, ...(deps.loginGuard ? { loginGuard: deps.loginGuard } : {}), replays, windowMs, clock, log: deps.log }) };
   for (const m of [...ROUTE_MODULES, ...extra]) m(app, routeDeps);
 
   const table = routeTable(app);

@@ -58,8 +58,10 @@ export function signedRequests(o: SignedRequestsOptions): MiddlewareHandler<Rest
       ...(o.loginGuard ? { guard: o.loginGuard } : {}),
     });
     if (!auth.ok) {
-      o.log.info("rest auth failed", { door: "rest", key: h.keyId, remote: address, reason: auth.refusal, ...(auth.retryAfterMs !== undefined ? { retryAfterMs: auth.retryAfterMs } : {}) });
-      throw refusal(auth.refusal, nowMs, auth.retryAfterMs);
+      const e = refusal(auth.refusal, nowMs, auth.retryAfterMs);
+      // The same line as the other doors' failed logins (docs/logging.md), so one query finds them all.
+      o.log.info("login failed", { door: "rest", remote: address, key: h.keyId, reason: e.code, ...(auth.retryAfterMs !== undefined ? { retryAfterMs: auth.retryAfterMs } : {}) });
+      throw e;
     }
     c.set("auth", { account: auth.account, keyId: auth.keyId, scopes: auth.scopes });
     await next();
