@@ -45,6 +45,12 @@ describe("signed GET /api/v1/me", () => {
     const unknown = await expectErrorShape(await me({ keyId: "nobody-demo", secret: "whatever-secret-0000" }), 401);
     expect(wrong).toEqual({ code: "AUTH_FAILED", message: "unknown API key or wrong signature" });
     expect(unknown).toEqual(wrong);
+    // Logged as every door's failed logins are, with the peer's address; no secret or signature in any line.
+    const failed = h.logs.filter((l) => l.includes("login failed") && l.includes("door=rest") && l.includes("key=nobody-demo"));
+    expect(failed.length).toBe(1);
+    expect(failed[0]).toContain("reason=AUTH_FAILED");
+    expect(failed[0]).toMatch(/remote=(::ffff:)?127\.0\.0\.1/);
+    expect(h.logs.filter((l) => l.includes(secret("alice")) || l.includes("not-alices-secret"))).toEqual([]);
     // One hex digit off.
     const req = signedRequest(h.http, { keyId: "alice-demo", secret: secret("alice"), path: "/api/v1/me" });
     const s = req.headers.get(REST_HEADERS.signature)!;
