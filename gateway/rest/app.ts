@@ -64,7 +64,7 @@ export function answeredRoutes(app: RestApp): { method: string; path: string }[]
 }
 
 function routeTable(app: RestApp): { method: string; pattern: RegExp }[] {
-  return answeredRoutes(app).map((r) => ({ method: r.method, pattern: new RegExp(`^${r.path.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{[^}]+\}/g, "[^/]+")}/?$`) }));
+  return answeredRoutes(app).map((r) => ({ method: r.method, pattern: new RegExp(`^${r.path.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{[^}]+\}/g, "[^/]+")}$`) }));
 }
 
 function registerSecuritySchemes(app: RestApp, windowMs: number): void {

@@ -137,7 +137,9 @@ export function restNotFound(allowed: (path: string) => string[]): (c: Context) 
   return (c) => {
     const path = new URL(c.req.url).pathname;
     const methods = allowed(path);
-    if (methods.length > 0) return errorResponse(405, ErrorCode.METHOD_NOT_ALLOWED, `${c.req.method} is not allowed here; use ${methods.join(", ")}`, undefined, { allow: methods.join(", ") });
+    // Hono answers HEAD through GET; a method the path has that did not match (its parameters did not) is a 404.
+    const asked = c.req.method === "HEAD" ? "GET" : c.req.method;
+    if (methods.length > 0 && !methods.includes(asked)) return errorResponse(405, ErrorCode.METHOD_NOT_ALLOWED, `${c.req.method} is not allowed here; use ${methods.join(", ")}`, undefined, { allow: methods.join(", ") });
     return errorResponse(404, ErrorCode.NOT_FOUND, "no such route; GET /api/v1/openapi.json lists them");
   };
 }

@@ -104,6 +104,8 @@ describe("fuzzing the REST door", () => {
         const ours = new URL(target, "http://x").pathname.startsWith("/api/v1");
         if (r.status >= 300 && m !== "HEAD" && ours) {
           const e = await expectErrorShape(asResponse(r));
+          // 405 only for a method the path does not have.
+          if (r.status === 405) expect({ where, allow: r.headers.get("allow")?.split(", ").includes(m) }).toEqual({ where, allow: false });
           // A right signature is never refused as wrong or stale, however odd the path or query (a replay in the same millisecond may be).
           if (auth === "right") expect({ where, code: ["AUTH_FAILED", "STALE_TIMESTAMP"].includes(e.code) }).toEqual({ where, code: false });
         }

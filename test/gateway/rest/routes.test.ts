@@ -102,6 +102,7 @@ describe("errors", () => {
   test("unknown route 404, wrong method 405 with Allow, unknown instrument 404", async () => {
     expect((await expectErrorShape(await fetch(`${h.http}/api/v1/nothing`), 404)).code).toBe("NOT_FOUND");
     expect((await expectErrorShape(await fetch(`${h.http}/api/v1`), 404)).code).toBe("NOT_FOUND");
+    expect((await expectErrorShape(await fetch(`${h.http}/api/v1/time/`), 404)).code).toBe("NOT_FOUND");
     const post = await fetch(`${h.http}/api/v1/time`, { method: "POST" });
     expect(post.headers.get("allow")).toBe("GET");
     expect((await expectErrorShape(post, 405)).code).toBe("METHOD_NOT_ALLOWED");
