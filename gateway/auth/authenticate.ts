@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { type Login, verifyLogin } from "../../protocol/index.ts";
+import { verifyRestSignature } from "../../protocol/rest-signature.ts";
 import { type ApiKeys, DEFAULT_SCOPES, type Scope } from "./keys.ts";
 import type { LoginGuard } from "./login-guard.ts";
 
@@ -17,10 +18,22 @@ export type Proof =
    */
   | { kind: "hmac"; nonce: Uint8Array; login: Login; now: number }
   /** FIX Logon (docs/fix.md): the secret itself, in Password (554), compared in constant time. */
-  | { kind: "secret"; secret: string };
+  | { kind: "secret"; secret: string }
+  /**
+   * A signed REST request (docs/rest.md, Signing; protocol/rest-signature.ts): an HMAC-SHA256
+   * under the key's secret over timestamp, method, path with query and body. The timestamp (ms,
+   * as its header spells it) must be within `windowMs` of the server's clock (Credentials.nowMs),
+   * and a right signature is accepted once: `replays` remembers it until it would be stale anyway.
+   */
+  | { kind: "signature"; timestamp: string; method: string; pathWithQuery: string; body: Uint8Array; signature: string; windowMs: number; replays: SeenSignatures };
+
+/** The signatures accepted recently (gateway/rest/signature.ts): false when `signature` was already. */
+export interface SeenSignatures {
+  remember(signature: string, forgetAfterMs: number, nowMs: number): boolean;
+}
 
 export interface Credentials {
-  /** The API key id the client names (WebSocket apiKeyId, FIX Username 553). */
+  /** The API key id the client names (WebSocket apiKeyId, FIX Username 553, REST BOURSE-KEY). */
   keyId: string;
   proof: Proof;
   /** Where the attempt comes from, and the guard that counts failures (gateway/auth/login-guard.ts); without one, nothing is counted. */
@@ -37,6 +50,8 @@ export const AuthRefusal = {
   STALE_TIMESTAMP: "stale-timestamp",
   /** Too many wrong proofs for this key or from this address: refused unchecked until `retryAfterMs` has passed. */
   LOCKED: "locked",
+  /** A signed request's signature accepted before: a replay (or a client sending one request twice in a millisecond). */
+  REPLAYED: "replayed",
   /** A right proof from an address the key's allowlist does not name. */
   ADDRESS_NOT_ALLOWED: "address-not-allowed",
 } as const;
@@ -58,16 +73,20 @@ export function authenticate(keys: ApiKeys, c: Credentials): AuthResult {
     if (!v.ok) return { ok: false, refusal: AuthRefusal.LOCKED, retryAfterMs: v.retryAfterMs };
   }
   if (p.kind === "hmac" && Math.abs(p.now - p.login.timestamp) > LOGIN_SKEW_US) return { ok: false, refusal: AuthRefusal.STALE_TIMESTAMP };
+  if (p.kind === "signature" && !(Math.abs(nowMs - Number(p.timestamp)) <= p.windowMs)) return { ok: false, refusal: AuthRefusal.STALE_TIMESTAMP };
   const key = keys.get(c.keyId);
   // An unknown key id is checked against a stand-in secret: the same work either way, so the time
   // an answer takes does not tell a prober which key ids exist.
   const against = key?.secret ?? STAND_IN_SECRET;
-  const proved = p.kind === "hmac" ? verifyLogin(against, p.nonce, p.login) : sameSecret(against, p.secret);
+  const proved = p.kind === "hmac" ? verifyLogin(against, p.nonce, p.login) : p.kind === "signature" ? verifyRestSignature(against, p.timestamp, p.method, p.pathWithQuery, p.body, p.signature) : sameSecret(against, p.secret);
   const good = key !== undefined && proved;
   if (!good) {
     guard?.failed(c.keyId, key !== undefined, address, nowMs);
     return { ok: false, refusal: AuthRefusal.BAD_CREDENTIALS };
   }
+  // A replay proves nothing new: it neither counts as a failure nor clears the guard's counts (a
+  // captured request replayed between guesses would otherwise keep a lock from ever coming).
+  if (p.kind === "signature" && !p.replays.remember(p.signature, Number(p.timestamp) + p.windowMs, nowMs)) return { ok: false, refusal: AuthRefusal.REPLAYED };
   guard?.succeeded(c.keyId, address);
   // Checked after the proof: only the key's holder learns that the address is the reason.
   if (!keys.allows(key.id, address)) return { ok: false, refusal: AuthRefusal.ADDRESS_NOT_ALLOWED };

@@ -1,3 +1,5 @@
+import type { RestConfig } from "../rest/config.ts";
+
 /** The WebSocket door's section of the configuration file ("gateway"). */
 export interface GatewayConfig {
   host?: string;
@@ -6,4 +8,6 @@ export interface GatewayConfig {
   maxOrdersPerSecond?: number;
   /** Bytes a subscriber may have queued before it is cut off as too slow. */
   backpressureLimitBytes?: number;
+  /** The REST door on this port (docs/rest.md). */
+  rest?: RestConfig;
 }

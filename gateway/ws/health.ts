@@ -25,6 +25,13 @@ export class Availability {
     return this.reason !== null || this.sequencer.stopped;
   }
 
+  /** The engine's state as the REST door's /status tells it (docs/rest.md). */
+  state(): { state: "running" | "closing" | "stopped"; reason?: string; seq: number } {
+    const seq = this.sequencer.lastSeq;
+    if (this.stopped) return { state: "stopped", reason: this.reason ?? "the engine stopped", seq };
+    return { state: this.closing ? "closing" : "running", seq };
+  }
+
   health(): Response {
     const seq = this.sequencer.lastSeq;
     if (this.stopped) return Response.json({ status: "stopped", reason: this.reason ?? "the engine stopped", seq }, { status: 503 });

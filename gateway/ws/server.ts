@@ -34,6 +34,7 @@ import { Session, type SocketData } from "./session.ts";
 import { SocketBatch } from "./socket-batch.ts";
 import type { GatewayConfig } from "./config.ts";
 import { Availability } from "./health.ts";
+import { buildRestApp, REST_BASE, type RestApp } from "../rest/app.ts";
 
 export interface GatewayOptions {
   sequencer: Sequencer;
@@ -78,6 +79,8 @@ export interface Gateway {
   marketData: MarketDataFanout;
   /** What /health and /ready answer. */
   availability: Availability;
+  /** The REST door on this port (paths under /api/v1). */
+  rest: RestApp;
   /** Closes every WebSocket session with `code` and `reason`, after what was sent to it (the engine stopped). */
   closeSessions(code: number, reason: string): void;
   /** Tells every session logged in with `keyId` that the key was revoked (an ERROR frame) and closes it; returns how many. */
@@ -115,6 +118,8 @@ export function startGateway(opts: GatewayOptions): Gateway {
   const slowLimit = gw.backpressureLimitBytes ?? 1 << 20;
   const hardLimit = Math.max(4 * slowLimit, slowLimit + (1 << 20));
   const availability = opts.availability ?? new Availability(sequencer);
+  // The REST door shares this port (docs/rest.md): the same keys, login guard and engine state.
+  const rest = buildRestApp({ keys, ...(opts.loginGuard ? { loginGuard: opts.loginGuard } : {}), instruments: opts.instruments, availability, log, ...(gw.rest ? { config: gw.rest } : {}) });
 
   const server: Server<SocketData> = Bun.serve<SocketData>({
     hostname: opts.host ?? gw.host ?? "127.0.0.1",
@@ -129,6 +134,8 @@ export function startGateway(opts: GatewayOptions): Gateway {
       if (url.pathname === "/health") return availability.health();
       if (url.pathname === "/ready") return availability.ready();
       if (url.pathname === "/instruments") return Response.json(instruments);
+      // The peer's address goes with the request: the login guard and key allowlists need it.
+      if (url.pathname.startsWith(REST_BASE)) return rest.fetch(req, { address: srv.requestIP(req)?.address ?? "" });
       return new Response("not found", { status: 404 });
     },
     websocket: {
@@ -296,13 +303,14 @@ export function startGateway(opts: GatewayOptions): Gateway {
 
   const secure = opts.tls !== undefined;
   const url = `${secure ? "wss" : "ws"}://${server.hostname}:${server.port}/ws`;
-  log.info("websocket door listening", { door: "ws", url, http: `${secure ? "https" : "http"}://${server.hostname}:${server.port}`, paths: "/health, /ready, /instruments" });
+  log.info("websocket door listening", { door: "ws", url, http: `${secure ? "https" : "http"}://${server.hostname}:${server.port}`, paths: `/health, /ready, /instruments, ${REST_BASE}` });
   return {
     server,
     url,
     orderEntry: orders,
     marketData: md,
     availability,
+    rest,
     closeSessions(code, reason) {
       // Frames held for the current batch go out first: the error answers must precede the close.
       batch.flush();

@@ -1,5 +1,5 @@
 /**
- * TLS on both doors (app/tls.ts): with `"tls": { "enabled": true }` the exchange makes a
+ * TLS on the doors (app/tls.ts): with `"tls": { "enabled": true }` the exchange makes a
  * self-signed certificate on first start (kept and reused), serves wss:// and https:// on its
  * WebSocket port and FIX over TLS on its FIX port. A client that trusts the certificate trades; a
  * plain-text FIX Logon sent to the TLS port is never read as FIX, so its password is not taken.
@@ -15,6 +15,7 @@ import { BourseClient } from "../../client/client.ts";
 import { FixInitiator } from "../../gateway/fix/initiator.ts";
 import { memoryLogger } from "../../log/memory.ts";
 import { demoConfig, secret } from "../gateway/support/harness.ts";
+import { signedRequest } from "../gateway/support/rest.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "bourse-tls-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -30,6 +31,9 @@ test("wss://, https:// and FIX over TLS with a self-signed certificate made once
     const ack = await alice.placeOrder({ symbol: "ETH-USD", side: "sell", price: "2010", qty: "0.1" });
     const health = await fetch(`https://127.0.0.1:${x.gateway!.server.port}/health`, { tls: { ca } });
     expect(health.status).toBe(200);
+    // The REST door shares the port, so its TLS: a signed request over https.
+    const me = await fetch(signedRequest(`https://127.0.0.1:${x.gateway!.server.port}`, { keyId: "alice-demo", secret: secret("alice"), path: "/api/v1/me" }), { tls: { ca } });
+    expect(await me.json()).toMatchObject({ account: 1, keyId: "alice-demo" });
     // Without trusting the certificate, no connection.
     await expect(BourseClient.connect(x.gateway!.url)).rejects.toBeDefined();
 
