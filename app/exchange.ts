@@ -41,6 +41,8 @@ import { readCandleHistory, type CandleHistory } from "../history/candle-history
 import { createLogger, type Logger } from "../log/logger.ts";
 import { seedAccounts } from "./accounts.ts";
 import { type IdentityParts, startIdentity } from "./identity.ts";
+import { accountAdminRoutes } from "../gateway/rest/routes/account-admin.ts";
+import { identityRoutes } from "../gateway/rest/routes/identity.ts";
 import { doorTls, type TlsMaterial } from "./tls.ts";
 import { checkConfig } from "./config-check.ts";
 import type { BourseConfig } from "./config.ts";
@@ -347,6 +349,7 @@ export class BourseExchange {
             orderEntry: this.orderEntry!,
             marketData: this.marketData!,
             availability: this.availability!,
+            restRoutes: [identityRoutes(this.identity!), accountAdminRoutes(this.identity!)],
             log: this.log,
           });
         } catch (e) {

@@ -54,7 +54,7 @@ function callFor(command: string, f: Record<string, string>): Call {
       return {
         method: "GET",
         path: `/api/v1/keys${f.account ? `?account=${f.account}` : ""}`,
-        show: (a) => table(["id", "account", "scopes", "allow", "label", "state"], a.keys.map((k: any) => [k.id, k.account, k.scopes.join(","), k.allowIps.join(",") || "any", k.label || "-", k.revoked ? "revoked" : "live"])),
+        show: (a) => table(["id", "account", "scopes", "allow", "label", "state"], a.keys.map((k: any) => [k.id, k.account, k.scopes.join(","), k.allowIps.join(",") || "any", k.label || "-", k.revokedAt ? "revoked" : "live"])),
       };
     case "key revoke":
       return { method: "DELETE", path: `/api/v1/keys/${encodeURIComponent(f.key!)}`, show: (a) => `key ${a.id} revoked; its live sessions were closed` };

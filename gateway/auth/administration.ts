@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { Access, CommandType } from "../../engine/commands.ts";
 import type { ExchangeConfig } from "../../engine/exchange.ts";
-import { KeyField, ROLE_NAMES, type User } from "../../engine/identity.ts";
+import { KeyField, ROLE_NAMES, type User, USER_NAME } from "../../engine/identity.ts";
+import { Reason } from "../../engine/reasons.ts";
 import { parseAmount } from "../../engine/money.ts";
 import { type Caller, auditOf, isOperator, mayRead, readsAll } from "./caller.ts";
 import { type Directory, scopeBits, scopesOf } from "./directory.ts";
@@ -69,6 +70,7 @@ export class Administration {
 
   async addUser(c: Caller, u: { name: string; role: string; accounts?: number[] }): Promise<Outcome<{ user: UserView; initialPassword: string }>> {
     if (!isOperator(c)) return NOT_OPERATOR;
+    if (!USER_NAME.test(u.name)) return refusedBy(Reason.INVALID_USER_NAME);
     const role = ROLES[u.role];
     if (role === undefined) return fail("bad-input", "INVALID_ROLE", `role must be one of ${Object.keys(ROLES).join(", ")}`);
     const password = SignIn.initialPassword();

@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import type { Logger } from "../../log/logger.ts";
+import type { Caller } from "../auth/caller.ts";
 import { AuthRefusal, authenticate } from "../auth/authenticate.ts";
 import type { ApiKeys, Scope } from "../auth/keys.ts";
 import type { LoginGuard } from "../auth/login-guard.ts";
@@ -21,7 +22,8 @@ export interface RestBindings {
 
 export interface RestEnv {
   Bindings: RestBindings;
-  Variables: { auth: RestAuth };
+  /** `auth` after signedRequests; `caller` after callerAuth (gateway/rest/caller-auth.ts): a key, a user's session or the host operator. */
+  Variables: { auth: RestAuth; caller: Caller };
 }
 
 export interface SignedRequestsOptions {

@@ -71,7 +71,7 @@ export class RestError extends Error {
   override name = "RestError";
   constructor(
     readonly status: number,
-    readonly code: ErrorCode,
+    readonly code: ErrorCode | (string & {}),
     message: string,
     readonly details?: unknown,
     /** E.g. Retry-After, Allow. */
@@ -86,7 +86,7 @@ export class RestError extends Error {
 }
 
 /** The error shape as a Response (for code that answers rather than throws). */
-export function errorResponse(status: number, code: ErrorCode, message: string, details?: unknown, headers?: Record<string, string>): Response {
+export function errorResponse(status: number, code: ErrorCode | (string & {}), message: string, details?: unknown, headers?: Record<string, string>): Response {
   const body: ErrorBody = details === undefined ? { code, message } : { code, message, details };
   return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
 }

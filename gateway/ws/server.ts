@@ -34,7 +34,7 @@ import { Session, type SocketData } from "./session.ts";
 import { SocketBatch } from "./socket-batch.ts";
 import type { GatewayConfig } from "./config.ts";
 import { Availability } from "./health.ts";
-import { buildRestApp, REST_BASE, type RestApp } from "../rest/app.ts";
+import { buildRestApp, REST_BASE, type RestApp, type RouteModule } from "../rest/app.ts";
 
 export interface GatewayOptions {
   sequencer: Sequencer;
@@ -62,6 +62,8 @@ export interface GatewayOptions {
    */
   orderEntry?: OrderEntry;
   log?: Logger;
+  /** REST routes beyond the door's own (identity, accounts: app/exchange.ts gives them). */
+  restRoutes?: readonly RouteModule[];
 }
 
 /** Invalid frames a session may send before it is closed. */
@@ -119,7 +121,7 @@ export function startGateway(opts: GatewayOptions): Gateway {
   const hardLimit = Math.max(4 * slowLimit, slowLimit + (1 << 20));
   const availability = opts.availability ?? new Availability(sequencer);
   // The REST door shares this port (docs/rest.md): the same keys, login guard and engine state.
-  const rest = buildRestApp({ keys, ...(opts.loginGuard ? { loginGuard: opts.loginGuard } : {}), instruments: opts.instruments, availability, log, ...(gw.rest ? { config: gw.rest } : {}) });
+  const rest = buildRestApp({ keys, ...(opts.loginGuard ? { loginGuard: opts.loginGuard } : {}), instruments: opts.instruments, availability, log, ...(gw.rest ? { config: gw.rest } : {}) }, opts.restRoutes ?? []);
 
   const server: Server<SocketData> = Bun.serve<SocketData>({
     hostname: opts.host ?? gw.host ?? "127.0.0.1",
