@@ -13,9 +13,34 @@ import { BourseClient } from "../../client/client.ts";
 import { FixInitiator } from "../../gateway/fix/initiator.ts";
 import { memoryLogger } from "../../log/memory.ts";
 import { demoConfig, secret } from "../gateway/support/harness.ts";
+import { signedRequest } from "../gateway/support/rest.ts";
+import { Secret, TOTP } from "otpauth";
 
 const dir = mkdtempSync(join(tmpdir(), "bourse-secrets-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/**
+ * Over REST: a wrong password, an enrolment (TOTP secret, recovery codes, a session token), a
+ * sign-in with a recovery code, a user added (its initial password), a key created (its secret)
+ * and used for a signed request; returns every secret it saw.
+ */
+async function identitySession(x: BourseExchange): Promise<string[]> {
+  const base = `http://127.0.0.1:${x.gateway!.server.port}/api/v1`;
+  const post = async (path: string, body: unknown, token?: string) =>
+    (await fetch(base + path, { method: "POST", headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) })).json() as Promise<Record<string, any>>;
+  expect((await post("/auth/login", { user: "olga", password: "wrong-password-tried-over-rest" })).code).toBe("AUTH_FAILED");
+  const { enrolment } = await post("/auth/login", { user: "olga", password: "olga-secret-password" });
+  const e = await post("/auth/mfa/enrol", { ticket: enrolment.ticket });
+  const totp = new TOTP({ secret: Secret.fromBase32(e.secret), algorithm: "SHA1", digits: 6, period: 30 });
+  const done = await post("/auth/mfa/confirm", { ticket: enrolment.ticket, totp: totp.generate() });
+  const again = await post("/auth/login", { user: "olga", password: "olga-secret-password", recoveryCode: done.recoveryCodes[0] });
+  const user = await post("/users", { name: "newbie", role: "trader" }, again.token);
+  const key = await post("/keys", { account: 1, scopes: ["read"] }, readFileSync(join(dir, "operator.token"), "utf8").trim());
+  const signed = await fetch(signedRequest(base.replace("/api/v1", ""), { keyId: key.key.id, secret: key.secret, path: "/api/v1/me" }));
+  expect(signed.status).toBe(200);
+  const operatorToken = readFileSync(join(dir, "operator.token"), "utf8").trim();
+  return [e.secret, ...done.recoveryCodes, done.token, again.token, user.initialPassword, key.secret, operatorToken, enrolment.ticket];
+}
 
 function files(d: string): string[] {
   return readdirSync(d).flatMap((f) => {
@@ -24,8 +49,13 @@ function files(d: string): string[] {
   });
 }
 
-test("no secret in the data directory or the logs after a scripted session on both doors", async () => {
-  const config = demoConfig();
+test("no secret in the data directory or the logs after a scripted session on every door", async () => {
+  const config = demoConfig((c) => {
+    c.users = [{ name: "olga", role: "operator", password: "olga-secret-password" }];
+    c.identity = { passwordHashing: { memoryCost: 1024, timeCost: 1 } };
+  });
+  /** What the identity part of the session made: passwords, TOTP secrets, recovery codes, session and operator tokens, new key secrets. */
+  const made: string[] = ["olga-secret-password", "wrong-password-tried-over-rest"];
   const wrong = ["wrong-password-tried-over-fix", "wrong-password-tried-over-ws"];
   const mem = memoryLogger();
   for (let run = 0; run < 2; run++) {
@@ -43,9 +73,10 @@ test("no secret in the data directory or the logs after a scripted session on bo
     expect(await x.historyWriter!.reach(x.engine.host.lastSeq)).toBe(true);
     await bob.logout();
     alice.close();
+    if (run === 0) made.push(...(await identitySession(x)));
     await x.stop();
   }
-  const secrets = [...(config.accounts ?? []).flatMap((a) => (a.apiKeys ?? []).map((k) => k.secret)), ...wrong];
+  const secrets = [...(config.accounts ?? []).flatMap((a) => (a.apiKeys ?? []).map((k) => k.secret)), ...wrong, ...made];
   expect(secrets.length).toBeGreaterThan(4);
   const all = files(dir);
   expect(all.some((f) => f.includes("journal"))).toBe(true);
