@@ -36,6 +36,8 @@ export interface RecoveredState {
   orders: RecoveredOrder[];
   /** Ids of the accounts the recovered ledger holds (a config naming others is told so at start). */
   accounts: number[];
+  /** Withdrawals awaiting an operator's approval (amounts as decimal strings of currency units). */
+  withdrawals: { account: number; id: number; currency: number; amount: string; destination: string; time: number }[];
   /** Users and API keys as journaled (engine/identity.ts): the doors authenticate against a copy kept current from here. */
   identity: IdentityRecord;
 }
@@ -73,5 +75,6 @@ export function readRecoveredState(exchange: Exchange, symbols: readonly number[
       notional,
     });
   }
-  return { books, orders, accounts: [...exchange.ledger.accounts.keys()], identity: exchange.identity.toRecord() };
+  const withdrawals = [...exchange.ledger.accounts.values()].flatMap((a) => [...a.pendingWithdrawals.values()].map((w) => ({ account: a.id, id: w.id, currency: w.currency, amount: w.amount.toString(), destination: w.destination, time: w.time })));
+  return { books, orders, accounts: [...exchange.ledger.accounts.keys()], withdrawals, identity: exchange.identity.toRecord() };
 }

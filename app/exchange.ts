@@ -209,7 +209,7 @@ export class BourseExchange {
     return {
       name: "identity",
       start: async () => {
-        this.identity = await startIdentity({ sequencer: this.engine.host, recovered: this.engine.recovered.identity, config: o.config, configFile: o.configFile, dataDir: o.dataDir, fresh: this.fresh, guard: this.loginGuard, log: this.log, clock: o.clock });
+        this.identity = await startIdentity({ sequencer: this.engine.host, recovered: this.engine.recovered.identity, withdrawals: this.engine.recovered.withdrawals, config: o.config, configFile: o.configFile, dataDir: o.dataDir, fresh: this.fresh, guard: this.loginGuard, log: this.log, clock: o.clock });
       },
       stop: () => {
         this.identity?.close();

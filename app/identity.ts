@@ -3,7 +3,7 @@ import { OperatorError } from "../actors/operator-error.ts";
 import type { Sequencer } from "../actors/sequencer.ts";
 import { Actor, type CommandInit, CommandType } from "../engine/commands.ts";
 import { type IdentityRecord, KeyField, Role } from "../engine/identity.ts";
-import { Administration } from "../gateway/auth/administration.ts";
+import { Administration, type AdministrationDeps } from "../gateway/auth/administration.ts";
 import { AuthAudit } from "../gateway/auth/auth-audit.ts";
 import { Directory, scopeBits } from "../gateway/auth/directory.ts";
 import type { IdentityConfig } from "../gateway/auth/identity-config.ts";
@@ -37,7 +37,7 @@ const ROLE_CODES = { trader: Role.TRADER, operator: Role.OPERATOR, auditor: Role
  * fresh data directory the configuration's keys and users are created through the same journaled
  * commands an operator's would be (Actor.SYSTEM), after its accounts.
  */
-export async function startIdentity(o: { sequencer: Sequencer; recovered: IdentityRecord; config: BourseConfig; configFile?: string; dataDir: string; fresh: boolean; guard: LoginGuard; log: Logger; clock?: () => number; env?: Record<string, string | undefined> }): Promise<IdentityParts> {
+export async function startIdentity(o: { sequencer: Sequencer; recovered: IdentityRecord; withdrawals?: AdministrationDeps["withdrawals"]; config: BourseConfig; configFile?: string; dataDir: string; fresh: boolean; guard: LoginGuard; log: Logger; clock?: () => number; env?: Record<string, string | undefined> }): Promise<IdentityParts> {
   const cfg: IdentityConfig = o.config.identity ?? {};
   const master = loadMasterKey({ env: o.env ?? process.env, file: cfg.masterKeyFile, dataDir: o.dataDir, log: o.log });
   const box = new SecretBox(master.key);
@@ -55,7 +55,7 @@ export async function startIdentity(o: { sequencer: Sequencer; recovered: Identi
   const sessions = new SessionStore(join(o.dataDir, "sessions.db"), cfg.sessions);
   const audit = new AuthAudit(join(o.dataDir, "sessions.db"), o.log);
   const signIn = new SignIn({ directory, sessions, hasher, box, guard: o.guard, audit, log: o.log, ...(o.clock ? { clock: o.clock } : {}) });
-  const administration = new Administration({ directory, signIn, sessions, hasher, exchange: o.config.exchange });
+  const administration = new Administration({ directory, signIn, sessions, hasher, exchange: o.config.exchange, ...(o.withdrawals ? { withdrawals: o.withdrawals } : {}) });
   const operatorToken = OperatorToken.create(o.dataDir);
   const parts: IdentityParts = {
     directory,

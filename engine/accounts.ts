@@ -100,6 +100,16 @@ export class Position {
   openSells = 0;
 }
 
+/** A withdrawal above its currency's approval threshold, reserved until an operator approves or rejects it. */
+export interface PendingWithdrawal {
+  id: number;
+  currency: number;
+  amount: bigint;
+  destination: string;
+  /** Engine time of the request. */
+  time: number;
+}
+
 export class Account {
   readonly cash = new Map<number, Cash>();
   readonly positions = new Map<number, Position>();
@@ -109,6 +119,10 @@ export class Account {
   readonly shortLimits = new Map<number, number>();
   /** Withdrawal destination → engine time from which it may be used. */
   readonly destinations = new Map<string, number>();
+  /** Withdrawals awaiting an operator's approval, by id; their amounts are reserved. */
+  readonly pendingWithdrawals = new Map<number, PendingWithdrawal>();
+  /** The id the next withdrawal awaiting approval gets (per account). */
+  nextWithdrawal = 1;
   openOrders = 0;
   /** The account's tier, kept in step with `tier` by the ledger (saves a lookup per order). */
   limits!: Tier;

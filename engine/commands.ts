@@ -26,6 +26,9 @@ export const CommandType = {
   SET_SYMBOL_ACCESS: 27,
   SET_SHORT_LIMIT: 28,
   SET_MARK_PRICE: 29,
+  /** A withdrawal that waited for approval: paid (approve) or released (reject). `orderId` names it; the other fields must match it. */
+  APPROVE_WITHDRAWAL: 30,
+  REJECT_WITHDRAWAL: 31,
   // Identity (engine/identity.ts): users, their credentials' hashes and API keys, journaled so a
   // replay, a point-in-time recovery and a follower hold the same users and keys as the exchange did.
   USER_ADD: 40,

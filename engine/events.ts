@@ -231,6 +231,8 @@ export const AccountEvent = {
   commandType: ((d, b) => d[b + 8]!) as Read,
   /** The currency or symbol the command named. */
   subject: ((d, b) => d[b + 9]!) as Read,
+  /** A WITHDRAW left awaiting approval, or the one an APPROVE_ or REJECT_WITHDRAWAL settled: its id (0: paid at once, or none). */
+  withdrawal: ((d, b) => d[b + 10]!) as Read,
 } as const;
 
 export class EventBuffer {

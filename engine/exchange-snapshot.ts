@@ -50,6 +50,9 @@ interface AccountRecord {
   openOrders: number;
   rateTimes: number[];
   rateNext: number;
+  /** Withdrawals awaiting approval [id, currency, amount, destination, time] and the next id; absent when none ever waited. */
+  pending?: [number, number, string, string, number][];
+  nextWithdrawal?: number;
 }
 
 export interface AccountSideState {
@@ -127,6 +130,7 @@ export function writeExchangeSnapshot(ex: Exchange): Uint8Array {
       openOrders: a.openOrders,
       rateTimes: [...a.rateTimes],
       rateNext: a.rateNext,
+      ...(a.nextWithdrawal > 1 ? { pending: byKey(a.pendingWithdrawals).map(([, w]) => [w.id, w.currency, w.amount.toString(), w.destination, w.time] as [number, number, string, string, number]), nextWithdrawal: a.nextWithdrawal } : {}),
     })),
     open: byKey(ex.open).map(([, o]) => orderRecord(o)),
     identity: ex.identity.toRecord(),
@@ -218,6 +222,8 @@ export function readExchangeSnapshot(bytes: Uint8Array): Exchange {
     a.openOrders = r.openOrders;
     a.rateTimes.set(r.rateTimes);
     a.rateNext = r.rateNext;
+    for (const [id, currency, amount, destination, time] of r.pending ?? []) a.pendingWithdrawals.set(id, { id, currency, amount: BigInt(amount), destination, time });
+    a.nextWithdrawal = r.nextWithdrawal ?? 1;
     ledger.accounts.set(a.id, a);
   }
   for (const r of state.open) {

@@ -99,7 +99,8 @@ export class Exchange {
           this.reject(reason);
           return;
         }
-        out.write(EventType.ACCOUNT, cmd.symbol, 0, cmd.account, 0, 0, 0, 0, cmd.type, cmd.type === CommandType.DEPOSIT || cmd.type === CommandType.WITHDRAW ? cmd.currency : cmd.symbol, 0, 0);
+        const moves = cmd.type === CommandType.DEPOSIT || cmd.type === CommandType.WITHDRAW || cmd.type === CommandType.APPROVE_WITHDRAWAL || cmd.type === CommandType.REJECT_WITHDRAWAL;
+        out.write(EventType.ACCOUNT, cmd.symbol, 0, cmd.account, 0, 0, 0, 0, cmd.type, moves ? cmd.currency : cmd.symbol, this.ledger.lastPending, 0);
         return;
       }
     }

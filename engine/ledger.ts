@@ -2,7 +2,7 @@ import { EngineConfigError } from "./errors.ts";
 import { Account } from "./accounts.ts";
 import { Access, ALL_SYMBOLS, type Command, CommandType } from "./commands.ts";
 import { type InstrumentSpec, makeInstrument } from "./instrument.ts";
-import { type CurrencySpec, checkCurrency, contractFactor, notional } from "./money.ts";
+import { type CurrencySpec, checkCurrency, contractFactor, notional, parseAmount } from "./money.ts";
 import { Reason } from "./reasons.ts";
 import type { Market } from "./risk.ts";
 import { applyFill } from "./settlement.ts";
@@ -34,12 +34,21 @@ export class Ledger {
   readonly accounts = new Map<number, Account>();
   readonly feeAccount: number;
   readonly destinationDelayUs: number;
+  /** Per currency: the largest withdrawal paid without an operator's approval. */
+  readonly approvalAbove = new Map<number, bigint>();
+  /** The id of the withdrawal the last WITHDRAW left awaiting approval (0: it was paid). */
+  lastPending = 0;
 
   constructor(config: LedgerConfig) {
     for (const c of config.currencies) {
       checkCurrency(c);
       if (this.currencies.has(c.id)) throw new EngineConfigError(`currency id ${c.id} repeated`);
       this.currencies.set(c.id, c);
+      if (c.approveWithdrawalsAbove !== undefined) {
+        const a = parseAmount(c, c.approveWithdrawalsAbove);
+        if (!a.ok) throw new EngineConfigError(`${c.code}: approveWithdrawalsAbove must be a positive decimal with at most ${c.scale} places: ${c.approveWithdrawalsAbove}`);
+        this.approvalAbove.set(c.id, a.value);
+      }
     }
     for (const t of config.tiers) this.tiers.set(t.id, makeTier(t, (code) => this.currencyByCode(code)));
     for (const spec of config.instruments) {
@@ -78,6 +87,7 @@ export class Ledger {
    * `symbol`-addressed fields use `cmd.symbol`; amounts `cmd.amount` (units).
    */
   apply(cmd: Command, now: number): number {
+    this.lastPending = 0;
     if (cmd.type === CommandType.SET_MARK_PRICE) return this.setMark(cmd);
     if (cmd.type === CommandType.OPEN_ACCOUNT) {
       if (!Number.isSafeInteger(cmd.account) || cmd.account < 0) return Reason.INVALID_ACCOUNT;
@@ -96,6 +106,9 @@ export class Ledger {
         return this.deposit(acct, cmd);
       case CommandType.WITHDRAW:
         return this.withdraw(acct, cmd, now);
+      case CommandType.APPROVE_WITHDRAWAL:
+      case CommandType.REJECT_WITHDRAWAL:
+        return this.settleWithdrawal(acct, cmd);
       case CommandType.ADD_DESTINATION:
         if (!DESTINATION.test(cmd.destination)) return Reason.INVALID_DESTINATION;
         if (!acct.destinations.has(cmd.destination)) acct.destinations.set(cmd.destination, now + this.destinationDelayUs);
@@ -139,7 +152,29 @@ export class Ledger {
     if (now < activeFrom) return Reason.DESTINATION_NOT_ACTIVE;
     const cash = acct.cashOf(cmd.currency);
     if (cash.available < cmd.amount) return Reason.INSUFFICIENT_FUNDS;
+    const above = this.approvalAbove.get(cmd.currency);
+    if (above !== undefined && cmd.amount > above) {
+      // Held for an operator: reserved like an order's cash, so nothing can spend it meanwhile.
+      const id = acct.nextWithdrawal++;
+      acct.pendingWithdrawals.set(id, { id, currency: cmd.currency, amount: cmd.amount, destination: cmd.destination, time: now });
+      cash.reserved += cmd.amount;
+      this.lastPending = id;
+      return Reason.OK;
+    }
     cash.balance -= cmd.amount;
+    return Reason.OK;
+  }
+
+  /** Pays (approve) or releases (reject) a withdrawal that awaited approval; the command restates it, and must match. */
+  private settleWithdrawal(acct: Account, cmd: Command): number {
+    const w = acct.pendingWithdrawals.get(cmd.orderId);
+    if (!w) return Reason.UNKNOWN_WITHDRAWAL;
+    if (w.currency !== cmd.currency || w.amount !== cmd.amount || w.destination !== cmd.destination) return Reason.WITHDRAWAL_MISMATCH;
+    const cash = acct.cashOf(w.currency);
+    cash.reserved -= w.amount;
+    if (cmd.type === CommandType.APPROVE_WITHDRAWAL) cash.balance -= w.amount;
+    acct.pendingWithdrawals.delete(w.id);
+    this.lastPending = w.id;
     return Reason.OK;
   }
 

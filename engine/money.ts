@@ -8,6 +8,11 @@ export interface CurrencySpec {
   code: string;
   /** Decimal places of one unit: fine enough for every instrument quoted in it. */
   scale: number;
+  /**
+   * A withdrawal of more than this (a decimal in the currency's units) waits for an operator's
+   * approval, its amount reserved meanwhile (docs/accounts.md, Withdrawals). Absent: none waits.
+   */
+  approveWithdrawalsAbove?: string;
 }
 
 export function checkCurrency(c: CurrencySpec): CurrencySpec {

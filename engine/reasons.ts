@@ -63,6 +63,8 @@ export const Reason = {
   INVALID_DESTINATION: 84,
   DESTINATION_NOT_WHITELISTED: 85,
   DESTINATION_NOT_ACTIVE: 86,
+  UNKNOWN_WITHDRAWAL: 87,
+  WITHDRAWAL_MISMATCH: 88,
   // --- identity commands (engine/identity.ts) ---
   INVALID_USER_NAME: 90,
   USER_EXISTS: 91,
@@ -133,6 +135,8 @@ const TEXT: Record<number, string> = {
   [Reason.INVALID_DESTINATION]: "destination must be 1-96 printable ASCII characters",
   [Reason.DESTINATION_NOT_WHITELISTED]: "withdrawal destination is not whitelisted",
   [Reason.DESTINATION_NOT_ACTIVE]: "withdrawal destination is not active yet",
+  [Reason.UNKNOWN_WITHDRAWAL]: "no such withdrawal awaiting approval on this account",
+  [Reason.WITHDRAWAL_MISMATCH]: "currency, amount or destination differ from the withdrawal awaiting approval",
   [Reason.INVALID_USER_NAME]: "user name must be 1-36 characters of a-z, 0-9, '.', '_' or '-', starting with a letter or digit",
   [Reason.USER_EXISTS]: "user already exists",
   [Reason.UNKNOWN_USER]: "unknown user",

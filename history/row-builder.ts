@@ -103,7 +103,7 @@ export class RowBuilder {
           this.trade(out, seq, idx, time, d, b, ev.symbol);
           break;
         case EventType.ACCOUNT:
-          this.account(out, seq, idx, time, cmd, AccountEvent.account(d, b), AccountEvent.commandType(d, b));
+          this.account(out, seq, idx, time, cmd, AccountEvent.account(d, b), AccountEvent.commandType(d, b), AccountEvent.withdrawal(d, b));
           break;
         case EventType.STATUS:
           out.admin.push({
@@ -157,16 +157,22 @@ export class RowBuilder {
     this.addToCandles(time, symbol, price, qty, out, seq);
   }
 
-  private account(out: RowBatch, seq: number, idx: number, time: number, cmd: Command, account: number, type: number): void {
+  private account(out: RowBatch, seq: number, idx: number, time: number, cmd: Command, account: number, type: number, withdrawal: number): void {
     let detail: Record<string, unknown>;
     switch (type) {
       case CommandType.DEPOSIT:
-      case CommandType.WITHDRAW: {
-        const withdraw = type === CommandType.WITHDRAW;
-        this.move(seq, idx, 0, time, account, cmd.currency, withdraw ? CashKind.WITHDRAWAL : CashKind.DEPOSIT, withdraw ? -cmd.amount : cmd.amount, 0, withdraw ? cmd.destination : "");
-        detail = { currency: cmd.currency, amount: cmd.amount.toString(), ...(withdraw ? { destination: cmd.destination } : {}) };
+      case CommandType.WITHDRAW:
+      case CommandType.APPROVE_WITHDRAWAL: {
+        const withdraw = type !== CommandType.DEPOSIT;
+        // A withdrawal held for approval moves no cash yet (its amount is reserved): its cash row comes with the approval.
+        const held = type === CommandType.WITHDRAW && withdrawal !== 0;
+        if (!held) this.move(seq, idx, 0, time, account, cmd.currency, withdraw ? CashKind.WITHDRAWAL : CashKind.DEPOSIT, withdraw ? -cmd.amount : cmd.amount, 0, withdraw ? cmd.destination : "");
+        detail = { currency: cmd.currency, amount: cmd.amount.toString(), ...(withdraw ? { destination: cmd.destination } : {}), ...(withdrawal !== 0 ? { withdrawal, ...(held ? { held: true } : {}) } : {}) };
         break;
       }
+      case CommandType.REJECT_WITHDRAWAL:
+        detail = { currency: cmd.currency, amount: cmd.amount.toString(), destination: cmd.destination, withdrawal };
+        break;
       case CommandType.DEPOSIT_POSITION:
       case CommandType.WITHDRAW_POSITION: {
         const withdraw = type === CommandType.WITHDRAW_POSITION;

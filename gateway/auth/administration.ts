@@ -3,7 +3,7 @@ import { Access, CommandType } from "../../engine/commands.ts";
 import type { ExchangeConfig } from "../../engine/exchange.ts";
 import { KeyField, ROLE_NAMES, type User, USER_NAME } from "../../engine/identity.ts";
 import { Reason } from "../../engine/reasons.ts";
-import { parseAmount } from "../../engine/money.ts";
+import { formatAmount, parseAmount } from "../../engine/money.ts";
 import { type Caller, auditOf, isOperator, mayRead, readsAll } from "./caller.ts";
 import { type Directory, scopeBits, scopesOf } from "./directory.ts";
 import { ApiKeys, SCOPES, type Scope } from "./keys.ts";
@@ -18,7 +18,22 @@ export interface AdministrationDeps {
   sessions: SessionStore;
   hasher: PasswordHasher;
   exchange: ExchangeConfig;
+  /** Withdrawals awaiting approval as recovered (RecoveredState.withdrawals). */
+  withdrawals?: readonly { account: number; id: number; currency: number; amount: string; destination: string; time: number }[];
 }
+
+/** A withdrawal awaiting an operator's approval, as the doors show it. */
+export interface WithdrawalView {
+  account: number;
+  id: number;
+  currency: string;
+  amount: string;
+  destination: string;
+  /** Engine time of the request (µs). */
+  time: number;
+}
+
+export type WithdrawalResult = { account: number; currency: string; amount: string; destination: string; seq: number; status: "paid" | "awaiting-approval"; withdrawal?: number };
 
 export interface UserView {
   id: number;
@@ -66,7 +81,15 @@ const NOT_YOURS = fail("forbidden", "NOT_PERMITTED", "not permitted for this acc
  * An auditor reads everything and changes nothing.
  */
 export class Administration {
-  constructor(private readonly d: AdministrationDeps) {}
+  /** Withdrawals awaiting approval, by `account/id`: recovered, then kept by the requests and settlements made here (the only way in). */
+  private readonly pending = new Map<string, WithdrawalView & { units: bigint; currencyId: number }>();
+
+  constructor(private readonly d: AdministrationDeps) {
+    for (const w of d.withdrawals ?? []) {
+      const cur = d.exchange.currencies.find((c) => c.id === w.currency);
+      if (cur) this.pending.set(`${w.account}/${w.id}`, { account: w.account, id: w.id, currency: cur.code, amount: formatAmount(cur, BigInt(w.amount)), destination: w.destination, time: w.time, units: BigInt(w.amount), currencyId: w.currency });
+    }
+  }
 
   async addUser(c: Caller, u: { name: string; role: string; accounts?: number[] }): Promise<Outcome<{ user: UserView; initialPassword: string }>> {
     if (!isOperator(c)) return NOT_OPERATOR;
@@ -224,7 +247,7 @@ export class Administration {
    * or a key of the account with the `withdraw` scope. The engine checks the whitelist, the
    * cooling-off and the available cash.
    */
-  async withdraw(c: Caller, a: { account: number; currency: string; amount: string; destination: string; code?: string }, o: Origin): Promise<Outcome<{ account: number; currency: string; amount: string; destination: string; seq: number }>> {
+  async withdraw(c: Caller, a: { account: number; currency: string; amount: string; destination: string; code?: string }, o: Origin): Promise<Outcome<WithdrawalResult>> {
     if (c.kind === "key") {
       if (c.account !== a.account || !c.scopes.includes("withdraw")) return fail("forbidden", "NOT_PERMITTED", "this key may not withdraw from this account (needs the withdraw scope)");
     } else if (c.kind === "user" && c.user.role === ROLES.trader && c.user.accounts.has(a.account)) {
@@ -234,7 +257,32 @@ export class Administration {
     const m = this.money(a.currency, a.amount);
     if (!m.ok) return m;
     const r = await this.d.directory.submit({ type: CommandType.WITHDRAW, account: a.account, currency: m.value.currency, amount: m.value.amount, destination: a.destination, ...auditOf(c) });
-    return r.ok ? done({ account: a.account, currency: a.currency, amount: a.amount, destination: a.destination, seq: r.seq }) : refusedBy(r.reason);
+    if (!r.ok) return refusedBy(r.reason);
+    const base = { account: a.account, currency: a.currency, amount: a.amount, destination: a.destination, seq: r.seq };
+    if (r.withdrawal === 0) return done({ ...base, status: "paid" });
+    // The amount as the currency writes it, as after a restart (recovered from the ledger).
+    const amount = formatAmount(this.d.exchange.currencies.find((x) => x.id === m.value.currency)!, m.value.amount);
+    this.pending.set(`${a.account}/${r.withdrawal}`, { account: a.account, id: r.withdrawal, currency: a.currency, amount, destination: a.destination, time: r.time, units: m.value.amount, currencyId: m.value.currency });
+    return done({ ...base, status: "awaiting-approval", withdrawal: r.withdrawal });
+  }
+
+  /** Withdrawals awaiting approval that the caller may see: all for an operator or auditor, else its accounts'. */
+  listWithdrawals(c: Caller, account?: number): Outcome<WithdrawalView[]> {
+    if (account !== undefined && !mayRead(c, account)) return NOT_YOURS;
+    const out: WithdrawalView[] = [];
+    for (const w of this.pending.values()) if ((account === undefined || w.account === account) && mayRead(c, w.account)) out.push({ account: w.account, id: w.id, currency: w.currency, amount: w.amount, destination: w.destination, time: w.time });
+    return done(out.sort((x, y) => x.time - y.time));
+  }
+
+  /** An operator pays (approve) or releases (reject) a withdrawal awaiting approval; journaled with the operator as its author. */
+  async settleWithdrawal(c: Caller, account: number, id: number, approve: boolean): Promise<Outcome<WithdrawalView & { status: "paid" | "rejected"; seq: number }>> {
+    if (!isOperator(c)) return NOT_OPERATOR;
+    const w = this.pending.get(`${account}/${id}`);
+    if (!w) return fail("not-found", "UNKNOWN_WITHDRAWAL", "no such withdrawal awaiting approval on this account");
+    const r = await this.d.directory.submit({ type: approve ? CommandType.APPROVE_WITHDRAWAL : CommandType.REJECT_WITHDRAWAL, account, orderId: id, currency: w.currencyId, amount: w.units, destination: w.destination, ...auditOf(c) });
+    if (!r.ok) return refusedBy(r.reason);
+    this.pending.delete(`${account}/${id}`);
+    return done({ account, id, currency: w.currency, amount: w.amount, destination: w.destination, time: w.time, status: approve ? "paid" : "rejected", seq: r.seq });
   }
 
   private money(code: string, text: string): Outcome<{ currency: number; amount: bigint }> {

@@ -12,7 +12,8 @@ import { type ApiKey, ApiKeys, type Scope } from "./keys.ts";
 import type { SecretBox } from "./secret-box.ts";
 
 
-export type Submitted = { ok: true; seq: number; time: number; subject: number } | { ok: false; reason: number };
+/** The engine's answer: for an account command its ACCOUNT event's subject (a currency, symbol or user id) and withdrawal id. */
+export type Submitted = { ok: true; seq: number; time: number; subject: number; withdrawal: number } | { ok: false; reason: number };
 
 /** Tokens this module submits under: below any other submitter's (order entry counts up from 1, the seed uses -8). */
 const FIRST_TOKEN = -1_000_000;
@@ -80,7 +81,7 @@ export class Directory {
       let result: Submitted = { ok: false, reason: Reason.UNKNOWN_COMMAND };
       while (r.next()) {
         if (r.type === EventType.REJECTED) result = { ok: false, reason: Rejected.reason(r.data, r.at) };
-        else if (r.type === EventType.ACCOUNT) result = { ok: true, seq, time, subject: AccountEvent.subject(r.data, r.at) };
+        else if (r.type === EventType.ACCOUNT) result = { ok: true, seq, time, subject: AccountEvent.subject(r.data, r.at), withdrawal: AccountEvent.withdrawal(r.data, r.at) };
       }
       if (result.ok) this.fold(w.cmd, time);
       w.done(result);

@@ -5,7 +5,8 @@
  *
  *   - cash per currency over all accounts (fee account included) moves only by successful
  *     DEPOSIT − WITHDRAW; positions per symbol only by DEPOSIT_POSITION − WITHDRAW_POSITION;
- *   - for every account and currency, reserved == Σ need(L, leaves) over its open buys, computed
+ *   - for every account and currency, reserved == Σ need(L, leaves) over its open buys (plus its
+ *     withdrawals awaiting approval), computed
  *     here from the formula of the doc (not with engine/risk.ts), and available ≥ 0;
  *   - openBuys / openSells == Σ leaves of open buys / sells per (account, symbol);
  *   - the account side's open orders equal the book's (id, account, symbol, side, leaves, filled,
@@ -282,7 +283,9 @@ export class Harness {
         add(this.cashIn, init.currency!, init.amount!);
         add(this.expectedCash, cashKey, init.amount!);
       }
-      if (init.type === CommandType.WITHDRAW) {
+      // A withdrawal held for approval (the ledger says which) leaves when approved, not before.
+      const paid = (init.type === CommandType.WITHDRAW && this.ledger.lastPending === 0) || init.type === CommandType.APPROVE_WITHDRAWAL;
+      if (paid) {
         add(this.cashIn, init.currency!, -init.amount!);
         add(this.expectedCash, cashKey, -init.amount!);
       }
@@ -452,6 +455,8 @@ export class Harness {
         sells.set(key, (sells.get(key) ?? 0) + o.leaves);
       }
     }
+    // Withdrawals awaiting approval hold their amounts too.
+    for (const a of ledger.accounts.values()) for (const w of a.pendingWithdrawals.values()) reserved.set(`${a.id}/${w.currency}`, (reserved.get(`${a.id}/${w.currency}`) ?? 0n) + w.amount);
     for (const a of ledger.accounts.values()) {
       if (a.openOrders !== (openCount.get(a.id) ?? 0)) fail(`account ${a.id}: openOrders ${a.openOrders} ≠ ${openCount.get(a.id) ?? 0}`);
       for (const [c, cash] of a.cash) {

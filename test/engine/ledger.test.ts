@@ -4,7 +4,8 @@
  */
 import { describe, expect, test } from "bun:test";
 import { portfolio } from "../../engine/pnl.ts";
-import { ABC, Access, ALICE, ALL_SYMBOLS, BOB, CommandType, DAY_US, type EngineEvent, EUR, expectAccount, expectRejected, FEE_ACCOUNT, FREE, HOUR_US, Harness, need, ofType, Reason, TIER, USD, XYZ } from "./exchange-harness.ts";
+import { readExchangeSnapshot, writeExchangeSnapshot } from "../../engine/exchange-snapshot.ts";
+import { ABC, Access, CURRENCIES, ALICE, ALL_SYMBOLS, BOB, CommandType, DAY_US, type EngineEvent, EUR, expectAccount, expectRejected, FEE_ACCOUNT, FREE, HOUR_US, Harness, need, ofType, Reason, TIER, USD, XYZ } from "./exchange-harness.ts";
 
 function rejectsWithoutChange(h: Harness, reason: number, fn: () => EngineEvent[]): void {
   const before = h.state();
@@ -61,6 +62,47 @@ describe("DEPOSIT", () => {
     rejectsWithoutChange(h, Reason.INVALID_AMOUNT, () => h.deposit(ALICE, USD, 0n));
     rejectsWithoutChange(h, Reason.INVALID_AMOUNT, () => h.deposit(ALICE, USD, -1n));
     rejectsWithoutChange(h, Reason.INVALID_AMOUNT, () => h.deposit(ALICE, USD, 5 as unknown as bigint));
+  });
+});
+
+describe("withdrawals above the approval threshold", () => {
+  /** USD withdrawals above 100.00 (10,000 cents) wait for an operator. */
+  function held(): Harness {
+    const h = new Harness({ destinationDelayUs: 0, currencies: CURRENCIES.map((c) => (c.id === USD ? { ...c, approveWithdrawalsAbove: "100.00" } : c)) });
+    h.fund(ALICE, { [USD]: 100_000n });
+    h.addDestination(ALICE, "bank");
+    return h;
+  }
+  const settle = (h: Harness, type: number, id: number, amount: bigint, destination = "bank") => h.run({ type, account: ALICE, orderId: id, currency: USD, amount, destination });
+
+  test("at the threshold paid at once; above it reserved and awaiting approval, then paid by an approval", () => {
+    const h = held();
+    expectAccount(h.withdraw(ALICE, USD, 10_000n, "bank"));
+    expect(h.cash(ALICE, USD)).toEqual({ balance: 90_000n, reserved: 0n, available: 90_000n });
+    expectAccount(h.withdraw(ALICE, USD, 30_000n, "bank"));
+    expect(h.cash(ALICE, USD)).toEqual({ balance: 90_000n, reserved: 30_000n, available: 60_000n });
+    const w = h.ledger.accounts.get(ALICE)!.pendingWithdrawals.get(1)!;
+    expect([w.amount, w.destination]).toEqual([30_000n, "bank"]);
+    // The reservation holds: what is left available is all that can leave or be spent.
+    rejectsWithoutChange(h, Reason.INSUFFICIENT_FUNDS, () => h.withdraw(ALICE, USD, 60_001n, "bank"));
+    expectAccount(settle(h, CommandType.APPROVE_WITHDRAWAL, 1, 30_000n));
+    expect(h.cash(ALICE, USD)).toEqual({ balance: 60_000n, reserved: 0n, available: 60_000n });
+    expect(h.ledger.accounts.get(ALICE)!.pendingWithdrawals.size).toBe(0);
+  });
+
+  test("a rejection releases the reservation; an approval must restate the withdrawal and name one that waits", () => {
+    const h = held();
+    h.withdraw(ALICE, USD, 20_000n, "bank");
+    h.withdraw(ALICE, USD, 25_000n, "bank");
+    rejectsWithoutChange(h, Reason.WITHDRAWAL_MISMATCH, () => settle(h, CommandType.APPROVE_WITHDRAWAL, 1, 20_001n));
+    rejectsWithoutChange(h, Reason.WITHDRAWAL_MISMATCH, () => settle(h, CommandType.APPROVE_WITHDRAWAL, 1, 20_000n, "elsewhere"));
+    rejectsWithoutChange(h, Reason.UNKNOWN_WITHDRAWAL, () => settle(h, CommandType.APPROVE_WITHDRAWAL, 9, 20_000n));
+    expectAccount(settle(h, CommandType.REJECT_WITHDRAWAL, 1, 20_000n));
+    expect(h.cash(ALICE, USD)).toEqual({ balance: 100_000n, reserved: 25_000n, available: 75_000n });
+    rejectsWithoutChange(h, Reason.UNKNOWN_WITHDRAWAL, () => settle(h, CommandType.APPROVE_WITHDRAWAL, 1, 20_000n));
+    const restored = readExchangeSnapshot(writeExchangeSnapshot(h.ex));
+    expect([...restored.ledger.accounts.get(ALICE)!.pendingWithdrawals.values()]).toEqual([...h.ledger.accounts.get(ALICE)!.pendingWithdrawals.values()]);
+    expect(restored.ledger.accounts.get(ALICE)!.nextWithdrawal).toBe(3);
   });
 });
 

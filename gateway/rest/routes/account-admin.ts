@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { IdentityParts } from "../../../app/identity.ts";
+import type { WithdrawalView } from "../../auth/administration.ts";
 import { callerAuth } from "../caller-auth.ts";
 import { errorResponses } from "../errors.ts";
 import { type RestApp, type RouteDeps, type RouteModule, SIGNED_SECURITY } from "../route-module.ts";
@@ -115,12 +116,51 @@ export function accountAdminRoutes(id: IdentityParts): RouteModule {
         security: [...BEARER, ...SIGNED_SECURITY],
         middleware: [who] as const,
         request: { params: AccountParam, ...body(z.object({ currency: z.string().min(1).max(16), amount: Decimal, destination: z.string().min(1).max(96), totp: Totp })) },
-        responses: { 201: json(Money.extend({ destination: z.string() })), ...errorResponses(400, 401, 403, 404, 429, 503) },
+        responses: { 201: json(Money.extend({ destination: z.string(), status: z.enum(["paid", "awaiting-approval"]), withdrawal: z.number().int().optional().openapi({ description: "its id while it awaits an operator's approval" }) })), ...errorResponses(400, 401, 403, 404, 429, 503) },
       }),
       async (c) => {
         const b = c.req.valid("json");
         return c.json(valueOf(await admin.withdraw(c.get("caller"), { account: c.req.valid("param").account, currency: b.currency, amount: b.amount, destination: b.destination, ...(b.totp ? { code: b.totp } : {}) }, origin(c))), 201);
       },
     );
+
+    app.openapi(
+      createRoute({
+        method: "get",
+        path: "/withdrawals",
+        tags: ["account"],
+        summary: "Withdrawals awaiting an operator's approval that the caller may see",
+        security: [...BEARER, ...SIGNED_SECURITY],
+        middleware: [who] as const,
+        request: { query: z.object({ account: z.coerce.number().int().min(0).optional() }) },
+        responses: { 200: json(z.object({ withdrawals: z.array(Pending) })), ...errorResponses(400, 401, 403) },
+      }),
+      (c) => c.json({ withdrawals: valueOf(admin.listWithdrawals(c.get("caller"), c.req.valid("query").account)).map(pendingJson) }, 200),
+    );
+
+    for (const approve of [true, false]) {
+      app.openapi(
+        createRoute({
+          method: "post",
+          path: `/accounts/{account}/withdrawals/{id}/${approve ? "approve" : "reject"}`,
+          tags: ["operator"],
+          summary: approve ? "Approve a withdrawal awaiting approval: it is paid" : "Reject a withdrawal awaiting approval: its amount is released",
+          security: BEARER,
+          middleware: [who] as const,
+          request: { params: AccountParam.extend({ id: z.coerce.number().int().min(1).openapi({ param: { name: "id", in: "path" }, example: 1 }) }) },
+          responses: { 200: json(Pending.extend({ status: z.enum(["paid", "rejected"]), seq: z.number().int() })), ...errorResponses(400, 401, 403, 404, 503) },
+        }),
+        async (c) => {
+          const p = c.req.valid("param");
+          const r = valueOf(await admin.settleWithdrawal(c.get("caller"), p.account, p.id, approve));
+          return c.json({ ...pendingJson(r), status: r.status, seq: r.seq }, 200);
+        },
+      );
+    }
   };
+}
+
+const Pending = z.object({ account: z.number().int(), id: z.number().int(), currency: z.string(), amount: z.string(), destination: z.string(), requestedAt: z.string() }).openapi("PendingWithdrawal");
+function pendingJson(w: WithdrawalView) {
+  return { account: w.account, id: w.id, currency: w.currency, amount: w.amount, destination: w.destination, requestedAt: new Date(Math.floor(w.time / 1000)).toISOString() };
 }

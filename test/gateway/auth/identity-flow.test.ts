@@ -38,6 +38,8 @@ function config() {
     c.identity = { passwordHashing: { memoryCost: 1024, timeCost: 1, concurrency: 2 } };
     c.login = { keyFailures: 3, baseLockMs: 60_000 };
     c.exchange.destinationDelayUs = 0;
+    // USD withdrawals above 50 wait for an operator.
+    c.exchange.currencies = c.exchange.currencies.map((x) => (x.code === "USD" ? { ...x, approveWithdrawalsAbove: "50" } : x));
   });
 }
 
@@ -172,6 +174,20 @@ describe("identity on a running exchange", () => {
       value(await id.administration.addDestination(HOST, { account: 1, destination: "bank-tom" }, here));
       clock.now += 30_000;
       expect(value(await id.administration.withdraw(tc2, { account: 1, currency: "USD", amount: "10", destination: "bank-tom", code: code(tom.secret, clock.now) }, here)).amount).toBe("10");
+      // Above 50 USD: held (reserved) until an operator approves; a trader cannot approve; a rejection releases.
+      clock.now += 30_000;
+      const big = value(await id.administration.withdraw(tc2, { account: 1, currency: "USD", amount: "60", destination: "bank-tom", code: code(tom.secret, clock.now) }, here));
+      expect(big).toMatchObject({ status: "awaiting-approval", withdrawal: 1 });
+      clock.now += 30_000;
+      const other = value(await id.administration.withdraw(tc2, { account: 1, currency: "USD", amount: "70", destination: "bank-tom", code: code(tom.secret, clock.now) }, here));
+      expect(value(id.administration.listWithdrawals(tc2)).map((w) => [w.id, w.amount])).toEqual([[1, "60.000000"], [2, "70.000000"]]);
+      expect(await id.administration.settleWithdrawal(tc2, 1, 1, true)).toMatchObject({ ok: false, code: "NOT_PERMITTED" });
+      expect(value(await id.administration.settleWithdrawal(HOST, 1, 1, true))).toMatchObject({ status: "paid", amount: "60.000000" });
+      expect(await id.administration.settleWithdrawal(HOST, 1, 1, true)).toMatchObject({ ok: false, code: "UNKNOWN_WITHDRAWAL" });
+      expect(value(await id.administration.settleWithdrawal(HOST, 1, other.withdrawal!, false))).toMatchObject({ status: "rejected" });
+      clock.now += 30_000;
+      const third = value(await id.administration.withdraw(tc2, { account: 1, currency: "USD", amount: "55", destination: "bank-tom", code: code(tom.secret, clock.now) }, here));
+      expect(third.withdrawal).toBe(3);
       const readKey: Caller = { kind: "key", keyId: "alice-demo", account: 1, scopes: ["read", "trade"] };
       expect(await id.administration.withdraw(readKey, { account: 1, currency: "USD", amount: "1", destination: "bank-tom" }, here)).toMatchObject({ ok: false, code: "NOT_PERMITTED" });
 
@@ -187,7 +203,11 @@ describe("identity on a running exchange", () => {
       expect(id.directory.identity.keys.get(issued.key.id)!.revoked).toBeGreaterThan(0);
       expect(id.directory.keys.get(issued.key.id)).toBeUndefined();
       expect(await id.signIn.signIn("tom", "tom-demo-password", { code: spent }, here)).toMatchObject({ ok: false, code: "MFA_REPLAYED" });
+      // The withdrawal still awaiting approval is still there, and still reserved.
+      expect(value(id.administration.listWithdrawals(HOST)).map((w) => w.id)).toEqual([3]);
       await ex.stop();
+      const cash = recover({ dataDir: dir, config: config().exchange, readOnly: true }).exchange.ledger.accounts.get(1)!.cash.get(1)!;
+      expect(cash.reserved).toBe(55_000_000n);
 
       // A point-in-time recovery has the identity of that point: the key live before its revocation, revoked at it.
       const at = (untilSeq: number) => recover({ dataDir: dir, config: config().exchange, untilSeq, readOnly: true }).exchange.identity;
