@@ -278,9 +278,10 @@ export function startFixAcceptor(o: FixAcceptorOptions): FixAcceptor {
       let n = 0;
       for (const c of [...open]) {
         if (c.keyId !== keyId) continue;
+        // Told, then cut: no logout handshake to wait out, so nothing more of the revoked key's is read.
         c.session.logout("the API key was revoked");
         c.flush();
-        end(c);
+        c.socket.end();
         n++;
       }
       return n;
