@@ -4,7 +4,7 @@ import type { WithdrawalView } from "../../auth/administration.ts";
 import { callerAuth } from "../caller-auth.ts";
 import { errorResponses } from "../errors.ts";
 import { type RestApp, type RouteDeps, type RouteModule, SIGNED_SECURITY } from "../route-module.ts";
-import { BEARER_SCHEME, origin, valueOf } from "./identity.ts";
+import { AccountParam, BEARER, body, isoUs, json, origin, Totp, valueOf } from "./route-parts.ts";
 
 /**
  * Accounts while the exchange runs: operators open them, credit deposits, set tiers and symbol
@@ -13,12 +13,7 @@ import { BEARER_SCHEME, origin, valueOf } from "./identity.ts";
  * engine's own journaled command with the caller in its audit fields (gateway/auth/administration.ts).
  */
 
-const BEARER = [{ [BEARER_SCHEME]: [] }];
-const AccountParam = z.object({ account: z.coerce.number().int().min(0).openapi({ param: { name: "account", in: "path" }, example: 1 }) });
 const Decimal = z.string().max(64).openapi({ example: "100.50", description: "a decimal string in the currency's units" });
-const Totp = z.string().max(16).optional().openapi({ description: "a fresh one-time code (a trader's session)" });
-const json = <T extends z.ZodType>(schema: T, description = "") => ({ content: { "application/json": { schema } }, description });
-const body = <T extends z.ZodType>(schema: T) => ({ body: { content: { "application/json": { schema } }, required: true } });
 const Ok = z.object({ account: z.number().int(), tier: z.number().int() }).openapi("AccountTier");
 const Money = z.object({ account: z.number().int(), currency: z.string(), amount: z.string(), seq: z.number().int() });
 
@@ -162,5 +157,5 @@ export function accountAdminRoutes(id: IdentityParts): RouteModule {
 
 const Pending = z.object({ account: z.number().int(), id: z.number().int(), currency: z.string(), amount: z.string(), destination: z.string(), requestedAt: z.string() }).openapi("PendingWithdrawal");
 function pendingJson(w: WithdrawalView) {
-  return { account: w.account, id: w.id, currency: w.currency, amount: w.amount, destination: w.destination, requestedAt: new Date(Math.floor(w.time / 1000)).toISOString() };
+  return { account: w.account, id: w.id, currency: w.currency, amount: w.amount, destination: w.destination, requestedAt: isoUs(w.time) ?? "" };
 }

@@ -1,30 +1,22 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { Context } from "hono";
 import type { IdentityParts } from "../../../app/identity.ts";
 import type { KeyView, UserView } from "../../auth/administration.ts";
-import { type Caller, readsAll } from "../../auth/caller.ts";
+import { readsAll } from "../../auth/caller.ts";
 import { SCOPES } from "../../auth/keys.ts";
-import type { Outcome } from "../../auth/outcome.ts";
 import type { SessionInfo } from "../../auth/session-store.ts";
-import type { Origin, SignedIn } from "../../auth/sign-in.ts";
-import type { RestEnv } from "../auth.ts";
-import { callerAuth, failureError } from "../caller-auth.ts";
+import type { SignedIn } from "../../auth/sign-in.ts";
+import { callerAuth } from "../caller-auth.ts";
 import { ErrorCode, errorResponses, RestError } from "../errors.ts";
-import { type RestApp, type RouteDeps, type RouteModule, SIGNED_SECURITY } from "../route-module.ts";
+import type { RestApp, RouteDeps, RouteModule } from "../route-module.ts";
+import { ANY_CALLER, BEARER, BEARER_SCHEME, body, isoUs, json, origin, Totp, userCaller, valueOf } from "./route-parts.ts";
 
 /**
  * Signing in, MFA, sessions, users and API keys over REST (docs/identity.md): the actions of
  * gateway/auth/sign-in.ts and administration.ts, each answered in the door's error shape.
  */
 
-export const BEARER_SCHEME = "BearerSession";
-const BEARER = [{ [BEARER_SCHEME]: [] }];
-/** Routes a user's session, the host operator or a signed key may call. */
-const ANY_CALLER = [...BEARER, ...SIGNED_SECURITY];
 
 const iso = (ms: number) => new Date(ms).toISOString();
-/** Engine time (µs) as ISO 8601, null for 0 (never). */
-const isoUs = (us: number) => (us === 0 ? null : new Date(Math.floor(us / 1000)).toISOString());
 
 const Session = z
   .object({ id: z.string(), user: z.string(), address: z.string(), agent: z.string(), startedAt: z.string(), lastSeenAt: z.string(), expiresAt: z.string() })
@@ -54,26 +46,7 @@ const Key = z
 const keyJson = (k: KeyView) => ({ id: k.id, account: k.account, scopes: k.scopes, allowIps: k.allowIps, label: k.label, createdBy: k.createdBy, createdAt: isoUs(k.created), revokedAt: isoUs(k.revoked) });
 
 const UserName = z.string().min(1).max(36);
-const Totp = z.string().max(16).optional().openapi({ description: "a fresh one-time code from the authenticator app" });
 const NameParam = z.object({ name: UserName.openapi({ param: { name: "name", in: "path" }, example: "alice" }) });
-const json = <T extends z.ZodType>(schema: T, description = "") => ({ content: { "application/json": { schema } }, description });
-const body = <T extends z.ZodType>(schema: T) => ({ body: { content: { "application/json": { schema } }, required: true } });
-
-export function origin(c: Context<RestEnv>): Origin {
-  return { door: "rest", address: c.env?.address ?? "", agent: (c.req.header("user-agent") ?? "").slice(0, 200) };
-}
-
-/** The value of an action, or its refusal thrown as the door's error. */
-export function valueOf<T>(o: Outcome<T>): T {
-  if (!o.ok) throw failureError(o);
-  return o.value;
-}
-
-export function userCaller(c: Context<RestEnv>): Caller & { kind: "user" } {
-  const caller = c.get("caller");
-  if (caller.kind !== "user") throw new RestError(403, ErrorCode.NOT_PERMITTED, "this needs a signed-in user's session (POST /api/v1/auth/login)");
-  return caller;
-}
 
 /** The identity routes, on the parts the exchange started (app/identity.ts). */
 export function identityRoutes(id: IdentityParts): RouteModule {
