@@ -46,6 +46,8 @@ export interface StormOptions {
   backoff: boolean;
   /** Also run the unbounded hasher (phase c). */
   unbounded: boolean;
+  /** Run the servers under Bun's CPU profiler, a markdown profile per server in this directory. */
+  profile: string | null;
   /** Parent of the servers' data directories. */
   dir: string;
 }
@@ -93,7 +95,9 @@ class LoginServer extends Child {
   url = "";
   static async start(o: StormOptions, unbounded: boolean): Promise<LoginServer> {
     const hash = unbounded ? ["--hash-concurrency", "64", "--hash-queue", "100000"] : [];
-    const s = new LoginServer([join(import.meta.dir, "login-server.ts"), "--dir", o.dir, ...hash], unbounded ? "unbounded server" : "bounded server");
+    // Bun writes the profile when the child exits, which it does on "stop".
+    const prof = o.profile ? ["--cpu-prof-md", `--cpu-prof-dir=${o.profile}`, `--cpu-prof-name=login-${unbounded ? "unbounded" : "bounded"}-${Date.now()}.md`] : [];
+    const s = new LoginServer([...prof, join(import.meta.dir, "login-server.ts"), "--dir", o.dir, ...hash], unbounded ? "unbounded server" : "bounded server");
     const ready = await s.next("ready", 60_000);
     s.url = String(ready.url);
     return s;

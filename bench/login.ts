@@ -35,9 +35,9 @@ import { hostBusy, hostTicks, latencyJson, ms, table } from "./kit/report.ts";
 import { makeClock } from "./kit/ws-wire.ts";
 import { loginStorm, stormJson, stormReport, type StormOptions, type StormPhase } from "./login-storm.ts";
 
-const USAGE = "usage: bun run bench/login.ts [--seconds S] [--baseline-seconds S] [--storm N] [--no-hasher] [--no-e2e] [--e2e-seconds S] [--rate R] [--conns N] [--clients N] [--backoff] [--no-unbounded] [--auth-calls N] [--dir BASE] [--json]";
+const USAGE = "usage: bun run bench/login.ts [--seconds S] [--baseline-seconds S] [--storm N] [--no-hasher] [--no-e2e] [--e2e-seconds S] [--rate R] [--conns N] [--clients N] [--backoff] [--no-unbounded] [--auth-calls N] [--dir BASE] [--profile DIR] [--json]";
 const o = { seconds: 3, baselineSeconds: 3, storm: 64, hasher: true, e2e: true, authCalls: 200_000, json: false };
-const e2e: StormOptions = { seconds: 4, rate: 2000, conns: 8, clients: 64, backoff: false, unbounded: true, dir: tmpdir() };
+const e2e: StormOptions = { seconds: 4, rate: 2000, conns: 8, clients: 64, backoff: false, unbounded: true, profile: null, dir: tmpdir() };
 parseFlags(process.argv.slice(2), USAGE, {
   "--seconds": (v) => (o.seconds = v.num()),
   "--baseline-seconds": (v) => (o.baselineSeconds = v.num()),
@@ -52,6 +52,7 @@ parseFlags(process.argv.slice(2), USAGE, {
   "--no-unbounded": () => (e2e.unbounded = false),
   "--auth-calls": (v) => (o.authCalls = Math.floor(v.num())),
   "--dir": (v) => (e2e.dir = v.str()),
+  "--profile": (v) => (e2e.profile = v.str()),
   "--json": () => (o.json = true),
 }, { min: 1 });
 
