@@ -1,8 +1,8 @@
 /**
  * bench/login.ts — what argon2id password checks cost the exchange (gateway/auth/password-hasher.ts).
  *
- *   bun run bench/login.ts                    # ~55 s: all three parts
- *   bun run bench/login.ts --seconds 2 --storm 64 --json
+ *   bun run bench/login.ts                    # ~55 s: all four parts
+ *   bun run bench/login.ts --seconds 5 --baseline-seconds 3 --json
  *   bun run bench/login.ts --no-hasher --e2e-seconds 20 --rate 4000 --clients 128   # longer storm only
  *
  * 1. Throughput: verifies of one password through a PasswordHasher at concurrency 1, 2 and 4, each
@@ -13,7 +13,6 @@
  *    `--storm` verifies at once through the default hasher (concurrency 1, 32 queued: the rest are
  *    refused busy at once), and during the same storm sent straight to Bun.password.verify with no
  *    bound (Bun's thread pool runs them on every core).
- *
  * 3. End to end (bench/login-storm.ts): order → ACK latency on the WebSocket door of a real exchange
  *    in a child process, alone and during a storm of REST sign-ins (`--clients` closed loops), on
  *    the exchange's own hasher and, unless --no-unbounded, on one with no bound.
@@ -36,7 +35,7 @@ import { makeClock } from "./kit/ws-wire.ts";
 import { loginStorm, stormJson, stormReport, type StormOptions, type StormPhase } from "./login-storm.ts";
 
 const USAGE = "usage: bun run bench/login.ts [--seconds S] [--baseline-seconds S] [--storm N] [--no-hasher] [--no-e2e] [--e2e-seconds S] [--rate R] [--conns N] [--clients N] [--backoff] [--no-unbounded] [--auth-calls N] [--dir BASE] [--profile DIR] [--json]";
-const o = { seconds: 3, baselineSeconds: 3, storm: 64, hasher: true, e2e: true, authCalls: 200_000, json: false };
+const o = { seconds: 2, baselineSeconds: 2, storm: 64, hasher: true, e2e: true, authCalls: 200_000, json: false };
 const e2e: StormOptions = { seconds: 4, rate: 2000, conns: 8, clients: 64, backoff: false, unbounded: true, profile: null, dir: tmpdir() };
 parseFlags(process.argv.slice(2), USAGE, {
   "--seconds": (v) => (o.seconds = v.num()),
