@@ -89,6 +89,8 @@ export interface StormPhase {
   serverLag: Percentiles;
   serverCpu: number;
   hostCpu: number;
+  /** Cancels sent before the ACK of the order they cancel was back (refused UNKNOWN_ORDER: the flow's own, see RestingFlow). */
+  blind: number;
 }
 
 class LoginServer extends Child {
@@ -217,11 +219,12 @@ async function onServer(o: StormOptions, unbounded: boolean, clock: () => number
       }
       const run = await driver.runOpen(flow, o.rate, o.seconds, 5000, startAt);
       const hostCpu = hostBusy(h0, hostTicks());
+      const blind = flow.blind;
       const serverCpu = await server.cpuShare();
       const lag = (await server.ask({ kind: "lag" }, "lag")) as unknown as Percentiles;
       if (storm) await storm.stop();
       await driver.cleanup();
-      const p: StormPhase = { server: which, name, run, logins: storm?.tally() ?? null, serverLag: lag, serverCpu, hostCpu };
+      const p: StormPhase = { server: which, name, run, logins: storm?.tally() ?? null, serverLag: lag, serverCpu, hostCpu, blind };
       log(`  ${which} ${name}: ${phaseLine(p)}`);
       return p;
     };
@@ -244,7 +247,7 @@ function phaseLine(p: StormPhase): string {
   const r = p.run;
   const l = p.logins;
   const logins = l ? `; sign-ins ${[...l.answers].map(([k, n]) => `${k} ${n}`).join(", ")}${l.failures ? `, ${l.failures} network errors (${l.failureSample})` : ""}` : "";
-  return `achieved ${int(r.achieved)}/s, ACK p50 ${ms(r.orders?.p50)} p99 ${ms(r.orders?.p99)} max ${ms(r.orders?.max)} ms, ${r.sent - r.answered} unanswered, ${r.errors} ERROR, ${r.rejects} refused; server loop lag p99 ${ms(p.serverLag.p99)} max ${ms(p.serverLag.max)} ms; CPU server ${p.serverCpu.toFixed(2)} harness ${p.run.cpuShare.toFixed(2)} host ${p.hostCpu.toFixed(2)}${logins}`;
+  return `achieved ${int(r.achieved)}/s, ACK p50 ${ms(r.orders?.p50)} p99 ${ms(r.orders?.p99)} max ${ms(r.orders?.max)} ms, ${r.sent - r.answered} unanswered, ${r.errors} ERROR, ${r.rejects} refused (${p.blind} blind cancels); server loop lag p99 ${ms(p.serverLag.p99)} max ${ms(p.serverLag.max)} ms; CPU server ${p.serverCpu.toFixed(2)} harness ${p.run.cpuShare.toFixed(2)} host ${p.hostCpu.toFixed(2)}${logins}`;
 }
 
 const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b !== undefined && b > 0 ? a / b : NaN);
@@ -255,8 +258,8 @@ export function stormReport(o: StormOptions, phases: StormPhase[]): string {
   out.push(`order → ACK on the WebSocket door during REST sign-in storms: ${int(o.rate)} requests/s (resting limits + cancels 1:1) over ${o.conns} connections, ${o.seconds} s per phase; ${o.clients} sign-in clients in closed loops, ${o.backoff ? "a 429 waits its Retry-After" : "no pause"}, half right passwords (200 enrol ticket) half wrong (401)`);
   out.push(
     table(
-      ["server / phase", "achieved/s", "ACK p50", "p99", "p99.9", "max ms", "unanswered", "errors", "srv loop lag p99", "max ms", "srv CPU", "harness CPU", "host CPU"],
-      phases.map((p) => [`${p.server}: ${p.name}`, int(p.run.achieved), ms(p.run.orders?.p50), ms(p.run.orders?.p99), ms(p.run.orders?.p99_9), ms(p.run.orders?.max), String(p.run.sent - p.run.answered), String(p.run.errors), ms(p.serverLag.p99), ms(p.serverLag.max), p.serverCpu.toFixed(2), p.run.cpuShare.toFixed(2), p.hostCpu.toFixed(2)]),
+      ["server / phase", "achieved/s", "ACK p50", "p99", "p99.9", "max ms", "unanswered", "errors", "refused (blind)", "srv loop lag p99", "max ms", "srv CPU", "harness CPU", "host CPU"],
+      phases.map((p) => [`${p.server}: ${p.name}`, int(p.run.achieved), ms(p.run.orders?.p50), ms(p.run.orders?.p99), ms(p.run.orders?.p99_9), ms(p.run.orders?.max), String(p.run.sent - p.run.answered), String(p.run.errors), `${p.run.rejects} (${p.blind})`, ms(p.serverLag.p99), ms(p.serverLag.max), p.serverCpu.toFixed(2), p.run.cpuShare.toFixed(2), p.hostCpu.toFixed(2)]),
     ),
   );
   const storms = phases.filter((p) => p.logins);
@@ -287,6 +290,8 @@ export function stormJson(phases: StormPhase[]) {
     answered: p.run.answered,
     errors: p.run.errors,
     rejects: p.run.rejects,
+    blind_cancels: p.blind,
+    reject_reasons: p.run.reasons,
     ack_latency: latencyJson(p.run.orders),
     ack_p50_ratio_vs_bounded_alone: p.logins ? +ratio(p.run.orders?.p50, base?.run.orders?.p50).toFixed(3) : null,
     ack_p99_ratio_vs_bounded_alone: p.logins ? +ratio(p.run.orders?.p99, base?.run.orders?.p99).toFixed(3) : null,
