@@ -22,6 +22,7 @@
  * answers that arrive within the order run. Each phase also records the server's own event-loop lag
  * (a 1 ms interval inside the server process) and the server's and the machine's CPU.
  */
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { loadConfig } from "../app/config.ts";
 import { log } from "./kit/args.ts";
@@ -95,6 +96,7 @@ export interface StormPhase {
 
 class LoginServer extends Child {
   url = "";
+  dataDir = "";
   static async start(o: StormOptions, unbounded: boolean): Promise<LoginServer> {
     const hash = unbounded ? ["--hash-concurrency", "64", "--hash-queue", "100000"] : [];
     // Bun writes the profile when the child exits, which it does on "stop".
@@ -102,7 +104,14 @@ class LoginServer extends Child {
     const s = new LoginServer([...prof, join(import.meta.dir, "login-server.ts"), "--dir", o.dir, ...hash], unbounded ? "unbounded server" : "bounded server");
     const ready = await s.next("ready", 60_000);
     s.url = String(ready.url);
+    s.dataDir = String(ready.dataDir);
     return s;
+  }
+
+  /** Stops the server; its data directory goes even if it had to be killed (Child.stop, after 10 s). */
+  override async stop(): Promise<void> {
+    await super.stop();
+    if (this.dataDir) rmSync(this.dataDir, { recursive: true, force: true });
   }
 }
 
