@@ -55,6 +55,11 @@ export class PasswordHasher {
     this.standIn = Bun.password.hash(randomBytes(32).toString("base64url"), this.params);
   }
 
+  /** Every slot running and the line full: the next hash or verify is refused busy. */
+  get full(): boolean {
+    return this.running >= this.concurrency && this.waiting.length >= this.maxQueued;
+  }
+
   /** Hashes and verifies running now, and waiting. */
   get load(): { running: number; queued: number } {
     return { running: this.running, queued: this.waiting.length };

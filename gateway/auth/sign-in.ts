@@ -197,6 +197,14 @@ export class SignIn {
     return this.d.sessions.revoke(c.user.id, id, "revoked by the user") ? done(true) : fail("not-found", "UNKNOWN_SESSION", "no such live session of yours");
   }
 
+  /**
+   * Whether a sign-in would be refused busy now (the hasher's line is full): the door answers 429
+   * before it reads the body, so a storm of retries costs next to nothing (bench/login.ts).
+   */
+  get busy(): boolean {
+    return this.d.hasher.full;
+  }
+
   /** A new initial password: long and random, shown once to whoever made the user. */
   static initialPassword(): string {
     return randomBytes(18).toString("base64url");

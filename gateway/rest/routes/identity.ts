@@ -5,8 +5,10 @@ import { readsAll } from "../../auth/caller.ts";
 import { SCOPES } from "../../auth/keys.ts";
 import type { SessionInfo } from "../../auth/session-store.ts";
 import type { SignedIn } from "../../auth/sign-in.ts";
+import type { MiddlewareHandler } from "hono";
+import type { RestEnv } from "../auth.ts";
 import { callerAuth } from "../caller-auth.ts";
-import { ErrorCode, errorResponses, RestError } from "../errors.ts";
+import { ErrorCode, errorResponses, RestError, retryAfter } from "../errors.ts";
 import type { RestApp, RouteDeps, RouteModule } from "../route-module.ts";
 import { ANY_CALLER, BEARER, BEARER_SCHEME, body, isoUs, json, origin, Totp, userCaller, valueOf } from "./route-parts.ts";
 
@@ -54,6 +56,14 @@ export function identityRoutes(id: IdentityParts): RouteModule {
     app.openAPIRegistry.registerComponent("securitySchemes", BEARER_SCHEME, { type: "http", scheme: "bearer", description: "A session token from POST /api/v1/auth/login, or the host operator's token (<dataDir>/operator.token)." });
     const who = callerAuth(id, deps.signed);
     const admin = id.administration;
+    /** A full hasher refuses before the body is read or validated: a storm of retries then costs next to nothing. */
+    const notBusy: MiddlewareHandler<RestEnv> = async (c, next) => {
+      if (id.signIn.busy) {
+        id.audit.record({ timeMs: deps.clock(), door: "rest", address: c.env?.address ?? "", subject: "user:?", outcome: "busy" });
+        throw new RestError(429, ErrorCode.BUSY, "too many sign-ins at once; try again in a second", undefined, retryAfter(1_000));
+      }
+      await next();
+    };
 
     app.openapi(
       createRoute({
@@ -61,6 +71,7 @@ export function identityRoutes(id: IdentityParts): RouteModule {
         path: "/auth/login",
         tags: ["identity"],
         summary: "Sign in with password and TOTP code (or a recovery code); without TOTP enrolled, an enrolment ticket",
+        middleware: [notBusy] as const,
         request: body(z.object({ user: UserName, password: z.string().min(1).max(256), totp: Totp, recoveryCode: z.string().max(32).optional() })),
         responses: { 200: json(SignedInSchema, "A session, or an enrolment ticket"), ...errorResponses(400, 401, 403, 429) },
       }),
