@@ -14,20 +14,12 @@ import { loadMasterKey, SecretBox, SecretBoxOpenError } from "../gateway/auth/se
 import { SessionStore } from "../gateway/auth/session-store.ts";
 import { SignIn } from "../gateway/auth/sign-in.ts";
 import { refusedBy } from "../gateway/auth/outcome.ts";
+import type { IdentityParts } from "../gateway/auth/identity-parts.ts";
+import { OperatorToken } from "../gateway/auth/operator-token.ts";
 import type { Logger } from "../log/logger.ts";
 import type { BourseConfig } from "./config.ts";
-import { OperatorToken } from "./operator-token.ts";
 
-/** Identity as the running exchange holds it: the journaled users and keys, sessions, and the actions on them. */
-export interface IdentityParts {
-  directory: Directory;
-  sessions: SessionStore;
-  audit: AuthAudit;
-  signIn: SignIn;
-  administration: Administration;
-  operatorToken: OperatorToken;
-  close(): void;
-}
+export type { IdentityParts };
 
 const ROLE_CODES = { trader: Role.TRADER, operator: Role.OPERATOR, auditor: Role.AUDITOR } as const;
 

@@ -2,12 +2,12 @@
  * `bourse user|account|key …`: the operator's actions on a running exchange, through its HTTP API
  * (/api/v1, docs/rest.md), never by touching the data directory the exchange holds. The CLI proves
  * it is the operator at the host with the token the exchange wrote into its data directory
- * (app/operator-token.ts): shell access as the exchange's user is the credential.
+ * (gateway/auth/operator-token.ts): shell access as the exchange's user is the credential.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { OperatorError } from "../actors/operator-error.ts";
-import { readOperatorToken } from "../app/operator-token.ts";
+import { readOperatorToken } from "../gateway/auth/operator-token.ts";
 import type { BourseConfig } from "../app/config.ts";
 import type { Values } from "./options.ts";
 

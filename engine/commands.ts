@@ -50,7 +50,7 @@ export const Actor = {
   SYSTEM: 2,
   /** A signed-in user (an operator's action, a trader's key or MFA change): `session` is the user's id. */
   USER: 3,
-  /** The exchange's operator at the host, through the local operator token (app/operator-token.ts). */
+  /** The exchange's operator at the host, through the local operator token (gateway/auth/operator-token.ts). */
   HOST: 4,
 } as const;
 

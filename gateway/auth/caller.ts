@@ -6,7 +6,7 @@ import type { SessionInfo } from "./session-store.ts";
 /**
  * Who is asking, as a door established it: a signed-in user (a session after password and TOTP),
  * an API key (one account, its scopes), or the operator at the host (the local operator token,
- * app/operator-token.ts). Every action decides from this alone what the caller may see and touch.
+ * gateway/auth/operator-token.ts). Every action decides from this alone what the caller may see and touch.
  */
 export type Caller =
   | { kind: "user"; user: User; session: SessionInfo }

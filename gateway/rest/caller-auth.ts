@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from "hono";
-import type { IdentityParts } from "../../app/identity.ts";
+import type { IdentityParts } from "../auth/identity-parts.ts";
 import type { Failure } from "../auth/outcome.ts";
 import type { RestEnv } from "./auth.ts";
 import { ErrorCode, RestError, retryAfter } from "./errors.ts";

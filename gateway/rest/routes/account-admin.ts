@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { IdentityParts } from "../../../app/identity.ts";
+import type { IdentityParts } from "../../auth/identity-parts.ts";
 import type { WithdrawalView } from "../../auth/administration.ts";
 import { callerAuth } from "../caller-auth.ts";
 import { errorResponses } from "../errors.ts";

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { IdentityParts } from "../../../app/identity.ts";
+import type { IdentityParts } from "../../auth/identity-parts.ts";
 import type { KeyView, UserView } from "../../auth/administration.ts";
 import { readsAll } from "../../auth/caller.ts";
 import { SCOPES } from "../../auth/keys.ts";

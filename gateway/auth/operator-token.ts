@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { OperatorError } from "../actors/operator-error.ts";
+import { OperatorError } from "../../actors/operator-error.ts";
 
 export const OPERATOR_TOKEN_FILE = "operator.token";
 const PREFIX = "op_";
