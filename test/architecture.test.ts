@@ -78,6 +78,16 @@ describe("architecture", () => {
     expect(found).toEqual([]);
   });
 
+  test("gateway/ knows no wiring (app/, cli/): the composition root builds the doors, never the reverse", () => {
+    const found: string[] = [];
+    for (const [file, imports] of graph) {
+      if (!file.startsWith("gateway/")) continue;
+      for (const target of imports) if (/^(app|cli)\//.test(target)) found.push(`${file} -> ${target}`);
+    }
+    expect(graph.has("gateway/rest/routes/identity.ts")).toBe(true);
+    expect(found).toEqual([]);
+  });
+
   // The SDK is published on its own (@bourse/client): it may reach the wire protocol and nothing
   // else of Bourse, and the protocol reaches the engine only through protocol/shared.ts, for the
   // engine's leaf modules (enums and reasons that import nothing themselves).
