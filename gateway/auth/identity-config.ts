@@ -10,7 +10,7 @@ export interface IdentityConfig {
   masterKeyFile?: string;
   /** Session idle timeout and absolute lifetime (default 15 min and 12 h). */
   sessions?: SessionStoreOptions;
-  /** argon2id work at once and waiting (default 1 and 32): a sign-in storm is refused, not queued without end. */
+  /** argon2id work at once and waiting (default 2 and 32): a sign-in storm is refused, not queued without end. */
   passwordHashing?: PasswordHasherOptions;
 }
 

@@ -50,16 +50,25 @@ const keyJson = (k: KeyView) => ({ id: k.id, account: k.account, scopes: k.scope
 const UserName = z.string().min(1).max(36);
 const NameParam = z.object({ name: UserName.openapi({ param: { name: "name", in: "path" }, example: "alice" }) });
 
+/** How long a sign-in refused busy waits before its 429 (see notBusy below). */
+const BUSY_PAUSE_MS = 500;
+
 /** The identity routes, on the parts the exchange started (app/identity.ts). */
 export function identityRoutes(id: IdentityParts): RouteModule {
   return (app: RestApp, deps: RouteDeps) => {
     app.openAPIRegistry.registerComponent("securitySchemes", BEARER_SCHEME, { type: "http", scheme: "bearer", description: "A session token from POST /api/v1/auth/login, or the host operator's token (<dataDir>/operator.token)." });
     const who = callerAuth(id, deps.signed);
     const admin = id.administration;
-    /** A full hasher refuses before the body is read or validated: a storm of retries then costs next to nothing. */
+    /**
+     * A full hasher refuses before the body is read or validated, and answers only after a pause:
+     * a client that retries at once would otherwise turn refusals into a flood that costs the
+     * event loop more than the verifies it spares (bench/login.ts measured it); a pause costs a
+     * timer, and slows each retrying connection to a few attempts a second.
+     */
     const notBusy: MiddlewareHandler<RestEnv> = async (c, next) => {
       if (id.signIn.busy) {
         id.audit.record({ timeMs: deps.clock(), door: "rest", address: c.env?.address ?? "", subject: "user:?", outcome: "busy" });
+        await Bun.sleep(BUSY_PAUSE_MS);
         throw new RestError(429, ErrorCode.BUSY, "too many sign-ins at once; try again in a second", undefined, retryAfter(1_000));
       }
       await next();
@@ -77,7 +86,9 @@ export function identityRoutes(id: IdentityParts): RouteModule {
       }),
       async (c) => {
         const b = c.req.valid("json");
-        return c.json(signedInJson(valueOf(await id.signIn.signIn(b.user, b.password, { ...(b.totp ? { code: b.totp } : {}), ...(b.recoveryCode ? { recoveryCode: b.recoveryCode } : {}) }, origin(c)))), 200);
+        const r = await id.signIn.signIn(b.user, b.password, { ...(b.totp ? { code: b.totp } : {}), ...(b.recoveryCode ? { recoveryCode: b.recoveryCode } : {}) }, origin(c));
+        if (!r.ok && r.code === "BUSY") await Bun.sleep(BUSY_PAUSE_MS);
+        return c.json(signedInJson(valueOf(r)), 200);
       },
     );
 
