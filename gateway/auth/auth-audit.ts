@@ -55,7 +55,8 @@ export class AuthAudit {
     this.buffered.push(a);
     if (this.buffered.length >= MAX_BUFFERED) this.flush();
     else this.timer ??= setTimeout(() => this.flush(), FLUSH_MS);
-    if (a.outcome === "ok") this.log?.info("sign-in", { door: a.door, address: a.address, subject: a.subject });
+    // Admitted: a session ("ok", "ok-recovery-code") or an enrolment ticket ("enrol"); anything else was refused.
+    if (a.outcome === "enrol" || a.outcome.startsWith("ok")) this.log?.info("sign-in", { door: a.door, address: a.address, subject: a.subject, outcome: a.outcome });
     else this.log?.warn("sign-in refused", { door: a.door, address: a.address, subject: a.subject, outcome: a.outcome });
   }
 
