@@ -43,6 +43,8 @@ import { seedAccounts } from "./accounts.ts";
 import { type IdentityParts, startIdentity } from "./identity.ts";
 import { accountAdminRoutes } from "../gateway/rest/routes/account-admin.ts";
 import { identityRoutes } from "../gateway/rest/routes/identity.ts";
+import { orderRoutes } from "../gateway/rest/routes/orders.ts";
+import { RestOrderDesk } from "../gateway/rest/rest-orders.ts";
 import { doorTls, type TlsMaterial } from "./tls.ts";
 import { checkConfig } from "./config-check.ts";
 import type { BourseConfig } from "./config.ts";
@@ -333,9 +335,12 @@ export class BourseExchange {
 
   private webSocketPart(address: DoorAddress): Part {
     const o = this.o;
+    let restOrders: RestOrderDesk;
     return {
       name: "websocket",
       start: () => {
+        // The REST door's orders go through the same order entry as the WebSocket and FIX doors'.
+        restOrders = new RestOrderDesk(this.orderEntry!);
         try {
           this.gateway = startGateway({
             sequencer: this.engine.host,
@@ -349,14 +354,17 @@ export class BourseExchange {
             orderEntry: this.orderEntry!,
             marketData: this.marketData!,
             availability: this.availability!,
-            restRoutes: [identityRoutes(this.identity!), accountAdminRoutes(this.identity!)],
+            restRoutes: [identityRoutes(this.identity!), accountAdminRoutes(this.identity!), orderRoutes(this.identity!, () => restOrders, o.config.exchange.instruments.map(makeInstrument))],
             log: this.log,
           });
         } catch (e) {
           throw listenError(e, address);
         }
       },
-      stop: () => this.gateway?.stop(),
+      stop: async () => {
+        await this.gateway?.stop();
+        restOrders?.close();
+      },
     };
   }
 

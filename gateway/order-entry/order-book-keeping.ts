@@ -19,6 +19,8 @@ export class OrderBookkeeping {
   private readonly byId = new Map<number, OrderInfo>();
   private readonly byClientId = new Map<string, number>();
   private readonly bySession = new Map<number, Set<number>>();
+  /** Open orders by account, whichever session placed them (the REST door lists them). */
+  private readonly openByAccount = new Map<number, Set<number>>();
   private readonly done: number[] = [];
   private doneHead = 0;
 
@@ -35,6 +37,11 @@ export class OrderBookkeeping {
 
   add(o: OrderInfo): void {
     this.byId.set(o.orderId, o);
+    if (!isDone(o.state)) {
+      let set = this.openByAccount.get(o.account);
+      if (!set) this.openByAccount.set(o.account, (set = new Set()));
+      set.add(o.orderId);
+    }
     if (o.clientOrderId !== "") this.byClientId.set(`${o.account}/${o.clientOrderId}`, o.orderId);
     if (o.session !== 0) this.own(o, o.session);
   }
@@ -58,6 +65,16 @@ export class OrderBookkeeping {
     return out;
   }
 
+  /** An account's open orders, oldest first. */
+  openOfAccount(account: number): OrderInfo[] {
+    const out: OrderInfo[] = [];
+    for (const id of this.openByAccount.get(account) ?? []) {
+      const o = this.byId.get(id);
+      if (o && !isDone(o.state)) out.push(o);
+    }
+    return out;
+  }
+
   /** The session is gone: its orders report to nobody until a client claims them again. */
   forgetSession(session: number): void {
     for (const id of this.bySession.get(session) ?? []) {
@@ -71,6 +88,11 @@ export class OrderBookkeeping {
   finished(o: OrderInfo): void {
     if (!isDone(o.state)) return;
     if (o.session !== 0) this.bySession.get(o.session)?.delete(o.orderId);
+    const open = this.openByAccount.get(o.account);
+    if (open) {
+      open.delete(o.orderId);
+      if (open.size === 0) this.openByAccount.delete(o.account);
+    }
     this.done.push(o.orderId);
     while (this.done.length - this.doneHead > this.keepDone) {
       const id = this.done[this.doneHead++]!;

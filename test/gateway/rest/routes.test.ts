@@ -56,7 +56,7 @@ describe("the OpenAPI document", () => {
 
   test("every documented route answers on a started exchange: GETs 2xx (signed ones signed), the rest reach their route", async () => {
     const doc = (await (await fetch(`${h.http}/api/v1/openapi.json`)).json()) as Doc;
-    const examples: Record<string, string> = { symbol: "BTC-USD", name: "nobody", id: "unknown-id", account: "1" };
+    const examples: Record<string, string> = { symbol: "BTC-USD", name: "nobody", id: "unknown-id", account: "1", orderId: "999999" };
     let n = 0;
     for (const [path, item] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(item)) {
@@ -67,7 +67,9 @@ describe("the OpenAPI document", () => {
         const req = signed ? signedRequest(h.http, { keyId: "alice-demo", secret: secret("alice"), method: method.toUpperCase(), path: url, ...(body !== undefined ? { body } : {}) }) : new Request(h.http + url, { method: method.toUpperCase(), ...(body !== undefined ? { body, headers: { "content-type": "application/json" } } : {}) });
         const res = await fetch(req);
         const route = `${method} ${url}`;
-        if (method === "get" && !bearerOnly) expect({ route, status: res.status }).toEqual({ route, status: 200 });
+        // A GET of a resource named in its path other than an instrument (an order id) may answer 404 for the example id.
+        const resource = /\{(?!symbol\})/.test(path);
+        if (method === "get" && !bearerOnly && !resource) expect({ route, status: res.status }).toEqual({ route, status: 200 });
         else {
           // Refused for its input or its credentials, in the error shape, by the route itself: never "no such route" or "method not allowed".
           const e = res.ok ? { code: "ok" } : await expectErrorShape(res);
