@@ -7,6 +7,7 @@
  * progress itself and delivers each batch once a sync covers it. Deliveries go back through the
  * event ring: the command's events, then an END record with its token.
  */
+import { portfolio } from "../engine/pnl.ts";
 import { createLogger } from "../log/logger.ts";
 import { Command } from "../engine/commands.ts";
 import { EVENT_WIDTH } from "../engine/events.ts";
@@ -98,7 +99,12 @@ self.onmessage = (e: MessageEvent<WorkerInit>) => {
     (_seq, offset, endOfBatch) => {
       const token = decodeCommand(cmds.view, offset, cmd);
       if (cmd.type === CONTROL.CLOSE) stage.halt(); // the rest of the batch still runs
-      else if (cmd.type === CONTROL.SNAPSHOT) {
+      else if (cmd.type === CONTROL.PORTFOLIO) {
+        // A read between commands, never journaled: what was submitted before it is executed first
+        // (its write goes out as usual); plain data (BigInts clone) for the main thread.
+        runtime.flush();
+        self.postMessage({ kind: "portfolio", token, portfolio: portfolio(runtime.exchange.ledger, cmd.account) ?? null });
+      } else if (cmd.type === CONTROL.SNAPSHOT) {
         runtime.flush();
         if (!runtime.stopped) runtime.snapshot();
       } else if (!runtime.stopped) runtime.submit(cmd, token);

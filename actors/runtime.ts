@@ -1,3 +1,4 @@
+import { type Portfolio, portfolio } from "../engine/pnl.ts";
 import { appendFileSync } from "node:fs";
 import { subscribe } from "./subscribe.ts";
 import { Command, CommandType } from "../engine/commands.ts";
@@ -491,6 +492,12 @@ export class Runtime implements EngineHost {
    * becomes durable) and written them — or has failed (which is logged), or, after close(),
    * once it has stopped. Inline: once the background writes handed over so far are done.
    */
+  portfolio(account: number): Promise<Portfolio | undefined> {
+    // Commands queued for this turn's group commit are executed first, so the read follows them.
+    if (this.queue.length > 0 && this.failure === null) this.flush();
+    return Promise.resolve(portfolio(this.exchange.ledger, account));
+  }
+
   settled(): Promise<void> {
     const replica = this.replica;
     if (replica === null) return this.background;

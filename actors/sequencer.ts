@@ -1,3 +1,4 @@
+import type { Portfolio } from "../engine/pnl.ts";
 import type { Command } from "../engine/commands.ts";
 import type { EventBuffer } from "../engine/events.ts";
 
@@ -38,4 +39,10 @@ export interface EngineHost extends Sequencer {
    * waits for the snapshots and hashes due by then: the directory is complete when it resolves.
    */
   shutdown(): Promise<void>;
+  /**
+   * An account's cash and positions valued at the mark (engine/pnl.ts), as the engine holds them
+   * after everything submitted before this call (at most a group commit ahead of the journal).
+   * Undefined: no such account.
+   */
+  portfolio(account: number): Promise<Portfolio | undefined>;
 }

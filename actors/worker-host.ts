@@ -1,3 +1,4 @@
+import type { Portfolio } from "../engine/pnl.ts";
 import { InvariantError } from "../engine/errors.ts";
 import { subscribe } from "./subscribe.ts";
 import { EngineWorkerError } from "./host-errors.ts";
@@ -48,6 +49,9 @@ export class WorkerHost implements EngineHost {
   private readonly out = new EventBuffer(1024);
   private readonly record = new Float64Array(EVENT_WIDTH);
   private flushing = false;
+  /** Portfolio reads waiting for the worker's answer, by token. */
+  private readonly reads = new Map<number, (p: Portfolio | undefined) => void>();
+  private nextRead = 1;
   private failure: unknown = null;
   private closed: Promise<number> | null = null;
   /** Resolves with the last seq the worker delivered once it has closed its runtime, or null if it died without a word. */
@@ -233,6 +237,11 @@ export class WorkerHost implements EngineHost {
       if (m.kind === "log") relay(this.log, m.record);
       else if (m.kind === "failed") this.fail(new EngineWorkerError(m.message));
       else if (m.kind === "closed") this.resolveWorkerDone(m.lastSeq);
+      else if (m.kind === "portfolio") {
+        const done = this.reads.get(m.token);
+        this.reads.delete(m.token);
+        done?.(m.portfolio ?? undefined);
+      }
     };
     this.worker.onerror = (e) => this.fail(new EngineWorkerError(`engine worker threw: ${e.message}`));
     this.worker.addEventListener("close", () => {
@@ -249,6 +258,9 @@ export class WorkerHost implements EngineHost {
     if (this.failure !== null) return;
     this.failure = e;
     this.deadlines?.close();
+    // Reads still waiting get no answer from a stopped worker.
+    for (const done of this.reads.values()) done(undefined);
+    this.reads.clear();
     this.log?.error("engine stopped", { cause: e.message, restart: "recovers from the journal" });
     this.stopListeners.fire(e, this.log);
   }
@@ -262,6 +274,15 @@ export class WorkerHost implements EngineHost {
     const target = this.seq;
     // Once the engine worker is closing, the replica is stopped with it (and may be gone without a word).
     return this.replica.reach(() => (this.closed === null && this.failure === null ? target : null));
+  }
+
+  portfolio(account: number): Promise<Portfolio | undefined> {
+    if (this.failure !== null || this.closed !== null) return Promise.resolve(undefined);
+    const token = this.nextRead++;
+    return new Promise((resolve) => {
+      this.reads.set(token, resolve);
+      this.control(CONTROL.PORTFOLIO, account, token);
+    });
   }
 
   /** Asks the worker for a snapshot after everything submitted so far. */
@@ -302,11 +323,12 @@ export class WorkerHost implements EngineHost {
     await this.close();
   }
 
-  private control(type: number): void {
+  private control(type: number, account = 0, token = 0): void {
     const c = new Command();
     c.type = type;
+    c.account = account;
     this.queue.push(c);
-    this.tokens.push(0);
+    this.tokens.push(token);
     if (!this.flushing) {
       this.flushing = true;
       setImmediate(() => void this.flush());

@@ -1,10 +1,13 @@
 import type { LogRecord } from "../log/logger.ts";
 import type { RecoveredState } from "./recovered-state.ts";
 import type { RuntimeOptions } from "./runtime-options.ts";
+import type { Portfolio } from "../engine/pnl.ts";
 
 /** Command types that steer the engine worker; they are never sequenced or journaled. */
 export const CONTROL = {
   SNAPSHOT: 0xfff0,
+  /** Read an account's portfolio (its `account` field) after everything submitted before it; answered by a "portfolio" message with the slot's token. */
+  PORTFOLIO: 0xfff1,
   CLOSE: 0xffff,
 } as const;
 
@@ -28,4 +31,6 @@ export type WorkerMessage =
   /** `operator`: a DataDirError (actors/data-dir-errors.ts), whose message is for the operator as it is. */
   | { kind: "failed"; message: string; operator?: boolean; corrupt?: { file: string; offset: number; detail: string } }
   /** The runtime is closed; lastSeq is the last seq delivered (after a journal failure, written batches are not). */
-  | { kind: "closed"; lastSeq: number };
+  | { kind: "closed"; lastSeq: number }
+  /** The answer to a PORTFOLIO control command (null: no such account). */
+  | { kind: "portfolio"; token: number; portfolio: Portfolio | null };

@@ -44,6 +44,7 @@ import { type IdentityParts, startIdentity } from "./identity.ts";
 import { accountAdminRoutes } from "../gateway/rest/routes/account-admin.ts";
 import { identityRoutes } from "../gateway/rest/routes/identity.ts";
 import { orderRoutes } from "../gateway/rest/routes/orders.ts";
+import { portfolioRoutes } from "../gateway/rest/routes/portfolio.ts";
 import { RestOrderDesk } from "../gateway/rest/rest-orders.ts";
 import { doorTls, type TlsMaterial } from "./tls.ts";
 import { checkConfig } from "./config-check.ts";
@@ -354,7 +355,7 @@ export class BourseExchange {
             orderEntry: this.orderEntry!,
             marketData: this.marketData!,
             availability: this.availability!,
-            restRoutes: [identityRoutes(this.identity!), accountAdminRoutes(this.identity!), orderRoutes(this.identity!, () => restOrders, o.config.exchange.instruments.map(makeInstrument))],
+            restRoutes: [identityRoutes(this.identity!), accountAdminRoutes(this.identity!), orderRoutes(this.identity!, () => restOrders, o.config.exchange.instruments.map(makeInstrument)), portfolioRoutes(this.identity!, (account) => this.engine.host.portfolio(account))],
             log: this.log,
           });
         } catch (e) {

@@ -90,4 +90,21 @@ describe("orders over REST", () => {
     expect((await aliceRead("GET", "/orders")).status).toBe(200);
     expect((await expectErrorShape(await aliceRead("DELETE", "/orders"), 403)).code).toBe("NOT_PERMITTED");
   });
+
+  test("balances and positions: the engine's state after the caller's own order; another account's refused", async () => {
+    type Balance = { currency: string; total: string; reserved: string; available: string; equity: string };
+    const before = ((await (await alice("GET", "/balances")).json()) as { balances: Balance[] }).balances.find((b) => b.currency === "USD")!;
+    const placed = await alice("POST", "/orders", { symbol: "ETH-USD", side: "buy", price: "1990", qty: "1", clientOrderId: "reserve-1" });
+    expect(placed.status).toBe(201);
+    const after = ((await (await alice("GET", "/balances")).json()) as { balances: Balance[] }).balances.find((b) => b.currency === "USD")!;
+    expect(after.total).toBe(before.total);
+    // A resting buy of 1 at 1990 reserves at least its notional (plus the worst fee).
+    expect(Number(after.reserved) - Number(before.reserved)).toBeGreaterThanOrEqual(1990);
+    expect(Number(after.available)).toBeCloseTo(Number(after.total) - Number(after.reserved), 6);
+    const positions = ((await (await alice("GET", "/positions")).json()) as { positions: { symbol: string; qty: string; averageCost: string }[] }).positions;
+    expect(positions.find((p) => p.symbol === "BTC-USD")).toMatchObject({ qty: "10.000", averageCost: expect.stringMatching(/^29000(\.0+)?$/) });
+    expect((await expectErrorShape(await bob("GET", "/balances?account=1"), 403)).code).toBe("NOT_PERMITTED");
+    expect((await expectErrorShape(await bob("GET", "/positions?account=1"), 403)).code).toBe("NOT_PERMITTED");
+    await alice("DELETE", "/orders?symbol=ETH-USD");
+  });
 });

@@ -1,0 +1,36 @@
+/**
+ * EngineHost.portfolio: an account's cash and positions as the engine holds them after everything
+ * submitted before the read, the same on this thread and from the engine worker (a control command
+ * in the ring, never journaled).
+ */
+import { afterAll, describe, expect, test } from "bun:test";
+import { startEngineHost } from "../../actors/engine-host.ts";
+import { CommandType, makeCommand, OrderType, Side, TimeInForce } from "../../engine/commands.ts";
+import { demoConfig, TempDirs } from "./temp-dirs.ts";
+
+const dirs = new TempDirs("bourse-portfolio-");
+afterAll(() => dirs.removeAll());
+
+describe.each([0, 1])("workers %d", (workers) => {
+  test("reads follow the commands submitted before them; an unknown account is undefined; nothing is journaled", async () => {
+    const { host } = await startEngineHost({ config: demoConfig.exchange, dataDir: dirs.make(), workers });
+    try {
+      host.submit(makeCommand({ type: CommandType.OPEN_ACCOUNT, account: 7, tier: 1 }));
+      host.submit(makeCommand({ type: CommandType.DEPOSIT, account: 7, currency: 1, amount: 5_000_000_000n }));
+      // A resting buy reserves cash: the read sees the reservation without waiting for its delivery.
+      host.submit(makeCommand({ type: CommandType.NEW_ORDER, account: 7, symbol: 2, side: Side.BUY, orderType: OrderType.LIMIT, tif: TimeInForce.GTC, price: 39_000, qty: 100 }));
+      const p = await host.portfolio(7);
+      expect(p?.account).toBe(7);
+      const usd = p!.cash.find((c) => c.currency === "USD")!;
+      expect(usd.balance).toBe(5_000_000_000n);
+      expect(usd.reserved).toBeGreaterThan(0n);
+      expect(usd.text.available).toBe((Number(usd.available) / 1e6).toFixed(6));
+      expect(await host.portfolio(99)).toBeUndefined();
+      const seq = host.lastSeq;
+      await host.portfolio(7);
+      expect(host.lastSeq).toBe(seq);
+    } finally {
+      await host.shutdown();
+    }
+  });
+});
