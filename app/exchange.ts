@@ -43,6 +43,7 @@ import { seedAccounts } from "./accounts.ts";
 import { type IdentityParts, startIdentity } from "./identity.ts";
 import { accountAdminRoutes } from "../gateway/rest/routes/account-admin.ts";
 import { identityRoutes } from "../gateway/rest/routes/identity.ts";
+import { marketRoutes } from "../gateway/rest/routes/market.ts";
 import { doorTls, type TlsMaterial } from "./tls.ts";
 import { checkConfig } from "./config-check.ts";
 import type { BourseConfig } from "./config.ts";
@@ -349,7 +350,12 @@ export class BourseExchange {
             orderEntry: this.orderEntry!,
             marketData: this.marketData!,
             availability: this.availability!,
-            restRoutes: [identityRoutes(this.identity!), accountAdminRoutes(this.identity!)],
+            restRoutes: [
+              identityRoutes(this.identity!),
+              accountAdminRoutes(this.identity!),
+              // The store may answer later than the door starts, or not at all: read it per request.
+              marketRoutes({ marketData: this.marketData!, history: () => this.history, instruments: o.config.exchange.instruments }),
+            ],
             log: this.log,
           });
         } catch (e) {
