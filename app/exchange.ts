@@ -46,6 +46,7 @@ import { identityRoutes } from "../gateway/rest/routes/identity.ts";
 import { orderRoutes } from "../gateway/rest/routes/orders.ts";
 import { portfolioRoutes } from "../gateway/rest/routes/portfolio.ts";
 import { RestOrderDesk } from "../gateway/rest/rest-orders.ts";
+import { marketRoutes } from "../gateway/rest/routes/market.ts";
 import { doorTls, type TlsMaterial } from "./tls.ts";
 import { checkConfig } from "./config-check.ts";
 import type { BourseConfig } from "./config.ts";
@@ -355,7 +356,14 @@ export class BourseExchange {
             orderEntry: this.orderEntry!,
             marketData: this.marketData!,
             availability: this.availability!,
-            restRoutes: [identityRoutes(this.identity!), accountAdminRoutes(this.identity!), orderRoutes(this.identity!, () => restOrders, o.config.exchange.instruments.map(makeInstrument)), portfolioRoutes(this.identity!, (account) => this.engine.host.portfolio(account))],
+            restRoutes: [
+              identityRoutes(this.identity!),
+              accountAdminRoutes(this.identity!),
+              orderRoutes(this.identity!, () => restOrders, o.config.exchange.instruments.map(makeInstrument)),
+              portfolioRoutes(this.identity!, (account) => this.engine.host.portfolio(account)),
+              // The store may answer later than the door starts, or not at all: read it per request.
+              marketRoutes({ marketData: this.marketData!, history: () => this.history, instruments: o.config.exchange.instruments }),
+            ],
             log: this.log,
           });
         } catch (e) {

@@ -29,6 +29,8 @@ export const ErrorCode = {
   NOT_PERMITTED: "NOT_PERMITTED",
   /** 404: no such route. */
   NOT_FOUND: "NOT_FOUND",
+  /** 404: no instrument with this symbol. */
+  UNKNOWN_SYMBOL: "UNKNOWN_SYMBOL",
   /** 405: the route exists for other methods (the Allow header lists them). */
   METHOD_NOT_ALLOWED: "METHOD_NOT_ALLOWED",
   /** 409: the request conflicts with the current state. */
@@ -43,6 +45,8 @@ export const ErrorCode = {
   INTERNAL: "INTERNAL",
   /** 503: the engine has stopped: nothing that needs it can be served. */
   ENGINE_STOPPED: "ENGINE_STOPPED",
+  /** 503: the answer comes from the history store, and this exchange has none running. */
+  HISTORY_UNAVAILABLE: "HISTORY_UNAVAILABLE",
   /** 503: the server cannot take this now (Retry-After says when to try again). */
   BUSY: "BUSY",
 } as const;
@@ -155,11 +159,11 @@ const STATUS_TEXT: Record<number, string> = {
   400: "Invalid input (INVALID_INPUT, BAD_JSON); details name the fields",
   401: "No or bad credentials (MISSING_CREDENTIALS, AUTH_FAILED, STALE_TIMESTAMP, REPLAYED)",
   403: "The key may not do this (NOT_PERMITTED)",
-  404: "Not found (NOT_FOUND)",
+  404: "Not found (NOT_FOUND, UNKNOWN_SYMBOL)",
   409: "Conflicts with the current state (CONFLICT)",
   413: "Body too large (BODY_TOO_LARGE)",
   415: "Unsupported media type (UNSUPPORTED_MEDIA_TYPE)",
   429: "Too many failed logins or requests (RATE_LIMITED); see Retry-After",
   500: "A fault in the server (INTERNAL)",
-  503: "The engine has stopped (ENGINE_STOPPED) or the server is busy (BUSY)",
+  503: "The engine has stopped (ENGINE_STOPPED), the server is busy (BUSY), or the history store the answer needs is not running (HISTORY_UNAVAILABLE)",
 };
