@@ -45,6 +45,7 @@ import { accountAdminRoutes } from "../gateway/rest/routes/account-admin.ts";
 import { identityRoutes } from "../gateway/rest/routes/identity.ts";
 import { orderRoutes } from "../gateway/rest/routes/orders.ts";
 import { portfolioRoutes } from "../gateway/rest/routes/portfolio.ts";
+import { accountHistoryRoutes } from "../gateway/rest/routes/account-history.ts";
 import { RestOrderDesk } from "../gateway/rest/rest-orders.ts";
 import { marketRoutes } from "../gateway/rest/routes/market.ts";
 import { doorTls, type TlsMaterial } from "./tls.ts";
@@ -361,6 +362,7 @@ export class BourseExchange {
               accountAdminRoutes(this.identity!),
               orderRoutes(this.identity!, () => restOrders, o.config.exchange.instruments.map(makeInstrument)),
               portfolioRoutes(this.identity!, (account) => this.engine.host.portfolio(account)),
+              accountHistoryRoutes(this.identity!, () => this.history, o.config.exchange.instruments.map(makeInstrument), o.config.exchange.currencies),
               // The store may answer later than the door starts, or not at all: read it per request.
               marketRoutes({ marketData: this.marketData!, history: () => this.history, instruments: o.config.exchange.instruments }),
             ],
