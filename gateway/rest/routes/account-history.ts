@@ -5,12 +5,11 @@ import { type CurrencySpec, formatAmount } from "../../../engine/money.ts";
 import { reasonName } from "../../../engine/reasons.ts";
 import type { HistoryStore, OrderView } from "../../../history/store.ts";
 import { CashKind, type CashRow, type ExecutionRow, type OrderEventRow } from "../../../history/rows.ts";
-import { type Caller, mayRead } from "../../auth/caller.ts";
 import type { IdentityParts } from "../../auth/identity-parts.ts";
 import { callerAuth } from "../caller-auth.ts";
 import { ErrorCode, errorResponses, RestError } from "../errors.ts";
 import type { RestApp, RouteDeps, RouteModule } from "../route-module.ts";
-import { ANY_CALLER, isoUs, json } from "./route-parts.ts";
+import { accountFor, ANY_CALLER, isoUs, json } from "./route-parts.ts";
 
 /**
  * An account's history over REST from the history store (docs/history.md): orders with their
@@ -49,17 +48,6 @@ export function accountHistoryRoutes(id: IdentityParts, history: () => HistorySt
     const s = history();
     if (!s) throw new RestError(503, "HISTORY_UNAVAILABLE", "the history store is not available (disabled, or not answering yet): history cannot be read now");
     return s;
-  }
-
-  function accountOf(c: Caller, asked: number | undefined): number {
-    let account = asked;
-    if (account === undefined) {
-      if (c.kind === "key") account = c.account;
-      else if (c.kind === "user" && c.user.accounts.size === 1) account = [...c.user.accounts][0]!;
-      else throw new RestError(400, ErrorCode.INVALID_INPUT, "name the account (account)", [{ in: "query", field: "account", message: "required for this caller" }]);
-    }
-    if (!mayRead(c, account)) throw new RestError(403, ErrorCode.NOT_PERMITTED, `not permitted to read account ${account}`);
-    return account;
   }
 
   function symbolId(symbol: string | undefined): number | undefined {
@@ -129,7 +117,7 @@ export function accountHistoryRoutes(id: IdentityParts, history: () => HistorySt
       }),
       async (c) => {
         const q = c.req.valid("query");
-        const account = accountOf(c.get("caller"), q.account);
+        const account = accountFor(c.get("caller"), q.account, "read");
         const s = store();
         const historySeq = await progress(s);
         const p = await listing(() => s.orders({ account, ...(q.symbol ? { symbol: symbolId(q.symbol) } : {}), ...(q.state ? { state: q.state } : {}), ...(q.from !== undefined ? { from: q.from } : {}), ...(q.to !== undefined ? { to: q.to } : {}), ...(q.cursor ? { cursor: q.cursor } : {}), limit: q.limit }));
@@ -149,7 +137,7 @@ export function accountHistoryRoutes(id: IdentityParts, history: () => HistorySt
         responses: { 200: json(z.record(z.string(), z.unknown())), ...errorResponses(400, 401, 403, 404, 503) },
       }),
       async (c) => {
-        const account = accountOf(c.get("caller"), c.req.valid("query").account);
+        const account = accountFor(c.get("caller"), c.req.valid("query").account, "read");
         const s = store();
         const historySeq = await progress(s);
         const r = await s.order(c.req.valid("param").orderId);
@@ -172,7 +160,7 @@ export function accountHistoryRoutes(id: IdentityParts, history: () => HistorySt
       }),
       async (c) => {
         const q = c.req.valid("query");
-        const account = accountOf(c.get("caller"), q.account);
+        const account = accountFor(c.get("caller"), q.account, "read");
         const s = store();
         const historySeq = await progress(s);
         const p = await listing(() => s.executions({ account, ...(q.symbol ? { symbol: symbolId(q.symbol) } : {}), ...(q.orderId ? { orderId: q.orderId } : {}), ...(q.from !== undefined ? { from: q.from } : {}), ...(q.to !== undefined ? { to: q.to } : {}), ...(q.cursor ? { cursor: q.cursor } : {}), limit: q.limit }));
@@ -193,7 +181,7 @@ export function accountHistoryRoutes(id: IdentityParts, history: () => HistorySt
       }),
       async (c) => {
         const q = c.req.valid("query");
-        const account = accountOf(c.get("caller"), q.account);
+        const account = accountFor(c.get("caller"), q.account, "read");
         const currency = q.currency === undefined ? undefined : currencies.find((x) => x.code === q.currency)?.id;
         if (q.currency !== undefined && currency === undefined) throw new RestError(400, "UNKNOWN_CURRENCY", `unknown currency ${q.currency}`);
         const s = store();

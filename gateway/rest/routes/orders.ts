@@ -3,7 +3,6 @@ import Decimal from "decimal.js";
 import { ALL_SYMBOLS, Flags, OrderType, Side, StpMode, TimeInForce } from "../../../engine/commands.ts";
 import { formatPrice, formatQty, type Instrument, parsePrice, parseQty } from "../../../engine/instrument.ts";
 import { Reason, reasonName, reasonText } from "../../../engine/reasons.ts";
-import { type Caller, mayAct, mayRead } from "../../auth/caller.ts";
 import type { IdentityParts } from "../../auth/identity-parts.ts";
 import type { OrderInfo } from "../../order-entry/order-book-keeping.ts";
 import { ENGINE_STOPPED, UNAVAILABLE } from "../../order-entry/order-entry-types.ts";
@@ -11,7 +10,7 @@ import { callerAuth } from "../caller-auth.ts";
 import { ErrorCode, errorResponses, RestError, retryAfter } from "../errors.ts";
 import type { OrderAnswer, RestOrderDesk } from "../rest-orders.ts";
 import type { RestApp, RouteDeps, RouteModule } from "../route-module.ts";
-import { ANY_CALLER, body, json } from "./route-parts.ts";
+import { accountFor, ANY_CALLER, body, json } from "./route-parts.ts";
 
 /**
  * Orders over REST (docs/rest.md, Orders): place, cancel, mass-cancel, list open, one order's
@@ -96,19 +95,6 @@ export function orderRoutes(id: IdentityParts, desk: () => RestOrderDesk, instru
       state: STATES[o.state] ?? "pending",
       submittedAt: o.submitTime > 0 ? new Date(Math.floor(o.submitTime / 1000)).toISOString() : null,
     };
-  }
-
-  /** The account the caller acts for with `scope`, or the refusal. */
-  function accountFor(c: Caller, asked: number | undefined, scope: "read" | "trade"): number {
-    let account = asked;
-    if (account === undefined) {
-      if (c.kind === "key") account = c.account;
-      else if (c.kind === "user" && c.user.accounts.size === 1) account = [...c.user.accounts][0]!;
-      else throw new RestError(400, ErrorCode.INVALID_INPUT, "name the account (account)", [{ in: "query", field: "account", message: "required for this caller" }]);
-    }
-    const ok = scope === "trade" ? mayAct(c, account, "trade") : mayRead(c, account);
-    if (!ok) throw new RestError(403, ErrorCode.NOT_PERMITTED, `not permitted to ${scope === "trade" ? "trade" : "read"} account ${account}`);
-    return account;
   }
 
   function refused(reason: number): never {

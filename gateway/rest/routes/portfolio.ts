@@ -1,11 +1,11 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Portfolio } from "../../../engine/pnl.ts";
 import type { IdentityParts } from "../../auth/identity-parts.ts";
-import { mayRead } from "../../auth/caller.ts";
+import type { Caller } from "../../auth/caller.ts";
 import { callerAuth } from "../caller-auth.ts";
-import { ErrorCode, errorResponses, RestError } from "../errors.ts";
+import { errorResponses, RestError } from "../errors.ts";
 import type { RestApp, RouteDeps, RouteModule } from "../route-module.ts";
-import { ANY_CALLER, json } from "./route-parts.ts";
+import { accountFor, ANY_CALLER, json } from "./route-parts.ts";
 
 /**
  * Balances and positions over REST (issue 16, begun): the engine's own account state, read between
@@ -37,14 +37,8 @@ export function portfolioRoutes(id: IdentityParts, read: (account: number) => Pr
   return (app: RestApp, deps: RouteDeps) => {
     const who = callerAuth(id, deps.signed);
 
-    async function portfolioOf(caller: Parameters<typeof mayRead>[0], asked: number | undefined): Promise<Portfolio> {
-      let account = asked;
-      if (account === undefined) {
-        if (caller.kind === "key") account = caller.account;
-        else if (caller.kind === "user" && caller.user.accounts.size === 1) account = [...caller.user.accounts][0]!;
-        else throw new RestError(400, ErrorCode.INVALID_INPUT, "name the account (account)", [{ in: "query", field: "account", message: "required for this caller" }]);
-      }
-      if (!mayRead(caller, account)) throw new RestError(403, ErrorCode.NOT_PERMITTED, `not permitted to read account ${account}`);
+    async function portfolioOf(caller: Caller, asked: number | undefined): Promise<Portfolio> {
+      const account = accountFor(caller, asked, "read");
       const p = await read(account);
       if (!p) throw new RestError(404, "UNKNOWN_ACCOUNT", `no account ${account}`);
       return p;

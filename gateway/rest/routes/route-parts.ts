@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import type { Caller } from "../../auth/caller.ts";
+import { type Caller, mayAct, mayRead } from "../../auth/caller.ts";
 import type { Outcome } from "../../auth/outcome.ts";
 import type { Origin } from "../../auth/sign-in.ts";
 import type { RestEnv } from "../auth.ts";
@@ -41,4 +41,20 @@ export function userCaller(c: Context<RestEnv>): Caller & { kind: "user" } {
   const caller = c.get("caller");
   if (caller.kind !== "user") throw new RestError(403, ErrorCode.NOT_PERMITTED, "this needs a signed-in user's session (POST /api/v1/auth/login)");
   return caller;
+}
+
+/**
+ * The account a request acts on: the one asked for, else a key's own, else a trader's only granted
+ * one; refused unless the caller may `read` it (or `trade` for it).
+ */
+export function accountFor(c: Caller, asked: number | undefined, scope: "read" | "trade"): number {
+  let account = asked;
+  if (account === undefined) {
+    if (c.kind === "key") account = c.account;
+    else if (c.kind === "user" && c.user.accounts.size === 1) account = [...c.user.accounts][0]!;
+    else throw new RestError(400, ErrorCode.INVALID_INPUT, "name the account (account)", [{ in: "query", field: "account", message: "required for this caller" }]);
+  }
+  const ok = scope === "trade" ? mayAct(c, account, "trade") : mayRead(c, account);
+  if (!ok) throw new RestError(403, ErrorCode.NOT_PERMITTED, `not permitted to ${scope} account ${account}`);
+  return account;
 }
