@@ -5,7 +5,7 @@ import { type LedgerConfig, Ledger } from "./ledger.ts";
 import { MatchingEngine } from "./matching.ts";
 import { feeOf, feeOfNumber, notional, smallNotional } from "./money.ts";
 import { IdempotencyWindow, type RememberedOrder } from "./idempotency-window.ts";
-import { Identity, isIdentityCommand } from "./identity.ts";
+import { Identity, isIdentityCommand, isKeyCommand } from "./identity.ts";
 import { OmsOrder, OrderState, validClientOrderId } from "./orders.ts";
 import { Reason } from "./reasons.ts";
 import { buyBandLimit, buyCostPrice, buyNeed, buyNeedNum, checkOrder, type Market, sellCostPrice } from "./risk.ts";
@@ -90,8 +90,8 @@ export class Exchange {
         if (isIdentityCommand(cmd.type)) {
           const reason = this.identity.apply(cmd, cmd.time, this.accountExists);
           if (reason !== Reason.OK) this.reject(reason);
-          // The user's id as the subject: a USER_ADD's answer names the id it was given.
-          else out.write(EventType.ACCOUNT, 0, 0, cmd.account, 0, 0, 0, 0, cmd.type, this.identity.users.get(cmd.clientOrderId)?.id ?? 0, 0, 0);
+          // A user command's subject is the user's id (a USER_ADD's answer names the id it was given); a key command's none.
+          else out.write(EventType.ACCOUNT, 0, 0, cmd.account, 0, 0, 0, 0, cmd.type, isKeyCommand(cmd.type) ? 0 : (this.identity.users.get(cmd.clientOrderId)?.id ?? 0), 0, 0);
           return;
         }
         const reason = this.ledger.apply(cmd, cmd.time);

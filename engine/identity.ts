@@ -100,6 +100,10 @@ export function isIdentityCommand(type: number): boolean {
   return type >= CommandType.USER_ADD && type <= CommandType.KEY_REVOKE;
 }
 
+export function isKeyCommand(type: number): boolean {
+  return type >= CommandType.KEY_ADD && type <= CommandType.KEY_REVOKE;
+}
+
 export class Identity {
   readonly users = new Map<string, User>();
   readonly usersById = new Map<number, User>();

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { type CommandInit, CommandType, makeCommand } from "../../engine/commands.ts";
-import { EventBuffer, EventType, Rejected, Ev, EVENT_WIDTH } from "../../engine/events.ts";
+import { AccountEvent, EventBuffer, EventType, Rejected, Ev, EVENT_WIDTH } from "../../engine/events.ts";
 import { Exchange, type ExchangeConfig } from "../../engine/exchange.ts";
 import { readExchangeSnapshot, writeExchangeSnapshot } from "../../engine/exchange-snapshot.ts";
 import { Identity, KeyField, Role, ScopeBit } from "../../engine/identity.ts";
@@ -92,6 +92,20 @@ describe("identity commands", () => {
     expect(run(ex, { type: CommandType.KEY_REVOKE, clientOrderId: "k2" })).toBe(Reason.UNKNOWN_KEY);
     const k = ex.identity.keys.get("k1")!;
     expect([k.allowIps, k.label, k.revoked]).toEqual([["10.0.0.0/8"], "my%20bot", 5_000]);
+  });
+
+  test("an accepted identity command's ACCOUNT event names the user's id, and no id for a key (even one named like a user)", () => {
+    const ex = world();
+    const subject = (init: CommandInit) => {
+      const out = new EventBuffer();
+      ex.execute(makeCommand({ time: 1_000, ...init }), out);
+      expect(Ev.type(out.data, 0)).toBe(EventType.ACCOUNT);
+      return AccountEvent.subject(out.data, 0);
+    };
+    run(ex, { type: CommandType.USER_ADD, clientOrderId: "first", tier: Role.TRADER, destination: "h" });
+    expect(subject({ type: CommandType.USER_ADD, clientOrderId: "k1", tier: Role.TRADER, destination: "h" })).toBe(2);
+    expect(subject({ type: CommandType.USER_LOCK, clientOrderId: "k1", flags: 1 })).toBe(2);
+    expect(subject({ type: CommandType.KEY_ADD, clientOrderId: "k1", account: 7, flags: ScopeBit.READ, destination: "s" })).toBe(0);
   });
 
   test("a snapshot keeps every user and key, and a restored exchange goes on the same way", () => {
