@@ -39,9 +39,10 @@ import {
   type TradeQuery,
   ROW_TABLES,
 } from "./store.ts";
-import { admin, candle, cashRow, execution, n, orderEvent, orderView, page, position, type Row } from "./row-mappers.ts";
+import { candle, cashRow, execution, n, orderEvent, orderView, page, type Row } from "./row-mappers.ts";
 import type { AdminRow, CandleRow, CashRow, ExecutionRow, PositionRow, RowBatch } from "./rows.ts";
 import { copyText, ROW_TABLE, type RowTable } from "./row-tables.ts";
+import { numbered, type StreamQuery, streamQueries } from "./stream-queries.ts";
 import { Liquidity } from "./rows.ts";
 import { OPEN_STATES, CLOSED_STATES } from "./order-states.ts";
 
@@ -285,30 +286,31 @@ export class PostgresHistoryStore implements HistoryStore {
   }
 
   streamCash(account: number, range: TimeRange, pageSize = 1000): AsyncIterable<CashRow> {
-    return this.stream("SELECT * FROM cash WHERE account = $1 AND time >= $2 AND time < $3 AND (seq, idx, n) > ($4, $5, $6) ORDER BY seq, idx, n LIMIT $7", [account, range.from ?? 0, range.to ?? FAR], (r) => [n(r.seq), n(r.idx), n(r.n)], cashRow, pageSize);
+    return this.stream(streamQueries.cash(account, range), pageSize);
   }
 
   streamExecutions(account: number, range: TimeRange, pageSize = 1000): AsyncIterable<ExecutionRow> {
-    return this.stream("SELECT * FROM executions WHERE account = $1 AND time >= $2 AND time < $3 AND (seq, idx, liquidity) > ($4, $5, $6) ORDER BY seq, idx, liquidity LIMIT $7", [account, range.from ?? 0, range.to ?? FAR], (r) => [n(r.seq), n(r.idx), n(r.liquidity)], execution, pageSize);
+    return this.stream(streamQueries.executions(account, range), pageSize);
   }
 
   streamPositions(account: number, range: TimeRange, pageSize = 1000): AsyncIterable<PositionRow> {
-    return this.stream("SELECT * FROM positions WHERE account = $1 AND time >= $2 AND time < $3 AND (seq, symbol, 0) > ($4, $5, $6) ORDER BY seq, symbol LIMIT $7", [account, range.from ?? 0, range.to ?? FAR], (r) => [n(r.seq), n(r.symbol), 0], position, pageSize);
+    return this.stream(streamQueries.positions(account, range), pageSize);
   }
 
   streamAdmin(range: TimeRange, pageSize = 1000): AsyncIterable<AdminRow> {
-    return this.stream("SELECT * FROM admin WHERE time >= $1 AND time < $2 AND (seq, idx, 0) > ($3, $4, $5) ORDER BY seq, idx LIMIT $6", [range.from ?? 0, range.to ?? FAR], (r) => [n(r.seq), n(r.idx), 0], admin, pageSize);
+    return this.stream(streamQueries.admin(range), pageSize);
   }
 
   /** Keyset pages: each query starts after the last key of the one before, so memory holds one page. */
-  private async *stream<T>(text: string, params: Param[], key: (r: Row) => number[], map: (r: Row) => T, pageSize: number): AsyncIterable<T> {
+  private async *stream<T>(q: StreamQuery<T>, pageSize: number): AsyncIterable<T> {
     checkPageSize(pageSize);
+    const text = numbered(q.sql);
     let last = [0, -1, -1];
     for (;;) {
-      const rows = await this.all(text, [...params, ...last, pageSize]);
-      for (const r of rows) yield map(r);
+      const rows = await this.all(text, [...q.params, ...last, pageSize]);
+      for (const r of rows) yield q.map(r);
       if (rows.length < pageSize) return;
-      last = key(rows[rows.length - 1]!);
+      last = q.key(rows[rows.length - 1]!);
     }
   }
 

@@ -31,9 +31,10 @@ import {
   ROW_TABLES,
   stateList,
 } from "./store.ts";
-import { admin, candle, cashRow, execution, n, orderEvent, orderView, page, position, type Row } from "./row-mappers.ts";
+import { candle, cashRow, execution, n, orderEvent, orderView, page, type Row } from "./row-mappers.ts";
 import type { AdminRow, CandleRow, CashRow, ExecutionRow, PositionRow, RowBatch } from "./rows.ts";
 import { insertSql, ROW_TABLE, type RowTable, type RowTableName } from "./row-tables.ts";
+import { type StreamQuery, streamQueries } from "./stream-queries.ts";
 import { Liquidity } from "./rows.ts";
 import { OPEN_STATES, CLOSED_STATES } from "./order-states.ts";
 
@@ -183,31 +184,31 @@ export class SqliteHistoryStore implements HistoryStore {
   }
 
   streamCash(account: number, range: TimeRange, pageSize = 1000): AsyncIterable<CashRow> {
-    return this.stream("SELECT * FROM cash WHERE account = ? AND time >= ? AND time < ? AND (seq, idx, n) > (?, ?, ?) ORDER BY seq, idx, n LIMIT ?", [account, range.from ?? 0, range.to ?? FAR], (r) => [n(r.seq), n(r.idx), n(r.n)], cashRow, pageSize);
+    return this.stream(streamQueries.cash(account, range), pageSize);
   }
 
   streamExecutions(account: number, range: TimeRange, pageSize = 1000): AsyncIterable<ExecutionRow> {
-    return this.stream("SELECT * FROM executions WHERE account = ? AND time >= ? AND time < ? AND (seq, idx, liquidity) > (?, ?, ?) ORDER BY seq, idx, liquidity LIMIT ?", [account, range.from ?? 0, range.to ?? FAR], (r) => [n(r.seq), n(r.idx), n(r.liquidity)], execution, pageSize);
+    return this.stream(streamQueries.executions(account, range), pageSize);
   }
 
   streamPositions(account: number, range: TimeRange, pageSize = 1000): AsyncIterable<PositionRow> {
-    return this.stream("SELECT * FROM positions WHERE account = ? AND time >= ? AND time < ? AND (seq, symbol, 0) > (?, ?, ?) ORDER BY seq, symbol LIMIT ?", [account, range.from ?? 0, range.to ?? FAR], (r) => [n(r.seq), n(r.symbol), 0], position, pageSize);
+    return this.stream(streamQueries.positions(account, range), pageSize);
   }
 
   streamAdmin(range: TimeRange, pageSize = 1000): AsyncIterable<AdminRow> {
-    return this.stream("SELECT * FROM admin WHERE time >= ? AND time < ? AND (seq, idx, 0) > (?, ?, ?) ORDER BY seq, idx LIMIT ?", [range.from ?? 0, range.to ?? FAR], (r) => [n(r.seq), n(r.idx), 0], admin, pageSize);
+    return this.stream(streamQueries.admin(range), pageSize);
   }
 
   /** Keyset pages: each query starts after the last key of the one before, so memory holds one page. */
-  private async *stream<T>(sql: string, params: Param[], key: (r: Row) => number[], map: (r: Row) => T, pageSize: number): AsyncIterable<T> {
+  private async *stream<T>(q: StreamQuery<T>, pageSize: number): AsyncIterable<T> {
     checkPageSize(pageSize);
-    const stmt = this.db.prepare(sql);
+    const stmt = this.db.prepare(q.sql);
     let last = [0, -1, -1];
     for (;;) {
-      const rows = stmt.all(...params, ...last, pageSize) as Row[];
-      for (const r of rows) yield map(r);
+      const rows = stmt.all(...q.params, ...last, pageSize) as Row[];
+      for (const r of rows) yield q.map(r);
       if (rows.length < pageSize) return;
-      last = key(rows[rows.length - 1]!);
+      last = q.key(rows[rows.length - 1]!);
     }
   }
 
