@@ -103,7 +103,7 @@ self.onmessage = (e: MessageEvent<WorkerInit>) => {
         // A read between commands, never journaled: what was submitted before it is executed first
         // (its write goes out as usual); plain data (BigInts clone) for the main thread.
         runtime.flush();
-        self.postMessage({ kind: "portfolio", token, portfolio: portfolio(runtime.exchange.ledger, cmd.account) ?? null });
+        self.postMessage({ kind: "portfolio", token, seq: runtime.lastSeq, portfolio: portfolio(runtime.exchange.ledger, cmd.account) ?? null });
       } else if (cmd.type === CONTROL.SNAPSHOT) {
         runtime.flush();
         if (!runtime.stopped) runtime.snapshot();

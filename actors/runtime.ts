@@ -1,4 +1,5 @@
-import { type Portfolio, portfolio } from "../engine/pnl.ts";
+import { portfolio } from "../engine/pnl.ts";
+import { DeliveredGate } from "./delivered-gate.ts";
 import { appendFileSync } from "node:fs";
 import { subscribe } from "./subscribe.ts";
 import { Command, CommandType } from "../engine/commands.ts";
@@ -15,7 +16,7 @@ import { hashOf, paths, recover, stateHash } from "./recovery.ts";
 import type { RuntimeOptions } from "./runtime-options.ts";
 import { COMMAND_SLOT_BYTES, CommandOffset } from "./layout/schema.ts";
 import { pruneSnapshots, saveSnapshot, saveSnapshotAsync } from "./snapshot/snapshot-store.ts";
-import type { Delivery, EngineHost } from "./sequencer.ts";
+import type { Delivery, EngineHost, PortfolioRead } from "./sequencer.ts";
 import { Snapshotter } from "./snapshot/snapshotter.ts";
 import { EngineStoppedError, StopListeners } from "./stop-listeners.ts";
 
@@ -103,6 +104,7 @@ export class Runtime implements EngineHost {
   deadline = Infinity;
   deadlineSymbol = -1;
   private deadlines: DeadlineTimer | null = null;
+  private gate: DeliveredGate | null = null;
   private readonly opts: Required<Omit<RuntimeOptions, "log" | "segmentBytes" | "syncerWake" | "syncerFaults" | "snapshotterHold" | "lockHeld" | "clock">> & Pick<RuntimeOptions, "log">;
 
   /** The data directory's lock, when this Runtime took it (null: its host holds it). */
@@ -492,10 +494,20 @@ export class Runtime implements EngineHost {
    * becomes durable) and written them — or has failed (which is logged), or, after close(),
    * once it has stopped. Inline: once the background writes handed over so far are done.
    */
-  portfolio(account: number): Promise<Portfolio | undefined> {
+  async portfolio(account: number): Promise<PortfolioRead> {
+    if (this.failure !== null) throw new EngineStoppedError(this.failure);
     // Commands queued for this turn's group commit are executed first, so the read follows them.
-    if (this.queue.length > 0 && this.failure === null) this.flush();
-    return Promise.resolve(portfolio(this.exchange.ledger, account));
+    if (this.queue.length > 0) this.flush();
+    const read = { seq: this.seq, portfolio: portfolio(this.exchange.ledger, account) };
+    await this.deliveredGate().after(read.seq);
+    return read;
+  }
+
+  /** Made on the first read, so a Runtime nobody reads (the engine worker's) carries no listener. */
+  private deliveredGate(): DeliveredGate {
+    // Batches executed but not yet delivered start at the head of `pending`.
+    const delivered = this.queued === 0 ? this.seq : this.pending[this.head]!.first - 1;
+    return (this.gate ??= new DeliveredGate(this, delivered));
   }
 
   settled(): Promise<void> {

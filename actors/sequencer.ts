@@ -1,4 +1,10 @@
 import type { Portfolio } from "../engine/pnl.ts";
+
+/** An account as the engine held it after command `seq` (undefined: no such account). */
+export interface PortfolioRead {
+  seq: number;
+  portfolio: Portfolio | undefined;
+}
 import type { Command } from "../engine/commands.ts";
 import type { EventBuffer } from "../engine/events.ts";
 
@@ -41,8 +47,10 @@ export interface EngineHost extends Sequencer {
   shutdown(): Promise<void>;
   /**
    * An account's cash and positions valued at the mark (engine/pnl.ts), as the engine holds them
-   * after everything submitted before this call (at most a group commit ahead of the journal).
-   * Undefined: no such account.
+   * after everything submitted before this call. Resolves only once every command the read
+   * reflects has been delivered (durable, and reported on the doors: actors/delivered-gate.ts),
+   * with the last seq it reflects. Undefined portfolio: no such account. Rejects with
+   * EngineStoppedError when the engine stops or is closing first.
    */
-  portfolio(account: number): Promise<Portfolio | undefined>;
+  portfolio(account: number): Promise<PortfolioRead>;
 }

@@ -1,4 +1,3 @@
-import type { Portfolio } from "../engine/pnl.ts";
 import { InvariantError } from "../engine/errors.ts";
 import { subscribe } from "./subscribe.ts";
 import { EngineWorkerError } from "./host-errors.ts";
@@ -14,7 +13,8 @@ import { DataDirLock } from "./data-lock.ts";
 import { checkEncodable } from "./command-check.ts";
 import type { RuntimeOptions } from "./runtime-options.ts";
 import { EngineStoppedError, StopListeners } from "./stop-listeners.ts";
-import type { Delivery, EngineHost } from "./sequencer.ts";
+import type { Delivery, EngineHost, PortfolioRead } from "./sequencer.ts";
+import { DeliveredGate } from "./delivered-gate.ts";
 import { COMMAND_SLOT_BYTES, encodeCommand } from "./layout/schema.ts";
 import type { RecoveredState } from "./recovered-state.ts";
 import { seqAtOrAfter } from "./ring/sequence.ts";
@@ -50,7 +50,8 @@ export class WorkerHost implements EngineHost {
   private readonly record = new Float64Array(EVENT_WIDTH);
   private flushing = false;
   /** Portfolio reads waiting for the worker's answer, by token. */
-  private readonly reads = new Map<number, (p: Portfolio | undefined) => void>();
+  private readonly reads = new Map<number, (p: PortfolioRead | null) => void>();
+  private gate: DeliveredGate | null = null;
   private nextRead = 1;
   private failure: unknown = null;
   private closed: Promise<number> | null = null;
@@ -240,7 +241,7 @@ export class WorkerHost implements EngineHost {
       else if (m.kind === "portfolio") {
         const done = this.reads.get(m.token);
         this.reads.delete(m.token);
-        done?.(m.portfolio ?? undefined);
+        done?.({ seq: m.seq, portfolio: m.portfolio ?? undefined });
       }
     };
     this.worker.onerror = (e) => this.fail(new EngineWorkerError(`engine worker threw: ${e.message}`));
@@ -259,7 +260,7 @@ export class WorkerHost implements EngineHost {
     this.failure = e;
     this.deadlines?.close();
     // Reads still waiting get no answer from a stopped worker.
-    for (const done of this.reads.values()) done(undefined);
+    for (const done of this.reads.values()) done(null);
     this.reads.clear();
     this.log?.error("engine stopped", { cause: e.message, restart: "recovers from the journal" });
     this.stopListeners.fire(e, this.log);
@@ -276,13 +277,18 @@ export class WorkerHost implements EngineHost {
     return this.replica.reach(() => (this.closed === null && this.failure === null ? target : null));
   }
 
-  portfolio(account: number): Promise<Portfolio | undefined> {
-    if (this.failure !== null || this.closed !== null) return Promise.resolve(undefined);
+  async portfolio(account: number): Promise<PortfolioRead> {
+    if (this.failure !== null) throw new EngineStoppedError(this.failure);
+    if (this.closed !== null) throw new EngineStoppedError("the engine is closing");
     const token = this.nextRead++;
-    return new Promise((resolve) => {
+    const read = await new Promise<PortfolioRead | null>((resolve) => {
       this.reads.set(token, resolve);
       this.control(CONTROL.PORTFOLIO, account, token);
     });
+    if (read === null) throw new EngineStoppedError(this.failure ?? "the engine is closing");
+    // The worker read between commands, up to a group commit ahead of the journal.
+    await (this.gate ??= new DeliveredGate(this, this.seq)).after(read.seq);
+    return read;
   }
 
   /** Asks the worker for a snapshot after everything submitted so far. */

@@ -33,4 +33,4 @@ export type WorkerMessage =
   /** The runtime is closed; lastSeq is the last seq delivered (after a journal failure, written batches are not). */
   | { kind: "closed"; lastSeq: number }
   /** The answer to a PORTFOLIO control command (null: no such account). */
-  | { kind: "portfolio"; token: number; portfolio: Portfolio | null };
+  | { kind: "portfolio"; token: number; seq: number; portfolio: Portfolio | null };

@@ -1,15 +1,18 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import type { PortfolioRead } from "../../../actors/sequencer.ts";
+import { EngineStoppedError } from "../../../actors/stop-listeners.ts";
 import type { Portfolio } from "../../../engine/pnl.ts";
 import type { IdentityParts } from "../../auth/identity-parts.ts";
 import type { Caller } from "../../auth/caller.ts";
 import { callerAuth } from "../caller-auth.ts";
-import { errorResponses, RestError } from "../errors.ts";
+import { ErrorCode, errorResponses, RestError } from "../errors.ts";
 import type { RestApp, RouteDeps, RouteModule } from "../route-module.ts";
 import { accountFor, ANY_CALLER, json } from "./route-parts.ts";
 
 /**
  * Balances and positions over REST (issue 16, begun): the engine's own account state, read between
- * commands (EngineHost.portfolio: after everything submitted before the read), valued at the
+ * commands (EngineHost.portfolio: after everything submitted before the read, answered once all of
+ * it is durable), valued at the
  * mark; money as decimal strings of the currency, quantities of the instrument.
  */
 
@@ -33,13 +36,19 @@ const Position = z
   })
   .openapi("Position");
 
-export function portfolioRoutes(id: IdentityParts, read: (account: number) => Promise<Portfolio | undefined>): RouteModule {
+export function portfolioRoutes(id: IdentityParts, read: (account: number) => Promise<PortfolioRead>): RouteModule {
   return (app: RestApp, deps: RouteDeps) => {
     const who = callerAuth(id, deps.signed);
 
     async function portfolioOf(caller: Caller, asked: number | undefined): Promise<Portfolio> {
       const account = accountFor(caller, asked, "read");
-      const p = await read(account);
+      let p: Portfolio | undefined;
+      try {
+        p = (await read(account)).portfolio;
+      } catch (e) {
+        if (e instanceof EngineStoppedError) throw new RestError(503, ErrorCode.ENGINE_STOPPED, "the engine is not running; GET /api/v1/status says why");
+        throw e;
+      }
       if (!p) throw new RestError(404, "UNKNOWN_ACCOUNT", `no account ${account}`);
       return p;
     }
