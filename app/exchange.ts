@@ -357,6 +357,7 @@ export class BourseExchange {
             orderEntry: this.orderEntry!,
             marketData: this.marketData!,
             availability: this.availability!,
+            portfolio: { read: (account) => this.engine.host.portfolio(account), feeAccount: o.config.exchange.feeAccount ?? 0 },
             restRoutes: [
               identityRoutes(this.identity!),
               accountAdminRoutes(this.identity!),

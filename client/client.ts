@@ -23,6 +23,7 @@ import {
 } from "../protocol/index.ts";
 import { type AmendReport, type CancelReport, type OrderAck, type OrderStatusReport, type Report, withDecimals } from "./decimals.ts";
 import { type BookOrder, bookOrder, LocalBook, LocalL3Book } from "./local-book.ts";
+import { LocalPortfolio, type PortfolioState } from "./local-portfolio.ts";
 import { type BestBidOffer, bestBidOffer, CANDLE_INTERVALS, type CandleBar, candleBar, type CandleInterval, MarketStreams, type MarketStatusUpdate, marketStatus, type TradePrint, tradePrints } from "./market-streams.ts";
 import * as check from "./validate.ts";
 import { InvalidArgument } from "./validate.ts";
@@ -30,6 +31,7 @@ import { InvalidArgument } from "./validate.ts";
 export { InvalidArgument } from "./validate.ts";
 export type { AmendReport, CancelReport, Fill, OrderAck, OrderStatusReport, Report, TriggerReport } from "./decimals.ts";
 export type { BookOrder, Level, TickLevel } from "./local-book.ts";
+export type { Balance, Holding, PortfolioState } from "./local-portfolio.ts";
 export type { BestBidOffer, CandleBar, CandleInterval, MarketStateName, MarketStatusUpdate, TradePrint } from "./market-streams.ts";
 
 /** A request the exchange refused: `reason` is the engine's code (engine/reasons.ts). */
@@ -119,6 +121,9 @@ export class BourseClient {
   private readonly reportQueue: RawReport[] = [];
   private reportWake: (() => void) | null = null;
   private readonly books = new Map<number, LocalBook>();
+  /** The account's portfolio while portfolio() is read, and who to wake on a change. */
+  private held: LocalPortfolio | null = null;
+  private portfolioWake: (() => void) | null = null;
   private readonly l3Books = new Map<number, LocalL3Book>();
   private readonly bookWakers = new Map<number, Set<() => void>>();
   private readonly streams = new MarketStreams();
@@ -169,6 +174,7 @@ export class BourseClient {
     for (const w of this.waiters.values()) w.reject(err);
     this.waiters.clear();
     this.reportWake?.();
+    this.portfolioWake?.();
     for (const set of this.bookWakers.values()) for (const wake of set) wake();
     this.streams.close();
   }
@@ -211,6 +217,10 @@ export class BourseClient {
       case MessageType.TRIGGERED:
         this.report(m);
         return;
+      case MessageType.PORTFOLIO:
+        if (this.held && !this.held.fold(m)) this.resubscribePortfolio();
+        this.portfolioWake?.();
+        break;
       case MessageType.CANCELLED:
       case MessageType.AMENDED:
         if (m.requestId === 0) return this.report(m);
@@ -477,6 +487,7 @@ export class BourseClient {
         if (book.version !== seen && book.ready) {
           seen = book.version;
           yield book;
+          continue; // frames may have come while the reader held the book
         }
         if (this.closed) return;
         await new Promise<void>((r) => (wake = r));
@@ -535,6 +546,47 @@ export class BourseClient {
   }
 
   private readonly l3Waiters = new Map<number, ((m: ServerMessage) => void)[]>();
+
+  /**
+   * The logged-in account's portfolio, live: balances (total, reserved, available, equity) and
+   * positions (quantity, average cost, mark, realized and unrealized P&L) as decimal strings,
+   * yielded whole after each change. Built from the server's snapshot and diffs
+   * (docs/protocol.md, The live portfolio); a gap asks for a new snapshot (`resyncs` on the
+   * returned states' source counts them). A slow reader gets the latest state, not every one.
+   * Leaving the loop unsubscribes. One reader at a time per client.
+   */
+  async *portfolio(): AsyncGenerator<PortfolioState> {
+    if (this.held) throw new ProtocolFailure(0, "portfolio() is already being read on this client");
+    const local = (this.held = new LocalPortfolio());
+    try {
+      await this.request({ type: MessageType.PORTFOLIO_SUBSCRIBE, requestId: this.nextRequest++ });
+      let seen = -1;
+      for (;;) {
+        if (local.ready && local.version !== seen) {
+          seen = local.version;
+          yield local.state((id) => this.byId.get(id));
+          continue; // frames may have come while the reader held the state
+        }
+        if (this.closed) return;
+        await new Promise<void>((r) => (this.portfolioWake = r));
+        this.portfolioWake = null;
+      }
+    } finally {
+      this.held = null;
+      this.portfolioWake = null;
+      if (!this.closed) this.request({ type: MessageType.PORTFOLIO_UNSUBSCRIBE, requestId: this.nextRequest++ }).catch(() => {});
+    }
+  }
+
+  /** Snapshots the portfolio has asked for after a gap (0 while none is read). */
+  get portfolioResyncs(): number {
+    return this.held?.resyncs ?? 0;
+  }
+
+  private resubscribePortfolio(): void {
+    if (this.closed) return;
+    this.request({ type: MessageType.PORTFOLIO_SUBSCRIBE, requestId: this.nextRequest++ }).catch(() => {});
+  }
 
   /** Ticks (and lots) as the instrument's decimal text: "30010.5", or "0.250 @ 30010.5". */
   format(symbol: string, ticks: number, lots?: number): string {

@@ -133,6 +133,17 @@ export interface Unsubscribe {
   channels: number;
 }
 
+/** The account's live portfolio: a PORTFOLIO snapshot, then an update after each change (docs/protocol.md). */
+export interface PortfolioSubscribe {
+  type: typeof MessageType.PORTFOLIO_SUBSCRIBE;
+  requestId: number;
+}
+
+export interface PortfolioUnsubscribe {
+  type: typeof MessageType.PORTFOLIO_UNSUBSCRIBE;
+  requestId: number;
+}
+
 export type ClientMessage =
   | Login
   | NewOrder
@@ -142,7 +153,9 @@ export type ClientMessage =
   | OrderStatusRequest
   | ReferenceDataRequest
   | Subscribe
-  | Unsubscribe;
+  | Unsubscribe
+  | PortfolioSubscribe
+  | PortfolioUnsubscribe;
 
 // ------------------------------------------------------------------------------ layouts
 
@@ -196,6 +209,8 @@ export const CLIENT_LAYOUTS: readonly MessageLayout[] = [
   layout(MessageType.REFERENCE_DATA_REQUEST, [symbolOrAll]),
   layout(MessageType.SUBSCRIBE, [symbol, channels, u16("depth")]),
   layout(MessageType.UNSUBSCRIBE, [symbol, channels]),
+  layout(MessageType.PORTFOLIO_SUBSCRIBE, []),
+  layout(MessageType.PORTFOLIO_UNSUBSCRIBE, []),
 ];
 
 // ------------------------------------------------------------------------------ encode (SDK)
@@ -217,6 +232,8 @@ export const encodeOrderStatusRequest: (w: FrameWriter, m: OrderStatusRequest) =
 export const encodeReferenceDataRequest: (w: FrameWriter, m: ReferenceDataRequest) => number = encoderOf(MessageType.REFERENCE_DATA_REQUEST);
 export const encodeSubscribe: (w: FrameWriter, m: Subscribe) => number = encoderOf(MessageType.SUBSCRIBE);
 export const encodeUnsubscribe: (w: FrameWriter, m: Unsubscribe) => number = encoderOf(MessageType.UNSUBSCRIBE);
+export const encodePortfolioSubscribe: (w: FrameWriter, m: PortfolioSubscribe) => number = encoderOf(MessageType.PORTFOLIO_SUBSCRIBE);
+export const encodePortfolioUnsubscribe: (w: FrameWriter, m: PortfolioUnsubscribe) => number = encoderOf(MessageType.PORTFOLIO_UNSUBSCRIBE);
 
 /** Encodes any client message; returns the frame's length in `w`. */
 export const encodeClient: (w: FrameWriter, m: ClientMessage) => number = encoders.any;

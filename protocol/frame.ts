@@ -42,6 +42,8 @@ export const MessageType = {
   REFERENCE_DATA_REQUEST: 0x20,
   SUBSCRIBE: 0x21,
   UNSUBSCRIBE: 0x22,
+  PORTFOLIO_SUBSCRIBE: 0x23,
+  PORTFOLIO_UNSUBSCRIBE: 0x24,
   // ---- server → client, session (0x40–0x7f): header f64 session sequence
   HELLO: 0x40,
   LOGIN_RESULT: 0x41,
@@ -56,6 +58,7 @@ export const MessageType = {
   TRIGGERED: 0x57,
   REFERENCE_DATA: 0x60,
   SUBSCRIBED: 0x61,
+  PORTFOLIO: 0x62,
   // ---- server → client, market data (0x80–0xbf): header u32 symbol, f64 symbol sequence, f64 time
   L2_SNAPSHOT: 0x80,
   L2_UPDATE: 0x81,

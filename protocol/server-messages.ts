@@ -240,6 +240,49 @@ export interface Subscribed extends Session {
   channels: number;
 }
 
+/** What a PORTFOLIO frame is: the whole state, the entries that changed, or the end of the feed. */
+export const PortfolioKind = { SNAPSHOT: 0, UPDATE: 1, UNSUBSCRIBED: 2 } as const;
+
+/** One currency of the account, as decimal strings of the currency. */
+export interface PortfolioCash {
+  currency: string;
+  total: string;
+  /** Held by open buy orders and withdrawals awaiting approval. */
+  reserved: string;
+  available: string;
+  /** The total plus the marked value of positions quoted in this currency: the account's value in it. */
+  equity: string;
+}
+
+/** One instrument the account holds or has held; quantities signed (short < 0), money in the quote currency. */
+export interface PortfolioPosition {
+  symbol: number;
+  qty: string;
+  averageCost: string;
+  /** "" without a mark (nothing traded yet, no mark set). */
+  markPrice: string;
+  realizedPnl: string;
+  unrealizedPnl: string;
+}
+
+/**
+ * The account's live portfolio (PORTFOLIO_SUBSCRIBE): a SNAPSHOT with every currency and position,
+ * then UPDATEs listing only the entries that changed, each whole. `portfolioSeq` counts updates per
+ * account (a snapshot carries the last one it includes); `engineSeq` is the last engine command the
+ * state reflects, always durable.
+ */
+export interface Portfolio extends Session {
+  type: typeof MessageType.PORTFOLIO;
+  /** The PORTFOLIO_SUBSCRIBE or _UNSUBSCRIBE answered; 0 on an update. */
+  requestId: number;
+  kind: number;
+  portfolioSeq: number;
+  engineSeq: number;
+  account: number;
+  cash: PortfolioCash[];
+  positions: PortfolioPosition[];
+}
+
 export type SessionMessage =
   | Hello
   | LoginResult
@@ -253,7 +296,8 @@ export type SessionMessage =
   | OrderStatus
   | Triggered
   | ReferenceData
-  | Subscribed;
+  | Subscribed
+  | Portfolio;
 
 export type ServerMessage = SessionMessage | MarketDataMessage;
 
@@ -324,6 +368,28 @@ export const SESSION_LAYOUTS: readonly MessageLayout[] = [
     ]),
   ]),
   layout(MessageType.SUBSCRIBED, [requestId, symbol, u16("channels")]),
+  layout(MessageType.PORTFOLIO, [
+    requestId,
+    u8("kind", { max: PortfolioKind.UNSUBSCRIBED }),
+    nat("portfolioSeq"),
+    nat("engineSeq"),
+    nat("account"),
+    list("cash", "u16", "currency", [
+      str("currency", 1, CURRENCY_MAX),
+      str("total", 1, DECIMAL_TEXT_MAX),
+      str("reserved", 1, DECIMAL_TEXT_MAX),
+      str("available", 1, DECIMAL_TEXT_MAX),
+      str("equity", 1, DECIMAL_TEXT_MAX),
+    ]),
+    list("positions", "u16", "position", [
+      u32("symbol"),
+      str("qty", 1, DECIMAL_TEXT_MAX),
+      str("averageCost", 1, DECIMAL_TEXT_MAX),
+      str("markPrice", 0, DECIMAL_TEXT_MAX),
+      str("realizedPnl", 1, DECIMAL_TEXT_MAX),
+      str("unrealizedPnl", 1, DECIMAL_TEXT_MAX),
+    ]),
+  ]),
 ];
 
 // ------------------------------------------------------------------------------ encode (server)
@@ -350,6 +416,7 @@ export const encodeOrderStatus: (w: FrameWriter, m: OrderStatus) => number = enc
 export const encodeTriggered: (w: FrameWriter, m: Triggered) => number = encoderOf(MessageType.TRIGGERED);
 export const encodeReferenceData: (w: FrameWriter, m: ReferenceData) => number = encoderOf(MessageType.REFERENCE_DATA);
 export const encodeSubscribed: (w: FrameWriter, m: Subscribed) => number = encoderOf(MessageType.SUBSCRIBED);
+export const encodePortfolio: (w: FrameWriter, m: Portfolio) => number = encoderOf(MessageType.PORTFOLIO);
 
 /** The ERROR frame for what decodeClient returned, with the session's next sequence number. */
 export function encodeProtocolError(w: FrameWriter, seq: number, e: ProtocolError): number {

@@ -31,6 +31,7 @@ import {
 } from "../../protocol/index.ts";
 import { Reason, reasonText } from "../../engine/reasons.ts";
 import { Session, type SocketData } from "./session.ts";
+import { PortfolioFeed, type PortfolioFeedOptions } from "./portfolio-feed.ts";
 import { SocketBatch } from "./socket-batch.ts";
 import type { GatewayConfig } from "./config.ts";
 import { Availability } from "./health.ts";
@@ -64,6 +65,8 @@ export interface GatewayOptions {
   log?: Logger;
   /** REST routes beyond the door's own (identity, accounts: app/exchange.ts gives them). */
   restRoutes?: readonly RouteModule[];
+  /** The live portfolio (PORTFOLIO_SUBSCRIBE): how to read an account, and the fee account. Without it the door answers UNAVAILABLE. */
+  portfolio?: Omit<PortfolioFeedOptions, "log">;
 }
 
 /** Invalid frames a session may send before it is closed. */
@@ -120,6 +123,7 @@ export function startGateway(opts: GatewayOptions): Gateway {
   const slowLimit = gw.backpressureLimitBytes ?? 1 << 20;
   const hardLimit = Math.max(4 * slowLimit, slowLimit + (1 << 20));
   const availability = opts.availability ?? new Availability(sequencer);
+  const portfolio = opts.portfolio ? new PortfolioFeed({ ...opts.portfolio, log }) : null;
   // The REST door shares this port (docs/rest.md): the same keys, login guard and engine state.
   const rest = buildRestApp({ keys, ...(opts.loginGuard ? { loginGuard: opts.loginGuard } : {}), instruments: opts.instruments, availability, log, ...(gw.rest ? { config: gw.rest } : {}) }, opts.restRoutes ?? []);
 
@@ -179,6 +183,7 @@ export function startGateway(opts: GatewayOptions): Gateway {
         else ws.data.log.debug("session closed", fields);
         sessions.delete(s);
         orders.detach(s);
+        portfolio?.detach(s);
       },
     },
   });
@@ -249,6 +254,7 @@ export function startGateway(opts: GatewayOptions): Gateway {
         return;
       }
     }
+    if (m.type === MessageType.PORTFOLIO_SUBSCRIBE || m.type === MessageType.PORTFOLIO_UNSUBSCRIBE) return portfolioRequest(s, m.type, m.requestId);
     // Order entry from here on: needs a login, and is rate limited per session.
     if (!s.loggedIn) return protocolError(s, new ProtocolError(ErrorCode.NOT_LOGGED_IN, "log in before sending orders", m.type, m.requestId));
     // A read-only key may ask for its orders' status, not change them.
@@ -274,6 +280,19 @@ export function startGateway(opts: GatewayOptions): Gateway {
     }
   }
 
+  /** PORTFOLIO_SUBSCRIBE and _UNSUBSCRIBE: the logged-in account's own live portfolio, never another's. */
+  function portfolioRequest(s: Session, type: number, requestId: number): void {
+    if (!s.loggedIn) return protocolError(s, new ProtocolError(ErrorCode.NOT_LOGGED_IN, "log in before subscribing to the portfolio", type, requestId));
+    if (!portfolio) return protocolError(s, new ProtocolError(ErrorCode.UNAVAILABLE, "this server has no portfolio feed", type, requestId));
+    // A subscribe costs an engine read: it counts against the session's request rate.
+    if (!s.allow()) {
+      s.send(encodeError(s.w, { type: MessageType.ERROR, seq: s.nextSeq(), requestId, code: ErrorCode.RATE_LIMITED, reason: 0, messageType: type, text: errorText(ErrorCode.RATE_LIMITED) }));
+      return;
+    }
+    if (type === MessageType.PORTFOLIO_SUBSCRIBE) portfolio.subscribe(s, requestId);
+    else portfolio.unsubscribe(s, requestId);
+  }
+
   function reject(s: Session, requestId: number, type: number, symbol: number, reason: number): void {
     s.send(encodeReject(s.w, { type: MessageType.REJECT, seq: s.nextSeq(), requestId, reason, requestType: type, symbol, orderId: 0, time: 0, clientOrderId: "", text: reasonText(reason) }));
   }
@@ -286,6 +305,10 @@ export function startGateway(opts: GatewayOptions): Gateway {
     readDeliveries((batch) => {
       lastTime = batch.time;
       md.deliver(batch, publish);
+      if (portfolio) {
+        batch.rewind();
+        portfolio.deliver(batch);
+      }
     }),
   );
 

@@ -2,7 +2,8 @@ import type { ServerWebSocket } from "bun";
 import type { Logger } from "../../log/logger.ts";
 import type { OrderSession } from "../order-entry/order-entry-types.ts";
 import { Outbox } from "./outbox.ts";
-import { FrameWriter } from "../../protocol/index.ts";
+import { encodePortfolio, FrameWriter, MessageType } from "../../protocol/index.ts";
+import type { PortfolioFrame, PortfolioTarget } from "./portfolio-feed.ts";
 import { TokenBucket } from "../order-entry/rate-limit.ts";
 import type { HeldFrames, SocketBatch } from "./socket-batch.ts";
 import { type ReportTarget, WsReports } from "./ws-reports.ts";
@@ -20,7 +21,7 @@ export interface SocketData {
  * when it gets too high. Frames are built in the session's own writer and sent at once, or held
  * while the door's delivery batch is open.
  */
-export class Session implements OrderSession, HeldFrames, ReportTarget {
+export class Session implements OrderSession, HeldFrames, ReportTarget, PortfolioTarget {
   /** Last session sequence number sent; HELLO is 1. */
   seq = 0;
   account = -1;
@@ -77,6 +78,11 @@ export class Session implements OrderSession, HeldFrames, ReportTarget {
 
   flushHeld(): void {
     this.ws.cork(this.sendHeld);
+  }
+
+  /** A PORTFOLIO frame (gateway/ws/portfolio-feed.ts), stamped with this session's next seq. */
+  sendPortfolio(f: PortfolioFrame): void {
+    this.send(encodePortfolio(this.w, { type: MessageType.PORTFOLIO, seq: this.nextSeq(), ...f }));
   }
 
   /** Order entry and snapshot requests: `ratePerSecond`, bursts up to that many. */

@@ -98,6 +98,8 @@ const SHAPES: Record<number, Shape> = {
   [T.REFERENCE_DATA_REQUEST]: { requestId, symbol: symbolOrAll },
   [T.SUBSCRIBE]: { requestId, symbol: u32, channels: int(1, CHANNEL_MASK), depth: u16 },
   [T.UNSUBSCRIBE]: { requestId, symbol: u32, channels: int(1, CHANNEL_MASK) },
+  [T.PORTFOLIO_SUBSCRIBE]: { requestId },
+  [T.PORTFOLIO_UNSUBSCRIBE]: { requestId },
 
   [T.HELLO]: { seq: nat, serverTime: nat, nonce: bytes32 },
   [T.LOGIN_RESULT]: { seq: nat, requestId: u32, code: u16, account: nat, sessionId: nat, serverTime: nat },
@@ -134,6 +136,11 @@ const SHAPES: Record<number, Shape> = {
     instruments: list({ id: u32, symbol: str(1, 32), tickSize: str(1, 64), lotSize: str(1, 64), base: str(0, 16), quote: str(0, 16) }, 4),
   },
   [T.SUBSCRIBED]: { seq: nat, requestId: u32, symbol: u32, channels: u16 },
+  [T.PORTFOLIO]: {
+    seq: nat, requestId: u32, kind: int(0, 2), portfolioSeq: nat, engineSeq: nat, account: nat,
+    cash: list({ currency: str(1, 16), total: str(1, 64), reserved: str(1, 64), available: str(1, 64), equity: str(1, 64) }, 4),
+    positions: list({ symbol: u32, qty: str(1, 64), averageCost: str(1, 64), markPrice: str(0, 64), realizedPnl: str(1, 64), unrealizedPnl: str(1, 64) }, 4),
+  },
 
   [T.L2_SNAPSHOT]: { symbol: u32, seq: nat, time: nat, bids: list({ price: nat, qty: nat, orders: u32 }), asks: list({ price: nat, qty: nat, orders: u32 }) },
   [T.L2_UPDATE]: { symbol: u32, seq: nat, time: nat, changes: list({ side, price: nat, qty: nat, orders: u32 }) },

@@ -49,6 +49,8 @@ export const SAMPLES: Record<number, Record<string, unknown>> = {
   [T.REFERENCE_DATA_REQUEST]: { type: T.REFERENCE_DATA_REQUEST, requestId: 12, symbol: 3 },
   [T.SUBSCRIBE]: { type: T.SUBSCRIBE, requestId: 13, symbol: 3, channels: Channel.L2 | Channel.TRADES | Channel.CANDLES_1M, depth: 20 },
   [T.UNSUBSCRIBE]: { type: T.UNSUBSCRIBE, requestId: 14, symbol: 3, channels: Channel.TRADES },
+  [T.PORTFOLIO_SUBSCRIBE]: { type: T.PORTFOLIO_SUBSCRIBE, requestId: 15 },
+  [T.PORTFOLIO_UNSUBSCRIBE]: { type: T.PORTFOLIO_UNSUBSCRIBE, requestId: 16 },
 
   [T.HELLO]: { type: T.HELLO, seq: 1, serverTime: TIME, nonce: NONCE },
   [T.LOGIN_RESULT]: { type: T.LOGIN_RESULT, seq: 2, requestId: 1, code: 0, account: 1001, sessionId: 77, serverTime: TIME + 5 },
@@ -91,6 +93,11 @@ export const SAMPLES: Record<number, Record<string, unknown>> = {
     ],
   },
   [T.SUBSCRIBED]: { type: T.SUBSCRIBED, seq: 13, requestId: 13, symbol: 3, channels: Channel.L2 | Channel.TRADES | Channel.CANDLES_1M },
+  [T.PORTFOLIO]: {
+    type: T.PORTFOLIO, seq: 14, requestId: 15, kind: 0, portfolioSeq: 7, engineSeq: 4242, account: 1001,
+    cash: [{ currency: "USD", total: "100.50", reserved: "20.00", available: "80.50", equity: "-1.5" }],
+    positions: [{ symbol: 3, qty: "-0.5", averageCost: "101.2", markPrice: "", realizedPnl: "3.25", unrealizedPnl: "0" }],
+  },
 
   [T.L2_SNAPSHOT]: {
     type: T.L2_SNAPSHOT, symbol: 3, seq: 41, time: TIME + 80,
@@ -167,6 +174,8 @@ export const GOLDEN: Record<number, string> = {
   [T.REFERENCE_DATA_REQUEST]: "01 20 0c000000 03000000",
   [T.SUBSCRIBE]: "01 21 0d000000 03000000 2500 1400",
   [T.UNSUBSCRIBE]: "01 22 0e000000 03000000 0400",
+  [T.PORTFOLIO_SUBSCRIBE]: "01 23 0f000000",
+  [T.PORTFOLIO_UNSUBSCRIBE]: "01 24 10000000",
   [T.HELLO]: "01 40 000000000000f03f 0080082023671843 a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf",
   [T.LOGIN_RESULT]: "01 41 0000000000000040 01000000 0000 0000000000488f40 0000000000405340 1480082023671843",
   [T.ERROR]: "01 42 0000000000000840 07000000 ee03 0a00 10 23 73696465206d7573742062652030202862757929206f722031202873656c6c293a2039",
@@ -196,6 +205,10 @@ export const GOLDEN: Record<number, string> = {
     "01 60 0000000000002840 0c000000 0200 03000000 07 4254432d555344 04 302e3031 06 302e30303031 03 425443 03 555344 " +
     "04000000 07 4554482d555344 04 302e3035 05 302e303031 03 455448 03 555344",
   [T.SUBSCRIBED]: "01 61 0000000000002a40 0d000000 03000000 2500",
+  [T.PORTFOLIO]:
+    "01 62 0000000000002c40 0f000000 00 0000000000001c40 000000000092b040 0000000000488f40 0100 0100 " +
+    "03 555344 06 3130302e3530 05 32302e3030 05 38302e3530 04 2d312e35 " +
+    "03000000 04 2d302e35 05 3130312e32 00 04 332e3235 01 30",
   [T.L2_SNAPSHOT]:
     "01 80 03000000 0000000000804440 4081082023671843 02000000 01000000 0000000080c6c340 0000000000c07240 02000000 " +
     "0000000000c4c340 0000000000004940 01000000 0000000000c9c340 0000000000c05240 01000000",
