@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SessionStore } from "../../../gateway/auth/session-store.ts";
+import { SessionStore, TOUCH_EVERY_MS } from "../../../gateway/auth/session-store.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "bourse-sessions-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -29,7 +29,9 @@ describe("SessionStore", () => {
     expect(session.id).toMatch(/^[A-Za-z0-9_-]{16}$/);
     expect(token).not.toContain(session.id);
     expect(others).toEqual([]);
-    expect(s.touch(token, T0 + 1)).toEqual({ ok: true, session: { ...session, lastSeenMs: T0 + 1, expiresMs: T0 + 1 + 15 * MIN } });
+    // Within TOUCH_EVERY_MS of the stored last-seen time a touch writes nothing; after it, it does.
+    expect(s.touch(token, T0 + 1)).toEqual({ ok: true, session: { ...session, lastSeenMs: T0, expiresMs: T0 + 15 * MIN } });
+    expect(s.touch(token, T0 + TOUCH_EVERY_MS)).toEqual({ ok: true, session: { ...session, lastSeenMs: T0 + TOUCH_EVERY_MS, expiresMs: T0 + TOUCH_EVERY_MS + 15 * MIN } });
     s.close();
   });
 
