@@ -84,7 +84,15 @@ test("no secret in the data directory or the logs after a scripted session on ev
   expect(all.some((f) => f.includes(`${join("fix", "")}`))).toBe(true);
   const found: string[] = [];
   for (const f of all) {
-    const bytes = readFileSync(f).toString("latin1");
+    let bytes: string;
+    try {
+      bytes = readFileSync(f).toString("latin1");
+    } catch (e) {
+      // SQLite removes its -shm and -wal files when the last connection closes, which a writer
+      // stopped late (a loaded machine) may do after the listing; their content is in the database.
+      if ((e as NodeJS.ErrnoException).code === "ENOENT" && /-(shm|wal)$/.test(f)) continue;
+      throw e;
+    }
     for (const s of secrets) if (bytes.includes(s)) found.push(`${f}: ${s.slice(0, 6)}…`);
   }
   const logs = JSON.stringify(mem.records);
