@@ -78,12 +78,14 @@ export class Directory {
       if (!w) return;
       this.waiting.delete(token);
       const r = this.reader.set(seq, token, events, from, to, time);
-      let result: Submitted = { ok: false, reason: Reason.UNKNOWN_COMMAND };
+      // A halt or resume answers with no ACCOUNT event (a STATUS one, or none when nothing changed): it took effect unless refused.
+      const control = w.cmd.type === CommandType.HALT || w.cmd.type === CommandType.RESUME;
+      let result: Submitted = control ? { ok: true, seq, time, subject: w.cmd.symbol, withdrawal: 0 } : { ok: false, reason: Reason.UNKNOWN_COMMAND };
       while (r.next()) {
         if (r.type === EventType.REJECTED) result = { ok: false, reason: Rejected.reason(r.data, r.at) };
         else if (r.type === EventType.ACCOUNT) result = { ok: true, seq, time, subject: AccountEvent.subject(r.data, r.at), withdrawal: AccountEvent.withdrawal(r.data, r.at) };
       }
-      if (result.ok) this.fold(w.cmd, time);
+      if (result.ok && !control) this.fold(w.cmd, time);
       w.done(result);
     });
     return () => {
@@ -93,7 +95,7 @@ export class Directory {
   }
 
   /**
-   * Submits an identity (or account) command and resolves with the engine's answer once it is
+   * Submits an identity (or account, or market-control) command and resolves with the engine's answer once it is
    * durable; a command the journal cannot hold or an engine that has stopped answers at once.
    */
   submit(init: CommandInit): Promise<Submitted> {

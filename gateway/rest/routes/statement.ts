@@ -26,7 +26,7 @@ const Time = z
 
 const Query = z.object({
   account: z.coerce.number().int().min(0).optional(),
-  from: Time.openapi({ description: "the statement's start (included), ISO 8601 or epoch ms", example: "2026-12-01T00:00:00Z" }),
+  from: Time.optional().openapi({ description: "the statement's start (included), ISO 8601 or epoch ms; default the account's beginning", example: "2026-12-01T00:00:00Z" }),
   to: Time.optional().openapi({ description: "its end (excluded); default now", example: "2027-01-01T00:00:00Z" }),
 });
 
@@ -57,7 +57,7 @@ export function statementRoutes(id: IdentityParts, history: () => HistoryStore |
         const account = accountFor(c.get("caller"), q.account, "read");
         const store = history();
         if (!store) throw new RestError(503, ErrorCode.HISTORY_UNAVAILABLE, "the history store is not available (disabled, or not answering yet): statements cannot be made now");
-        const from = q.from;
+        const from = q.from ?? 0;
         const to = q.to ?? deps.clock() * 1000;
         if (to <= from) throw new RestError(400, ErrorCode.INVALID_INPUT, "to must be after from", [{ in: "query", field: "to", message: "must be after from" }]);
         const name = `statement-${account}-${day(from)}-${day(to)}.csv`;
