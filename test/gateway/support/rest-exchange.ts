@@ -39,6 +39,9 @@ const USERS: NonNullable<BourseConfig["users"]> = [
   { name: "bea", role: "trader", accounts: [2], password: "bea-demo-password" },
 ];
 
+/** fetch() gives a string body a text/plain type of its own: bytes go with no type when none is wanted. */
+const bytes = (body: string, contentType: string | undefined) => (contentType === "" ? new TextEncoder().encode(body) : body);
+
 export async function startRestExchange(change?: (c: BourseConfig) => void): Promise<RestExchange> {
   const dir = mkdtempSync(join(tmpdir(), "bourse-rest-ex-"));
   const clock = { now: Date.now() };
@@ -86,11 +89,12 @@ export async function startRestExchange(change?: (c: BourseConfig) => void): Pro
         const key = who === "keyA" ? { keyId: "alice-demo", secret: secret("alice") } : { keyId: "bob-demo", secret: secret("bob") };
         const sendsBody = body !== undefined && method !== "GET" && method !== "HEAD";
         const req = signedRequest(root, { ...key, method, path, timestamp, ...(sendsBody ? { body } : {}), headers });
-        return fetch(req);
+        if (contentType === "") req.headers.delete("content-type");
+        return fetch(root + path, { method, headers: req.headers, ...(sendsBody ? { body: bytes(body!, contentType) } : {}) });
       }
       if (who !== "anonymous") headers.authorization = `Bearer ${tokens[who]}`;
       const sendsBody = body !== undefined && method !== "GET" && method !== "HEAD";
-      return fetch(root + path, { method, headers, ...(sendsBody ? { body } : {}) });
+      return fetch(root + path, { method, headers, ...(sendsBody ? { body: bytes(body!, contentType) } : {}) });
     },
     errors: () => mem.lines().filter((l) => l.startsWith("ERROR ")),
     async stop() {
