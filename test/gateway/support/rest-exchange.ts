@@ -25,6 +25,8 @@ export interface RestExchange {
   root: string;
   /** Session tokens by caller (and the host operator's token under "host"). */
   tokens: Record<"traderA" | "traderB" | "operator" | "auditor" | "host", string>;
+  /** A fresh one-time code of a signed-in user (the test clock moves on a step first, so no code is used twice). */
+  totp(who: "traderA" | "traderB" | "operator" | "auditor"): string;
   /** Any request as a caller: signed for a key, Bearer for a session, nothing for anonymous. `body` is sent as is. */
   call(who: CallerName, method: string, path: string, body?: string, contentType?: string): Promise<Response>;
   /** Error lines the exchange logged. */
@@ -58,13 +60,16 @@ export async function startRestExchange(change?: (c: BourseConfig) => void): Pro
   const hostToken = readFileSync(join(dir, "operator.token"), "utf8").trim();
 
   const plain = (method: string, path: string, headers: Record<string, string>, body?: string) => fetch(root + path, { method, headers, ...(body !== undefined ? { body } : {}) });
+  const secrets: Record<string, string> = {};
+  const codeOf = (s: string) => new TOTP({ secret: Secret.fromBase32(s), algorithm: "SHA1", digits: 6, period: 30 }).generate({ timestamp: clock.now });
   async function enrol(user: string, password: string): Promise<string> {
     const json = { "content-type": "application/json" };
     const login = await plain("POST", "/api/v1/auth/login", json, JSON.stringify({ user, password }));
     expect(login.status).toBe(200);
     const { enrolment } = (await login.json()) as { enrolment: { ticket: string } };
     const e = (await (await plain("POST", "/api/v1/auth/mfa/enrol", json, JSON.stringify({ ticket: enrolment.ticket }))).json()) as { secret: string };
-    const totp = new TOTP({ secret: Secret.fromBase32(e.secret), algorithm: "SHA1", digits: 6, period: 30 }).generate({ timestamp: clock.now });
+    const totp = codeOf(e.secret);
+    secrets[user] = e.secret;
     clock.now += 30_000;
     const confirm = await plain("POST", "/api/v1/auth/mfa/confirm", json, JSON.stringify({ ticket: enrolment.ticket, totp }));
     expect(confirm.status).toBe(200);
@@ -79,6 +84,10 @@ export async function startRestExchange(change?: (c: BourseConfig) => void): Pro
     config,
     root,
     tokens,
+    totp(who) {
+      clock.now += 30_000;
+      return codeOf(secrets[{ traderA: "tom", traderB: "bea", operator: "olga", auditor: "ada" }[who]]!);
+    },
     call(who, method, path, body, contentType) {
       const headers: Record<string, string> = {};
       if (body !== undefined) headers["content-type"] = contentType ?? "application/json";
