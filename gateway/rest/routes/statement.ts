@@ -77,7 +77,7 @@ const day = (us: number) => new Date(Math.floor(us / 1000)).toISOString().slice(
  * the file. A store failure after the headers went out can no longer change the status: the
  * stream errors (the client sees a cut body, not a statement that looks whole) and the server logs it.
  */
-function csvBody(chunks: AsyncGenerator<string>, log: Logger, account: number): ReadableStream<Uint8Array> {
+export function csvBody(chunks: AsyncGenerator<string>, log: Logger, account: number): ReadableStream<Uint8Array> {
   const utf8 = new TextEncoder();
   return new ReadableStream<Uint8Array>(
     {
