@@ -1,6 +1,5 @@
 import type { MiddlewareHandler } from "hono";
 import { routePath } from "hono/route";
-import type { RestEnv } from "./auth.ts";
 import { ErrorCode, RestError, retryAfter } from "./errors.ts";
 
 /**
@@ -101,13 +100,19 @@ function limited(waitMs: number, who: string): RestError {
   return new RestError(429, ErrorCode.RATE_LIMITED, `too many requests from ${who}; try again after Retry-After seconds`, undefined, retryAfter(waitMs));
 }
 
+/** The part of the door's RestEnv (auth.ts) this middleware uses: named here, so the two modules need not import each other. */
+interface LimitsEnv {
+  Bindings: { address?: string };
+  Variables: { limits: RestRateLimits };
+}
+
 /**
  * The app-wide middleware: puts the limits on the context (as "limits", for the authentication
  * middleware to charge a caller once it is known) and charges the address at once when the route
  * takes no credentials (`open(method, path)`: the route as registered, OpenAPI spelling; no route
  * at all counts as open, so probing for paths is limited too).
  */
-export function rateLimits(limits: RestRateLimits, open: (method: string, path: string) => boolean): MiddlewareHandler<RestEnv> {
+export function rateLimits(limits: RestRateLimits, open: (method: string, path: string) => boolean): MiddlewareHandler<LimitsEnv> {
   return async (c, next) => {
     c.set("limits", limits);
     const method = c.req.method === "HEAD" ? "GET" : c.req.method;
