@@ -110,13 +110,15 @@ interface LimitsEnv {
  * The app-wide middleware: puts the limits on the context (as "limits", for the authentication
  * middleware to charge a caller once it is known) and charges the address at once when the route
  * takes no credentials (`open(method, path)`: the route as registered, OpenAPI spelling; no route
- * at all counts as open, so probing for paths is limited too).
+ * at all counts as open, so probing for paths is limited too) or the request brings none.
  */
 export function rateLimits(limits: RestRateLimits, open: (method: string, path: string) => boolean): MiddlewareHandler<LimitsEnv> {
   return async (c, next) => {
     c.set("limits", limits);
     const method = c.req.method === "HEAD" ? "GET" : c.req.method;
-    if (open(method, openApiPath(routePath(c, -1)))) limits.address(c.env?.address ?? "");
+    // A request that brings no credentials at all to a route that needs them is the address's too (it will be a 401).
+    const anonymous = c.req.header("authorization") === undefined && c.req.header("bourse-key") === undefined;
+    if (anonymous || open(method, openApiPath(routePath(c, -1)))) limits.address(c.env?.address ?? "");
     await next();
   };
 }

@@ -29,8 +29,10 @@ describe("rate limits in a built app", () => {
     const refused = await anon("/time", "10.0.0.1");
     expect(refused.headers.get("retry-after")).toBe("1");
     expect((await expectErrorShape(refused, 429)).code).toBe("RATE_LIMITED");
-    // A route that does not exist is an open one too: probing is limited.
+    // A route that does not exist is an open one too: probing is limited; so is a request with no credentials to a route that needs them.
     expect((await expectErrorShape(await anon("/nothing", "10.0.0.1"), 429)).code).toBe("RATE_LIMITED");
+    expect((await expectErrorShape(await anon("/me", "10.0.0.1"), 429)).code).toBe("RATE_LIMITED");
+    expect((await expectErrorShape(await anon("/me", "10.0.0.3"), 401)).code).toBe("MISSING_CREDENTIALS");
     expect((await anon("/time", "10.0.0.2")).status).toBe(200);
     // An authenticated caller from the limited address has its own allowance.
     expect((await signed("k1", "10.0.0.1")).status).toBe(200);
