@@ -4,7 +4,7 @@ import { EngineStoppedError } from "../../actors/stop-listeners.ts";
 import { UNAVAILABLE } from "../order-entry/order-entry-types.ts";
 import { Command, type CommandInit, CommandType, makeCommand } from "../../engine/commands.ts";
 import { AccountEvent, EventType, Rejected } from "../../engine/events.ts";
-import { Identity, type IdentityRecord, type Key, ScopeBit } from "../../engine/identity.ts";
+import { Identity, type IdentityRecord, isIdentityCommand, type Key, ScopeBit } from "../../engine/identity.ts";
 import { Reason, type ReasonCode } from "../../engine/reasons.ts";
 import { DeliveredEvents } from "../../actors/delivered-events.ts";
 import type { Logger } from "../../log/logger.ts";
@@ -85,7 +85,8 @@ export class Directory {
         if (r.type === EventType.REJECTED) result = { ok: false, reason: Rejected.reason(r.data, r.at) };
         else if (r.type === EventType.ACCOUNT) result = { ok: true, seq, time, subject: AccountEvent.subject(r.data, r.at), withdrawal: AccountEvent.withdrawal(r.data, r.at) };
       }
-      if (result.ok && !control) this.fold(w.cmd, time);
+      // Only identity commands are the copy's to fold: an account or market command has nothing in it.
+      if (result.ok && isIdentityCommand(w.cmd.type)) this.fold(w.cmd, time);
       w.done(result);
     });
     return () => {

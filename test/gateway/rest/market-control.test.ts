@@ -61,6 +61,11 @@ test("an operator halts and resumes an instrument: journaled with the operator a
   expect(r.errors()).toEqual([]);
 });
 
+test("an operator's account command (a deposit) logs no error: only identity commands are folded into the doors' identity copy", async () => {
+  expect((await r.call("operator", "POST", "/api/v1/accounts/1/deposits", JSON.stringify({ currency: "USD", amount: "1" }))).status).toBe(201);
+  expect(r.errors()).toEqual([]);
+});
+
 test("auditors, traders and keys may not halt; an unknown symbol is 404; nothing is journaled for a refusal", async () => {
   const before = r.ex.engine.host.lastSeq;
   const cases: [Parameters<RestExchange["call"]>[0], string, number, string][] = [
