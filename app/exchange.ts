@@ -48,6 +48,8 @@ import { portfolioRoutes } from "../gateway/rest/routes/portfolio.ts";
 import { accountHistoryRoutes } from "../gateway/rest/routes/account-history.ts";
 import { RestOrderDesk } from "../gateway/rest/rest-orders.ts";
 import { marketRoutes } from "../gateway/rest/routes/market.ts";
+import { statementRoutes } from "../gateway/rest/routes/statement.ts";
+import { marketControlRoutes } from "../gateway/rest/routes/market-control.ts";
 import { doorTls, type TlsMaterial } from "./tls.ts";
 import { checkConfig } from "./config-check.ts";
 import type { BourseConfig } from "./config.ts";
@@ -364,6 +366,8 @@ export class BourseExchange {
               orderRoutes(this.identity!, () => restOrders, o.config.exchange.instruments.map(makeInstrument)),
               portfolioRoutes(this.identity!, (account) => this.engine.host.portfolio(account)),
               accountHistoryRoutes(this.identity!, () => this.history, o.config.exchange.instruments.map(makeInstrument), o.config.exchange.currencies),
+              statementRoutes(this.identity!, () => this.history, o.config.exchange),
+              marketControlRoutes(this.identity!, o.config.exchange.instruments),
               // The store may answer later than the door starts, or not at all: read it per request.
               marketRoutes({ marketData: this.marketData!, history: () => this.history, instruments: o.config.exchange.instruments }),
             ],

@@ -43,6 +43,8 @@ const deps = {
   instruments: [{ id: 1, symbol: "BTC-USD", tickSize: "0.5", lotSize: "0.001", bandBps: 200, base: "BTC", quote: "USD" }],
   availability: { stopped: false, state: () => ({ state: "running" as const, seq: 0 }) },
   log: silentLogger,
+  // One client from one address far above any sane rate: the door's rate limits would answer 429 and measure that instead.
+  config: { rateLimit: { perCallerPerSecond: 0, perAddressPerSecond: 0 } },
 };
 const time = () => {
   const now = Date.now();

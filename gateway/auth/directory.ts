@@ -4,7 +4,7 @@ import { EngineStoppedError } from "../../actors/stop-listeners.ts";
 import { UNAVAILABLE } from "../order-entry/order-entry-types.ts";
 import { Command, type CommandInit, CommandType, makeCommand } from "../../engine/commands.ts";
 import { AccountEvent, EventType, Rejected } from "../../engine/events.ts";
-import { Identity, type IdentityRecord, type Key, ScopeBit } from "../../engine/identity.ts";
+import { Identity, type IdentityRecord, isIdentityCommand, type Key, ScopeBit } from "../../engine/identity.ts";
 import { Reason, type ReasonCode } from "../../engine/reasons.ts";
 import { DeliveredEvents } from "../../actors/delivered-events.ts";
 import type { Logger } from "../../log/logger.ts";
@@ -78,12 +78,15 @@ export class Directory {
       if (!w) return;
       this.waiting.delete(token);
       const r = this.reader.set(seq, token, events, from, to, time);
-      let result: Submitted = { ok: false, reason: Reason.UNKNOWN_COMMAND };
+      // A halt or resume answers with no ACCOUNT event (a STATUS one, or none when nothing changed): it took effect unless refused.
+      const control = w.cmd.type === CommandType.HALT || w.cmd.type === CommandType.RESUME;
+      let result: Submitted = control ? { ok: true, seq, time, subject: w.cmd.symbol, withdrawal: 0 } : { ok: false, reason: Reason.UNKNOWN_COMMAND };
       while (r.next()) {
         if (r.type === EventType.REJECTED) result = { ok: false, reason: Rejected.reason(r.data, r.at) };
         else if (r.type === EventType.ACCOUNT) result = { ok: true, seq, time, subject: AccountEvent.subject(r.data, r.at), withdrawal: AccountEvent.withdrawal(r.data, r.at) };
       }
-      if (result.ok) this.fold(w.cmd, time);
+      // Only identity commands are the copy's to fold: an account or market command has nothing in it.
+      if (result.ok && isIdentityCommand(w.cmd.type)) this.fold(w.cmd, time);
       w.done(result);
     });
     return () => {
@@ -93,7 +96,7 @@ export class Directory {
   }
 
   /**
-   * Submits an identity (or account) command and resolves with the engine's answer once it is
+   * Submits an identity (or account, or market-control) command and resolves with the engine's answer once it is
    * durable; a command the journal cannot hold or an engine that has stopped answers at once.
    */
   submit(init: CommandInit): Promise<Submitted> {

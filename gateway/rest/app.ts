@@ -2,6 +2,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { type RestEnv, signedRequests } from "./auth.ts";
 import { ErrorCode, RestError, restErrorHandler, restNotFound, validationHook } from "./errors.ts";
+import { openApiPath, rateLimits, RestRateLimits } from "./rate-limit.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { meRoutes } from "./routes/me.ts";
 import { publicRoutes } from "./routes/public.ts";
@@ -30,6 +31,10 @@ export function buildRestApp(deps: RestDeps, extra: readonly RouteModule[] = [])
   const app = new OpenAPIHono<RestEnv>({ defaultHook: validationHook }).basePath(REST_BASE) as RestApp;
 
   app.onError(restErrorHandler(deps.log));
+  // Routes that take credentials, once every module has registered: the rest are limited per address.
+  let guarded: Set<string> | undefined;
+  const open = (method: string, path: string) => !(guarded ??= credentialedRoutes(app)).has(`${method} ${path}`);
+  app.use("*", rateLimits(new RestRateLimits(deps.config?.rateLimit, clock), open));
   app.use(
     "*",
     bodyLimit({
@@ -59,6 +64,16 @@ export function answeredRoutes(app: RestApp): { method: string; path: string }[]
     if (seen.has(k)) continue;
     seen.add(k);
     out.push({ method: r.method, path });
+  }
+  return out;
+}
+
+/** "METHOD /api/v1/path" of every documented route with a security requirement (a signature, a session or either). */
+function credentialedRoutes(app: RestApp): Set<string> {
+  const out = new Set<string>();
+  for (const d of app.openAPIRegistry.definitions) {
+    if (d.type !== "route" || !(d.route.security?.length ?? 0)) continue;
+    out.add(`${d.route.method.toUpperCase()} ${openApiPath(REST_BASE + d.route.path)}`);
   }
   return out;
 }

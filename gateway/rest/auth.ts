@@ -5,6 +5,7 @@ import { AuthRefusal, authenticate } from "../auth/authenticate.ts";
 import type { ApiKeys, Scope } from "../auth/keys.ts";
 import type { LoginGuard } from "../auth/login-guard.ts";
 import { ErrorCode, RestError, retryAfter } from "./errors.ts";
+import type { RestRateLimits } from "./rate-limit.ts";
 import { readSignatureHeaders, type RecentSignatures } from "./signature.ts";
 
 /** Who a signed request comes from: on the context as c.get("auth") after signedRequests. */
@@ -22,8 +23,8 @@ export interface RestBindings {
 
 export interface RestEnv {
   Bindings: RestBindings;
-  /** `auth` after signedRequests; `caller` after callerAuth (gateway/rest/caller-auth.ts): a key, a user's session or the host operator. */
-  Variables: { auth: RestAuth; caller: Caller };
+  /** `auth` after signedRequests; `caller` after callerAuth (gateway/rest/caller-auth.ts): a key, a user's session or the host operator; `limits` from the app (rate-limit.ts). */
+  Variables: { auth: RestAuth; caller: Caller; limits: RestRateLimits };
 }
 
 export interface SignedRequestsOptions {
@@ -66,6 +67,8 @@ export function signedRequests(o: SignedRequestsOptions): MiddlewareHandler<Rest
       throw e;
     }
     c.set("auth", { account: auth.account, keyId: auth.keyId, scopes: auth.scopes });
+    // Charged only now that the key is proven: naming another's key spends nothing of its allowance.
+    c.get("limits")?.caller(`key:${auth.keyId}`);
     await next();
   };
 }

@@ -33,11 +33,13 @@ export function callerAuth(id: IdentityParts, signed: MiddlewareHandler<RestEnv>
     if (!m) throw new RestError(401, ErrorCode.MISSING_CREDENTIALS, "Authorization must be 'Bearer <session token>' (POST /api/v1/auth/login gives one)");
     const token = m[1]!;
     if (id.operatorToken.matches(token)) {
+      c.get("limits")?.caller("host");
       c.set("caller", { kind: "host" });
       return next();
     }
     const s = id.signIn.session(token);
     if (!s.ok) throw failureError(s);
+    c.get("limits")?.caller(`session:${s.value.session.id}`);
     c.set("caller", s.value);
     const notices = id.signIn.takeNotices(s.value.session.id);
     if (notices.length > 0) c.header("bourse-notice", notices.join(" | "));

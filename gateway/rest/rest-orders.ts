@@ -8,6 +8,7 @@ export type OrderAnswer =
   | { kind: "duplicate"; order: OrderInfo }
   | { kind: "status"; order: OrderInfo }
   | { kind: "cancelled"; order: OrderInfo }
+  | { kind: "amended"; order: OrderInfo }
   | { kind: "mass-cancelled"; count: number }
   /** `reason`: an engine Reason, UNAVAILABLE or ENGINE_STOPPED (order-entry-types.ts). */
   | { kind: "rejected"; reason: number };
@@ -44,6 +45,12 @@ export class RestOrderDesk {
   cancel(account: number, symbol: number, orderId: number, clientOrderId: string): Promise<OrderAnswer> {
     const s = this.session(account);
     return s.ask((id) => this.orderEntry.cancel(s, id, symbol, orderId, clientOrderId));
+  }
+
+  /** Cancel-replace in place: `price`/`stopPrice` 0 keep the order's own; `qty` is the new total (the engine's AMEND). */
+  amend(account: number, symbol: number, orderId: number, price: number, stopPrice: number, qty: number): Promise<OrderAnswer> {
+    const s = this.session(account);
+    return s.ask((id) => this.orderEntry.amend(s, id, symbol, orderId, "", price, stopPrice, qty));
   }
 
   massCancel(account: number, symbol: number): Promise<OrderAnswer> {
@@ -124,8 +131,12 @@ export class RestOrderSession implements OrderSession, OrderReports {
     this.answer(r, { kind: "mass-cancelled", count: cancelled });
   }
 
+  amended(r: Request | undefined, o: OrderInfo): void {
+    // An amend from another door (or none: the engine's own) is not this session's to answer.
+    if (r && r.kind === RequestKind.AMEND) this.answer(r, { kind: "amended", order: o });
+  }
+
   // Later events of an order are not pushed to a REST client.
   filled(): void {}
-  amended(): void {}
   triggered(): void {}
 }

@@ -13,7 +13,7 @@ import type { RestApp, RouteDeps, RouteModule } from "../route-module.ts";
 import { accountFor, ANY_CALLER, body, json } from "./route-parts.ts";
 
 /**
- * Orders over REST (docs/rest.md, Orders): place, cancel, mass-cancel, list open, one order's
+ * Orders over REST (docs/rest.md, Orders): place, cancel, amend (cancel-replace), mass-cancel, list open, one order's
  * status — through the order entry every door shares (gateway/rest/rest-orders.ts), with the same
  * checks and reasons. Prices and quantities are decimal strings on the instrument's grid (off it is
  * refused, never rounded). A key acts for its account within its scopes; a trader's session for a
@@ -64,6 +64,15 @@ const Order = z
     submittedAt: z.string().nullable(),
   })
   .openapi("Order");
+
+const Amend = z
+  .object({
+    price: Decimal_.optional().openapi({ description: "the new limit price; omitted keeps the order's" }),
+    stopPrice: Decimal_.optional().openapi({ description: "the new trigger price of a stop not yet triggered; omitted keeps the order's" }),
+    qty: Decimal_.optional().openapi({ description: "the new total quantity (filled included); omitted keeps the order's" }),
+  })
+  .refine((a) => a.price !== undefined || a.stopPrice !== undefined || a.qty !== undefined, { message: "give price, stopPrice or qty" })
+  .openapi("AmendOrder");
 
 const AccountQuery = z.object({ account: z.coerce.number().int().min(0).optional() });
 const OrderParam = z.object({ orderId: z.coerce.number().int().min(1).openapi({ param: { name: "orderId", in: "path" }, example: 1 }) });
@@ -209,6 +218,34 @@ export function orderRoutes(id: IdentityParts, desk: () => RestOrderDesk, instru
         const o = desk().open(account).find((x) => x.orderId === orderId);
         if (!o) refused(Reason.UNKNOWN_ORDER);
         return c.json(orderJson(orderOf(await desk().cancel(account, o.symbol, orderId, ""))), 200);
+      },
+    );
+
+    app.openapi(
+      createRoute({
+        method: "patch",
+        path: "/orders/{orderId}",
+        tags: ["orders"],
+        summary: "Cancel-replace an open order in place (the engine's AMEND): a new price, trigger or total quantity; it keeps its queue place only when the price is unchanged and the quantity not raised",
+        security: ANY_CALLER,
+        middleware: [who] as const,
+        request: { params: OrderParam, query: AccountQuery, ...body(Amend) },
+        responses: { 200: json(Order, "Amended"), ...errorResponses(400, 401, 403, 404, 429, 503) },
+      }),
+      async (c) => {
+        const account = accountFor(c.get("caller"), c.req.valid("query").account, "trade");
+        const orderId = c.req.valid("param").orderId;
+        const b = c.req.valid("json");
+        const o = desk().open(account).find((x) => x.orderId === orderId);
+        if (!o) refused(Reason.UNKNOWN_ORDER);
+        const inst = byId.get(o.symbol)!;
+        const price = b.price === undefined ? { ok: true as const, value: 0 } : parsePrice(inst, b.price);
+        if (!price.ok) refused(price.reason);
+        const stop = b.stopPrice === undefined ? { ok: true as const, value: 0 } : parsePrice(inst, b.stopPrice);
+        if (!stop.ok) refused(stop.reason);
+        const qty = b.qty === undefined ? { ok: true as const, value: o.qty } : parseQty(inst, b.qty);
+        if (!qty.ok) refused(qty.reason);
+        return c.json(orderJson(orderOf(await desk().amend(account, o.symbol, orderId, price.value, stop.value, qty.value))), 200);
       },
     );
 

@@ -75,3 +75,34 @@ test("executions and cash movements: the sale, its fee, and the balance after ea
   for (let i = 0; i + 1 < m.movements.length; i++) expect(Number(m.movements[i]!.balance)).toBeCloseTo(Number(m.movements[i + 1]!.balance) + Number(m.movements[i]!.amount), 6);
   expect((await expectErrorShape(await alice("GET", "/cash-movements?currency=XXX"), 400)).code).toBe("UNKNOWN_CURRENCY");
 });
+
+test("the statement as streamed CSV: opening balances, the sale with its fee, closing balances that add up; another account's refused", async () => {
+  const r = await alice("GET", "/statement?from=0");
+  expect(r.status).toBe(200);
+  expect(r.headers.get("content-type")).toStartWith("text/csv");
+  expect(r.headers.get("content-disposition")).toMatch(/^attachment; filename="statement-1-1970-01-01-\d{4}-\d{2}-\d{2}\.csv"$/);
+  // Streamed: sent in chunks as read, never with a length known up front.
+  expect(r.headers.get("content-length")).toBeNull();
+  const lines = (await r.text()).split("\r\n").filter((l) => l !== "");
+  expect(lines[0]).toBe("time,type,currency,amount,balance,symbol,side,quantity,price,liquidity,fee,order_id,trade_id,reference");
+  const rows = lines.slice(1).map((l) => l.split(","));
+  const trade = rows.find((x) => x[1] === "trade" && x[2] === "USD")!;
+  expect(trade.slice(3, 12)).toEqual(["2005.000000", trade[4]!, "ETH-USD", "sell", "1.00", "2005.00", "maker", trade[10]!, String(sold)]);
+  // Per currency: opening + Σ amounts = closing.
+  const currencies = rows.filter((x) => x[1] === "opening_balance").map((x) => x[2]!);
+  expect(currencies).toContain("USD");
+  for (const cur of currencies) {
+    const opening = Number(rows.find((x) => x[1] === "opening_balance" && x[2] === cur)![4]);
+    const moved = rows.filter((x) => x[2] === cur && !["opening_balance", "closing_balance", "realized_pnl"].includes(x[1]!)).reduce((a, x) => a + Number(x[3]), 0);
+    expect(Number(rows.find((x) => x[1] === "closing_balance" && x[2] === cur)![4])).toBeCloseTo(opening + moved, 6);
+  }
+  // A range before anything happened: the balances only.
+  const empty = (await (await alice("GET", "/statement?from=0&to=1000")).text()).split("\r\n").filter((l) => l !== "");
+  expect(empty.slice(1).every((l) => /,(opening|closing)_balance,/.test(l))).toBe(true);
+
+  expect((await expectErrorShape(await bobRest("GET", "/statement?from=0&account=1"), 403)).code).toBe("NOT_PERMITTED");
+  // No range: from the beginning to now.
+  expect((await alice("GET", "/statement")).status).toBe(200);
+  expect((await expectErrorShape(await alice("GET", "/statement?from=2000&to=1000"), 400)).code).toBe("INVALID_INPUT");
+  expect((await expectErrorShape(await alice("GET", "/statement?from=yesterday"), 400)).code).toBe("INVALID_INPUT");
+});

@@ -76,6 +76,32 @@ describe("orders over REST", () => {
     expect(((await (await alice("GET", `/orders/${c.orderId}`)).json()) as Order).state).toBe("cancelled");
   });
 
+  test("amend (cancel-replace): a new price and quantity through order entry, answered with the order after it; the engine's reasons; another account's order unknown", async () => {
+    const placed = (await (await alice("POST", "/orders", { symbol: "ETH-USD", side: "sell", price: "2060", qty: "1", clientOrderId: "amend-1" })).json()) as Order & { qty: string };
+    const amended = await alice("PATCH", `/orders/${placed.orderId}`, { price: "2070", qty: "2" });
+    expect(amended.status).toBe(200);
+    expect(await amended.json()).toMatchObject({ orderId: placed.orderId, clientOrderId: "amend-1", price: "2070.00", qty: "2.00", leavesQty: "2.00", state: "new" });
+    // The read model agrees: the order stands amended.
+    expect(await (await alice("GET", `/orders/${placed.orderId}`)).json()).toMatchObject({ price: "2070.00", qty: "2.00" });
+    // Only the quantity: the price is kept.
+    expect(await (await alice("PATCH", `/orders/${placed.orderId}`, { qty: "1.5" })).json()).toMatchObject({ price: "2070.00", qty: "1.50" });
+
+    const refusals: [string, unknown, number, string][] = [
+      [`/orders/${placed.orderId}`, { price: "2070.001" }, 400, "PRICE_OFF_TICK"],
+      [`/orders/${placed.orderId}`, { qty: "0" }, 400, "INVALID_QUANTITY"],
+      [`/orders/${placed.orderId}`, {}, 400, "INVALID_INPUT"],
+      [`/orders/${placed.orderId}`, { price: 2070 }, 400, "INVALID_INPUT"],
+      ["/orders/999999999", { price: "2070" }, 404, "UNKNOWN_ORDER"],
+    ];
+    for (const [path, body, status, code] of refusals) expect({ path, body, code: (await expectErrorShape(await alice("PATCH", path, body), status)).code }).toEqual({ path, body, code });
+    expect((await expectErrorShape(await bob("PATCH", `/orders/${placed.orderId}`, { price: "2000" }), 404)).code).toBe("UNKNOWN_ORDER");
+    expect((await expectErrorShape(await bob("PATCH", `/orders/${placed.orderId}?account=1`, { price: "2000" }), 403)).code).toBe("NOT_PERMITTED");
+    expect((await expectErrorShape(await aliceRead("PATCH", `/orders/${placed.orderId}`, { price: "2000" }), 403)).code).toBe("NOT_PERMITTED");
+    // None of the refusals touched it.
+    expect(await (await alice("GET", `/orders/${placed.orderId}`)).json()).toMatchObject({ price: "2070.00", qty: "1.50", state: "new" });
+    expect((await alice("DELETE", `/orders/${placed.orderId}`)).status).toBe(200);
+  });
+
   test("bad orders: the engine's reasons, in the error shape; a read key cannot trade but can read", async () => {
     const cases: [unknown, number, string][] = [
       [{ symbol: "ETH-USD", side: "sell", price: "2010.01", qty: "1" }, 400, "PRICE_OFF_TICK"],
