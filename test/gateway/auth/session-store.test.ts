@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SessionStore } from "../../../gateway/auth/session-store.ts";
+import { SEEN_EVERY_MS, SessionStore } from "../../../gateway/auth/session-store.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "bourse-sessions-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -44,6 +44,19 @@ describe("SessionStore", () => {
     // A clock that went back does not bring it back.
     expect(s.touch(token, T0 + 29 * MIN)).toEqual({ ok: false, reason: "idle" });
     expect(s.list(7, T0 + 29 * MIN)).toEqual([]);
+    s.close();
+  });
+
+  test("its last use is written at most once a second: the idle clock trails a busy session by under a second", () => {
+    const s = open({ idleMs: 10 * MIN });
+    const { token } = s.create(alice(T0));
+    // Uses within a second of the one on file are answered, not written.
+    expect(s.touch(token, T0 + SEEN_EVERY_MS - 1)).toMatchObject({ ok: true, session: { lastSeenMs: T0 + SEEN_EVERY_MS - 1 } });
+    expect(s.list(7, T0 + SEEN_EVERY_MS - 1).map((x) => x.lastSeenMs)).toEqual([T0]);
+    // A second after it, the use is written and the idle deadline moves with it.
+    expect(s.touch(token, T0 + SEEN_EVERY_MS).ok).toBe(true);
+    expect(s.list(7, T0 + SEEN_EVERY_MS).map((x) => x.lastSeenMs)).toEqual([T0 + SEEN_EVERY_MS]);
+    expect(s.touch(token, T0 + SEEN_EVERY_MS + 10 * MIN - 1).ok).toBe(true);
     s.close();
   });
 
