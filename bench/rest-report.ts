@@ -19,6 +19,8 @@ export interface GetResult {
   case: GetCase;
   raw: LoadRun;
   bourse: LoadRun;
+  /** µs per request through each server's handler in its own process, no sockets (bench/rest-server.ts, inproc). */
+  inProcessUs?: { raw: number; bourse: number };
 }
 
 export interface OrderResult {
@@ -68,6 +70,11 @@ export function reportTables(o: Shape, gets: GetResult[], orders: OrderResult[])
     ),
   );
   out.push("× raw: responses/s of the exchange over the raw handler's, same requests, connections and duration. raw ÷ Bourse: the servers' CPU per response, i.e. the ratio a run would show with a core to spare for the generator. gen CPU: the load generator's (this process) per response; host: busy cores of the machine.");
+  if (gets.some((g) => g.inProcessUs)) {
+    out.push("");
+    out.push("in process (each server's handler called in its own process: no sockets, no HTTP parsing; the request built, signed if so, and its answer read on both): µs per request");
+    out.push(table(["GET /api/v1/…", "raw", "Bourse", "Bourse − raw"], gets.filter((g) => g.inProcessUs).map((g) => [g.case.name, us(g.inProcessUs!.raw), us(g.inProcessUs!.bourse), us(g.inProcessUs!.bourse - g.inProcessUs!.raw)])));
+  }
   if (orders.length > 0) {
     out.push("");
     out.push(`orders on the same exchange, fsync on: closed loops, one request outstanding per connection, ${o.postSeconds} s after ${o.warmup} s of warm-up; place→answer = POST /orders → 201 and NEW_ORDER → ACK; cancel = DELETE /orders/{id} → 200 and CANCEL → CANCELLED`);
@@ -123,6 +130,7 @@ export function reportJson(o: Shape, gets: GetResult[], orders: OrderResult[], f
       bourse: loadJson(g.bourse),
       ratio_per_s_vs_raw: ratio(g.bourse.perSecond, g.raw.perSecond),
       ratio_server_cpu_raw_over_bourse: ratio(g.raw.serverUsPerResponse, g.bourse.serverUsPerResponse),
+      in_process_us: g.inProcessUs ? { raw: +g.inProcessUs.raw.toFixed(2), bourse: +g.inProcessUs.bourse.toFixed(2) } : null,
     })),
     orders: orders.map((r) => ({
       connections: r.connections,

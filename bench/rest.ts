@@ -44,16 +44,18 @@ import { hostBusy, hostTicks } from "./kit/report.ts";
 import { makeClock, parseWsUrl } from "./kit/ws-wire.ts";
 import { type Credentials, drive, getRequest, type LoadRun, placeCancel, restingOrders, unexpected } from "./rest-load.ts";
 import { type GetCase, type GetResult, type OrderResult, reportJson, reportTables } from "./rest-report.ts";
+import type { InProcessCase } from "./rest-server.ts";
 import { bodyOf, restOrders, signIn } from "./rest-setup.ts";
 import { Driver, RestingFlow, type RunResult } from "./ws-drive.ts";
 import { keyOf } from "./ws-options.ts";
 
-const USAGE = "usage: npx bun bench/rest.ts [--seconds S] [--warmup S] [--rounds R] [--connections C] [--post-seconds S] [--post-connections C] [--resting N] [--no-signed] [--no-orders] [--dir BASE] [--profile DIR] [--json]";
+const USAGE = "usage: npx bun bench/rest.ts [--seconds S] [--warmup S] [--rounds R] [--connections C] [--in-process N] [--post-seconds S] [--post-connections C] [--resting N] [--no-signed] [--no-orders] [--dir BASE] [--profile DIR] [--json]";
 export interface RestBenchOptions {
   seconds: number;
   warmup: number;
   rounds: number;
   connections: number;
+  inProcess: number;
   postSeconds: number;
   postConnections: number;
   resting: number;
@@ -63,12 +65,13 @@ export interface RestBenchOptions {
   profile: string | null;
   json: boolean;
 }
-const o: RestBenchOptions = { seconds: 1.5, warmup: 0.5, rounds: 1, connections: 50, postSeconds: 2, postConnections: 8, resting: 5, signed: true, orders: true, dir: tmpdir(), profile: null, json: false };
+const o: RestBenchOptions = { seconds: 1.5, warmup: 0.5, rounds: 1, connections: 50, inProcess: 5_000, postSeconds: 2, postConnections: 8, resting: 5, signed: true, orders: true, dir: tmpdir(), profile: null, json: false };
 parseFlags(process.argv.slice(2), USAGE, {
   "--seconds": (v) => (o.seconds = v.num()),
   "--warmup": (v) => (o.warmup = v.num()),
   "--rounds": (v) => (o.rounds = Math.floor(v.num())),
   "--connections": (v) => (o.connections = Math.floor(v.num())),
+  "--in-process": (v) => (o.inProcess = Math.floor(v.num())),
   "--post-seconds": (v) => (o.postSeconds = v.num()),
   "--post-connections": (v) => (o.postConnections = Math.floor(v.num())),
   "--resting": (v) => (o.resting = Math.floor(v.num())),
@@ -217,6 +220,13 @@ async function main(): Promise<void> {
       }
     }
     const gets: GetResult[] = cases.map((c, i) => ({ case: c, raw: medianRun(runs[i]!.raw), bourse: medianRun(runs[i]!.bourse) }));
+    if (o.inProcess > 0) {
+      log(`  in process: each case ${o.inProcess} times through each server's handler, no sockets`);
+      const inproc = cases.map((c): InProcessCase => ({ path: c.path, ...(c.auth === "bearer" ? { bearer: token } : c.auth === "signed" ? { key: ALICE } : {}) }));
+      const r = await raw.ask({ kind: "inproc", cases: inproc, n: o.inProcess }, "inproc", 120_000);
+      const b = await bourse.ask({ kind: "inproc", cases: inproc, n: o.inProcess }, "inproc", 120_000);
+      gets.forEach((g, i) => (g.inProcessUs = { raw: (r.us as number[])[i]!, bourse: (b.us as number[])[i]! }));
+    }
 
     const orders: OrderResult[] = [];
     if (o.orders) {
