@@ -30,6 +30,9 @@ export interface OrderResult {
   ws: RunResult;
   wsServerUsPerAnswer: number;
   wsHostBusy: number;
+  /** Commands journaled per fdatasync over each door's run. */
+  restPerSync: number;
+  wsPerSync: number;
 }
 
 interface Shape {
@@ -80,10 +83,10 @@ export function reportTables(o: Shape, gets: GetResult[], orders: OrderResult[])
     out.push(`orders on the same exchange, fsync on: closed loops, one request outstanding per connection, ${o.postSeconds} s after ${o.warmup} s of warm-up; place→answer = POST /orders → 201 and NEW_ORDER → ACK; cancel = DELETE /orders/{id} → 200 and CANCEL → CANCELLED`);
     const rows: string[][] = [];
     for (const r of orders) {
-      rows.push([`REST, ${r.connections} conn (${r.account})`, int(r.rest.perSecond), ...placeCells(r.rest.byKind[0]), ms(r.rest.byKind[1]?.p50), ms(r.rest.byKind[1]?.p99), us(r.rest.serverUsPerResponse), r.rest.hostBusy?.toFixed(2) ?? "–"]);
-      rows.push([`WebSocket, ${r.connections} conn (${r.account})`, int(r.ws.achieved), ...placeCells(r.ws.orders), ms(r.ws.cancels?.p50), ms(r.ws.cancels?.p99), us(r.wsServerUsPerAnswer), r.wsHostBusy.toFixed(2)]);
+      rows.push([`REST, ${r.connections} conn (${r.account})`, int(r.rest.perSecond), ...placeCells(r.rest.byKind[0]), ms(r.rest.byKind[1]?.p50), ms(r.rest.byKind[1]?.p99), us(r.rest.serverUsPerResponse), us(r.restPerSync), r.rest.hostBusy?.toFixed(2) ?? "–"]);
+      rows.push([`WebSocket, ${r.connections} conn (${r.account})`, int(r.ws.achieved), ...placeCells(r.ws.orders), ms(r.ws.cancels?.p50), ms(r.ws.cancels?.p99), us(r.wsServerUsPerAnswer), us(r.wsPerSync), r.wsHostBusy.toFixed(2)]);
     }
-    out.push(table(["door, connections", "answers/s", "place p50", "p90", "p99", "p99.9", "max", "cancel p50", "p99", "srv CPU µs/answer", "host"], rows));
+    out.push(table(["door, connections", "answers/s", "place p50", "p90", "p99", "p99.9", "max", "cancel p50", "p99", "srv CPU µs/answer", "cmds/sync", "host"], rows));
     for (const r of orders) {
       const p = r.rest.byKind[0];
       out.push(`${r.connections} conn: REST ÷ WebSocket — place→answer p50 ${fx(x(p?.p50 ?? NaN, r.ws.orders?.p50 ?? NaN))}, p99 ${fx(x(p?.p99 ?? NaN, r.ws.orders?.p99 ?? NaN))}; answers/s ${fx(x(r.rest.perSecond, r.ws.achieved))}; server CPU per answer ${fx(x(r.rest.serverUsPerResponse, r.wsServerUsPerAnswer))}`);
@@ -147,6 +150,7 @@ export function reportJson(o: Shape, gets: GetResult[], orders: OrderResult[], f
         server_cpu_us_per_answer: +r.wsServerUsPerAnswer.toFixed(2),
         host_busy_cores: +r.wsHostBusy.toFixed(2),
       },
+      commands_per_sync: { rest: Number.isFinite(r.restPerSync) ? +r.restPerSync.toFixed(2) : null, ws: Number.isFinite(r.wsPerSync) ? +r.wsPerSync.toFixed(2) : null },
       ratio_place_p50_rest_vs_ws: ratio(r.rest.byKind[0]?.p50 ?? NaN, r.ws.orders?.p50 ?? NaN),
       ratio_place_p99_rest_vs_ws: ratio(r.rest.byKind[0]?.p99 ?? NaN, r.ws.orders?.p99 ?? NaN),
       ratio_answers_per_s_rest_vs_ws: ratio(r.rest.perSecond, r.ws.achieved),

@@ -2,7 +2,7 @@
  * The servers bench/rest.ts measures, each in a process of its own (spawned with IPC, so the load
  * generator and the server never share a thread):
  *
- *   --kind bourse   the exchange: `serve()` (app/serve.ts) on a fresh data directory under
+ *   --kind bourse   the exchange as `serve()` (app/serve.ts) starts it, on a fresh data directory under
  *                   `--dir`, fsync on, the demo config as bench/ws-server.ts lifts it (benchConfig:
  *                   no per-session or per-account order rate, open orders uncapped), and the REST
  *                   door's replay memory raised from 100,000 signatures (20,000 signed requests a
@@ -16,12 +16,14 @@
  * (path, bearer token or key to sign with) handed to the handler `n` times in this process, no
  * socket and no HTTP parsing — the exchange's REST app (`gateway.rest.fetch`, as the WebSocket
  * door calls it) or the raw handler — CPU µs per request, the answer's body read. Besides
- * bench/kit/child.ts's `cpu` and `stop`, nothing else. The data directory goes on stop.
+ * bench/kit/child.ts's `cpu` and `stop`, the exchange answers `journal` with its last seq and the
+ * fdatasyncs its journal has done (commands per sync: how well order requests share a group
+ * commit). The data directory goes on stop.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { serve } from "../app/serve.ts";
+import { BourseExchange } from "../app/exchange.ts";
 import { silentLogger } from "../log/logger.ts";
 import { signRequest } from "../protocol/rest-signature.ts";
 import { flagText } from "./kit/args.ts";
@@ -109,9 +111,14 @@ async function main(): Promise<void> {
     dataDir = mkdtempSync(join(flagText(argv, "--dir", tmpdir()), "bourse-rest-"));
     const config = benchConfig(false);
     config.gateway = { ...(config.gateway ?? {}), rest: { ...(config.gateway?.rest ?? {}), maxRememberedSignatures: BENCH_REMEMBERED_SIGNATURES } };
-    const s = await serve({ dataDir, config, workers: 0, port: 0, fsync: true, log: silentLogger });
-    answerInProcess((req) => s.gateway.rest.fetch(req, { address: "127.0.0.1" }), "http://127.0.0.1");
-    running = { url: s.gateway.url.replace(/^ws/, "http").replace(/\/ws$/, ""), close: s.close };
+    // What `npm start` runs (app/serve.ts is this plus its log lines), kept at hand for its journal's counts.
+    const ex = await new BourseExchange({ dataDir, config, workers: 0, port: 0, fsync: true, log: silentLogger }).start();
+    const gateway = ex.gateway!;
+    answerInProcess((req) => gateway.rest.fetch(req, { address: "127.0.0.1" }), "http://127.0.0.1");
+    process.on("message", (m: { kind: string }) => {
+      if (m.kind === "journal") process.send!({ kind: "journal", seq: ex.engine.host.lastSeq, syncs: ex.engine.runtime?.syncs ?? 0 });
+    });
+    running = { url: gateway.url.replace(/^ws/, "http").replace(/\/ws$/, ""), close: () => ex.stop() };
   } else if (kind === "raw") running = startRaw();
   else throw new Error(`--kind must be bourse or raw, not ${kind}`);
   answerParent({ url: running.url, dataDir }, async () => {

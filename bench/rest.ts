@@ -127,22 +127,33 @@ async function measureGet(server: RestServer, c: GetCase, creds: Credentials): P
 }
 
 /** Place + cancel over REST on `connections` connections with `key`. */
-async function restOrderRun(bourse: RestServer, key: { id: string; secret: string }, connections: number, tag: string): Promise<{ run: LoadRun; problems: string[] }> {
+async function restOrderRun(bourse: RestServer, key: { id: string; secret: string }, connections: number, tag: string): Promise<{ run: LoadRun; problems: string[]; perSync: number }> {
   const problems: string[] = [];
   const pairs = (prefix: string) => placeCancel(REST_BASE, { key }, restingOrders({ ...BTC, canSell: true, prefix }), problems);
   if (o.warmup > 0) await drive({ url: bourse.url, server: bourse, connections, seconds: o.warmup, requests: pairs(`${tag}w`), kinds: 2 });
   const h0 = hostTicks();
+  const j0 = await journal(bourse);
   const run = await drive({ url: bourse.url, server: bourse, connections, seconds: o.postSeconds, requests: pairs(`${tag}m`), kinds: 2 });
+  const perSync = commandsPerSync(j0, await journal(bourse));
   run.hostBusy = hostBusy(h0, hostTicks());
   // A run stops between a place and its cancel: clear what is left, for the next run.
   const path = `${REST_BASE}/orders`;
   const res = await fetch(`${bourse.url}${path}`, { method: "DELETE", headers: signRequest({ keyId: key.id, secret: key.secret, method: "DELETE", path }) as unknown as Record<string, string> });
   if (res.status !== 200) problems.push(`mass cancel → ${res.status} ${await res.text()}`);
-  return { run, problems };
+  return { run, problems, perSync };
 }
 
+/** The exchange's journal: last seq and fdatasyncs so far. */
+async function journal(bourse: RestServer): Promise<{ seq: number; syncs: number }> {
+  const m = await bourse.ask({ kind: "journal" }, "journal");
+  return { seq: m.seq as number, syncs: m.syncs as number };
+}
+
+/** Commands journaled per fdatasync between two readings: how many requests shared a group commit. */
+const commandsPerSync = (a: { seq: number; syncs: number }, b: { seq: number; syncs: number }) => (b.syncs > a.syncs ? (b.seq - a.seq) / (b.syncs - a.syncs) : NaN);
+
 /** The WebSocket door on the same exchange: `connections` connections logged in with `key`, one request outstanding each. */
-async function wsOrderRun(bourse: RestServer, key: { id: string; secret: string }, connections: number, clock: () => number): Promise<{ run: RunResult; serverUsPerAnswer: number; hostBusy: number }> {
+async function wsOrderRun(bourse: RestServer, key: { id: string; secret: string }, connections: number, clock: () => number): Promise<{ run: RunResult; serverUsPerAnswer: number; hostBusy: number; perSync: number }> {
   const driver = new Driver(clock, connections);
   try {
     await driver.open(parseWsUrl(`${bourse.url.replace(/^http/, "ws")}/ws`));
@@ -154,12 +165,14 @@ async function wsOrderRun(bourse: RestServer, key: { id: string; secret: string 
     }
     const cpu0 = await bourse.ask({ kind: "cpu" }, "cpu");
     const h0 = hostTicks();
+    const j0 = await journal(bourse);
     const run = await driver.runClosed(flow, 1, o.postSeconds, 0);
+    const perSync = commandsPerSync(j0, await journal(bourse));
     const host = hostBusy(h0, hostTicks());
     const cpu1 = await bourse.ask({ kind: "cpu" }, "cpu");
     await driver.cleanup();
     const us = (cpu1.user as number) + (cpu1.system as number) - (cpu0.user as number) - (cpu0.system as number);
-    return { run, serverUsPerAnswer: us / Math.max(1, run.answered), hostBusy: host };
+    return { run, serverUsPerAnswer: us / Math.max(1, run.answered), hostBusy: host, perSync };
   } finally {
     driver.close();
   }
@@ -239,7 +252,7 @@ async function main(): Promise<void> {
         log(`  orders: ${connections} connection(s), ${account}'s key: WebSocket NEW_ORDER + CANCEL`);
         const ws = await wsOrderRun(bourse, key, connections, clock);
         if (ws.run.rejects + ws.run.errors > 0) failures.push(`WebSocket orders (${connections} conn): ${ws.run.rejects} REJECT, ${ws.run.errors} ERROR ${JSON.stringify(ws.run.reasons)}`);
-        orders.push({ connections, account, rest: rest.run, ws: ws.run, wsServerUsPerAnswer: ws.serverUsPerAnswer, wsHostBusy: ws.hostBusy });
+        orders.push({ connections, account, rest: rest.run, ws: ws.run, wsServerUsPerAnswer: ws.serverUsPerAnswer, wsHostBusy: ws.hostBusy, restPerSync: rest.perSync, wsPerSync: ws.perSync });
       }
     }
 
