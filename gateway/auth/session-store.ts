@@ -79,8 +79,17 @@ const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 /** How stale a session's stored last-seen time may get before a request writes it again. */
 export const TOUCH_EVERY_MS = 1_000;
 
+/** Live sessions kept in memory at most; past it the oldest cached is dropped (not ended). */
+const MAX_CACHED = 100_000;
+
 export class SessionStore {
   private readonly db: Database;
+  /**
+   * The live sessions used lately, by token hash, so a request reads no SQLite: this process is
+   * the file's one writer (the data directory's lock), so every end and revocation passes here
+   * and drops its row from the cache.
+   */
+  private readonly live = new Map<string, Row>();
   private readonly idleMs: number;
   private readonly lifetimeMs: number;
   private readonly insert: Statement;
@@ -135,12 +144,19 @@ export class SessionStore {
    */
   touch(token: string, nowMs: number): TouchResult {
     if (!TOKEN.test(token)) return { ok: false, reason: "unknown" };
-    const row = this.byToken.get(hashToken(token));
-    if (row === null) return { ok: false, reason: "unknown" };
-    if (row.ended !== null) return { ok: false, reason: row.ended };
+    const hash = hashToken(token);
+    const key = hash.toString("latin1");
+    let row = this.live.get(key) ?? null;
+    if (row === null) {
+      row = this.byToken.get(hash);
+      if (row === null) return { ok: false, reason: "unknown" };
+      if (row.ended !== null) return { ok: false, reason: row.ended };
+      this.remember(key, row);
+    }
     const ended = endedBy(row, nowMs);
     if (ended !== null) {
       this.end.run(ended, null, row.id);
+      this.live.delete(key);
       return { ok: false, reason: ended };
     }
     // A write per request would cost every REST call a SQLite UPDATE; the idle timeout is
@@ -165,16 +181,19 @@ export class SessionStore {
 
   /** Ends the user's session `sessionId`; false when it is not the user's or already ended. */
   revoke(userId: number, sessionId: string, reason: string): boolean {
+    this.forget((r) => r.id === sessionId && r.user_id === userId);
     return this.durably(() => this.db.query("UPDATE sessions SET ended = 'revoked', ended_reason = ? WHERE id = ? AND user_id = ? AND ended IS NULL").run(reason, sessionId, userId).changes) > 0;
   }
 
   /** Ends every session of the user but `keepSessionId` (a password change keeps the session that made it); how many. */
   revokeOthers(userId: number, keepSessionId: string, reason: string): number {
+    this.forget((r) => r.user_id === userId && r.id !== keepSessionId);
     return this.durably(() => this.db.query("UPDATE sessions SET ended = 'revoked', ended_reason = ? WHERE user_id = ? AND id != ? AND ended IS NULL").run(reason, userId, keepSessionId).changes);
   }
 
   /** Ends every session of the user (the user is disabled, or logs out everywhere); how many. */
   revokeAll(userId: number, reason: string): number {
+    this.forget((r) => r.user_id === userId);
     return this.durably(() => this.db.query("UPDATE sessions SET ended = 'revoked', ended_reason = ? WHERE user_id = ? AND ended IS NULL").run(reason, userId).changes);
   }
 
@@ -187,7 +206,19 @@ export class SessionStore {
   }
 
   close(): void {
+    this.live.clear();
     this.db.close();
+  }
+
+  private remember(key: string, row: Row): void {
+    // Oldest first out past the bound: a forgotten session is read from the file again when used.
+    if (this.live.size >= MAX_CACHED) this.live.delete(this.live.keys().next().value!);
+    this.live.set(key, row);
+  }
+
+  /** Drops the cached rows a revocation ends (revocations are rare: a scan is fine). */
+  private forget(match: (r: Row) => boolean): void {
+    for (const [k, r] of this.live) if (match(r)) this.live.delete(k);
   }
 
   /** `write` with every commit synced to disk (synchronous = FULL), then back to NORMAL. */
@@ -202,7 +233,7 @@ export class SessionStore {
 }
 
 /** Only the hash is stored or looked up: the token itself never reaches the file. */
-function hashToken(token: string): Uint8Array {
+function hashToken(token: string): Buffer {
   return createHash("sha256").update(token).digest();
 }
 
