@@ -46,6 +46,7 @@ import { identityRoutes } from "../gateway/rest/routes/identity.ts";
 import { orderRoutes } from "../gateway/rest/routes/orders.ts";
 import { portfolioRoutes } from "../gateway/rest/routes/portfolio.ts";
 import { accountHistoryRoutes } from "../gateway/rest/routes/account-history.ts";
+import { alertRoutes } from "../gateway/rest/routes/alerts.ts";
 import { RestOrderDesk } from "../gateway/rest/rest-orders.ts";
 import { marketRoutes } from "../gateway/rest/routes/market.ts";
 import { doorTls, type TlsMaterial } from "./tls.ts";
@@ -363,6 +364,7 @@ export class BourseExchange {
               orderRoutes(this.identity!, () => restOrders, o.config.exchange.instruments.map(makeInstrument)),
               portfolioRoutes(this.identity!, (account) => this.engine.host.portfolio(account)),
               accountHistoryRoutes(this.identity!, () => this.history, o.config.exchange.instruments.map(makeInstrument), o.config.exchange.currencies),
+              alertRoutes(this.identity!, () => this.history),
               // The store may answer later than the door starts, or not at all: read it per request.
               marketRoutes({ marketData: this.marketData!, history: () => this.history, instruments: o.config.exchange.instruments }),
             ],

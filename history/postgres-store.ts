@@ -43,8 +43,8 @@ import { candle, cashRow, execution, n, orderEvent, orderView, page, type Row } 
 import type { AdminRow, CandleRow, CashRow, ExecutionRow, PositionRow, RowBatch } from "./rows.ts";
 import { copyText, MONITOR_STATE_TABLE, ROW_TABLE, type RowTable } from "./row-tables.ts";
 import { numbered, type StreamQuery, streamQueries } from "./stream-queries.ts";
-import { ACK_INSERT, type AckOutcome, ALERT_BY_KEY, type AlertKey, alertListQuery, alertPage, type AlertQuery, alertView } from "./monitoring/alert-queries.ts";
-import type { AlertView, MonitorStateRow } from "./monitoring/alerts.ts";
+import { ACK_INSERT, ALERT_BY_KEY, alertListQuery, alertPage, alertView } from "./monitoring/alert-queries.ts";
+import type { AckOutcome, AlertKey, AlertQuery, AlertView, MonitorStateRow } from "./monitoring/alerts.ts";
 import { Liquidity } from "./rows.ts";
 import { OPEN_STATES, CLOSED_STATES } from "./order-states.ts";
 

@@ -37,8 +37,8 @@ import { insertSql, ROW_TABLE, type RowTable, type RowTableName } from "./row-ta
 import { type StreamQuery, streamQueries } from "./stream-queries.ts";
 import { Liquidity } from "./rows.ts";
 import { OPEN_STATES, CLOSED_STATES } from "./order-states.ts";
-import { ACK_INSERT, type AckOutcome, ALERT_BY_KEY, type AlertKey, alertListQuery, alertPage, type AlertQuery, alertView, STATE_UPSERT } from "./monitoring/alert-queries.ts";
-import type { AlertView, MonitorStateRow } from "./monitoring/alerts.ts";
+import { ACK_INSERT, ALERT_BY_KEY, alertListQuery, alertPage, alertView, STATE_UPSERT } from "./monitoring/alert-queries.ts";
+import type { AckOutcome, AlertKey, AlertQuery, AlertView, MonitorStateRow } from "./monitoring/alerts.ts";
 
 type Param = string | number | bigint | null;
 

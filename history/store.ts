@@ -6,8 +6,7 @@
  * already there, so writing the same batch twice (after a crash between commit and the writer
  * learning of it) changes nothing.
  */
-import type { AckOutcome, AlertKey, AlertQuery } from "./monitoring/alert-queries.ts";
-import type { AlertView, MonitorStateRow } from "./monitoring/alerts.ts";
+import type { AckOutcome, AlertKey, AlertQuery, AlertView, MonitorStateRow } from "./monitoring/alerts.ts";
 import type { AdminRow, CandleRow, CashRow, ExecutionRow, OrderEventRow, OrderRow, PositionRow, RowBatch } from "./rows.ts";
 
 /** How far the store covers the journal. */

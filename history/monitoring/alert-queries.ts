@@ -3,26 +3,10 @@
  * PostgreSQL store numbers them: history/stream-queries.ts `numbered`), as the statement streams are.
  */
 import { n, type Row } from "../row-mappers.ts";
-import { decodeCursor, encodeCursor, type Page, pageLimit, type TimeRange } from "../store.ts";
-import { type AlertView, alertId } from "./alerts.ts";
+import { decodeCursor, encodeCursor, type Page, pageLimit } from "../store.ts";
+import { type AlertQuery, type AlertView, alertId } from "./alerts.ts";
 
 const FAR = Number.MAX_SAFE_INTEGER;
-
-export interface AlertQuery extends TimeRange {
-  /** open: not yet acknowledged. */
-  state?: "open" | "acknowledged";
-  account?: number;
-  rule?: number;
-  cursor?: string;
-  /** Default 100, at most 1000. */
-  limit?: number;
-}
-
-export interface AlertKey {
-  seq: number;
-  rule: number;
-  account: number;
-}
 
 const VIEW = "SELECT a.*, k.acked_by, k.acked_at, k.note FROM alerts a LEFT JOIN alert_acks k ON k.seq = a.seq AND k.rule = a.rule AND k.account = a.account";
 
@@ -62,6 +46,3 @@ export function alertPage(rows: Row[], limit: number): Page<AlertView> {
   const last = views[limit - 1]!;
   return { rows: views, next: encodeCursor(last.seq, last.rule, last.account) };
 }
-
-/** What ack() found: acknowledged now, already acknowledged (by whom, kept as it was), or no such alert. */
-export type AckOutcome = { acked: true; alert: AlertView } | { acked: false; alert: AlertView } | null;

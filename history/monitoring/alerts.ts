@@ -60,6 +60,31 @@ export function parseAlertId(id: string): { seq: number; rule: number; account: 
   return { seq: Number(m[1]), rule: Number(m[2]), account: Number(m[3]) };
 }
 
+/** A time range in engine µs (as history/store.ts TimeRange). */
+interface TimeRange {
+  from?: number;
+  to?: number;
+}
+
+export interface AlertQuery extends TimeRange {
+  /** open: not yet acknowledged. */
+  state?: "open" | "acknowledged";
+  account?: number;
+  rule?: number;
+  cursor?: string;
+  /** Default 100, at most 1000. */
+  limit?: number;
+}
+
+export interface AlertKey {
+  seq: number;
+  rule: number;
+  account: number;
+}
+
+/** What ack() found: acknowledged now, already acknowledged (by whom, kept as it was), or no such alert. */
+export type AckOutcome = { acked: true; alert: AlertView } | { acked: false; alert: AlertView } | null;
+
 /** One account's rule state as the store keeps it, written with the batch that changed it. */
 export interface MonitorStateRow {
   account: number;

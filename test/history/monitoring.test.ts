@@ -123,7 +123,7 @@ describe("transaction monitoring", () => {
     const s = quietScript();
     const small = s.order(1, BTC, Side.BUY, MID - 800, 120, s.time + SECOND);
     const carol = s.order(3, BTC, Side.BUY, MID - 800, 5_000, s.time + SECOND);
-    const config = { ...demoConfig.exchange, tiers: demoConfig.exchange.tiers.map((t) => ({ ...t, monitoring: t.id === 1 ? { largeOrderFactor: 8 } : { enabled: false } })) };
+    const config = { ...demoConfig.exchange, tiers: demoConfig.exchange.tiers.map((t) => ({ ...t, monitoring: (t.id === 1 ? { largeOrderFactor: 8 } : { enabled: false }) as Record<string, number | boolean> })) };
     const { store } = await writeScript(dirs, s, stores, config);
     const got = after(await allAlerts(store), small);
     expect(got).toEqual([`LARGE_ORDER account 1 seq ${small}`]);
