@@ -137,7 +137,8 @@ export function compileClientDecoder(layout: MessageLayout): ClientDecoder {
   }
   let body = `const T = ${layout.type};\n`;
   if (variable < 0) {
-    const size = at[last]! + fixedBytes(fields[last]!);
+    // A message of the header alone (ALERTS_UNSUBSCRIBE) is exactly the header.
+    const size = last < 0 ? HEADER_BYTES.client : at[last]! + fixedBytes(fields[last]!);
     body += `if (length !== ${size}) return sizeError(T, requestId, length, ${size});\n`;
   } else {
     const s = at[last]!;

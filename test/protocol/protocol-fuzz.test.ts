@@ -98,6 +98,9 @@ const SHAPES: Record<number, Shape> = {
   [T.REFERENCE_DATA_REQUEST]: { requestId, symbol: symbolOrAll },
   [T.SUBSCRIBE]: { requestId, symbol: u32, channels: int(1, CHANNEL_MASK), depth: u16 },
   [T.UNSUBSCRIBE]: { requestId, symbol: u32, channels: int(1, CHANNEL_MASK) },
+  [T.LOGIN_TOKEN]: { requestId, token: str(1, 64) },
+  [T.ALERTS_SUBSCRIBE]: { requestId, minSeverity: int(0, 3) },
+  [T.ALERTS_UNSUBSCRIBE]: { requestId },
 
   [T.HELLO]: { seq: nat, serverTime: nat, nonce: bytes32 },
   [T.LOGIN_RESULT]: { seq: nat, requestId: u32, code: u16, account: nat, sessionId: nat, serverTime: nat },
@@ -134,6 +137,8 @@ const SHAPES: Record<number, Shape> = {
     instruments: list({ id: u32, symbol: str(1, 32), tickSize: str(1, 64), lotSize: str(1, 64), base: str(0, 16), quote: str(0, 16) }, 4),
   },
   [T.SUBSCRIBED]: { seq: nat, requestId: u32, symbol: u32, channels: u16 },
+  [T.ALERT]: { seq: nat, rule: int(0, 255), account: nat, commandSeq: nat, time: nat, severity: int(0, 3), text: str(0, 255, true) },
+  [T.ALERTS_SUBSCRIBED]: { seq: nat, requestId: u32, subscribed: bool, minSeverity: int(0, 3) },
 
   [T.L2_SNAPSHOT]: { symbol: u32, seq: nat, time: nat, bids: list({ price: nat, qty: nat, orders: u32 }), asks: list({ price: nat, qty: nat, orders: u32 }) },
   [T.L2_UPDATE]: { symbol: u32, seq: nat, time: nat, changes: list({ side, price: nat, qty: nat, orders: u32 }) },

@@ -149,7 +149,8 @@ describe("docs/protocol.md", () => {
       }
       // A table that is all fixed rows describes the whole frame.
       if (fixed) expect(bytes.length).toBe(next);
-      expect(checked).toBeGreaterThanOrEqual(4);
+      // Every row is checked; a message of the header alone (ALERTS_UNSUBSCRIBE) has three.
+      expect(checked).toBeGreaterThanOrEqual(Math.min(4, table.rows.length));
     });
   }
 });
