@@ -17,6 +17,7 @@ import { JournalFollower } from "../actors/journal/journal-follower.ts";
 import type { ExchangeConfig } from "../engine/exchange.ts";
 import { tradesSinceDayStart } from "./candle-history.ts";
 import { HistoryStoreMismatch } from "./history-errors.ts";
+import type { AlertRow } from "./monitoring/alerts.ts";
 import { Monitor } from "./monitoring/monitor.ts";
 import { tierSettings } from "./monitoring/settings.ts";
 import { RowBuilder } from "./row-builder.ts";
@@ -34,6 +35,8 @@ export interface WriterOptions {
   onDown?: (err: Error) => void;
   /** Writing works again after an outage. */
   onUp?: (downMs: number) => void;
+  /** Alerts transaction monitoring raised, once the batch holding them is committed (docs/monitoring.md). */
+  onAlerts?: (alerts: AlertRow[]) => void;
   /** First and longest wait between retries of a failed write (ms). Default 100 and 5,000. */
   retryMs?: number;
   maxRetryMs?: number;
@@ -118,6 +121,7 @@ export class HistoryWriter {
       try {
         await this.o.store.write(batch);
         this.rowsWritten += batch.rows;
+        if (batch.alerts.length > 0) this.o.onAlerts?.(batch.alerts);
         if (this.downSince !== 0) {
           this.o.onUp?.(Date.now() - this.downSince);
           this.downSince = 0;
