@@ -200,8 +200,9 @@ export class RowBatch {
   toSeq = 0;
   toTime = 0;
 
+  /** History rows (alerts, a handful, are not counted: a batch's size and the row counts are the history tables'). */
   get rows(): number {
-    return this.orders.length + this.orderEvents.length + this.executions.length + this.cash.length + this.positions.length + this.admin.length + this.candles.length + this.alerts.length;
+    return this.orders.length + this.orderEvents.length + this.executions.length + this.cash.length + this.positions.length + this.admin.length + this.candles.length;
   }
 
 }

@@ -20,8 +20,10 @@ export class AccountWatch {
   deposits: [number, number, string][] = [];
   /** Recent destinations added: [time, destination]. */
   destinations: [number, string][] = [];
-  /** Per symbol, recent fills: [time, signed notional]. */
-  moves: Record<string, [number, number][]> = {};
+  /** Per symbol, recent fills in buckets of time ([bucket start, net notional, gross notional, fills]) and their sums. */
+  moves: Record<string, { buckets: [number, number, number, number][]; net: number; gross: number; fills: number }> = {};
+  /** Orders counted in `hours`. */
+  hourTotal = 0;
   /** Per rule, the engine time before which it stays quiet. */
   quietUntil: Record<string, number> = {};
 

@@ -20,8 +20,7 @@ export interface HourFinding {
 export function judgeHour(w: AccountWatch, time: number, s: MonitoringSettings): HourFinding | null {
   const hour = Math.floor((time % DAY_US) / HOUR_US);
   const h = w.hours;
-  let total = 0;
-  for (let i = 0; i < 24; i++) total += h[i]!;
+  const total = w.hourTotal;
   let found: HourFinding | null = null;
   if (total >= s.hourMinOrders && time - w.firstOrder >= s.hourMinDays * DAY_US) {
     const near = h[(hour + 23) % 24]! + h[hour]! + h[(hour + 1) % 24]!;
@@ -29,5 +28,6 @@ export function judgeHour(w: AccountWatch, time: number, s: MonitoringSettings):
   }
   if (total === 0) w.firstOrder = time;
   h[hour] = h[hour]! + 1;
+  w.hourTotal = total + 1;
   return found;
 }
