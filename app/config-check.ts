@@ -6,6 +6,7 @@
  */
 import { type BourseConfig, seedCommands } from "./config.ts";
 import { OperatorError } from "../actors/operator-error.ts";
+import { checkMonitoring } from "../history/monitoring/settings.ts";
 
 export function checkConfig(config: BourseConfig, file: string): void {
   const ex = config.exchange;
@@ -13,6 +14,10 @@ export function checkConfig(config: BourseConfig, file: string): void {
     if (!Array.isArray(ex[key])) throw new OperatorError(`${file}: exchange.${key} must be a list`);
   }
   const tiers = new Set(ex.tiers.map((t) => t.id));
+  for (const t of ex.tiers) {
+    const problems = checkMonitoring(`exchange.tiers (id ${t.id}).monitoring`, t.monitoring);
+    if (problems.length > 0) throw new OperatorError(`${file}: ${problems.join("; ")}`);
+  }
   const accounts = new Set<number>();
   const keys = new Set<string>();
   for (const a of config.accounts ?? []) {

@@ -31,7 +31,7 @@ import { type FixAcceptor, startFixAcceptor } from "../gateway/fix/acceptor.ts";
 import { OrderEntry } from "../gateway/order-entry/order-entry.ts";
 import { Availability } from "../gateway/ws/health.ts";
 import { MarketDataFanout } from "../gateway/ws/market-data-fanout.ts";
-import { type Gateway, startGateway } from "../gateway/ws/server.ts";
+import { type Gateway, type OperatorAuth, startGateway } from "../gateway/ws/server.ts";
 import { type StoreLocation, storeLocation } from "../history/config.ts";
 import { openHistoryStore } from "../history/open-store.ts";
 import type { HistoryStore } from "../history/store.ts";
@@ -46,6 +46,8 @@ import { identityRoutes } from "../gateway/rest/routes/identity.ts";
 import { orderRoutes } from "../gateway/rest/routes/orders.ts";
 import { portfolioRoutes } from "../gateway/rest/routes/portfolio.ts";
 import { accountHistoryRoutes } from "../gateway/rest/routes/account-history.ts";
+import { alertRoutes } from "../gateway/rest/routes/alerts.ts";
+import { callerName, readsAll } from "../gateway/auth/caller.ts";
 import { RestOrderDesk } from "../gateway/rest/rest-orders.ts";
 import { marketRoutes } from "../gateway/rest/routes/market.ts";
 import { statementRoutes } from "../gateway/rest/routes/statement.ts";
@@ -341,6 +343,7 @@ export class BourseExchange {
   private webSocketPart(address: DoorAddress): Part {
     const o = this.o;
     let restOrders: RestOrderDesk;
+    let offAlerts = () => {};
     return {
       name: "websocket",
       start: () => {
@@ -360,6 +363,7 @@ export class BourseExchange {
             marketData: this.marketData!,
             availability: this.availability!,
             portfolio: { read: (account) => this.engine.host.portfolio(account), feeAccount: o.config.exchange.feeAccount ?? 0 },
+            operatorAuth: (token) => operatorAuth(this.identity, token),
             restRoutes: [
               identityRoutes(this.identity!),
               accountAdminRoutes(this.identity!),
@@ -368,6 +372,7 @@ export class BourseExchange {
               accountHistoryRoutes(this.identity!, () => this.history, o.config.exchange.instruments.map(makeInstrument), o.config.exchange.currencies),
               statementRoutes(this.identity!, () => this.history, o.config.exchange),
               marketControlRoutes(this.identity!, o.config.exchange.instruments),
+              alertRoutes(this.identity!, () => this.history),
               // The store may answer later than the door starts, or not at all: read it per request.
               marketRoutes({ marketData: this.marketData!, history: () => this.history, instruments: o.config.exchange.instruments }),
             ],
@@ -376,8 +381,12 @@ export class BourseExchange {
         } catch (e) {
           throw listenError(e, address);
         }
+        // Alerts reach operator sessions once the history store holds them (docs/monitoring.md).
+        const gateway = this.gateway;
+        offAlerts = this.historyWriter?.onAlerts((alerts) => gateway.pushAlerts(alerts)) ?? (() => {});
       },
       stop: async () => {
+        offAlerts();
         await this.gateway?.stop();
         restOrders?.close();
       },
@@ -453,4 +462,12 @@ export function doorAddresses(o: Pick<ExchangeOptions, "config" | "host" | "port
     doors.push({ door: "FIX", host: o.host ?? o.config.fix?.host ?? "127.0.0.1", port: o.fixPort ?? (o.port === 0 ? 0 : (o.config.fix?.port ?? 9878)), flag: "--fix-port" });
   }
   return doors;
+}
+
+/** LOGIN_TOKEN on the WebSocket door: a live user session of an operator or auditor (a trader trades with an API key). */
+function operatorAuth(id: IdentityParts | null, token: string): ReturnType<OperatorAuth> {
+  const r = id?.signIn.session(token);
+  if (!r?.ok) return { ok: false, code: "AUTH_FAILED", message: r?.message ?? "no identity on this exchange" };
+  if (!readsAll(r.value)) return { ok: false, code: "NOT_PERMITTED", message: "traders log in with an API key (LOGIN): LOGIN_TOKEN is for operators and auditors" };
+  return { ok: true, name: callerName(r.value) };
 }

@@ -13,6 +13,7 @@ import { PostgresHistoryStore } from "../history/postgres-store.ts";
 import type { RowBatch } from "../history/rows.ts";
 import { SqliteHistoryStore } from "../history/sqlite-store.ts";
 import type { HistoryStore, Progress } from "../history/store.ts";
+import type { MonitorStateRow } from "../history/monitoring/alerts.ts";
 import { HistoryWriter } from "../history/writer.ts";
 import { burstRun } from "./pipeline-drive.ts";
 import { gc, runtimeLog } from "./pipeline-options.ts";
@@ -29,7 +30,7 @@ export type TableKey = (typeof TABLE_KEYS)[number];
  * (tradesSinceDayStart reads nothing at seq 0), so that is all this implements; `keep` holds the
  * batches for the passes that write the same rows without replaying.
  */
-class NullStore implements Pick<HistoryStore, "backend" | "progress" | "write" | "close"> {
+class NullStore implements Pick<HistoryStore, "backend" | "progress" | "write" | "monitorState" | "close"> {
   readonly backend = "sqlite" as const;
   readonly kept: RowBatch[] = [];
   readonly rows: Record<TableKey, number> = { orders: 0, orderEvents: 0, executions: 0, cash: 0, positions: 0, admin: 0, candles: 0 };
@@ -41,6 +42,9 @@ class NullStore implements Pick<HistoryStore, "backend" | "progress" | "write" |
     if (!this.keep) return;
     this.kept.push(b);
     for (const k of TABLE_KEYS) this.rows[k] += b[k].length;
+  }
+  async monitorState(): Promise<MonitorStateRow[]> {
+    return [];
   }
   async close(): Promise<void> {}
 }

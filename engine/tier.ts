@@ -19,6 +19,11 @@ export interface TierSpec {
   /** At most rateCount orders and amends within rateWindowUs of engine time (0: no limit). */
   rateCount?: number;
   rateWindowUs?: number;
+  /**
+   * Transaction monitoring's thresholds for this tier's accounts, over the defaults (names and
+   * meaning: history/monitoring/settings.ts, docs/monitoring.md). The engine does not read them.
+   */
+  monitoring?: Readonly<Record<string, number | boolean>>;
 }
 
 /** A tier with every default filled in and notional limits in units. */

@@ -54,4 +54,15 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     id int8 GENERATED ALWAYS AS IDENTITY PRIMARY KEY, at int8 NOT NULL, before int8 NOT NULL,
     operator text NOT NULL, removed text NOT NULL);
   `,
+  `
+  CREATE TABLE alerts (
+    seq int8 NOT NULL, rule int4 NOT NULL, account int8 NOT NULL, time int8 NOT NULL,
+    severity int4 NOT NULL, text text NOT NULL, detail text NOT NULL,
+    PRIMARY KEY (seq, rule, account));
+  CREATE INDEX alerts_by_account ON alerts (account, seq);
+  CREATE TABLE monitor_state (account int8 PRIMARY KEY, state text NOT NULL);
+  CREATE TABLE alert_acks (
+    seq int8 NOT NULL, rule int4 NOT NULL, account int8 NOT NULL, acked_by text NOT NULL,
+    acked_at int8 NOT NULL, note text, PRIMARY KEY (seq, rule, account));
+  `,
 ];

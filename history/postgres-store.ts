@@ -41,8 +41,10 @@ import {
 } from "./store.ts";
 import { candle, cashRow, execution, n, orderEvent, orderView, page, type Row } from "./row-mappers.ts";
 import type { AdminRow, CandleRow, CashRow, ExecutionRow, PositionRow, RowBatch } from "./rows.ts";
-import { copyText, ROW_TABLE, type RowTable } from "./row-tables.ts";
+import { copyText, MONITOR_STATE_TABLE, ROW_TABLE, type RowTable } from "./row-tables.ts";
 import { numbered, type StreamQuery, streamQueries } from "./stream-queries.ts";
+import { ACK_INSERT, ALERT_BY_KEY, alertListQuery, alertPage, alertView } from "./monitoring/alert-queries.ts";
+import type { AckOutcome, AlertKey, AlertQuery, AlertView, MonitorStateRow } from "./monitoring/alerts.ts";
 import { Liquidity } from "./rows.ts";
 import { OPEN_STATES, CLOSED_STATES } from "./order-states.ts";
 
@@ -74,7 +76,7 @@ export interface PostgresStoreOptions {
  * `INSERT … SELECT * FROM unnest($1::int8[], …)`, the way this store wrote before. The staging
  * tables are temporary (one per connection, created on first use) and empty at every commit.
  */
-async function insert<T>(tx: Client, t: RowTable<T>, rows: readonly T[]): Promise<void> {
+async function insert<T>(tx: Client, t: RowTable<T>, rows: readonly T[], onConflict = "DO NOTHING"): Promise<void> {
   if (rows.length === 0) return;
   const stage = `stage_${t.table}`;
   const cols = t.columns.map(([c]) => c).join(", ");
@@ -87,7 +89,7 @@ async function insert<T>(tx: Client, t: RowTable<T>, rows: readonly T[]): Promis
     await copy.abort(e).catch(() => {});
     throw e;
   }
-  await tx.unsafe(`INSERT INTO ${t.table} (${cols}) SELECT ${cols} FROM ${stage} ON CONFLICT DO NOTHING`);
+  await tx.unsafe(`INSERT INTO ${t.table} (${cols}) SELECT ${cols} FROM ${stage} ON CONFLICT ${onConflict}`);
 }
 
 
@@ -172,6 +174,8 @@ export class PostgresHistoryStore implements HistoryStore {
       await insert(tx, ROW_TABLE.positions, b.positions);
       await insert(tx, ROW_TABLE.admin, b.admin);
       await insert(tx, ROW_TABLE.candles, b.candles);
+      await insert(tx, ROW_TABLE.alerts, b.alerts);
+      await insert(tx, MONITOR_STATE_TABLE, b.monitorState, "(account) DO UPDATE SET state = excluded.state");
       if (b.toSeq > 0) await tx.unsafe("UPDATE progress SET seq = $1, time = $2 WHERE id = 1 AND seq < $1", [b.toSeq, b.toTime]);
     });
   }
@@ -312,6 +316,26 @@ export class PostgresHistoryStore implements HistoryStore {
       if (rows.length < pageSize) return;
       last = q.key(rows[rows.length - 1]!);
     }
+  }
+
+  async alerts(q: AlertQuery): Promise<Page<AlertView>> {
+    const { sql, params, limit } = alertListQuery(q);
+    return alertPage(await this.all(numbered(sql), params), limit);
+  }
+
+  async alert(k: AlertKey): Promise<AlertView | null> {
+    const [r] = await this.all(numbered(ALERT_BY_KEY), [k.seq, k.rule, k.account]);
+    return r ? alertView(r) : null;
+  }
+
+  async ack(k: AlertKey, by: string, note: string | null, at: number): Promise<AckOutcome> {
+    const done = await this.guard("acknowledging an alert", () => this.pool.unsafe(numbered(ACK_INSERT), [by, at, note, k.seq, k.rule, k.account]));
+    const alert = await this.alert(k);
+    return alert ? { acked: (done as unknown as { count: number }).count === 1, alert } : null;
+  }
+
+  async monitorState(): Promise<MonitorStateRow[]> {
+    return (await this.all("SELECT account, state FROM monitor_state", [])).map((r) => ({ account: n(r.account), state: r.state as string }));
   }
 
   async counts(): Promise<TableCounts> {

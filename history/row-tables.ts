@@ -4,6 +4,7 @@
  * bench/history.ts's bare insert binds the same. Money goes in as its exact decimal text. The types
  * are PostgreSQL's (history/postgres-schema.ts; SQLite's are history/sqlite-schema.ts).
  */
+import type { AlertRow, MonitorStateRow } from "./monitoring/alerts.ts";
 import type { AdminRow, CandleRow, CashRow, ExecutionRow, OrderEventRow, OrderRow, PositionRow } from "./rows.ts";
 
 export type RowValue = string | number | null;
@@ -58,7 +59,15 @@ export const ROW_TABLE = {
     `symbol:int8 "interval":int8 start:int8 open:int8 high:int8 low:int8 close:int8 volume:int8 trades:int8 seq:int8`,
     (r) => [r.symbol, r.interval, r.start, r.open, r.high, r.low, r.close, r.volume, r.trades, r.seq],
   ),
+  alerts: spec<AlertRow>(
+    "alerts",
+    "seq:int8 rule:int4 account:int8 time:int8 severity:int4 text:text detail:text",
+    (r) => [r.seq, r.rule, r.account, r.time, r.severity, r.text, r.detail],
+  ),
 } as const;
+
+/** Monitoring's per-account rule state: replaced, not kept, when a batch writes it again. */
+export const MONITOR_STATE_TABLE = spec<MonitorStateRow>("monitor_state", "account:int8 state:text", (r) => [r.account, r.state]);
 
 export type RowTableName = keyof typeof ROW_TABLE;
 

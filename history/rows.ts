@@ -7,6 +7,7 @@
  */
 
 import type { SeedCandle } from "../engine/market-data.ts";
+import type { AlertRow, MonitorStateRow } from "./monitoring/alerts.ts";
 
 /** An order as it was submitted: every field of the NEW_ORDER command, and the order id it got. */
 export interface OrderRow {
@@ -192,10 +193,14 @@ export class RowBatch {
   positions: PositionRow[] = [];
   admin: AdminRow[] = [];
   candles: CandleRow[] = [];
+  /** Transaction monitoring's alerts (history/monitoring/), and the rule state of the accounts this batch touched. */
+  alerts: AlertRow[] = [];
+  monitorState: MonitorStateRow[] = [];
   /** The last seq (and its engine time) this batch covers: every command through it is in the store after the write. */
   toSeq = 0;
   toTime = 0;
 
+  /** History rows (alerts, a handful, are not counted: a batch's size and the row counts are the history tables'). */
   get rows(): number {
     return this.orders.length + this.orderEvents.length + this.executions.length + this.cash.length + this.positions.length + this.admin.length + this.candles.length;
   }

@@ -52,4 +52,17 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     id INTEGER PRIMARY KEY, at INTEGER NOT NULL, before INTEGER NOT NULL, operator TEXT NOT NULL,
     removed TEXT NOT NULL);
   `,
+  // Transaction monitoring (docs/monitoring.md): alerts the writer raises, the rule state it resumes
+  // from, and operators' acknowledgements — in a table of their own, which a rebuild keeps.
+  `
+  CREATE TABLE alerts (
+    seq INTEGER NOT NULL, rule INTEGER NOT NULL, account INTEGER NOT NULL, time INTEGER NOT NULL,
+    severity INTEGER NOT NULL, text TEXT NOT NULL, detail TEXT NOT NULL,
+    PRIMARY KEY (seq, rule, account)) WITHOUT ROWID;
+  CREATE INDEX alerts_by_account ON alerts (account, seq);
+  CREATE TABLE monitor_state (account INTEGER PRIMARY KEY, state TEXT NOT NULL);
+  CREATE TABLE alert_acks (
+    seq INTEGER NOT NULL, rule INTEGER NOT NULL, account INTEGER NOT NULL, acked_by TEXT NOT NULL,
+    acked_at INTEGER NOT NULL, note TEXT, PRIMARY KEY (seq, rule, account)) WITHOUT ROWID;
+  `,
 ];

@@ -37,6 +37,8 @@ import { insertSql, ROW_TABLE, type RowTable, type RowTableName } from "./row-ta
 import { type StreamQuery, streamQueries } from "./stream-queries.ts";
 import { Liquidity } from "./rows.ts";
 import { OPEN_STATES, CLOSED_STATES } from "./order-states.ts";
+import { ACK_INSERT, ALERT_BY_KEY, alertListQuery, alertPage, alertView, STATE_UPSERT } from "./monitoring/alert-queries.ts";
+import type { AckOutcome, AlertKey, AlertQuery, AlertView, MonitorStateRow } from "./monitoring/alerts.ts";
 
 type Param = string | number | bigint | null;
 
@@ -52,6 +54,9 @@ export class SqliteHistoryStore implements HistoryStore {
   readonly db: Database;
   private readonly inserts = new Map<RowTableName, Statement>();
   private progressStmt: Statement | null = null;
+  private stateStmt: Statement | null = null;
+  /** A reader's own writable connection, opened on its first acknowledgement. */
+  private ackDb: Database | null = null;
 
   private readonly readonly: boolean;
 
@@ -74,6 +79,7 @@ export class SqliteHistoryStore implements HistoryStore {
     if (!opts.readonly) {
       for (const name of Object.keys(ROW_TABLE) as RowTableName[]) this.inserts.set(name, this.db.prepare(insertSql(ROW_TABLE[name] as RowTable<never>, " ON CONFLICT DO NOTHING")));
       this.progressStmt = this.db.prepare("UPDATE progress SET seq = ?1, time = ?2 WHERE id = 1 AND seq < ?1");
+      this.stateStmt = this.db.prepare(STATE_UPSERT);
     }
   }
 
@@ -88,6 +94,7 @@ export class SqliteHistoryStore implements HistoryStore {
         const t = ROW_TABLE[name] as RowTable<unknown>;
         for (const r of b[name] as readonly unknown[]) stmt.run(...t.values(r));
       }
+      for (const r of b.monitorState) this.stateStmt!.run(r.account, r.state);
       if (b.toSeq > 0) this.progressStmt!.run(b.toSeq, b.toTime);
     })();
   }
@@ -212,6 +219,34 @@ export class SqliteHistoryStore implements HistoryStore {
     }
   }
 
+  async alerts(q: AlertQuery): Promise<Page<AlertView>> {
+    const { sql, params, limit } = alertListQuery(q);
+    return alertPage(this.db.query(sql).all(...params) as Row[], limit);
+  }
+
+  async alert(k: AlertKey): Promise<AlertView | null> {
+    const r = this.db.query(ALERT_BY_KEY).get(k.seq, k.rule, k.account) as Row | null;
+    return r ? alertView(r) : null;
+  }
+
+  async ack(k: AlertKey, by: string, note: string | null, at: number): Promise<AckOutcome> {
+    let db = this.db;
+    if (this.readonly) {
+      if (!this.ackDb) {
+        this.ackDb = new Database(this.file);
+        this.ackDb.exec("PRAGMA busy_timeout = 5000");
+      }
+      db = this.ackDb;
+    }
+    const changed = db.prepare(ACK_INSERT).run(by, at, note, k.seq, k.rule, k.account).changes;
+    const alert = await this.alert(k);
+    return alert ? { acked: changed === 1, alert } : null;
+  }
+
+  async monitorState(): Promise<MonitorStateRow[]> {
+    return (this.db.query("SELECT account, state FROM monitor_state").all() as Row[]).map((r) => ({ account: n(r.account), state: r.state as string }));
+  }
+
   async counts(): Promise<TableCounts> {
     const c = (t: string) => n((this.db.query(`SELECT count(*) AS n FROM ${t}`).get() as Row).n);
     return { orders: c("orders"), orderEvents: c("order_events"), executions: c("executions"), cash: c("cash"), positions: c("positions"), admin: c("admin"), candles: c("candles") };
@@ -258,6 +293,7 @@ export class SqliteHistoryStore implements HistoryStore {
         // A reader in the middle of a read keeps the WAL; the next open folds it in.
       }
     }
+    this.ackDb?.close();
     this.db.close();
   }
 }

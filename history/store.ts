@@ -6,6 +6,7 @@
  * already there, so writing the same batch twice (after a crash between commit and the writer
  * learning of it) changes nothing.
  */
+import type { AckOutcome, AlertKey, AlertQuery, AlertView, MonitorStateRow } from "./monitoring/alerts.ts";
 import type { AdminRow, CandleRow, CashRow, ExecutionRow, OrderEventRow, OrderRow, PositionRow, RowBatch } from "./rows.ts";
 
 /** How far the store covers the journal. */
@@ -168,6 +169,17 @@ export interface HistoryStore {
   /** Admin rows, in seq order (for audit and the rebuild comparison). */
   streamAdmin(range: TimeRange, pageSize?: number): AsyncIterable<AdminRow>;
 
+  /** Transaction monitoring's alerts (docs/monitoring.md), newest first, with their acknowledgements. */
+  alerts(q: AlertQuery): Promise<Page<AlertView>>;
+  alert(key: AlertKey): Promise<AlertView | null>;
+  /**
+   * Records an operator's acknowledgement (wall-clock ms `at`): the one write the doors make, to a
+   * table of its own that the writer never touches and a rebuild keeps. A second one changes nothing.
+   */
+  ack(key: AlertKey, by: string, note: string | null, at: number): Promise<AckOutcome>;
+  /** Every account's monitoring state, as the last batch left it: what a resumed writer starts from. */
+  monitorState(): Promise<MonitorStateRow[]>;
+
   counts(): Promise<TableCounts>;
   /**
    * Removes every row with engine time before `before` (and candles that start before it) and
@@ -181,8 +193,11 @@ export interface HistoryStore {
   close(): Promise<void>;
 }
 
-/** The tables reset() empties (prunes stay: a record of what was removed is not history to rebuild). */
-export const ROW_TABLES = ["orders", "order_events", "executions", "cash", "positions", "admin", "candles"] as const;
+/**
+ * The tables reset() empties (prunes stay: a record of what was removed is not history to rebuild;
+ * so do alert acknowledgements: the rebuilt alerts have the same keys, and find their acks again).
+ */
+export const ROW_TABLES = ["orders", "order_events", "executions", "cash", "positions", "admin", "candles", "alerts", "monitor_state"] as const;
 
 /** A stream's page size: a whole number of at least 1 (0 would read the first page forever). */
 export function checkPageSize(pageSize: number): number {

@@ -11,6 +11,7 @@
 import type { Logger } from "../log/logger.ts";
 import { describeLocation } from "./config.ts";
 import { HistoryWriterFailed } from "./history-errors.ts";
+import type { AlertRow } from "./monitoring/alerts.ts";
 import { HW, WORDS, type WriterInit, type WriterReport } from "./writer-protocol.ts";
 
 export interface HistoryStatus {
@@ -34,6 +35,7 @@ export class HistoryWriterHost {
   private readonly worker: Worker;
   private readonly stopped: Promise<void>;
   private readonly settled: Promise<void>;
+  private readonly alertListeners: ((alerts: AlertRow[]) => void)[] = [];
 
   private constructor(private readonly o: HostOptions) {
     const sab = new SharedArrayBuffer(WORDS * 4);
@@ -46,7 +48,7 @@ export class HistoryWriterHost {
     this.stopped = new Promise((r) => (stopped = r));
     this.worker.onmessage = (e: MessageEvent<WriterReport>) => {
       this.on(e.data);
-      if (e.data.type !== "progress") settle();
+      if (e.data.type !== "progress" && e.data.type !== "alerts") settle();
       if (e.data.type === "stopped") stopped();
     };
     this.worker.onerror = (e) => {
@@ -67,6 +69,15 @@ export class HistoryWriterHost {
       throw new HistoryWriterFailed(`the history writer could not start: ${h.status.lastError}`);
     }
     return h;
+  }
+
+  /** Calls `listener` with the alerts of each batch once the store has them (the WebSocket door pushes them to operators). */
+  onAlerts(listener: (alerts: AlertRow[]) => void): () => void {
+    this.alertListeners.push(listener);
+    return () => {
+      const i = this.alertListeners.indexOf(listener);
+      if (i >= 0) this.alertListeners.splice(i, 1);
+    };
   }
 
   /** The journal is durable through `seq`. Called on the delivering thread for every delivery: one atomic store. */
@@ -142,6 +153,15 @@ export class HistoryWriterHost {
         s.state = "failed";
         s.lastError = r.message;
         log?.error("history writer failed: the exchange trades on without history until it is repaired (bourse history rebuild)", { err: r.message });
+        break;
+      case "alerts":
+        for (const l of this.alertListeners) {
+          try {
+            l(r.alerts);
+          } catch (err) {
+            log?.error("an alert listener threw", { err });
+          }
+        }
         break;
       case "stopped":
         s.state = "stopped";

@@ -7,6 +7,7 @@
  */
 import type { ExchangeConfig } from "../engine/exchange.ts";
 import type { StoreLocation } from "./config.ts";
+import type { AlertRow } from "./monitoring/alerts.ts";
 
 export const HW = {
   /** Low 32 bits of the journal's durable seq, as the host last published it. */
@@ -43,5 +44,7 @@ export type WriterReport =
   | { type: "progress"; seq: number; rows: number }
   | { type: "down"; message: string }
   | { type: "up"; downMs: number }
+  /** Alerts just committed to the store, for the doors to push to operators. */
+  | { type: "alerts"; alerts: AlertRow[] }
   | { type: "failed"; message: string }
   | { type: "stopped"; seq: number };

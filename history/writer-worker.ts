@@ -29,7 +29,7 @@ self.onmessage = async (e: MessageEvent<WriterInit>) => {
     for (let wait = 100, down = false; writer === null; wait = Math.min(wait * 2, 5_000)) {
       try {
         store = await openHistoryStore(o.store);
-        writer = await HistoryWriter.open({ dataDir: o.dataDir, config: o.config, store, batchRows: o.batchRows, onDown: (err) => report({ type: "down", message: err.message }), onUp: (downMs) => report({ type: "up", downMs }) }, o.durable);
+        writer = await HistoryWriter.open({ dataDir: o.dataDir, config: o.config, store, batchRows: o.batchRows, onDown: (err) => report({ type: "down", message: err.message }), onUp: (downMs) => report({ type: "up", downMs }), onAlerts: (alerts) => report({ type: "alerts", alerts }) }, o.durable);
         if (down) report({ type: "up", downMs: 0 });
       } catch (err) {
         await store?.close().catch(() => {});

@@ -17,6 +17,9 @@ import { JournalFollower } from "../actors/journal/journal-follower.ts";
 import type { ExchangeConfig } from "../engine/exchange.ts";
 import { tradesSinceDayStart } from "./candle-history.ts";
 import { HistoryStoreMismatch } from "./history-errors.ts";
+import type { AlertRow } from "./monitoring/alerts.ts";
+import { Monitor } from "./monitoring/monitor.ts";
+import { tierSettings } from "./monitoring/settings.ts";
 import { RowBuilder } from "./row-builder.ts";
 import { RowBatch } from "./rows.ts";
 import type { HistoryStore, Progress } from "./store.ts";
@@ -32,6 +35,8 @@ export interface WriterOptions {
   onDown?: (err: Error) => void;
   /** Writing works again after an outage. */
   onUp?: (downMs: number) => void;
+  /** Alerts transaction monitoring raised, once the batch holding them is committed (docs/monitoring.md). */
+  onAlerts?: (alerts: AlertRow[]) => void;
   /** First and longest wait between retries of a failed write (ms). Default 100 and 5,000. */
   retryMs?: number;
   maxRetryMs?: number;
@@ -46,6 +51,7 @@ export class HistoryWriter {
     private readonly o: WriterOptions,
     private readonly follower: JournalFollower,
     private readonly builder: RowBuilder,
+    private readonly monitor: Monitor,
     /** What the store held at open. */
     readonly resumedFrom: Progress,
   ) {
@@ -64,7 +70,9 @@ export class HistoryWriter {
       if (follower.seq !== progress.seq) throw new HistoryStoreMismatch(`the journal ends at seq ${follower.seq}, before the history store's seq ${progress.seq}`);
       const builder = new RowBuilder(follower.exchange);
       builder.seedCandles(await tradesSinceDayStart(o.store, progress, follower.exchange.ledger.markets.keys()), progress.time);
-      return new HistoryWriter(o, follower, builder, progress);
+      // The rules judge each account by its tier's settings, from the state the store's last batch left.
+      const monitor = new Monitor(follower.exchange, tierSettings(o.config.tiers), await o.store.monitorState());
+      return new HistoryWriter(o, follower, builder, monitor, progress);
     } catch (e) {
       follower.close();
       throw e;
@@ -90,13 +98,16 @@ export class HistoryWriter {
       const before = this.follower.seq;
       const batch = new RowBatch();
       const builder = this.builder;
+      const monitor = this.monitor;
       const limit = this.batchRows;
       this.follower.advance(durable, (seq, time, ev, cmd) => {
         builder.add(seq, time, ev, cmd, batch);
+        monitor.observe(seq, time, ev, cmd, batch.alerts);
         batch.toSeq = seq;
         batch.toTime = time;
         return batch.rows < limit;
       });
+      batch.monitorState = monitor.takeState();
       if (!(await this.writeUntilTaken(batch, stopping))) break;
       // The journal holds nothing more yet (a seq published before its record was readable): look again later rather than spin.
       if (this.follower.seq === before) break;
@@ -110,6 +121,7 @@ export class HistoryWriter {
       try {
         await this.o.store.write(batch);
         this.rowsWritten += batch.rows;
+        if (batch.alerts.length > 0) this.o.onAlerts?.(batch.alerts);
         if (this.downSince !== 0) {
           this.o.onUp?.(Date.now() - this.downSince);
           this.downSince = 0;

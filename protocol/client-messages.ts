@@ -144,8 +144,31 @@ export interface PortfolioUnsubscribe {
   requestId: number;
 }
 
+/** Logs an operator or auditor in with the bearer token of their user session (POST /api/v1/auth/login). */
+export interface LoginToken {
+  type: typeof MessageType.LOGIN_TOKEN;
+  requestId: number;
+  token: string;
+}
+
+/** Transaction monitoring's alerts pushed to this session (operators and auditors). */
+export interface AlertsSubscribe {
+  type: typeof MessageType.ALERTS_SUBSCRIBE;
+  requestId: number;
+  /** The least severity pushed: 0 or 1 every alert, 2 medium and high, 3 high only. */
+  minSeverity: number;
+}
+
+export interface AlertsUnsubscribe {
+  type: typeof MessageType.ALERTS_UNSUBSCRIBE;
+  requestId: number;
+}
+
 export type ClientMessage =
   | Login
+  | LoginToken
+  | AlertsSubscribe
+  | AlertsUnsubscribe
   | NewOrder
   | Cancel
   | Amend
@@ -182,6 +205,9 @@ const channels = u16("channels", { mask: CHANNEL_MASK, nonEmpty: true, rule: "mu
 
 const layout = (type: number, fields: MessageLayout["fields"]): MessageLayout => ({ type, family: "client", fields });
 
+/** A session bearer token is 43 base64url characters; room for a longer one later. */
+const SESSION_TOKEN_MAX = 64;
+
 export const CLIENT_LAYOUTS: readonly MessageLayout[] = [
   layout(MessageType.LOGIN, [
     nat("timestamp"),
@@ -189,6 +215,7 @@ export const CLIENT_LAYOUTS: readonly MessageLayout[] = [
     bytes("signature", SIGNATURE_BYTES),
     str("apiKeyId", 1, API_KEY_ID_MAX),
   ]),
+  layout(MessageType.LOGIN_TOKEN, [str("token", 1, SESSION_TOKEN_MAX)]),
   layout(MessageType.NEW_ORDER, [
     symbol,
     u8("side", { max: Side.SELL, reason: Reason.INVALID_SIDE, rule: "must be 0 (buy) or 1 (sell)" }),
@@ -211,6 +238,8 @@ export const CLIENT_LAYOUTS: readonly MessageLayout[] = [
   layout(MessageType.UNSUBSCRIBE, [symbol, channels]),
   layout(MessageType.PORTFOLIO_SUBSCRIBE, []),
   layout(MessageType.PORTFOLIO_UNSUBSCRIBE, []),
+  layout(MessageType.ALERTS_SUBSCRIBE, [u8("minSeverity", { max: 3 })]),
+  layout(MessageType.ALERTS_UNSUBSCRIBE, []),
 ];
 
 // ------------------------------------------------------------------------------ encode (SDK)
@@ -234,6 +263,9 @@ export const encodeSubscribe: (w: FrameWriter, m: Subscribe) => number = encoder
 export const encodeUnsubscribe: (w: FrameWriter, m: Unsubscribe) => number = encoderOf(MessageType.UNSUBSCRIBE);
 export const encodePortfolioSubscribe: (w: FrameWriter, m: PortfolioSubscribe) => number = encoderOf(MessageType.PORTFOLIO_SUBSCRIBE);
 export const encodePortfolioUnsubscribe: (w: FrameWriter, m: PortfolioUnsubscribe) => number = encoderOf(MessageType.PORTFOLIO_UNSUBSCRIBE);
+export const encodeLoginToken: (w: FrameWriter, m: LoginToken) => number = encoderOf(MessageType.LOGIN_TOKEN);
+export const encodeAlertsSubscribe: (w: FrameWriter, m: AlertsSubscribe) => number = encoderOf(MessageType.ALERTS_SUBSCRIBE);
+export const encodeAlertsUnsubscribe: (w: FrameWriter, m: AlertsUnsubscribe) => number = encoderOf(MessageType.ALERTS_UNSUBSCRIBE);
 
 /** Encodes any client message; returns the frame's length in `w`. */
 export const encodeClient: (w: FrameWriter, m: ClientMessage) => number = encoders.any;

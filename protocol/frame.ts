@@ -34,6 +34,8 @@ export const PROTOCOL_VERSION = 1;
 export const MessageType = {
   // ---- client → server (0x01–0x3f): header u32 requestId, echoed in the answer
   LOGIN: 0x01,
+  /** An operator's or auditor's login with a user session's bearer token (docs/monitoring.md). */
+  LOGIN_TOKEN: 0x02,
   NEW_ORDER: 0x10,
   CANCEL: 0x11,
   AMEND: 0x12,
@@ -44,6 +46,8 @@ export const MessageType = {
   UNSUBSCRIBE: 0x22,
   PORTFOLIO_SUBSCRIBE: 0x23,
   PORTFOLIO_UNSUBSCRIBE: 0x24,
+  ALERTS_SUBSCRIBE: 0x25,
+  ALERTS_UNSUBSCRIBE: 0x26,
   // ---- server → client, session (0x40–0x7f): header f64 session sequence
   HELLO: 0x40,
   LOGIN_RESULT: 0x41,
@@ -59,6 +63,8 @@ export const MessageType = {
   REFERENCE_DATA: 0x60,
   SUBSCRIBED: 0x61,
   PORTFOLIO: 0x62,
+  ALERT: 0x64,
+  ALERTS_SUBSCRIBED: 0x65,
   // ---- server → client, market data (0x80–0xbf): header u32 symbol, f64 symbol sequence, f64 time
   L2_SNAPSHOT: 0x80,
   L2_UPDATE: 0x81,

@@ -283,7 +283,35 @@ export interface Portfolio extends Session {
   positions: PortfolioPosition[];
 }
 
+/**
+ * A transaction monitoring alert (docs/monitoring.md), pushed unsolicited to the operator and
+ * auditor sessions that subscribed, once the history store holds it. REST has its details.
+ */
+export interface Alert extends Session {
+  type: typeof MessageType.ALERT;
+  /** The rule (history/monitoring/alerts.ts Rule: 1 LARGE_ORDER … 7 NEW_DESTINATION_WITHDRAWAL). */
+  rule: number;
+  account: number;
+  /** The journal seq of the command that raised it: with rule and account, the alert's id. */
+  commandSeq: number;
+  /** Engine time of that command, µs. */
+  time: number;
+  /** 1 low, 2 medium, 3 high. */
+  severity: number;
+  text: string;
+}
+
+/** Answer to ALERTS_SUBSCRIBE and ALERTS_UNSUBSCRIBE: whether alerts are now pushed, and from which severity. */
+export interface AlertsSubscribed extends Session {
+  type: typeof MessageType.ALERTS_SUBSCRIBED;
+  requestId: number;
+  subscribed: boolean;
+  minSeverity: number;
+}
+
 export type SessionMessage =
+  | Alert
+  | AlertsSubscribed
   | Hello
   | LoginResult
   | ErrorMessage
@@ -390,6 +418,8 @@ export const SESSION_LAYOUTS: readonly MessageLayout[] = [
       str("unrealizedPnl", 1, DECIMAL_TEXT_MAX),
     ]),
   ]),
+  layout(MessageType.ALERT, [u8("rule"), nat("account"), nat("commandSeq"), time, u8("severity", { max: 3 }), text("text")]),
+  layout(MessageType.ALERTS_SUBSCRIBED, [requestId, bool("subscribed"), u8("minSeverity", { max: 3 })]),
 ];
 
 // ------------------------------------------------------------------------------ encode (server)
@@ -417,6 +447,8 @@ export const encodeTriggered: (w: FrameWriter, m: Triggered) => number = encoder
 export const encodeReferenceData: (w: FrameWriter, m: ReferenceData) => number = encoderOf(MessageType.REFERENCE_DATA);
 export const encodeSubscribed: (w: FrameWriter, m: Subscribed) => number = encoderOf(MessageType.SUBSCRIBED);
 export const encodePortfolio: (w: FrameWriter, m: Portfolio) => number = encoderOf(MessageType.PORTFOLIO);
+export const encodeAlert: (w: FrameWriter, m: Alert) => number = encoderOf(MessageType.ALERT);
+export const encodeAlertsSubscribed: (w: FrameWriter, m: AlertsSubscribed) => number = encoderOf(MessageType.ALERTS_SUBSCRIBED);
 
 /** The ERROR frame for what decodeClient returned, with the session's next sequence number. */
 export function encodeProtocolError(w: FrameWriter, seq: number, e: ProtocolError): number {

@@ -12,6 +12,8 @@ import {
   CHANNEL_MASK,
   type ClientMessage,
   decodeClient,
+  encodeAlert,
+  encodeAlertsSubscribed,
   encodeError,
   encodeHello,
   encodeLoginResult,
@@ -36,6 +38,10 @@ import { SocketBatch } from "./socket-batch.ts";
 import type { GatewayConfig } from "./config.ts";
 import { Availability } from "./health.ts";
 import { buildRestApp, REST_BASE, type RestApp, type RouteModule } from "../rest/app.ts";
+import type { AlertRow } from "../../history/monitoring/alerts.ts";
+
+/** Who a LOGIN_TOKEN's bearer token names: an operator or auditor, or why not (app/exchange.ts asks the session store). */
+export type OperatorAuth = (token: string) => { ok: true; name: string } | { ok: false; code: "AUTH_FAILED" | "NOT_PERMITTED"; message: string };
 
 export interface GatewayOptions {
   sequencer: Sequencer;
@@ -67,6 +73,8 @@ export interface GatewayOptions {
   restRoutes?: readonly RouteModule[];
   /** The live portfolio (PORTFOLIO_SUBSCRIBE): how to read an account, and the fee account. Without it the door answers UNAVAILABLE. */
   portfolio?: Omit<PortfolioFeedOptions, "log">;
+  /** Checks LOGIN_TOKEN's bearer token (operator sessions, docs/protocol.md); without it LOGIN_TOKEN is refused. */
+  operatorAuth?: OperatorAuth;
 }
 
 /** Invalid frames a session may send before it is closed. */
@@ -90,6 +98,8 @@ export interface Gateway {
   closeSessions(code: number, reason: string): void;
   /** Tells every session logged in with `keyId` that the key was revoked (an ERROR frame) and closes it; returns how many. */
   closeKey(keyId: string): number;
+  /** Pushes alerts the history store now holds to the operator sessions that subscribed (ALERT frames); returns how many frames went out. */
+  pushAlerts(alerts: readonly AlertRow[]): number;
   stop(): Promise<void>;
 }
 
@@ -195,8 +205,12 @@ export function startGateway(opts: GatewayOptions): Gateway {
 
   function handle(s: Session, m: ClientMessage): void {
     switch (m.type) {
+      case MessageType.LOGIN_TOKEN:
+      case MessageType.ALERTS_SUBSCRIBE:
+      case MessageType.ALERTS_UNSUBSCRIBE:
+        return operatorRequest(s, m);
       case MessageType.LOGIN: {
-        if (s.loggedIn) return protocolError(s, new ProtocolError(ErrorCode.ALREADY_LOGGED_IN, "this session is logged in", m.type, m.requestId));
+        if (s.loggedIn || s.user !== "") return protocolError(s, new ProtocolError(ErrorCode.ALREADY_LOGGED_IN, "this session is logged in", m.type, m.requestId));
         const now = Math.floor(Date.now() * 1000);
         const auth = authenticate(keys, { keyId: m.apiKeyId, proof: { kind: "hmac", nonce: s.nonce, login: m, now }, address: s.ws.remoteAddress, guard: opts.loginGuard });
         // A locked key or address is told to slow down (RATE_LIMITED), not that the proof was wrong: it was not checked.
@@ -256,6 +270,7 @@ export function startGateway(opts: GatewayOptions): Gateway {
     }
     if (m.type === MessageType.PORTFOLIO_SUBSCRIBE || m.type === MessageType.PORTFOLIO_UNSUBSCRIBE) return portfolioRequest(s, m.type, m.requestId);
     // Order entry from here on: needs a login, and is rate limited per session.
+    if (s.user !== "") return protocolError(s, new ProtocolError(ErrorCode.NOT_PERMITTED, "an operator session places no orders: log in with an API key (LOGIN) to trade", m.type, m.requestId));
     if (!s.loggedIn) return protocolError(s, new ProtocolError(ErrorCode.NOT_LOGGED_IN, "log in before sending orders", m.type, m.requestId));
     // A read-only key may ask for its orders' status, not change them.
     if (!s.mayTrade && m.type !== MessageType.ORDER_STATUS_REQUEST) {
@@ -291,6 +306,37 @@ export function startGateway(opts: GatewayOptions): Gateway {
     }
     if (type === MessageType.PORTFOLIO_SUBSCRIBE) portfolio.subscribe(s, requestId);
     else portfolio.unsubscribe(s, requestId);
+  }
+
+  /** LOGIN_TOKEN and the alert subscription: operators' and auditors' sessions (docs/protocol.md, operator sessions). */
+  function operatorRequest(s: Session, m: ClientMessage & { type: 0x02 | 0x25 | 0x26 }): void {
+    if (m.type === MessageType.LOGIN_TOKEN) {
+      if (s.loggedIn || s.user !== "") return protocolError(s, new ProtocolError(ErrorCode.ALREADY_LOGGED_IN, "this session is logged in", m.type, m.requestId));
+      const now = Math.floor(Date.now() * 1000);
+      // A door without identity knows no session: every token is unknown to it.
+      const auth = opts.operatorAuth?.(m.token) ?? { ok: false as const, code: "AUTH_FAILED" as const, message: "no such session" };
+      if (!auth.ok && auth.code === "NOT_PERMITTED") return protocolError(s, new ProtocolError(ErrorCode.NOT_PERMITTED, auth.message, m.type, m.requestId));
+      if (auth.ok) {
+        s.user = auth.name;
+        s.userToken = m.token;
+        s.ws.data.log = s.ws.data.log.child({ user: auth.name });
+        s.ws.data.log.info("operator login");
+      } else {
+        s.strikes++;
+        const failed = ++s.failedLogins;
+        s.ws.data.log[failed <= LOGGED_FAILED_LOGINS ? "info" : "debug"]("operator login failed", { reason: auth.message, failedLogins: failed });
+      }
+      s.send(encodeLoginResult(s.w, { type: MessageType.LOGIN_RESULT, seq: s.nextSeq(), requestId: m.requestId, code: auth.ok ? LOGIN_OK : ErrorCode.AUTH_FAILED, account: 0, sessionId: s.id, serverTime: now }));
+      if (s.strikes > MAX_STRIKES) s.ws.close(1008, "too many failed logins");
+      return;
+    }
+    if (s.user === "") {
+      if (s.loggedIn) return protocolError(s, new ProtocolError(ErrorCode.NOT_PERMITTED, "alerts are for operators and auditors (LOGIN_TOKEN), not API keys", m.type, m.requestId));
+      return protocolError(s, new ProtocolError(ErrorCode.NOT_LOGGED_IN, "log in with LOGIN_TOKEN before subscribing to alerts", m.type, m.requestId));
+    }
+    s.alerts = m.type === MessageType.ALERTS_SUBSCRIBE;
+    s.alertsMin = m.type === MessageType.ALERTS_SUBSCRIBE ? m.minSeverity : 0;
+    s.send(encodeAlertsSubscribed(s.w, { type: MessageType.ALERTS_SUBSCRIBED, seq: s.nextSeq(), requestId: m.requestId, subscribed: s.alerts, minSeverity: s.alertsMin }));
   }
 
   function reject(s: Session, requestId: number, type: number, symbol: number, reason: number): void {
@@ -349,6 +395,26 @@ export function startGateway(opts: GatewayOptions): Gateway {
         s.send(encodeError(s.w, { type: MessageType.ERROR, seq: s.nextSeq(), requestId: 0, code: ErrorCode.KEY_REVOKED, reason: 0, messageType: 0, text: errorText(ErrorCode.KEY_REVOKED) }));
         s.ws.close(1008, "API key revoked");
         n++;
+      }
+      return n;
+    },
+    pushAlerts(alerts) {
+      let n = 0;
+      for (const s of sessions) {
+        if (!s.alerts || s.closing) continue;
+        // The session lives on its user session: one that has ended (logout, lock, expiry) stops here.
+        const auth = opts.operatorAuth?.(s.userToken);
+        if (!auth?.ok) {
+          s.alerts = false;
+          s.send(encodeError(s.w, { type: MessageType.ERROR, seq: s.nextSeq(), requestId: 0, code: ErrorCode.NOT_LOGGED_IN, reason: 0, messageType: 0, text: "your user session has ended: sign in again" }));
+          s.ws.close(1008, "user session ended");
+          continue;
+        }
+        for (const a of alerts) {
+          if (a.severity < s.alertsMin) continue;
+          s.send(encodeAlert(s.w, { type: MessageType.ALERT, seq: s.nextSeq(), rule: a.rule, account: a.account, commandSeq: a.seq, time: a.time, severity: a.severity, text: a.text }));
+          n++;
+        }
       }
       return n;
     },

@@ -30,6 +30,12 @@ export class Session implements OrderSession, HeldFrames, ReportTarget, Portfoli
   /** The logged-in key's `trade` scope: orders, cancels, amends, mass cancels. */
   mayTrade = false;
   cancelOnDisconnect = false;
+  /** An operator's or auditor's session (LOGIN_TOKEN): the caller's name ("user:olga") and bearer token; "" otherwise. */
+  user = "";
+  userToken = "";
+  /** Alerts pushed to it (ALERTS_SUBSCRIBE), and the least severity. */
+  alerts = false;
+  alertsMin = 0;
   readonly nonce = crypto.getRandomValues(new Uint8Array(32));
   readonly w = new FrameWriter(512);
   readonly reports: WsReports = new WsReports(this);

@@ -410,5 +410,48 @@ export function storeContract<S extends HistoryStore>(name: string, make: () => 
       expect(again.removed).toEqual({ orders: 0, orderEvents: 0, executions: 0, cash: 0, positions: 0, admin: 0, candles: 0 });
       expect((await store.prunes()).map((p) => p.operator)).toEqual(["ops@test", "ops2"]);
     });
+
+    test("alerts: written once per key with the batch, listed newest first with filters and pages, acknowledged once; rule state replaced", async () => {
+      const alert = (seq: number, rule: number, account: number, severity = 2) => ({ seq, rule, account, time: T(seq), severity, text: `rule ${rule} for ${account}`, detail: JSON.stringify({ seq, note: "q\"uote\ttab" }) });
+      const b = new RowBatch();
+      b.alerts = [alert(4, 1, 7), alert(2, 5, 8), alert(4, 2, 7, 3), alert(9, 1, 8)];
+      b.monitorState = [{ account: 7, state: '{"orders":1}' }, { account: 8, state: '{"orders":2}' }];
+      b.toSeq = 9;
+      b.toTime = T(9);
+      await store.write(b);
+      // Again, with a different text for a key already there and a newer state: the alert stays, the state is replaced.
+      const again = new RowBatch();
+      again.alerts = [{ ...alert(4, 1, 7), text: "changed" }];
+      again.monitorState = [{ account: 7, state: '{"orders":3}' }];
+      again.toSeq = 10;
+      again.toTime = T(10);
+      await store.write(again);
+      expect((await store.monitorState()).sort((x, y) => x.account - y.account)).toEqual([{ account: 7, state: '{"orders":3}' }, { account: 8, state: '{"orders":2}' }]);
+      const all = await store.alerts({});
+      expect(all.rows.map((a) => a.id)).toEqual(["9.1.8", "4.2.7", "4.1.7", "2.5.8"]);
+      expect(all.rows[2]).toMatchObject({ text: "rule 1 for 7", ackedBy: null, ackedAt: null, note: null, time: T(4) });
+      expect(JSON.parse(all.rows[0]!.detail)).toEqual({ seq: 9, note: "q\"uote\ttab" });
+      expect((await store.alerts({ account: 7 })).rows.map((a) => a.id)).toEqual(["4.2.7", "4.1.7"]);
+      expect((await store.alerts({ rule: 1 })).rows.map((a) => a.id)).toEqual(["9.1.8", "4.1.7"]);
+      expect((await store.alerts({ from: T(3), to: T(9) })).rows.map((a) => a.id)).toEqual(["4.2.7", "4.1.7"]);
+      const p1 = await store.alerts({ limit: 3 });
+      expect(p1.next).not.toBeNull();
+      expect((await store.alerts({ limit: 3, cursor: p1.next! })).rows.map((a) => a.id)).toEqual(["2.5.8"]);
+      await expect(store.alerts({ cursor: "bm9wZQ" })).rejects.toThrow(RangeError);
+
+      expect(await store.ack({ seq: 3, rule: 1, account: 7 }, "user:olga", null, 5)).toBeNull();
+      const first = await store.ack({ seq: 4, rule: 2, account: 7 }, "user:olga", "seen", 1_000);
+      expect(first).toMatchObject({ acked: true, alert: { id: "4.2.7", ackedBy: "user:olga", ackedAt: 1_000, note: "seen" } });
+      const second = await store.ack({ seq: 4, rule: 2, account: 7 }, "user:otto", "again", 2_000);
+      expect(second).toMatchObject({ acked: false, alert: { ackedBy: "user:olga", ackedAt: 1_000, note: "seen" } });
+      expect((await store.alerts({ state: "acknowledged" })).rows.map((a) => a.id)).toEqual(["4.2.7"]);
+      expect((await store.alerts({ state: "open" })).rows.map((a) => a.id)).toEqual(["9.1.8", "4.1.7", "2.5.8"]);
+      // A rebuild empties alerts and state; the acknowledgement waits for its alert to be written again.
+      await store.reset();
+      expect((await store.alerts({})).rows).toEqual([]);
+      expect(await store.monitorState()).toEqual([]);
+      await store.write(b);
+      expect(await store.alert({ seq: 4, rule: 2, account: 7 })).toMatchObject({ ackedBy: "user:olga", note: "seen" });
+    });
   });
 }

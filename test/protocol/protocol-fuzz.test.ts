@@ -100,6 +100,9 @@ const SHAPES: Record<number, Shape> = {
   [T.UNSUBSCRIBE]: { requestId, symbol: u32, channels: int(1, CHANNEL_MASK) },
   [T.PORTFOLIO_SUBSCRIBE]: { requestId },
   [T.PORTFOLIO_UNSUBSCRIBE]: { requestId },
+  [T.LOGIN_TOKEN]: { requestId, token: str(1, 64) },
+  [T.ALERTS_SUBSCRIBE]: { requestId, minSeverity: int(0, 3) },
+  [T.ALERTS_UNSUBSCRIBE]: { requestId },
 
   [T.HELLO]: { seq: nat, serverTime: nat, nonce: bytes32 },
   [T.LOGIN_RESULT]: { seq: nat, requestId: u32, code: u16, account: nat, sessionId: nat, serverTime: nat },
@@ -141,6 +144,8 @@ const SHAPES: Record<number, Shape> = {
     cash: list({ currency: str(1, 16), total: str(1, 64), reserved: str(1, 64), available: str(1, 64), equity: str(1, 64) }, 4),
     positions: list({ symbol: u32, qty: str(1, 64), averageCost: str(1, 64), markPrice: str(0, 64), realizedPnl: str(1, 64), unrealizedPnl: str(1, 64) }, 4),
   },
+  [T.ALERT]: { seq: nat, rule: int(0, 255), account: nat, commandSeq: nat, time: nat, severity: int(0, 3), text: str(0, 255, true) },
+  [T.ALERTS_SUBSCRIBED]: { seq: nat, requestId: u32, subscribed: bool, minSeverity: int(0, 3) },
 
   [T.L2_SNAPSHOT]: { symbol: u32, seq: nat, time: nat, bids: list({ price: nat, qty: nat, orders: u32 }), asks: list({ price: nat, qty: nat, orders: u32 }) },
   [T.L2_UPDATE]: { symbol: u32, seq: nat, time: nat, changes: list({ side, price: nat, qty: nat, orders: u32 }) },

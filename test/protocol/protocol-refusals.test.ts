@@ -51,7 +51,7 @@ describe("decodeClient: bad input gets the documented code and changes nothing",
   });
 
   test("an unknown type, and a server type sent by a client, are UNKNOWN_TYPE with the type byte", () => {
-    for (const type of [0x00, 0x02, 0x3f, T.ACK, T.L2_UPDATE, 0xff]) {
+    for (const type of [0x00, 0x03, 0x3f, T.ACK, T.L2_UPDATE, 0xff]) {
       const b = newOrder();
       b[1] = type;
       const e = expectError(decodeClient(b), ErrorCode.UNKNOWN_TYPE);

@@ -89,12 +89,18 @@ export function validMessage(r: Rng, type: number, orderIds: readonly number[] =
       return { type: T.SUBSCRIBE, requestId, symbol: symbol(r), channels: 1 + r.int(1023), depth: r.chance(0.7) ? 0 : r.int(65536) };
     case T.UNSUBSCRIBE:
       return { type: T.UNSUBSCRIBE, requestId, symbol: symbol(r), channels: 1 + r.int(1023) };
+    case T.LOGIN_TOKEN:
+      return { type: T.LOGIN_TOKEN, requestId, token: ascii(r, 1, 64) };
+    case T.ALERTS_SUBSCRIBE:
+      return { type: T.ALERTS_SUBSCRIBE, requestId, minSeverity: r.int(4) };
+    case T.ALERTS_UNSUBSCRIBE:
+      return { type: T.ALERTS_UNSUBSCRIBE, requestId };
   }
   throw new Error(`not a client type: ${type}`);
 }
 
-export const CLIENT_TYPES = [T.LOGIN, T.NEW_ORDER, T.CANCEL, T.AMEND, T.MASS_CANCEL, T.ORDER_STATUS_REQUEST, T.REFERENCE_DATA_REQUEST, T.SUBSCRIBE, T.UNSUBSCRIBE] as const;
-const SERVER_TYPES = [0x40, 0x41, 0x42, 0x50, 0x51, 0x52, 0x53, 0x54, 0x55, 0x56, 0x57, 0x60, 0x61, 0x80, 0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87];
+export const CLIENT_TYPES = [T.LOGIN, T.NEW_ORDER, T.CANCEL, T.AMEND, T.MASS_CANCEL, T.ORDER_STATUS_REQUEST, T.REFERENCE_DATA_REQUEST, T.SUBSCRIBE, T.UNSUBSCRIBE, T.LOGIN_TOKEN, T.ALERTS_SUBSCRIBE, T.ALERTS_UNSUBSCRIBE] as const;
+const SERVER_TYPES = [0x40, 0x41, 0x42, 0x50, 0x51, 0x52, 0x53, 0x54, 0x55, 0x56, 0x57, 0x60, 0x61, 0x64, 0x65, 0x80, 0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87];
 const BAD_F64 = [Number.NaN, -0, Infinity, -Infinity, 1.5, -1, 2 ** 53, 1e300];
 
 export type Mutation = "valid" | "flip" | "truncate" | "extend" | "version" | "type" | "f64" | "requestId0" | "text" | "random" | "oversize" | "giant";
@@ -229,6 +235,9 @@ export class AnonymousSessionModel {
         // Every abuser shares one address: once its failures lock it (gateway/auth/login-guard.ts) a login is refused unchecked.
         return { kind: "login", requestId: m.requestId, codes: [...codes, ErrorCode.RATE_LIMITED] };
       }
+      case T.LOGIN_TOKEN:
+        // A random token names no session.
+        return { kind: "login", requestId: m.requestId, codes: [ErrorCode.AUTH_FAILED] };
       case T.REFERENCE_DATA_REQUEST:
         if (m.symbol === -1) return { kind: "refdata", requestId: m.requestId, count: SYMBOLS.length };
         if (SYMBOLS.includes(m.symbol)) return { kind: "refdata", requestId: m.requestId, count: 1 };
