@@ -1,6 +1,6 @@
 import type { Ledger } from "./ledger.ts";
 import { formatAmount } from "./money.ts";
-import { Decimal, formatPrice, formatQty } from "./instrument.ts";
+import { type Decimal, formatPrice, formatQty } from "./instrument.ts";
 
 /**
  * An account's portfolio valued at the mark (docs/accounts.md, Mark and unrealized). Exact BigInt
@@ -50,7 +50,6 @@ export function portfolio(ledger: Ledger, accountId: number): Portfolio | undefi
     const unrealized = value - pos.cost;
     marked.set(m.quote, (marked.get(m.quote) ?? 0n) + value);
     // Average cost in price terms: cost / (qty × K) ticks × tickSize, exactly (no float on money).
-    const avgPrice = pos.qty !== 0 ? new Decimal(pos.cost.toString()).div(new Decimal(pos.qty).mul(m.k.toString())).mul(m.inst.tick) : new Decimal(0);
     positions.push({
       symbol,
       name: m.inst.symbol,
@@ -63,7 +62,7 @@ export function portfolio(ledger: Ledger, accountId: number): Portfolio | undefi
       openSells: pos.openSells,
       text: {
         qty: formatQty(m.inst, pos.qty),
-        averageCost: avgPrice.toDecimalPlaces(m.inst.tick.decimalPlaces() + 4).toString(),
+        averageCost: averageCostText(pos.cost, pos.qty, m.k, m.inst.tick),
         realized: formatAmount(quote, pos.realized),
         unrealized: formatAmount(quote, unrealized),
         mark: mark > 0 ? formatPrice(m.inst, mark) : "",
@@ -93,4 +92,35 @@ export function portfolio(ledger: Ledger, accountId: number): Portfolio | undefi
     });
   }
   return { account: acct.id, tier: acct.tier, cash, positions };
+}
+
+/** A tick size as tickInt / 10^places, worked out once per instrument. */
+const TICKS = new WeakMap<Decimal, { int: bigint; places: number }>();
+
+/**
+ * cost / (qty × K) ticks × tickSize: the average price paid for an open position, to the tick's
+ * decimals plus 4, rounded half away from zero, trailing zeros dropped ("29047.61905", "29000").
+ * BigInt, not decimal.js: a portfolio read (REST balances, each live-portfolio update) formats
+ * every position, and this was most of what such a read cost. 0 when flat.
+ */
+export function averageCostText(cost: bigint, qty: number, k: bigint, tick: Decimal): string {
+  if (qty === 0) return "0";
+  let t = TICKS.get(tick);
+  if (!t) {
+    const places = tick.decimalPlaces();
+    TICKS.set(tick, (t = { int: BigInt(tick.mul(10 ** places).toFixed(0)), places }));
+  }
+  const places = t.places + 4;
+  // cost × tickInt / 10^tickPlaces / (qty × K), scaled by 10^places: the 10^tickPlaces cancels but for 10^4.
+  const num = cost * t.int * 10_000n;
+  const den = BigInt(qty) * k;
+  const neg = num < 0n !== den < 0n && num !== 0n;
+  const n = num < 0n ? -num : num;
+  const d = den < 0n ? -den : den;
+  const q = (2n * n + d) / (2n * d);
+  if (q === 0n) return "0";
+  const digits = q.toString().padStart(places + 1, "0");
+  const whole = digits.slice(0, digits.length - places);
+  const frac = digits.slice(digits.length - places).replace(/0+$/, "");
+  return `${neg ? "-" : ""}${whole}${frac ? `.${frac}` : ""}`;
 }
