@@ -5,18 +5,10 @@ import { CommandType } from "../../engine/commands.ts";
 import { Accepted, AccountEvent, EventType, Trade } from "../../engine/events.ts";
 import type { Portfolio as EnginePortfolio } from "../../engine/pnl.ts";
 import type { Logger } from "../../log/logger.ts";
-import { type PortfolioCash, PortfolioKind, type PortfolioPosition } from "../../protocol/index.ts";
+import { type Portfolio, type PortfolioCash, PortfolioKind, type PortfolioPosition } from "../../protocol/index.ts";
 
 /** What the feed sends a PORTFOLIO frame with; the session adds its own sequence number. */
-export interface PortfolioFrame {
-  requestId: number;
-  kind: number;
-  portfolioSeq: number;
-  engineSeq: number;
-  account: number;
-  cash: PortfolioCash[];
-  positions: PortfolioPosition[];
-}
+export type PortfolioFrame = Omit<Portfolio, "type" | "seq">;
 
 /** A logged-in session as the feed sees it. */
 export interface PortfolioTarget {

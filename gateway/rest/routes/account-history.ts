@@ -9,7 +9,7 @@ import type { IdentityParts } from "../../auth/identity-parts.ts";
 import { callerAuth } from "../caller-auth.ts";
 import { ErrorCode, errorResponses, RestError } from "../errors.ts";
 import type { RestApp, RouteDeps, RouteModule } from "../route-module.ts";
-import { accountFor, ANY_CALLER, isoUs, json } from "./route-parts.ts";
+import { accountFor, ANY_CALLER, isoUs, json, TimeBound } from "./route-parts.ts";
 
 /**
  * An account's history over REST from the history store (docs/history.md): orders with their
@@ -24,17 +24,10 @@ const TYPES = { [OrderType.LIMIT]: "limit", [OrderType.MARKET]: "market", [Order
 const TIFS = { [TimeInForce.GTC]: "gtc", [TimeInForce.IOC]: "ioc", [TimeInForce.FOK]: "fok", [TimeInForce.DAY]: "day", [TimeInForce.GTD]: "gtd" } as Record<number, string>;
 const CASH_KINDS = { [CashKind.DEPOSIT]: "deposit", [CashKind.WITHDRAWAL]: "withdrawal", [CashKind.TRADE]: "trade", [CashKind.FEE]: "fee", [CashKind.FEE_INCOME]: "fee_income" } as Record<number, string>;
 
-/** A time bound: ISO 8601 or epoch ms, as engine µs. */
-const TimeBound = z
-  .string()
-  .max(40)
-  .refine((t) => /^\d{1,16}$/.test(t) || !Number.isNaN(Date.parse(t)), "an ISO 8601 time or epoch ms")
-  .transform((t) => (/^\d{1,16}$/.test(t) ? Number(t) * 1000 : Date.parse(t) * 1000))
-  .optional();
 const Paging = {
   account: z.coerce.number().int().min(0).optional(),
-  from: TimeBound,
-  to: TimeBound,
+  from: TimeBound.optional(),
+  to: TimeBound.optional(),
   cursor: z.string().max(200).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 };

@@ -6,7 +6,7 @@ import type { IdentityParts } from "../../auth/identity-parts.ts";
 import { callerAuth } from "../caller-auth.ts";
 import { ErrorCode, errorResponses, RestError } from "../errors.ts";
 import type { RestApp, RouteDeps, RouteModule } from "../route-module.ts";
-import { BEARER, isoUs, json } from "./route-parts.ts";
+import { BEARER, isoUs, json, TimeBound } from "./route-parts.ts";
 
 /**
  * Transaction monitoring's alerts over REST (docs/monitoring.md): operators and auditors list them,
@@ -15,12 +15,6 @@ import { BEARER, isoUs, json } from "./route-parts.ts";
  * refused (403 NOT_PERMITTED): an alert is about an account, not for it.
  */
 
-const TimeBound = z
-  .string()
-  .max(40)
-  .refine((t) => /^\d{1,16}$/.test(t) || !Number.isNaN(Date.parse(t)), "an ISO 8601 time or epoch ms")
-  .transform((t) => (/^\d{1,16}$/.test(t) ? Number(t) * 1000 : Date.parse(t) * 1000))
-  .optional();
 
 const AlertJson = z
   .object({
@@ -81,8 +75,8 @@ export function alertRoutes(id: IdentityParts, history: () => HistoryStore | nul
             state: z.enum(["open", "acknowledged"]).optional(),
             account: z.coerce.number().int().min(0).optional(),
             rule: z.enum(RULE_NAMES as [RuleName, ...RuleName[]]).optional(),
-            from: TimeBound,
-            to: TimeBound,
+            from: TimeBound.optional(),
+            to: TimeBound.optional(),
             cursor: z.string().max(200).optional(),
             limit: z.coerce.number().int().min(1).max(1000).default(100),
           }),

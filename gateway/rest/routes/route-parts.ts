@@ -25,6 +25,13 @@ export const Totp = z.string().max(16).optional().openapi({ description: "a fres
 export const AccountParam = z.object({ account: z.coerce.number().int().min(0).openapi({ param: { name: "account", in: "path" }, example: 1 }) });
 
 /** Engine time (µs) as ISO 8601, null for 0 (never). */
+/** A time bound in a query: ISO 8601 or epoch ms, given to the handler as engine µs. */
+export const TimeBound = z
+  .string()
+  .max(40)
+  .refine((t) => /^\d{1,16}$/.test(t) || !Number.isNaN(Date.parse(t)), "an ISO 8601 time or epoch ms")
+  .transform((t) => (/^\d{1,16}$/.test(t) ? Number(t) * 1000 : Date.parse(t) * 1000));
+
 export const isoUs = (us: number) => (us === 0 ? null : new Date(Math.floor(us / 1000)).toISOString());
 
 export function origin(c: Context<RestEnv>): Origin {

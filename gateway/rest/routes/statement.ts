@@ -7,7 +7,7 @@ import type { IdentityParts } from "../../auth/identity-parts.ts";
 import { callerAuth } from "../caller-auth.ts";
 import { ErrorCode, errorResponses, RestError } from "../errors.ts";
 import type { RestApp, RouteDeps, RouteModule } from "../route-module.ts";
-import { accountFor, ANY_CALLER } from "./route-parts.ts";
+import { accountFor, ANY_CALLER, TimeBound } from "./route-parts.ts";
 
 /**
  * An account's statement as CSV (history/statement.ts: opening balances, every cash movement with
@@ -17,17 +17,10 @@ import { accountFor, ANY_CALLER } from "./route-parts.ts";
  * the account (a granted trader, an operator or an auditor for any).
  */
 
-/** A time bound: ISO 8601 or epoch ms, as engine µs. */
-const Time = z
-  .string()
-  .max(40)
-  .refine((t) => /^\d{1,16}$/.test(t) || !Number.isNaN(Date.parse(t)), "an ISO 8601 time or epoch ms")
-  .transform((t) => (/^\d{1,16}$/.test(t) ? Number(t) * 1000 : Date.parse(t) * 1000));
-
 const Query = z.object({
   account: z.coerce.number().int().min(0).optional(),
-  from: Time.optional().openapi({ description: "the statement's start (included), ISO 8601 or epoch ms; default the account's beginning", example: "2026-12-01T00:00:00Z" }),
-  to: Time.optional().openapi({ description: "its end (excluded); default now", example: "2027-01-01T00:00:00Z" }),
+  from: TimeBound.optional().openapi({ description: "the statement's start (included), ISO 8601 or epoch ms; default the account's beginning", example: "2026-12-01T00:00:00Z" }),
+  to: TimeBound.optional().openapi({ description: "its end (excluded); default now", example: "2027-01-01T00:00:00Z" }),
 });
 
 export function statementRoutes(id: IdentityParts, history: () => HistoryStore | null, exchange: ExchangeConfig): RouteModule {
