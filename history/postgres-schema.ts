@@ -54,4 +54,9 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     id int8 GENERATED ALWAYS AS IDENTITY PRIMARY KEY, at int8 NOT NULL, before int8 NOT NULL,
     operator text NOT NULL, removed text NOT NULL);
   `,
+  // 2: reconciliation reads every account's rows of a day in journal order (reconcile/).
+  `
+  CREATE INDEX executions_by_seq ON executions (seq, idx, liquidity, account);
+  CREATE INDEX cash_by_seq ON cash (seq, idx, n, account);
+  `,
 ];

@@ -297,6 +297,14 @@ export class PostgresHistoryStore implements HistoryStore {
     return this.stream(streamQueries.positions(account, range), pageSize);
   }
 
+  streamExecutionsBySeq(fromSeq: number, toSeq: number, pageSize = 1000): AsyncIterable<ExecutionRow> {
+    return this.stream(streamQueries.executionsBySeq(fromSeq, toSeq), pageSize);
+  }
+
+  streamCashBySeq(fromSeq: number, toSeq: number, pageSize = 1000): AsyncIterable<CashRow> {
+    return this.stream(streamQueries.cashBySeq(fromSeq, toSeq), pageSize);
+  }
+
   streamAdmin(range: TimeRange, pageSize = 1000): AsyncIterable<AdminRow> {
     return this.stream(streamQueries.admin(range), pageSize);
   }
@@ -305,7 +313,7 @@ export class PostgresHistoryStore implements HistoryStore {
   private async *stream<T>(q: StreamQuery<T>, pageSize: number): AsyncIterable<T> {
     checkPageSize(pageSize);
     const text = numbered(q.sql);
-    let last = [0, -1, -1];
+    let last = q.start ?? [0, -1, -1];
     for (;;) {
       const rows = await this.all(text, [...q.params, ...last, pageSize]);
       for (const r of rows) yield q.map(r);

@@ -52,4 +52,9 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     id INTEGER PRIMARY KEY, at INTEGER NOT NULL, before INTEGER NOT NULL, operator TEXT NOT NULL,
     removed TEXT NOT NULL);
   `,
+  // 2: reconciliation reads every account's rows of a day in journal order (reconcile/).
+  `
+  CREATE INDEX executions_by_seq ON executions (seq, idx, liquidity, account);
+  CREATE INDEX cash_by_seq ON cash (seq, idx, n, account);
+  `,
 ];

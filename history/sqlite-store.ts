@@ -195,6 +195,14 @@ export class SqliteHistoryStore implements HistoryStore {
     return this.stream(streamQueries.positions(account, range), pageSize);
   }
 
+  streamExecutionsBySeq(fromSeq: number, toSeq: number, pageSize = 1000): AsyncIterable<ExecutionRow> {
+    return this.stream(streamQueries.executionsBySeq(fromSeq, toSeq), pageSize);
+  }
+
+  streamCashBySeq(fromSeq: number, toSeq: number, pageSize = 1000): AsyncIterable<CashRow> {
+    return this.stream(streamQueries.cashBySeq(fromSeq, toSeq), pageSize);
+  }
+
   streamAdmin(range: TimeRange, pageSize = 1000): AsyncIterable<AdminRow> {
     return this.stream(streamQueries.admin(range), pageSize);
   }
@@ -203,7 +211,7 @@ export class SqliteHistoryStore implements HistoryStore {
   private async *stream<T>(q: StreamQuery<T>, pageSize: number): AsyncIterable<T> {
     checkPageSize(pageSize);
     const stmt = this.db.prepare(q.sql);
-    let last = [0, -1, -1];
+    let last = q.start ?? [0, -1, -1];
     for (;;) {
       const rows = stmt.all(...q.params, ...last, pageSize) as Row[];
       for (const r of rows) yield q.map(r);

@@ -165,6 +165,12 @@ export interface HistoryStore {
   streamCash(account: number, range: TimeRange, pageSize?: number): AsyncIterable<CashRow>;
   streamExecutions(account: number, range: TimeRange, pageSize?: number): AsyncIterable<ExecutionRow>;
   streamPositions(account: number, range: TimeRange, pageSize?: number): AsyncIterable<PositionRow>;
+  /**
+   * Every account's executions (cash rows) with fromSeq ≤ seq ≤ toSeq, in key order (seq, idx,
+   * liquidity or n, then account), in keyset pages: reconciliation's side of the store (reconcile/).
+   */
+  streamExecutionsBySeq(fromSeq: number, toSeq: number, pageSize?: number): AsyncIterable<ExecutionRow>;
+  streamCashBySeq(fromSeq: number, toSeq: number, pageSize?: number): AsyncIterable<CashRow>;
   /** Admin rows, in seq order (for audit and the rebuild comparison). */
   streamAdmin(range: TimeRange, pageSize?: number): AsyncIterable<AdminRow>;
 
