@@ -27,6 +27,8 @@ interface RowSpec<T> {
   currency(r: T): number;
   /** The money the row moves (a row missing or extra puts this at stake). */
   value(r: T): bigint;
+  /** Its money fields: a mismatch puts the difference of the first that differs at stake (ours − theirs). */
+  money: readonly (keyof T & string)[];
 }
 
 const EXECUTION: RowSpec<ExecutionRow> = {
@@ -36,6 +38,7 @@ const EXECUTION: RowSpec<ExecutionRow> = {
   account: (r) => r.account,
   currency: (r) => r.currency,
   value: (r) => r.notional,
+  money: ["notional", "fee"],
 };
 
 const CASH: RowSpec<CashRow> = {
@@ -45,6 +48,7 @@ const CASH: RowSpec<CashRow> = {
   account: (r) => r.account,
   currency: (r) => r.currency,
   value: (r) => r.amount,
+  money: ["amount", "balance"],
 };
 
 export interface JournalHistoryCounts {
@@ -122,7 +126,9 @@ class Merge<T extends object> {
     const best = diffs.reduce((bi, d, i) => (d.length < diffs[bi]!.length ? i : bi), 0);
     const d = diffs[best]!;
     if (d.length > 0) {
-      const v = this.spec.value(r) - this.spec.value(same[best]!);
+      const t = same[best]!;
+      const f = this.spec.money.find((m) => r[m] !== t[m]);
+      const v = f === undefined ? 0n : (r[f] as bigint) - (t[f] as bigint);
       this.report(BreakKind.FIELD_MISMATCH, r, same[best]!, v, `${this.spec.name} ${key.join("/")} differs in ${d.join(", ")}`, d);
     }
     same.forEach((t, i) => {
