@@ -11,7 +11,8 @@
  *      counting multiplicity: two deposits of 100 need two at the bank. Within a group both sides
  *      are sorted by time and paired greedily, which pairs as many as any pairing could when every
  *      pair must lie within one window.
- *   3. by (account, currency, type) within the tolerance, any amount: AMOUNT_MISMATCH, the
+ *   3. by (account, currency, type) within the tolerance, any amount, the nearest amounts paired
+ *      first: AMOUNT_MISMATCH, the
  *      difference (bank − ours) at stake.
  * What is left is MISSING_AT_BANK (ours) or MISSING_AT_BOURSE (the bank's).
  */
@@ -37,6 +38,15 @@ export interface Movement {
 export interface CustodyResult {
   matched: number;
   breaks: Break[];
+}
+
+/** What is left of both sides, grouped by `key`. */
+function groups(ours: Set<Movement>, bank: Set<Movement>, key: (m: Movement) => string): Iterable<{ ours: Movement[]; bank: Movement[] }> {
+  const out = new Map<string, { ours: Movement[]; bank: Movement[] }>();
+  const group = (m: Movement) => out.get(key(m)) ?? out.set(key(m), { ours: [], bank: [] }).get(key(m))!;
+  for (const o of ours) group(o).ours.push(o);
+  for (const b of bank) group(b).bank.push(b);
+  return out.values();
 }
 
 export function matchCustody(ours: readonly Movement[], bank: readonly Movement[], toleranceUs: number, dayText: string, assets: Assets): CustodyResult {
@@ -65,29 +75,35 @@ export function matchCustody(ours: readonly Movement[], bank: readonly Movement[
     const o = byRef.get(b.reference)?.shift();
     if (o) pair(o, b);
   }
-  // 2. Same amount, within the tolerance; 3. any amount, within the tolerance.
-  for (const withAmount of [true, false]) {
-    const key = (m: Movement) => `${m.account}|${m.currency}|${m.type}${withAmount ? `|${m.amount}` : ""}`;
-    const groups = new Map<string, { ours: Movement[]; bank: Movement[] }>();
-    const group = (m: Movement) => groups.get(key(m)) ?? groups.set(key(m), { ours: [], bank: [] }).get(key(m))!;
-    for (const o of oursLeft) group(o).ours.push(o);
-    for (const b of bankLeft) group(b).bank.push(b);
-    for (const g of groups.values()) {
-      g.ours.sort((a, b) => a.time - b.time);
-      g.bank.sort((a, b) => a.time - b.time);
-      let i = 0;
-      let j = 0;
-      while (i < g.ours.length && j < g.bank.length) {
-        const o = g.ours[i]!;
-        const b = g.bank[j]!;
-        if (Math.abs(o.time - b.time) <= toleranceUs) {
-          pair(o, b);
-          i++;
-          j++;
-        } else if (o.time < b.time) i++;
-        else j++;
+  // 2. Same amount, within the tolerance.
+  for (const g of groups(oursLeft, bankLeft, (m) => `${m.account}|${m.currency}|${m.type}|${m.amount}`)) {
+    g.ours.sort((a, b) => a.time - b.time);
+    g.bank.sort((a, b) => a.time - b.time);
+    let i = 0;
+    let j = 0;
+    while (i < g.ours.length && j < g.bank.length) {
+      const o = g.ours[i]!;
+      const b = g.bank[j]!;
+      if (Math.abs(o.time - b.time) <= toleranceUs) {
+        pair(o, b);
+        i++;
+        j++;
+      } else if (o.time < b.time) i++;
+      else j++;
+    }
+  }
+  // 3. Any amount within the tolerance: the nearest amounts first (then the nearest times), so a
+  // bank's 999.90 pairs with our 1,000.00 rather than with our 20.00 of the same minute.
+  for (const g of groups(oursLeft, bankLeft, (m) => `${m.account}|${m.currency}|${m.type}`)) {
+    const candidates: { o: Movement; b: Movement; amount: bigint; time: number }[] = [];
+    for (const o of g.ours) {
+      for (const b of g.bank) {
+        const time = Math.abs(o.time - b.time);
+        if (time <= toleranceUs) candidates.push({ o, b, amount: o.amount > b.amount ? o.amount - b.amount : b.amount - o.amount, time });
       }
     }
+    candidates.sort((x, y) => (x.amount < y.amount ? -1 : x.amount > y.amount ? 1 : x.time - y.time));
+    for (const c of candidates) if (oursLeft.has(c.o) && bankLeft.has(c.b)) pair(c.o, c.b);
   }
   for (const o of oursLeft) {
     breaks.push(
