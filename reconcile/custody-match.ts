@@ -12,8 +12,7 @@
  *      are sorted by time and paired greedily, which pairs as many as any pairing could when every
  *      pair must lie within one window.
  *   3. by (account, currency, type) within the tolerance, any amount, the nearest amounts paired
- *      first: AMOUNT_MISMATCH, the
- *      difference (bank − ours) at stake.
+ *      first: AMOUNT_MISMATCH, the difference (bank − ours) at stake.
  * What is left is MISSING_AT_BANK (ours) or MISSING_AT_BOURSE (the bank's).
  */
 import type { Assets } from "./assets.ts";
