@@ -7,7 +7,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { CashKind } from "../../history/rows.ts";
-import { SqliteHistoryStore } from "../../history/sqlite-store.ts";
 import { Assets } from "../../reconcile/assets.ts";
 import { BreakKind } from "../../reconcile/breaks.ts";
 import { parseCustodyStatement, parseOffsetTime } from "../../reconcile/custody-statement.ts";
