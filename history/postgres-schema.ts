@@ -54,9 +54,13 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     id int8 GENERATED ALWAYS AS IDENTITY PRIMARY KEY, at int8 NOT NULL, before int8 NOT NULL,
     operator text NOT NULL, removed text NOT NULL);
   `,
-  // 2: reconciliation reads every account's rows of a day in journal order (reconcile/).
+  // 2: reconciliation (reconcile/) reads every account's rows of a day in journal order, and
+  // records how an operator resolved each break (kept by reset(), as prunes are).
   `
   CREATE INDEX executions_by_seq ON executions (seq, idx, liquidity, account);
   CREATE INDEX cash_by_seq ON cash (seq, idx, n, account);
+  CREATE TABLE resolutions (
+    break_id text PRIMARY KEY, action text NOT NULL CHECK (action IN ('accepted', 'adjusted')),
+    reason text NOT NULL, command_seq int8 NOT NULL, operator text NOT NULL, at int8 NOT NULL);
   `,
 ];

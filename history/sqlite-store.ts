@@ -23,6 +23,7 @@ import {
   type PositionAt,
   type Progress,
   type PruneRecord,
+  type Resolution,
   type PublicTrade,
   type TableCounts,
   type TimeRange,
@@ -31,7 +32,7 @@ import {
   ROW_TABLES,
   stateList,
 } from "./store.ts";
-import { candle, cashRow, execution, n, orderEvent, orderView, page, type Row } from "./row-mappers.ts";
+import { candle, cashRow, execution, n, orderEvent, orderView, page, resolutionRow, type Row } from "./row-mappers.ts";
 import type { AdminRow, CandleRow, CashRow, ExecutionRow, PositionRow, RowBatch } from "./rows.ts";
 import { insertSql, ROW_TABLE, type RowTable, type RowTableName } from "./row-tables.ts";
 import { type StreamQuery, streamQueries } from "./stream-queries.ts";
@@ -248,6 +249,15 @@ export class SqliteHistoryStore implements HistoryStore {
   async prunes(): Promise<PruneRecord[]> {
     const rows = this.db.query("SELECT * FROM prunes ORDER BY id").all() as Row[];
     return rows.map((r) => ({ at: n(r.at), before: n(r.before), operator: r.operator as string, removed: JSON.parse(r.removed as string) as TableCounts }));
+  }
+
+  async resolve(r: Resolution): Promise<Resolution> {
+    this.db.prepare("INSERT INTO resolutions (break_id, action, reason, command_seq, operator, at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING").run(r.breakId, r.action, r.reason, r.commandSeq, r.operator, r.at);
+    return resolutionRow(this.db.query("SELECT * FROM resolutions WHERE break_id = ?").get(r.breakId) as Row);
+  }
+
+  async resolutions(): Promise<Resolution[]> {
+    return (this.db.query("SELECT * FROM resolutions ORDER BY at, break_id").all() as Row[]).map(resolutionRow);
   }
 
   async reset(): Promise<void> {

@@ -370,6 +370,16 @@ export function storeContract<S extends HistoryStore>(name: string, make: () => 
       expect(await collect(store.streamCash(9, {}, 2))).toEqual([]);
     });
 
+    test("resolutions: recorded once per break (the first stays), listed, kept by reset", async () => {
+      const first = { breakId: "00ff00ff00ff00ff", action: "accepted" as const, reason: "bank's error, \"confirmed\"", commandSeq: 0, operator: "ops", at: 1_000 };
+      expect(await store.resolve(first)).toEqual(first);
+      expect(await store.resolve({ ...first, action: "adjusted", commandSeq: 42, at: 2_000 })).toEqual(first);
+      const second = { breakId: "aa", action: "adjusted" as const, reason: "", commandSeq: 2 ** 40, operator: "ops2", at: 3_000 };
+      await store.resolve(second);
+      await store.reset();
+      expect(await store.resolutions()).toEqual([first, second]);
+    });
+
     test("streams by seq: every account's rows of a seq range in key order, a key stored under two accounts read twice", async () => {
       const b = fixture();
       // The same execution and cash row again under another account: both copies must come out, at any page size.
