@@ -94,6 +94,7 @@ of an active account is never held in memory. Reads beside a running exchange.
 
   --from, --to    ISO 8601 (2026-11-01, 2026-11-25T10:00:00Z) or µs since the epoch`,
   reconcile: `usage: bourse reconcile --date YYYY-MM-DD [--custody FILE.csv] [--tolerance SECONDS] [--out DIR] [--data DIR] [--config FILE]
+       bourse reconcile resolve BREAK_ID --accept "REASON" | --adjusted SEQ [--reason TEXT] [--operator NAME] [--data DIR] [--config FILE]
 
 Reconciles one UTC day (docs/reconciliation.md): the history store's executions and cash movements
 against the journal (each present once, with the same fields), every account's end-of-day cash and
@@ -108,7 +109,11 @@ Prints the summary, logs each break at error level, writes breaks.csv and breaks
   --out DIR        where the report goes (default ./reconcile-D)
   --log-format F, --log-level L   as for serve
 
-exit codes: 0 no breaks, 1 breaks found, 2 the run failed (or a usage error).`,
+resolve records an operator's resolution of a break in the history store, never editing a record:
+accepted with a reason, or adjusted by the journaled command (a deposit or withdrawal the operator
+made, by its seq) that corrected it. Later runs report the break as resolved, not open.
+
+exit codes: 0 no open breaks, 1 open breaks found, 2 the run failed (or a usage error).`,
   user: `usage: bourse user add --name NAME --role trader|operator|auditor [--accounts 1,2]
        bourse user list
        bourse user lock|unlock|reset-mfa --name NAME

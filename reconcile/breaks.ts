@@ -46,6 +46,18 @@ export interface Break {
   /** What is at stake, a decimal string in `asset` (a signed difference for a mismatch). */
   amount: string;
   text: string;
+  /** How an operator resolved it (docs/reconciliation.md), or null: open. */
+  resolution: BreakResolution | null;
+}
+
+/** A resolution as the report shows it (history/store.ts Resolution, without the id it is under). */
+export interface BreakResolution {
+  action: "accepted" | "adjusted";
+  reason: string;
+  commandSeq: number;
+  operator: string;
+  /** ISO 8601 UTC. */
+  at: string;
 }
 
 /** A break's id: the first 16 hex digits of SHA-256 over its kind and natural keys. */
@@ -53,9 +65,12 @@ export function breakId(kind: BreakKind, keys: readonly (string | number)[]): st
   return new Bun.CryptoHasher("sha256").update(`${kind}|${keys.join("|")}`).digest("hex").slice(0, 16);
 }
 
-export function makeBreak(kind: BreakKind, keys: readonly (string | number)[], b: Omit<Break, "id" | "kind">): Break {
-  return { id: breakId(kind, keys), kind, ...b };
+export function makeBreak(kind: BreakKind, keys: readonly (string | number)[], b: Omit<Break, "id" | "kind" | "resolution">): Break {
+  return { id: breakId(kind, keys), kind, ...b, resolution: null };
 }
+
+/** A break id as breakId makes it: the CLI refuses anything else before opening the store. */
+export const BREAK_ID = /^[0-9a-f]{16}$/;
 
 /** A row as a plain record: BigInts (money) become their exact decimal digits. */
 export function plain(row: object | null): PlainRecord | null {

@@ -8,9 +8,8 @@
  *      transaction reference today — a withdrawal's destination names an address, not a
  *      movement — so our side has none and this pass is for when one is added.)
  *   2. by (account, currency, type, amount) with the bank's time within the tolerance of ours,
- *      counting multiplicity: two deposits of 100 need two at the bank. Within a group both sides
- *      are sorted by time and paired greedily, which pairs as many as any pairing could when every
- *      pair must lie within one window.
+ *      counting multiplicity: two deposits of 100 need two at the bank. Within a group, as many
+ *      pairs as any pairing has, and of those the closest in time (closestPairs).
  *   3. by (account, currency, type) within the tolerance, any amount, the nearest amounts paired
  *      first: AMOUNT_MISMATCH, the difference (bank − ours) at stake.
  * What is left is MISSING_AT_BANK (ours) or MISSING_AT_BOURSE (the bank's).
@@ -37,6 +36,62 @@ export interface Movement {
 export interface CustodyResult {
   matched: number;
   breaks: Break[];
+}
+
+/** Above this many (ours × bank) in one group, pass 2 pairs greedily instead (as many pairs, not always the closest). */
+const MAX_DP_CELLS = 4_000_000;
+
+/**
+ * Pass 2's pairing of look-alikes, both sorted by time: as many pairs within the tolerance as any
+ * pairing has, and of those the one with the least total time apart — so a bank's 10:00 deposit of
+ * 100 pairs with our 10:00 one, not with our 09:52 one that merely lies within the window (which
+ * would leave ours at 10:00 to be mistaken for something else). Pairs of two sorted lists never
+ * need to cross, so a table over prefixes finds it.
+ */
+function closestPairs(ours: readonly Movement[], bank: readonly Movement[], tol: number): [number, number][] {
+  const n = ours.length;
+  const m = bank.length;
+  const out: [number, number][] = [];
+  if ((n + 1) * (m + 1) > MAX_DP_CELLS) {
+    // Greedy over both sorted lists: the most pairs any pairing within one window can have.
+    for (let i = 0, j = 0; i < n && j < m; ) {
+      const d = ours[i]!.time - bank[j]!.time;
+      if (Math.abs(d) <= tol) out.push([i++, j++]);
+      else if (d < 0) i++;
+      else j++;
+    }
+    return out;
+  }
+  // count[i][j], cost[i][j]: the best pairing of ours[i..] with bank[j..] (most pairs, then least time apart).
+  const w = m + 1;
+  const count = new Int32Array((n + 1) * w);
+  const cost = new Float64Array((n + 1) * w);
+  const better = (c1: number, s1: number, c2: number, s2: number) => c1 > c2 || (c1 === c2 && s1 < s2);
+  for (let i = n - 1; i >= 0; i--) {
+    for (let j = m - 1; j >= 0; j--) {
+      let c = count[(i + 1) * w + j]!;
+      let s = cost[(i + 1) * w + j]!;
+      if (better(count[i * w + j + 1]!, cost[i * w + j + 1]!, c, s)) {
+        c = count[i * w + j + 1]!;
+        s = cost[i * w + j + 1]!;
+      }
+      const d = Math.abs(ours[i]!.time - bank[j]!.time);
+      if (d <= tol && better(count[(i + 1) * w + j + 1]! + 1, cost[(i + 1) * w + j + 1]! + d, c, s)) {
+        c = count[(i + 1) * w + j + 1]! + 1;
+        s = cost[(i + 1) * w + j + 1]! + d;
+      }
+      count[i * w + j] = c;
+      cost[i * w + j] = s;
+    }
+  }
+  for (let i = 0, j = 0; i < n && j < m; ) {
+    const d = Math.abs(ours[i]!.time - bank[j]!.time);
+    const here = count[i * w + j]!;
+    if (d <= tol && count[(i + 1) * w + j + 1]! + 1 === here && cost[(i + 1) * w + j + 1]! + d === cost[i * w + j]!) out.push([i++, j++]);
+    else if (count[(i + 1) * w + j]! === here && cost[(i + 1) * w + j]! === cost[i * w + j]!) i++;
+    else j++;
+  }
+  return out;
 }
 
 /** What is left of both sides, grouped by `key`. */
@@ -78,18 +133,7 @@ export function matchCustody(ours: readonly Movement[], bank: readonly Movement[
   for (const g of groups(oursLeft, bankLeft, (m) => `${m.account}|${m.currency}|${m.type}|${m.amount}`)) {
     g.ours.sort((a, b) => a.time - b.time);
     g.bank.sort((a, b) => a.time - b.time);
-    let i = 0;
-    let j = 0;
-    while (i < g.ours.length && j < g.bank.length) {
-      const o = g.ours[i]!;
-      const b = g.bank[j]!;
-      if (Math.abs(o.time - b.time) <= toleranceUs) {
-        pair(o, b);
-        i++;
-        j++;
-      } else if (o.time < b.time) i++;
-      else j++;
-    }
+    for (const [i, j] of closestPairs(g.ours, g.bank, toleranceUs)) pair(g.ours[i]!, g.bank[j]!);
   }
   // 3. Any amount within the tolerance: the nearest amounts first (then the nearest times), so a
   // bank's 999.90 pairs with our 1,000.00 rather than with our 20.00 of the same minute.

@@ -58,8 +58,12 @@ export interface Compared {
 export interface ReconcileResult {
   day: string;
   compared: Compared;
+  /** Every break found, open and resolved. */
   breaks: Break[];
+  /** Breaks found per kind, and of them how many are open (not resolved by an operator). */
   counts: Record<BreakKind, number>;
+  open: number;
+  resolved: number;
 }
 
 /** The store has not reached the day at all: nothing to compare yet. */
@@ -68,7 +72,11 @@ export class StoreBehindDay extends Error {}
 export async function reconcile(o: ReconcileOptions): Promise<ReconcileResult> {
   const assets = new Assets(o.config);
   const breaks: Break[] = [];
+  // A resolved break is still found and reported, as resolved: the records are never edited.
+  const resolutions = new Map((await o.store.resolutions()).map((r) => [r.breakId, r]));
   const found = (b: Break) => {
+    const r = resolutions.get(b.id);
+    if (r) b.resolution = { action: r.action, reason: r.reason, commandSeq: r.commandSeq, operator: r.operator, at: new Date(r.at).toISOString() };
     breaks.push(b);
     o.onBreak?.(b);
   };
@@ -107,6 +115,8 @@ export async function reconcile(o: ReconcileOptions): Promise<ReconcileResult> {
       },
       breaks,
       counts,
+      open: breaks.filter((b) => b.resolution === null).length,
+      resolved: breaks.filter((b) => b.resolution !== null).length,
     };
   } finally {
     day.close();

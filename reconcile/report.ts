@@ -8,18 +8,19 @@ import { join } from "node:path";
 import { stringify } from "csv-stringify/sync";
 import type { ReconcileResult } from "./reconcile.ts";
 
-export const BREAK_COLUMNS = ["id", "kind", "day", "account", "asset", "amount", "text", "ours", "theirs"] as const;
+export const BREAK_COLUMNS = ["id", "status", "kind", "day", "account", "asset", "amount", "text", "ours", "theirs", "resolution"] as const;
 
 const count = (n: number) => n.toLocaleString("en-US");
 
-/** "2026-05-29: 12,345 executions, 678 cash movements, 9 accounts: 0 breaks". */
+/** "2026-05-29: 12,345 executions, 678 cash movements, 9 accounts: 0 breaks" (with "N open breaks, M resolved" once any is resolved). */
 export function summaryLine(r: ReconcileResult): string {
   const c = r.compared;
   const parts = [`${count(c.executions)} executions`, `${count(c.cashMovements)} cash movements`, `${count(c.accounts)} accounts`];
   if (c.custody) parts.push(`${count(c.custody.bank)} custody movements`);
-  const n = r.breaks.length;
+  const n = r.open;
   const kinds = Object.entries(r.counts).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`);
-  return `${r.day}: ${parts.join(", ")}: ${count(n)} break${n === 1 ? "" : "s"}${kinds.length ? ` (${kinds.join(", ")})` : ""}`;
+  const breaks = r.resolved > 0 ? `${count(n)} open break${n === 1 ? "" : "s"}, ${count(r.resolved)} resolved` : `${count(n)} break${n === 1 ? "" : "s"}`;
+  return `${r.day}: ${parts.join(", ")}: ${breaks}${kinds.length ? ` (${kinds.join(", ")})` : ""}`;
 }
 
 /** Notes a reader must see beside the summary (a lagging store, custody rows of other days). */
@@ -32,12 +33,15 @@ export function notes(r: ReconcileResult): string[] {
 }
 
 export function breaksCsv(r: ReconcileResult): string {
-  const rows = r.breaks.map((b) => [b.id, b.kind, b.day, String(b.account), b.asset, b.amount, b.text, b.ours ? JSON.stringify(b.ours) : "", b.theirs ? JSON.stringify(b.theirs) : ""]);
+  const rows = r.breaks.map((b) => [
+    b.id, b.resolution ? "resolved" : "open", b.kind, b.day, String(b.account), b.asset, b.amount, b.text,
+    b.ours ? JSON.stringify(b.ours) : "", b.theirs ? JSON.stringify(b.theirs) : "", b.resolution ? JSON.stringify(b.resolution) : "",
+  ]);
   return stringify(rows, { header: true, columns: [...BREAK_COLUMNS], record_delimiter: "\r\n" });
 }
 
 export function breaksJson(r: ReconcileResult): string {
-  return `${JSON.stringify({ day: r.day, clean: r.breaks.length === 0, summary: summaryLine(r), compared: r.compared, counts: r.counts, breaks: r.breaks }, null, 2)}\n`;
+  return `${JSON.stringify({ day: r.day, clean: r.open === 0, summary: summaryLine(r), compared: r.compared, counts: r.counts, open: r.open, resolved: r.resolved, breaks: r.breaks }, null, 2)}\n`;
 }
 
 /** Writes breaks.csv and breaks.json into `dir` (made if absent); returns their paths. */
