@@ -31,6 +31,11 @@ import { notes, summaryLine, writeReport } from "../reconcile/report.ts";
 /** A failure of the run itself: exit code 2, since 1 means "breaks found". */
 export class ReconcileFailed extends OperatorError {
   override readonly exitCode: number = 2;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "ReconcileFailed";
+  }
 }
 
 export interface ReconcileCommand {

@@ -17,11 +17,9 @@ import { readFileSync } from "node:fs";
 import type { Assets } from "./assets.ts";
 import { csvRecords } from "./csv-records.ts";
 import type { Movement } from "./custody-match.ts";
+import { CustodyStatementError } from "./reconcile-errors.ts";
 
 export const CUSTODY_COLUMNS = ["time", "account", "currency", "amount", "type", "reference"] as const;
-
-/** A statement that cannot be read as one: says the file and line. */
-export class CustodyStatementError extends Error {}
 
 const ISO_WITH_OFFSET = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})$/;
 const DECIMAL = /^\d+(\.\d+)?$/;

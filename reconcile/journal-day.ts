@@ -18,6 +18,7 @@ import type { Exchange, ExchangeConfig } from "../engine/exchange.ts";
 import { RowBuilder } from "../history/row-builder.ts";
 import { RowBatch } from "../history/rows.ts";
 import type { UtcDay } from "./day.ts";
+import { JournalShortOfDay } from "./reconcile-errors.ts";
 
 /** The day's commands in the journal: firstSeq ≤ seq ≤ lastSeq (lastSeq < firstSeq: none). */
 export interface DaySeqs {
@@ -73,7 +74,7 @@ export class JournalDay {
     const follower = JournalFollower.open({ dataDir, config, atOrBefore: before });
     try {
       follower.advance(before);
-      if (follower.seq !== before) throw new Error(`the journal ends at seq ${follower.seq}, before the day's first command (seq ${fromSeq})`);
+      if (follower.seq !== before) throw new JournalShortOfDay(`the journal ends at seq ${follower.seq}, before the day's first command (seq ${fromSeq})`);
       return new JournalDay(follower, untilSeq);
     } catch (e) {
       follower.close();
@@ -106,7 +107,7 @@ export class JournalDay {
       batch.toTime = time;
       return batch.rows < maxRows;
     });
-    if (this.follower.seq === before) throw new Error(`the journal has no readable command after seq ${before}, before seq ${this.untilSeq}`);
+    if (this.follower.seq === before) throw new JournalShortOfDay(`the journal has no readable command after seq ${before}, before seq ${this.untilSeq}`);
     return batch;
   }
 

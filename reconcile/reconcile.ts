@@ -18,6 +18,7 @@ import { matchCustody, type Movement } from "./custody-match.ts";
 import type { UtcDay } from "./day.ts";
 import { findDay, JournalDay } from "./journal-day.ts";
 import { compareJournalWithHistory } from "./journal-vs-history.ts";
+import { StoreBehindDay } from "./reconcile-errors.ts";
 
 /** How far from our time the bank's may be and still be the same movement. */
 export const DEFAULT_CUSTODY_TOLERANCE_US = 15 * 60 * 1_000_000;
@@ -65,9 +66,6 @@ export interface ReconcileResult {
   open: number;
   resolved: number;
 }
-
-/** The store has not reached the day at all: nothing to compare yet. */
-export class StoreBehindDay extends Error {}
 
 export async function reconcile(o: ReconcileOptions): Promise<ReconcileResult> {
   const assets = new Assets(o.config);
