@@ -16,7 +16,7 @@ import { COMMAND_SLOT_BYTES, encodeCommand } from "../actors/layout/schema.ts";
 import { paths } from "../actors/recovery.ts";
 import { loadConfig, seedCommands } from "../app/config.ts";
 import { LoadStream } from "../cli/demo-load.ts";
-import { Command, CommandType, makeCommand } from "../engine/commands.ts";
+import { ALL_SYMBOLS, Command, CommandType, makeCommand } from "../engine/commands.ts";
 import { EVENT_WIDTH, EventBuffer, EventType } from "../engine/events.ts";
 import { Exchange } from "../engine/exchange.ts";
 import { SqliteHistoryStore } from "../history/sqlite-store.ts";
@@ -52,7 +52,7 @@ async function measured<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number
 }
 
 try {
-  // The day: the seeding and ample funds the hour before, then the load, 100 µs apart from 00:00:01,
+  // The day: the seeding, ample cash and positions the hour before, then the load, 100 µs apart from 00:00:01,
   // until it has made N executions (an engine beside the journal counts them: two a trade).
   const t0 = performance.now();
   const dayBefore = DAY.start - 3_600_000_000;
@@ -74,12 +74,16 @@ try {
   };
   for (const c of seedCommands(config)) append(c, dayBefore + seq);
   for (const account of accounts) for (const c of config.exchange.currencies) append(makeCommand({ type: CommandType.DEPOSIT, account, currency: c.id, amount: 10n ** BigInt(12 + c.scale) }), dayBefore + seq);
+  for (const account of accounts) for (const inst of config.exchange.instruments) append(makeCommand({ type: CommandType.DEPOSIT_POSITION, account, symbol: inst.id, qty: 1e11, price: 1 }), dayBefore + seq);
   const load = new LoadStream(config.exchange, accounts, 1, seq + 1);
   const cmd = new Command();
   const limit = 40 * executions;
   for (let i = 0; made < executions; i++) {
     if (i > limit) throw new Error(`the load made only ${made} executions in ${i} commands`);
-    append(load.next(cmd), DAY.start + 1_000_000 + i * 100);
+    const time = DAY.start + 1_000_000 + i * 100;
+    // The load leaves orders resting: cleared now and then, or the accounts reach their open-order limit and trading stops.
+    if (i % 20_000 === 19_999) for (const account of accounts) append(makeCommand({ type: CommandType.MASS_CANCEL, account, symbol: ALL_SYMBOLS }), time);
+    append(load.next(cmd), time);
   }
   journal.commit();
   journal.close();
