@@ -15,6 +15,7 @@ import { loadConfig } from "../app/config.ts";
 import { liveNote } from "../actors/data-lock.ts";
 import { journalInspect, journalVerify } from "../cli/journal-tools.ts";
 import { historyPrune, historyRebuild, historyStatus, statement } from "../cli/history-tools.ts";
+import { reconcileCommand, resolveCommand } from "../cli/reconcile-tools.ts";
 import { explainRecoveryFailure, OperatorError } from "../actors/operator-error.ts";
 import { recover, stateHash } from "../actors/recovery.ts";
 import { EngineStoppedError } from "../actors/runtime.ts";
@@ -83,6 +84,10 @@ async function run(command: string, v: Values): Promise<number> {
     case "statement":
       await statement(v.data, configFrom(v), v.account!, v.fromTime!, v.toTime!, v.out);
       return 0;
+    case "reconcile resolve":
+      return resolveCommand({ dataDir: v.data, config: configFrom(v), breakId: v.breakId!, accept: v.accept, adjustedSeq: v.adjustedSeq, reason: v.reason, operator: v.operator });
+    case "reconcile":
+      return reconcileCommand({ dataDir: v.data, config: configFrom(v), date: v.date!, custody: v.custody, toleranceSeconds: v.toleranceSeconds, out: v.out ?? `reconcile-${v.date}`, log: logger(v) });
   }
   if (/^(user|account|key) /.test(command)) return operatorCommand(command, v, loadConfig(v.config));
   throw new InvariantError(`unhandled command ${command}`);

@@ -14,6 +14,7 @@ commands:
   history rebuild    rebuild the history store from the journal
   history prune      remove history older than the retention period (recorded)
   statement          an account's CSV statement for a time range
+  reconcile          compare a day's history store, balances and custody statement with the journal
   user               add, list, lock, unlock users and reset their TOTP (on the running exchange)
   account            open accounts, credit deposits, set tiers (on the running exchange)
   key                create, list and revoke API keys (on the running exchange)
@@ -92,6 +93,27 @@ it, position moves, realized P&L per symbol, closing balances. To FILE, or stdou
 of an active account is never held in memory. Reads beside a running exchange.
 
   --from, --to    ISO 8601 (2026-11-01, 2026-11-25T10:00:00Z) or µs since the epoch`,
+  reconcile: `usage: bourse reconcile --date YYYY-MM-DD [--custody FILE.csv] [--tolerance SECONDS] [--out DIR] [--data DIR] [--config FILE]
+       bourse reconcile resolve BREAK_ID --accept "REASON" | --adjusted SEQ [--reason TEXT] [--operator NAME] [--data DIR] [--config FILE]
+
+Reconciles one UTC day (docs/reconciliation.md): the history store's executions and cash movements
+against the journal (each present once, with the same fields), every account's end-of-day cash and
+positions (the engine replayed to the day's end against the store), and with --custody a bank or
+custodian statement's deposits and withdrawals against ours. Reads only; runs beside a live exchange.
+Prints the summary, logs each break at error level, writes breaks.csv and breaks.json.
+
+  --date D         the UTC day
+  --custody FILE   the statement: CSV with columns time (ISO 8601 with offset), account, currency,
+                   amount, type (deposit|withdrawal), reference
+  --tolerance S    how far the bank's time may be from ours, seconds (default 900)
+  --out DIR        where the report goes (default ./reconcile-D)
+  --log-format F, --log-level L   as for serve
+
+resolve records an operator's resolution of a break in the history store, never editing a record:
+accepted with a reason, or adjusted by the journaled command (a deposit or withdrawal the operator
+made, by its seq) that corrected it. Later runs report the break as resolved, not open.
+
+exit codes: 0 no open breaks, 1 open breaks found, 2 the run failed (or a usage error).`,
   user: `usage: bourse user add --name NAME --role trader|operator|auditor [--accounts 1,2]
        bourse user list
        bourse user lock|unlock|reset-mfa --name NAME

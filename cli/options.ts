@@ -5,6 +5,8 @@
  */
 import { parseArgs } from "node:util";
 import { UsageError } from "../actors/operator-error.ts";
+import { BREAK_ID } from "../reconcile/breaks.ts";
+import { utcDay } from "../reconcile/day.ts";
 import { LOG_FORMATS, type LogFormat } from "../log/format.ts";
 import { defaultFormat, LOG_LEVELS, type LogLevel } from "../log/logger.ts";
 
@@ -43,6 +45,8 @@ export const COMMAND_OPTIONS: Record<string, Record<string, Spec>> = {
   "history rebuild": { ...DATA, ...CONFIG, out: { type: "string" } },
   "history prune": { ...DATA, ...CONFIG, before: { type: "string" }, operator: { type: "string" } },
   statement: { ...DATA, ...CONFIG, account: { type: "string" }, from: { type: "string" }, to: { type: "string" }, out: { type: "string" } },
+  "reconcile resolve": { ...DATA, ...CONFIG, accept: { type: "string" }, adjusted: { type: "string" }, reason: { type: "string" }, operator: { type: "string" } },
+  reconcile: { ...DATA, ...CONFIG, ...LOG, date: { type: "string" }, custody: { type: "string" }, tolerance: { type: "string", default: "900" }, out: { type: "string" } },
   // The operator's commands talk to the running exchange over its HTTP API (cli/operator-tools.ts).
   "user add": { ...REMOTE, name: { type: "string" }, role: { type: "string" }, accounts: { type: "string" } },
   "user list": { ...REMOTE },
@@ -60,7 +64,7 @@ export const COMMAND_OPTIONS: Record<string, Record<string, Spec>> = {
 /** What the operator's commands need to find the running exchange: its data directory (the operator token) and its config (the address). */
 const REMOTE_KEYS = ["data", "config", "url"];
 
-export const COMMANDS = ["serve", "start", "recover", "journal", "history", "statement", "user", "account", "key"] as const;
+export const COMMANDS = ["serve", "start", "recover", "journal", "history", "statement", "reconcile", "user", "account", "key"] as const;
 export const JOURNAL_SUBCOMMANDS = ["inspect", "verify"] as const;
 export const HISTORY_SUBCOMMANDS = ["status", "rebuild", "prune"] as const;
 /** Commands with subcommands, and theirs. */
@@ -100,6 +104,15 @@ export interface Values {
   before?: number;
   /** history rebuild, statement: the file to write (statement default: stdout). */
   out?: string;
+  /** reconcile: the UTC day (YYYY-MM-DD), the custody statement, the custody time tolerance (seconds). */
+  date?: string;
+  custody?: string;
+  toleranceSeconds: number;
+  /** reconcile resolve: the break, and --accept REASON or --adjusted SEQ [--reason TEXT]. */
+  breakId?: string;
+  accept?: string;
+  adjustedSeq?: number;
+  reason?: string;
   /** history prune: who prunes (recorded with the prune). */
   operator: string;
   /** The operator's commands (user, account, key): the exchange's URL (default: from the config), and each command's own fields. */
@@ -121,7 +134,15 @@ export function parseCommandLine(argv: string[]): Invocation {
   let command = first;
   let rest = argv.slice(1);
   const subs = SUBCOMMANDS[first];
-  if (subs) {
+  // `reconcile` runs by itself; `reconcile resolve BREAK_ID` records a resolution.
+  let breakId: string | undefined;
+  if (first === "reconcile" && argv[1] === "resolve") {
+    breakId = argv[2];
+    if (breakId === "--help" || breakId === "-h") return { kind: "help", topic: "reconcile" };
+    if (breakId === undefined || !BREAK_ID.test(breakId)) throw new UsageError(`reconcile resolve needs a break id (16 hex digits, from breaks.csv) first, not ${breakId === undefined ? "nothing" : `"${breakId}"`} (bourse reconcile --help)`);
+    command = "reconcile resolve";
+    rest = argv.slice(3);
+  } else if (subs) {
     const sub = argv[1];
     if (sub === undefined || sub === "--help" || sub === "-h") {
       if (sub === undefined) throw new UsageError(`${first} needs a subcommand: bourse ${first} ${subs.join("|")} (bourse ${first} --help)`);
@@ -161,6 +182,8 @@ export function parseCommandLine(argv: string[]): Invocation {
     logFormat: oneOf("--log-format", str("log-format") ?? defaultFormat(), LOG_FORMATS),
     url: str("url"),
     remote: {},
+    toleranceSeconds: integer("--tolerance", str("tolerance") ?? "900", 0, 7 * 86_400),
+    custody: str("custody") === undefined ? undefined : nonEmpty("--custody", str("custody")!),
   };
   if (/^(user|account|key) /.test(command)) v.remote = remoteFields(command, values);
   if (command === "recover") {
@@ -174,6 +197,28 @@ export function parseCommandLine(argv: string[]): Invocation {
     v.fromTime = time("--from", str("from")!);
     v.toTime = time("--to", str("to")!);
     if (v.toTime <= v.fromTime) throw new UsageError(`--to must be after --from`);
+  }
+  if (command === "reconcile resolve") {
+    v.breakId = breakId;
+    const accept = str("accept");
+    const adjusted = str("adjusted");
+    if ((accept === undefined) === (adjusted === undefined)) throw new UsageError(`reconcile resolve needs one of --accept "REASON" or --adjusted SEQ (bourse reconcile --help)`);
+    if (accept !== undefined) {
+      if (accept.trim() === "") throw new UsageError("--accept needs a reason: what makes the break acceptable");
+      if (str("reason") !== undefined) throw new UsageError("--reason goes with --adjusted; --accept's value is the reason");
+      v.accept = accept;
+    } else v.adjustedSeq = integer("--adjusted", adjusted!, 1, Number.MAX_SAFE_INTEGER);
+    v.reason = str("reason");
+  }
+  if (command === "reconcile") {
+    const date = str("date");
+    if (date === undefined) throw new UsageError("reconcile needs --date YYYY-MM-DD (bourse reconcile --help)");
+    try {
+      utcDay(date);
+    } catch {
+      throw new UsageError(`--date wants a calendar day as YYYY-MM-DD (UTC), not "${date}"`);
+    }
+    v.date = date;
   }
   if (command === "history prune" && str("before") !== undefined) v.before = time("--before", str("before")!);
   return { kind: "run", command, debug: values.debug === true, values: v };

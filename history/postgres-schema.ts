@@ -65,4 +65,13 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     seq int8 NOT NULL, rule int4 NOT NULL, account int8 NOT NULL, acked_by text NOT NULL,
     acked_at int8 NOT NULL, note text, PRIMARY KEY (seq, rule, account));
   `,
+  // 3: reconciliation (reconcile/) reads every account's rows of a day in journal order, and
+  // records how an operator resolved each break (kept by reset(), as prunes are).
+  `
+  CREATE INDEX executions_by_seq ON executions (seq, idx, liquidity, account);
+  CREATE INDEX cash_by_seq ON cash (seq, idx, n, account);
+  CREATE TABLE resolutions (
+    break_id text PRIMARY KEY, action text NOT NULL CHECK (action IN ('accepted', 'adjusted')),
+    reason text NOT NULL, command_seq int8 NOT NULL, operator text NOT NULL, at int8 NOT NULL);
+  `,
 ];

@@ -33,13 +33,14 @@ import {
   type PositionAt,
   type Progress,
   type PruneRecord,
+  type Resolution,
   type PublicTrade,
   type TableCounts,
   type TimeRange,
   type TradeQuery,
   ROW_TABLES,
 } from "./store.ts";
-import { candle, cashRow, execution, n, orderEvent, orderView, page, type Row } from "./row-mappers.ts";
+import { candle, cashRow, execution, n, orderEvent, orderView, page, resolutionRow, type Row } from "./row-mappers.ts";
 import type { AdminRow, CandleRow, CashRow, ExecutionRow, PositionRow, RowBatch } from "./rows.ts";
 import { copyText, MONITOR_STATE_TABLE, ROW_TABLE, type RowTable } from "./row-tables.ts";
 import { numbered, type StreamQuery, streamQueries } from "./stream-queries.ts";
@@ -301,6 +302,14 @@ export class PostgresHistoryStore implements HistoryStore {
     return this.stream(streamQueries.positions(account, range), pageSize);
   }
 
+  streamExecutionsBySeq(fromSeq: number, toSeq: number, pageSize = 1000): AsyncIterable<ExecutionRow> {
+    return this.stream(streamQueries.executionsBySeq(fromSeq, toSeq), pageSize);
+  }
+
+  streamCashBySeq(fromSeq: number, toSeq: number, pageSize = 1000): AsyncIterable<CashRow> {
+    return this.stream(streamQueries.cashBySeq(fromSeq, toSeq), pageSize);
+  }
+
   streamAdmin(range: TimeRange, pageSize = 1000): AsyncIterable<AdminRow> {
     return this.stream(streamQueries.admin(range), pageSize);
   }
@@ -309,7 +318,7 @@ export class PostgresHistoryStore implements HistoryStore {
   private async *stream<T>(q: StreamQuery<T>, pageSize: number): AsyncIterable<T> {
     checkPageSize(pageSize);
     const text = numbered(q.sql);
-    let last = [0, -1, -1];
+    let last = q.start ?? [0, -1, -1];
     for (;;) {
       const rows = await this.all(text, [...q.params, ...last, pageSize]);
       for (const r of rows) yield q.map(r);
@@ -369,6 +378,16 @@ export class PostgresHistoryStore implements HistoryStore {
   async prunes(): Promise<PruneRecord[]> {
     const rows = await this.all("SELECT * FROM prunes ORDER BY id", []);
     return rows.map((r) => ({ at: n(r.at), before: n(r.before), operator: r.operator as string, removed: JSON.parse(r.removed as string) as TableCounts }));
+  }
+
+  async resolve(r: Resolution): Promise<Resolution> {
+    await this.all("INSERT INTO resolutions (break_id, action, reason, command_seq, operator, at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING", [r.breakId, r.action, r.reason, r.commandSeq, r.operator, r.at]);
+    const [row] = await this.all("SELECT * FROM resolutions WHERE break_id = $1", [r.breakId]);
+    return resolutionRow(row!);
+  }
+
+  async resolutions(): Promise<Resolution[]> {
+    return (await this.all("SELECT * FROM resolutions ORDER BY at, break_id", [])).map(resolutionRow);
   }
 
   async reset(): Promise<void> {

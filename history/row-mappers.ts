@@ -4,7 +4,7 @@
  * as strings; Number() and BigInt() take either. Ids, ticks, lots and µs times stay below 2^53.
  */
 import type { AdminRow, CandleRow, CashRow, ExecutionRow, OrderEventRow, OrderRow, PositionRow } from "./rows.ts";
-import type { OrderView, Page } from "./store.ts";
+import type { OrderView, Page, Resolution } from "./store.ts";
 
 export type Row = Record<string, unknown>;
 
@@ -48,4 +48,8 @@ export function admin(r: Row): AdminRow {
 
 export function candle(r: Row): CandleRow {
   return { symbol: n(r.symbol), interval: n(r.interval), start: n(r.start), open: n(r.open), high: n(r.high), low: n(r.low), close: n(r.close), volume: n(r.volume), trades: n(r.trades), seq: n(r.seq) };
+}
+
+export function resolutionRow(r: Row): Resolution {
+  return { breakId: r.break_id as string, action: r.action as Resolution["action"], reason: r.reason as string, commandSeq: n(r.command_seq), operator: r.operator as string, at: n(r.at) };
 }

@@ -65,4 +65,13 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     seq INTEGER NOT NULL, rule INTEGER NOT NULL, account INTEGER NOT NULL, acked_by TEXT NOT NULL,
     acked_at INTEGER NOT NULL, note TEXT, PRIMARY KEY (seq, rule, account)) WITHOUT ROWID;
   `,
+  // 3: reconciliation (reconcile/) reads every account's rows of a day in journal order, and
+  // records how an operator resolved each break (kept by reset(), as prunes are).
+  `
+  CREATE INDEX executions_by_seq ON executions (seq, idx, liquidity, account);
+  CREATE INDEX cash_by_seq ON cash (seq, idx, n, account);
+  CREATE TABLE resolutions (
+    break_id TEXT PRIMARY KEY, action TEXT NOT NULL CHECK (action IN ('accepted', 'adjusted')),
+    reason TEXT NOT NULL, command_seq INTEGER NOT NULL, operator TEXT NOT NULL, at INTEGER NOT NULL);
+  `,
 ];

@@ -23,6 +23,7 @@ import {
   type PositionAt,
   type Progress,
   type PruneRecord,
+  type Resolution,
   type PublicTrade,
   type TableCounts,
   type TimeRange,
@@ -31,7 +32,7 @@ import {
   ROW_TABLES,
   stateList,
 } from "./store.ts";
-import { candle, cashRow, execution, n, orderEvent, orderView, page, type Row } from "./row-mappers.ts";
+import { candle, cashRow, execution, n, orderEvent, orderView, page, resolutionRow, type Row } from "./row-mappers.ts";
 import type { AdminRow, CandleRow, CashRow, ExecutionRow, PositionRow, RowBatch } from "./rows.ts";
 import { insertSql, ROW_TABLE, type RowTable, type RowTableName } from "./row-tables.ts";
 import { type StreamQuery, streamQueries } from "./stream-queries.ts";
@@ -202,6 +203,14 @@ export class SqliteHistoryStore implements HistoryStore {
     return this.stream(streamQueries.positions(account, range), pageSize);
   }
 
+  streamExecutionsBySeq(fromSeq: number, toSeq: number, pageSize = 1000): AsyncIterable<ExecutionRow> {
+    return this.stream(streamQueries.executionsBySeq(fromSeq, toSeq), pageSize);
+  }
+
+  streamCashBySeq(fromSeq: number, toSeq: number, pageSize = 1000): AsyncIterable<CashRow> {
+    return this.stream(streamQueries.cashBySeq(fromSeq, toSeq), pageSize);
+  }
+
   streamAdmin(range: TimeRange, pageSize = 1000): AsyncIterable<AdminRow> {
     return this.stream(streamQueries.admin(range), pageSize);
   }
@@ -210,7 +219,7 @@ export class SqliteHistoryStore implements HistoryStore {
   private async *stream<T>(q: StreamQuery<T>, pageSize: number): AsyncIterable<T> {
     checkPageSize(pageSize);
     const stmt = this.db.prepare(q.sql);
-    let last = [0, -1, -1];
+    let last = q.start ?? [0, -1, -1];
     for (;;) {
       const rows = stmt.all(...q.params, ...last, pageSize) as Row[];
       for (const r of rows) yield q.map(r);
@@ -275,6 +284,15 @@ export class SqliteHistoryStore implements HistoryStore {
   async prunes(): Promise<PruneRecord[]> {
     const rows = this.db.query("SELECT * FROM prunes ORDER BY id").all() as Row[];
     return rows.map((r) => ({ at: n(r.at), before: n(r.before), operator: r.operator as string, removed: JSON.parse(r.removed as string) as TableCounts }));
+  }
+
+  async resolve(r: Resolution): Promise<Resolution> {
+    this.db.prepare("INSERT INTO resolutions (break_id, action, reason, command_seq, operator, at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING").run(r.breakId, r.action, r.reason, r.commandSeq, r.operator, r.at);
+    return resolutionRow(this.db.query("SELECT * FROM resolutions WHERE break_id = ?").get(r.breakId) as Row);
+  }
+
+  async resolutions(): Promise<Resolution[]> {
+    return (this.db.query("SELECT * FROM resolutions ORDER BY at, break_id").all() as Row[]).map(resolutionRow);
   }
 
   async reset(): Promise<void> {

@@ -132,6 +132,22 @@ export interface PruneRecord {
   removed: TableCounts;
 }
 
+/**
+ * How an operator resolved a reconciliation break (docs/reconciliation.md): never by editing the
+ * records, but by accepting it with a reason, or naming the journaled command that corrected it.
+ */
+export interface Resolution {
+  /** The break's stable id (reconcile/breaks.ts). */
+  breakId: string;
+  action: "accepted" | "adjusted";
+  reason: string;
+  /** adjusted: the seq of the correcting command (a DEPOSIT, WITHDRAW, …); accepted: 0. */
+  commandSeq: number;
+  operator: string;
+  /** Wall-clock ms when it was recorded. */
+  at: number;
+}
+
 export interface HistoryStore {
   readonly backend: "sqlite" | "postgres";
 
@@ -166,6 +182,12 @@ export interface HistoryStore {
   streamCash(account: number, range: TimeRange, pageSize?: number): AsyncIterable<CashRow>;
   streamExecutions(account: number, range: TimeRange, pageSize?: number): AsyncIterable<ExecutionRow>;
   streamPositions(account: number, range: TimeRange, pageSize?: number): AsyncIterable<PositionRow>;
+  /**
+   * Every account's executions (cash rows) with fromSeq ≤ seq ≤ toSeq, in key order (seq, idx,
+   * liquidity or n, then account), in keyset pages: reconciliation's side of the store (reconcile/).
+   */
+  streamExecutionsBySeq(fromSeq: number, toSeq: number, pageSize?: number): AsyncIterable<ExecutionRow>;
+  streamCashBySeq(fromSeq: number, toSeq: number, pageSize?: number): AsyncIterable<CashRow>;
   /** Admin rows, in seq order (for audit and the rebuild comparison). */
   streamAdmin(range: TimeRange, pageSize?: number): AsyncIterable<AdminRow>;
 
@@ -187,7 +209,11 @@ export interface HistoryStore {
    */
   prune(before: number, operator: string): Promise<PruneRecord>;
   prunes(): Promise<PruneRecord[]>;
-  /** Removes every row and the progress, in one transaction: `bourse history rebuild` in place, on a stopped exchange. Prunes stay recorded. */
+  /** Records a resolution; a break already resolved keeps its first one. Returns the one on record. */
+  resolve(r: Resolution): Promise<Resolution>;
+  /** Every recorded resolution (operator actions: few). */
+  resolutions(): Promise<Resolution[]>;
+  /** Removes every row and the progress, in one transaction: `bourse history rebuild` in place, on a stopped exchange. Prunes and resolutions stay recorded. */
   reset(): Promise<void>;
 
   close(): Promise<void>;

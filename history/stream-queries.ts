@@ -15,6 +15,8 @@ export interface StreamQuery<T> {
   params: (string | number)[];
   key: (r: Row) => number[];
   map: (r: Row) => T;
+  /** The key the first page starts after (default [0, -1, -1]); its length is the key's. */
+  start?: number[];
 }
 
 export const streamQueries = {
@@ -35,6 +37,25 @@ export const streamQueries = {
     params: [account, range.from ?? 0, range.to ?? FAR],
     key: (r) => [n(r.seq), n(r.symbol), 0],
     map: position,
+  }),
+  /**
+   * Every account's executions and cash rows of a seq range, in journal order: what reconciliation
+   * (reconcile/) merges with the rows it derives from the journal. The account ends the key, so a
+   * row stored twice under two accounts is read twice, not skipped at a page boundary.
+   */
+  executionsBySeq: (fromSeq: number, toSeq: number): StreamQuery<ExecutionRow> => ({
+    sql: "SELECT * FROM executions WHERE seq <= ? AND (seq, idx, liquidity, account) > (?, ?, ?, ?) ORDER BY seq, idx, liquidity, account LIMIT ?",
+    params: [toSeq],
+    key: (r) => [n(r.seq), n(r.idx), n(r.liquidity), n(r.account)],
+    map: execution,
+    start: [fromSeq, -1, -1, -1],
+  }),
+  cashBySeq: (fromSeq: number, toSeq: number): StreamQuery<CashRow> => ({
+    sql: "SELECT * FROM cash WHERE seq <= ? AND (seq, idx, n, account) > (?, ?, ?, ?) ORDER BY seq, idx, n, account LIMIT ?",
+    params: [toSeq],
+    key: (r) => [n(r.seq), n(r.idx), n(r.n), n(r.account)],
+    map: cashRow,
+    start: [fromSeq, -1, -1, -1],
   }),
   admin: (range: TimeRange): StreamQuery<AdminRow> => ({
     sql: "SELECT * FROM admin WHERE time >= ? AND time < ? AND (seq, idx, 0) > (?, ?, ?) ORDER BY seq, idx LIMIT ?",

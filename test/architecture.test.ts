@@ -8,7 +8,7 @@ import { sourceFiles } from "./source-files.ts";
 // Type-only imports count too: a circle of types still means two modules that cannot be read apart.
 
 const root = resolve(import.meta.dir, "..");
-const layers = ["engine", "actors", "gateway", "log", "storage", "protocol", "client", "app", "cli", "history"];
+const layers = ["engine", "actors", "gateway", "log", "storage", "protocol", "client", "app", "cli", "history", "reconcile"];
 
 // `import … from "x"`, `export … from "x"` (also across lines), bare `import "x"` and `import("x")`.
 const specifierPattern = /(?:^|[\s;])(?:import|export)\s[^"'`;]*?from\s*["']([^"']+)["']|(?:^|[\s;])import\s*["']([^"']+)["']|\bimport\(\s*["']([^"']+)["']\s*\)/g;
@@ -92,6 +92,18 @@ describe("architecture", () => {
   // else of Bourse, and the protocol reaches the engine only through protocol/shared.ts, for the
   // engine's leaf modules (enums and reasons that import nothing themselves).
   const ENGINE_LEAVES = ["engine/commands.ts", "engine/market-state.ts", "engine/order-state.ts", "engine/reasons.ts"];
+
+  test("reconcile/ reads only the engine, the journal and recovery (actors/) and the history store; only cli/ and app/ import it", () => {
+    const found: string[] = [];
+    for (const [file, imports] of graph) {
+      for (const target of imports) {
+        if (file.startsWith("reconcile/") && !/^(reconcile|engine|actors|history)\//.test(target)) found.push(`${file} -> ${target}`);
+        if (!/^(reconcile|cli|app)\//.test(file) && target.startsWith("reconcile/")) found.push(`${file} -> ${target}`);
+      }
+    }
+    expect(graph.has("reconcile/reconcile.ts")).toBe(true);
+    expect(found).toEqual([]);
+  });
 
   test("client/ imports only client/ and protocol/", () => {
     const found: string[] = [];

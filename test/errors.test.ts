@@ -53,7 +53,7 @@ function plainErrors(sources: { file: string; text: string }[]): string[] {
 }
 
 // protocol/ is being rewritten from one description per message (issue 13); its throws join this list with it.
-const TYPED = ["engine", "actors", "storage", "log", "cli", "app", "gateway", "bin", "client", "history"];
+const TYPED = ["engine", "actors", "storage", "log", "cli", "app", "gateway", "bin", "client", "history", "reconcile"];
 const ALL = [...TYPED, "protocol", "bench"];
 
 describe("errors", () => {

@@ -370,6 +370,44 @@ export function storeContract<S extends HistoryStore>(name: string, make: () => 
       expect(await collect(store.streamCash(9, {}, 2))).toEqual([]);
     });
 
+    test("resolutions: recorded once per break (the first stays), listed, kept by reset", async () => {
+      const first = { breakId: "00ff00ff00ff00ff", action: "accepted" as const, reason: "bank's error, \"confirmed\"", commandSeq: 0, operator: "ops", at: 1_000 };
+      expect(await store.resolve(first)).toEqual(first);
+      expect(await store.resolve({ ...first, action: "adjusted", commandSeq: 42, at: 2_000 })).toEqual(first);
+      const second = { breakId: "aa", action: "adjusted" as const, reason: "", commandSeq: 2 ** 40, operator: "ops2", at: 3_000 };
+      await store.resolve(second);
+      await store.reset();
+      expect(await store.resolutions()).toEqual([first, second]);
+    });
+
+    test("streams by seq: every account's rows of a seq range in key order, a key stored under two accounts read twice", async () => {
+      const b = fixture();
+      // The same execution and cash row again under another account: both copies must come out, at any page size.
+      const e = b.executions[0]!;
+      const c = b.cash[0]!;
+      b.executions.push({ ...e, account: e.account + 1000 });
+      b.cash.push({ ...c, account: c.account + 1000 });
+      await store.write(b);
+      const execKey = (r: ExecutionRow) => [r.seq, r.idx, r.liquidity, r.account];
+      const cashKey = (r: CashRow) => [r.seq, r.idx, r.n, r.account];
+      const sorted = <R>(rows: R[], key: (r: R) => number[]) =>
+        [...rows].sort((x, y) => {
+          const [a, z] = [key(x), key(y)];
+          const i = a.findIndex((v, j) => v !== z[j]);
+          return i < 0 ? 0 : a[i]! - z[i]!;
+        });
+      const seqs = b.executions.map((r) => r.seq).concat(b.cash.map((r) => r.seq));
+      const lo = Math.min(...seqs);
+      const hi = Math.max(...seqs);
+      for (const size of [1, 2, 3, 1000]) {
+        expect(await collect(store.streamExecutionsBySeq(lo, hi, size))).toEqual(sorted(b.executions, execKey));
+        expect(await collect(store.streamCashBySeq(lo, hi, size))).toEqual(sorted(b.cash, cashKey));
+      }
+      const mid = Math.floor((lo + hi) / 2);
+      expect(await collect(store.streamExecutionsBySeq(mid, hi, 2))).toEqual(sorted(b.executions.filter((r) => r.seq >= mid), execKey));
+      expect(await collect(store.streamCashBySeq(lo, mid, 2))).toEqual(sorted(b.cash.filter((r) => r.seq <= mid), cashKey));
+    });
+
     test("prune: removes what is before the line, keeps an order whose trail crosses it, records itself", async () => {
       const b = fixture();
       await store.write(b);

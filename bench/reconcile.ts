@@ -1,0 +1,124 @@
+/**
+ * Reconciliation of one day at size (docs/reconciliation.md): a journal of a day's load with N
+ * executions, its history store written by the writer (SQLite), then
+ *   baseline   a plain read of the same rows: every execution and cash row of the day's seq range,
+ *              in the store's keyset pages, counted and dropped;
+ *   reconcile  the whole run: the journal replayed and its rows re-derived, merge-joined with those
+ *              same rows, and end-of-day balances.
+ * Time and peak RSS of each (sampled every 20 ms while it runs: streamed, memory should not grow
+ * with N). `--executions 1000000` for the issue's size; `--json` for one line a script reads.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Journal } from "../actors/journal/journal.ts";
+import { COMMAND_SLOT_BYTES, encodeCommand } from "../actors/layout/schema.ts";
+import { paths } from "../actors/recovery.ts";
+import { loadConfig, seedCommands } from "../app/config.ts";
+import { LoadStream } from "../cli/demo-load.ts";
+import { ALL_SYMBOLS, Command, CommandType, makeCommand } from "../engine/commands.ts";
+import { EVENT_WIDTH, EventBuffer, EventType } from "../engine/events.ts";
+import { Exchange } from "../engine/exchange.ts";
+import { SqliteHistoryStore } from "../history/sqlite-store.ts";
+import { HistoryWriter } from "../history/writer.ts";
+import { findDay } from "../reconcile/journal-day.ts";
+import { utcDay } from "../reconcile/day.ts";
+import { reconcile } from "../reconcile/reconcile.ts";
+import { log, parseFlags } from "./kit/args.ts";
+import { int, table } from "./kit/report.ts";
+
+const USAGE = "usage: bun bench/reconcile.ts [--executions N (default 100000)] [--json]";
+let executions = 100_000;
+let json = false;
+parseFlags(process.argv.slice(2), USAGE, { "--executions": (v) => (executions = v.num()), "--json": () => (json = true) }, { min: 1 });
+
+const config = loadConfig(join(import.meta.dir, "../config/demo.json"));
+const accounts = (config.accounts ?? []).map((a) => a.id);
+const DAY = utcDay("2026-05-29");
+const dir = mkdtempSync(join(tmpdir(), "bourse-bench-reconcile-"));
+
+/** Peak RSS while `fn` runs, sampled. */
+async function measured<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number; peakRss: number }> {
+  Bun.gc(true);
+  let peak = process.memoryUsage().rss;
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+  const t0 = performance.now();
+  try {
+    const value = await fn();
+    return { value, ms: performance.now() - t0, peakRss: Math.max(peak, process.memoryUsage().rss) };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+try {
+  // The day: the seeding, ample cash and positions the hour before, then the load, 100 µs apart from 00:00:01,
+  // until it has made N executions (an engine beside the journal counts them: two a trade).
+  const t0 = performance.now();
+  const dayBefore = DAY.start - 3_600_000_000;
+  const journal = Journal.open({ dir: paths(dir).journal, fsync: false });
+  const engine = new Exchange(config.exchange);
+  const out = new EventBuffer();
+  const bytes = new Uint8Array(COMMAND_SLOT_BYTES);
+  const view = new DataView(bytes.buffer);
+  let seq = 0;
+  let made = 0;
+  const append = (c: Command, time: number) => {
+    c.time = time;
+    encodeCommand(c, ++seq, view, 0);
+    journal.append(seq, bytes);
+    if (seq % 10_000 === 0) journal.commit();
+    out.reset();
+    engine.execute(c, out);
+    for (let i = 0; i < out.count; i++) if (out.data[i * EVENT_WIDTH] === EventType.TRADE) made += 2;
+  };
+  for (const c of seedCommands(config)) append(c, dayBefore + seq);
+  for (const account of accounts) for (const c of config.exchange.currencies) append(makeCommand({ type: CommandType.DEPOSIT, account, currency: c.id, amount: 10n ** BigInt(12 + c.scale) }), dayBefore + seq);
+  for (const account of accounts) for (const inst of config.exchange.instruments) append(makeCommand({ type: CommandType.DEPOSIT_POSITION, account, symbol: inst.id, qty: 1e11, price: 1 }), dayBefore + seq);
+  const load = new LoadStream(config.exchange, accounts, 1, seq + 1);
+  const cmd = new Command();
+  const limit = 40 * executions;
+  for (let i = 0; made < executions; i++) {
+    if (i > limit) throw new Error(`the load made only ${made} executions in ${i} commands`);
+    const time = DAY.start + 1_000_000 + i * 100;
+    // The load leaves orders resting: cleared now and then, or the accounts reach their open-order limit and trading stops.
+    if (i % 20_000 === 19_999) for (const account of accounts) append(makeCommand({ type: CommandType.MASS_CANCEL, account, symbol: ALL_SYMBOLS }), time);
+    append(load.next(cmd), time);
+  }
+  journal.commit();
+  journal.close();
+  const store = new SqliteHistoryStore(join(dir, "history.db"));
+  const writer = await HistoryWriter.open({ dataDir: dir, config: config.exchange, store }, seq);
+  await writer.catchUp(seq);
+  writer.close();
+  log(`built the day: ${int(seq)} commands, ${int(writer.rowsWritten)} rows, ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+  const day = findDay(dir, DAY);
+  const baseline = await measured(async () => {
+    let rows = 0;
+    for await (const _ of store.streamExecutionsBySeq(day.firstSeq, day.lastSeq)) rows++;
+    for await (const _ of store.streamCashBySeq(day.firstSeq, day.lastSeq)) rows++;
+    return rows;
+  });
+  const run = await measured(() => reconcile({ dataDir: dir, config: config.exchange, store, day: DAY }));
+  await store.close();
+  const r = run.value;
+  if (r.breaks.length > 0) throw new Error(`the clean day reported ${r.breaks.length} breaks`);
+  const mb = (b: number) => (b / 2 ** 20).toFixed(0);
+  if (json) {
+    console.log(JSON.stringify({ bench: "reconcile", commands: seq, executions: r.compared.executions, cash: r.compared.cashMovements, baselineMs: Math.round(baseline.ms), baselinePeakRssMb: Number(mb(baseline.peakRss)), reconcileMs: Math.round(run.ms), reconcilePeakRssMb: Number(mb(run.peakRss)), breaks: r.breaks.length }));
+  } else {
+    console.log(`${r.day}: ${int(r.compared.executions)} executions, ${int(r.compared.cashMovements)} cash movements, ${r.compared.accounts} accounts`);
+    console.log(
+      table(
+        ["pass", "rows", "time, s", "rows/s", "peak RSS, MB"],
+        [
+          ["plain read of the store's rows (baseline)", int(baseline.value), (baseline.ms / 1000).toFixed(2), int(baseline.value / (baseline.ms / 1000)), mb(baseline.peakRss)],
+          ["reconcile (journal replay + merge + balances)", int(r.compared.executions + r.compared.cashMovements), (run.ms / 1000).toFixed(2), int((r.compared.executions + r.compared.cashMovements) / (run.ms / 1000)), mb(run.peakRss)],
+        ],
+      ),
+    );
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
