@@ -24,6 +24,7 @@ import {
 import { type AmendReport, type CancelReport, type OrderAck, type OrderStatusReport, type Report, withDecimals } from "./decimals.ts";
 import { type BookOrder, bookOrder, LocalBook, LocalL3Book } from "./local-book.ts";
 import { LocalPortfolio, type PortfolioState } from "./local-portfolio.ts";
+import { type AlertNotice, alertNotice } from "./alert-notices.ts";
 import { type BestBidOffer, bestBidOffer, CANDLE_INTERVALS, type CandleBar, candleBar, type CandleInterval, MarketStreams, type MarketStatusUpdate, marketStatus, type TradePrint, tradePrints } from "./market-streams.ts";
 import * as check from "./validate.ts";
 import { InvalidArgument } from "./validate.ts";
@@ -32,7 +33,11 @@ export { InvalidArgument } from "./validate.ts";
 export type { AmendReport, CancelReport, Fill, OrderAck, OrderStatusReport, Report, TriggerReport } from "./decimals.ts";
 export type { BookOrder, Level, TickLevel } from "./local-book.ts";
 export type { Balance, Holding, PortfolioState } from "./local-portfolio.ts";
+export type { AlertNotice } from "./alert-notices.ts";
 export type { BestBidOffer, CandleBar, CandleInterval, MarketStateName, MarketStatusUpdate, TradePrint } from "./market-streams.ts";
+
+/** Alerts kept for an alerts() reader that is behind; past it new ones are dropped (REST has them all). */
+const MAX_QUEUED_ALERTS = 10_000;
 
 /** A request the exchange refused: `reason` is the engine's code (engine/reasons.ts). */
 export class RejectError extends Error {
@@ -124,6 +129,9 @@ export class BourseClient {
   /** The account's portfolio while portfolio() is read, and who to wake on a change. */
   private held: LocalPortfolio | null = null;
   private portfolioWake: (() => void) | null = null;
+  /** Alerts not yet read while alerts() is read (null: not subscribed), and who to wake. */
+  private alertQueue: AlertNotice[] | null = null;
+  private alertWake: (() => void) | null = null;
   private readonly l3Books = new Map<number, LocalL3Book>();
   private readonly bookWakers = new Map<number, Set<() => void>>();
   private readonly streams = new MarketStreams();
@@ -175,6 +183,7 @@ export class BourseClient {
     this.waiters.clear();
     this.reportWake?.();
     this.portfolioWake?.();
+    this.alertWake?.();
     for (const set of this.bookWakers.values()) for (const wake of set) wake();
     this.streams.close();
   }
@@ -221,6 +230,10 @@ export class BourseClient {
         if (this.held && !this.held.fold(m)) this.resubscribePortfolio();
         this.portfolioWake?.();
         break;
+      case MessageType.ALERT:
+        if (this.alertQueue && this.alertQueue.length < MAX_QUEUED_ALERTS) this.alertQueue.push(alertNotice(m));
+        this.alertWake?.();
+        return;
       case MessageType.CANCELLED:
       case MessageType.AMENDED:
         if (m.requestId === 0) return this.report(m);
@@ -575,6 +588,47 @@ export class BourseClient {
       this.held = null;
       this.portfolioWake = null;
       if (!this.closed) this.request({ type: MessageType.PORTFOLIO_UNSUBSCRIBE, requestId: this.nextRequest++ }).catch(() => {});
+    }
+  }
+
+  /**
+   * Logs in an operator or auditor with the bearer token of their user session (from
+   * `POST /api/v1/auth/login`), for `alerts()`; a trader is refused (use an API key and login()).
+   */
+  async loginToken(token: string): Promise<LoginResult> {
+    check.text("token", token);
+    const r = await this.request<LoginResult | ServerMessage>({ type: MessageType.LOGIN_TOKEN, requestId: this.nextRequest++, token });
+    if (r.type !== MessageType.LOGIN_RESULT) throw new ProtocolFailure(0, "unexpected answer to LOGIN_TOKEN");
+    if (r.code !== 0) throw new ProtocolFailure(r.code, `login refused: ${errorName(r.code)}`);
+    return r;
+  }
+
+  /**
+   * Transaction monitoring's alerts as they are raised (after `loginToken`), from `minSeverity`
+   * ("low", "medium" or "high") up; none from before the call (`GET /api/v1/alerts` has those).
+   * Leaving the loop unsubscribes; one reader per client at a time.
+   */
+  async *alerts(opts: { minSeverity?: "low" | "medium" | "high" } = {}): AsyncGenerator<AlertNotice> {
+    const o = check.record("opts", opts, ["minSeverity"]);
+    const min = check.oneOf("opts.minSeverity", o.minSeverity, ["low", "medium", "high"], "low");
+    if (this.alertQueue) throw new ProtocolFailure(0, "alerts() is already being read on this client");
+    const queue: AlertNotice[] = (this.alertQueue = []);
+    try {
+      await this.request({ type: MessageType.ALERTS_SUBSCRIBE, requestId: this.nextRequest++, minSeverity: ["low", "medium", "high"].indexOf(min) + 1 });
+      for (;;) {
+        const a = queue.shift();
+        if (a) {
+          yield a;
+          continue;
+        }
+        if (this.closed) return;
+        await new Promise<void>((r) => (this.alertWake = r));
+        this.alertWake = null;
+      }
+    } finally {
+      this.alertQueue = null;
+      this.alertWake = null;
+      if (!this.closed) this.request({ type: MessageType.ALERTS_UNSUBSCRIBE, requestId: this.nextRequest++ }).catch(() => {});
     }
   }
 

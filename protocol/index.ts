@@ -11,3 +11,4 @@ export * from "./client-messages.ts";
 export * from "./server-messages.ts";
 export * from "./market-data-messages.ts";
 export * from "./login.ts";
+export * from "./alert-rules.ts";

@@ -11,7 +11,8 @@ import { join } from "node:path";
 import { BourseExchange } from "../../app/exchange.ts";
 import { memoryLogger } from "../../log/memory.ts";
 import { Rule } from "../../history/monitoring/alerts.ts";
-import { type ClientMessage, decodeServer, encodeClient, ErrorCode, FrameWriter, isProtocolError, LOGIN_OK, MessageType as T, type ServerMessage, signLogin } from "../../protocol/index.ts";
+import { BourseClient, ProtocolFailure } from "../../client/client.ts";
+import { ALERT_RULES, type ClientMessage, decodeServer, encodeClient, ErrorCode, FrameWriter, isProtocolError, LOGIN_OK, MessageType as T, type ServerMessage, signLogin } from "../../protocol/index.ts";
 import { demoConfig, secret } from "./support/harness.ts";
 import { signedRequest } from "./support/rest.ts";
 
@@ -163,4 +164,28 @@ test("a subscribed operator whose user session ends is told and disconnected at 
   expect(ex.gateway!.pushAlerts([{ seq: 1, rule: Rule.LARGE_ORDER, account: 1, time: 1, severity: 2, text: "t", detail: "{}" }])).toBe(0);
   expect(await c.next()).toMatchObject({ type: T.ERROR, code: ErrorCode.NOT_LOGGED_IN });
   expect(await c.closed).toBe(1008);
+});
+
+test("the SDK: loginToken, then alerts() yields each alert with its rule's name and REST id", async () => {
+  const c = await BourseClient.connect(ex.gateway!.url);
+  try {
+    await expect(c.loginToken(tokens.tom!)).rejects.toBeInstanceOf(ProtocolFailure);
+    await c.loginToken(tokens.olga!);
+    const alerts = c.alerts({ minSeverity: "medium" });
+    const first = alerts.next();
+    // bob's refused orders: a burst of his own (alice's tripped the rule earlier, and it keeps quiet for her).
+    const bob = (method: string, path: string, body: unknown) => fetch(signedRequest(http, { keyId: "bob-demo", secret: secret("bob"), method, path: `/api/v1${path}`, body: JSON.stringify(body) }));
+    for (let i = 0; i < 3; i++) expect((await bob("POST", "/orders", { symbol: "BTC-USD", side: "buy", price: "30000", qty: "500", clientOrderId: `sdk-big-${i}` })).status).toBeGreaterThanOrEqual(400);
+    const a = (await first).value!;
+    expect(a).toMatchObject({ rule: "REJECT_BURST", ruleId: Rule.REJECT_BURST, account: 2, severity: "medium" });
+    expect(a.id).toBe(`${a.commandSeq}.${Rule.REJECT_BURST}.2`);
+    expect((await ex.history!.alert({ seq: a.commandSeq, rule: a.ruleId, account: 2 }))?.text).toBe(a.text);
+    await alerts.return(undefined);
+  } finally {
+    c.close();
+  }
+});
+
+test("the wire's rule names are the history store's", () => {
+  expect(Object.fromEntries(Object.entries(ALERT_RULES).map(([n, name]) => [name, Number(n)]))).toEqual({ ...Rule });
 });
