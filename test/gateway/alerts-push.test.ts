@@ -5,44 +5,25 @@
  * anonymous one are refused with the documented codes.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { BourseExchange } from "../../app/exchange.ts";
-import { memoryLogger } from "../../log/memory.ts";
+import type { BourseExchange } from "../../app/exchange.ts";
 import { Rule } from "../../history/monitoring/alerts.ts";
 import { BourseClient, ProtocolFailure } from "../../client/client.ts";
 import { ALERT_RULES, type ClientMessage, decodeServer, encodeClient, ErrorCode, FrameWriter, isProtocolError, LOGIN_OK, MessageType as T, type ServerMessage, signLogin } from "../../protocol/index.ts";
-import { demoConfig, secret } from "./support/harness.ts";
-import { signedRequest } from "./support/rest.ts";
+import { type AlertsExchange, startAlertsExchange } from "./support/alerts-exchange.ts";
+import { secret } from "./support/harness.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "bourse-ws-alerts-"));
+let ax: AlertsExchange;
 let ex: BourseExchange;
-let http: string;
-const tokens: Record<string, string> = {};
+let tokens: Record<string, string>;
 
 beforeAll(async () => {
-  const config = demoConfig((c) => {
-    c.users = [
-      { name: "olga", role: "operator", password: "olga-demo-password" },
-      { name: "ann", role: "auditor", password: "ann-demo-password" },
-      { name: "tom", role: "trader", accounts: [1], password: "tom-demo-password" },
-    ];
-    c.identity = { passwordHashing: { memoryCost: 1024, timeCost: 1, concurrency: 2 } };
-    c.exchange.tiers = c.exchange.tiers.map((t) => (t.id === 1 ? { ...t, monitoring: { rejectCount: 3 } } : t));
-  });
-  ex = await new BourseExchange({ dataDir: dir, config, workers: 0, port: 0, fixPort: 0, host: "127.0.0.1", log: memoryLogger().log }).start();
-  http = `http://127.0.0.1:${ex.gateway!.server.port}`;
-  // Sessions as sign-in starts them (password + TOTP is identity-flow.test.ts's subject); one started two days ago has expired.
-  const id = ex.identity!;
-  const start = (name: string, nowMs = Date.now()) => id.sessions.create({ userId: id.directory.identity.users.get(name)!.id, user: name, address: "127.0.0.1", agent: "test", nowMs }).token;
-  for (const name of ["olga", "ann", "tom"]) tokens[name] = start(name);
-  tokens.expired = start("olga", Date.now() - 2 * 86_400_000);
+  ax = await startAlertsExchange("bourse-ws-alerts-");
+  ex = ax.ex;
+  tokens = ax.tokens;
+  // One started two days ago has expired.
+  tokens.expired = ax.session("olga", Date.now() - 2 * 86_400_000);
 });
-afterAll(async () => {
-  await ex.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => ax.stop());
 
 /** A raw connection: frames decoded in arrival order, awaited one by one. */
 class Conn {
@@ -88,9 +69,7 @@ class Conn {
   }
 }
 
-function alice(method: string, path: string, body?: unknown): Promise<Response> {
-  return fetch(signedRequest(http, { keyId: "alice-demo", secret: secret("alice"), method, path: `/api/v1${path}`, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) }));
-}
+const alice = (method: string, path: string, body?: unknown) => ax.keyCall("alice", method, path, body);
 
 test("an operator session receives the alert the history writer raises, and only after subscribing", async () => {
   const olga = await Conn.open();
@@ -174,7 +153,7 @@ test("the SDK: loginToken, then alerts() yields each alert with its rule's name 
     const alerts = c.alerts({ minSeverity: "medium" });
     const first = alerts.next();
     // bob's refused orders: a burst of his own (alice's tripped the rule earlier, and it keeps quiet for her).
-    const bob = (method: string, path: string, body: unknown) => fetch(signedRequest(http, { keyId: "bob-demo", secret: secret("bob"), method, path: `/api/v1${path}`, body: JSON.stringify(body) }));
+    const bob = (method: string, path: string, body: unknown) => ax.keyCall("bob", method, path, body);
     for (let i = 0; i < 3; i++) expect((await bob("POST", "/orders", { symbol: "BTC-USD", side: "buy", price: "30000", qty: "500", clientOrderId: `sdk-big-${i}` })).status).toBeGreaterThanOrEqual(400);
     const a = (await first).value!;
     expect(a).toMatchObject({ rule: "REJECT_BURST", ruleId: Rule.REJECT_BURST, account: 2, severity: "medium" });

@@ -5,37 +5,18 @@
  * an auditor may not acknowledge, and traders and API keys may not even list.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { BourseExchange } from "../../../app/exchange.ts";
-import { memoryLogger } from "../../../log/memory.ts";
-import { demoConfig, secret } from "../support/harness.ts";
-import { expectErrorShape, signedRequest } from "../support/rest.ts";
+import type { BourseExchange } from "../../../app/exchange.ts";
+import { type AlertsExchange, startAlertsExchange } from "../support/alerts-exchange.ts";
+import { expectErrorShape } from "../support/rest.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "bourse-rest-alerts-"));
+let ax: AlertsExchange;
 let ex: BourseExchange;
 let http: string;
-const tokens: Record<string, string> = {};
+let tokens: Record<string, string>;
 
 beforeAll(async () => {
-  const config = demoConfig((c) => {
-    c.users = [
-      { name: "olga", role: "operator", password: "olga-demo-password" },
-      { name: "ann", role: "auditor", password: "ann-demo-password" },
-      { name: "tom", role: "trader", accounts: [1], password: "tom-demo-password" },
-    ];
-    c.identity = { passwordHashing: { memoryCost: 1024, timeCost: 1, concurrency: 2 } };
-    c.exchange.tiers = c.exchange.tiers.map((t) => (t.id === 1 ? { ...t, monitoring: { rejectCount: 3 } } : t));
-  });
-  ex = await new BourseExchange({ dataDir: dir, config, workers: 0, port: 0, fixPort: 0, host: "127.0.0.1", log: memoryLogger().log }).start();
-  http = `http://127.0.0.1:${ex.gateway!.server.port}`;
-  // Sessions as sign-in would start them (password + TOTP sign-in is identity-flow.test.ts's subject).
-  const id = ex.identity!;
-  for (const name of ["olga", "ann", "tom"]) {
-    const user = id.directory.identity.users.get(name)!;
-    tokens[name] = id.sessions.create({ userId: user.id, user: name, address: "127.0.0.1", agent: "test", nowMs: Date.now() }).token;
-  }
+  ax = await startAlertsExchange("bourse-rest-alerts-");
+  ({ ex, http, tokens } = ax);
   // Three orders far over tier 1's notional limit, refused by the engine's risk check.
   for (let i = 0; i < 3; i++) {
     const r = await alice("POST", "/orders", { symbol: "BTC-USD", side: "buy", price: "30000", qty: "500", clientOrderId: `big-${i}` });
@@ -43,14 +24,9 @@ beforeAll(async () => {
   }
   expect(await ex.historyWriter!.reach(ex.engine.host.lastSeq)).toBe(true);
 });
-afterAll(async () => {
-  await ex.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => ax.stop());
 
-function alice(method: string, path: string, body?: unknown): Promise<Response> {
-  return fetch(signedRequest(http, { keyId: "alice-demo", secret: secret("alice"), method, path: `/api/v1${path}`, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) }));
-}
+const alice = (method: string, path: string, body?: unknown) => ax.keyCall("alice", method, path, body);
 function as(user: string, method: string, path: string, body?: string): Promise<Response> {
   return fetch(`${http}/api/v1${path}`, { method, headers: { authorization: `Bearer ${tokens[user]}`, ...(body !== undefined ? { "content-type": "application/json" } : {}) }, ...(body !== undefined ? { body } : {}) });
 }
