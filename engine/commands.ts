@@ -41,6 +41,18 @@ export const CommandType = {
   KEY_ADD: 47,
   KEY_SET: 48,
   KEY_REVOKE: 49,
+  // Routing (docs/venues.md): what the venue said, journaled by the router so replay and recovery
+  // hold. `account` is the venue's street account; `orderId` the routed order.
+  /** The link to the venue is up (`tier` 1) or down (0): down puts orders awaiting an answer in PENDING_UNKNOWN. */
+  VENUE_STATUS: 50,
+  /** The venue accepted the order, or said it is open (a status answer): resolves PENDING and PENDING_UNKNOWN. */
+  VENUE_ACK: 51,
+  /** A fill: `qty` lots at `price` ticks, `clientOrderId` the venue's ExecID. Checked before it settles. */
+  VENUE_FILL: 52,
+  /** The order ended at the venue: `flags` 0 cancelled, 1 expired, 2 rejected; `tier` the Reason. */
+  VENUE_DONE: 53,
+  /** The venue refused our cancel of the order. */
+  VENUE_CANCEL_REJECT: 54,
 } as const;
 
 /** Who issued a command, for the audit trail. */
@@ -93,6 +105,9 @@ export const StpMode = {
 export const Flags = {
   POST_ONLY: 1,
 } as const;
+
+/** VENUE_DONE's `flags`: how the order ended at the venue. */
+export const VenueDone = { CANCELLED: 0, EXPIRED: 1, REJECTED: 2 } as const;
 
 /** `symbol` value of a mass cancel or end-of-day that applies to every symbol. */
 export const ALL_SYMBOLS = -1;

@@ -62,7 +62,12 @@ export const EventType = {
   STATUS: 11,
   /** An account command took effect. */
   ACCOUNT: 12,
+  /** A routed order's message for its venue (docs/venues.md): send it, or cancel it; or a cancel the venue refused. */
+  ROUTE: 13,
 } as const;
+
+/** ROUTE's `kind`. */
+export const RouteKind = { NEW: 0, CANCEL: 1, CANCEL_REFUSED: 2 } as const;
 
 export const EVENT_WIDTH = 14;
 
@@ -226,6 +231,24 @@ export const SymbolStatus = {
   reason: ((d, b) => d[b + 10]!) as Read,
 } as const;
 
+/** ROUTE: the order as the venue must see it (the limit, or a buy's risk cap; its qty and what is left). */
+export const Route = {
+  orderId: ((d, b) => d[b + 2]!) as Read,
+  account: ((d, b) => d[b + 3]!) as Read,
+  side: ((d, b) => d[b + 4]!) as Read,
+  price: ((d, b) => d[b + 5]!) as Read,
+  qty: ((d, b) => d[b + 6]!) as Read,
+  leaves: ((d, b) => d[b + 7]!) as Read,
+  kind: ((d, b) => d[b + 8]!) as Read,
+  orderType: ((d, b) => d[b + 9]!) as Read,
+  tif: ((d, b) => d[b + 10]!) as Read,
+  stopPrice: ((d, b) => d[b + 11]!) as Read,
+  /** The venue's street account: which venue. */
+  venueAccount: ((d, b) => d[b + 12]!) as Read,
+  /** Good-till-date expiry (engine µs), 0 for none. */
+  expireTime: ((d, b) => d[b + 13]!) as Read,
+} as const;
+
 export const AccountEvent = {
   account: ((d, b) => d[b + 3]!) as Read,
   commandType: ((d, b) => d[b + 8]!) as Read,
@@ -314,7 +337,8 @@ export type EngineEvent =
   | { type: "orderState"; symbol: number; orderId: number; account: number; side: number; price: number; filled: number; leaves: number; from: number; to: number; reason: number; time: number; actor: number; session: number }
   | { type: "duplicate"; symbol: number; orderId: number; account: number; side: number; price: number; filled: number; leaves: number; state: number }
   | { type: "status"; symbol: number; state: number; until: number; reason: number }
-  | { type: "account"; symbol: number; account: number; commandType: number; subject: number };
+  | { type: "account"; symbol: number; account: number; commandType: number; subject: number }
+  | { type: "route"; symbol: number; orderId: number; account: number; side: number; price: number; qty: number; leaves: number; kind: number; orderType: number; tif: number; stopPrice: number; venueAccount: number; expireTime: number };
 
 export function decodeEvent(buf: EventBuffer, index: number): EngineEvent {
   const g = (f: number) => buf.get(index, f);
@@ -344,6 +368,8 @@ export function decodeEvent(buf: EventBuffer, index: number): EngineEvent {
       return { type: "status", symbol, state: g(F.A), until: g(F.B), reason: g(F.C) };
     case EventType.ACCOUNT:
       return { type: "account", symbol, account: g(F.ACCOUNT), commandType: g(F.A), subject: g(F.B) };
+    case EventType.ROUTE:
+      return { type: "route", symbol, orderId: g(F.ORDER_ID), account: g(F.ACCOUNT), side: g(F.SIDE), price: g(F.PRICE), qty: g(F.QTY), leaves: g(F.LEAVES), kind: g(F.A), orderType: g(F.B), tif: g(F.C), stopPrice: g(F.D), venueAccount: g(F.E), expireTime: g(F.G) };
     default:
       throw new InvariantError(`unknown event type ${g(F.TYPE)} at index ${index}`);
   }

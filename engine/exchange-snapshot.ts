@@ -4,6 +4,7 @@ import { Exchange, type ExchangeConfig } from "./exchange.ts";
 import { Identity, type IdentityRecord } from "./identity.ts";
 import { readWindow, type WindowColumns } from "./idempotency-snapshot.ts";
 import { OmsOrder } from "./orders.ts";
+import { Routing, type RoutingRecord } from "./routing.ts";
 import { readSnapshot, writeSnapshot } from "./snapshot.ts";
 import { writeWindowJson } from "./window-json.ts";
 
@@ -63,6 +64,8 @@ export interface AccountSideState {
   open: OrderRecord[];
   /** Users and API keys (engine/identity.ts); absent in snapshots written before they existed. */
   identity?: IdentityRecord;
+  /** Routed orders and venue links (engine/routing.ts); absent when nothing was ever routed. */
+  routing?: RoutingRecord;
   /**
    * Version 2: the idempotency window's entries as columns (WindowColumns). Version 1 (still
    * read): entries in submission order, an open order by id, a done one as a full order record.
@@ -134,6 +137,7 @@ export function writeExchangeSnapshot(ex: Exchange): Uint8Array {
     })),
     open: byKey(ex.open).map(([, o]) => orderRecord(o)),
     identity: ex.identity.toRecord(),
+    ...(ex.routing.empty ? {} : { routing: ex.routing.toRecord() }),
   };
   const book = writeSnapshot(ex.book);
   const head = new TextEncoder().encode(stateJsonHead(state));
@@ -169,7 +173,8 @@ export function stateJsonHead(state: AccountSideHead): string {
   return (
     `{"version":${JSON.stringify(state.version)},"config":${JSON.stringify(state.config, infinityToText)},` +
     `"markets":${JSON.stringify(state.markets, infinityToText)},"accounts":${JSON.stringify(state.accounts, infinityToText)},` +
-    `"open":${JSON.stringify(state.open)},${state.identity ? `"identity":${JSON.stringify(state.identity)},` : ""}"idempotency":`
+    `"open":${JSON.stringify(state.open)},${state.identity ? `"identity":${JSON.stringify(state.identity)},` : ""}` +
+    `${state.routing ? `"routing":${JSON.stringify(state.routing)},` : ""}"idempotency":`
   );
 }
 
@@ -187,6 +192,7 @@ export function readExchangeSnapshot(bytes: Uint8Array): Exchange {
   if (state.version !== 1 && state.version !== 2) throw new SnapshotCorruptError(`unsupported exchange snapshot version ${state.version}`);
   const ex = new Exchange(state.config, book);
   ex.identity = Identity.fromRecord(state.identity);
+  ex.routing = Routing.fromRecord(state.routing);
   const ledger = ex.ledger;
   for (const [id, last, mark] of state.markets) {
     const m = ledger.markets.get(id);

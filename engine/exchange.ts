@@ -1,6 +1,8 @@
 import { InvariantError } from "./errors.ts";
-import { Actor, Command, CommandType, OrderType, Side } from "./commands.ts";
-import { Accepted, Amended, Cancelled, Ev, EVENT_WIDTH, EventBuffer, EventType, Rejected, Trade } from "./events.ts";
+import { Actor, ALL_SYMBOLS, Command, CommandType, OrderType, Side, VenueDone } from "./commands.ts";
+import { Accepted, Amended, Cancelled, Ev, EVENT_WIDTH, EventBuffer, EventType, Rejected, RouteKind, Trade } from "./events.ts";
+import { MarketState } from "./market-state.ts";
+import { RoutedOrder, Routing, validExecId } from "./routing.ts";
 import { type LedgerConfig, Ledger } from "./ledger.ts";
 import { MatchingEngine } from "./matching.ts";
 import { feeOf, feeOfNumber, notional, smallNotional } from "./money.ts";
@@ -33,6 +35,8 @@ export class Exchange {
   readonly idempotency: IdempotencyWindow;
   /** Users and API keys (engine/identity.ts); replaced whole when a snapshot is restored. */
   identity = new Identity();
+  /** Routed orders and venue links (engine/routing.ts, docs/venues.md); replaced whole on restore. */
+  routing = new Routing();
   private readonly accountExists = (account: number) => this.ledger.accounts.has(account);
   private readonly bookOut = new EventBuffer();
   private readonly tick: Command;
@@ -68,11 +72,18 @@ export class Exchange {
     switch (cmd.type) {
       case CommandType.NEW_ORDER:
         if (!this.acceptNew(cmd)) return;
+        // A routed order goes to its venue, not the book: R2 happens when the venue answers.
+        if (this.pending!.market.inst.venueAccount !== 0) return this.route(this.pending!, cmd);
         break;
       case CommandType.CANCEL:
         if (!this.acceptCancel(cmd)) return;
+        if (this.routing.open.has(cmd.orderId)) return this.requestCancel(this.open.get(cmd.orderId)!);
         break;
       case CommandType.AMEND:
+        if (this.routing.open.has(cmd.orderId) && this.target(cmd)) {
+          this.reject(Reason.ROUTED_AMEND_UNSUPPORTED);
+          return;
+        }
         if (!this.acceptAmend(cmd)) return;
         break;
       case CommandType.MASS_CANCEL:
@@ -80,7 +91,15 @@ export class Exchange {
           this.reject(Reason.UNKNOWN_ACCOUNT);
           return;
         }
+        this.massCancelRouted(cmd);
         break;
+      case CommandType.VENUE_STATUS:
+        return this.venueStatus(cmd);
+      case CommandType.VENUE_ACK:
+      case CommandType.VENUE_FILL:
+      case CommandType.VENUE_DONE:
+      case CommandType.VENUE_CANCEL_REJECT:
+        return this.venueReport(cmd);
       case CommandType.END_OF_DAY:
       case CommandType.TICK:
       case CommandType.HALT:
@@ -124,6 +143,8 @@ export class Exchange {
     const ledger = this.ledger;
     const m = ledger.markets.get(cmd.symbol);
     if (!m) return this.reject(Reason.UNKNOWN_SYMBOL);
+    const venue = m.inst.venueAccount;
+    if (venue !== 0 && (!this.routing.up.has(venue) || !ledger.accounts.has(venue))) return this.reject(Reason.VENUE_UNAVAILABLE);
     let reason = checkOrderId(cmd);
     if (reason !== Reason.OK) return this.reject(reason);
     if (this.open.has(cmd.orderId)) return this.reject(Reason.DUPLICATE_ORDER_ID);
@@ -410,6 +431,180 @@ export class Exchange {
     return o;
   }
 
+
+  // ---------------------------------------------------------------- routed orders (docs/venues.md)
+
+  /** R1 passed for a routed order: it waits, PENDING, for its venue; the router sends what ROUTE says. */
+  private route(o: OmsOrder, cmd: Command): void {
+    const buy = o.side === BUY;
+    const hasLimit = cmd.orderType === OrderType.LIMIT || cmd.orderType === OrderType.STOP_LIMIT;
+    const limit = buy ? o.price : hasLimit ? cmd.price : 0;
+    const r = new RoutedOrder(hasLimit ? cmd.price : 0, cmd.stopPrice, cmd.expireTime, limit);
+    this.routing.open.set(o.orderId, r);
+    this.writeRoute(o, r, RouteKind.NEW);
+  }
+
+  private writeRoute(o: OmsOrder, r: RoutedOrder, kind: number): void {
+    // A buy without a limit is sent with the cap its reservation was made at (the venue may use it as a protection price).
+    const price = r.price !== 0 ? r.price : o.side === BUY ? r.limit : 0;
+    this.out.write(EventType.ROUTE, o.symbol, o.orderId, o.account, o.side, price, o.qty, o.leaves, kind, o.orderType, o.tif, r.stopPrice, o.market.inst.venueAccount, r.expireTime);
+  }
+
+  /** A client's cancel of a routed order: asked of the venue, which answers with VENUE_DONE or VENUE_CANCEL_REJECT. */
+  private requestCancel(o: OmsOrder): void {
+    if (!this.routing.up.has(o.market.inst.venueAccount)) {
+      this.reject(Reason.VENUE_UNAVAILABLE);
+      return;
+    }
+    const r = this.routing.open.get(o.orderId)!;
+    r.cancelRequested = true;
+    this.writeRoute(o, r, RouteKind.CANCEL);
+  }
+
+  /** A mass cancel reaches the routed orders too: a cancel of each is asked of its venue (if connected). */
+  private massCancelRouted(cmd: Command): void {
+    for (const [id, r] of this.routing.open) {
+      const o = this.open.get(id)!;
+      if (o.account !== cmd.account || (cmd.symbol !== ALL_SYMBOLS && o.symbol !== cmd.symbol)) continue;
+      if (!this.routing.up.has(o.market.inst.venueAccount) || r.cancelRequested) continue;
+      r.cancelRequested = true;
+      this.writeRoute(o, r, RouteKind.CANCEL);
+    }
+  }
+
+  /**
+   * The link to a venue went up or down. Down: every order sent and not yet answered, and every
+   * order with a cancel in flight, becomes PENDING_UNKNOWN — never guessed; the venue's answers
+   * after the reconnect resolve it. Each routed instrument's status says whether it can trade.
+   */
+  private venueStatus(cmd: Command): void {
+    const venue = cmd.account;
+    const routed = [...this.ledger.markets.values()].filter((m) => m.inst.venueAccount === venue);
+    if (routed.length === 0 || !this.ledger.accounts.has(venue)) {
+      this.reject(Reason.UNKNOWN_ACCOUNT);
+      return;
+    }
+    const up = cmd.tier === 1;
+    if (up) this.routing.up.add(venue);
+    else this.routing.up.delete(venue);
+    for (const m of routed) this.out.write(EventType.STATUS, m.inst.id, 0, 0, 0, 0, 0, 0, up ? MarketState.OPEN : MarketState.HALTED, Infinity, up ? Reason.OK : Reason.VENUE_UNAVAILABLE, 0);
+    if (up) return;
+    for (const [id, r] of this.routing.open) {
+      const o = this.open.get(id)!;
+      if (o.market.inst.venueAccount !== venue) continue;
+      if (o.state === OrderState.PENDING || (r.cancelRequested && o.state !== OrderState.PENDING_UNKNOWN)) this.transition(o, OrderState.PENDING_UNKNOWN, Reason.VENUE_STATUS_UNKNOWN);
+    }
+  }
+
+  /** The routed order a venue command names, if it is open and routed to the venue whose street account sent it. */
+  private routedTarget(cmd: Command): OmsOrder | undefined {
+    const o = this.open.get(cmd.orderId);
+    return o && this.routing.open.has(o.orderId) && o.market.inst.venueAccount === cmd.account ? o : undefined;
+  }
+
+  private venueReport(cmd: Command): void {
+    const o = this.routedTarget(cmd);
+    if (!o) {
+      if (cmd.type !== CommandType.VENUE_FILL) {
+        this.reject(Reason.VENUE_UNKNOWN_ORDER);
+        return;
+      }
+      // A fill for an order not open: repeated (its ExecID was settled), over the order's size (it
+      // is done), or for an order never routed. Each is a break: nothing settles.
+      const done = this.routing.doneExecIds(cmd.orderId);
+      this.reject(done === undefined ? Reason.VENUE_UNKNOWN_ORDER : done.includes(cmd.clientOrderId) ? Reason.VENUE_DUPLICATE_EXEC : Reason.VENUE_OVERFILL);
+      return;
+    }
+    const r = this.routing.open.get(o.orderId)!;
+    switch (cmd.type) {
+      case CommandType.VENUE_ACK:
+        return this.venueAck(o, r);
+      case CommandType.VENUE_FILL:
+        return this.venueFill(o, r, cmd);
+      case CommandType.VENUE_DONE:
+        return this.venueDone(o, r, cmd);
+      case CommandType.VENUE_CANCEL_REJECT:
+        r.cancelRequested = false;
+        this.writeRoute(o, r, RouteKind.CANCEL_REFUSED);
+        if (o.state === OrderState.PENDING_UNKNOWN) this.transition(o, o.filled > 0 ? OrderState.PARTIALLY_FILLED : OrderState.NEW, Reason.VENUE_CANCEL_REFUSED);
+        return;
+    }
+  }
+
+  /** The venue says the order is open: PENDING and PENDING_UNKNOWN resolve; anything else is already known. */
+  private venueAck(o: OmsOrder, r: RoutedOrder): void {
+    if (!r.acked) this.ack(o, r);
+    else if (o.state === OrderState.PENDING_UNKNOWN) {
+      r.cancelRequested = false;
+      this.transition(o, o.filled > 0 ? OrderState.PARTIALLY_FILLED : OrderState.NEW, Reason.OK);
+    }
+  }
+
+  private ack(o: OmsOrder, r: RoutedOrder): void {
+    r.acked = true;
+    this.out.write(EventType.ACCEPTED, o.symbol, o.orderId, o.account, o.side, r.price, o.qty, o.leaves, o.orderType, o.tif, r.stopPrice, 0);
+    this.transition(o, OrderState.NEW, Reason.OK);
+  }
+
+  /**
+   * A fill from the venue, checked before anything moves: a repeated ExecID, more than the order's
+   * open quantity, or a price worse than its limit is refused (a REJECTED event, a break for an
+   * operator) and the account is untouched. A good one settles as a trade against the venue's
+   * street account, at the order's taker fee.
+   */
+  private venueFill(o: OmsOrder, r: RoutedOrder, cmd: Command): void {
+    const execId = cmd.clientOrderId;
+    const price = cmd.price;
+    const qty = cmd.qty;
+    if (!validExecId(execId) || r.execIds.has(execId)) return void this.reject(Reason.VENUE_DUPLICATE_EXEC);
+    if (!isQty(qty)) return void this.reject(Reason.INVALID_QUANTITY);
+    if (qty > o.leaves) return void this.reject(Reason.VENUE_OVERFILL);
+    if (!isPrice(price)) return void this.reject(Reason.INVALID_PRICE);
+    if (o.side === BUY ? price > r.limit : r.limit !== 0 && price < r.limit) return void this.reject(Reason.VENUE_PRICE_OUTSIDE_LIMIT);
+    r.execIds.add(execId);
+    if (!r.acked) this.ack(o, r);
+    const m = o.market;
+    m.lastPrice = price;
+    m.markOverride = 0;
+    const n = notional(price, qty, m.k);
+    const fee = feeOf(n, o.takerBps);
+    const buy = o.side === BUY;
+    o.cash.balance += buy ? -(n + fee) : n - fee;
+    this.feeCash(m).balance += fee;
+    applyFill(o.pos, buy ? qty : -qty, n);
+    const street = this.ledger.accounts.get(m.inst.venueAccount)!;
+    street.cashOf(m.quote).balance += buy ? n : -n;
+    applyFill(street.positionOf(o.symbol), buy ? -qty : qty, n);
+    o.filled += qty;
+    o.filledNotional += n;
+    o.fees += fee;
+    const leaves = o.leaves - qty;
+    this.out.write(EventType.TRADE, o.symbol, o.orderId, o.account, o.side, price, qty, leaves, 0, street.id, 0, ++this.book.tradeSeq, o.takerBps, 0);
+    this.setLeaves(o, m, leaves);
+    this.transition(o, leaves === 0 ? OrderState.FILLED : OrderState.PARTIALLY_FILLED, Reason.OK);
+    if (leaves === 0) this.closeRouted(o);
+  }
+
+  /** The order ended at the venue: what was left is released. */
+  private venueDone(o: OmsOrder, r: RoutedOrder, cmd: Command): void {
+    const how = cmd.flags;
+    const expired = how === VenueDone.EXPIRED;
+    const reason = cmd.tier !== 0 ? cmd.tier : how === VenueDone.REJECTED ? Reason.VENUE_REJECTED : expired ? Reason.GTD_EXPIRED : Reason.VENUE_CANCELLED;
+    // Rejected is only for an order the venue never accepted; one it had (or whose fills came) ends cancelled.
+    const rejected = how === VenueDone.REJECTED && !r.acked;
+    if (!rejected && !r.acked) this.ack(o, r);
+    const qty = o.leaves;
+    o.cancelled += qty;
+    this.out.write(expired ? EventType.EXPIRED : EventType.CANCELLED, o.symbol, o.orderId, o.account, o.side, o.price, qty, 0, reason, 0, 0, 0);
+    this.setLeaves(o, o.market, 0);
+    this.transition(o, rejected ? OrderState.REJECTED : expired ? OrderState.EXPIRED : OrderState.CANCELLED, reason);
+    this.closeRouted(o);
+  }
+
+  private closeRouted(o: OmsOrder): void {
+    this.close(o);
+    this.routing.finish(o.orderId);
+  }
 
   // ---------------------------------------------------------------- queries
 

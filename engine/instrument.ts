@@ -47,6 +47,13 @@ export interface InstrumentSpec {
    * orders expire; default "00:00". Ignored with a calendar (its session close ends the day).
    */
   dayEndUtc?: string;
+  /**
+   * Routing (docs/venues.md): orders on this instrument go to this external venue instead of the
+   * local book. `venue` names it for the router; `venueAccount` is the venue's street account, the
+   * counterparty of every fill the venue reports (the app resolves it from the `venues` section).
+   */
+  venue?: string;
+  venueAccount?: number;
 }
 
 export interface Instrument extends Required<Omit<InstrumentSpec, "calendar">> {
@@ -79,6 +86,10 @@ export function specOf(inst: Instrument): InstrumentSpec {
   // Only when set: a default instrument's spec, and so its snapshot bytes and state hash, stay
   // what they were before the field existed.
   if (inst.dayEndUtc !== DEFAULT_DAY_END) spec.dayEndUtc = inst.dayEndUtc;
+  if (inst.venueAccount !== 0) {
+    spec.venue = inst.venue;
+    spec.venueAccount = inst.venueAccount;
+  }
   return spec;
 }
 
@@ -104,6 +115,9 @@ export function makeInstrument(spec: InstrumentSpec): Instrument {
     if (!Number.isSafeInteger(x) || x < 0) throw new EngineConfigError(`${spec.symbol}: ${name} must be a non-negative integer of µs: ${x}`);
     return x;
   };
+  const venueAccount = spec.venueAccount ?? 0;
+  if (!Number.isSafeInteger(venueAccount) || venueAccount < 0) throw new EngineConfigError(`${spec.symbol}: venueAccount must be an account id: ${venueAccount}`);
+  if ((spec.venue ?? "") !== "" && venueAccount === 0) throw new EngineConfigError(`${spec.symbol}: routed to venue ${spec.venue} without its street account (venueAccount)`);
   const calendarSpec = spec.calendar ?? null;
   const dayEndUtc = spec.dayEndUtc ?? DEFAULT_DAY_END;
   const dayEndUs = parseDayEnd(dayEndUtc, spec.symbol);
@@ -127,6 +141,8 @@ export function makeInstrument(spec: InstrumentSpec): Instrument {
     calendar: calendarSpec ? new Calendar(calendarSpec) : null,
     dayEndUtc,
     dayEndUs,
+    venue: spec.venue ?? "",
+    venueAccount,
   };
 }
 

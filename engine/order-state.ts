@@ -12,4 +12,10 @@ export const OrderState = {
   CANCELLED: 4,
   EXPIRED: 5,
   REJECTED: 6,
+  /**
+   * A routed order whose state at the venue is not known: the link to the venue dropped after the
+   * order (or a cancel of it) was sent and before the venue answered. Never guessed: it leaves this
+   * state only on the venue's own word (a status answer, a resent report, docs/venues.md).
+   */
+  PENDING_UNKNOWN: 7,
 } as const;

@@ -11,21 +11,23 @@ export { OrderState };
  * clientOrderId) is engine/idempotency-window.ts.
  */
 
-const { NONE, PENDING, NEW, PARTIALLY_FILLED, FILLED, CANCELLED, EXPIRED, REJECTED } = OrderState;
+const { NONE, PENDING, NEW, PARTIALLY_FILLED, FILLED, CANCELLED, EXPIRED, REJECTED, PENDING_UNKNOWN } = OrderState;
 
 const LEGAL: Record<number, readonly number[]> = {
   [NONE]: [PENDING],
-  [PENDING]: [NEW, REJECTED],
-  [NEW]: [PARTIALLY_FILLED, FILLED, CANCELLED, EXPIRED],
-  [PARTIALLY_FILLED]: [PARTIALLY_FILLED, FILLED, CANCELLED, EXPIRED],
+  [PENDING]: [NEW, REJECTED, PENDING_UNKNOWN],
+  [NEW]: [PARTIALLY_FILLED, FILLED, CANCELLED, EXPIRED, PENDING_UNKNOWN],
+  [PARTIALLY_FILLED]: [PARTIALLY_FILLED, FILLED, CANCELLED, EXPIRED, PENDING_UNKNOWN],
+  // Routed orders only (docs/venues.md): the venue's answer resolves it, whatever it is.
+  [PENDING_UNKNOWN]: [NEW, PARTIALLY_FILLED, FILLED, CANCELLED, EXPIRED, REJECTED],
 };
 
 /** The table as bit masks (bit `to` set in MASKS[from + 1]): checked on every transition. */
-const MASKS = new Int32Array(8);
+const MASKS = new Int32Array(9);
 for (const [from, tos] of Object.entries(LEGAL)) for (const to of tos) MASKS[Number(from) + 1]! |= 1 << to;
 
 export function isLegal(from: number, to: number): boolean {
-  return from >= -1 && from < 7 && to >= 0 && to < 7 && (MASKS[from + 1]! & (1 << to)) !== 0;
+  return from >= -1 && from < 8 && to >= 0 && to < 8 && (MASKS[from + 1]! & (1 << to)) !== 0;
 }
 
 export function isDone(state: number): boolean {

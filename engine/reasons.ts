@@ -77,12 +77,35 @@ export const Reason = {
   KEY_REVOKED: 98,
   TOTP_REPLAYED: 99,
   MFA_NOT_ENROLLED: 100,
+  // --- routing to an external venue (docs/venues.md) ---
+  VENUE_UNAVAILABLE: 110,
+  /** Venue reports the engine refused to settle (breaks, raised for an operator; the account is untouched). */
+  VENUE_UNKNOWN_ORDER: 111,
+  VENUE_DUPLICATE_EXEC: 112,
+  VENUE_OVERFILL: 113,
+  VENUE_PRICE_OUTSIDE_LIMIT: 114,
+  /** Why a routed order ended or changed at the venue's word. */
+  VENUE_CANCELLED: 115,
+  VENUE_REJECTED: 116,
+  ROUTED_AMEND_UNSUPPORTED: 117,
+  VENUE_STATUS_UNKNOWN: 118,
+  VENUE_CANCEL_REFUSED: 119,
 } as const;
 
 export type ReasonCode = (typeof Reason)[keyof typeof Reason];
 
 const TEXT: Record<number, string> = {
   [Reason.OK]: "ok",
+  [Reason.VENUE_UNAVAILABLE]: "the venue this instrument is routed to is not connected",
+  [Reason.VENUE_UNKNOWN_ORDER]: "the venue reported a fill for an order we did not route to it",
+  [Reason.VENUE_DUPLICATE_EXEC]: "the venue repeated an execution id already settled",
+  [Reason.VENUE_OVERFILL]: "the venue reported more filled than the order's open quantity",
+  [Reason.VENUE_PRICE_OUTSIDE_LIMIT]: "the venue reported a fill price outside the order's limit",
+  [Reason.VENUE_CANCELLED]: "cancelled by the venue",
+  [Reason.VENUE_REJECTED]: "rejected by the venue",
+  [Reason.ROUTED_AMEND_UNSUPPORTED]: "a routed order cannot be amended: cancel it and place a new one",
+  [Reason.VENUE_STATUS_UNKNOWN]: "the venue connection was lost: the order's state is unknown until the venue answers",
+  [Reason.VENUE_CANCEL_REFUSED]: "the venue refused the cancel (the order may already be filled)",
   [Reason.UNKNOWN_SYMBOL]: "unknown symbol",
   [Reason.INVALID_PRICE]: "price must be a positive whole number of ticks",
   [Reason.PRICE_OFF_TICK]: "price is not a multiple of the tick size",
