@@ -75,6 +75,27 @@ export function readRecoveredState(exchange: Exchange, symbols: readonly number[
       notional,
     });
   }
+  // Routed orders live at their venue, not in the book (docs/venues.md): the account side's record.
+  for (const [id, r] of exchange.routing.open) {
+    const o = exchange.open.get(id)!;
+    orders.push({
+      orderId: id,
+      account: o.account,
+      symbol: o.symbol,
+      side: o.side,
+      orderType: o.orderType,
+      tif: o.tif,
+      clientOrderId: o.clientOrderId,
+      submitTime: o.submitTime,
+      state: o.state,
+      price: r.price,
+      stopPrice: r.stopPrice,
+      qty: o.qty,
+      filled: o.filled,
+      leaves: o.leaves,
+      notional: Number(o.filledNotional / o.market.k),
+    });
+  }
   const withdrawals = [...exchange.ledger.accounts.values()].flatMap((a) => [...a.pendingWithdrawals.values()].map((w) => ({ account: a.id, id: w.id, currency: w.currency, amount: w.amount.toString(), destination: w.destination, time: w.time })));
   return { books, orders, accounts: [...exchange.ledger.accounts.keys()], withdrawals, identity: exchange.identity.toRecord() };
 }

@@ -11,6 +11,7 @@ import { OperatorError } from "../actors/operator-error.ts";
 import type { ApiKeyConfig } from "../gateway/auth/keys.ts";
 import type { FixConfig } from "../gateway/fix/config.ts";
 import type { GatewayConfig } from "../gateway/ws/config.ts";
+import { checkVenueLink, type VenueLinkConfig, VenueConfigError } from "../gateway/venue/link-config.ts";
 
 /**
  * A deployment's configuration file: the exchange (currencies, instruments, tiers) and the
@@ -44,6 +45,8 @@ export interface BourseConfig {
   identity?: IdentityConfig;
   /** Users to create on a fresh data directory, after the accounts. */
   users?: UserSeed[];
+  /** External venues orders may be routed to (docs/venues.md), by name; an instrument's `venue` names one. */
+  venues?: Record<string, VenueLinkConfig>;
 }
 
 /** Reads a configuration file; a missing, unreadable or malformed one is an OperatorError naming it. */
@@ -63,7 +66,28 @@ export function loadConfig(file: string): BourseConfig {
     throw new OperatorError(`config file ${file} is not valid JSON (${(e as Error).message}); fix it, or pass --config FILE`);
   }
   if (parsed === null || typeof parsed !== "object" || !parsed.exchange) throw new OperatorError(`config file ${file} has no "exchange" section; see config/demo.json`);
+  try {
+    resolveVenues(parsed);
+  } catch (e) {
+    if (e instanceof VenueConfigError) throw new OperatorError(`config file ${file}: ${e.message}`);
+    throw e;
+  }
   return parsed;
+}
+
+/**
+ * Checks the `venues` section and gives each routed instrument its venue's street account (the
+ * engine knows a venue only by that account). Throws VenueConfigError naming the key.
+ */
+export function resolveVenues(config: BourseConfig): void {
+  const venues = config.venues ?? {};
+  for (const [name, v] of Object.entries(venues)) checkVenueLink(name, v);
+  for (const [i, inst] of (config.exchange.instruments ?? []).entries()) {
+    if (inst.venue === undefined) continue;
+    const v = venues[inst.venue];
+    if (!v) throw new VenueConfigError(`exchange.instruments[${i}].venue names ${JSON.stringify(inst.venue)}, which is not in the venues section`);
+    inst.venueAccount = v.account;
+  }
 }
 
 /** The commands that open and fund the configured accounts (journaled like any other). */

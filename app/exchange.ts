@@ -28,6 +28,7 @@ import { makeInstrument } from "../engine/instrument.ts";
 import { ApiKeys } from "../gateway/auth/keys.ts";
 import { LoginGuard } from "../gateway/auth/login-guard.ts";
 import { type FixAcceptor, startFixAcceptor } from "../gateway/fix/acceptor.ts";
+import { startVenues, stopVenues, type Venue } from "../gateway/venue/venues.ts";
 import { OrderEntry } from "../gateway/order-entry/order-entry.ts";
 import { Availability } from "../gateway/ws/health.ts";
 import { MarketDataFanout } from "../gateway/ws/market-data-fanout.ts";
@@ -54,7 +55,8 @@ import { statementRoutes } from "../gateway/rest/routes/statement.ts";
 import { marketControlRoutes } from "../gateway/rest/routes/market-control.ts";
 import { doorTls, type TlsMaterial } from "./tls.ts";
 import { checkConfig } from "./config-check.ts";
-import type { BourseConfig } from "./config.ts";
+import { type BourseConfig, resolveVenues } from "./config.ts";
+import { VenueConfigError } from "../gateway/venue/link-config.ts";
 import { drainOnStop, type EngineStop } from "./engine-stop.ts";
 import { checkPortsFree, type DoorAddress, listenError } from "./listen-check.ts";
 
@@ -110,6 +112,8 @@ export class BourseExchange {
   availability: Availability | null = null;
   gateway: Gateway | null = null;
   fix: FixAcceptor | null = null;
+  /** Routing to external venues, one per configured venue. */
+  venues: Venue[] = [];
   /** The history writer's host, and the store as the doors read it (null without history). */
   historyWriter: HistoryWriterHost | null = null;
   history: HistoryStore | null = null;
@@ -122,6 +126,13 @@ export class BourseExchange {
 
   constructor(readonly o: ExchangeOptions) {
     this.log = o.log ?? createLogger();
+    // A configuration built in code (not loaded from a file) gets its routed instruments' street accounts here.
+    try {
+      resolveVenues(o.config);
+    } catch (e) {
+      if (e instanceof VenueConfigError) throw new OperatorError(`${o.configFile ?? "the configuration"}: ${e.message}`);
+      throw e;
+    }
     this.loginGuard = new LoginGuard(o.config.login);
     this.parts.push(this.enginePart(), this.accountsPart(), this.identityPart());
     if (o.history ?? (o.doors !== false && o.config.history?.enabled !== false)) this.parts.push(this.historyPart());
@@ -129,6 +140,7 @@ export class BourseExchange {
     const doors = doorAddresses(o);
     this.parts.push(this.orderEntryPart(), this.marketDataPart(), this.healthPart(), this.webSocketPart(doors[0]!));
     if (doors[1]) this.parts.push(this.fixPart(doors[1]));
+    if (Object.keys(o.config.venues ?? {}).length > 0) this.parts.push(this.venuesPart());
     this.parts.push(this.revocationsPart(), this.engineStopPart());
   }
 
@@ -416,6 +428,18 @@ export class BourseExchange {
         }
       },
       stop: () => this.fix?.stop(),
+    };
+  }
+
+  /** Routing to external venues (docs/venues.md): a router and a FIX initiator link per venue. */
+  private venuesPart(): Part {
+    const o = this.o;
+    return {
+      name: "venues",
+      start: () => {
+        this.venues = startVenues({ venues: o.config.venues!, instruments: o.config.exchange.instruments.map(makeInstrument), sequencer: this.engine.host, dataDir: o.dataDir, log: this.log });
+      },
+      stop: () => stopVenues(this.venues),
     };
   }
 

@@ -101,7 +101,7 @@ const names = <T extends object>(o: T) => Object.keys(o) as (keyof T & string)[]
 const ORDER_FIELDS = ["symbol", "side", "type", "price", "stopPrice", "qty", "tif", "expireTime", "postOnly", "stp", "clientOrderId"] as const;
 
 /** A report as it arrives, before the SDK puts decimals on it (reports() does, as they are read). */
-type RawReport = Execution | Cancelled | Amended | Triggered;
+type RawReport = Execution | Cancelled | Amended | Triggered | OrderStatus;
 
 type Waiter = { resolve: (m: ServerMessage) => void; reject: (e: Error) => void };
 
@@ -236,6 +236,8 @@ export class BourseClient {
         return;
       case MessageType.CANCELLED:
       case MessageType.AMENDED:
+      case MessageType.ORDER_STATUS:
+        // requestId 0: unsolicited (a cancel by the system; a routed order's state at its venue).
         if (m.requestId === 0) return this.report(m);
         break;
     }
@@ -369,10 +371,14 @@ export class BourseClient {
     return withDecimals(r, inst);
   }
 
-  async cancel(symbol: string, ref: OrderRef): Promise<CancelReport> {
+  /**
+   * Cancels an order. A routed order's cancel is asked of its venue (docs/venues.md): it answers
+   * with the order's status, unchanged, and the venue's CANCELLED arrives as a report.
+   */
+  async cancel(symbol: string, ref: OrderRef): Promise<CancelReport | OrderStatusReport> {
     const r = check.orderRef("ref", ref);
     const inst = await this.known(symbol);
-    const m = await this.request<Cancelled>({ type: MessageType.CANCEL, requestId: this.nextRequest++, symbol: inst.id, orderId: r.orderId, clientOrderId: r.clientOrderId });
+    const m = await this.request<Cancelled | OrderStatus>({ type: MessageType.CANCEL, requestId: this.nextRequest++, symbol: inst.id, orderId: r.orderId, clientOrderId: r.clientOrderId });
     return withDecimals(m, inst);
   }
 

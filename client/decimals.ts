@@ -20,8 +20,12 @@ export type CancelReport = Decimals<Cancelled, "price", "cancelledQty" | "leaves
 export type AmendReport = Decimals<Amended, "price" | "oldPrice", "qty" | "leaves" | "oldQty">;
 export type TriggerReport = Decimals<Triggered, "stopPrice" | "lastPrice", "leaves">;
 
-/** Unsolicited order reports: fills, cancels nobody asked for (expiry, STP, IOC rest), triggers, amends by another session. */
-export type Report = Fill | CancelReport | AmendReport | TriggerReport;
+/**
+ * Unsolicited order reports: fills, cancels nobody asked for (expiry, STP, IOC rest), triggers,
+ * amends by another session, and a routed order's state changing at its venue (an ORDER_STATUS:
+ * accepted there, or PENDING_UNKNOWN while the venue link is down; docs/venues.md).
+ */
+export type Report = Fill | CancelReport | AmendReport | TriggerReport | OrderStatusReport;
 
 /** Which fields of each order message are prices (ticks) and which quantities (lots). */
 const FIELDS: Record<number, { prices: readonly string[]; qtys: readonly string[] }> = {
@@ -49,7 +53,8 @@ export function withDecimals(m: Execution, inst: Instrument): Fill;
 export function withDecimals(m: Cancelled, inst: Instrument): CancelReport;
 export function withDecimals(m: Amended, inst: Instrument): AmendReport;
 export function withDecimals(m: Triggered, inst: Instrument): TriggerReport;
-export function withDecimals(m: Execution | Cancelled | Amended | Triggered, inst: Instrument): Report;
+export function withDecimals(m: Cancelled | OrderStatus, inst: Instrument): CancelReport | OrderStatusReport;
+export function withDecimals(m: Execution | Cancelled | Amended | Triggered | OrderStatus, inst: Instrument): Report;
 export function withDecimals(m: Ack | OrderStatus | Execution | Cancelled | Amended | Triggered, inst: Instrument): unknown {
   const f = FIELDS[m.type]!;
   const src = m as unknown as Record<string, number>;

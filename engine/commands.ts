@@ -43,11 +43,18 @@ export const CommandType = {
   KEY_REVOKE: 49,
   // Routing (docs/venues.md): what the venue said, journaled by the router so replay and recovery
   // hold. `account` is the venue's street account; `orderId` the routed order.
-  /** The link to the venue is up (`tier` 1) or down (0): down puts orders awaiting an answer in PENDING_UNKNOWN. */
+  /**
+   * The link to the venue is up (`tier` 1) or down (0): down puts orders awaiting an answer in
+   * PENDING_UNKNOWN; up asks the venue the status of every open order routed to it (ROUTE QUERY).
+   */
   VENUE_STATUS: 50,
-  /** The venue accepted the order, or said it is open (a status answer): resolves PENDING and PENDING_UNKNOWN. */
+  /**
+   * The venue accepted the order, or said it is open (a status answer): resolves PENDING and
+   * PENDING_UNKNOWN. `qty` is the venue's CumQty: unequal to what has settled, fills are missing and
+   * the order stays as it is (refused, VENUE_STATUS_UNKNOWN) until they come. So for VENUE_DONE.
+   */
   VENUE_ACK: 51,
-  /** A fill: `qty` lots at `price` ticks, `clientOrderId` the venue's ExecID. Checked before it settles. */
+  /** A fill: `qty` lots at `price` ticks, `destination` the venue's ExecID (up to 64 characters; a client order id's 36 are too few). Checked before it settles. */
   VENUE_FILL: 52,
   /** The order ended at the venue: `flags` 0 cancelled, 1 expired, 2 rejected; `tier` the Reason. */
   VENUE_DONE: 53,

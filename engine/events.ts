@@ -62,12 +62,12 @@ export const EventType = {
   STATUS: 11,
   /** An account command took effect. */
   ACCOUNT: 12,
-  /** A routed order's message for its venue (docs/venues.md): send it, or cancel it; or a cancel the venue refused. */
+  /** A routed order's message for its venue (docs/venues.md): send it, cancel it, ask its status; or a cancel the venue refused. */
   ROUTE: 13,
 } as const;
 
 /** ROUTE's `kind`. */
-export const RouteKind = { NEW: 0, CANCEL: 1, CANCEL_REFUSED: 2 } as const;
+export const RouteKind = { NEW: 0, CANCEL: 1, CANCEL_REFUSED: 2, QUERY: 3 } as const;
 
 export const EVENT_WIDTH = 14;
 

@@ -488,11 +488,12 @@ export class Exchange {
     if (up) this.routing.up.add(venue);
     else this.routing.up.delete(venue);
     for (const m of routed) this.out.write(EventType.STATUS, m.inst.id, 0, 0, 0, 0, 0, 0, up ? MarketState.OPEN : MarketState.HALTED, Infinity, up ? Reason.OK : Reason.VENUE_UNAVAILABLE, 0);
-    if (up) return;
     for (const [id, r] of this.routing.open) {
       const o = this.open.get(id)!;
       if (o.market.inst.venueAccount !== venue) continue;
-      if (o.state === OrderState.PENDING || (r.cancelRequested && o.state !== OrderState.PENDING_UNKNOWN)) this.transition(o, OrderState.PENDING_UNKNOWN, Reason.VENUE_STATUS_UNKNOWN);
+      // Up again: the venue is asked where every order stands (missed fills come by its resend first).
+      if (up) this.writeRoute(o, r, RouteKind.QUERY);
+      else if (o.state === OrderState.PENDING || (r.cancelRequested && o.state !== OrderState.PENDING_UNKNOWN)) this.transition(o, OrderState.PENDING_UNKNOWN, Reason.VENUE_STATUS_UNKNOWN);
     }
   }
 
@@ -505,6 +506,8 @@ export class Exchange {
   private venueReport(cmd: Command): void {
     const o = this.routedTarget(cmd);
     if (!o) {
+      // A status answer for an order done here (its last fill settled it) says nothing new.
+      if (cmd.type !== CommandType.VENUE_FILL && this.routing.doneExecIds(cmd.orderId) !== undefined) return;
       if (cmd.type !== CommandType.VENUE_FILL) {
         this.reject(Reason.VENUE_UNKNOWN_ORDER);
         return;
@@ -512,10 +515,15 @@ export class Exchange {
       // A fill for an order not open: repeated (its ExecID was settled), over the order's size (it
       // is done), or for an order never routed. Each is a break: nothing settles.
       const done = this.routing.doneExecIds(cmd.orderId);
-      this.reject(done === undefined ? Reason.VENUE_UNKNOWN_ORDER : done.includes(cmd.clientOrderId) ? Reason.VENUE_DUPLICATE_EXEC : Reason.VENUE_OVERFILL);
+      this.reject(done === undefined ? Reason.VENUE_UNKNOWN_ORDER : done.includes(cmd.destination) ? Reason.VENUE_DUPLICATE_EXEC : Reason.VENUE_OVERFILL);
       return;
     }
     const r = this.routing.open.get(o.orderId)!;
+    // The venue's CumQty must be what has settled here; otherwise fills are missing: refuse, change nothing.
+    if ((cmd.type === CommandType.VENUE_ACK || cmd.type === CommandType.VENUE_DONE) && cmd.qty !== o.filled) {
+      this.reject(Reason.VENUE_STATUS_UNKNOWN);
+      return;
+    }
     switch (cmd.type) {
       case CommandType.VENUE_ACK:
         return this.venueAck(o, r);
@@ -553,7 +561,7 @@ export class Exchange {
    * street account, at the order's taker fee.
    */
   private venueFill(o: OmsOrder, r: RoutedOrder, cmd: Command): void {
-    const execId = cmd.clientOrderId;
+    const execId = cmd.destination;
     const price = cmd.price;
     const qty = cmd.qty;
     if (!validExecId(execId) || r.execIds.has(execId)) return void this.reject(Reason.VENUE_DUPLICATE_EXEC);
@@ -589,9 +597,11 @@ export class Exchange {
   private venueDone(o: OmsOrder, r: RoutedOrder, cmd: Command): void {
     const how = cmd.flags;
     const expired = how === VenueDone.EXPIRED;
-    const reason = cmd.tier !== 0 ? cmd.tier : how === VenueDone.REJECTED ? Reason.VENUE_REJECTED : expired ? Reason.GTD_EXPIRED : Reason.VENUE_CANCELLED;
-    // Rejected is only for an order the venue never accepted; one it had (or whose fills came) ends cancelled.
+    // Rejected is only for an order the venue never accepted; one it had (or whose fills came) ends
+    // cancelled. VENUE_REJECTED is the reason of a rejected order alone, so a reader of the event knows.
     const rejected = how === VenueDone.REJECTED && !r.acked;
+    const given = cmd.tier === Reason.VENUE_REJECTED && !rejected ? Reason.VENUE_CANCELLED : cmd.tier;
+    const reason = rejected ? Reason.VENUE_REJECTED : given !== 0 ? given : expired ? Reason.GTD_EXPIRED : Reason.VENUE_CANCELLED;
     if (!rejected && !r.acked) this.ack(o, r);
     const qty = o.leaves;
     o.cancelled += qty;

@@ -2,6 +2,7 @@ import { ALL_SYMBOLS, Flags, OrderType, StpMode, TimeInForce } from "../../engin
 import { formatPrice, formatQty, type Instrument, parsePrice, parseQty } from "../../engine/instrument.ts";
 import { isDone, validClientOrderId } from "../../engine/orders.ts";
 import { Reason, reasonText } from "../../engine/reasons.ts";
+import { OrderState } from "../../engine/order-state.ts";
 import type { OrderInfo } from "../order-entry/order-book-keeping.ts";
 import type { OrderEntry } from "../order-entry/order-entry.ts";
 import { ENGINE_STOPPED, type Fill, type NewOrderRequest, type OrderReports, type OrderSession, type Request, RequestKind, UNAVAILABLE } from "../order-entry/order-entry-types.ts";
@@ -410,7 +411,7 @@ export class FixOrderSession implements OrderSession, OrderReports {
    * The fields every ExecutionReport about a known order carries. The most frequent message the
    * door sends, so it goes straight to the session's encoder rather than through a Field[].
    */
-  private report(o: OrderInfo, execType: string, clOrdId: string, origClOrdId: string, time: number, extra: readonly Field[] = NO_FIELDS): void {
+  private report(o: OrderInfo, execType: string, clOrdId: string, origClOrdId: string, time: number, extra: readonly Field[] = NO_FIELDS, ordStatus = ORD_STATUS[o.state] ?? "0"): void {
     const door = this.door;
     const inst = door.byId.get(o.symbol)!;
     this.session.sendAppWith(MsgType.ExecutionReport, (e) => {
@@ -419,7 +420,7 @@ export class FixOrderSession implements OrderSession, OrderReports {
       if (origClOrdId !== "" && origClOrdId !== clOrdId) e.field(Tag.OrigClOrdID, origClOrdId);
       e.idField(Tag.ExecID, door.execPrefix, door.nextExec())
         .field(Tag.ExecType, execType)
-        .field(Tag.OrdStatus, ORD_STATUS[o.state] ?? "0")
+        .field(Tag.OrdStatus, ordStatus)
         .field(Tag.Account, String(o.account))
         .field(Tag.Symbol, inst.symbol)
         .field(Tag.Side, FIX_SIDE[o.side]!)
@@ -438,7 +439,35 @@ export class FixOrderSession implements OrderSession, OrderReports {
 
   accepted(r: Request, o: OrderInfo, time: number): void {
     this.take(r);
-    this.report(o, ExecType.New, o.clientOrderId, "", time);
+    // A routed order is accepted by our risk and sent on: Pending New until its venue accepts it.
+    this.report(o, o.state === OrderState.PENDING ? ExecType.PendingNew : ExecType.New, o.clientOrderId, "", time);
+  }
+
+  /** A routed order's cancel went to its venue: Pending Cancel now, Canceled (or an OrderCancelReject) on the venue's answer. */
+  pendingCancel(r: Request, o: OrderInfo, time: number): void {
+    const q = this.take(r);
+    const current = this.door.clOrdIdOf(o);
+    this.report(o, ExecType.PendingCancel, q ? q.clOrdId : current, q ? current : "", time, NO_FIELDS, "6");
+  }
+
+  /** A routed order's state changed on its venue's word (docs/venues.md). */
+  stateChanged(o: OrderInfo, reason: number, time: number): void {
+    const clOrdId = this.door.clOrdIdOf(o);
+    if (reason === Reason.VENUE_CANCEL_REFUSED) {
+      this.session.sendApp([
+        [Tag.MsgType, MsgType.OrderCancelReject],
+        [Tag.OrderID, String(o.orderId)],
+        [Tag.ClOrdID, clOrdId || "NONE"],
+        [Tag.OrigClOrdID, clOrdId || "NONE"],
+        [Tag.OrdStatus, ORD_STATUS[o.state] ?? "0"],
+        [Tag.CxlRejResponseTo, "1"],
+        [Tag.CxlRejReason, "0"],
+        [Tag.Text, reasonText(reason)],
+      ]);
+      return;
+    }
+    const execType = o.state === OrderState.NEW && reason === Reason.OK ? ExecType.New : ExecType.OrderStatus;
+    this.report(o, execType, clOrdId, "", time, reason === Reason.OK ? NO_FIELDS : [[Tag.Text, reasonText(reason)]]);
   }
 
   rejected(r: Request, orderId: number, reason: number): void {

@@ -79,7 +79,7 @@ export const STP: Record<string, number> = { N: StpMode.CANCEL_NEWEST, O: StpMod
 /** ExecInst 6 = participate don't initiate: post-only. */
 export const EXEC_INST_POST_ONLY = "6";
 
-export const ExecType = { New: "0", Canceled: "4", Replaced: "5", Rejected: "8", Expired: "C", Trade: "F", OrderStatus: "I", Triggered: "L" } as const;
+export const ExecType = { New: "0", Canceled: "4", Replaced: "5", PendingCancel: "6", Rejected: "8", Expired: "C", Trade: "F", OrderStatus: "I", Triggered: "L", PendingNew: "A" } as const;
 
 export const ORD_STATUS: Record<number, string> = {
   [OrderState.PENDING]: "A",
@@ -89,6 +89,8 @@ export const ORD_STATUS: Record<number, string> = {
   [OrderState.CANCELLED]: "4",
   [OrderState.EXPIRED]: "C",
   [OrderState.REJECTED]: "8",
+  // FIX 4.4 has no "unknown": Suspended (9) is the order neither working nor done, and Text says why (docs/venues.md).
+  [OrderState.PENDING_UNKNOWN]: "9",
 };
 
 /** OrdRejReason (103) for an engine reason; 99 (other) with the reason's text in 58 otherwise. */

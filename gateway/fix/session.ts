@@ -58,6 +58,8 @@ export class FixSession {
   private readonly logoutTimeoutMs: number;
   private readonly maxClockSkewMs: number;
   private readonly stamp: SessionHeader;
+  /** Initiator: our Logon is out and the acceptor's answer is the first message (initiate()). */
+  private initiating = false;
 
   constructor(
     private readonly host: FixSessionHost,
@@ -210,7 +212,57 @@ export class FixSession {
 
   // ---- Logon ----
 
+  /**
+   * The initiator's side (docs/venues.md: Bourse connecting to a venue): opens the store kept for
+   * `targetCompId` and sends our Logon with the next sequence number it holds, so a reconnect carries
+   * on and either side's gap is filled by resend. The acceptor's Logon answer makes the session
+   * active; a Logout, or anything else, ends it.
+   */
+  initiate(o: { targetCompId: string; heartBtIntSec: number; username?: string; password?: string; resetSeqNum?: boolean }): void {
+    if (this._state !== "awaiting-logon" || this.initiating) throw new Error("initiate() on a session already started");
+    this.store = this.host.openStore(o.targetCompId);
+    if (o.resetSeqNum) this.store.reset();
+    this.theirCompId = o.targetCompId;
+    this.heartBtMs = o.heartBtIntSec * 1000;
+    this.initiating = true;
+    const fields: Field[] = [[35, "A"], [98, "0"], [108, String(o.heartBtIntSec)]];
+    if (o.resetSeqNum) fields.push([141, "Y"]);
+    if (o.username) fields.push([553, o.username]);
+    if (o.password) fields.push([554, o.password]);
+    this.send(fields);
+  }
+
+  private onLogonAnswer(msg: FixMessage): void {
+    if (msg.msgType === "5") {
+      this.close(`Logon refused by ${this.theirCompId}: ${msg.get(58) ?? "no reason given"}`);
+      return;
+    }
+    if (msg.msgType !== "A") {
+      this.close(`first message was MsgType ${msg.msgType || "(none)"}, not the Logon answer`);
+      return;
+    }
+    if (msg.get(49) !== this.theirCompId || msg.get(56) !== this.opts.compId) {
+      this.close(`Logon answer from ${msg.get(49)} to ${msg.get(56)}; expected ${this.theirCompId} to ${this.opts.compId}`);
+      return;
+    }
+    const store = this.store!;
+    const seq = msg.seqNum;
+    const expected = store.nextTargetSeq;
+    if (Number.isNaN(seq) || seq < expected) {
+      this.logoutAndClose(`MsgSeqNum too low, expecting ${expected} but received ${msg.get(34)}`);
+      return;
+    }
+    this._state = "active";
+    this.log = this.log.child({ compId: this.theirCompId });
+    this.log.info("logged on", { nextSenderSeq: store.nextSenderSeq, nextTargetSeq: expected });
+    if (seq === expected) this.advance(seq + 1);
+    else this.enqueue(seq, msg, true);
+    this.loggedOn = true;
+    this.hook(() => this.host.onLogon?.());
+  }
+
   private onFirstMessage(msg: FixMessage): void {
+    if (this.initiating) return this.onLogonAnswer(msg);
     if (msg.msgType !== "A") {
       this.close(`first message was MsgType ${msg.msgType || "(none)"}, not a Logon`);
       return;

@@ -80,6 +80,17 @@ export interface OrderReports {
   amended(r: Request | undefined, o: OrderInfo, keptPriority: boolean, oldPrice: number, oldQty: number, time: number): void;
   triggered(o: OrderInfo, stopPrice: number, lastPrice: number, time: number): void;
   massCancelDone(r: Request, cancelled: number, time: number): void;
+  /**
+   * A routed order's cancel was sent to its venue (docs/venues.md): the venue's answer ends the
+   * order (`cancelled`) or refuses (`stateChanged` with VENUE_CANCEL_REFUSED) later.
+   */
+  pendingCancel(r: Request, o: OrderInfo, time: number): void;
+  /**
+   * A routed order's state changed on the venue's word with no fill or cancel to report it: the
+   * venue accepted it (NEW), the link dropped (PENDING_UNKNOWN, VENUE_STATUS_UNKNOWN), the venue's
+   * answer resolved it, or it refused a cancel (VENUE_CANCEL_REFUSED). `o.state` is the new state.
+   */
+  stateChanged(o: OrderInfo, reason: number, time: number): void;
 }
 
 /** A logged-in connection of any door. */

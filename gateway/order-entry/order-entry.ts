@@ -2,7 +2,7 @@ import { EngineStoppedError, InvalidCommandError } from "../../actors/runtime.ts
 import type { Sequencer } from "../../actors/sequencer.ts";
 import { Actor, Command, CommandType, OrderType } from "../../engine/commands.ts";
 import { type DeliveredEvents, readDeliveries } from "../../actors/delivered-events.ts";
-import { Accepted, Amended, Cancelled, Duplicate, EventType, OrderStateChange, Rejected, StopTriggered, Trade } from "../../engine/events.ts";
+import { Accepted, Amended, Cancelled, Duplicate, EventType, OrderStateChange, Rejected, Route, RouteKind, StopTriggered, Trade } from "../../engine/events.ts";
 import { OrderState } from "../../engine/orders.ts";
 import { Reason } from "../../engine/reasons.ts";
 import { type OrderInfo, OrderBookkeeping } from "./order-book-keeping.ts";
@@ -246,12 +246,22 @@ export class OrderEntry {
     let rejectedByBook = false;
     while (r.next()) if (r.type === EventType.ORDER_STATE && OrderStateChange.to(d, r.at) === OrderState.REJECTED) rejectedByBook = true;
     r.rewind();
+    // A routed order whose change this batch already reported (its venue ack, a refused cancel): its ORDER_STATE says nothing new.
+    let told = -1;
     while (r.next()) {
       const b = r.at;
       const type = r.type;
       switch (type) {
         case EventType.ACCEPTED: {
           const orderId = Accepted.orderId(d, b);
+          const routed = this.orders.get(orderId);
+          if (routed) {
+            // A routed order the venue has now accepted: its client had the PENDING answer already.
+            routed.state = OrderState.NEW;
+            this.live(routed)?.reports.stateChanged(routed, Reason.OK, time);
+            told = orderId;
+            break;
+          }
           const mine = p && p.kind === RequestKind.NEW_ORDER ? p : undefined;
           const o: OrderInfo = {
             orderId,
@@ -312,8 +322,9 @@ export class OrderEntry {
           if (!o) break;
           const qty = Cancelled.qty(d, b);
           o.leaves = Cancelled.leaves(d, b);
-          o.state = o.leaves > 0 ? o.state : type === EventType.EXPIRED ? OrderState.EXPIRED : OrderState.CANCELLED;
           const reason = Cancelled.reason(d, b);
+          // The venue rejected a routed order it never accepted (engine: only then this reason ends an order).
+          o.state = o.leaves > 0 ? o.state : type === EventType.EXPIRED ? OrderState.EXPIRED : reason === Reason.VENUE_REJECTED ? OrderState.REJECTED : OrderState.CANCELLED;
           if (reason === Reason.MASS_CANCEL) massCancelled++;
           const answers = p && p.orderId === o.orderId && p.kind === RequestKind.CANCEL ? p : p && p.kind === RequestKind.MASS_CANCEL && reason === Reason.MASS_CANCEL ? p : undefined;
           const owner = this.live(o);
@@ -345,12 +356,69 @@ export class OrderEntry {
         }
         case EventType.ORDER_STATE: {
           const o = this.orders.get(OrderStateChange.orderId(d, b));
-          if (o) o.state = OrderStateChange.to(d, b);
+          if (!o) break;
+          const from = OrderStateChange.from(d, b);
+          const to = OrderStateChange.to(d, b);
+          o.state = to;
+          // The venue link dropped, or its answer resolved the order without a fill or a cancel to say so.
+          const unknown = to === OrderState.PENDING_UNKNOWN || (from === OrderState.PENDING_UNKNOWN && (to === OrderState.NEW || to === OrderState.PARTIALLY_FILLED));
+          if (unknown && o.orderId !== told) this.live(o)?.reports.stateChanged(o, OrderStateChange.reason(d, b), time);
           break;
         }
+        case EventType.ROUTE:
+          told = this.routed(p, r.symbol, d, b, time);
+          break;
       }
     }
     if (p && p.kind === RequestKind.MASS_CANCEL) p.session.reports.massCancelDone(p, massCancelled, time);
+  }
+
+  /**
+   * A ROUTE event: a routed order accepted by risk and sent to its venue (its client is answered now,
+   * PENDING; the venue's ack follows), a cancel of one sent, or a cancel the venue refused. Returns
+   * the order id whose change this reported.
+   */
+  private routed(p: Pending | undefined, symbol: number, d: Float64Array, b: number, time: number): number {
+    const orderId = Route.orderId(d, b);
+    switch (Route.kind(d, b)) {
+      case RouteKind.NEW: {
+        const mine = p && p.kind === RequestKind.NEW_ORDER ? p : undefined;
+        const o: OrderInfo = {
+          orderId,
+          account: Route.account(d, b),
+          symbol,
+          side: Route.side(d, b),
+          orderType: Route.orderType(d, b),
+          tif: Route.tif(d, b),
+          clientOrderId: mine?.clientOrderId ?? "",
+          session: mine?.session.id ?? 0,
+          submitTime: time,
+          state: OrderState.PENDING,
+          price: mine?.order?.price ?? Route.price(d, b),
+          stopPrice: Route.stopPrice(d, b),
+          qty: Route.qty(d, b),
+          filled: 0,
+          leaves: Route.leaves(d, b),
+          notional: 0,
+        };
+        this.orders.add(o);
+        if (mine) {
+          mine.orderId = orderId;
+          mine.session.reports.accepted(mine, o, time);
+        }
+        return orderId;
+      }
+      case RouteKind.CANCEL: {
+        const o = this.orders.get(orderId);
+        if (o && p && p.kind === RequestKind.CANCEL && p.orderId === orderId) p.session.reports.pendingCancel(p, o, time);
+        return orderId;
+      }
+      default: {
+        const o = this.orders.get(orderId);
+        if (o) this.live(o)?.reports.stateChanged(o, Reason.VENUE_CANCEL_REFUSED, time);
+        return orderId;
+      }
+    }
   }
 
   private rememberRejected(p: Pending, orderId: number, time: number): void {

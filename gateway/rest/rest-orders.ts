@@ -8,6 +8,8 @@ export type OrderAnswer =
   | { kind: "duplicate"; order: OrderInfo }
   | { kind: "status"; order: OrderInfo }
   | { kind: "cancelled"; order: OrderInfo }
+  /** A routed order's cancel was sent to its venue; the order is as it was until the venue answers (docs/venues.md). */
+  | { kind: "cancel-pending"; order: OrderInfo }
   | { kind: "amended"; order: OrderInfo }
   | { kind: "mass-cancelled"; count: number }
   /** `reason`: an engine Reason, UNAVAILABLE or ENGINE_STOPPED (order-entry-types.ts). */
@@ -136,7 +138,12 @@ export class RestOrderSession implements OrderSession, OrderReports {
     if (r && r.kind === RequestKind.AMEND) this.answer(r, { kind: "amended", order: o });
   }
 
+  pendingCancel(r: Request, o: OrderInfo): void {
+    if (r.kind === RequestKind.CANCEL) this.answer(r, { kind: "cancel-pending", order: o });
+  }
+
   // Later events of an order are not pushed to a REST client.
+  stateChanged(): void {}
   filled(): void {}
   triggered(): void {}
 }

@@ -184,6 +184,22 @@ export class WsReports implements OrderReports {
     s.send(encodeAmended(s.w, m));
   }
 
+  /** A routed order's cancel went to its venue: the cancel is answered with the order's status; the venue's CANCELLED (or a refusal) follows unsolicited. */
+  pendingCancel(r: Request, o: OrderInfo): void {
+    this.status(r, o);
+  }
+
+  /** A routed order's state changed on its venue's word: an unsolicited ORDER_STATUS (requestId 0). */
+  stateChanged(o: OrderInfo): void {
+    const s = this.s;
+    const m = withTerms(forOrder(status, s, o), o);
+    m.requestId = 0;
+    m.submitTime = o.submitTime;
+    m.state = o.state;
+    m.filled = o.filled;
+    s.send(encodeOrderStatus(s.w, m));
+  }
+
   triggered(o: OrderInfo, stopPrice: number, lastPrice: number, time: number): void {
     const s = this.s;
     const m = forOrder(triggered, s, o);

@@ -60,12 +60,13 @@ class World {
     return { id, events };
   }
 
+  /** A venue command; an ack's or done's CumQty is what has settled unless given. */
   venue(type: number, orderId: number, over: Partial<CommandInit> = {}): EngineEvent[] {
-    return this.run({ type, account: STREET, orderId, symbol: RTD, ...over });
+    return this.run({ type, account: STREET, orderId, symbol: RTD, qty: this.ex.open.get(orderId)?.filled ?? 0, ...over });
   }
 
   fill(orderId: number, execId: string, qty: number, price: number): EngineEvent[] {
-    return this.venue(CommandType.VENUE_FILL, orderId, { clientOrderId: execId, qty, price });
+    return this.venue(CommandType.VENUE_FILL, orderId, { destination: execId, qty, price });
   }
 
   cash(account: number) {
@@ -107,6 +108,17 @@ describe("a routed order", () => {
     const w = new World();
     expect(w.up(false)).toEqual([expect.objectContaining({ type: "status", symbol: RTD, state: 2, reason: Reason.VENUE_UNAVAILABLE })]);
     expect(w.up()).toEqual([expect.objectContaining({ type: "status", symbol: RTD, state: 0, reason: Reason.OK })]);
+  });
+
+  test("a venue whose CumQty differs from what settled here has fills missing: its ack or done is refused, nothing changes", () => {
+    const w = new World();
+    w.up();
+    const { id } = w.order(ALICE, Side.BUY, 10_000, 5);
+    w.fill(id, "E1", 1, 10_000);
+    expect(w.venue(CommandType.VENUE_DONE, id, { qty: 3, flags: VenueDone.CANCELLED })).toEqual([expect.objectContaining({ type: "rejected", reason: Reason.VENUE_STATUS_UNKNOWN })]);
+    expect(w.ex.open.get(id)!.leaves).toBe(4);
+    w.fill(id, "E2", 2, 10_000);
+    expect(types(w.venue(CommandType.VENUE_DONE, id, { qty: 3, flags: VenueDone.CANCELLED }))).toEqual(["cancelled", "orderState"]);
   });
 
   test("reserves like a local one, waits PENDING for the venue, and settles the venue's fills against the street account", () => {
@@ -185,7 +197,8 @@ describe("the link drops", () => {
     expect(w.cash(ALICE).reserved).toBe(need(10_000, 7, 1n, 20));
     // Cancels cannot be sent meanwhile.
     expect(w.run({ type: CommandType.CANCEL, orderId: acked, account: ALICE, symbol: RTD })).toEqual([expect.objectContaining({ type: "rejected", reason: Reason.VENUE_UNAVAILABLE })]);
-    w.up();
+    // Up again: the venue is asked about every open order routed to it.
+    expect(w.up().filter((e) => e.type === "route")).toEqual([sent, acked, cancelling].map((orderId) => expect.objectContaining({ kind: RouteKind.QUERY, orderId })));
     // The status answers: the first was filled in part (its fill resent), the other's cancel took.
     const f = w.fill(sent, "X1", 2, 10_000);
     expect(stateChanges(f)).toEqual([

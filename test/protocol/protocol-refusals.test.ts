@@ -213,7 +213,7 @@ describe("encoders refuse what the layout cannot carry, naming the field", () =>
 
   test("server encoders check too: an execution with a fractional quantity, an ack with a bad state", () => {
     expect(() => encodeExecution(w, { ...SAMPLES[T.EXECUTION]!, qty: 0.5 } as never)).toThrow(/^qty must be/);
-    expect(() => encodeExecution(w, { ...SAMPLES[T.EXECUTION]!, state: 7 } as never)).toThrow(/^state must be an integer 0-6/);
+    expect(() => encodeExecution(w, { ...SAMPLES[T.EXECUTION]!, state: 8 } as never)).toThrow(/^state must be an integer 0-7/);
     expect(() => encodeCancelled(w, { ...SAMPLES[T.CANCELLED]!, reason: 70000 } as never)).toThrow(/^reason must be an integer 0-65535/);
     expect(() => encodeAck(w, { ...SAMPLES[T.ACK]!, seq: -1 } as never)).toThrow(/^seq must be/);
   });

@@ -18,7 +18,7 @@ import { accountFor, ANY_CALLER, isoUs, json, TimeBound } from "./route-parts.ts
  * answer says how far (`historySeq`).
  */
 
-const STATES = ["pending", "new", "partially_filled", "filled", "cancelled", "expired", "rejected"] as const;
+const STATES = ["pending", "new", "partially_filled", "filled", "cancelled", "expired", "rejected", "pending_unknown"] as const;
 const SIDES = ["buy", "sell"] as const;
 const TYPES = { [OrderType.LIMIT]: "limit", [OrderType.MARKET]: "market", [OrderType.STOP]: "stop", [OrderType.STOP_LIMIT]: "stop_limit" } as Record<number, string>;
 const TIFS = { [TimeInForce.GTC]: "gtc", [TimeInForce.IOC]: "ioc", [TimeInForce.FOK]: "fok", [TimeInForce.DAY]: "day", [TimeInForce.GTD]: "gtd" } as Record<number, string>;

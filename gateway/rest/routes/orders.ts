@@ -24,7 +24,7 @@ const SIDES = { buy: Side.BUY, sell: Side.SELL } as const;
 const TYPES = { limit: OrderType.LIMIT, market: OrderType.MARKET, stop: OrderType.STOP, stop_limit: OrderType.STOP_LIMIT } as const;
 const TIFS = { gtc: TimeInForce.GTC, ioc: TimeInForce.IOC, fok: TimeInForce.FOK, day: TimeInForce.DAY, gtd: TimeInForce.GTD } as const;
 const STPS = { cancel_newest: StpMode.CANCEL_NEWEST, cancel_oldest: StpMode.CANCEL_OLDEST, cancel_both: StpMode.CANCEL_BOTH, decrement_and_cancel: StpMode.DECREMENT_AND_CANCEL, none: StpMode.NONE } as const;
-const STATES = ["pending", "new", "partially_filled", "filled", "cancelled", "expired", "rejected"] as const;
+const STATES = ["pending", "new", "partially_filled", "filled", "cancelled", "expired", "rejected", "pending_unknown"] as const;
 const nameOf = <T extends Record<string, number>>(table: T, code: number) => (Object.keys(table) as (keyof T & string)[]).find((k) => table[k] === code)!;
 
 const Decimal_ = z.string().min(1).max(40).openapi({ example: "60000.5" });
@@ -207,17 +207,20 @@ export function orderRoutes(id: IdentityParts, desk: () => RestOrderDesk, instru
         path: "/orders/{orderId}",
         tags: ["orders"],
         summary: "Cancel an open order",
+        description: "200 with the cancelled order; 202 with the order as it is when it is routed to an external venue and the cancel was sent there (the venue's answer ends it: GET /orders/{orderId}).",
         security: ANY_CALLER,
         middleware: [who] as const,
         request: { params: OrderParam, query: AccountQuery },
-        responses: { 200: json(Order), ...errorResponses(400, 401, 403, 404, 503) },
+        responses: { 200: json(Order), 202: json(Order), ...errorResponses(400, 401, 403, 404, 503) },
       }),
       async (c) => {
         const account = accountFor(c.get("caller"), c.req.valid("query").account, "trade");
         const orderId = c.req.valid("param").orderId;
         const o = desk().open(account).find((x) => x.orderId === orderId);
         if (!o) refused(Reason.UNKNOWN_ORDER);
-        return c.json(orderJson(orderOf(await desk().cancel(account, o.symbol, orderId, ""))), 200);
+        const a = await desk().cancel(account, o.symbol, orderId, "");
+        if (a.kind === "cancel-pending") return c.json(orderJson(a.order), 202);
+        return c.json(orderJson(orderOf(a)), 200);
       },
     );
 
