@@ -105,7 +105,7 @@ export class VenueLink {
             for (let f = framer.next(); f !== null && session.state !== "closed"; f = framer.next()) session.onFrame(f);
           },
           drain: () => this.drain(),
-          close: () => this.onClose(),
+          close: (s) => this.onClose(s),
           error: (_s, e) => this.log.warn("venue socket error", { venue: this.name, err: e.message }),
         },
       });
@@ -123,7 +123,12 @@ export class VenueLink {
     const session = new FixSession(
       {
         send: (bytes) => this.write(bytes),
-        close: () => socket.end(),
+        // The session gave up on the venue (a heartbeat unanswered, a refused Logon): it is over now,
+        // whether or not a frozen peer ever acknowledges the close.
+        close: () => {
+          socket.end();
+          this.onClose(socket);
+        },
         authenticate: () => ({ error: "an initiator authenticates no one" }),
         openStore: (compId) => {
           this.closeStore();
@@ -168,7 +173,9 @@ export class VenueLink {
     this.write(out);
   }
 
-  private onClose(): void {
+  /** Once per socket: the session's own close and the socket's close event may both come. */
+  private onClose(socket: Socket<undefined>): void {
+    if (socket !== this.socket) return;
     const s = this.session;
     this.socket = null;
     this.session = null;
@@ -182,10 +189,11 @@ export class VenueLink {
     this.retry();
   }
 
+  /** After the session's own last flush (it flushes on its way out, after calling close). */
   private closeStore(): void {
     const st = this.store;
     this.store = null;
-    st?.close();
+    if (st) queueMicrotask(() => st.close());
   }
 
   private retry(): void {
