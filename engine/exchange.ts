@@ -1,6 +1,6 @@
 import { InvariantError } from "./errors.ts";
-import { Actor, Command, CommandType, OrderType, Side } from "./commands.ts";
-import { Accepted, Amended, Cancelled, Ev, EVENT_WIDTH, EventBuffer, EventType, Rejected, Trade } from "./events.ts";
+import { Actor, Command, CommandType, MarketDataStatus, OrderType, Side } from "./commands.ts";
+import { Accepted, Amended, Cancelled, Ev, EVENT_WIDTH, EventBuffer, EventType, F, Rejected, SymbolStatus, Trade } from "./events.ts";
 import { type LedgerConfig, Ledger } from "./ledger.ts";
 import { MatchingEngine } from "./matching.ts";
 import { feeOf, feeOfNumber, notional, smallNotional } from "./money.ts";
@@ -13,6 +13,11 @@ import { applyFill } from "./settlement.ts";
 import { checkOrderFields, checkOrderId, isPrice, isQty } from "./validate.ts";
 
 const DAY_US = 86_400_000_000;
+
+/** The reason a flagged symbol refuses market and stop orders with. */
+function dataReason(status: number): number {
+  return status === MarketDataStatus.BAD_TICK ? Reason.MARKET_DATA_BAD_TICK : Reason.MARKET_DATA_STALE;
+}
 const { BUY } = Side;
 
 export interface ExchangeConfig extends LedgerConfig {
@@ -86,6 +91,9 @@ export class Exchange {
       case CommandType.HALT:
       case CommandType.RESUME:
         break;
+      case CommandType.MARKET_DATA_STATUS:
+        this.marketDataStatus(cmd);
+        return;
       default: {
         if (isIdentityCommand(cmd.type)) {
           const reason = this.identity.apply(cmd, cmd.time, this.accountExists);
@@ -129,6 +137,9 @@ export class Exchange {
     if (this.open.has(cmd.orderId)) return this.reject(Reason.DUPLICATE_ORDER_ID);
     reason = checkOrderFields(cmd);
     if (reason !== Reason.OK) return this.reject(reason);
+    // A limit caps the price it may trade at; a market order's price and a stop's trigger come from
+    // the very prices the flag says we cannot trust (docs/venues.md "Market data from the venue").
+    if (m.dataStatus !== MarketDataStatus.OK && cmd.orderType !== OrderType.LIMIT) return this.reject(dataReason(m.dataStatus));
     const acct = ledger.accounts.get(cmd.account);
     if (!acct) return this.reject(Reason.UNKNOWN_ACCOUNT);
     const clientId = cmd.clientOrderId;
@@ -236,6 +247,29 @@ export class Exchange {
     return false;
   }
 
+  /**
+   * MARKET_DATA_STATUS: flags (or clears) a symbol whose venue's market data cannot be trusted.
+   * A change is told as a STATUS event carrying the book's own state and until, the flag in slot D
+   * and, while flagged, its reason; a status the symbol already has changes nothing and says nothing.
+   */
+  private marketDataStatus(cmd: Command): void {
+    const m = this.ledger.markets.get(cmd.symbol);
+    if (!m) {
+      this.reject(Reason.UNKNOWN_SYMBOL);
+      return;
+    }
+    const status = cmd.tier;
+    if (status !== MarketDataStatus.OK && status !== MarketDataStatus.STALE && status !== MarketDataStatus.BAD_TICK) {
+      this.reject(Reason.INVALID_MARKET_DATA_STATUS);
+      return;
+    }
+    if (m.dataStatus === status) return;
+    m.dataStatus = status;
+    const v = this.book.market(cmd.symbol)!;
+    const reason = status !== MarketDataStatus.OK && v.reason === Reason.OK ? dataReason(status) : v.reason;
+    this.out.write(EventType.STATUS, cmd.symbol, 0, 0, 0, 0, 0, 0, v.state, v.until, reason, status);
+  }
+
   // ---------------------------------------------------------------- R2
 
   /** Copies the book's events out, settling and advancing each order they touch. */
@@ -270,6 +304,17 @@ export class Exchange {
           if (leaves === 0) {
             this.transition(o, type === EventType.CANCELLED ? OrderState.CANCELLED : OrderState.EXPIRED, Cancelled.reason(d, base));
             this.close(o);
+          }
+          break;
+        }
+        case EventType.STATUS: {
+          // The book knows nothing of the venue's data: a flagged symbol's session or halt change
+          // carries the flag, and, when the book itself has no reason to give, the flag's.
+          const m = this.ledger.markets.get(Ev.symbol(d, base));
+          if (m && m.dataStatus !== MarketDataStatus.OK) {
+            const at = (this.out.count - 1) * EVENT_WIDTH;
+            this.out.data[at + F.D] = m.dataStatus;
+            if (SymbolStatus.reason(d, base) === Reason.OK) this.out.data[at + F.C] = dataReason(m.dataStatus);
           }
           break;
         }
