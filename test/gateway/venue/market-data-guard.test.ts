@@ -5,13 +5,13 @@
  * or failed submit is retried by the next check. And the config's defaults and errors.
  */
 import { describe, expect, test } from "bun:test";
-import { type CommandInit, CommandType, makeCommand, MarketDataStatus } from "../../../engine/commands.ts";
-import { decodeEvents, EventBuffer } from "../../../engine/events.ts";
+import { type CommandInit, MarketDataStatus } from "../../../engine/commands.ts";
 import { Reason } from "../../../engine/reasons.ts";
 import { MarketDataGuard, type SubmitOutcome } from "../../../gateway/venue/market-data-guard.ts";
 import { MARKET_DATA_DEFAULTS, marketDataSettings } from "../../../gateway/venue/market-data-config.ts";
 import { OperatorError } from "../../../actors/operator-error.ts";
 import { ABC, Harness, XYZ } from "../../engine/exchange-harness.ts";
+import { exchangeSubmit } from "./submit.ts";
 
 const { OK, STALE, BAD_TICK } = MarketDataStatus;
 
@@ -20,15 +20,8 @@ function rig(settings = MARKET_DATA_DEFAULTS, refuse = false) {
   const h = new Harness();
   const sent: [number, number][] = [];
   let fail = refuse;
-  const submit = async (init: CommandInit): Promise<SubmitOutcome> => {
-    if (fail) return { ok: false, reason: Reason.UNKNOWN_COMMAND };
-    expect(init.type).toBe(CommandType.MARKET_DATA_STATUS);
-    sent.push([init.symbol!, init.tier!]);
-    const out = new EventBuffer();
-    h.ex.execute(makeCommand({ ...init, time: ++h.time }), out);
-    const rejected = decodeEvents(out).find((e) => e.type === "rejected");
-    return rejected && rejected.type === "rejected" ? { ok: false, reason: rejected.reason } : { ok: true };
-  };
+  const real = exchangeSubmit(h, sent);
+  const submit = (init: CommandInit): Promise<SubmitOutcome> => (fail ? Promise.resolve({ ok: false, reason: Reason.UNKNOWN_COMMAND }) : real(init));
   const guard = new MarketDataGuard({ settings, symbols: [ABC, XYZ], submit, nowMs: 0 });
   return { h, guard, sent, engineStatus: (s: number) => h.ex.ledger.markets.get(s)!.dataStatus, setFail: (f: boolean) => (fail = f) };
 }
