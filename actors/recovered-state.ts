@@ -48,7 +48,8 @@ export function readRecoveredState(exchange: Exchange, symbols: readonly number[
     symbol,
     bids: book.depth(symbol, Side.BUY),
     asks: book.depth(symbol, Side.SELL),
-    status: book.market(symbol),
+    // The exchange's view, not the book's: a flagged venue's reason (docs/venues.md) survives a restart on the doors.
+    status: exchange.market(symbol),
     orders: [...book.orders(symbol, Side.BUY), ...book.orders(symbol, Side.SELL)],
     queued: book.queued(symbol),
   }));

@@ -2,7 +2,7 @@ import { InvariantError } from "./errors.ts";
 import { Actor, Command, CommandType, MarketDataStatus, OrderType, Side } from "./commands.ts";
 import { Accepted, Amended, Cancelled, Ev, EVENT_WIDTH, EventBuffer, EventType, F, Rejected, SymbolStatus, Trade } from "./events.ts";
 import { type LedgerConfig, Ledger } from "./ledger.ts";
-import { MatchingEngine } from "./matching.ts";
+import { MatchingEngine, type MarketView } from "./matching.ts";
 import { feeOf, feeOfNumber, notional, smallNotional } from "./money.ts";
 import { IdempotencyWindow, type RememberedOrder } from "./idempotency-window.ts";
 import { Identity, isIdentityCommand, isKeyCommand } from "./identity.ts";
@@ -473,6 +473,14 @@ export class Exchange {
 
   order(orderId: number): OmsOrder | undefined {
     return this.open.get(orderId);
+  }
+
+  /** A symbol's market state as its STATUS events tell it: the book's, with the venue data flag's reason while flagged (market data seeds from this). */
+  market(symbol: number): MarketView | undefined {
+    const v = this.book.market(symbol);
+    const m = this.ledger.markets.get(symbol);
+    if (v && m && m.dataStatus !== MarketDataStatus.OK && v.reason === Reason.OK) v.reason = dataReason(m.dataStatus);
+    return v;
   }
 
   /** Any order still known: open (the order itself), or done but within its idempotency window. */
