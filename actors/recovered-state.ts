@@ -9,7 +9,8 @@ export interface RecoveredBook {
   symbol: number;
   bids: LevelView[];
   asks: LevelView[];
-  status?: { state: number; until: number; reason: number };
+  /** `marketData`: the venue market data flag (MarketDataStatus; docs/venues.md), for the market data guard's `initial`. */
+  status?: { state: number; until: number; reason: number; marketData?: number };
   /** Resting orders, bids then asks, each level in queue order. */
   orders: OrderView[];
   /** Orders queued while the symbol cannot trade, in arrival order. */

@@ -475,12 +475,17 @@ export class Exchange {
     return this.open.get(orderId);
   }
 
-  /** A symbol's market state as its STATUS events tell it: the book's, with the venue data flag's reason while flagged (market data seeds from this). */
-  market(symbol: number): MarketView | undefined {
+  /**
+   * A symbol's market state as its STATUS events tell it: the book's, with the venue data flag
+   * (`marketData`, MarketDataStatus) and its reason while flagged. Market data seeds from this after
+   * a restart, and the market data guard its `initial` status.
+   */
+  market(symbol: number): (MarketView & { marketData: number }) | undefined {
     const v = this.book.market(symbol);
     const m = this.ledger.markets.get(symbol);
-    if (v && m && m.dataStatus !== MarketDataStatus.OK && v.reason === Reason.OK) v.reason = dataReason(m.dataStatus);
-    return v;
+    if (!v || !m) return undefined;
+    if (m.dataStatus !== MarketDataStatus.OK && v.reason === Reason.OK) v.reason = dataReason(m.dataStatus);
+    return { ...v, marketData: m.dataStatus };
   }
 
   /** Any order still known: open (the order itself), or done but within its idempotency window. */

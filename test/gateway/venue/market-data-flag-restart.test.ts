@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Runtime } from "../../../actors/runtime.ts";
+import { readRecoveredState } from "../../../actors/recovered-state.ts";
 import { serve } from "../../../app/serve.ts";
 import { BourseClient, RejectError } from "../../../client/client.ts";
 import { Actor, CommandType, MarketDataStatus } from "../../../engine/commands.ts";
@@ -32,6 +33,9 @@ test("a flagged instrument is still flagged after a restart, on the engine and o
   await running.close();
 
   running = await start();
+  // What the doors start from, and the guard is given as `initial`: the recovered flag.
+  const recovered = readRecoveredState(runtimeOf(running).exchange, [1, ETH]);
+  expect(recovered.books.map((b) => b.status?.marketData)).toEqual([MarketDataStatus.OK, MarketDataStatus.STALE]);
   const c = await BourseClient.connect(running.gateway.url);
   await c.login("alice-demo", secret("alice"));
   const status = c.marketStatus("ETH-USD");
