@@ -95,6 +95,21 @@ describe("venue market data feed", () => {
     expect(r.sent.at(-1)).toEqual([ABC, OK]);
   });
 
+  test("start subscribes and runs the guard's checks on its own timer; stop ends both", async () => {
+    let now = 0;
+    const out: Field[][] = [];
+    let flagged!: (s: number) => void;
+    const first = new Promise<number>((r) => (flagged = r));
+    const guard = new MarketDataGuard({ settings: { ...MARKET_DATA_DEFAULTS, staleMs: 10 }, symbols: [ABC], nowMs: 0, submit: async (c) => (flagged(c.tier!), { ok: true }) });
+    const feed = new VenueMarketDataFeed({ session: { sendApp: (f) => out.push(f) }, guard, instruments: [{ instrument: makeInstrument(INSTRUMENTS[0]!) }], clock: () => (now += 5), checkEveryMs: 1 });
+    feed.start();
+    expect(out.map((f) => f[2])).toEqual([[263, "1"]]);
+    // The clock moves 5 ms a check: by the third, nothing for more than 10 ms.
+    expect(await first).toBe(STALE);
+    feed.stop();
+    expect(out.map((f) => f[2])).toEqual([[263, "1"], [263, "2"]]);
+  });
+
   test("messages that are not its own are left to others; a price off the grid is only a sign of life", async () => {
     const r = rig();
     expect(r.feed.onApplication(msg([[35, "8"], [11, "x"]]))).toBe(false);
