@@ -13,12 +13,12 @@ import { applyFill } from "./settlement.ts";
 import { checkOrderFields, checkOrderId, isPrice, isQty } from "./validate.ts";
 
 const DAY_US = 86_400_000_000;
+const { BUY } = Side;
 
 /** The reason a flagged symbol refuses market and stop orders with. */
 function dataReason(status: number): number {
   return status === MarketDataStatus.BAD_TICK ? Reason.MARKET_DATA_BAD_TICK : Reason.MARKET_DATA_STALE;
 }
-const { BUY } = Side;
 
 export interface ExchangeConfig extends LedgerConfig {
   /** How long (account, clientOrderId) stays unique after submission. Default 24 h. */

@@ -152,7 +152,8 @@ export function startFixAcceptor(o: FixAcceptorOptions): FixAcceptor {
   const compId = cfg.compId ?? "BOURSE";
   const storeDir = join(o.dataDir, "fix");
   const door = new FixDoor(o.orderEntry, o.instruments);
-  const marketData = o.marketData ? new FixMarketData(o.marketData, o.instruments) : null;
+  /** Made once the port is open: a door that failed to listen leaves no listener on the market data. */
+  let marketData: FixMarketData | null = null;
   const maxQueued = cfg.maxQueuedBytes ?? DEFAULT_MAX_QUEUED;
   /** SenderCompIDs logged on now: one live session per counterparty (they share a store). */
   const live = new Map<string, Connection>();
@@ -269,6 +270,7 @@ export function startFixAcceptor(o: FixAcceptorOptions): FixAcceptor {
     if (store) queueMicrotask(() => store.close());
   }
 
+  if (o.marketData) marketData = new FixMarketData(o.marketData, o.instruments);
   let stopped = false;
   const ticker = setInterval(() => {
     for (const c of open) c.session.tick();
