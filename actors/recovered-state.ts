@@ -9,7 +9,8 @@ export interface RecoveredBook {
   symbol: number;
   bids: LevelView[];
   asks: LevelView[];
-  status?: { state: number; until: number; reason: number };
+  /** `marketData`: the venue market data flag (MarketDataStatus; docs/venues.md), for the market data guard's `initial`. */
+  status?: { state: number; until: number; reason: number; marketData?: number };
   /** Resting orders, bids then asks, each level in queue order. */
   orders: OrderView[];
   /** Orders queued while the symbol cannot trade, in arrival order. */
@@ -48,7 +49,8 @@ export function readRecoveredState(exchange: Exchange, symbols: readonly number[
     symbol,
     bids: book.depth(symbol, Side.BUY),
     asks: book.depth(symbol, Side.SELL),
-    status: book.market(symbol),
+    // The exchange's view, not the book's: a flagged venue's reason (docs/venues.md) survives a restart on the doors.
+    status: exchange.market(symbol),
     orders: [...book.orders(symbol, Side.BUY), ...book.orders(symbol, Side.SELL)],
     queued: book.queued(symbol),
   }));

@@ -419,6 +419,8 @@ export class BourseExchange {
             ...(this.tls ? { tls: { cert: this.tls.cert, key: this.tls.key } } : {}),
             dataDir: o.dataDir,
             config: o.config.fix,
+            // The FIX door serves the same delivered market data as the WebSocket door (MarketDataRequest).
+            ...(this.marketData ? { marketData: this.marketData } : {}),
             host: o.host,
             port: o.fixPort ?? (o.port === 0 ? 0 : undefined),
             log: this.log,

@@ -70,7 +70,7 @@ export interface MarketStatusUpdate {
   seq: number;
   time: number;
   state: MarketStateName;
-  /** The engine's reason name: OK, MARKET_CLOSED, SYMBOL_HALTED, VOLATILITY_HALT. */
+  /** The engine's reason name: OK, MARKET_CLOSED, SYMBOL_HALTED, VOLATILITY_HALT, MARKET_DATA_STALE, MARKET_DATA_BAD_TICK. */
   reason: string;
   reasonCode: number;
   /** When the state next changes, µs since the epoch; 0 = not scheduled. */

@@ -60,6 +60,20 @@ export const CommandType = {
   VENUE_DONE: 53,
   /** The venue refused our cancel of the order. */
   VENUE_CANCEL_REJECT: 54,
+  /**
+   * The venue's market data for `symbol` is trusted again (0), stale (1) or printed a bad tick (2):
+   * the status is in `tier` (MarketDataStatus). While flagged, MARKET, STOP and STOP_LIMIT orders
+   * on it are refused (docs/venues.md "Market data from the venue"). Sent by the system's market
+   * data guard (gateway/venue/market-data-guard.ts) or an operator.
+   */
+  MARKET_DATA_STATUS: 60,
+} as const;
+
+/** MARKET_DATA_STATUS's status, carried in `tier`. */
+export const MarketDataStatus = {
+  OK: 0,
+  STALE: 1,
+  BAD_TICK: 2,
 } as const;
 
 /** Who issued a command, for the audit trail. */

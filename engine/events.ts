@@ -30,7 +30,7 @@
  *  8     from state           state                 state             command type
  *  9     to state             -                     until (time)      currency or symbol
  *  10    reason               -                     reason            -
- *  11    time                 -                     -                 -
+ *  11    time                 -                     market data       -
  *  12    actor (Actor)        -                     -                 -
  *  13    session              -                     -                 -
  *
@@ -229,6 +229,12 @@ export const SymbolStatus = {
   /** Engine time of the next scheduled change; Infinity when none. */
   until: ((d, b) => d[b + 9]!) as Read,
   reason: ((d, b) => d[b + 10]!) as Read,
+  /**
+   * The venue's market data status (MarketDataStatus: 0 trusted, 1 stale, 2 bad tick), as the last
+   * MARKET_DATA_STATUS left it; while it is not 0 and the book has no reason of its own, `reason`
+   * is MARKET_DATA_STALE or MARKET_DATA_BAD_TICK.
+   */
+  marketData: ((d, b) => d[b + 11]!) as Read,
 } as const;
 
 /** ROUTE: the order as the venue must see it (the limit, or a buy's risk cap; its qty and what is left). */
@@ -336,7 +342,7 @@ export type EngineEvent =
   | { type: "level"; symbol: number; side: number; price: number; qty: number; count: number }
   | { type: "orderState"; symbol: number; orderId: number; account: number; side: number; price: number; filled: number; leaves: number; from: number; to: number; reason: number; time: number; actor: number; session: number }
   | { type: "duplicate"; symbol: number; orderId: number; account: number; side: number; price: number; filled: number; leaves: number; state: number }
-  | { type: "status"; symbol: number; state: number; until: number; reason: number }
+  | { type: "status"; symbol: number; state: number; until: number; reason: number; marketData?: number }
   | { type: "account"; symbol: number; account: number; commandType: number; subject: number }
   | { type: "route"; symbol: number; orderId: number; account: number; side: number; price: number; qty: number; leaves: number; kind: number; orderType: number; tif: number; stopPrice: number; venueAccount: number; expireTime: number };
 
@@ -365,7 +371,8 @@ export function decodeEvent(buf: EventBuffer, index: number): EngineEvent {
     case EventType.DUPLICATE:
       return { type: "duplicate", symbol, orderId: g(F.ORDER_ID), account: g(F.ACCOUNT), side: g(F.SIDE), price: g(F.PRICE), filled: g(F.QTY), leaves: g(F.LEAVES), state: g(F.A) };
     case EventType.STATUS:
-      return { type: "status", symbol, state: g(F.A), until: g(F.B), reason: g(F.C) };
+      // marketData only when set, so the object form of every other status is as it was.
+      return g(F.D) !== 0 ? { type: "status", symbol, state: g(F.A), until: g(F.B), reason: g(F.C), marketData: g(F.D) } : { type: "status", symbol, state: g(F.A), until: g(F.B), reason: g(F.C) };
     case EventType.ACCOUNT:
       return { type: "account", symbol, account: g(F.ACCOUNT), commandType: g(F.A), subject: g(F.B) };
     case EventType.ROUTE:

@@ -59,7 +59,8 @@ interface AccountRecord {
 export interface AccountSideState {
   version: 1 | 2;
   config: ExchangeConfig;
-  markets: [number, number, number][];
+  /** [id, lastPrice, markOverride] and, only while the venue's data is flagged, its MarketDataStatus: a never-flagged market writes the bytes it always did. */
+  markets: ([number, number, number] | [number, number, number, number])[];
   accounts: AccountRecord[];
   open: OrderRecord[];
   /** Users and API keys (engine/identity.ts); absent in snapshots written before they existed. */
@@ -120,7 +121,7 @@ export function writeExchangeSnapshot(ex: Exchange): Uint8Array {
   const state: AccountSideHead = {
     version: 2,
     config: ex.config,
-    markets: byKey(ledger.markets).map(([id, m]) => [id, m.lastPrice, m.markOverride]),
+    markets: byKey(ledger.markets).map(([id, m]) => (m.dataStatus !== 0 ? [id, m.lastPrice, m.markOverride, m.dataStatus] : [id, m.lastPrice, m.markOverride])),
     accounts: byKey(ledger.accounts).map(([, a]) => ({
       id: a.id,
       tier: a.tier,
@@ -194,11 +195,12 @@ export function readExchangeSnapshot(bytes: Uint8Array): Exchange {
   ex.identity = Identity.fromRecord(state.identity);
   ex.routing = Routing.fromRecord(state.routing);
   const ledger = ex.ledger;
-  for (const [id, last, mark] of state.markets) {
+  for (const [id, last, mark, dataStatus] of state.markets) {
     const m = ledger.markets.get(id);
     if (!m) throw new SnapshotCorruptError(`snapshot market ${id} is not in its config`);
     m.lastPrice = last;
     m.markOverride = mark;
+    m.dataStatus = dataStatus ?? 0;
   }
   ledger.accounts.clear();
   for (const r of state.accounts) {

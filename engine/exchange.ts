@@ -1,10 +1,10 @@
 import { InvariantError } from "./errors.ts";
-import { Actor, ALL_SYMBOLS, Command, CommandType, OrderType, Side, VenueDone } from "./commands.ts";
-import { Accepted, Amended, Cancelled, Ev, EVENT_WIDTH, EventBuffer, EventType, Rejected, RouteKind, Trade } from "./events.ts";
+import { Actor, ALL_SYMBOLS, Command, CommandType, MarketDataStatus, OrderType, Side, VenueDone } from "./commands.ts";
+import { Accepted, Amended, Cancelled, Ev, EVENT_WIDTH, EventBuffer, EventType, F, Rejected, RouteKind, SymbolStatus, Trade } from "./events.ts";
 import { MarketState } from "./market-state.ts";
 import { RoutedOrder, Routing, validExecId } from "./routing.ts";
 import { type LedgerConfig, Ledger } from "./ledger.ts";
-import { MatchingEngine } from "./matching.ts";
+import { MatchingEngine, type MarketView } from "./matching.ts";
 import { feeOf, feeOfNumber, notional, smallNotional } from "./money.ts";
 import { IdempotencyWindow, type RememberedOrder } from "./idempotency-window.ts";
 import { Identity, isIdentityCommand, isKeyCommand } from "./identity.ts";
@@ -16,6 +16,11 @@ import { checkOrderFields, checkOrderId, isPrice, isQty } from "./validate.ts";
 
 const DAY_US = 86_400_000_000;
 const { BUY } = Side;
+
+/** The reason a flagged symbol refuses market and stop orders with. */
+function dataReason(status: number): number {
+  return status === MarketDataStatus.BAD_TICK ? Reason.MARKET_DATA_BAD_TICK : Reason.MARKET_DATA_STALE;
+}
 
 export interface ExchangeConfig extends LedgerConfig {
   /** How long (account, clientOrderId) stays unique after submission. Default 24 h. */
@@ -105,6 +110,9 @@ export class Exchange {
       case CommandType.HALT:
       case CommandType.RESUME:
         break;
+      case CommandType.MARKET_DATA_STATUS:
+        this.marketDataStatus(cmd);
+        return;
       default: {
         if (isIdentityCommand(cmd.type)) {
           const reason = this.identity.apply(cmd, cmd.time, this.accountExists);
@@ -150,6 +158,9 @@ export class Exchange {
     if (this.open.has(cmd.orderId)) return this.reject(Reason.DUPLICATE_ORDER_ID);
     reason = checkOrderFields(cmd);
     if (reason !== Reason.OK) return this.reject(reason);
+    // A limit caps the price it may trade at; a market order's price and a stop's trigger come from
+    // the very prices the flag says we cannot trust (docs/venues.md "Market data from the venue").
+    if (m.dataStatus !== MarketDataStatus.OK && cmd.orderType !== OrderType.LIMIT) return this.reject(dataReason(m.dataStatus));
     const acct = ledger.accounts.get(cmd.account);
     if (!acct) return this.reject(Reason.UNKNOWN_ACCOUNT);
     const clientId = cmd.clientOrderId;
@@ -257,6 +268,29 @@ export class Exchange {
     return false;
   }
 
+  /**
+   * MARKET_DATA_STATUS: flags (or clears) a symbol whose venue's market data cannot be trusted.
+   * A change is told as a STATUS event carrying the book's own state and until, the flag in slot D
+   * and, while flagged, its reason; a status the symbol already has changes nothing and says nothing.
+   */
+  private marketDataStatus(cmd: Command): void {
+    const m = this.ledger.markets.get(cmd.symbol);
+    if (!m) {
+      this.reject(Reason.UNKNOWN_SYMBOL);
+      return;
+    }
+    const status = cmd.tier;
+    if (status !== MarketDataStatus.OK && status !== MarketDataStatus.STALE && status !== MarketDataStatus.BAD_TICK) {
+      this.reject(Reason.INVALID_MARKET_DATA_STATUS);
+      return;
+    }
+    if (m.dataStatus === status) return;
+    m.dataStatus = status;
+    const v = this.book.market(cmd.symbol)!;
+    const reason = status !== MarketDataStatus.OK && v.reason === Reason.OK ? dataReason(status) : v.reason;
+    this.out.write(EventType.STATUS, cmd.symbol, 0, 0, 0, 0, 0, 0, v.state, v.until, reason, status);
+  }
+
   // ---------------------------------------------------------------- R2
 
   /** Copies the book's events out, settling and advancing each order they touch. */
@@ -291,6 +325,17 @@ export class Exchange {
           if (leaves === 0) {
             this.transition(o, type === EventType.CANCELLED ? OrderState.CANCELLED : OrderState.EXPIRED, Cancelled.reason(d, base));
             this.close(o);
+          }
+          break;
+        }
+        case EventType.STATUS: {
+          // The book knows nothing of the venue's data: a flagged symbol's session or halt change
+          // carries the flag, and, when the book itself has no reason to give, the flag's.
+          const m = this.ledger.markets.get(Ev.symbol(d, base));
+          if (m && m.dataStatus !== MarketDataStatus.OK) {
+            const at = (this.out.count - 1) * EVENT_WIDTH;
+            this.out.data[at + F.D] = m.dataStatus;
+            if (SymbolStatus.reason(d, base) === Reason.OK) this.out.data[at + F.C] = dataReason(m.dataStatus);
           }
           break;
         }
@@ -633,6 +678,19 @@ export class Exchange {
 
   order(orderId: number): OmsOrder | undefined {
     return this.open.get(orderId);
+  }
+
+  /**
+   * A symbol's market state as its STATUS events tell it: the book's, with the venue data flag
+   * (`marketData`, MarketDataStatus) and its reason while flagged. Market data seeds from this after
+   * a restart, and the market data guard its `initial` status.
+   */
+  market(symbol: number): (MarketView & { marketData: number }) | undefined {
+    const v = this.book.market(symbol);
+    const m = this.ledger.markets.get(symbol);
+    if (!v || !m) return undefined;
+    if (m.dataStatus !== MarketDataStatus.OK && v.reason === Reason.OK) v.reason = dataReason(m.dataStatus);
+    return { ...v, marketData: m.dataStatus };
   }
 
   /** Any order still known: open (the order itself), or done but within its idempotency window. */

@@ -56,7 +56,7 @@ export class Ledger {
       const quote = this.currencyByCode(inst.quote);
       if (!quote) throw new EngineConfigError(`${inst.symbol}: quote currency ${inst.quote || "(none)"} is not configured`);
       const k = contractFactor(inst, quote);
-      this.markets.set(inst.id, { inst, quote: quote.id, k, kNum: Number(k), lastPrice: 0, markOverride: 0 });
+      this.markets.set(inst.id, { inst, quote: quote.id, k, kNum: Number(k), lastPrice: 0, markOverride: 0, dataStatus: 0 });
     }
     if (this.tiers.size === 0) throw new EngineConfigError("at least one tier is needed");
     this.feeAccount = config.feeAccount ?? 0;

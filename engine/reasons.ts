@@ -90,6 +90,10 @@ export const Reason = {
   ROUTED_AMEND_UNSUPPORTED: 117,
   VENUE_STATUS_UNKNOWN: 118,
   VENUE_CANCEL_REFUSED: 119,
+  // --- the venue's market data (MARKET_DATA_STATUS; docs/venues.md) ---
+  MARKET_DATA_STALE: 120,
+  MARKET_DATA_BAD_TICK: 121,
+  INVALID_MARKET_DATA_STATUS: 122,
 } as const;
 
 export type ReasonCode = (typeof Reason)[keyof typeof Reason];
@@ -171,6 +175,9 @@ const TEXT: Record<number, string> = {
   [Reason.KEY_REVOKED]: "API key is revoked",
   [Reason.TOTP_REPLAYED]: "this one-time code was already used",
   [Reason.MFA_NOT_ENROLLED]: "the user has no TOTP enrolled",
+  [Reason.MARKET_DATA_STALE]: "the venue's market data is stale: market and stop orders are refused until it is fresh; limit orders are accepted",
+  [Reason.MARKET_DATA_BAD_TICK]: "the venue printed a price outside its band: market and stop orders are refused until its data is good again; limit orders are accepted",
+  [Reason.INVALID_MARKET_DATA_STATUS]: "market data status must be 0 (ok), 1 (stale) or 2 (bad tick)",
 };
 
 export function reasonText(code: number): string {

@@ -18,6 +18,8 @@ export interface Market {
   lastPrice: number;
   /** External mark set by SET_MARK_PRICE since the last trade, 0 if none. */
   markOverride: number;
+  /** The venue's market data as MARKET_DATA_STATUS last set it (MarketDataStatus; 0 = trusted). */
+  dataStatus: number;
 }
 
 /**

@@ -163,7 +163,7 @@ export interface MarketStatus extends Header {
   type: typeof MessageType.MARKET_STATUS;
   /** MarketState (engine/book.ts). */
   state: number;
-  /** Engine reason: OK, MARKET_CLOSED, SYMBOL_HALTED, VOLATILITY_HALT. */
+  /** Engine reason: OK, MARKET_CLOSED, SYMBOL_HALTED, VOLATILITY_HALT, MARKET_DATA_STALE, MARKET_DATA_BAD_TICK. */
   reason: number;
   /** When the state next changes, µs; 0 = not scheduled (until a RESUME, or no calendar). */
   until: number;

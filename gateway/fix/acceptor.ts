@@ -8,6 +8,7 @@ import type { LoginGuard } from "../auth/login-guard.ts";
 import type { ApiKeys } from "../auth/keys.ts";
 import type { OrderEntry } from "../order-entry/order-entry.ts";
 import { FixDoor, FixOrderSession } from "./application.ts";
+import { FixMarketData, type FixMarketDataSession, MdMsgType, type MarketDataSource } from "./market-data.ts";
 import { Tag } from "./dialect.ts";
 import { FixFramer } from "./framer.ts";
 import type { FixMessage } from "./message.ts";
@@ -26,6 +27,8 @@ export interface FixAcceptorOptions {
   /** The FIX stores live in `<dataDir>/fix`. */
   dataDir: string;
   config?: FixConfig;
+  /** Delivered market data (the WebSocket door's fan-out): with it, MarketDataRequest (V) is served (gateway/fix/market-data.ts). */
+  marketData?: MarketDataSource;
   host?: string;
   /** 0 = any free port (tests). */
   port?: number;
@@ -59,6 +62,8 @@ class Connection {
   readonly framer = new FixFramer();
   session!: FixSession;
   orders: FixOrderSession | null = null;
+  /** Its market data subscriptions, once logged on (when the door serves market data). */
+  md: FixMarketDataSession | null = null;
   compId = "";
   /** The logged-on key's `trade` scope. */
   mayTrade = false;
@@ -147,6 +152,8 @@ export function startFixAcceptor(o: FixAcceptorOptions): FixAcceptor {
   const compId = cfg.compId ?? "BOURSE";
   const storeDir = join(o.dataDir, "fix");
   const door = new FixDoor(o.orderEntry, o.instruments);
+  /** Made once the port is open: a door that failed to listen leaves no listener on the market data. */
+  let marketData: FixMarketData | null = null;
   const maxQueued = cfg.maxQueuedBytes ?? DEFAULT_MAX_QUEUED;
   /** SenderCompIDs logged on now: one live session per counterparty (they share a store). */
   const live = new Map<string, Connection>();
@@ -205,11 +212,13 @@ export function startFixAcceptor(o: FixAcceptorOptions): FixAcceptor {
               c.store = FixStore.open(storeDir, `${c.account}.${c.compId}`);
               return c.store;
             },
-            onApplication: (m) => c.orders?.onMessage(m),
+            // Without market data a V goes to the order session, which answers it as unsupported.
+            onApplication: (m) => (m.msgType === MdMsgType.MarketDataRequest && c.md ? c.md.onMessage(m) : c.orders?.onMessage(m)),
             onLogon: () => {
               live.set(c.compId, c);
               const cod = c.cancelOnDisconnect;
               c.orders = new FixOrderSession(door, c.session, `${c.account}.${c.compId}`, c.account, cod === undefined ? (cfg.cancelOnDisconnect ?? false) : cod === "Y", cfg.maxOrdersPerSecond ?? 2000, c.mayTrade);
+              c.md = marketData?.session(c.session) ?? null;
                           },
             onEnd: () => end(c),
             log: c.log,
@@ -252,6 +261,8 @@ export function startFixAcceptor(o: FixAcceptorOptions): FixAcceptor {
       c.orders.close();
       c.orders = null;
     }
+    c.md?.close();
+    c.md = null;
     if (live.get(c.compId) === c) live.delete(c.compId);
     // The session may still flush the store on its way out (its last Logout); close after that.
     const store = c.store;
@@ -259,6 +270,7 @@ export function startFixAcceptor(o: FixAcceptorOptions): FixAcceptor {
     if (store) queueMicrotask(() => store.close());
   }
 
+  if (o.marketData) marketData = new FixMarketData(o.marketData, o.instruments);
   let stopped = false;
   const ticker = setInterval(() => {
     for (const c of open) c.session.tick();
@@ -296,6 +308,7 @@ export function startFixAcceptor(o: FixAcceptorOptions): FixAcceptor {
       }
       listener.stop(true);
       for (const c of [...open]) end(c);
+      marketData?.close();
     },
   };
 }

@@ -119,6 +119,9 @@ export function ordRejReason(reason: number): string {
     case Reason.QUANTITY_OFF_LOT:
       return "13";
     case Reason.INVALID_ORDER_TYPE:
+    // The order type is refused on this symbol while its venue's data is flagged (Text says which).
+    case Reason.MARKET_DATA_STALE:
+    case Reason.MARKET_DATA_BAD_TICK:
     case Reason.INVALID_TIME_IN_FORCE:
     case Reason.INVALID_COMBINATION:
     case Reason.INVALID_STP_MODE:

@@ -2,7 +2,7 @@ import type { CandleHistory } from "../../history/candle-history.ts";
 import { DeliveredEvents } from "../../actors/delivered-events.ts";
 import type { EventBuffer } from "../../engine/events.ts";
 import { MarketDataBuilder } from "../../engine/market-data.ts";
-import { L, LEVEL_WIDTH, MD_WIDTH, U, UpdateType } from "../../engine/market-data-updates.ts";
+import { L, LEVEL_WIDTH, MD_WIDTH, U, type UpdateBuffer, UpdateType } from "../../engine/market-data-updates.ts";
 import type { LevelView } from "../../engine/matching.ts";
 import { C, CHANGE_WIDTH, type L3Seed, MarketByOrder } from "../../engine/l3.ts";
 import { FrameWriter } from "../../protocol/frame.ts";
@@ -118,6 +118,8 @@ export class MarketDataFanout {
   private readonly batch = new DeliveredEvents();
   /** TRADE updates of one apply, batched into one TRADES frame per symbol. */
   private tradeSymbols: number[] = [];
+  /** Other doors that serve the same delivered updates (the FIX door's market data, gateway/fix/market-data.ts). */
+  private readonly updateListeners = new Set<(updates: UpdateBuffer) => void>();
 
   constructor(symbols: number[], initial: InitialBook[] = [], candles?: CandleHistory) {
     this.builder = new MarketDataBuilder({ symbols });
@@ -168,6 +170,7 @@ export class MarketDataFanout {
     const b = this.builder;
     b.apply(events!, time, batch.seq, from, to);
     const u = b.updates;
+    for (const fn of this.updateListeners) fn(u);
     const w = this.w;
     this.tradeSymbols.length = 0;
     for (let i = 0; i < u.count; i++) {
@@ -297,6 +300,16 @@ export class MarketDataFanout {
         publish(tp, w.frame(endL3Update(w)));
       }
     }
+  }
+
+  /**
+   * Calls `fn` with each delivered command's market-data updates (the builder's buffer, valid only
+   * during the call), after the builder has applied them; returns the unsubscribe. One builder for
+   * every door, so the FIX door's top of book is the WebSocket door's, update for update.
+   */
+  onUpdates(fn: (updates: UpdateBuffer) => void): () => void {
+    this.updateListeners.add(fn);
+    return () => this.updateListeners.delete(fn);
   }
 
   /** The frames a new subscriber to `channels` gets first: snapshots carrying each channel's current sequence. */

@@ -13,6 +13,8 @@ export const Rule = {
   REJECT_BURST: 5,
   QUICK_WITHDRAWAL: 6,
   NEW_DESTINATION_WITHDRAWAL: 7,
+  /** An instrument's venue market data was flagged stale or bad (market-data-flag.ts); no account's doing. */
+  VENUE_MARKET_DATA: 8,
 } as const;
 
 export type RuleName = keyof typeof Rule;

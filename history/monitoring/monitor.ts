@@ -7,7 +7,7 @@
  */
 import type { DeliveredEvents } from "../../actors/delivered-events.ts";
 import { type Command, CommandType, Side } from "../../engine/commands.ts";
-import { AccountEvent, EventType, OrderStateChange, Rejected, Trade } from "../../engine/events.ts";
+import { AccountEvent, EventType, OrderStateChange, Rejected, SymbolStatus, Trade } from "../../engine/events.ts";
 import type { Exchange } from "../../engine/exchange.ts";
 import { OrderState } from "../../engine/order-state.ts";
 import { AccountWatch } from "./account-watch.ts";
@@ -17,6 +17,7 @@ import { dropQuietSymbols, judgePosition } from "./rapid-position.ts";
 import { judgeBurst } from "./reject-burst.ts";
 import type { MonitoringSettings } from "./settings.ts";
 import { judgeHour } from "./unusual-hour.ts";
+import { judgeMarketDataFlag } from "./market-data-flag.ts";
 import { judgeNewDestination, judgeQuickWithdrawal, noteDeposit, noteDestination } from "./withdrawals.ts";
 
 export class Monitor {
@@ -59,6 +60,12 @@ export class Monitor {
         case EventType.ACCOUNT:
           this.accountCommand(seq, time, out, cmd, AccountEvent.account(d, b), AccountEvent.commandType(d, b));
           break;
+        case EventType.STATUS: {
+          const flag = judgeMarketDataFlag(cmd, ev.symbol, SymbolStatus.marketData(d, b), this.x.ledger.markets.get(ev.symbol)?.inst.symbol);
+          // The instrument's, not an account's: it is filed under the exchange's own (fee) account.
+          if (flag) this.raise(out, seq, Rule.VENUE_MARKET_DATA, this.x.ledger.feeAccount, time, Severity.HIGH, flag.text, flag.detail);
+          break;
+        }
       }
     }
     ev.rewind();

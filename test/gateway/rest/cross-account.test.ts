@@ -88,6 +88,7 @@ const ATTEMPTS: Record<string, Attempt[]> = {
   "GET /api/v1/audit/sign-ins": [{ method: "GET", path: "/audit/sign-ins?subject=user:bea", status: 403 }],
   "POST /api/v1/instruments/{symbol}/halt": [{ method: "POST", path: "/instruments/ETH-USD/halt", status: 403 }],
   "POST /api/v1/instruments/{symbol}/resume": [{ method: "POST", path: "/instruments/ETH-USD/resume", status: 403 }],
+  "PUT /api/v1/instruments/{symbol}/market-data": [{ method: "PUT", path: "/instruments/ETH-USD/market-data", body: () => ({ status: "stale" }), status: 403 }],
   // Alerts are operators' and auditors': no key or trader reads or acknowledges any, B's included.
   "GET /api/v1/alerts": [{ method: "GET", path: "/alerts?account=2", status: 403 }],
   "POST /api/v1/alerts/{id}/ack": [{ method: "POST", path: "/alerts/1/ack", body: () => ({ note: "seen" }), status: 403 }],
