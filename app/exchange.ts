@@ -439,7 +439,16 @@ export class BourseExchange {
     return {
       name: "venues",
       start: () => {
-        this.venues = startVenues({ venues: o.config.venues!, instruments: o.config.exchange.instruments.map(makeInstrument), sequencer: this.engine.host, dataDir: o.dataDir, log: this.log });
+        const books = this.engine.recovered.books;
+        this.venues = startVenues({
+          venues: o.config.venues!,
+          instruments: o.config.exchange.instruments.map(makeInstrument),
+          sequencer: this.engine.host,
+          dataDir: o.dataDir,
+          submit: (init) => this.identity!.directory.submit(init),
+          initialMarketData: (symbol) => books.find((b) => b.symbol === symbol)?.status?.marketData ?? 0,
+          log: this.log,
+        });
       },
       stop: () => stopVenues(this.venues),
     };

@@ -1,3 +1,5 @@
+import { marketDataSettings, type VenueMarketDataConfig } from "./market-data-config.ts";
+
 /**
  * How Bourse reaches one external venue (the `venues` section of the configuration, docs/venues.md):
  * a FIX 4.4 initiator session to the venue's acceptor. Which instruments go there is said by each
@@ -21,6 +23,12 @@ export interface VenueLinkConfig {
   maxReconnectMs?: number;
   /** false: configured but not connected (its instruments stay unavailable). Default true. */
   enabled?: boolean;
+  /**
+   * The venue's market data over the same session (FIX MarketDataRequest), watched for staleness and
+   * bad ticks (docs/venues.md "Market data from the venue"). false: the venue sends none; nothing is
+   * watched and market and stop orders rely on the venue's own protections. Default: on, with the defaults.
+   */
+  marketData?: VenueMarketDataConfig | false;
 }
 
 /** A configuration error in the `venues` section, naming the venue and key. */
@@ -40,5 +48,12 @@ export function checkVenueLink(name: string, c: VenueLinkConfig): void {
   if (!COMP_ID.test(c.targetCompId ?? "")) throw new VenueConfigError(`${at("targetCompId")} must be 1-64 printable ASCII characters`);
   const hb = c.heartBtIntSec ?? 30;
   if (!Number.isInteger(hb) || hb < 1 || hb > 300) throw new VenueConfigError(`${at("heartBtIntSec")} must be 1-300 seconds`);
+  if (c.marketData !== false) {
+    try {
+      marketDataSettings(c.marketData, at("marketData"));
+    } catch (e) {
+      throw new VenueConfigError((e as Error).message);
+    }
+  }
   if (c.passwordEnv !== undefined && (c.passwordEnv === "" || process.env[c.passwordEnv] === undefined)) throw new VenueConfigError(`${at("passwordEnv")} names environment variable ${c.passwordEnv}, which is not set`);
 }

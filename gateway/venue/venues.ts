@@ -1,4 +1,8 @@
 import type { Sequencer } from "../../actors/sequencer.ts";
+import type { CommandInit } from "../../engine/commands.ts";
+import { marketDataSettings } from "./market-data-config.ts";
+import { VenueMarketDataFeed } from "./market-data-feed.ts";
+import { MarketDataGuard, type SubmitOutcome } from "./market-data-guard.ts";
 import type { Instrument } from "../../engine/instrument.ts";
 import { type Logger, silentLogger } from "../../log/logger.ts";
 import type { VenueLinkConfig } from "./link-config.ts";
@@ -9,6 +13,20 @@ export interface Venue {
   readonly name: string;
   readonly link: VenueLink;
   readonly router: VenueRouter;
+  /** The venue's market data watch; null when the venue sends none (`marketData: false`). */
+  readonly feed: VenueMarketDataFeed | null;
+}
+
+export interface VenuesOptions {
+  venues: Record<string, VenueLinkConfig>;
+  instruments: readonly Instrument[];
+  sequencer: Sequencer;
+  dataDir: string;
+  /** The one path for system commands answered once durable (Directory.submit): the market data guard's flags. */
+  submit: (init: CommandInit) => Promise<SubmitOutcome>;
+  /** A symbol's market data flag as recovered (a flag survives a restart). */
+  initialMarketData: (symbol: number) => number;
+  log?: Logger;
 }
 
 /**
@@ -17,27 +35,48 @@ export interface Venue {
  * recovered state says, no session is up yet, so an order sent before a crash and unanswered is
  * PENDING_UNKNOWN — then the link connects and, logged on, journals it available.
  */
-export function startVenues(o: { venues: Record<string, VenueLinkConfig>; instruments: readonly Instrument[]; sequencer: Sequencer; dataDir: string; log?: Logger }): Venue[] {
+export function startVenues(o: VenuesOptions): Venue[] {
   const log = o.log ?? silentLogger;
   const out: Venue[] = [];
   for (const [name, c] of Object.entries(o.venues)) {
     if (c.enabled === false) continue;
+    const routed = o.instruments.filter((i) => i.venueAccount === c.account);
     let router: VenueRouter | null = null;
-    const link = new VenueLink(name, c, VenueLink.storeDir(o.dataDir), {
-      onUp: () => router!.linkChanged(true, "logged on"),
-      onDown: (why) => router!.linkChanged(false, why),
-      onMessage: (m) => router!.onMessage(m),
-    }, log);
+    let feed: VenueMarketDataFeed | null = null;
+    let logons = 0;
+    const link = new VenueLink(
+      name,
+      c,
+      VenueLink.storeDir(o.dataDir),
+      {
+        onUp: () => {
+          router!.linkChanged(true, "logged on");
+          // Market data is asked for again on every logon: a subscription does not outlive its session.
+          if (feed) logons++ === 0 ? feed.start() : feed.subscribe();
+        },
+        onDown: (why) => router!.linkChanged(false, why),
+        onMessage: (m) => {
+          if (!feed?.onApplication(m)) router!.onMessage(m);
+        },
+      },
+      log,
+    );
     router = new VenueRouter(name, c.account, o.instruments, o.sequencer, link, log);
+    if (c.marketData !== false && routed.length > 0) {
+      const settings = marketDataSettings(c.marketData, `venues.${name}.marketData`);
+      const guard = new MarketDataGuard({ settings, symbols: routed.map((i) => i.id), submit: o.submit, nowMs: Date.now(), initial: o.initialMarketData, log });
+      feed = new VenueMarketDataFeed({ session: { sendApp: (f) => link.send(f) }, guard, instruments: routed.map((instrument) => ({ instrument })), clock: Date.now, checkEveryMs: settings.checkEveryMs, log });
+    }
     router.listen();
     router.linkChanged(false, "starting: not connected yet");
     link.start();
-    out.push({ name, link, router });
+    out.push({ name, link, router, feed });
   }
   return out;
 }
 
 export async function stopVenues(venues: readonly Venue[]): Promise<void> {
+  for (const v of venues) v.feed?.stop();
   await Promise.all(venues.map((v) => v.link.stop()));
   for (const v of venues) v.router.close();
 }

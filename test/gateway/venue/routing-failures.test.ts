@@ -30,7 +30,7 @@ async function broker(port: number): Promise<{ h: Harness; alice: BourseClient }
     demoConfig((c) => {
       c.exchange.instruments.find((i) => i.symbol === "BTC-USD")!.venue = "V";
       c.accounts!.push({ id: STREET, name: "street-V", tier: 2 });
-      c.venues = { V: { account: STREET, host: "127.0.0.1", port, senderCompId: "BROKER", targetCompId: "VENUE", heartBtIntSec: 1, reconnectMs: 50, maxReconnectMs: 200 } };
+      c.venues = { V: { account: STREET, host: "127.0.0.1", port, senderCompId: "BROKER", targetCompId: "VENUE", heartBtIntSec: 1, reconnectMs: 50, maxReconnectMs: 200, marketData: false } };
     }),
   );
   client = await BourseClient.connect(h.url);
