@@ -12,6 +12,7 @@ export const ALERT_RULES: Readonly<Record<number, string>> = {
   6: "QUICK_WITHDRAWAL",
   7: "NEW_DESTINATION_WITHDRAWAL",
   8: "VENUE_MARKET_DATA",
+  10: "VENUE_BREAK",
 };
 
 export const ALERT_SEVERITIES: Readonly<Record<number, "low" | "medium" | "high">> = { 1: "low", 2: "medium", 3: "high" };

@@ -15,6 +15,12 @@ export const Rule = {
   NEW_DESTINATION_WITHDRAWAL: 7,
   /** An instrument's venue market data was flagged stale or bad (market-data-flag.ts); no account's doing. */
   VENUE_MARKET_DATA: 8,
+  /**
+   * A routed order's venue sent a report the engine refused to settle (docs/venues.md): a fill for an
+   * unknown order, a repeated ExecID, an over-fill, a price outside the limit, a status that
+   * disagrees with what settled. Filed under the venue's street account.
+   */
+  VENUE_BREAK: 10,
 } as const;
 
 export type RuleName = keyof typeof Rule;

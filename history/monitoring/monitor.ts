@@ -19,6 +19,12 @@ import type { MonitoringSettings } from "./settings.ts";
 import { judgeHour } from "./unusual-hour.ts";
 import { judgeMarketDataFlag } from "./market-data-flag.ts";
 import { judgeNewDestination, judgeQuickWithdrawal, noteDeposit, noteDestination } from "./withdrawals.ts";
+import { reasonName } from "../../engine/reasons.ts";
+
+/** The router's journaled reports of what a venue said (engine/commands.ts, VENUE_*). */
+function isVenueReport(type: number): boolean {
+  return type === CommandType.VENUE_ACK || type === CommandType.VENUE_FILL || type === CommandType.VENUE_DONE || type === CommandType.VENUE_CANCEL_REJECT;
+}
 
 export class Monitor {
   private readonly watches = new Map<number, AccountWatch>();
@@ -50,6 +56,10 @@ export class Monitor {
           if (OrderStateChange.to(d, b) === OrderState.CANCELLED && (cmd.type === CommandType.CANCEL || cmd.type === CommandType.MASS_CANCEL)) this.flows.set(OrderStateChange.account(d, b), 1);
           break;
         case EventType.REJECTED:
+          if (isVenueReport(Rejected.commandType(d, b))) {
+            this.venueBreak(seq, time, out, ev.symbol, d, b);
+            break;
+          }
           if (Rejected.commandType(d, b) === CommandType.NEW_ORDER) sawOrder = true;
           this.flows.set(Rejected.account(d, b), 1);
           break;
@@ -105,9 +115,18 @@ export class Monitor {
     }
   }
 
+  /** A venue's report the engine refused: a break, raised for operators whatever the account's settings (it is not the account's doing). */
+  private venueBreak(seq: number, time: number, out: AlertRow[], symbol: number, d: Float64Array, b: number): void {
+    const reason = reasonName(Rejected.reason(d, b));
+    const orderId = Rejected.orderId(d, b);
+    const venue = this.x.ledger.markets.get(symbol)?.inst.venue || undefined;
+    this.raise(out, seq, Rule.VENUE_BREAK, Rejected.account(d, b), time, Severity.HIGH, `venue report for order ${orderId} refused: ${reason}; nothing settled`, { orderId, reason, commandType: Rejected.commandType(d, b), qty: Rejected.qty(d, b), price: Rejected.price(d, b), ...(venue ? { venue } : {}) });
+  }
+
   private fill(seq: number, time: number, out: AlertRow[], symbol: number, account: number, side: number, price: number, qty: number): void {
     const m = this.x.ledger.markets.get(symbol);
-    if (!m || account === this.x.ledger.feeAccount) return;
+    // A venue's street account is every routed client's counterparty at once: its sizes say nothing of anyone's behaviour.
+    if (!m || account === this.x.ledger.feeAccount || account === m.inst.venueAccount) return;
     const s = this.settings(account);
     const w = this.watch(account);
     const notional = price * qty * m.kNum;
