@@ -29,6 +29,7 @@ import { ApiKeys } from "../gateway/auth/keys.ts";
 import { LoginGuard } from "../gateway/auth/login-guard.ts";
 import { type FixAcceptor, startFixAcceptor } from "../gateway/fix/acceptor.ts";
 import { startVenues, stopVenues, type Venue } from "../gateway/venue/venues.ts";
+import { venueRoutes } from "../gateway/rest/routes/venues.ts";
 import { OrderEntry } from "../gateway/order-entry/order-entry.ts";
 import { Availability } from "../gateway/ws/health.ts";
 import { MarketDataFanout } from "../gateway/ws/market-data-fanout.ts";
@@ -384,6 +385,7 @@ export class BourseExchange {
               accountHistoryRoutes(this.identity!, () => this.history, o.config.exchange.instruments.map(makeInstrument), o.config.exchange.currencies),
               statementRoutes(this.identity!, () => this.history, o.config.exchange),
               marketControlRoutes(this.identity!, o.config.exchange.instruments),
+              venueRoutes(this.identity!, o.config.exchange.instruments, new Map(Object.entries(o.config.venues ?? {}).map(([name, v]) => [name, v.account]))),
               alertRoutes(this.identity!, () => this.history),
               // The store may answer later than the door starts, or not at all: read it per request.
               marketRoutes({ marketData: this.marketData!, history: () => this.history, instruments: o.config.exchange.instruments }),

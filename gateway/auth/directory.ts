@@ -78,8 +78,10 @@ export class Directory {
       if (!w) return;
       this.waiting.delete(token);
       const r = this.reader.set(seq, token, events, from, to, time);
-      // A halt, resume or market data status answers with no ACCOUNT event (a STATUS one, or none when nothing changed): it took effect unless refused.
-      const control = w.cmd.type === CommandType.HALT || w.cmd.type === CommandType.RESUME || w.cmd.type === CommandType.MARKET_DATA_STATUS;
+      // A halt, resume, market data status or an operator's venue correction answers with no ACCOUNT
+      // event (a STATUS, a TRADE, or none when nothing changed): it took effect unless refused.
+      const t = w.cmd.type;
+      const control = t === CommandType.HALT || t === CommandType.RESUME || t === CommandType.MARKET_DATA_STATUS || t === CommandType.VENUE_FILL || t === CommandType.VENUE_DONE;
       let result: Submitted = control ? { ok: true, seq, time, subject: w.cmd.symbol, withdrawal: 0 } : { ok: false, reason: Reason.UNKNOWN_COMMAND };
       while (r.next()) {
         if (r.type === EventType.REJECTED) result = { ok: false, reason: Rejected.reason(r.data, r.at) };

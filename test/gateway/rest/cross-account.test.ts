@@ -89,6 +89,9 @@ const ATTEMPTS: Record<string, Attempt[]> = {
   "POST /api/v1/instruments/{symbol}/halt": [{ method: "POST", path: "/instruments/ETH-USD/halt", status: 403 }],
   "POST /api/v1/instruments/{symbol}/resume": [{ method: "POST", path: "/instruments/ETH-USD/resume", status: 403 }],
   "PUT /api/v1/instruments/{symbol}/market-data": [{ method: "PUT", path: "/instruments/ETH-USD/market-data", body: () => ({ status: "stale" }), status: 403 }],
+  // An operator's correction of a venue's record: a key or trader may not, whoever's order it names.
+  "POST /api/v1/venues/{venue}/orders/{orderId}/fills": [{ method: "POST", path: "/venues/V/orders/{order}/fills", body: () => ({ symbol: "ETH-USD", execId: "X-1", qty: "1", price: "1990" }), status: 403 }],
+  "POST /api/v1/venues/{venue}/orders/{orderId}/done": [{ method: "POST", path: "/venues/V/orders/{order}/done", body: () => ({ symbol: "ETH-USD", how: "cancelled", cumQty: "0" }), status: 403 }],
   // Alerts are operators' and auditors': no key or trader reads or acknowledges any, B's included.
   "GET /api/v1/alerts": [{ method: "GET", path: "/alerts?account=2", status: 403 }],
   "POST /api/v1/alerts/{id}/ack": [{ method: "POST", path: "/alerts/1/ack", body: () => ({ note: "seen" }), status: 403 }],

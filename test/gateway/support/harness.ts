@@ -40,6 +40,8 @@ export interface Harness {
   /** The same, as records. */
   records: LogRecord[];
   runtime: Runtime;
+  /** The data directory (the operator token is in it, as for a CLI on the host). */
+  dataDir: string;
   close(): Promise<void>;
 }
 
@@ -62,6 +64,7 @@ export async function startServer(config: BourseConfig, log: MemoryLoggerOptions
     },
     records: mem.records,
     runtime: (gateway.orderEntry as unknown as { sequencer: Runtime }).sequencer,
+    dataDir: dir,
     async close() {
       await running.close();
       rmSync(dir, { recursive: true, force: true });

@@ -7,7 +7,8 @@
  *     goes PENDING_UNKNOWN and its client is told; on reconnect the venue's resend brings the fill;
  *   - the venue freezes (SIGSTOP) and, thawed, finds the session gone before it could answer: its
  *     reports never existed, its status answer says filled, and nothing here settles on that word
- *     alone — the order stays PENDING_UNKNOWN and a break is raised for the drop copy to settle.
+ *     alone — the order stays PENDING_UNKNOWN and a break is raised; an operator settles it from
+ *     the venue's record (a journaled correction the engine checks like a venue's report).
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -15,6 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BourseClient, type Report } from "../../../client/client.ts";
 import { OrderState } from "../../../engine/order-state.ts";
+import { readOperatorToken } from "../../../gateway/auth/operator-token.ts";
 import { bourseServe, DEMO_CONFIG, killAll } from "../../cli/support.ts";
 import { demoConfig, type Harness, secret, startServer } from "../support/harness.ts";
 import { LinkProxy } from "./link-proxy.ts";
@@ -100,7 +102,7 @@ test("the venue's answers are lost on the way: PENDING_UNKNOWN, told; on reconne
   expect(broker.runtime.exchange.ledger.accounts.get(STREET)!.positionOf(1).qty).toBe(-600);
 }, 60_000);
 
-test("the venue freezes and loses the session before answering: its status says filled, nothing settles on that alone, a break is raised", async () => {
+test("the venue freezes and loses the session before answering: its status says filled, nothing settles on that alone, a break is raised; the operator settles it from the venue's record, once", async () => {
   const before = broker.runtime.exchange.ledger.accounts.get(1)!.cashOf(1).balance;
   venueProc.child.kill("SIGSTOP");
   let orderId = 0;
@@ -118,4 +120,24 @@ test("the venue freezes and loses the session before answering: its status says 
   const o = broker.runtime.exchange.order(orderId)!;
   expect([o.state, o.filled]).toEqual([OrderState.PENDING_UNKNOWN, 0]);
   expect(broker.runtime.exchange.ledger.accounts.get(1)!.cashOf(1).balance).toBe(before);
+
+  // The operator settles it from the venue's own record (its public trades stand in for the drop copy here).
+  const trades = (await (await fetch(`${venueUrl.replace("ws:", "http:").replace(/\/ws$/, "")}/api/v1/instruments/BTC-USD/trades`)).json()) as { trades: { tradeId: number; price: string; qty: string }[] };
+  const print = trades.trades.find((t) => t.qty === "0.100")!;
+  const correct = (execId: string) =>
+    fetch(`${broker.http}/api/v1/venues/V/orders/${orderId}/fills`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${readOperatorToken(broker.dataDir)}`, "content-type": "application/json" },
+      body: JSON.stringify({ symbol: "BTC-USD", execId, qty: print.qty, price: print.price }),
+    });
+  const r = await correct(`T-${print.tradeId}`);
+  expect(r.status).toBe(200);
+  expect(await r.json()).toMatchObject({ venue: "V", orderId, command: "fill" });
+  const fill = await nextReport(alice, (x) => "cumQty" in x && x.orderId === orderId);
+  expect(fill).toMatchObject({ state: OrderState.FILLED, qty: "0.100" });
+  expect(broker.runtime.exchange.ledger.accounts.get(1)!.cashOf(1).balance < before).toBe(true);
+  // The same record twice settles once.
+  const again = await correct(`T-${print.tradeId}`);
+  expect(again.status).toBe(400);
+  expect(await again.json()).toMatchObject({ code: "VENUE_DUPLICATE_EXEC" });
 }, 60_000);
