@@ -8,6 +8,7 @@
  * Sequence numbers and sent messages live in a FixStore, which outlives the connection: a new
  * FixSession on the same store carries on where the last one stopped.
  */
+import { InvariantError } from "../../engine/errors.ts";
 import { encodeFix, type FixEncoder, fixTimestamp } from "./codec.ts";
 import type { Frame } from "./framer.ts";
 import type { Field, FixMessage } from "./message.ts";
@@ -219,7 +220,7 @@ export class FixSession {
    * active; a Logout, or anything else, ends it.
    */
   initiate(o: { targetCompId: string; heartBtIntSec: number; username?: string; password?: string; resetSeqNum?: boolean }): void {
-    if (this._state !== "awaiting-logon" || this.initiating) throw new Error("initiate() on a session already started");
+    if (this._state !== "awaiting-logon" || this.initiating) throw new InvariantError("initiate() on a session already started");
     this.store = this.host.openStore(o.targetCompId);
     if (o.resetSeqNum) this.store.reset();
     this.theirCompId = o.targetCompId;

@@ -38,6 +38,15 @@ async function broker(port: number): Promise<{ h: Harness; alice: BourseClient }
   return { h, alice: client };
 }
 
+/** A scripted venue and a broker logged on to it, the link's return journaled. */
+async function connected(): Promise<{ h: Harness; alice: BourseClient; venue: ScriptedVenue }> {
+  const v = (venue = new ScriptedVenue());
+  const b = await broker(v.port);
+  await v.loggedOn();
+  await waitUntil(() => b.h.runtime.exchange.routing.up.has(STREET));
+  return { ...b, venue: v };
+}
+
 /** An account's USD (currency 1 of config/demo.json, in millionths). */
 const usd = (h: Harness, account: number) => h.runtime.exchange.ledger.accounts.get(account)!.cashOf(1);
 
@@ -52,10 +61,7 @@ const stateReport = (orderId: number, state: number) => (r: Report) => "filled" 
 
 describe("a venue that answers", () => {
   test("the order goes out as a NewOrderSingle, the client hears PENDING, then NEW on the venue's ack, then the fill, settled against the street account", async () => {
-    venue = new ScriptedVenue();
-    const { h, alice } = await broker(venue.port);
-    await venue.loggedOn();
-    await waitUntil(() => h.runtime.exchange.routing.up.has(STREET));
+    const { h, alice, venue } = await connected();
     const before = usd(h, 1).balance;
     const ack = await alice.placeOrder({ symbol: "BTC-USD", side: "buy", type: "limit", price: "30000", qty: "0.5", clientOrderId: "r-1" });
     expect(h.runtime.exchange.order(ack.orderId)!.state).toBe(OrderState.PENDING);
@@ -78,10 +84,7 @@ describe("a venue that answers", () => {
 
 describe("the link drops after an order was sent and before an answer", () => {
   test("the order goes PENDING_UNKNOWN and the client is told; on reconnect a status request resolves it from the venue's word", async () => {
-    venue = new ScriptedVenue();
-    const { h, alice } = await broker(venue.port);
-    await venue.loggedOn();
-    await waitUntil(() => h.runtime.exchange.routing.up.has(STREET));
+    const { h, alice, venue } = await connected();
     const a = await alice.placeOrder({ symbol: "BTC-USD", side: "buy", type: "limit", price: "30000", qty: "0.1", clientOrderId: "u-1" });
     const b = await alice.placeOrder({ symbol: "BTC-USD", side: "buy", type: "limit", price: "30000", qty: "0.2", clientOrderId: "u-2" });
     const taken = new Set<import("../../../gateway/fix/message.ts").FixMessage>();
@@ -113,10 +116,7 @@ describe("the link drops after an order was sent and before an answer", () => {
 
 describe("a venue's fill that must not settle is a break: refused, the account untouched", () => {
   test("unknown order, duplicate ExecID, over-fill, price outside the limit", async () => {
-    venue = new ScriptedVenue();
-    const { h, alice } = await broker(venue.port);
-    await venue.loggedOn();
-    await waitUntil(() => h.runtime.exchange.routing.up.has(STREET));
+    const { h, alice, venue } = await connected();
     const ack = await alice.placeOrder({ symbol: "BTC-USD", side: "buy", type: "limit", price: "30000", qty: "1", clientOrderId: "b-1" });
     await venue.next("D");
     const id = String(ack.orderId);
