@@ -11,6 +11,7 @@ import { OperatorError } from "../actors/operator-error.ts";
 import type { ApiKeyConfig } from "../gateway/auth/keys.ts";
 import type { FixConfig } from "../gateway/fix/config.ts";
 import type { GatewayConfig } from "../gateway/ws/config.ts";
+import type { VenueConfig } from "./venue-config.ts";
 
 /**
  * A deployment's configuration file: the exchange (currencies, instruments, tiers) and the
@@ -44,6 +45,8 @@ export interface BourseConfig {
   identity?: IdentityConfig;
   /** Users to create on a fresh data directory, after the accounts. */
   users?: UserSeed[];
+  /** External venues orders are routed to, by name (app/venue-config.ts). */
+  venues?: Record<string, VenueConfig>;
 }
 
 /** Reads a configuration file; a missing, unreadable or malformed one is an OperatorError naming it. */

@@ -1,0 +1,143 @@
+/**
+ * Our executions against a venue's drop copy, for one UTC day (docs/reconciliation.md): our side
+ * is the client's fills on the venue's instruments (every execution row of a routed symbol whose
+ * account is not the venue's street account), the venue's is its drop copy. Both are spilled into
+ * the external sort (reconcile/fill-spill.ts) as they stream in, then read back one ClOrdID at a
+ * time and matched (reconcile/venue-match.ts). Breaks get ids from their kind and the fills' own
+ * ids (our seq/idx/liquidity, the venue's ExecID), so the next run finds the same ones.
+ */
+import { Decimal, type Instrument, makeInstrument } from "../engine/instrument.ts";
+import type { ExchangeConfig } from "../engine/exchange.ts";
+import type { ExecutionRow } from "../history/rows.ts";
+import { type Break, BreakKind, makeBreak } from "./breaks.ts";
+import type { UtcDay } from "./day.ts";
+import { readDropCopy } from "./drop-copy.ts";
+import { FillSpill, OURS, VENUE } from "./fill-spill.ts";
+import { type Fill, notionalOf, SIDE_NAMES } from "./venue-fill.ts";
+import { type Finding, matchOrder } from "./venue-match.ts";
+
+/** How far the venue's time of a fill may be from ours and still be the same fill. */
+export const DEFAULT_VENUE_TOLERANCE_US = 5_000_000;
+
+export interface VenueSide {
+  name: string;
+  /** The street account: the venue's side of every routed fill. */
+  account: number;
+  feeBps?: number;
+  /** The instruments routed to it. */
+  symbols: readonly number[];
+  dropCopy: string;
+  toleranceUs?: number;
+}
+
+export interface VenueCompared {
+  name: string;
+  /** Our client-side fills of the day on the venue's instruments, and the venue's fills read (in the day ± the tolerance). */
+  ours: number;
+  theirs: number;
+  /** The venue's fills outside the day, with the tolerance: not compared. */
+  outsideDay: number;
+  /** The venue's fills not among ours but outside the day itself (the tolerance's margin): the neighbouring day's, not reported. */
+  margin: number;
+}
+
+/** The venue step of one run: fed our executions during the replay, then compared at `finish`. */
+export class VenueReconciliation {
+  private readonly spill = new FillSpill();
+  private readonly instruments: Map<number, Instrument>;
+  private readonly routed: Set<number>;
+  private readonly minor = new Map<number, Decimal>();
+  private readonly quote = new Map<number, string>();
+  readonly compared: VenueCompared;
+  private readonly tol: number;
+
+  private constructor(
+    private readonly v: VenueSide,
+    config: ExchangeConfig,
+    private readonly day: UtcDay,
+  ) {
+    this.instruments = new Map(config.instruments.filter((s) => v.symbols.includes(s.id)).map((s) => [s.id, makeInstrument(s)]));
+    this.routed = new Set(v.symbols);
+    for (const i of this.instruments.values()) {
+      const c = config.currencies.find((c) => c.code === i.quote);
+      this.minor.set(i.id, new Decimal(10).pow(-(c?.scale ?? 0)));
+      this.quote.set(i.id, i.quote || "");
+    }
+    this.tol = v.toleranceUs ?? DEFAULT_VENUE_TOLERANCE_US;
+    this.compared = { name: v.name, ours: 0, theirs: 0, outsideDay: 0, margin: 0 };
+  }
+
+  /** Reads the drop copy into the sort (a bad file is refused here, before any replay). */
+  static async open(v: VenueSide, config: ExchangeConfig, day: UtcDay): Promise<VenueReconciliation> {
+    const r = new VenueReconciliation(v, config, day);
+    try {
+      const bySymbol = new Map([...r.instruments.values()].map((i) => [i.symbol, i]));
+      for await (const f of readDropCopy(v.dropCopy, bySymbol)) {
+        if (f.time < day.start - r.tol || f.time >= day.end + r.tol) r.compared.outsideDay++;
+        else r.spill.add(VENUE, f);
+      }
+      r.compared.theirs = r.spill.counts[VENUE]!;
+      return r;
+    } catch (e) {
+      r.close();
+      throw e;
+    }
+  }
+
+  /** One of the journal's execution rows of the day, in any order: kept when it is a client's fill on a routed symbol. */
+  execution(row: ExecutionRow): void {
+    if (!this.routed.has(row.symbol) || row.account === this.v.account) return;
+    const inst = this.instruments.get(row.symbol)!;
+    const qty = inst.lot.mul(row.qty);
+    const px = inst.tick.mul(row.price);
+    this.spill.add(OURS, {
+      order: row.orderId, time: row.time, side: row.side, qty, px, id: `${row.seq}/${row.idx}/${row.liquidity}`, commission: null, symbol: row.symbol, account: row.account,
+      record: { seq: row.seq, idx: row.idx, liquidity: row.liquidity, tradeId: row.tradeId, time: new Date(Math.floor(row.time / 1000)).toISOString(), symbol: inst.symbol, orderId: row.orderId, account: row.account, side: SIDE_NAMES[row.side] ?? row.side, qty: qty.toString(), price: px.toString(), counterAccount: row.counterAccount },
+    });
+    this.compared.ours++;
+  }
+
+  /** Compares what was fed; each break to `onBreak`. */
+  finish(onBreak: (b: Break) => void): void {
+    for (const { copy, first } of this.spill.takeRepeatedExecIds()) {
+      onBreak(this.toBreak({ kind: BreakKind.DUPLICATE, ours: [], theirs: [copy, first], amount: notionalOf(copy), text: `ExecID ${copy.id} is in the drop copy more than once (lines ${first.record.line} and ${copy.record.line})` }));
+    }
+    const rules = { toleranceUs: this.tol, feeBps: this.v.feeBps, minorUnit: (s: number) => this.minor.get(s) ?? new Decimal(0) };
+    for (const g of this.spill.orders()) {
+      for (const f of matchOrder(g.ours, g.venue, rules)) {
+        // A venue fill in the tolerance's margin around the day that meets none of ours belongs to the day beside it.
+        if (f.kind === BreakKind.MISSING_IN_OURS && (f.theirs[0]!.time < this.day.start || f.theirs[0]!.time >= this.day.end)) {
+          this.compared.margin++;
+          continue;
+        }
+        onBreak(this.toBreak(f));
+      }
+    }
+  }
+
+  close(): void {
+    this.spill.close();
+  }
+
+  private toBreak(f: Finding): Break {
+    const any = (f.ours[0] ?? f.theirs[0])!;
+    const inSymbol = f.kind === BreakKind.QUANTITY;
+    const inst = this.instruments.get(any.symbol)!;
+    const keys = [this.day.text, "venue", this.v.name, ...f.ours.map((x) => x.id), "|", ...f.theirs.map((x) => x.id)];
+    return makeBreak(f.kind, keys, {
+      day: this.day.text,
+      account: f.ours[0]?.account ?? this.v.account,
+      asset: inSymbol ? inst.symbol : this.quote.get(any.symbol)!,
+      ours: f.ours.length === 0 ? null : fillsRecord(f.ours),
+      theirs: f.theirs.length === 0 ? null : fillsRecord(f.theirs),
+      amount: f.amount.toFixed(),
+      text: `${this.v.name}: ${f.text}`,
+    });
+  }
+}
+
+/** One fill's record as it is; several (an order split differently) as a JSON list in `fills`. */
+function fillsRecord(fs: Fill[]): Break["ours"] {
+  if (fs.length === 1) return fs[0]!.record;
+  return { fills: JSON.stringify(fs.map((f) => f.record)) };
+}
