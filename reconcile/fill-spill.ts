@@ -60,7 +60,7 @@ export class FillSpill {
    */
   *takeRepeatedExecIds(): Generator<{ copy: Fill; first: Fill }> {
     this.flush();
-    this.db.exec("CREATE INDEX fills_by_exec ON fills (side, id, rowid)");
+    this.db.exec("CREATE INDEX fills_by_exec ON fills (side, id)");
     const firsts = this.db.prepare("SELECT id, MIN(rowid) AS first FROM fills WHERE side = 1 GROUP BY id HAVING COUNT(*) > 1");
     const copies = this.db.prepare("SELECT rowid, fill FROM fills WHERE side = 1 AND id = ? AND rowid > ? ORDER BY rowid");
     const fill = this.db.prepare("SELECT fill FROM fills WHERE rowid = ?");

@@ -96,7 +96,8 @@ export function matchOrder(oursIn: readonly Fill[], venueIn: readonly Fill[], ru
       // 2. Split differently: the same totals.
       for (const v of leftVenue) matchedVenue.push({ ours: leftOurs, v });
       const far = (a: Fill[], b: Fill[]) => a.some((x) => b.every((y) => Math.abs(x.time - y.time) > tol));
-      if (far(leftOurs, leftVenue) || far(leftVenue, leftOurs)) {
+      // Against every fill of the order on the other side: step 1 may have paired a piece of a split fill with a look-alike.
+      if (far(leftOurs, venue) || far(leftVenue, ours)) {
         out.push({ kind: BreakKind.TIME, ours: leftOurs, theirs: leftVenue, amount: oNot, text: `order ${order}: split differently, and a fill is further than ${secs(tol)} from every fill on the other side` });
       }
     } else if (leftOurs.length === leftVenue.length) {
