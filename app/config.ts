@@ -11,6 +11,7 @@ import { OperatorError } from "../actors/operator-error.ts";
 import type { ApiKeyConfig } from "../gateway/auth/keys.ts";
 import type { FixConfig } from "../gateway/fix/config.ts";
 import type { GatewayConfig } from "../gateway/ws/config.ts";
+import type { ReconcileConfig } from "./reconcile-config.ts";
 import type { VenueConfig } from "./venue-config.ts";
 
 /**
@@ -47,6 +48,8 @@ export interface BourseConfig {
   users?: UserSeed[];
   /** External venues orders are routed to, by name (app/venue-config.ts). */
   venues?: Record<string, VenueConfig>;
+  /** The server's end-of-day reconciliation (app/reconcile-config.ts). */
+  reconcile?: ReconcileConfig;
 }
 
 /** Reads a configuration file; a missing, unreadable or malformed one is an OperatorError naming it. */

@@ -164,7 +164,7 @@ async function run(c: ReconcileCommand, print: (line: string) => void): Promise<
   const store = await openStore(c.dataDir, c.config, true);
   try {
     const result = await reconcile({
-      venue,
+      venues: venue ? [venue] : [],
       dataDir: c.dataDir,
       config: c.config.exchange,
       store,

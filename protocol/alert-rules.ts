@@ -11,6 +11,7 @@ export const ALERT_RULES: Readonly<Record<number, string>> = {
   5: "REJECT_BURST",
   6: "QUICK_WITHDRAWAL",
   7: "NEW_DESTINATION_WITHDRAWAL",
+  9: "RECONCILIATION_BREAK",
 };
 
 export const ALERT_SEVERITIES: Readonly<Record<number, "low" | "medium" | "high">> = { 1: "low", 2: "medium", 3: "high" };

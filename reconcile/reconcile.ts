@@ -30,8 +30,8 @@ export interface ReconcileOptions {
   /** The custody statement's movements (reconcile/custody-statement.ts); absent: no custody comparison. */
   custody?: Movement[];
   custodyToleranceUs?: number;
-  /** A venue and its drop copy; absent: no venue comparison. */
-  venue?: VenueSide;
+  /** Venues, each with its drop copy; absent or empty: no venue comparison. */
+  venues?: VenueSide[];
   /** Each break as it is found (the CLI logs it). */
   onBreak?: (b: Break) => void;
   chunkRows?: number;
@@ -55,7 +55,8 @@ export interface Compared {
   balances: number;
   positions: number;
   custody: { ours: number; bank: number; matched: number; outsideDay: number } | null;
-  venue: VenueCompared | null;
+  /** One a venue compared. */
+  venues: VenueCompared[];
 }
 
 export interface ReconcileResult {
@@ -86,13 +87,14 @@ export async function reconcile(o: ReconcileOptions): Promise<ReconcileResult> {
     throw new StoreBehindDay(`the history store is written through seq ${progress.seq}, before ${o.day.text} (its first command is seq ${seqs.firstSeq}): let the history writer catch up (bourse history status), then run again`);
   }
   const until = Math.min(seqs.lastSeq, progress.seq);
-  // The drop copy is read (and refused) before the replay starts.
-  const venue = o.venue === undefined ? null : await VenueReconciliation.open(o.venue, o.config, o.day);
+  // The drop copies are read (and refused) before the replay starts.
+  const venues: VenueReconciliation[] = [];
   let day: JournalDay;
   try {
+    for (const v of o.venues ?? []) venues.push(await VenueReconciliation.open(v, o.config, o.day));
     day = JournalDay.open(o.dataDir, o.config, seqs.firstSeq, until);
   } catch (e) {
-    venue?.close();
+    for (const v of venues) v.close();
     throw e;
   }
   const ours: Movement[] = [];
@@ -100,7 +102,7 @@ export async function reconcile(o: ReconcileOptions): Promise<ReconcileResult> {
     const onCash = o.custody === undefined ? undefined : (r: CashRow) => {
       if (r.kind === CashKind.DEPOSIT || r.kind === CashKind.WITHDRAWAL) ours.push(ourMovement(r, assets));
     };
-    const rows = await compareJournalWithHistory({ store: o.store, day, dayText: o.day.text, assets, fromSeq: seqs.firstSeq, onBreak: found, onCash, onExecution: venue ? (r) => venue.execution(r) : undefined, chunkRows: o.chunkRows, pageSize: o.pageSize });
+    const rows = await compareJournalWithHistory({ store: o.store, day, dayText: o.day.text, assets, fromSeq: seqs.firstSeq, onBreak: found, onCash, onExecution: venues.length > 0 ? (r) => venues.forEach((v) => v.execution(r)) : undefined, chunkRows: o.chunkRows, pageSize: o.pageSize });
     // The store's rows through the replica's seq are those with time before `at`.
     const at = until === seqs.lastSeq ? o.day.end : day.time + 1;
     const bal = await compareBalances(day.exchange, o.store, at, o.day.text, assets, found);
@@ -112,7 +114,7 @@ export async function reconcile(o: ReconcileOptions): Promise<ReconcileResult> {
       for (const b of r.breaks) found(b);
       custody = { ours: ours.length, bank: inDay.length, matched: r.matched, outsideDay: o.custody.length - inDay.length };
     }
-    venue?.finish(found);
+    for (const v of venues) v.finish(found);
     const counts = Object.fromEntries(BREAK_KINDS.map((k) => [k, 0])) as Record<BreakKind, number>;
     for (const b of breaks) counts[b.kind]++;
     return {
@@ -120,7 +122,7 @@ export async function reconcile(o: ReconcileOptions): Promise<ReconcileResult> {
       compared: {
         firstSeq: seqs.firstSeq, lastSeq: seqs.lastSeq, comparedThroughSeq: until, storeSeq: progress.seq, journalEnd: seqs.journalEnd, lagging: until < seqs.lastSeq,
         executions: rows.executions, cashMovements: rows.cash, storeExecutions: rows.storeExecutions, storeCashMovements: rows.storeCash,
-        accounts: bal.accounts, balances: bal.balances, positions: bal.positions, custody, venue: venue?.compared ?? null,
+        accounts: bal.accounts, balances: bal.balances, positions: bal.positions, custody, venues: venues.map((v) => v.compared),
       },
       breaks,
       counts,
@@ -129,7 +131,7 @@ export async function reconcile(o: ReconcileOptions): Promise<ReconcileResult> {
     };
   } finally {
     day.close();
-    venue?.close();
+    for (const v of venues) v.close();
   }
 }
 

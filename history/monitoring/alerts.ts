@@ -13,7 +13,15 @@ export const Rule = {
   REJECT_BURST: 5,
   QUICK_WITHDRAWAL: 6,
   NEW_DESTINATION_WITHDRAWAL: 7,
+  /**
+   * The server's end-of-day reconciliation found open breaks (docs/reconciliation.md). Raised by
+   * the server, not the writer: not derived from the journal, so a rebuild keeps it (RAISED_OUTSIDE_WRITER).
+   */
+  RECONCILIATION_BREAK: 9,
 } as const;
+
+/** Rules whose alerts the history writer does not raise: `reset()` (a rebuild in place) keeps their rows, as it keeps resolutions. */
+export const RAISED_OUTSIDE_WRITER: readonly number[] = [Rule.RECONCILIATION_BREAK];
 
 export type RuleName = keyof typeof Rule;
 

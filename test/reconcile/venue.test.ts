@@ -35,7 +35,7 @@ afterAll(async () => {
 let n = 0;
 async function run(text: string, toleranceUs?: number) {
   const file = writeDropCopy(files, `drop-${++n}.txt`, text);
-  return reconcile({ dataDir: d.dir, config: demoConfig.exchange, store: d.store, day, venue: venueSide(file, toleranceUs) });
+  return reconcile({ dataDir: d.dir, config: demoConfig.exchange, store: d.store, day, venues: [venueSide(file, toleranceUs)] });
 }
 const venueBreaks = (bs: Break[]) => bs.filter((b) => b.text.startsWith("ACME: "));
 const notional = (l: VenueLine) => new Decimal(l.last_qty).mul(l.last_px);
@@ -45,7 +45,7 @@ describe("a clean drop copy", () => {
     expect(lines.length).toBeGreaterThan(500);
     const r = await run(csvText(lines));
     expect(r.breaks).toEqual([]);
-    expect(r.compared.venue).toEqual({ name: "ACME", ours: lines.length, theirs: lines.length, outsideDay: 0, margin: 0 });
+    expect(r.compared.venues).toEqual([{ name: "ACME", ours: lines.length, theirs: lines.length, outsideDay: 0, margin: 0 }]);
   });
 
   test("as a FIX log, SOH- or '|'-delimited, heartbeats between: no break", async () => {
