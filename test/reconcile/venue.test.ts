@@ -119,6 +119,13 @@ describe("each break injected into otherwise identical records is reported once,
     expect(b.text).toContain(lines[at]!.exec_id);
   });
 
+  test("DUPLICATE: one venue fill settled twice on our side (two alike fills of an order, the venue has one)", async () => {
+    const twin = lines.findIndex((l, i) => lines.some((m, j) => j !== i && m.cl_ord_id === l.cl_ord_id && m.side === l.side && m.last_qty === l.last_qty && m.last_px === l.last_px && Math.abs(m.us - l.us) < 2_000_000));
+    expect(twin).toBeGreaterThanOrEqual(0);
+    const b = only(await inject((ls) => ls.filter((_, i) => i !== twin)), BreakKind.DUPLICATE, notional(lines[twin]!).toFixed(), Number((d.store.db.query("SELECT account FROM executions WHERE order_id = ? AND account <> ? LIMIT 1").get(Number(lines[twin]!.cl_ord_id), STREET) as { account: number }).account));
+    expect(b.ours?.fills).toBeDefined();
+  });
+
   test("QUANTITY: the venue's quantity differs", async () => {
     const qty = new Decimal(lines[at]!.last_qty).add("0.005");
     only(await inject((ls) => ((ls[at]!.last_qty = qty.toFixed()), (ls[at]!.commission = commissionOf(qty, new Decimal(ls[at]!.last_px))), ls)), BreakKind.QUANTITY, "-0.005", ourAccount(), lines[at]!.symbol);
