@@ -21,16 +21,17 @@
  */
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
-import { Decimal, type Instrument } from "../engine/instrument.ts";
+import type { Instrument } from "../engine/instrument.ts";
 import { csvRecords } from "./csv-records.ts";
 import { parseOffsetTime } from "./custody-statement.ts";
 import { DropCopyError } from "./reconcile-errors.ts";
-import type { Fill } from "./venue-fill.ts";
+import { canonical, type Fill } from "./venue-fill.ts";
 
 export const DROP_COPY_COLUMNS = ["exec_id", "venue_order_id", "cl_ord_id", "symbol", "side", "last_qty", "last_px", "commission", "transact_time"] as const;
 type Column = (typeof DROP_COPY_COLUMNS)[number];
 
 const POSITIVE = /^\d+(\.\d+)?$/;
+const NOT_ZERO = /[1-9]/;
 const SIGNED = /^-?\d+(\.\d+)?$/;
 const FIX_TIME = /^(\d{4})(\d{2})(\d{2})-(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?$/;
 const SIDES: Record<string, number> = { buy: 0, b: 0, "1": 0, sell: 1, s: 1, "2": 1 };
@@ -148,12 +149,12 @@ function fillOf(r: RawFill, line: number, instruments: ReadonlyMap<string, Instr
   if (!inst) throw new RangeError(`symbol ${JSON.stringify(r.symbol)} is not an instrument routed to this venue (${[...instruments.keys()].join(", ")})`);
   const side = SIDES[r.side.toLowerCase()];
   if (side === undefined) throw new RangeError(`side ${JSON.stringify(r.side)} is neither buy nor sell`);
-  if (!POSITIVE.test(r.qty) || new Decimal(r.qty).lte(0)) throw new RangeError(`quantity ${JSON.stringify(r.qty)} is not a positive decimal`);
-  if (!POSITIVE.test(r.px) || new Decimal(r.px).lte(0)) throw new RangeError(`price ${JSON.stringify(r.px)} is not a positive decimal`);
+  if (!POSITIVE.test(r.qty) || !NOT_ZERO.test(r.qty)) throw new RangeError(`quantity ${JSON.stringify(r.qty)} is not a positive decimal`);
+  if (!POSITIVE.test(r.px) || !NOT_ZERO.test(r.px)) throw new RangeError(`price ${JSON.stringify(r.px)} is not a positive decimal`);
   if (r.commission !== "" && !SIGNED.test(r.commission)) throw new RangeError(`commission ${JSON.stringify(r.commission)} is not a decimal`);
   const order = /^\d{1,15}$/.test(r.clOrdId) ? Number(r.clOrdId) : -1;
   return {
-    order, time: r.time, side, qty: new Decimal(r.qty), px: new Decimal(r.px), id: r.execId, commission: new Decimal(r.commission === "" ? "0" : r.commission), symbol: inst.id, account: 0,
+    order, time: r.time, side, qty: canonical(r.qty), px: canonical(r.px), id: r.execId, commission: canonical(r.commission === "" ? "0" : r.commission), symbol: inst.id, account: 0,
     record: { line, execId: r.execId, venueOrderId: r.venueOrderId, clOrdId: r.clOrdId, symbol: r.symbol, side: side === 0 ? "buy" : "sell", qty: r.qty, price: r.px, commission: r.commission === "" ? "0" : r.commission, time: r.timeText },
   };
 }

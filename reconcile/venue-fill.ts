@@ -2,8 +2,9 @@
  * One fill as the venue comparison sees it, from either side (docs/reconciliation.md, "Our
  * executions against the venue's"): ours is an execution row of the client's order on a routed
  * symbol, theirs a drop-copy record. Quantities and prices are exact decimals in the instrument's
- * own terms (lots × lotSize, ticks × tickSize on our side; the venue's digits on theirs), so the
- * two compare without either side's grid, and times are UTC µs whatever zone the venue wrote.
+ * own terms (lots × lotSize, ticks × tickSize on our side; the venue's digits on theirs), kept as
+ * canonical decimal text — no leading or trailing zeros, so equal numbers are equal strings and
+ * the common case compares without arithmetic — and times are UTC µs whatever zone the venue wrote.
  */
 import { Decimal } from "../engine/instrument.ts";
 import type { PlainRecord } from "./breaks.ts";
@@ -15,30 +16,70 @@ export interface Fill {
   time: number;
   /** Side.BUY (0) or Side.SELL (1). */
   side: number;
-  qty: Decimal;
-  px: Decimal;
+  /** Canonical decimal text (canonical()). */
+  qty: string;
+  px: string;
   /** Ours: "seq/idx/liquidity"; the venue's: its ExecID(17). Part of a break's id. */
   id: string;
-  /** The venue's commission for the fill; null on our side. */
-  commission: Decimal | null;
+  /** The venue's commission for the fill, canonical decimal text; null on our side. */
+  commission: string | null;
   /** The instrument's id. */
   symbol: number;
   /** Our side: the client's account; the venue's: 0 (its records name no account of ours). */
   account: number;
-  /** The fill as the report shows it. */
-  record: PlainRecord;
+  /** The fill as the report shows it; JSON text until a break needs it (most fills never do). */
+  record: PlainRecord | string;
 }
 
-/** A fill as one line of text, for the external sort (reconcile/fill-spill.ts), and back. */
-export function fillText(f: Fill): string {
-  return JSON.stringify([f.order, f.time, f.side, f.qty.toString(), f.px.toString(), f.id, f.commission?.toString() ?? null, f.symbol, f.account, f.record]);
+export function recordOf(f: Fill): PlainRecord {
+  if (typeof f.record === "string") f.record = JSON.parse(f.record) as PlainRecord;
+  return f.record;
 }
 
-export function fillOf(text: string): Fill {
-  const [order, time, side, qty, px, id, commission, symbol, account, record] = JSON.parse(text) as [number, number, number, string, string, string, string | null, number, number, PlainRecord];
-  return { order, time, side, qty: new Decimal(qty), px: new Decimal(px), id, commission: commission === null ? null : new Decimal(commission), symbol, account, record };
+/** "0050.500" → "50.5", "-0.0" → "0": one text for one number. The input is a decimal (digits, an optional point and sign). */
+export function canonical(text: string): string {
+  let neg = false;
+  let t = text;
+  if (t.startsWith("-")) {
+    neg = true;
+    t = t.slice(1);
+  }
+  let [int = "", frac = ""] = t.split(".");
+  int = int.replace(/^0+(?=\d)/, "");
+  if (int === "") int = "0";
+  frac = frac.replace(/0+$/, "");
+  const out = frac === "" ? int : `${int}.${frac}`;
+  return neg && out !== "0" ? `-${out}` : out;
 }
 
-export const notionalOf = (f: Fill): Decimal => f.qty.mul(f.px);
+/** A decimal as an integer and its number of decimals: exact arithmetic without Decimal's cost. */
+export interface Scaled {
+  m: bigint;
+  s: number;
+}
+
+export function scaled(text: string): Scaled {
+  const dot = text.indexOf(".");
+  if (dot < 0) return { m: BigInt(text), s: 0 };
+  return { m: BigInt(text.slice(0, dot) + text.slice(dot + 1)), s: text.length - dot - 1 };
+}
+
+export const mulScaled = (a: Scaled, b: Scaled): Scaled => ({ m: a.m * b.m, s: a.s + b.s });
+
+/** a − b, exact. */
+export function subScaled(a: Scaled, b: Scaled): Scaled {
+  const s = Math.max(a.s, b.s);
+  return { m: a.m * 10n ** BigInt(s - a.s) - b.m * 10n ** BigInt(s - b.s), s };
+}
+
+/** |a| < |b|. */
+export function absLess(a: Scaled, b: Scaled): boolean {
+  const s = Math.max(a.s, b.s);
+  const x = a.m * 10n ** BigInt(s - a.s);
+  const y = b.m * 10n ** BigInt(s - b.s);
+  return (x < 0n ? -x : x) < (y < 0n ? -y : y);
+}
+
+export const notionalOf = (f: Fill): Decimal => new Decimal(f.qty).mul(f.px);
 
 export const SIDE_NAMES = ["buy", "sell"] as const;

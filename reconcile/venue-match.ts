@@ -20,7 +20,7 @@
  */
 import { Decimal } from "../engine/instrument.ts";
 import { BreakKind } from "./breaks.ts";
-import { type Fill, notionalOf } from "./venue-fill.ts";
+import { absLess, canonical, type Fill, mulScaled, notionalOf, type Scaled, scaled, subScaled } from "./venue-fill.ts";
 
 export interface Finding {
   kind: BreakKind;
@@ -35,14 +35,15 @@ export interface MatchRules {
   toleranceUs: number;
   /** The venue's commission rate; undefined: not checked. */
   feeBps?: number;
-  /** One minor unit of the quote currency of `symbol` (the commission's rounding allowance). */
-  minorUnit(symbol: number): Decimal;
+  /** One minor unit of the quote currency of `symbol` (the commission's rounding allowance), decimal text. */
+  minorUnit(symbol: number): string;
 }
 
 const ZERO = new Decimal(0);
 const byTime = (a: Fill, b: Fill) => a.time - b.time || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-const sameFill = (a: Fill, b: Fill) => a.side === b.side && a.qty.eq(b.qty) && a.px.eq(b.px);
+const sameFill = (a: Fill, b: Fill) => a.side === b.side && a.qty === b.qty && a.px === b.px;
 const sum = (fs: Fill[], f: (x: Fill) => Decimal) => fs.reduce((s, x) => s.add(f(x)), ZERO);
+const qtyOf = (f: Fill) => new Decimal(f.qty);
 const secs = (us: number) => `${(us / 1e6).toFixed(3)} s`;
 
 export function matchOrder(oursIn: readonly Fill[], venueIn: readonly Fill[], rules: MatchRules): Finding[] {
@@ -84,11 +85,11 @@ export function matchOrder(oursIn: readonly Fill[], venueIn: readonly Fill[], ru
       else out.push({ kind: BreakKind.MISSING_AT_VENUE, ours: [f], theirs: [], amount: notionalOf(f), text: `order ${f.order}: our fill ${f.id} is not in the venue's drop copy` });
     }
   } else if (leftVenue.length > 0 && leftOurs.length === 0) {
-    for (const v of leftVenue) out.push({ kind: BreakKind.MISSING_IN_OURS, ours: [], theirs: [v], amount: notionalOf(v), text: `ClOrdID ${v.record.clOrdId}: the venue's fill ExecID ${v.id} is not among ours` });
+    for (const v of leftVenue) out.push({ kind: BreakKind.MISSING_IN_OURS, ours: [], theirs: [v], amount: notionalOf(v), text: `the venue's fill ExecID ${v.id} is not among ours${v.order < 0 ? " (its ClOrdID is none of our order ids)" : ` (ClOrdID ${v.order})`}` });
   } else if (leftVenue.length > 0) {
     const sides = new Set([...leftOurs, ...leftVenue].map((f) => f.side));
-    const oQty = sum(leftOurs, (f) => f.qty);
-    const vQty = sum(leftVenue, (f) => f.qty);
+    const oQty = sum(leftOurs, qtyOf);
+    const vQty = sum(leftVenue, qtyOf);
     const oNot = sum(leftOurs, notionalOf);
     const vNot = sum(leftVenue, notionalOf);
     const order = leftOurs[0]!.order;
@@ -108,8 +109,8 @@ export function matchOrder(oursIn: readonly Fill[], venueIn: readonly Fill[], ru
         const pair = { ours: [o], theirs: [v] };
         const what = `order ${o.order}: our fill ${o.id} and the venue's ExecID ${v.id}`;
         if (o.side !== v.side) out.push({ kind: BreakKind.SIDE, ...pair, amount: notionalOf(o), text: `${what} differ in side (ours ${sideName(o)}, the venue's ${sideName(v)})` });
-        if (!o.qty.eq(v.qty)) out.push({ kind: BreakKind.QUANTITY, ...pair, amount: o.qty.sub(v.qty), text: `${what} differ in quantity (ours ${o.qty}, the venue's ${v.qty})` });
-        if (!o.px.eq(v.px)) out.push({ kind: BreakKind.PRICE, ...pair, amount: o.px.sub(v.px).mul(o.qty), text: `${what} differ in price (ours ${o.px}, the venue's ${v.px})` });
+        if (o.qty !== v.qty) out.push({ kind: BreakKind.QUANTITY, ...pair, amount: qtyOf(o).sub(v.qty), text: `${what} differ in quantity (ours ${o.qty}, the venue's ${v.qty})` });
+        if (o.px !== v.px) out.push({ kind: BreakKind.PRICE, ...pair, amount: new Decimal(o.px).sub(v.px).mul(o.qty), text: `${what} differ in price (ours ${o.px}, the venue's ${v.px})` });
         if (Math.abs(o.time - v.time) > tol) out.push({ kind: BreakKind.TIME, ...pair, amount: notionalOf(o), text: `${what} are ${secs(Math.abs(o.time - v.time))} apart (tolerance ${secs(tol)})` });
       });
     } else {
@@ -118,21 +119,32 @@ export function matchOrder(oursIn: readonly Fill[], venueIn: readonly Fill[], ru
       const both = { ours: leftOurs, theirs: leftVenue };
       if (sides.size > 1) out.push({ kind: BreakKind.SIDE, ...both, amount: oNot, text: `order ${order}: our fills and the venue's are not all on one side` });
       else if (!oQty.eq(vQty)) out.push({ kind: BreakKind.QUANTITY, ...both, amount: oQty.sub(vQty), text: `order ${order}: our fills total ${oQty}, the venue's ${vQty}` });
-      else out.push({ kind: BreakKind.PRICE, ...both, amount: oNot.sub(vNot), text: `order ${order}: the same quantity ${oQty} at an average price of ${oNot.div(oQty)} ours, ${vNot.div(vQty)} the venue's` });
+      else out.push({ kind: BreakKind.PRICE, ...both, amount: oNot.sub(vNot), text: `order ${order}: the same quantity ${oQty} at an average price of ${oNot.div(oQty).toSignificantDigits(20)} ours, ${vNot.div(vQty).toSignificantDigits(20)} the venue's` });
     }
   }
 
   // The commission of every venue fill that matched.
   if (rules.feeBps !== undefined) {
+    // Exact, in scaled integers (the common case, every matched fill); Decimal only for a break's figures.
+    const rate = rateOf(rules.feeBps);
     for (const { ours: o, v } of matchedVenue) {
-      const expected = notionalOf(v).mul(rules.feeBps).div(10_000);
-      const paid = v.commission ?? ZERO;
-      if (paid.sub(expected).abs().gte(rules.minorUnit(v.symbol))) {
-        out.push({ kind: BreakKind.FEE, ours: o, theirs: [v], amount: paid.sub(expected), text: `ExecID ${v.id}: commission ${paid}, where ${rules.feeBps} bps of its notional ${notionalOf(v)} is ${expected}` });
+      const expected: Scaled = mulScaled(mulScaled(scaled(v.qty), scaled(v.px)), rate);
+      const paid = scaled(v.commission ?? "0");
+      if (!absLess(subScaled(paid, expected), scaled(rules.minorUnit(v.symbol)))) {
+        const exp = notionalOf(v).mul(rules.feeBps).mul("0.0001");
+        out.push({ kind: BreakKind.FEE, ours: o, theirs: [v], amount: new Decimal(v.commission ?? "0").sub(exp), text: `ExecID ${v.id}: commission ${v.commission ?? "0"}, where ${rules.feeBps} bps of its notional ${notionalOf(v)} is ${exp}` });
       }
     }
   }
   return out;
+}
+
+const rates = new Map<number, Scaled>();
+/** feeBps as a fraction of the notional, exact (bps may have decimals). */
+function rateOf(bps: number): Scaled {
+  let r = rates.get(bps);
+  if (!r) rates.set(bps, (r = scaled(canonical(new Decimal(bps).mul("0.0001").toFixed()))));
+  return r;
 }
 
 const sideName = (f: Fill) => (f.side === 0 ? "buy" : "sell");

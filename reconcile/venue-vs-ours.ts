@@ -6,14 +6,15 @@
  * time and matched (reconcile/venue-match.ts). Breaks get ids from their kind and the fills' own
  * ids (our seq/idx/liquidity, the venue's ExecID), so the next run finds the same ones.
  */
-import { Decimal, type Instrument, makeInstrument } from "../engine/instrument.ts";
+import { formatPrice, formatQty, type Instrument, makeInstrument } from "../engine/instrument.ts";
+import { formatAmount } from "../engine/money.ts";
 import type { ExchangeConfig } from "../engine/exchange.ts";
 import type { ExecutionRow } from "../history/rows.ts";
 import { type Break, BreakKind, makeBreak } from "./breaks.ts";
 import type { UtcDay } from "./day.ts";
 import { readDropCopy } from "./drop-copy.ts";
 import { FillSpill, OURS, VENUE } from "./fill-spill.ts";
-import { type Fill, notionalOf, SIDE_NAMES } from "./venue-fill.ts";
+import { canonical, type Fill, notionalOf, recordOf, SIDE_NAMES } from "./venue-fill.ts";
 import { type Finding, matchOrder } from "./venue-match.ts";
 
 /** How far the venue's time of a fill may be from ours and still be the same fill. */
@@ -46,7 +47,7 @@ export class VenueReconciliation {
   private readonly spill = new FillSpill();
   private readonly instruments: Map<number, Instrument>;
   private readonly routed: Set<number>;
-  private readonly minor = new Map<number, Decimal>();
+  private readonly minor = new Map<number, string>();
   private readonly quote = new Map<number, string>();
   readonly compared: VenueCompared;
   private readonly tol: number;
@@ -60,7 +61,7 @@ export class VenueReconciliation {
     this.routed = new Set(v.symbols);
     for (const i of this.instruments.values()) {
       const c = config.currencies.find((c) => c.code === i.quote);
-      this.minor.set(i.id, new Decimal(10).pow(-(c?.scale ?? 0)));
+      this.minor.set(i.id, c ? formatAmount(c, 1n) : "1");
       this.quote.set(i.id, i.quote || "");
     }
     this.tol = v.toleranceUs ?? DEFAULT_VENUE_TOLERANCE_US;
@@ -88,11 +89,11 @@ export class VenueReconciliation {
   execution(row: ExecutionRow): void {
     if (!this.routed.has(row.symbol) || row.account === this.v.account) return;
     const inst = this.instruments.get(row.symbol)!;
-    const qty = inst.lot.mul(row.qty);
-    const px = inst.tick.mul(row.price);
+    const qty = canonical(formatQty(inst, row.qty));
+    const px = canonical(formatPrice(inst, row.price));
     this.spill.add(OURS, {
       order: row.orderId, time: row.time, side: row.side, qty, px, id: `${row.seq}/${row.idx}/${row.liquidity}`, commission: null, symbol: row.symbol, account: row.account,
-      record: { seq: row.seq, idx: row.idx, liquidity: row.liquidity, tradeId: row.tradeId, time: new Date(Math.floor(row.time / 1000)).toISOString(), symbol: inst.symbol, orderId: row.orderId, account: row.account, side: SIDE_NAMES[row.side] ?? row.side, qty: qty.toString(), price: px.toString(), counterAccount: row.counterAccount },
+      record: { seq: row.seq, idx: row.idx, liquidity: row.liquidity, tradeId: row.tradeId, time: new Date(Math.floor(row.time / 1000)).toISOString(), symbol: inst.symbol, orderId: row.orderId, account: row.account, side: SIDE_NAMES[row.side] ?? row.side, qty, price: px, counterAccount: row.counterAccount },
     });
     this.compared.ours++;
   }
@@ -100,9 +101,9 @@ export class VenueReconciliation {
   /** Compares what was fed; each break to `onBreak`. */
   finish(onBreak: (b: Break) => void): void {
     for (const { copy, first } of this.spill.takeRepeatedExecIds()) {
-      onBreak(this.toBreak({ kind: BreakKind.DUPLICATE, ours: [], theirs: [copy, first], amount: notionalOf(copy), text: `ExecID ${copy.id} is in the drop copy more than once (lines ${first.record.line} and ${copy.record.line})` }));
+      onBreak(this.toBreak({ kind: BreakKind.DUPLICATE, ours: [], theirs: [copy, first], amount: notionalOf(copy), text: `ExecID ${copy.id} is in the drop copy more than once (lines ${recordOf(first).line} and ${recordOf(copy).line})` }));
     }
-    const rules = { toleranceUs: this.tol, feeBps: this.v.feeBps, minorUnit: (s: number) => this.minor.get(s) ?? new Decimal(0) };
+    const rules = { toleranceUs: this.tol, feeBps: this.v.feeBps, minorUnit: (s: number) => this.minor.get(s) ?? "0" };
     for (const g of this.spill.orders()) {
       for (const f of matchOrder(g.ours, g.venue, rules)) {
         // A venue fill in the tolerance's margin around the day that meets none of ours belongs to the day beside it.
@@ -138,6 +139,6 @@ export class VenueReconciliation {
 
 /** One fill's record as it is; several (an order split differently) as a JSON list in `fills`. */
 function fillsRecord(fs: Fill[]): Break["ours"] {
-  if (fs.length === 1) return fs[0]!.record;
-  return { fills: JSON.stringify(fs.map((f) => f.record)) };
+  if (fs.length === 1) return recordOf(fs[0]!);
+  return { fills: JSON.stringify(fs.map(recordOf)) };
 }

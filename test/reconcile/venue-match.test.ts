@@ -7,12 +7,14 @@ import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { Decimal } from "../../engine/instrument.ts";
 import { BreakKind } from "../../reconcile/breaks.ts";
-import type { Fill } from "../../reconcile/venue-fill.ts";
+import { canonical, type Fill } from "../../reconcile/venue-fill.ts";
 import { matchOrder } from "../../reconcile/venue-match.ts";
 
 const TOL = 5_000_000;
 const FEE_BPS = 3;
-const rules = { toleranceUs: TOL, feeBps: FEE_BPS, minorUnit: () => new Decimal("0.000001") };
+const rules = { toleranceUs: TOL, feeBps: FEE_BPS, minorUnit: () => "0.000001" };
+const D = (x: string) => new Decimal(x);
+const text = (d: Decimal) => canonical(d.toFixed());
 const LOT = new Decimal("0.001");
 const TICK = new Decimal("0.5");
 const T0 = 1_780_000_000_000_000;
@@ -42,7 +44,7 @@ let ids = 0;
 function fill(o: Order, lots: number, ticks: number, time: number, venue: boolean): Fill {
   const qty = LOT.mul(lots);
   const px = TICK.mul(ticks);
-  return { order: o.order, time, side: o.side, qty, px, id: `${venue ? "X" : "S"}${++ids}`, commission: venue ? qty.mul(px).mul(FEE_BPS).div(10_000) : null, symbol: 1, account: 7, record: { clOrdId: String(o.order) } };
+  return { order: o.order, time, side: o.side, qty: text(qty), px: text(px), id: `${venue ? "X" : "S"}${++ids}`, commission: venue ? text(qty.mul(px).mul(FEE_BPS).div(10_000)) : null, symbol: 1, account: 7, record: { clOrdId: String(o.order) } };
 }
 const timeOf = (c: Canon, i: number) => T0 + (c.slot * 7 + i) * 10_000_000;
 
@@ -79,44 +81,45 @@ describe("the venue matcher", () => {
         const f = ours[at]!;
         const v = venue[at]!;
         const sign = up ? 1 : -1;
-        const repriced = (x: Fill) => (x.commission = x.qty.mul(x.px).mul(FEE_BPS).div(10_000));
+        const repriced = (x: Fill) => (x.commission = text(D(x.qty).mul(x.px).mul(FEE_BPS).div(10_000)));
+        const notional = (x: Fill) => D(x.qty).mul(x.px);
         let amount: Decimal;
         switch (change) {
           case "MISSING_AT_VENUE":
             venue.splice(at, 1);
-            amount = f.qty.mul(f.px);
+            amount = notional(f);
             break;
           case "MISSING_IN_OURS": {
             const extra = fill(o, 61 + k, 200, v.time + sign * k * 1_000_000, true);
             venue.push(extra);
-            amount = extra.qty.mul(extra.px);
+            amount = notional(extra);
             break;
           }
           case "DUPLICATE":
             ours.push({ ...f, id: "S-again", time: f.time + k * 100 });
-            amount = f.qty.mul(f.px);
+            amount = notional(f);
             break;
           case "QUANTITY":
-            v.qty = v.qty.add(LOT.mul(up || v.qty.lte(LOT.mul(k)) ? k : -k));
+            v.qty = text(D(v.qty).add(LOT.mul(up || D(v.qty).lte(LOT.mul(k)) ? k : -k)));
             repriced(v);
-            amount = f.qty.sub(v.qty);
+            amount = D(f.qty).sub(v.qty);
             break;
           case "PRICE":
-            v.px = v.px.add(TICK.mul(sign * k));
+            v.px = text(D(v.px).add(TICK.mul(sign * k)));
             repriced(v);
-            amount = f.px.sub(v.px).mul(f.qty);
+            amount = D(f.px).sub(v.px).mul(f.qty);
             break;
           case "SIDE":
             v.side = 1 - v.side;
-            amount = f.qty.mul(f.px);
+            amount = notional(f);
             break;
           case "FEE":
-            v.commission = v.commission!.add(new Decimal("0.000001").mul(sign * k));
+            v.commission = text(D(v.commission!).add(new Decimal("0.000001").mul(sign * k)));
             amount = new Decimal("0.000001").mul(sign * k);
             break;
           case "TIME":
             v.time = f.time + sign * (TOL + k * 1_000_000);
-            amount = f.qty.mul(f.px);
+            amount = notional(f);
             break;
         }
         const found = matchOrder(ours, venue, rules);
@@ -129,7 +132,7 @@ describe("the venue matcher", () => {
   test("without the venue's rate, its commission is not checked", () => {
     const o: Order = { order: 1, side: 0, fills: [] };
     const v = fill(o, 5, 200, T0, true);
-    v.commission = new Decimal(999);
+    v.commission = "999";
     expect(matchOrder([fill(o, 5, 200, T0, false)], [v], { ...rules, feeBps: undefined })).toEqual([]);
     expect(matchOrder([fill(o, 5, 200, T0, false)], [v], rules).map((x) => x.kind)).toEqual([BreakKind.FEE]);
   });
