@@ -38,6 +38,10 @@ export function recordOf(f: Fill): PlainRecord {
 
 /** "0050.500" → "50.5", "-0.0" → "0": one text for one number. The input is a decimal (digits, an optional point and sign). */
 export function canonical(text: string): string {
+  // Already canonical, as most are: no point (or a point and no trailing zero) and no leading zero.
+  const c0 = text.charCodeAt(0);
+  const last = text.charCodeAt(text.length - 1);
+  if (c0 > 48 && c0 <= 57 && (text.indexOf(".") < 0 || last !== 48)) return text;
   let neg = false;
   let t = text;
   if (t.startsWith("-")) {
