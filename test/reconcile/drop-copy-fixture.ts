@@ -34,8 +34,8 @@ export interface VenueLine {
 
 export const COLUMNS = ["exec_id", "venue_order_id", "cl_ord_id", "symbol", "side", "last_qty", "last_px", "commission", "transact_time"] as const;
 
-export function venueSide(dropCopy: string, toleranceUs?: number): VenueSide {
-  return { name: "ACME", account: STREET, feeBps: FEE_BPS, symbols: [...instruments.keys()], dropCopy, toleranceUs };
+export function venueSide(dropCopy: string, toleranceUs?: number, street = STREET): VenueSide {
+  return { name: "ACME", account: street, feeBps: FEE_BPS, symbols: [...instruments.keys()], dropCopy, toleranceUs };
 }
 
 /** The venue's commission: FEE_BPS of the notional, rounded up to the quote currency's micro-dollar as a venue would. */
@@ -52,8 +52,8 @@ export function zoned(us: number, offsetMinutes: number): string {
 }
 
 /** Our client-side fills of the day on the routed instruments, as the venue would record them. */
-export function venueLines(store: SqliteHistoryStore, day: UtcDay, offsetMinutes = 345, skewUs = 1_500_000): VenueLine[] {
-  const rows = store.db.query("SELECT seq, idx, liquidity, time, symbol, order_id, side, price, qty FROM executions WHERE account <> ? AND time >= ? AND time < ? ORDER BY seq, idx, liquidity").all(STREET, day.start, day.end) as Record<string, number>[];
+export function venueLines(store: SqliteHistoryStore, day: UtcDay, offsetMinutes = 345, skewUs = 1_500_000, street = STREET): VenueLine[] {
+  const rows = store.db.query("SELECT seq, idx, liquidity, time, symbol, order_id, side, price, qty FROM executions WHERE account <> ? AND time >= ? AND time < ? ORDER BY seq, idx, liquidity").all(street, day.start, day.end) as Record<string, number>[];
   return rows.map((r, i) => {
     const inst = instruments.get(Number(r.symbol))!;
     const qty = inst.lot.mul(Number(r.qty));
