@@ -14,7 +14,7 @@ import type { VenueSide } from "../reconcile/venue-vs-ours.ts";
 import type { BourseConfig } from "./config.ts";
 import { custodyFile, dropCopyFiles, type ReconcileSettings } from "./reconcile-config.ts";
 import type { JobInit, JobReport, JobResult } from "./reconcile-protocol.ts";
-import { venueOf } from "./venue-config.ts";
+import { venueOf } from "./routed-venue.ts";
 
 export interface JobOptions {
   dataDir: string;

@@ -28,7 +28,7 @@ import { utcDay } from "../reconcile/day.ts";
 import { reconcile } from "../reconcile/reconcile.ts";
 import { notes, summaryLine, writeReport } from "../reconcile/report.ts";
 import type { VenueSide } from "../reconcile/venue-vs-ours.ts";
-import { venueOf } from "../app/venue-config.ts";
+import { venueOf } from "../app/routed-venue.ts";
 
 /** A failure of the run itself: exit code 2, since 1 means "breaks found". */
 export class ReconcileFailed extends OperatorError {
