@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BourseExchange } from "../../app/exchange.ts";
+import { BourseClient } from "../../client/client.ts";
 import { memoryLogger } from "../../log/memory.ts";
 import { demoConfig } from "../gateway/support/harness.ts";
 
@@ -47,12 +48,22 @@ afterAll(async () => {
 
 const alerts = async (query = "") => ((await (await fetch(`${http}/api/v1/alerts${query}`, { headers: { authorization: `Bearer ${token}` } })).json()) as { alerts: { id: string; rule: string; severity: string; account: number; details: Record<string, unknown> }[] }).alerts;
 
-test("the timer fires: the day reconciled in a worker, the break logged, RECONCILIATION_BREAK listed over REST", async () => {
+test("the timer fires: the day reconciled in a worker, the break logged, RECONCILIATION_BREAK on the ALERTS feed and over REST", async () => {
   expect(ex.reconciliation).not.toBeNull();
   expect(fired.length).toBe(1);
   expect(await alerts()).toEqual([]);
+  // An operator's WebSocket session subscribed to alerts (the round trip after it: the subscription is in place).
+  const c = await BourseClient.connect(ex.gateway!.url);
+  await c.loginToken(token);
+  const feed = c.alerts({ minSeverity: "high" });
+  const pushed = feed.next();
+  await c.referenceData();
   fired[0]!();
   await ex.reconciliation!.inFlight;
+  const a = (await pushed).value!;
+  expect(a).toMatchObject({ rule: "RECONCILIATION_BREAK", ruleId: 9, account: 0, severity: "high" });
+  await feed.return(undefined);
+  c.close();
   expect(mem.records.filter((l) => l.msg.startsWith("reconciliation could")).map((l) => String(l.error))).toEqual([]);
   const report = JSON.parse(readFileSync(join(dir, "reports", day, "breaks.json"), "utf8"));
   expect(report.breaks.map((b: { kind: string }) => b.kind)).toEqual(["MISSING_IN_OURS"]);
