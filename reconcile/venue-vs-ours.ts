@@ -10,6 +10,7 @@ import { formatPrice, formatQty, type Instrument, makeInstrument } from "../engi
 import { formatAmount } from "../engine/money.ts";
 import type { ExchangeConfig } from "../engine/exchange.ts";
 import type { ExecutionRow } from "../history/rows.ts";
+import type { HistoryStore } from "../history/store.ts";
 import { type Break, BreakKind, makeBreak } from "./breaks.ts";
 import type { UtcDay } from "./day.ts";
 import { readDropCopy } from "./drop-copy.ts";
@@ -98,22 +99,50 @@ export class VenueReconciliation {
     this.compared.ours++;
   }
 
-  /** Compares what was fed; each break to `onBreak`. */
-  finish(onBreak: (b: Break) => void): void {
+  /**
+   * Compares what was fed; each break to `onBreak`. With the store, a venue fill near either edge
+   * of the day that meets none of ours is looked up there first: our fill of it may lie on the
+   * other side of midnight (the clocks differ by up to the tolerance), which is the neighbouring
+   * day's run's to match, not a break.
+   */
+  async finish(onBreak: (b: Break) => void, store?: Pick<HistoryStore, "order">): Promise<void> {
     for (const { copy, first } of this.spill.takeRepeatedExecIds()) {
       onBreak(this.toBreak({ kind: BreakKind.DUPLICATE, ours: [], theirs: [copy, first], amount: notionalOf(copy), text: `ExecID ${copy.id} is in the drop copy more than once (lines ${recordOf(first).line} and ${recordOf(copy).line})` }));
     }
     const rules = { toleranceUs: this.tol, feeBps: this.v.feeBps, minorUnit: (s: number) => this.minor.get(s) ?? "0" };
+    const nearEdge: Finding[] = [];
     for (const g of this.spill.orders()) {
       for (const f of matchOrder(g.ours, g.venue, rules)) {
-        // A venue fill in the tolerance's margin around the day that meets none of ours belongs to the day beside it.
-        if (f.kind === BreakKind.MISSING_IN_OURS && (f.theirs[0]!.time < this.day.start || f.theirs[0]!.time >= this.day.end)) {
-          this.compared.margin++;
-          continue;
+        if (f.kind === BreakKind.MISSING_IN_OURS) {
+          const v = f.theirs[0]!;
+          // A venue fill in the tolerance's margin around the day that meets none of ours belongs to the day beside it.
+          if (v.time < this.day.start || v.time >= this.day.end) {
+            this.compared.margin++;
+            continue;
+          }
+          if (store && v.order >= 0 && (v.time < this.day.start + this.tol || v.time >= this.day.end - this.tol)) {
+            nearEdge.push(f);
+            continue;
+          }
         }
         onBreak(this.toBreak(f));
       }
     }
+    for (const f of nearEdge) {
+      if (await this.acrossMidnight(f.theirs[0]!, store!)) this.compared.margin++;
+      else onBreak(this.toBreak(f));
+    }
+  }
+
+  /** The store holds our fill of `v` on the other side of the day's edge, within the tolerance. */
+  private async acrossMidnight(v: Fill, store: Pick<HistoryStore, "order">): Promise<boolean> {
+    const r = await store.order(v.order);
+    const inst = this.instruments.get(v.symbol)!;
+    return (r?.executions ?? []).some(
+      (e) =>
+        e.account !== this.v.account && (e.time < this.day.start || e.time >= this.day.end) && Math.abs(e.time - v.time) <= this.tol &&
+        e.side === v.side && canonical(formatQty(inst, e.qty)) === v.qty && canonical(formatPrice(inst, e.price)) === v.px,
+    );
   }
 
   close(): void {
