@@ -114,7 +114,8 @@ export async function reconcile(o: ReconcileOptions): Promise<ReconcileResult> {
       for (const b of r.breaks) found(b);
       custody = { ours: ours.length, bank: inDay.length, matched: r.matched, outsideDay: o.custody.length - inDay.length };
     }
-    for (const v of venues) await v.finish(found, o.store);
+    // A lagging store stopped the replay short of the day: our side ends there.
+    for (const v of venues) await v.finish(found, o.store, until < seqs.lastSeq ? day.time : Infinity);
     const counts = Object.fromEntries(BREAK_KINDS.map((k) => [k, 0])) as Record<BreakKind, number>;
     for (const b of breaks) counts[b.kind]++;
     return {

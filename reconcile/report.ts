@@ -32,6 +32,7 @@ export function notes(r: ReconcileResult): string[] {
   if (c.custody && c.custody.outsideDay > 0) out.push(`note: ${c.custody.outsideDay} custody statement row(s) fall outside ${r.day} (with the tolerance) and were not compared`);
   for (const v of c.venues) {
     if (v.outsideDay > 0) out.push(`note: ${v.outsideDay} fill(s) of ${v.name}'s drop copy fall outside ${r.day} (with the tolerance) and were not compared`);
+    if (v.afterReplay > 0) out.push(`note: ${v.afterReplay} fill(s) of ${v.name}'s drop copy are later than the history store reaches and were not compared`);
     if (v.margin > 0) out.push(`note: ${v.margin} fill(s) of ${v.name}'s drop copy in the tolerance's margin around ${r.day} met none of ours: the neighbouring day's, not reported`);
   }
   return out;

@@ -41,6 +41,8 @@ export interface VenueCompared {
   outsideDay: number;
   /** The venue's fills not among ours but outside the day itself (the tolerance's margin): the neighbouring day's, not reported. */
   margin: number;
+  /** The venue's fills not among ours and later than the replay reached (the history store lags): not reported. */
+  afterReplay: number;
 }
 
 /** The venue step of one run: fed our executions during the replay, then compared at `finish`. */
@@ -66,7 +68,7 @@ export class VenueReconciliation {
       this.quote.set(i.id, i.quote || "");
     }
     this.tol = v.toleranceUs ?? DEFAULT_VENUE_TOLERANCE_US;
-    this.compared = { name: v.name, ours: 0, theirs: 0, outsideDay: 0, margin: 0 };
+    this.compared = { name: v.name, ours: 0, theirs: 0, outsideDay: 0, margin: 0, afterReplay: 0 };
   }
 
   /** Reads the drop copy into the sort (a bad file is refused here, before any replay). */
@@ -103,9 +105,10 @@ export class VenueReconciliation {
    * Compares what was fed; each break to `onBreak`. With the store, a venue fill near either edge
    * of the day that meets none of ours is looked up there first: our fill of it may lie on the
    * other side of midnight (the clocks differ by up to the tolerance), which is the neighbouring
-   * day's run's to match, not a break.
+   * day's run's to match, not a break. `replayedTo`: the engine time our side reaches when the
+   * replay stopped short of the day (a lagging store); venue fills after it are not reported.
    */
-  async finish(onBreak: (b: Break) => void, store?: Pick<HistoryStore, "order">): Promise<void> {
+  async finish(onBreak: (b: Break) => void, store?: Pick<HistoryStore, "order">, replayedTo = Infinity): Promise<void> {
     for (const { copy, first } of this.spill.takeRepeatedExecIds()) {
       onBreak(this.toBreak({ kind: BreakKind.DUPLICATE, ours: [], theirs: [copy, first], amount: notionalOf(copy), text: `ExecID ${copy.id} is in the drop copy more than once (lines ${recordOf(first).line} and ${recordOf(copy).line})` }));
     }
@@ -118,6 +121,10 @@ export class VenueReconciliation {
           // A venue fill in the tolerance's margin around the day that meets none of ours belongs to the day beside it.
           if (v.time < this.day.start || v.time >= this.day.end) {
             this.compared.margin++;
+            continue;
+          }
+          if (v.time > replayedTo - this.tol) {
+            this.compared.afterReplay++;
             continue;
           }
           if (store && v.order >= 0 && (v.time < this.day.start + this.tol || v.time >= this.day.end - this.tol)) {

@@ -6,7 +6,10 @@
  * amount, and an operator's resolution sticks to it; a malformed file is refused naming its line.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { rmSync } from "node:fs";
+import { copyFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { SqliteHistoryStore } from "../../history/sqlite-store.ts";
+import { notes } from "../../reconcile/report.ts";
 import { Decimal } from "../../engine/instrument.ts";
 import { type Break, BreakKind } from "../../reconcile/breaks.ts";
 import { utcDay } from "../../reconcile/day.ts";
@@ -45,7 +48,7 @@ describe("a clean drop copy", () => {
     expect(lines.length).toBeGreaterThan(500);
     const r = await run(csvText(lines));
     expect(r.breaks).toEqual([]);
-    expect(r.compared.venues).toEqual([{ name: "ACME", ours: lines.length, theirs: lines.length, outsideDay: 0, margin: 0 }]);
+    expect(r.compared.venues).toEqual([{ name: "ACME", ours: lines.length, theirs: lines.length, outsideDay: 0, margin: 0, afterReplay: 0 }]);
   });
 
   test("as a FIX log, SOH- or '|'-delimited, heartbeats between: no break", async () => {
@@ -183,6 +186,27 @@ describe("each break injected into otherwise identical records is reported once,
     expect(r.resolved).toBe(1);
     expect(r.breaks[0]!.resolution?.reason).toBe("venue error, confirmed");
   });
+});
+
+test("a store the writer has not finished: the venue's later fills are not compared, and the summary says so", async () => {
+  const file = join(files, "lagging.db");
+  // The store's file whole (its write-ahead log folded in), then cut back as a writer that stopped at seq 2000 leaves it.
+  d.store.db.run("PRAGMA wal_checkpoint(TRUNCATE)");
+  copyFileSync(d.storeFile, file);
+  const s = new SqliteHistoryStore(file);
+  try {
+    s.db.run("UPDATE progress SET seq = 2000");
+    for (const t of ["executions", "cash", "positions"]) s.db.run(`DELETE FROM ${t} WHERE seq > 2000`);
+    const r = await reconcile({ dataDir: d.dir, config: demoConfig.exchange, store: s, day, venues: [venueSide(writeDropCopy(files, "lagging.csv", csvText(lines)))] });
+    expect(r.compared.lagging).toBe(true);
+    expect(r.breaks).toEqual([]);
+    const v = r.compared.venues[0]!;
+    expect(v.ours).toBeLessThan(lines.length);
+    expect(v.afterReplay).toBe(lines.length - v.ours);
+    expect(notes(r).some((n) => n.includes("later than the history store reaches"))).toBe(true);
+  } finally {
+    await s.close();
+  }
 });
 
 describe("a drop copy that cannot be read is refused, naming the line", () => {
