@@ -12,6 +12,7 @@ import type { ApiKeyConfig } from "../gateway/auth/keys.ts";
 import type { FixConfig } from "../gateway/fix/config.ts";
 import type { GatewayConfig } from "../gateway/ws/config.ts";
 import { checkVenueLink, type VenueLinkConfig, VenueConfigError } from "../gateway/venue/link-config.ts";
+import type { ReconcileConfig } from "./reconcile-config.ts";
 
 /**
  * A deployment's configuration file: the exchange (currencies, instruments, tiers) and the
@@ -47,6 +48,8 @@ export interface BourseConfig {
   users?: UserSeed[];
   /** External venues orders may be routed to (docs/venues.md), by name; an instrument's `venue` names one. */
   venues?: Record<string, VenueLinkConfig>;
+  /** The server's end-of-day reconciliation (app/reconcile-config.ts). */
+  reconcile?: ReconcileConfig;
 }
 
 /** Reads a configuration file; a missing, unreadable or malformed one is an OperatorError naming it. */
@@ -86,7 +89,8 @@ export function resolveVenues(config: BourseConfig): void {
     if (inst.venue === undefined) continue;
     const v = venues[inst.venue];
     if (!v) throw new VenueConfigError(`exchange.instruments[${i}].venue names ${JSON.stringify(inst.venue)}, which is not in the venues section`);
-    inst.venueAccount = v.account;
+    // A venue that is only reconciled (routing: false) leaves its instruments on the local book.
+    if (v.routing !== false) inst.venueAccount = v.account;
   }
 }
 

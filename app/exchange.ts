@@ -49,6 +49,9 @@ import { orderRoutes } from "../gateway/rest/routes/orders.ts";
 import { portfolioRoutes } from "../gateway/rest/routes/portfolio.ts";
 import { accountHistoryRoutes } from "../gateway/rest/routes/account-history.ts";
 import { alertRoutes } from "../gateway/rest/routes/alerts.ts";
+import { reconcileSettings } from "./reconcile-config.ts";
+import { ReconcileJob } from "./reconcile-job.ts";
+import { ReconcileSchedule, type ScheduleOptions } from "./reconcile-schedule.ts";
 import { callerName, readsAll } from "../gateway/auth/caller.ts";
 import { RestOrderDesk } from "../gateway/rest/rest-orders.ts";
 import { marketRoutes } from "../gateway/rest/routes/market.ts";
@@ -95,6 +98,8 @@ export interface ExchangeOptions {
   syncerFaults?: RuntimeOptions["syncerFaults"];
   /** Wall-clock ms for sessions, TOTP and the login guard (tests move it). Default Date.now. */
   clock?: () => number;
+  /** Tests only: the end-of-day reconciliation's timer (app/reconcile-schedule.ts), fired by hand instead of by wall time. */
+  reconcileTimer?: ScheduleOptions["timer"];
   /** Called once the engine has started, before the accounts are seeded: a listener added here hears every delivery. */
   onEngine?: (engine: StartedHost) => void;
 }
@@ -122,6 +127,8 @@ export class BourseExchange {
   private candleHistory: CandleHistory | null = null;
   /** Resolves once the doors are drained after an engine failure (never without doors, nor while the engine runs). */
   stopped: Promise<EngineStop> = new Promise(() => {});
+  /** The end-of-day reconciliation's schedule (null without history, or with reconcile.enabled false). */
+  reconciliation: ReconcileSchedule | null = null;
   /** Nothing had ever been journaled in the data directory when it started. */
   fresh = false;
 
@@ -141,8 +148,10 @@ export class BourseExchange {
     const doors = doorAddresses(o);
     this.parts.push(this.orderEntryPart(), this.marketDataPart(), this.healthPart(), this.webSocketPart(doors[0]!));
     if (doors[1]) this.parts.push(this.fixPart(doors[1]));
-    if (Object.keys(o.config.venues ?? {}).length > 0) this.parts.push(this.venuesPart());
+    if (Object.values(o.config.venues ?? {}).some((v) => v.routing !== false && v.enabled !== false)) this.parts.push(this.venuesPart());
     this.parts.push(this.revocationsPart(), this.engineStopPart());
+    // The end-of-day reconciliation reads the history store: on by default where there is one.
+    if (this.parts.some((p) => p.name === "history") && o.config.reconcile?.enabled !== false) this.parts.push(this.reconcilePart());
   }
 
   /** The engine's host once the engine part has started. */
@@ -470,6 +479,29 @@ export class BourseExchange {
     };
   }
 
+  /** The scheduled end-of-day reconciliation (app/reconcile-schedule.ts), its run in a worker (app/reconcile-job.ts). */
+  private reconcilePart(): Part {
+    const o = this.o;
+    let schedule: ReconcileSchedule | null = null;
+    let job: ReconcileJob | null = null;
+    return {
+      name: "reconciliation",
+      start: () => {
+        const settings = reconcileSettings(o.config.reconcile, o.dataDir);
+        const clock = o.clock ?? Date.now;
+        job = new ReconcileJob({ dataDir: o.dataDir, config: o.config, settings, log: this.log, store: () => this.history, pushAlert: (a) => this.gateway?.pushAlerts([a]), clock });
+        const j = job;
+        schedule = new ReconcileSchedule({ atMinutes: settings.atMinutes, out: settings.out, run: (day) => j.run(day), log: this.log, clock, timer: o.reconcileTimer });
+        this.reconciliation = schedule;
+        schedule.start();
+      },
+      stop: async () => {
+        job?.stop();
+        await schedule?.stop();
+      },
+    };
+  }
+
   private engineStopPart(): Part {
     return {
       name: "engine stop",
@@ -484,6 +516,11 @@ export class BourseExchange {
 /** checkConfig, and the API keys the doors will take (before any directory is opened). */
 export function checkServeConfig(config: BourseConfig, file: string): void {
   checkConfig(config, file);
+  try {
+    reconcileSettings(config.reconcile, ".");
+  } catch (e) {
+    throw new OperatorError(`${file}: ${(e as Error).message}`, { cause: e });
+  }
   try {
     ApiKeys.fromConfig(config);
   } catch (e) {

@@ -8,7 +8,8 @@
  * Time and peak RSS of each (sampled every 20 ms while it runs: streamed, memory should not grow
  * with N). `--executions 1000000` for the issue's size; `--json` for one line a script reads.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { createReadStream, mkdtempSync, rmSync } from "node:fs";
+import { createInterface } from "node:readline";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Journal } from "../actors/journal/journal.ts";
@@ -24,6 +25,8 @@ import { HistoryWriter } from "../history/writer.ts";
 import { findDay } from "../reconcile/journal-day.ts";
 import { utcDay } from "../reconcile/day.ts";
 import { reconcile } from "../reconcile/reconcile.ts";
+import { csvRecords } from "../reconcile/csv-records.ts";
+import { makeInstrument } from "../engine/instrument.ts";
 import { log, parseFlags } from "./kit/args.ts";
 import { int, table } from "./kit/report.ts";
 
@@ -35,6 +38,8 @@ parseFlags(process.argv.slice(2), USAGE, { "--executions": (v) => (executions = 
 const config = loadConfig(join(import.meta.dir, "../config/demo.json"));
 const accounts = (config.accounts ?? []).map((a) => a.id);
 const DAY = utcDay("2026-05-29");
+/** The street account: none of the load's, so every execution row is a client's fill the venue shows. */
+const STREET = 9_999;
 const dir = mkdtempSync(join(tmpdir(), "bourse-bench-reconcile-"));
 
 /** Peak RSS while `fn` runs, sampled. */
@@ -101,12 +106,28 @@ try {
     return rows;
   });
   const run = await measured(() => reconcile({ dataDir: dir, config: config.exchange, store, day: DAY }));
-  await store.close();
   const r = run.value;
   if (r.breaks.length > 0) throw new Error(`the clean day reported ${r.breaks.length} breaks`);
+
+  // The venue's drop copy of the day: every execution row as the venue records it (its ids, UTC+02:00, a second off our clock).
+  const dropCopy = join(dir, "ACME-2026-05-29.csv");
+  const t1 = performance.now();
+  await writeDropCopy(store, dropCopy);
+  log(`wrote the drop copy: ${((performance.now() - t1) / 1000).toFixed(1)} s`);
+  const csvRead = await measured(async () => {
+    let rows = 0;
+    for await (const line of createInterface({ input: createReadStream(dropCopy, { encoding: "utf8" }), crlfDelay: Infinity })) for (const _ of csvRecords(line)) rows++;
+    return rows - 1;
+  });
+  const venue = { name: "ACME", account: STREET, feeBps: 2, symbols: config.exchange.instruments.map((i) => i.id), dropCopy };
+  const withVenue = await measured(() => reconcile({ dataDir: dir, config: config.exchange, store, day: DAY, venues: [venue] }));
+  await store.close();
+  const rv = withVenue.value;
+  if (rv.breaks.length > 0) throw new Error(`the clean day against its drop copy reported ${rv.breaks.length} breaks (${rv.breaks[0]!.text})`);
+  const v = rv.compared.venues[0]!;
   const mb = (b: number) => (b / 2 ** 20).toFixed(0);
   if (json) {
-    console.log(JSON.stringify({ bench: "reconcile", commands: seq, executions: r.compared.executions, cash: r.compared.cashMovements, baselineMs: Math.round(baseline.ms), baselinePeakRssMb: Number(mb(baseline.peakRss)), reconcileMs: Math.round(run.ms), reconcilePeakRssMb: Number(mb(run.peakRss)), breaks: r.breaks.length }));
+    console.log(JSON.stringify({ bench: "reconcile", commands: seq, executions: r.compared.executions, cash: r.compared.cashMovements, baselineMs: Math.round(baseline.ms), baselinePeakRssMb: Number(mb(baseline.peakRss)), reconcileMs: Math.round(run.ms), reconcilePeakRssMb: Number(mb(run.peakRss)), breaks: r.breaks.length, dropCopyRows: v.theirs, csvReadMs: Math.round(csvRead.ms), csvReadPeakRssMb: Number(mb(csvRead.peakRss)), venueReconcileMs: Math.round(withVenue.ms), venueReconcilePeakRssMb: Number(mb(withVenue.peakRss)), venueBreaks: rv.breaks.length }));
   } else {
     console.log(`${r.day}: ${int(r.compared.executions)} executions, ${int(r.compared.cashMovements)} cash movements, ${r.compared.accounts} accounts`);
     console.log(
@@ -115,10 +136,31 @@ try {
         [
           ["plain read of the store's rows (baseline)", int(baseline.value), (baseline.ms / 1000).toFixed(2), int(baseline.value / (baseline.ms / 1000)), mb(baseline.peakRss)],
           ["reconcile (journal replay + merge + balances)", int(r.compared.executions + r.compared.cashMovements), (run.ms / 1000).toFixed(2), int((r.compared.executions + r.compared.cashMovements) / (run.ms / 1000)), mb(run.peakRss)],
+          ["plain CSV read of the drop copy (venue baseline)", int(csvRead.value), (csvRead.ms / 1000).toFixed(2), int(csvRead.value / (csvRead.ms / 1000)), mb(csvRead.peakRss)],
+          [`reconcile + venue (${int(v.ours)} fills vs ${int(v.theirs)})`, int(v.ours + v.theirs), (withVenue.ms / 1000).toFixed(2), int((v.ours + v.theirs) / (withVenue.ms / 1000)), mb(withVenue.peakRss)],
+          ["  of which the venue comparison", int(v.ours + v.theirs), ((withVenue.ms - run.ms) / 1000).toFixed(2), int((v.ours + v.theirs) / ((withVenue.ms - run.ms) / 1000)), ""],
         ],
       ),
     );
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
+}
+
+/** Every execution row of the day as the venue's CSV, written as it is read. */
+async function writeDropCopy(store: SqliteHistoryStore, file: string): Promise<void> {
+  const instruments = new Map(config.exchange.instruments.map((s) => [s.id, makeInstrument(s)]));
+  const w = Bun.file(file).writer();
+  w.write("exec_id,venue_order_id,cl_ord_id,symbol,side,last_qty,last_px,commission,transact_time\n");
+  let i = 0;
+  for (const r of store.db.query("SELECT time, symbol, order_id, side, price, qty FROM executions WHERE time >= ? AND time < ? ORDER BY seq, idx, liquidity").iterate(DAY.start, DAY.end) as IterableIterator<Record<string, number>>) {
+    const inst = instruments.get(Number(r.symbol))!;
+    const qty = inst.lot.mul(Number(r.qty));
+    const px = inst.tick.mul(Number(r.price));
+    const us = Number(r.time) + 1_000_000;
+    const local = new Date(Math.floor(us / 1000) + 7_200_000).toISOString().slice(0, 23);
+    w.write(`X${++i},V${r.order_id},${r.order_id},${inst.symbol},${Number(r.side) === 0 ? "buy" : "sell"},${qty.toFixed()},${px.toFixed()},${qty.mul(px).mul(2).div(10_000).toFixed()},${local}+02:00\n`);
+    if (i % 10_000 === 0) await w.flush();
+  }
+  await w.end();
 }

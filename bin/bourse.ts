@@ -87,7 +87,7 @@ async function run(command: string, v: Values): Promise<number> {
     case "reconcile resolve":
       return resolveCommand({ dataDir: v.data, config: configFrom(v), breakId: v.breakId!, accept: v.accept, adjustedSeq: v.adjustedSeq, reason: v.reason, operator: v.operator });
     case "reconcile":
-      return reconcileCommand({ dataDir: v.data, config: configFrom(v), date: v.date!, custody: v.custody, toleranceSeconds: v.toleranceSeconds, out: v.out ?? `reconcile-${v.date}`, log: logger(v) });
+      return reconcileCommand({ dataDir: v.data, config: configFrom(v), date: v.date!, custody: v.custody, toleranceSeconds: v.toleranceSeconds, venue: v.venue, dropCopy: v.dropCopy, venueToleranceSeconds: v.venueToleranceSeconds, out: v.out ?? `reconcile-${v.date}`, log: logger(v) });
   }
   if (/^(user|account|key) /.test(command)) return operatorCommand(command, v, loadConfig(v.config));
   throw new InvariantError(`unhandled command ${command}`);

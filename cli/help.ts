@@ -93,19 +93,25 @@ it, position moves, realized P&L per symbol, closing balances. To FILE, or stdou
 of an active account is never held in memory. Reads beside a running exchange.
 
   --from, --to    ISO 8601 (2026-11-01, 2026-11-25T10:00:00Z) or µs since the epoch`,
-  reconcile: `usage: bourse reconcile --date YYYY-MM-DD [--custody FILE.csv] [--tolerance SECONDS] [--out DIR] [--data DIR] [--config FILE]
+  reconcile: `usage: bourse reconcile --date YYYY-MM-DD [--custody FILE.csv] [--tolerance SECONDS] [--venue NAME --drop-copy FILE [--venue-tolerance SECONDS]] [--out DIR] [--data DIR] [--config FILE]
        bourse reconcile resolve BREAK_ID --accept "REASON" | --adjusted SEQ [--reason TEXT] [--operator NAME] [--data DIR] [--config FILE]
 
 Reconciles one UTC day (docs/reconciliation.md): the history store's executions and cash movements
 against the journal (each present once, with the same fields), every account's end-of-day cash and
 positions (the engine replayed to the day's end against the store), and with --custody a bank or
-custodian statement's deposits and withdrawals against ours. Reads only; runs beside a live exchange.
+custodian statement's deposits and withdrawals against ours, and with --venue a venue's drop copy
+against our fills on the instruments routed to it. Reads only; runs beside a live exchange.
 Prints the summary, logs each break at error level, writes breaks.csv and breaks.json.
 
   --date D         the UTC day
   --custody FILE   the statement: CSV with columns time (ISO 8601 with offset), account, currency,
                    amount, type (deposit|withdrawal), reference
   --tolerance S    how far the bank's time may be from ours, seconds (default 900)
+  --venue NAME     a venue of the config's "venues" (its street account, its feeBps)
+  --drop-copy FILE its executions: CSV (exec_id, venue_order_id, cl_ord_id, symbol, side, last_qty,
+                   last_px, commission, transact_time ISO 8601 with offset) or a FIX 4.4 log, one
+                   message a line (35=8 with 150=F are fills)
+  --venue-tolerance S  how far the venue's time of a fill may be from ours, seconds (default 5)
   --out DIR        where the report goes (default ./reconcile-D)
   --log-format F, --log-level L   as for serve
 

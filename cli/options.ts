@@ -46,7 +46,7 @@ export const COMMAND_OPTIONS: Record<string, Record<string, Spec>> = {
   "history prune": { ...DATA, ...CONFIG, before: { type: "string" }, operator: { type: "string" } },
   statement: { ...DATA, ...CONFIG, account: { type: "string" }, from: { type: "string" }, to: { type: "string" }, out: { type: "string" } },
   "reconcile resolve": { ...DATA, ...CONFIG, accept: { type: "string" }, adjusted: { type: "string" }, reason: { type: "string" }, operator: { type: "string" } },
-  reconcile: { ...DATA, ...CONFIG, ...LOG, date: { type: "string" }, custody: { type: "string" }, tolerance: { type: "string", default: "900" }, out: { type: "string" } },
+  reconcile: { ...DATA, ...CONFIG, ...LOG, date: { type: "string" }, custody: { type: "string" }, tolerance: { type: "string", default: "900" }, out: { type: "string" }, venue: { type: "string" }, "drop-copy": { type: "string" }, "venue-tolerance": { type: "string" } },
   // The operator's commands talk to the running exchange over its HTTP API (cli/operator-tools.ts).
   "user add": { ...REMOTE, name: { type: "string" }, role: { type: "string" }, accounts: { type: "string" } },
   "user list": { ...REMOTE },
@@ -108,6 +108,10 @@ export interface Values {
   date?: string;
   custody?: string;
   toleranceSeconds: number;
+  /** reconcile: the venue, its drop copy, how far its time of a fill may be from ours (seconds, default 5). */
+  venue?: string;
+  dropCopy?: string;
+  venueToleranceSeconds: number;
   /** reconcile resolve: the break, and --accept REASON or --adjusted SEQ [--reason TEXT]. */
   breakId?: string;
   accept?: string;
@@ -184,7 +188,11 @@ export function parseCommandLine(argv: string[]): Invocation {
     remote: {},
     toleranceSeconds: integer("--tolerance", str("tolerance") ?? "900", 0, 7 * 86_400),
     custody: str("custody") === undefined ? undefined : nonEmpty("--custody", str("custody")!),
+    venue: str("venue") === undefined ? undefined : nonEmpty("--venue", str("venue")!),
+    dropCopy: str("drop-copy") === undefined ? undefined : nonEmpty("--drop-copy", str("drop-copy")!),
+    venueToleranceSeconds: integer("--venue-tolerance", str("venue-tolerance") ?? "5", 0, 86_400),
   };
+  if ((v.venue === undefined) !== (v.dropCopy === undefined)) throw new UsageError("--venue NAME and --drop-copy FILE go together (bourse reconcile --help)");
   if (/^(user|account|key) /.test(command)) v.remote = remoteFields(command, values);
   if (command === "recover") {
     const until = str("until");

@@ -27,6 +27,8 @@ import type { Movement } from "../reconcile/custody-match.ts";
 import { utcDay } from "../reconcile/day.ts";
 import { reconcile } from "../reconcile/reconcile.ts";
 import { notes, summaryLine, writeReport } from "../reconcile/report.ts";
+import type { VenueSide } from "../reconcile/venue-vs-ours.ts";
+import { venueOf } from "../app/routed-venue.ts";
 
 /** A failure of the run itself: exit code 2, since 1 means "breaks found". */
 export class ReconcileFailed extends OperatorError {
@@ -44,6 +46,10 @@ export interface ReconcileCommand {
   date: string;
   custody?: string;
   toleranceSeconds: number;
+  /** A venue of the config and its drop copy (docs/reconciliation.md). */
+  venue?: string;
+  dropCopy?: string;
+  venueToleranceSeconds?: number;
   out: string;
   log: Logger;
   print?: (line: string) => void;
@@ -147,9 +153,18 @@ async function run(c: ReconcileCommand, print: (line: string) => void): Promise<
   const assets = new Assets(c.config.exchange);
   // The statement is read (and refused) before the replay starts.
   const custody: Movement[] | undefined = c.custody === undefined ? undefined : readCustodyStatement(c.custody, assets);
+  let venue: VenueSide | undefined;
+  if (c.venue !== undefined) {
+    try {
+      venue = { ...venueOf(c.config.venues, c.config.exchange.instruments, c.venue), dropCopy: c.dropCopy!, toleranceUs: (c.venueToleranceSeconds ?? 5) * 1_000_000 };
+    } catch (e) {
+      throw new ReconcileFailed(`--venue ${c.venue}: ${(e as Error).message}`);
+    }
+  }
   const store = await openStore(c.dataDir, c.config, true);
   try {
     const result = await reconcile({
+      venues: venue ? [venue] : [],
       dataDir: c.dataDir,
       config: c.config.exchange,
       store,

@@ -48,9 +48,10 @@ export interface InstrumentSpec {
    */
   dayEndUtc?: string;
   /**
-   * Routing (docs/venues.md): orders on this instrument go to this external venue instead of the
-   * local book. `venue` names it for the router; `venueAccount` is the venue's street account, the
-   * counterparty of every fill the venue reports (the app resolves it from the `venues` section).
+   * Routing (docs/venues.md): with `venueAccount` (the venue's street account, the counterparty of
+   * every fill the venue reports), orders on this instrument go to the external venue `venue`
+   * instead of the local book; the app resolves it from the `venues` section. `venue` alone (a
+   * venue that is only reconciled, `routing: false`) changes nothing here.
    */
   venue?: string;
   venueAccount?: number;
@@ -117,7 +118,6 @@ export function makeInstrument(spec: InstrumentSpec): Instrument {
   };
   const venueAccount = spec.venueAccount ?? 0;
   if (!Number.isSafeInteger(venueAccount) || venueAccount < 0) throw new EngineConfigError(`${spec.symbol}: venueAccount must be an account id: ${venueAccount}`);
-  if ((spec.venue ?? "") !== "" && venueAccount === 0) throw new EngineConfigError(`${spec.symbol}: routed to venue ${spec.venue} without its street account (venueAccount)`);
   const calendarSpec = spec.calendar ?? null;
   const dayEndUtc = spec.dayEndUtc ?? DEFAULT_DAY_END;
   const dayEndUs = parseDayEnd(dayEndUtc, spec.symbol);

@@ -44,8 +44,8 @@ import { candle, cashRow, execution, n, orderEvent, orderView, page, resolutionR
 import type { AdminRow, CandleRow, CashRow, ExecutionRow, PositionRow, RowBatch } from "./rows.ts";
 import { copyText, MONITOR_STATE_TABLE, ROW_TABLE, type RowTable } from "./row-tables.ts";
 import { numbered, type StreamQuery, streamQueries } from "./stream-queries.ts";
-import { ACK_INSERT, ALERT_BY_KEY, alertListQuery, alertPage, alertView } from "./monitoring/alert-queries.ts";
-import type { AckOutcome, AlertKey, AlertQuery, AlertView, MonitorStateRow } from "./monitoring/alerts.ts";
+import { ACK_INSERT, ALERT_BY_KEY, ALERT_RAISE, alertListQuery, alertPage, alertView } from "./monitoring/alert-queries.ts";
+import { type AckOutcome, type AlertKey, type AlertQuery, type AlertRow, type AlertView, type MonitorStateRow, RAISED_OUTSIDE_WRITER } from "./monitoring/alerts.ts";
 import { Liquidity } from "./rows.ts";
 import { OPEN_STATES, CLOSED_STATES } from "./order-states.ts";
 
@@ -337,6 +337,11 @@ export class PostgresHistoryStore implements HistoryStore {
     return r ? alertView(r) : null;
   }
 
+  async raiseAlert(a: AlertRow): Promise<boolean> {
+    const done = await this.guard("raising an alert", () => this.pool.unsafe(numbered(ALERT_RAISE), [a.seq, a.rule, a.account, a.time, a.severity, a.text, a.detail]));
+    return (done as unknown as { count: number }).count === 1;
+  }
+
   async ack(k: AlertKey, by: string, note: string | null, at: number): Promise<AckOutcome> {
     const done = await this.guard("acknowledging an alert", () => this.pool.unsafe(numbered(ACK_INSERT), [by, at, note, k.seq, k.rule, k.account]));
     const alert = await this.alert(k);
@@ -393,7 +398,8 @@ export class PostgresHistoryStore implements HistoryStore {
   async reset(): Promise<void> {
     await this.guard("reset", () =>
       this.pool.begin(async (tx) => {
-        await tx.unsafe(`TRUNCATE ${ROW_TABLES.join(", ")}`);
+        await tx.unsafe(`TRUNCATE ${ROW_TABLES.filter((t) => t !== "alerts").join(", ")}`);
+        await tx.unsafe(`DELETE FROM alerts WHERE rule NOT IN (${RAISED_OUTSIDE_WRITER.join(", ")})`);
         await tx.unsafe("UPDATE progress SET seq = 0, time = 0 WHERE id = 1");
       }),
     );

@@ -38,8 +38,8 @@ import { insertSql, ROW_TABLE, type RowTable, type RowTableName } from "./row-ta
 import { type StreamQuery, streamQueries } from "./stream-queries.ts";
 import { Liquidity } from "./rows.ts";
 import { OPEN_STATES, CLOSED_STATES } from "./order-states.ts";
-import { ACK_INSERT, ALERT_BY_KEY, alertListQuery, alertPage, alertView, STATE_UPSERT } from "./monitoring/alert-queries.ts";
-import type { AckOutcome, AlertKey, AlertQuery, AlertView, MonitorStateRow } from "./monitoring/alerts.ts";
+import { ACK_INSERT, ALERT_BY_KEY, ALERT_RAISE, alertListQuery, alertPage, alertView, STATE_UPSERT } from "./monitoring/alert-queries.ts";
+import { type AckOutcome, type AlertKey, type AlertQuery, type AlertRow, type AlertView, type MonitorStateRow, RAISED_OUTSIDE_WRITER } from "./monitoring/alerts.ts";
 
 type Param = string | number | bigint | null;
 
@@ -238,15 +238,22 @@ export class SqliteHistoryStore implements HistoryStore {
     return r ? alertView(r) : null;
   }
 
-  async ack(k: AlertKey, by: string, note: string | null, at: number): Promise<AckOutcome> {
-    let db = this.db;
-    if (this.readonly) {
-      if (!this.ackDb) {
-        this.ackDb = new Database(this.file);
-        this.ackDb.exec("PRAGMA busy_timeout = 5000");
-      }
-      db = this.ackDb;
+  /** The connection the doors' writes go through: this one, or for a read-only store one of their own. */
+  private writable(): Database {
+    if (!this.readonly) return this.db;
+    if (!this.ackDb) {
+      this.ackDb = new Database(this.file);
+      this.ackDb.exec("PRAGMA busy_timeout = 5000");
     }
+    return this.ackDb;
+  }
+
+  async raiseAlert(a: AlertRow): Promise<boolean> {
+    return this.writable().prepare(ALERT_RAISE).run(a.seq, a.rule, a.account, a.time, a.severity, a.text, a.detail).changes === 1;
+  }
+
+  async ack(k: AlertKey, by: string, note: string | null, at: number): Promise<AckOutcome> {
+    const db = this.writable();
     const changed = db.prepare(ACK_INSERT).run(by, at, note, k.seq, k.rule, k.account).changes;
     const alert = await this.alert(k);
     return alert ? { acked: changed === 1, alert } : null;
@@ -297,7 +304,7 @@ export class SqliteHistoryStore implements HistoryStore {
 
   async reset(): Promise<void> {
     this.db.transaction(() => {
-      for (const t of ROW_TABLES) this.db.exec(`DELETE FROM ${t}`);
+      for (const t of ROW_TABLES) this.db.exec(t === "alerts" ? `DELETE FROM alerts WHERE rule NOT IN (${RAISED_OUTSIDE_WRITER.join(", ")})` : `DELETE FROM ${t}`);
       this.db.exec("UPDATE progress SET seq = 0, time = 0 WHERE id = 1");
     })();
   }

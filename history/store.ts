@@ -6,7 +6,7 @@
  * already there, so writing the same batch twice (after a crash between commit and the writer
  * learning of it) changes nothing.
  */
-import type { AckOutcome, AlertKey, AlertQuery, AlertView, MonitorStateRow } from "./monitoring/alerts.ts";
+import type { AckOutcome, AlertKey, AlertQuery, AlertRow, AlertView, MonitorStateRow } from "./monitoring/alerts.ts";
 import type { AdminRow, CandleRow, CashRow, ExecutionRow, OrderEventRow, OrderRow, PositionRow, RowBatch } from "./rows.ts";
 
 /** How far the store covers the journal. */
@@ -213,7 +213,13 @@ export interface HistoryStore {
   resolve(r: Resolution): Promise<Resolution>;
   /** Every recorded resolution (operator actions: few). */
   resolutions(): Promise<Resolution[]>;
-  /** Removes every row and the progress, in one transaction: `bourse history rebuild` in place, on a stopped exchange. Prunes and resolutions stay recorded. */
+  /**
+   * Stores an alert of a rule the writer does not raise (RAISED_OUTSIDE_WRITER: the server's
+   * reconciliation), once per key; true when this call stored it. Like ack(), the one write a
+   * read-only store makes, on a connection of its own.
+   */
+  raiseAlert(a: AlertRow): Promise<boolean>;
+  /** Removes every row and the progress, in one transaction: `bourse history rebuild` in place, on a stopped exchange. Prunes, resolutions and alerts raised outside the writer stay recorded. */
   reset(): Promise<void>;
 
   close(): Promise<void>;

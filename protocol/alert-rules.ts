@@ -12,6 +12,7 @@ export const ALERT_RULES: Readonly<Record<number, string>> = {
   6: "QUICK_WITHDRAWAL",
   7: "NEW_DESTINATION_WITHDRAWAL",
   8: "VENUE_MARKET_DATA",
+  9: "RECONCILIATION_BREAK",
   10: "VENUE_BREAK",
 };
 

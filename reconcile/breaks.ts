@@ -24,6 +24,20 @@ export const BreakKind = {
   MISSING_AT_BOURSE: "MISSING_AT_BOURSE",
   /** Custody: the same movement, for a different amount. */
   AMOUNT_MISMATCH: "AMOUNT_MISMATCH",
+  /** Venue: a fill of ours on a routed symbol that the venue's drop copy does not show. */
+  MISSING_AT_VENUE: "MISSING_AT_VENUE",
+  /** Venue: a fill the drop copy shows that we did not settle. */
+  MISSING_IN_OURS: "MISSING_IN_OURS",
+  /** Venue: the same ExecID twice in the drop copy, or one venue fill settled twice on our side. */
+  DUPLICATE: "DUPLICATE",
+  /** Venue: the same fill (or order, when split differently), a different quantity. */
+  QUANTITY: "QUANTITY",
+  PRICE: "PRICE",
+  SIDE: "SIDE",
+  /** Venue: its commission is not feeBps of the fill's notional. */
+  FEE: "FEE",
+  /** Venue: the same fill, its time further from ours than the tolerance. */
+  TIME: "TIME",
 } as const;
 export type BreakKind = (typeof BreakKind)[keyof typeof BreakKind];
 

@@ -69,6 +69,8 @@ export interface JournalHistoryOptions {
   onBreak: (b: Break) => void;
   /** Each of the journal's cash rows of the day, in order (the custody comparison's side). */
   onCash?: (r: CashRow) => void;
+  /** Each of the journal's execution rows of the day, in order (the venue comparison's side). */
+  onExecution?: (r: ExecutionRow) => void;
   /** Commands replayed per chunk's rows, and the store's page size. */
   chunkRows?: number;
   pageSize?: number;
@@ -84,7 +86,10 @@ export async function compareJournalWithHistory(o: JournalHistoryOptions): Promi
     const bySeq = (a: number[], b: number[]) => compareKeys(a, b);
     batch.executions.sort((a, b) => bySeq(EXECUTION.key(a), EXECUTION.key(b)));
     batch.cash.sort((a, b) => bySeq(CASH.key(a), CASH.key(b)));
-    for (const r of batch.executions) await executions.ours(r);
+    for (const r of batch.executions) {
+      o.onExecution?.(r);
+      await executions.ours(r);
+    }
     for (const r of batch.cash) {
       o.onCash?.(r);
       await cash.ours(r);

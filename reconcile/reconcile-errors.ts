@@ -17,3 +17,8 @@ export class JournalShortOfDay extends Error {
 export class CustodyStatementError extends Error {
   override name = "CustodyStatementError";
 }
+
+/** A venue's drop copy that cannot be read as one: says the file and line. */
+export class DropCopyError extends Error {
+  override name = "DropCopyError";
+}

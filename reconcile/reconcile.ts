@@ -3,10 +3,8 @@
  * journal, end-of-day balances and positions (engine vs store), and, given a statement, our
  * deposits and withdrawals against the custodian's. Reads only: the journal read-only, the store
  * through its read methods, so it runs beside a live exchange.
- *
- * The comparison a venue's drop copy needs (our executions against the venue's) plugs in here as
- * one more step over the same replay once routing exists: it would take `onExecution` rows as
- * `compareJournalWithHistory` takes the store's.
+ * Given a venue, our executions on its instruments against its drop copy too
+ * (reconcile/venue-vs-ours.ts): fed by the same replay, compared once it is through.
  */
 import type { ExchangeConfig } from "../engine/exchange.ts";
 import { CashKind, type CashRow } from "../history/rows.ts";
@@ -19,6 +17,7 @@ import type { UtcDay } from "./day.ts";
 import { findDay, JournalDay } from "./journal-day.ts";
 import { compareJournalWithHistory } from "./journal-vs-history.ts";
 import { StoreBehindDay } from "./reconcile-errors.ts";
+import { type VenueCompared, VenueReconciliation, type VenueSide } from "./venue-vs-ours.ts";
 
 /** How far from our time the bank's may be and still be the same movement. */
 export const DEFAULT_CUSTODY_TOLERANCE_US = 15 * 60 * 1_000_000;
@@ -31,6 +30,8 @@ export interface ReconcileOptions {
   /** The custody statement's movements (reconcile/custody-statement.ts); absent: no custody comparison. */
   custody?: Movement[];
   custodyToleranceUs?: number;
+  /** Venues, each with its drop copy; absent or empty: no venue comparison. */
+  venues?: VenueSide[];
   /** Each break as it is found (the CLI logs it). */
   onBreak?: (b: Break) => void;
   chunkRows?: number;
@@ -54,6 +55,8 @@ export interface Compared {
   balances: number;
   positions: number;
   custody: { ours: number; bank: number; matched: number; outsideDay: number } | null;
+  /** One a venue compared. */
+  venues: VenueCompared[];
 }
 
 export interface ReconcileResult {
@@ -84,13 +87,22 @@ export async function reconcile(o: ReconcileOptions): Promise<ReconcileResult> {
     throw new StoreBehindDay(`the history store is written through seq ${progress.seq}, before ${o.day.text} (its first command is seq ${seqs.firstSeq}): let the history writer catch up (bourse history status), then run again`);
   }
   const until = Math.min(seqs.lastSeq, progress.seq);
-  const day = JournalDay.open(o.dataDir, o.config, seqs.firstSeq, until);
+  // The drop copies are read (and refused) before the replay starts.
+  const venues: VenueReconciliation[] = [];
+  let day: JournalDay;
+  try {
+    for (const v of o.venues ?? []) venues.push(await VenueReconciliation.open(v, o.config, o.day));
+    day = JournalDay.open(o.dataDir, o.config, seqs.firstSeq, until);
+  } catch (e) {
+    for (const v of venues) v.close();
+    throw e;
+  }
   const ours: Movement[] = [];
   try {
     const onCash = o.custody === undefined ? undefined : (r: CashRow) => {
       if (r.kind === CashKind.DEPOSIT || r.kind === CashKind.WITHDRAWAL) ours.push(ourMovement(r, assets));
     };
-    const rows = await compareJournalWithHistory({ store: o.store, day, dayText: o.day.text, assets, fromSeq: seqs.firstSeq, onBreak: found, onCash, chunkRows: o.chunkRows, pageSize: o.pageSize });
+    const rows = await compareJournalWithHistory({ store: o.store, day, dayText: o.day.text, assets, fromSeq: seqs.firstSeq, onBreak: found, onCash, onExecution: venues.length > 0 ? (r) => venues.forEach((v) => v.execution(r)) : undefined, chunkRows: o.chunkRows, pageSize: o.pageSize });
     // The store's rows through the replica's seq are those with time before `at`.
     const at = until === seqs.lastSeq ? o.day.end : day.time + 1;
     const bal = await compareBalances(day.exchange, o.store, at, o.day.text, assets, found);
@@ -102,6 +114,8 @@ export async function reconcile(o: ReconcileOptions): Promise<ReconcileResult> {
       for (const b of r.breaks) found(b);
       custody = { ours: ours.length, bank: inDay.length, matched: r.matched, outsideDay: o.custody.length - inDay.length };
     }
+    // A lagging store stopped the replay short of the day: our side ends there.
+    for (const v of venues) await v.finish(found, o.store, until < seqs.lastSeq ? day.time : Infinity);
     const counts = Object.fromEntries(BREAK_KINDS.map((k) => [k, 0])) as Record<BreakKind, number>;
     for (const b of breaks) counts[b.kind]++;
     return {
@@ -109,7 +123,7 @@ export async function reconcile(o: ReconcileOptions): Promise<ReconcileResult> {
       compared: {
         firstSeq: seqs.firstSeq, lastSeq: seqs.lastSeq, comparedThroughSeq: until, storeSeq: progress.seq, journalEnd: seqs.journalEnd, lagging: until < seqs.lastSeq,
         executions: rows.executions, cashMovements: rows.cash, storeExecutions: rows.storeExecutions, storeCashMovements: rows.storeCash,
-        accounts: bal.accounts, balances: bal.balances, positions: bal.positions, custody,
+        accounts: bal.accounts, balances: bal.balances, positions: bal.positions, custody, venues: venues.map((v) => v.compared),
       },
       breaks,
       counts,
@@ -118,6 +132,7 @@ export async function reconcile(o: ReconcileOptions): Promise<ReconcileResult> {
     };
   } finally {
     day.close();
+    for (const v of venues) v.close();
   }
 }
 

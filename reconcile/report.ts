@@ -17,6 +17,7 @@ export function summaryLine(r: ReconcileResult): string {
   const c = r.compared;
   const parts = [`${count(c.executions)} executions`, `${count(c.cashMovements)} cash movements`, `${count(c.accounts)} accounts`];
   if (c.custody) parts.push(`${count(c.custody.bank)} custody movements`);
+  for (const v of c.venues) parts.push(`${count(v.ours)} fills routed to ${v.name} against ${count(v.theirs)} in its drop copy`);
   const n = r.open;
   const kinds = Object.entries(r.counts).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`);
   const breaks = r.resolved > 0 ? `${count(n)} open break${n === 1 ? "" : "s"}, ${count(r.resolved)} resolved` : `${count(n)} break${n === 1 ? "" : "s"}`;
@@ -29,6 +30,11 @@ export function notes(r: ReconcileResult): string[] {
   const out: string[] = [];
   if (c.lagging) out.push(`note: the history store is written through seq ${c.storeSeq}; the day runs to seq ${c.lastSeq}: compared through seq ${c.comparedThroughSeq} only (run again once the writer has caught up)`);
   if (c.custody && c.custody.outsideDay > 0) out.push(`note: ${c.custody.outsideDay} custody statement row(s) fall outside ${r.day} (with the tolerance) and were not compared`);
+  for (const v of c.venues) {
+    if (v.outsideDay > 0) out.push(`note: ${v.outsideDay} fill(s) of ${v.name}'s drop copy fall outside ${r.day} (with the tolerance) and were not compared`);
+    if (v.afterReplay > 0) out.push(`note: ${v.afterReplay} fill(s) of ${v.name}'s drop copy are later than the history store reaches and were not compared`);
+    if (v.margin > 0) out.push(`note: ${v.margin} fill(s) of ${v.name}'s drop copy in the tolerance's margin around ${r.day} met none of ours: the neighbouring day's, not reported`);
+  }
   return out;
 }
 

@@ -5,7 +5,7 @@ import type { Field, FixMessage } from "../fix/message.ts";
 import { FixFramer } from "../fix/framer.ts";
 import { FixSession } from "../fix/session.ts";
 import { FixStore } from "../fix/store.ts";
-import type { VenueLinkConfig } from "./link-config.ts";
+import type { VenueConnection } from "./link-config.ts";
 
 export interface VenueLinkHooks {
   /** Logged on: the venue answers from here. */
@@ -38,7 +38,7 @@ export class VenueLink {
 
   constructor(
     readonly name: string,
-    private readonly c: VenueLinkConfig,
+    private readonly c: VenueConnection,
     private readonly storeDir: string,
     private readonly hooks: VenueLinkHooks,
     private readonly log: Logger = silentLogger,

@@ -5,7 +5,7 @@ import { VenueMarketDataFeed } from "./market-data-feed.ts";
 import { MarketDataGuard, type SubmitOutcome } from "./market-data-guard.ts";
 import type { Instrument } from "../../engine/instrument.ts";
 import { type Logger, silentLogger } from "../../log/logger.ts";
-import type { VenueLinkConfig } from "./link-config.ts";
+import type { VenueConnection, VenueLinkConfig } from "./link-config.ts";
 import { VenueRouter } from "./router.ts";
 import { VenueLink } from "./venue-link.ts";
 
@@ -39,14 +39,15 @@ export function startVenues(o: VenuesOptions): Venue[] {
   const log = o.log ?? silentLogger;
   const out: Venue[] = [];
   for (const [name, c] of Object.entries(o.venues)) {
-    if (c.enabled === false) continue;
+    if (c.enabled === false || c.routing === false) continue;
     const routed = o.instruments.filter((i) => i.venueAccount === c.account);
     let router: VenueRouter | null = null;
     let feed: VenueMarketDataFeed | null = null;
     let logons = 0;
     const link = new VenueLink(
       name,
-      c,
+      // Checked at load (checkVenueLink): an enabled venue has its connection.
+      c as VenueConnection,
       VenueLink.storeDir(o.dataDir),
       {
         onUp: () => {

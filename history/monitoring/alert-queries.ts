@@ -32,6 +32,9 @@ export const ALERT_BY_KEY = `${VIEW} WHERE a.seq = ? AND a.rule = ? AND a.accoun
 /** Inserts the acknowledgement only if the alert exists and has none: 1 row changed means this call acknowledged it. */
 export const ACK_INSERT = "INSERT INTO alert_acks (seq, rule, account, acked_by, acked_at, note) SELECT seq, rule, account, ?, ?, ? FROM alerts WHERE seq = ? AND rule = ? AND account = ? ON CONFLICT DO NOTHING";
 
+/** An alert raised outside the writer (RAISED_OUTSIDE_WRITER): once per key, a second raise changes nothing. */
+export const ALERT_RAISE = "INSERT INTO alerts (seq, rule, account, time, severity, text, detail) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
+
 export const STATE_UPSERT = "INSERT INTO monitor_state (account, state) VALUES (?, ?) ON CONFLICT (account) DO UPDATE SET state = excluded.state";
 
 export function alertView(r: Row): AlertView {

@@ -20,8 +20,21 @@ export const Rule = {
    * unknown order, a repeated ExecID, an over-fill, a price outside the limit, a status that
    * disagrees with what settled. Filed under the venue's street account.
    */
+  /**
+   * The server's end-of-day reconciliation found open breaks (docs/reconciliation.md). Raised by
+   * the server, not the writer: not derived from the journal, so a rebuild keeps it (RAISED_OUTSIDE_WRITER).
+   */
+  RECONCILIATION_BREAK: 9,
+  /**
+   * A routed order's venue sent a report the engine refused to settle (docs/venues.md): a fill for an
+   * unknown order, a repeated ExecID, an over-fill, a price outside the limit, a status that
+   * disagrees with what settled. Filed under the venue's street account.
+   */
   VENUE_BREAK: 10,
 } as const;
+
+/** Rules whose alerts the history writer does not raise: `reset()` (a rebuild in place) keeps their rows, as it keeps resolutions. */
+export const RAISED_OUTSIDE_WRITER: readonly number[] = [Rule.RECONCILIATION_BREAK];
 
 export type RuleName = keyof typeof Rule;
 

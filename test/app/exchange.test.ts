@@ -42,12 +42,15 @@ function record(exchange: BourseExchange): string[] {
   return seen;
 }
 
-const ALL = ["engine", "accounts", "identity", "history", "order entry", "market data", "health", "websocket", "fix", "revocations", "engine stop"];
+const ALL = ["engine", "accounts", "identity", "history", "order entry", "market data", "health", "websocket", "fix", "revocations", "engine stop", "reconciliation"];
 
 test("the parts: the engine first, the doors after what they use; FIX only when the config has it; no doors for tools", () => {
   expect(new BourseExchange(options()).parts.map((p) => p.name)).toEqual(ALL);
   expect(new BourseExchange(options({ config: demoConfig((c) => (c.fix = { enabled: false })) })).parts.map((p) => p.name)).toEqual(ALL.filter((n) => n !== "fix"));
   expect(new BourseExchange(options({ doors: false })).parts.map((p) => p.name)).toEqual(["engine", "accounts", "identity"]);
+  // The end-of-day reconciliation reads the history store: none without it, none when the config turns it off.
+  expect(new BourseExchange(options({ config: demoConfig((c) => (c.history = { enabled: false })) })).parts.map((p) => p.name)).toEqual(ALL.filter((n) => n !== "history" && n !== "reconciliation"));
+  expect(new BourseExchange(options({ config: demoConfig((c) => (c.reconcile = { enabled: false })) })).parts.map((p) => p.name)).toEqual(ALL.filter((n) => n !== "reconciliation"));
 });
 
 test("parts start in order and stop in reverse; the running exchange serves /ready and has seeded the accounts", async () => {

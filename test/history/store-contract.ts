@@ -449,6 +449,20 @@ export function storeContract<S extends HistoryStore>(name: string, make: () => 
       expect((await store.prunes()).map((p) => p.operator)).toEqual(["ops@test", "ops2"]);
     });
 
+    test("an alert raised outside the writer (reconciliation, rule 9): stored once per key, listed, kept by reset as the writer's are not", async () => {
+      const b = new RowBatch();
+      b.alerts = [{ seq: 3, rule: 1, account: 7, time: T(3), severity: 2, text: "writer's", detail: "{}" }];
+      b.toSeq = 3;
+      b.toTime = T(3);
+      await store.write(b);
+      const raised = { seq: 3, rule: 9, account: 0, time: T(5), severity: 3, text: "reconciliation of 2026-05-29: 2 open breaks", detail: '{"open":2}' };
+      expect(await store.raiseAlert(raised)).toBe(true);
+      expect(await store.raiseAlert({ ...raised, text: "again" })).toBe(false);
+      expect((await store.alerts({ rule: 9 })).rows.map((a) => [a.id, a.text, a.severity])).toEqual([["3.9.0", raised.text, 3]]);
+      await store.reset();
+      expect((await store.alerts({})).rows.map((a) => a.id)).toEqual(["3.9.0"]);
+    });
+
     test("alerts: written once per key with the batch, listed newest first with filters and pages, acknowledged once; rule state replaced", async () => {
       const alert = (seq: number, rule: number, account: number, severity = 2) => ({ seq, rule, account, time: T(seq), severity, text: `rule ${rule} for ${account}`, detail: JSON.stringify({ seq, note: "q\"uote\ttab" }) });
       const b = new RowBatch();
