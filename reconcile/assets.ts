@@ -28,6 +28,10 @@ export class Assets {
     return c ? formatAmount(c, units) : units.toString();
   }
 
+  instrument(id: number): Instrument | undefined {
+    return this.instruments.get(id);
+  }
+
   qty(symbol: number, lots: number): string {
     const i = this.instruments.get(symbol);
     return i ? formatQty(i, lots) : String(lots);

@@ -38,6 +38,12 @@ export const BreakKind = {
   FEE: "FEE",
   /** Venue: the same fill, its time further from ours than the tolerance. */
   TIME: "TIME",
+  /**
+   * Venue: a report the engine refused to settle as the venue sent it (a fill for an unknown order, a
+   * repeated ExecID, an over-fill, a price outside the limit, a CumQty unlike ours; docs/venues.md):
+   * found in the journal, nothing settled.
+   */
+  VENUE_REPORT_REFUSED: "VENUE_REPORT_REFUSED",
 } as const;
 export type BreakKind = (typeof BreakKind)[keyof typeof BreakKind];
 

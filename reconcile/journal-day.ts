@@ -13,7 +13,8 @@ import { Journal } from "../actors/journal/journal.ts";
 import { RecordReader } from "../actors/layout/command-record.ts";
 import { decodeCommand } from "../actors/layout/schema.ts";
 import { paths } from "../actors/recovery.ts";
-import { Command } from "../engine/commands.ts";
+import { Command, CommandType } from "../engine/commands.ts";
+import { EventType, Rejected } from "../engine/events.ts";
 import type { Exchange, ExchangeConfig } from "../engine/exchange.ts";
 import { RowBuilder } from "../history/row-builder.ts";
 import { RowBatch } from "../history/rows.ts";
@@ -58,8 +59,21 @@ export function findDay(dataDir: string, day: UtcDay): DaySeqs {
   }
 }
 
+/** A venue's report the engine refused to settle (docs/venues.md): a break the day's replay finds in the journal. */
+export interface RefusedVenueReport {
+  seq: number;
+  time: number;
+  /** The journaled report (VENUE_FILL, VENUE_ACK, VENUE_DONE, VENUE_CANCEL_REJECT), as the router or an operator sent it. */
+  cmd: Command;
+  reason: number;
+}
+
+const isVenueReport = (t: number) => t === CommandType.VENUE_ACK || t === CommandType.VENUE_FILL || t === CommandType.VENUE_DONE || t === CommandType.VENUE_CANCEL_REJECT;
+
 export class JournalDay {
   private readonly builder: RowBuilder;
+  /** Called for each venue report of the day the engine refused, as the replay meets it. */
+  onRefusedVenueReport: ((r: RefusedVenueReport) => void) | null = null;
   private constructor(
     private readonly follower: JournalFollower,
     /** The last seq this replay goes to. */
@@ -103,6 +117,10 @@ export class JournalDay {
     const before = this.follower.seq;
     this.follower.advance(this.untilSeq, (seq, time, ev, cmd) => {
       builder.add(seq, time, ev, cmd, batch);
+      if (this.onRefusedVenueReport && isVenueReport(cmd.type)) {
+        while (ev.next()) if (ev.type === EventType.REJECTED) this.onRefusedVenueReport({ seq, time, cmd, reason: Rejected.reason(ev.data, ev.at) });
+        ev.rewind();
+      }
       batch.toSeq = seq;
       batch.toTime = time;
       return batch.rows < maxRows;

@@ -11,10 +11,13 @@ import { CashKind, type CashRow } from "../history/rows.ts";
 import type { HistoryStore } from "../history/store.ts";
 import { Assets } from "./assets.ts";
 import { compareBalances } from "./balances.ts";
-import { BREAK_KINDS, type Break, type BreakKind } from "./breaks.ts";
+import { BREAK_KINDS, type Break, BreakKind, makeBreak } from "./breaks.ts";
+import { CommandType } from "../engine/commands.ts";
+import { formatPrice } from "../engine/instrument.ts";
+import { reasonName } from "../engine/reasons.ts";
 import { matchCustody, type Movement } from "./custody-match.ts";
 import type { UtcDay } from "./day.ts";
-import { findDay, JournalDay } from "./journal-day.ts";
+import { findDay, JournalDay, type RefusedVenueReport } from "./journal-day.ts";
 import { compareJournalWithHistory } from "./journal-vs-history.ts";
 import { StoreBehindDay } from "./reconcile-errors.ts";
 import { type VenueCompared, VenueReconciliation, type VenueSide } from "./venue-vs-ours.ts";
@@ -98,6 +101,7 @@ export async function reconcile(o: ReconcileOptions): Promise<ReconcileResult> {
     throw e;
   }
   const ours: Movement[] = [];
+  day.onRefusedVenueReport = (r) => found(refusedReport(r, o.day.text, assets));
   try {
     const onCash = o.custody === undefined ? undefined : (r: CashRow) => {
       if (r.kind === CashKind.DEPOSIT || r.kind === CashKind.WITHDRAWAL) ours.push(ourMovement(r, assets));
@@ -134,6 +138,25 @@ export async function reconcile(o: ReconcileOptions): Promise<ReconcileResult> {
     day.close();
     for (const v of venues) v.close();
   }
+}
+
+/** A venue report the engine refused, as a break: at stake, a fill's notional in the quote currency (else nothing). */
+function refusedReport(r: RefusedVenueReport, dayText: string, assets: Assets): Break {
+  const c = r.cmd;
+  const reason = reasonName(r.reason);
+  const fill = c.type === CommandType.VENUE_FILL;
+  const inst = assets.instrument(c.symbol);
+  const amount = fill && inst ? inst.tick.mul(c.price).mul(inst.lot.mul(c.qty)).toFixed() : "0";
+  const what = fill ? `fill ${c.destination} of ${assets.qty(c.symbol, c.qty)} at ${inst ? formatPrice(inst, c.price) : c.price}` : c.type === CommandType.VENUE_ACK ? "status (open)" : c.type === CommandType.VENUE_DONE ? "end of the order" : "cancel refusal";
+  return makeBreak(BreakKind.VENUE_REPORT_REFUSED, [r.seq], {
+    day: dayText,
+    account: c.account,
+    asset: inst?.quote || assets.symbol(c.symbol),
+    ours: { seq: r.seq, reason, orderId: c.orderId, symbol: assets.symbol(c.symbol) },
+    theirs: { commandType: c.type, execId: fill ? c.destination : null, qty: assets.qty(c.symbol, c.qty), price: c.price, actor: c.actor },
+    amount,
+    text: `the venue's ${what} for order ${c.orderId} was refused (${reason}): nothing settled`,
+  });
 }
 
 function ourMovement(r: CashRow, assets: Assets): Movement {
