@@ -5,11 +5,11 @@
  */
 import { afterEach, expect, test } from "bun:test";
 import * as fs from "node:fs";
-import { Actor, CommandType, OrderType, Side, TimeInForce } from "../../engine/commands.ts";
+import { CommandType } from "../../engine/commands.ts";
 import { Rule, ruleName, Severity } from "../../history/monitoring/alerts.ts";
 import type { HistoryStore } from "../../history/store.ts";
-import { allAlerts, Script, SECOND, writeScript } from "./monitoring-fixture.ts";
-import { demoConfig } from "../gateway/support/harness.ts";
+import { allAlerts, writeScript } from "./monitoring-fixture.ts";
+import { routedScript, STREET } from "./routed-script.ts";
 
 const dirs: string[] = [];
 const stores: HistoryStore[] = [];
@@ -18,24 +18,8 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
 
-const BTC = 1;
-const STREET = 9;
-const ALICE = 1;
-
 test("each refused venue report is one high alert under the street account; settled ones raise none", async () => {
-  const config = demoConfig((c) => {
-    const btc = c.exchange.instruments.find((i) => i.id === BTC)!;
-    btc.venue = "V";
-    btc.venueAccount = STREET;
-  }).exchange;
-  const s = new Script();
-  s.add({ type: CommandType.OPEN_ACCOUNT, account: ALICE, tier: 1 });
-  s.add({ type: CommandType.DEPOSIT, account: ALICE, currency: 1, amount: 10_000_000_000_000n });
-  s.add({ type: CommandType.OPEN_ACCOUNT, account: STREET, tier: 1 });
-  s.add({ type: CommandType.VENUE_STATUS, account: STREET, tier: 1, actor: Actor.SYSTEM });
-  const orderId = 77;
-  s.add({ type: CommandType.NEW_ORDER, account: ALICE, symbol: BTC, side: Side.BUY, orderType: OrderType.LIMIT, tif: TimeInForce.GTC, price: 60_000, qty: 1_000, orderId });
-  const venue = (init: Parameters<Script["add"]>[0]) => s.add({ account: STREET, symbol: BTC, actor: Actor.SYSTEM, orderId, ...init }, s.time + SECOND);
+  const { config, s, venue } = routedScript();
   venue({ type: CommandType.VENUE_ACK, qty: 0 });
   for (let i = 0; i < 20; i++) venue({ type: CommandType.VENUE_FILL, qty: 10, price: 60_000, destination: `E${i}` });
   const dup = venue({ type: CommandType.VENUE_FILL, qty: 10, price: 60_000, destination: "E3" });

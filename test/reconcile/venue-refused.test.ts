@@ -5,12 +5,12 @@
  */
 import { afterEach, expect, test } from "bun:test";
 import * as fs from "node:fs";
-import { Actor, CommandType, OrderType, Side, TimeInForce } from "../../engine/commands.ts";
+import { CommandType } from "../../engine/commands.ts";
 import type { HistoryStore } from "../../history/store.ts";
 import { dayOf } from "../../reconcile/day.ts";
 import { reconcile } from "../../reconcile/reconcile.ts";
-import { demoConfig } from "../gateway/support/harness.ts";
-import { Script, SECOND, writeScript } from "../history/monitoring-fixture.ts";
+import { writeScript } from "../history/monitoring-fixture.ts";
+import { routedScript, STREET } from "../history/routed-script.ts";
 
 const dirs: string[] = [];
 const stores: HistoryStore[] = [];
@@ -19,24 +19,8 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
 
-const BTC = 1;
-const STREET = 9;
-const ALICE = 1;
-
 test("each refused venue report is one break with its reason and the notional at stake; settled reports are none", async () => {
-  const config = demoConfig((c) => {
-    const btc = c.exchange.instruments.find((i) => i.id === BTC)!;
-    btc.venue = "V";
-    btc.venueAccount = STREET;
-  }).exchange;
-  const s = new Script();
-  s.add({ type: CommandType.OPEN_ACCOUNT, account: ALICE, tier: 1 });
-  s.add({ type: CommandType.DEPOSIT, account: ALICE, currency: 1, amount: 10_000_000_000_000n });
-  s.add({ type: CommandType.OPEN_ACCOUNT, account: STREET, tier: 1 });
-  s.add({ type: CommandType.VENUE_STATUS, account: STREET, tier: 1, actor: Actor.SYSTEM });
-  const orderId = 77;
-  s.add({ type: CommandType.NEW_ORDER, account: ALICE, symbol: BTC, side: Side.BUY, orderType: OrderType.LIMIT, tif: TimeInForce.GTC, price: 60_000, qty: 1_000, orderId });
-  const venue = (init: Parameters<Script["add"]>[0]) => s.add({ account: STREET, symbol: BTC, actor: Actor.SYSTEM, orderId, ...init }, s.time + SECOND);
+  const { config, s, venue } = routedScript();
   venue({ type: CommandType.VENUE_ACK, qty: 0 });
   venue({ type: CommandType.VENUE_FILL, qty: 400, price: 60_000, destination: "E1" });
   const dup = venue({ type: CommandType.VENUE_FILL, qty: 400, price: 60_000, destination: "E1" });
