@@ -10,6 +10,7 @@
  *   identity     users, API keys and sessions (the doors' copy of the journaled identity); the configured keys and users on a fresh directory
  *   history      the history writer (a worker following the durable journal into the store) and a reader for the doors
  *   order entry  the read model and request tracking both doors share
+ *   venues       routing to external venues: a router and a FIX initiator per venue, journaled unavailable before the doors open
  *   market data  the books as recovered, fanned out by the WebSocket door
  *   health       what /health and /ready answer
  *   websocket    the binary WebSocket door and its HTTP paths
@@ -146,9 +147,11 @@ export class BourseExchange {
     if (o.history ?? (o.doors !== false && o.config.history?.enabled !== false)) this.parts.push(this.historyPart());
     if (o.doors === false) return;
     const doors = doorAddresses(o);
-    this.parts.push(this.orderEntryPart(), this.marketDataPart(), this.healthPart(), this.webSocketPart(doors[0]!));
-    if (doors[1]) this.parts.push(this.fixPart(doors[1]));
+    this.parts.push(this.orderEntryPart());
+    // Before the doors open: the venues are journaled unavailable before any order can reach them.
     if (Object.values(o.config.venues ?? {}).some((v) => v.routing !== false && v.enabled !== false)) this.parts.push(this.venuesPart());
+    this.parts.push(this.marketDataPart(), this.healthPart(), this.webSocketPart(doors[0]!));
+    if (doors[1]) this.parts.push(this.fixPart(doors[1]));
     this.parts.push(this.revocationsPart(), this.engineStopPart());
     // The end-of-day reconciliation reads the history store: on by default where there is one.
     if (this.parts.some((p) => p.name === "history") && o.config.reconcile?.enabled !== false) this.parts.push(this.reconcilePart());
@@ -450,6 +453,11 @@ export class BourseExchange {
     return {
       name: "venues",
       start: () => {
+        // A street account must exist, or every order routed there would be refused VENUE_UNAVAILABLE with no clue why.
+        const open = new Set([...this.engine.recovered.accounts, ...(o.config.accounts ?? []).map((a) => a.id)]);
+        for (const [name, v] of Object.entries(o.config.venues!)) {
+          if (v.routing !== false && !open.has(v.account)) throw new OperatorError(`venues.${name}.account: account ${v.account} is not open; open it in the accounts section (the venue's street account)`);
+        }
         const books = this.engine.recovered.books;
         this.venues = startVenues({
           venues: o.config.venues!,

@@ -165,3 +165,13 @@ async function waitUntil(cond: () => boolean, ms = 10_000): Promise<void> {
     await Bun.sleep(5);
   }
 }
+
+describe("a venue whose street account is not open", () => {
+  test("refuses to start, naming the key", async () => {
+    const config = demoConfig((c) => {
+      c.exchange.instruments.find((i) => i.symbol === "BTC-USD")!.venue = "V";
+      c.venues = { V: { account: 99, host: "127.0.0.1", port: 1, senderCompId: "BROKER", targetCompId: "VENUE", marketData: false } };
+    });
+    await expect(startServer(config)).rejects.toThrow(/^venues\.V\.account: account 99 is not open/);
+  });
+});
