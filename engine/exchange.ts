@@ -551,16 +551,12 @@ export class Exchange {
   private venueReport(cmd: Command): void {
     const o = this.routedTarget(cmd);
     if (!o) {
-      // A status answer for an order done here (its last fill settled it) says nothing new.
-      if (cmd.type !== CommandType.VENUE_FILL && this.routing.doneExecIds(cmd.orderId) !== undefined) return;
-      if (cmd.type !== CommandType.VENUE_FILL) {
-        this.reject(Reason.VENUE_UNKNOWN_ORDER);
-        return;
-      }
-      // A fill for an order not open: repeated (its ExecID was settled), over the order's size (it
-      // is done), or for an order never routed. Each is a break: nothing settles.
       const done = this.routing.doneExecIds(cmd.orderId);
-      this.reject(done === undefined ? Reason.VENUE_UNKNOWN_ORDER : done.includes(cmd.destination) ? Reason.VENUE_DUPLICATE_EXEC : Reason.VENUE_OVERFILL);
+      // A status answer for an order done here (its last fill settled it) says nothing new. A fill
+      // for an order not open is repeated (its ExecID was settled), over the order's size (it is
+      // done), or for an order never routed: each a break, nothing settles.
+      if (done === undefined) this.reject(Reason.VENUE_UNKNOWN_ORDER);
+      else if (cmd.type === CommandType.VENUE_FILL) this.reject(done.includes(cmd.destination) ? Reason.VENUE_DUPLICATE_EXEC : Reason.VENUE_OVERFILL);
       return;
     }
     const r = this.routing.open.get(o.orderId)!;

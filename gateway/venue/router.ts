@@ -36,10 +36,6 @@ export class VenueRouter {
   private readonly byId = new Map<number, Instrument>();
   private cancels = 0;
   private unlisten: () => void = () => {};
-  /** Commands the sequencer would not take (a value no command can carry): each is logged as a break. */
-  refused = 0;
-  /** Reports of the venue's the engine refused (breaks). */
-  breaks = 0;
 
   constructor(
     readonly name: string,
@@ -124,7 +120,6 @@ export class VenueRouter {
   private refusedByEngine(d: Float64Array, b: number, seq: number): void {
     const type = Rejected.commandType(d, b);
     if (type < CommandType.VENUE_STATUS || type > CommandType.VENUE_CANCEL_REJECT || Rejected.account(d, b) !== this.venueAccount) return;
-    this.breaks++;
     this.log.error("venue break: report refused, nothing settled", { venue: this.name, seq, orderId: Rejected.orderId(d, b), reason: reasonName(Rejected.reason(d, b)), commandType: type, qty: Rejected.qty(d, b), price: Rejected.price(d, b) });
   }
 
@@ -256,7 +251,6 @@ export class VenueRouter {
       this.sequencer.submit(c, 0);
     } catch (e) {
       // Only a value no command can carry (a 100-character ExecID): the report is lost to the journal, so it is a break for an operator.
-      this.refused++;
       this.log.error("venue report refused before the journal: a break", { venue: this.name, commandType: c.type, orderId: c.orderId, err: e });
     }
   }

@@ -32,9 +32,6 @@ export class VenueLink {
   private stopped = false;
   private wasUp = false;
   private pending: Uint8Array | null = null;
-  /** Connections tried and sessions logged on, for operators and tests. */
-  attempts = 0;
-  logons = 0;
 
   constructor(
     readonly name: string,
@@ -90,7 +87,6 @@ export class VenueLink {
 
   private async connect(): Promise<void> {
     if (this.stopped) return;
-    this.attempts++;
     const framer = new FixFramer();
     let socket: Socket<undefined>;
     try {
@@ -138,7 +134,6 @@ export class VenueLink {
         onApplication: (m) => this.hooks.onMessage(m),
         onLogon: () => {
           this.wasUp = true;
-          this.logons++;
           this.wait = this.c.reconnectMs ?? 1000;
           this.hooks.onUp();
         },

@@ -140,9 +140,13 @@ export class WsReports implements OrderReports {
   }
 
   status(r: Request, o: OrderInfo): void {
+    this.sendStatus(r.requestId, o);
+  }
+
+  private sendStatus(requestId: number, o: OrderInfo): void {
     const s = this.s;
     const m = withTerms(forOrder(status, s, o), o);
-    m.requestId = r.requestId;
+    m.requestId = requestId;
     m.submitTime = o.submitTime;
     m.state = o.state;
     m.filled = o.filled;
@@ -191,13 +195,7 @@ export class WsReports implements OrderReports {
 
   /** A routed order's state changed on its venue's word: an unsolicited ORDER_STATUS (requestId 0). */
   stateChanged(o: OrderInfo): void {
-    const s = this.s;
-    const m = withTerms(forOrder(status, s, o), o);
-    m.requestId = 0;
-    m.submitTime = o.submitTime;
-    m.state = o.state;
-    m.filled = o.filled;
-    s.send(encodeOrderStatus(s.w, m));
+    this.sendStatus(0, o);
   }
 
   triggered(o: OrderInfo, stopPrice: number, lastPrice: number, time: number): void {

@@ -19,6 +19,7 @@ import { OrderState } from "../../../engine/order-state.ts";
 import { readOperatorToken } from "../../../gateway/auth/operator-token.ts";
 import { bourseServe, DEMO_CONFIG, killAll } from "../../cli/support.ts";
 import { demoConfig, type Harness, secret, startServer } from "../support/harness.ts";
+import { afterDelivery } from "./after-delivery.ts";
 import { LinkProxy } from "./link-proxy.ts";
 
 const STREET = 9;
@@ -51,7 +52,7 @@ beforeAll(async () => {
   );
   alice = await BourseClient.connect(broker.url);
   await alice.login("alice-demo", secret("alice"));
-  await until(() => broker.runtime.exchange.routing.up.has(STREET));
+  await afterDelivery(broker.runtime, () => broker.runtime.exchange.routing.up.has(STREET));
 }, 60_000);
 
 afterAll(async () => {
@@ -66,14 +67,6 @@ afterAll(async () => {
 async function nextReport(c: BourseClient, pick: (r: Report) => boolean): Promise<Report> {
   for await (const r of c.reports()) if (pick(r)) return r;
   throw new Error("closed");
-}
-
-async function until(cond: () => boolean, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error("condition not met in time");
-    await Bun.sleep(10);
-  }
 }
 
 test("an order routed to the other Bourse fills there against its client's order, and settles here", async () => {
@@ -113,7 +106,7 @@ test("the venue freezes and loses the session before answering: its status says 
   } finally {
     venueProc.child.kill("SIGCONT");
   }
-  await until(() => broker.logs.some((l) => l.includes("venue break") && l.includes(`orderId=${orderId}`)), 30_000);
+  await afterDelivery(broker.runtime, () => broker.logs.some((l) => l.includes("venue break") && l.includes(`orderId=${orderId}`)));
   const line = broker.logs.find((l) => l.includes("venue break") && l.includes(`orderId=${orderId}`))!;
   expect(line).toStartWith("ERROR ");
   expect(line).toContain("VENUE_STATUS_UNKNOWN");
