@@ -107,6 +107,8 @@ self.onmessage = (e: MessageEvent<WorkerInit>) => {
       } else if (cmd.type === CONTROL.SNAPSHOT) {
         runtime.flush();
         if (!runtime.stopped) runtime.snapshot();
+      } else if (cmd.type === CONTROL.FINAL_SNAPSHOT) {
+        runtime.finalSnapshot();
       } else if (!runtime.stopped) runtime.submit(cmd, token);
       if (endOfBatch) runtime.flush();
     },

@@ -15,7 +15,7 @@ import type { Journal } from "./journal/journal.ts";
 import { hashOf, paths, recover, stateHash } from "./recovery.ts";
 import type { RuntimeOptions } from "./runtime-options.ts";
 import { COMMAND_SLOT_BYTES, CommandOffset } from "./layout/schema.ts";
-import { pruneSnapshots, saveSnapshot, saveSnapshotAsync } from "./snapshot/snapshot-store.ts";
+import { listSnapshots, pruneSnapshots, saveSnapshot, saveSnapshotAsync } from "./snapshot/snapshot-store.ts";
 import type { Delivery, EngineHost, PortfolioRead } from "./sequencer.ts";
 import { Snapshotter } from "./snapshot/snapshotter.ts";
 import { EngineStoppedError, StopListeners } from "./stop-listeners.ts";
@@ -548,6 +548,23 @@ export class Runtime implements EngineHost {
   }
 
   /**
+   * The snapshot a maintenance stop leaves (shutdown with `snapshot`): at the last seq, after what
+   * is queued has run, unless the newest snapshot is already there, nothing ran, or the engine
+   * stopped after a failure (its state may hold half a command). A failed write costs only a
+   * longer replay at the next start: it is logged, and the stop goes on.
+   */
+  finalSnapshot(): void {
+    if (this.closed || this.failure !== null) return;
+    this.flush();
+    if (this.seq === 0 || listSnapshots(paths(this.opts.dataDir).snapshots)[0]?.seq === this.seq) return;
+    try {
+      this.snapshot();
+    } catch (e) {
+      this.opts.log?.error("the final snapshot was not written", { seq: this.seq, effect: "the next start replays the journal from the snapshot before", err: e });
+    }
+  }
+
+  /**
    * Executes what is queued, makes everything written durable and delivers it, then stops the
    * syncer, closes the journal and releases the directory's lock. Blocks for the final fdatasync.
    * A replica still writing a snapshot finishes that one file (whole: temporary name, rename).
@@ -576,8 +593,9 @@ export class Runtime implements EngineHost {
    * The snapshotter replica writes what fell due up to the last command before close() stops it;
    * then the background writes handed over by the final flush finish.
    */
-  async shutdown(): Promise<void> {
+  async shutdown(o: { snapshot?: boolean } = {}): Promise<void> {
     await this.settled();
+    if (o.snapshot) this.finalSnapshot();
     this.close();
     await this.settled();
   }

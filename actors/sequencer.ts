@@ -43,8 +43,10 @@ export interface EngineHost extends Sequencer {
   /**
    * Executes and delivers what was submitted, closes the journal, releases the data directory and
    * waits for the snapshots and hashes due by then: the directory is complete when it resolves.
+   * With `snapshot`, a snapshot at the last seq is written first (unless one is there already or
+   * the engine stopped after a failure), so the next start replays nothing: a maintenance stop.
    */
-  shutdown(): Promise<void>;
+  shutdown(o?: { snapshot?: boolean }): Promise<void>;
   /**
    * An account's cash and positions valued at the mark (engine/pnl.ts), as the engine holds them
    * after everything submitted before this call. Resolves only once every command the read

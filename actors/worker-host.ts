@@ -324,8 +324,10 @@ export class WorkerHost implements EngineHost {
   }
 
   /** Closes the worker once its replica has written what fell due up to the last command (it stops the replica). */
-  async shutdown(): Promise<void> {
+  async shutdown(o: { snapshot?: boolean } = {}): Promise<void> {
     await this.settled();
+    // Ahead of CLOSE in the same queue: the worker writes it after everything submitted before.
+    if (o.snapshot && this.failure === null) this.control(CONTROL.FINAL_SNAPSHOT);
     await this.close();
   }
 

@@ -8,6 +8,8 @@ export const CONTROL = {
   SNAPSHOT: 0xfff0,
   /** Read an account's portfolio (its `account` field) after everything submitted before it; answered by a "portfolio" message with the slot's token. */
   PORTFOLIO: 0xfff1,
+  /** A maintenance stop's snapshot at the last seq, skipped if the newest is already there (Runtime.finalSnapshot). */
+  FINAL_SNAPSHOT: 0xfff2,
   CLOSE: 0xffff,
 } as const;
 

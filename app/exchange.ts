@@ -132,6 +132,10 @@ export class BourseExchange {
   reconciliation: ReconcileSchedule | null = null;
   /** Nothing had ever been journaled in the data directory when it started. */
   fresh = false;
+  /** Every part started (a stop then drains the doors and leaves a snapshot). */
+  private complete = false;
+  /** How long the engine part took to recover the data directory (newest snapshot + journal replay), ms. */
+  recoveryMs = 0;
 
   constructor(readonly o: ExchangeOptions) {
     this.log = o.log ?? createLogger();
@@ -198,11 +202,27 @@ export class BourseExchange {
       }
       this.started.push(part);
     }
+    this.complete = true;
     return this;
   }
 
-  /** Stops the started parts in reverse order; the data directory is complete and released when it resolves. */
-  async stop(): Promise<void> {
+  /**
+   * Stops the started parts in reverse order; the data directory is complete and released when it
+   * resolves. A running exchange with doors stops gracefully (a maintenance stop, SIGTERM): not
+   * ready from the first step; new requests refused SHUTTING_DOWN on every door while those in
+   * flight are answered (at most `drainMs`, default 5 s); then the doors close their sessions,
+   * whose cancel-on-disconnect orders are cancelled and journaled; last the engine writes a
+   * snapshot at its last seq, so the next start replays nothing.
+   */
+  async stop(o: { drainMs?: number } = {}): Promise<void> {
+    if (this.complete && this.orderEntry && !this.engine.host.stopped) {
+      this.availability?.shuttingDown();
+      const t0 = performance.now();
+      const left = await this.orderEntry.close(o.drainMs ?? 5_000);
+      const fields = { waitedMs: Math.round(performance.now() - t0), seq: this.engine.host.lastSeq };
+      if (left > 0) this.log.warn("stopping with requests unanswered", { ...fields, unanswered: left, effect: "their clients learn the outcome after the restart" });
+      else this.log.info("requests in flight answered", fields);
+    }
     for (let part = this.started.pop(); part !== undefined; part = this.started.pop()) {
       try {
         await part.stop();
@@ -217,15 +237,19 @@ export class BourseExchange {
     return {
       name: "engine",
       start: async () => {
+        const t0 = performance.now();
         try {
           this.engineHost = await startEngineHost({ config: o.config.exchange, dataDir: o.dataDir, workers: o.workers, fsync: o.fsync, snapshotEvery: o.snapshotEvery, log: this.log, syncerFaults: o.syncerFaults });
         } catch (e) {
           throw e instanceof OperatorError ? e : explainRecoveryFailure(e, o.dataDir);
         }
+        this.recoveryMs = Math.round((performance.now() - t0) * 10) / 10;
         this.fresh = this.engineHost.host.lastSeq === 0;
         o.onEngine?.(this.engineHost);
       },
-      stop: () => this.engine.host.shutdown(),
+      // A snapshot at the last seq when the whole exchange ran: the next start replays nothing. A
+      // start that failed half-way stops without one (nothing of note ran).
+      stop: () => this.engine.host.shutdown({ snapshot: this.complete }),
     };
   }
 
@@ -358,7 +382,9 @@ export class BourseExchange {
     return {
       name: "health",
       start: () => {
-        this.availability = new Availability(this.engine.host);
+        // The writer as it is at each question (null without history): one that failed makes the exchange not ready.
+        const hasHistory = this.parts.some((p) => p.name === "history");
+        this.availability = new Availability(this.engine.host, () => (hasHistory ? (this.historyWriter?.status.state ?? "failed") : null));
       },
       // Not ready from the first step of a clean shutdown (the WebSocket door says so too as it stops).
       stop: () => this.availability?.shuttingDown(),

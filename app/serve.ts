@@ -1,5 +1,7 @@
 import type { FixAcceptor } from "../gateway/fix/acceptor.ts";
 import type { Gateway } from "../gateway/ws/server.ts";
+import { paths } from "../actors/recovery.ts";
+import { listSnapshots } from "../actors/snapshot/snapshot-store.ts";
 import { createLogger } from "../log/logger.ts";
 import type { EngineStop } from "./engine-stop.ts";
 import { BourseExchange, type ExchangeOptions } from "./exchange.ts";
@@ -32,6 +34,9 @@ export async function serve(o: ServeOptions): Promise<Running> {
   const host = exchange.engine.host;
   log.info("running", {
     seq: host.lastSeq,
+    // Recovery alone, and the whole start from the process's first instruction to accepting orders (the RTO a supervisor's restart costs).
+    recoveryMs: exchange.recoveryMs,
+    startMs: Math.round(performance.now()),
     websocket: gateway.url,
     http: `${exchange.tls ? "https" : "http"}://${gateway.server.hostname}:${gateway.server.port}`,
     tls: exchange.tls ? (exchange.tls.selfSigned ? `self-signed, ${exchange.tls.certFile}` : exchange.tls.certFile) : undefined,
@@ -49,7 +54,8 @@ export async function serve(o: ServeOptions): Promise<Running> {
     async close() {
       log.info("stopping", { seq: host.lastSeq });
       await exchange.stop();
-      log.info("stopped", { seq: host.lastSeq });
+      // The snapshot the next start begins from: at `seq` after a clean stop, so nothing is replayed.
+      log.info("stopped", { seq: host.lastSeq, snapshot: listSnapshots(paths(o.dataDir).snapshots)[0]?.seq ?? 0 });
       log.flush();
     },
   };

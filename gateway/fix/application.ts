@@ -5,7 +5,7 @@ import { Reason, reasonText } from "../../engine/reasons.ts";
 import { OrderState } from "../../engine/order-state.ts";
 import type { OrderInfo } from "../order-entry/order-book-keeping.ts";
 import type { OrderEntry } from "../order-entry/order-entry.ts";
-import { ENGINE_STOPPED, type Fill, type NewOrderRequest, type OrderReports, type OrderSession, type Request, RequestKind, UNAVAILABLE } from "../order-entry/order-entry-types.ts";
+import { ENGINE_STOPPED, SHUTTING_DOWN, type Fill, type NewOrderRequest, type OrderReports, type OrderSession, type Request, RequestKind, UNAVAILABLE } from "../order-entry/order-entry-types.ts";
 import { TokenBucket } from "../order-entry/rate-limit.ts";
 import { type FixEncoder, fixTimestamp, parseFixTimestamp } from "./codec.ts";
 import { cxlRejReason, EXEC_INST_POST_ONLY, ExecType, FIX_ORD_TYPE, FIX_SIDE, FIX_TIF, MsgType, ORD_STATUS, ORD_TYPE, ordRejReason, SIDE, STP, TIF, Tag } from "./dialect.ts";
@@ -525,7 +525,7 @@ export class FixOrderSession implements OrderSession, OrderReports {
       [Tag.OrigClOrdID, q.origClOrdId === "" ? "NONE" : q.origClOrdId],
       [Tag.OrdStatus, o ? (ORD_STATUS[o.state] ?? "0") : "8"],
       [Tag.CxlRejResponseTo, r.kind === RequestKind.AMEND ? "2" : "1"],
-      [Tag.CxlRejReason, reason === UNAVAILABLE ? "99" : cxlRejReason(reason)],
+      [Tag.CxlRejReason, reason === UNAVAILABLE || reason === SHUTTING_DOWN ? "99" : cxlRejReason(reason)],
       [Tag.Text, text],
     ]);
   }
@@ -601,6 +601,7 @@ export class FixOrderSession implements OrderSession, OrderReports {
 /** Text (58) for a request the engine could not take (null: the reason is an engine Reason). docs/fix.md. */
 function unavailableText(reason: number, what: string): string | null {
   if (reason === UNAVAILABLE) return `the exchange is not accepting ${what}; try again later`;
+  if (reason === SHUTTING_DOWN) return `the exchange is shutting down: ${what} not taken; send it again once the exchange is back`;
   if (reason === ENGINE_STOPPED) return "engine stopped: outcome unknown until the exchange restarts; then query it (resending the same ClOrdID never makes a second order)";
   return null;
 }

@@ -50,6 +50,13 @@ export const UNAVAILABLE = -1;
  */
 export const ENGINE_STOPPED = -2;
 
+/**
+ * The exchange is stopping for maintenance (a graceful stop, app/exchange.ts): a request that
+ * arrives after the stop began never reaches the engine, so nothing of it exists; the door says
+ * so and the client sends it again once the exchange is back.
+ */
+export const SHUTTING_DOWN = -3;
+
 export interface Fill {
   tradeId: number;
   price: number;

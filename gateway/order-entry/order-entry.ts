@@ -7,7 +7,7 @@ import { OrderState } from "../../engine/orders.ts";
 import { Reason } from "../../engine/reasons.ts";
 import { type OrderInfo, OrderBookkeeping } from "./order-book-keeping.ts";
 import type { OrderHistory } from "./order-history.ts";
-import { ENGINE_STOPPED, type NewOrderRequest, type OrderSession, RequestKind, UNAVAILABLE } from "./order-entry-types.ts";
+import { ENGINE_STOPPED, type NewOrderRequest, type OrderSession, RequestKind, SHUTTING_DOWN, UNAVAILABLE } from "./order-entry-types.ts";
 import { type Pending, PendingRequests } from "./pending-requests.ts";
 
 /**
@@ -24,6 +24,10 @@ export class OrderEntry {
   private nextSession = 1;
   private readonly cmd = new Command();
   private readonly batchHooks: (() => void)[] = [];
+
+  /** A graceful stop has begun: new requests are refused SHUTTING_DOWN, those in flight are answered. */
+  private closing = false;
+  private idleWaiters: (() => void)[] = [];
 
   /** Finished orders beyond the read model, answered from the history store (app/exchange.ts sets it); null: none. */
   history: OrderHistory | null = null;
@@ -86,6 +90,7 @@ export class OrderEntry {
   }
 
   private send(p: Pending, c: Command): void {
+    if (this.closing) return this.refuse(p, p.orderId, SHUTTING_DOWN);
     const token = this.nextToken++;
     this.pending.add(token, p);
     const r = this.submit(c, token);
@@ -225,6 +230,27 @@ export class OrderEntry {
     return all.length;
   }
 
+  /**
+   * The first step of a graceful stop (app/exchange.ts): from now on a request is refused
+   * SHUTTING_DOWN before it reaches the engine, while every request already sent is still answered
+   * as its command is delivered. Cancel-on-disconnect cancels, which are the exchange's own, still
+   * go in as the sessions close. Resolves once nothing is in flight, or after `ms` with how many
+   * still are (their clients learn the outcome after the restart, as after a crash).
+   */
+  async close(ms: number): Promise<number> {
+    this.closing = true;
+    if (this.pending.size === 0) return 0;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([new Promise<void>((resolve) => this.idleWaiters.push(resolve)), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+    clearTimeout(timer);
+    return this.pending.size;
+  }
+
+  /** Requests sent to the engine and not yet answered. */
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
   private live(o: OrderInfo | undefined): OrderSession | undefined {
     return o && o.session !== 0 ? this.sessions.get(o.session) : undefined;
   }
@@ -236,6 +262,7 @@ export class OrderEntry {
     this.answer(p, batch);
     // Not in a finally: if a report threw, the object is only not reused.
     if (p) this.pending.release(p);
+    if (this.closing && p && this.pending.size === 0) for (const w of this.idleWaiters.splice(0)) w();
   }
 
   private answer(p: Pending | undefined, r: DeliveredEvents): void {

@@ -34,6 +34,8 @@ export class PendingRequests {
   private slots: (Pending | null)[];
   private mask: number;
   private readonly free: Pending[] = [];
+  /** Requests added and not yet removed. */
+  private waiting = 0;
 
   constructor(initialSlots = 1024) {
     this.slots = new Array<Pending | null>(initialSlots).fill(null);
@@ -66,6 +68,7 @@ export class PendingRequests {
 
   add(token: number, p: Pending): void {
     p.token = token;
+    this.waiting++;
     while (this.slots[token & this.mask] !== null) this.grow();
     this.slots[token & this.mask] = p;
   }
@@ -76,7 +79,13 @@ export class PendingRequests {
     const p = this.slots[i];
     if (p === null || p === undefined || p.token !== token) return undefined;
     this.slots[i] = null;
+    this.waiting--;
     return p;
+  }
+
+  /** How many requests are waiting for the engine's answer. */
+  get size(): number {
+    return this.waiting;
   }
 
   /** Every request still waiting, now no longer waiting, oldest token first (the engine stopped: each gets an error answer). */
@@ -88,6 +97,7 @@ export class PendingRequests {
       this.slots[i] = null;
       all.push(p);
     }
+    this.waiting = 0;
     return all.sort((a, b) => a.token - b.token);
   }
 

@@ -45,6 +45,8 @@ export const ErrorCode = {
   INTERNAL: "INTERNAL",
   /** 503: the engine has stopped: nothing that needs it can be served. */
   ENGINE_STOPPED: "ENGINE_STOPPED",
+  /** 503: the exchange is stopping for maintenance: the request was not taken (Retry-After). */
+  SHUTTING_DOWN: "SHUTTING_DOWN",
   /** 503: the answer comes from the history store, and this exchange has none running. */
   HISTORY_UNAVAILABLE: "HISTORY_UNAVAILABLE",
   /** 503: the server cannot take this now (Retry-After says when to try again). */
@@ -165,5 +167,5 @@ const STATUS_TEXT: Record<number, string> = {
   415: "Unsupported media type (UNSUPPORTED_MEDIA_TYPE)",
   429: "Too many failed logins or requests (RATE_LIMITED); see Retry-After",
   500: "A fault in the server (INTERNAL)",
-  503: "The engine has stopped (ENGINE_STOPPED), the server is busy (BUSY), or the history store the answer needs is not running (HISTORY_UNAVAILABLE)",
+  503: "The engine has stopped (ENGINE_STOPPED), the exchange is shutting down (SHUTTING_DOWN), the server is busy (BUSY), or the history store the answer needs is not running (HISTORY_UNAVAILABLE)",
 };

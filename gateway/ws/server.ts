@@ -421,6 +421,15 @@ export function startGateway(opts: GatewayOptions): Gateway {
     async stop() {
       availability.shuttingDown();
       clearInterval(sweep);
+      // Each session's end is settled here, not in a close handler that may run after the engine
+      // has stopped: its cancel-on-disconnect cancels are submitted now, so they are journaled
+      // before the journal closes (app/exchange.ts, graceful stop). The close handler's detach is then a no-op.
+      batch.flush();
+      for (const s of sessions) {
+        orders.detach(s);
+        portfolio?.detach(s);
+        s.ws.close(1001, "the exchange is shutting down");
+      }
       off();
       unlisten();
       server.stop(true);

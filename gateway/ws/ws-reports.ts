@@ -1,7 +1,7 @@
 import { ALL_SYMBOLS } from "../../engine/commands.ts";
 import { reasonText } from "../../engine/reasons.ts";
 import type { OrderInfo } from "../order-entry/order-book-keeping.ts";
-import { ENGINE_STOPPED, type Fill, type OrderReports, type Request, RequestKind, UNAVAILABLE } from "../order-entry/order-entry-types.ts";
+import { ENGINE_STOPPED, type Fill, type OrderReports, type Request, RequestKind, SHUTTING_DOWN, UNAVAILABLE } from "../order-entry/order-entry-types.ts";
 import {
   type Ack,
   type Amended,
@@ -85,6 +85,9 @@ function withTerms<M extends Pick<Ack, "orderType" | "tif" | "price" | "stopPric
 /** The text of the UNAVAILABLE error that answers a request in flight when the engine stopped (docs/protocol.md). */
 export const ENGINE_STOPPED_TEXT = "engine stopped: outcome unknown until the exchange restarts; then query it (a resend with the same client order id is safe)";
 
+/** The text of the UNAVAILABLE error that answers a request sent after a graceful stop began (docs/protocol.md). */
+export const SHUTTING_DOWN_TEXT = "the exchange is shutting down: the request was not taken; send it again once the exchange is back";
+
 /** What the reports write to: one WebSocket session's frame writer, sequence numbers and send. */
 export interface ReportTarget {
   readonly w: FrameWriter;
@@ -109,14 +112,14 @@ export class WsReports implements OrderReports {
   rejected(r: Request, orderId: number, reason: number): void {
     const s = this.s;
     const type = REQUEST_TYPE[r.kind]!;
-    if (reason === UNAVAILABLE || reason === ENGINE_STOPPED) {
+    if (reason === UNAVAILABLE || reason === ENGINE_STOPPED || reason === SHUTTING_DOWN) {
       const e = error;
       e.seq = s.nextSeq();
       e.requestId = r.requestId;
       e.code = ErrorCode.UNAVAILABLE;
       e.reason = 0;
       e.messageType = type;
-      e.text = reason === ENGINE_STOPPED ? ENGINE_STOPPED_TEXT : errorText(ErrorCode.UNAVAILABLE);
+      e.text = reason === ENGINE_STOPPED ? ENGINE_STOPPED_TEXT : reason === SHUTTING_DOWN ? SHUTTING_DOWN_TEXT : errorText(ErrorCode.UNAVAILABLE);
       s.send(encodeError(s.w, e));
       return;
     }

@@ -102,7 +102,7 @@ test("the live store, written while clients traded, equals one rebuilt from the 
   await again.close();
 });
 
-test("a store from another data directory: the exchange trades on without history and says why", async () => {
+test("a store from another data directory: the exchange trades on without history, says why, and is not ready", async () => {
   const other = mkdtempSync(join(tmpdir(), "bourse-history-other-"));
   const dir = mkdtempSync(join(tmpdir(), "bourse-history-mismatch-"));
   dirs.push(other, dir);
@@ -118,6 +118,11 @@ test("a store from another data directory: the exchange trades on without histor
   expect(x.historyWriter).toBeNull();
   expect(mem.lines().some((l) => /running without history/.test(l))).toBe(true);
   expect(mem.lines().some((l) => /another data directory/.test(l))).toBe(true);
+  // Orders are still taken (below), but an orchestrator is told the history writer is not alive.
+  const ready = await fetch(`http://127.0.0.1:${x.gateway!.server.port}/ready`);
+  expect(ready.status).toBe(503);
+  expect(await ready.json()).toMatchObject({ status: "not ready", reason: expect.stringMatching(/history writer has failed.*history rebuild/), checks: { engine: "running", journal: "writable", history: "failed" } });
+  expect((await fetch(`http://127.0.0.1:${x.gateway!.server.port}/health`)).status).toBe(200);
   const alice = await login(x.gateway!.url, "alice");
   expect((await alice.placeOrder({ symbol: "ETH-USD", side: "sell", price: "2100", qty: "0.1" })).orderId).toBeGreaterThan(0);
   alice.close();

@@ -5,7 +5,7 @@ import { formatPrice, formatQty, type Instrument, parsePrice, parseQty } from ".
 import { Reason, reasonName, reasonText } from "../../../engine/reasons.ts";
 import type { IdentityParts } from "../../auth/identity-parts.ts";
 import type { OrderInfo } from "../../order-entry/order-book-keeping.ts";
-import { ENGINE_STOPPED, UNAVAILABLE } from "../../order-entry/order-entry-types.ts";
+import { ENGINE_STOPPED, SHUTTING_DOWN, UNAVAILABLE } from "../../order-entry/order-entry-types.ts";
 import { callerAuth } from "../caller-auth.ts";
 import { ErrorCode, errorResponses, RestError, retryAfter } from "../errors.ts";
 import type { OrderAnswer, RestOrderDesk } from "../rest-orders.ts";
@@ -107,6 +107,7 @@ export function orderRoutes(id: IdentityParts, desk: () => RestOrderDesk, instru
   }
 
   function refused(reason: number): never {
+    if (reason === SHUTTING_DOWN) throw new RestError(503, ErrorCode.SHUTTING_DOWN, "the exchange is shutting down: the request was not taken; send it again once the exchange is back", undefined, retryAfter(5_000));
     if (reason === UNAVAILABLE || reason === ENGINE_STOPPED) throw new RestError(503, ErrorCode.ENGINE_STOPPED, reason === ENGINE_STOPPED ? "engine stopped: outcome unknown; query the order, or resend it with the same clientOrderId (never a second order)" : "the engine is not running");
     if (reason === Reason.UNKNOWN_ORDER) throw new RestError(404, reasonName(reason), reasonText(reason));
     if (reason === Reason.RATE_LIMITED) throw new RestError(429, reasonName(reason), reasonText(reason), undefined, retryAfter(1_000));
