@@ -1,0 +1,122 @@
+/**
+ * GET /metrics on a real server (docs/metrics.md), with the engine on the main thread and in a
+ * worker: orders over the WebSocket door (the SDK) and the REST door move the counters by exactly
+ * what was done, the exposition parses strictly, and the engine's own threads (the syncer) report.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadConfig } from "../../app/config.ts";
+import { serve } from "../../app/serve.ts";
+import { BourseClient, RejectError } from "../../client/client.ts";
+import { silentLogger } from "../../log/logger.ts";
+import { signedRequest } from "../gateway/support/rest.ts";
+import { parseExposition, type Scrape, seriesKey } from "./exposition-parse.ts";
+
+const config = loadConfig(join(import.meta.dir, "../../config/demo.json"));
+const secret = (name: string) => `${name}-demo-secret-do-not-use-in-production`;
+
+for (const workers of [0, 1]) {
+  describe(`/metrics with workers: ${workers}`, () => {
+    const dir = mkdtempSync(join(tmpdir(), "bourse-metrics-"));
+    let running: Awaited<ReturnType<typeof serve>>;
+    let http: string;
+    const clients: BourseClient[] = [];
+
+    beforeAll(async () => {
+      running = await serve({ dataDir: dir, config, workers, port: 0, host: "127.0.0.1", log: silentLogger });
+      http = `http://127.0.0.1:${running.gateway.server.port}`;
+    });
+    afterAll(async () => {
+      for (const c of clients) if (!c.closed) c.close();
+      await running.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    async function scrape(): Promise<Scrape> {
+      const res = await fetch(`${http}/metrics`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get("content-type")).toBe("text/plain; version=0.0.4; charset=utf-8");
+      return parseExposition(await res.text());
+    }
+    const value = (s: Scrape, name: string, labels: Record<string, string> = {}) => s.series.get(seriesKey(name, labels)) ?? 0;
+
+    async function client(name: string): Promise<BourseClient> {
+      const c = await BourseClient.connect(running.gateway.url);
+      clients.push(c);
+      await c.login(`${name}-demo`, secret(name));
+      return c;
+    }
+
+    test("orders over two doors move the counters by exactly what was done", async () => {
+      const alice = await client("alice");
+      const bob = await client("bob");
+      const before = await scrape();
+
+      // WebSocket: a resting sell, a resting buy below it, a post-only buy that would take (the engine
+      // refuses it), a cancel of an order id that does not exist (the engine refuses it), a cancel of a
+      // client order id that names no order (order entry refuses it: it never reaches the engine).
+      await alice.placeOrder({ symbol: "BTC-USD", side: "sell", price: "31000", qty: "0.5" });
+      await bob.placeOrder({ symbol: "BTC-USD", side: "buy", price: "30000", qty: "0.2" });
+      await expect(bob.placeOrder({ symbol: "BTC-USD", side: "buy", price: "31000", qty: "0.1", postOnly: true })).rejects.toBeInstanceOf(RejectError);
+      await expect(alice.cancel("BTC-USD", { orderId: 999_999 })).rejects.toBeInstanceOf(RejectError);
+      await expect(alice.cancel("BTC-USD", { clientOrderId: "no-such-order" })).rejects.toBeInstanceOf(RejectError);
+      // REST: one order.
+      const body = JSON.stringify({ symbol: "ETH-USD", side: "buy", price: "1990", qty: "1" });
+      const res = await fetch(signedRequest(http, { keyId: "alice-demo", secret: secret("alice"), method: "POST", path: "/api/v1/orders", body }));
+      const answer = await res.text();
+      expect({ status: res.status, answer }).toMatchObject({ status: 201 });
+
+      const after = await scrape();
+      const delta = (name: string, labels: Record<string, string> = {}) => value(after, name, labels) - value(before, name, labels);
+      expect(delta("bourse_commands_total", { door: "ws", command: "new_order" })).toBe(3);
+      expect(delta("bourse_commands_total", { door: "ws", command: "cancel" })).toBe(2);
+      expect(delta("bourse_commands_total", { door: "rest", command: "new_order" })).toBe(1);
+      expect(delta("bourse_commands_total", { door: "fix", command: "new_order" })).toBe(0);
+      expect(delta("bourse_rejects_total", { door: "ws", reason: "POST_ONLY_WOULD_TAKE" })).toBe(1);
+      expect(delta("bourse_rejects_total", { door: "ws", reason: "UNKNOWN_ORDER" })).toBe(2);
+      // Every reject counted is one of those three.
+      const rejects = [...after.series].filter(([k]) => k.startsWith("bourse_rejects_total{")).reduce((n, [k, v]) => n + v - (before.series.get(k) ?? 0), 0);
+      expect(rejects).toBe(3);
+      // The engine answered the three WebSocket orders, the REST one and one cancel; the other cancel never reached it.
+      expect(delta("bourse_order_ack_seconds_count", { door: "ws", command: "new_order" })).toBe(3);
+      expect(delta("bourse_order_ack_seconds_count", { door: "ws", command: "cancel" })).toBe(1);
+      expect(delta("bourse_order_ack_seconds_count", { door: "rest", command: "new_order" })).toBe(1);
+      expect(delta("bourse_order_ack_seconds_sum", { door: "ws", command: "new_order" })).toBeGreaterThan(0);
+      // The syncer thread made them durable: at least one fdatasync, covering at least the four commands.
+      expect(delta("bourse_journal_fsync_seconds_count")).toBeGreaterThan(0);
+      expect(delta("bourse_journal_batch_commands_sum")).toBeGreaterThanOrEqual(5);
+      expect(value(after, "bourse_engine_up")).toBe(1);
+      expect(value(after, "bourse_engine_workers")).toBe(workers);
+      expect(value(after, "bourse_engine_last_seq")).toBeGreaterThan(value(before, "bourse_engine_last_seq"));
+      expect(value(after, "bourse_sessions", { door: "ws", state: "logged_in" })).toBe(2);
+      expect(value(after, "bourse_process_resident_memory_bytes")).toBeGreaterThan(0);
+    });
+
+    test("every name is a bourse_ metric and carries no secret", async () => {
+      const text = await (await fetch(`${http}/metrics`)).text();
+      const s = parseExposition(text);
+      for (const name of s.names) expect(name).toMatch(/^bourse_/);
+      for (const name of s.types.keys()) expect(name).toMatch(/^bourse_[a-z0-9_]+$/);
+      expect(text).not.toContain(secret("alice"));
+      expect(text).not.toContain("alice-demo");
+      for (const family of ["bourse_sync_queue_batches", "bourse_ring_depth_slots", "bourse_history_lag_commands", "bourse_login_failures_total", "bourse_halts_total", "bourse_event_loop_lag_seconds"]) expect(s.types.has(family)).toBe(true);
+    });
+  });
+}
+
+describe("/metrics turned off", () => {
+  test("metrics.enabled false: /metrics is 404", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "bourse-metrics-off-"));
+    const running = await serve({ dataDir: dir, config: { ...config, metrics: { enabled: false } }, workers: 0, port: 0, host: "127.0.0.1", log: silentLogger });
+    try {
+      const res = await fetch(`http://127.0.0.1:${running.gateway.server.port}/metrics`);
+      expect(res.status).toBe(404);
+      await res.text();
+    } finally {
+      await running.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
