@@ -7,7 +7,7 @@
  * The exchange hands in getters rather than itself, so this module does not import the exchange
  * (no import circle) and a part that has not started, or has stopped, is simply not scraped.
  */
-import { statSync } from "node:fs";
+import { statfsSync, statSync } from "node:fs";
 import { EngineMetrics, ENGINE_CELL } from "../actors/engine-metrics.ts";
 import { paths } from "../actors/recovery.ts";
 import { listSnapshots } from "../actors/snapshot/snapshot-store.ts";
@@ -110,11 +110,17 @@ export class ExchangeMetrics {
       .sample("bourse_ring_depth_slots", ring.events, [["ring", "events"]])
       .sample("bourse_ring_depth_slots", ring.waiting, [["ring", "waiting"]]);
     w.family("bourse_snapshot_seconds", "histogram", "Duration of each periodic snapshot the snapshotter replica took (serialize and write).").histogram("bourse_snapshot_seconds", e.snapshot);
+    // Families with nothing to report yet (no snapshot on a fresh directory) are still declared, so a rule over them is valid from the start.
     const newest = newestSnapshot(this.s.dataDir);
-    if (newest !== null) {
-      w.family("bourse_snapshot_age_seconds", "gauge", "Seconds since the newest snapshot file in the data directory was written (recovery replays the journal after it).").sample("bourse_snapshot_age_seconds", Math.max(0, (Date.now() - newest.mtimeMs) / 1000));
-      w.family("bourse_snapshot_last_seq", "gauge", "The sequence number the newest snapshot file holds.").sample("bourse_snapshot_last_seq", newest.seq);
-    }
+    w.family("bourse_snapshot_age_seconds", "gauge", "Seconds since the newest snapshot file in the data directory was written (recovery replays the journal after it); absent while there is none.");
+    if (newest !== null) w.sample("bourse_snapshot_age_seconds", Math.max(0, (Date.now() - newest.mtimeMs) / 1000));
+    w.family("bourse_snapshot_last_seq", "gauge", "The sequence number the newest snapshot file holds.");
+    if (newest !== null) w.sample("bourse_snapshot_last_seq", newest.seq);
+    const disk = diskOf(this.s.dataDir);
+    w.family("bourse_data_dir_free_bytes", "gauge", "Bytes free for this process on the data directory's filesystem (the journal stops the engine when a write fails).");
+    if (disk !== null) w.sample("bourse_data_dir_free_bytes", disk.free);
+    w.family("bourse_data_dir_size_bytes", "gauge", "Size of the data directory's filesystem.");
+    if (disk !== null) w.sample("bourse_data_dir_size_bytes", disk.size);
   }
 
   private collectDoors(w: Exposition): void {
@@ -171,20 +177,28 @@ export class ExchangeMetrics {
         if (n > 0 && rule) w.sample("bourse_alerts_total", n, [["rule", rule.toLowerCase()], ["severity", SEVERITY_NAMES[s]!]]);
       }
     }
-    const venues = this.s.venues();
-    if (venues.length > 0) {
-      w.family("bourse_venue_up", "gauge", "1 while the FIX link to an external venue is logged on.");
-      for (const v of venues) w.sample("bourse_venue_up", v.link.up ? 1 : 0, [["venue", v.name]]);
-    }
+    w.family("bourse_venue_up", "gauge", "1 while the FIX link to an external venue is logged on, by venue (its name in the configuration).");
+    for (const v of this.s.venues()) w.sample("bourse_venue_up", v.link.up ? 1 : 0, [["venue", v.name]]);
     const r = this.reconcileRuns;
     w.family("bourse_reconciliation_runs_total", "counter", "Scheduled end-of-day reconciliations finished, by outcome (clean, breaks, failed: could not run).")
       .sample("bourse_reconciliation_runs_total", r.clean, [["outcome", "clean"]])
       .sample("bourse_reconciliation_runs_total", r.breaks, [["outcome", "breaks"]])
       .sample("bourse_reconciliation_runs_total", r.failed, [["outcome", "failed"]]);
-    if (this.reconcileLast !== null) {
-      w.family("bourse_reconciliation_open_breaks", "gauge", "Open breaks the last scheduled reconciliation found.").sample("bourse_reconciliation_open_breaks", this.reconcileLast.open);
-      w.family("bourse_reconciliation_last_run_timestamp_seconds", "gauge", "When the last scheduled reconciliation finished (Unix time).").sample("bourse_reconciliation_last_run_timestamp_seconds", this.reconcileLast.at / 1000);
-    }
+    const last = this.reconcileLast;
+    w.family("bourse_reconciliation_open_breaks", "gauge", "Open breaks the last scheduled reconciliation found; absent before the first run of this process.");
+    if (last !== null) w.sample("bourse_reconciliation_open_breaks", last.open);
+    w.family("bourse_reconciliation_last_run_timestamp_seconds", "gauge", "When the last scheduled reconciliation finished (Unix time).");
+    if (last !== null) w.sample("bourse_reconciliation_last_run_timestamp_seconds", last.at / 1000);
+  }
+}
+
+/** Free and total bytes of the data directory's filesystem, or null if it cannot be read. */
+function diskOf(dataDir: string): { free: number; size: number } | null {
+  try {
+    const s = statfsSync(dataDir);
+    return { free: s.bavail * s.bsize, size: s.blocks * s.bsize };
+  } catch {
+    return null;
   }
 }
 
