@@ -1,6 +1,6 @@
 /**
  * GET /metrics on a real server (docs/metrics.md), with the engine on the main thread and in a
- * worker: orders over the WebSocket door (the SDK) and the REST door move the counters by exactly
+ * worker: orders over the WebSocket door (the SDK), the FIX door and the REST door move the counters by exactly
  * what was done, the exposition parses strictly, and the engine's own threads (the syncer) report.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { loadConfig } from "../../app/config.ts";
 import { serve } from "../../app/serve.ts";
 import { BourseClient, RejectError } from "../../client/client.ts";
+import { FixInitiator } from "../../gateway/fix/initiator.ts";
 import { silentLogger } from "../../log/logger.ts";
 import { signedRequest } from "../gateway/support/rest.ts";
 import { parseExposition, type Scrape, seriesKey } from "./exposition-parse.ts";
@@ -23,6 +24,7 @@ for (const workers of [0, 1]) {
     let running: Awaited<ReturnType<typeof serve>>;
     let http: string;
     const clients: BourseClient[] = [];
+    const fixes: FixInitiator[] = [];
 
     beforeAll(async () => {
       running = await serve({ dataDir: dir, config, workers, port: 0, host: "127.0.0.1", log: silentLogger });
@@ -30,6 +32,7 @@ for (const workers of [0, 1]) {
     });
     afterAll(async () => {
       for (const c of clients) if (!c.closed) c.close();
+      for (const f of fixes) f.close();
       await running.close();
       rmSync(dir, { recursive: true, force: true });
     });
@@ -68,12 +71,26 @@ for (const workers of [0, 1]) {
       const answer = await res.text();
       expect({ status: res.status, answer }).toMatchObject({ status: 201 });
 
+      // FIX: one order (a NewOrderSingle, acknowledged by an ExecutionReport).
+      const fix = await FixInitiator.connect({ host: "127.0.0.1", port: running.fix!.port, senderCompId: `METRICS-${workers}` });
+      fixes.push(fix);
+      await fix.logon("bob-demo", secret("bob"), [[141, "Y"]]);
+      fix.send([[35, "D"], [11, `m${workers}`], [55, "ETH-USD"], [54, "1"], [60, "20261125-00:00:00.000"], [38, "1"], [40, "2"], [44, "1990"], [59, "1"]]);
+      expect((await fix.next("8")).get(150)).toBe("0");
+
+      // A wrong secret: one failed login, whatever the door.
+      const guesser = await BourseClient.connect(running.gateway.url);
+      clients.push(guesser);
+      await expect(guesser.login("alice-demo", "not-the-secret-at-all")).rejects.toBeDefined();
+
       const after = await scrape();
       const delta = (name: string, labels: Record<string, string> = {}) => value(after, name, labels) - value(before, name, labels);
       expect(delta("bourse_commands_total", { door: "ws", command: "new_order" })).toBe(3);
       expect(delta("bourse_commands_total", { door: "ws", command: "cancel" })).toBe(2);
       expect(delta("bourse_commands_total", { door: "rest", command: "new_order" })).toBe(1);
-      expect(delta("bourse_commands_total", { door: "fix", command: "new_order" })).toBe(0);
+      expect(delta("bourse_commands_total", { door: "fix", command: "new_order" })).toBe(1);
+      expect(delta("bourse_order_ack_seconds_count", { door: "fix", command: "new_order" })).toBe(1);
+      expect(value(after, "bourse_sessions", { door: "fix", state: "logged_in" })).toBe(1);
       expect(delta("bourse_rejects_total", { door: "ws", reason: "POST_ONLY_WOULD_TAKE" })).toBe(1);
       expect(delta("bourse_rejects_total", { door: "ws", reason: "UNKNOWN_ORDER" })).toBe(2);
       // Every reject counted is one of those three.
@@ -86,12 +103,14 @@ for (const workers of [0, 1]) {
       expect(delta("bourse_order_ack_seconds_sum", { door: "ws", command: "new_order" })).toBeGreaterThan(0);
       // The syncer thread made them durable: at least one fdatasync, covering at least the four commands.
       expect(delta("bourse_journal_fsync_seconds_count")).toBeGreaterThan(0);
-      expect(delta("bourse_journal_batch_commands_sum")).toBeGreaterThanOrEqual(5);
+      expect(delta("bourse_journal_batch_commands_sum")).toBeGreaterThanOrEqual(6);
       expect(value(after, "bourse_engine_up")).toBe(1);
       expect(value(after, "bourse_engine_workers")).toBe(workers);
       expect(value(after, "bourse_engine_last_seq")).toBeGreaterThan(value(before, "bourse_engine_last_seq"));
       expect(value(after, "bourse_sessions", { door: "ws", state: "logged_in" })).toBe(2);
       expect(value(after, "bourse_process_resident_memory_bytes")).toBeGreaterThan(0);
+      expect(delta("bourse_login_failures_total")).toBe(1);
+      expect(value(after, "bourse_sessions", { door: "ws", state: "anonymous" })).toBe(1);
     });
 
     test("every name is a bourse_ metric and carries no secret", async () => {
