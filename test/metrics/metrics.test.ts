@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../../app/config.ts";
+import { BourseExchange } from "../../app/exchange.ts";
 import { serve } from "../../app/serve.ts";
 import { BourseClient, RejectError } from "../../client/client.ts";
 import { FixInitiator } from "../../gateway/fix/initiator.ts";
@@ -139,3 +140,26 @@ describe("/metrics turned off", () => {
     }
   });
 });
+
+for (const workers of [0, 1]) {
+  test(`the snapshotter replica's snapshots reach /metrics (workers: ${workers})`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), "bourse-metrics-snap-"));
+    // A snapshot every 20 commands: the seeding alone (accounts, users, keys) passes several.
+    const exchange = await new BourseExchange({ dataDir: dir, config, workers, port: 0, host: "127.0.0.1", snapshotEvery: 20, log: silentLogger }).start();
+    try {
+      const host = exchange.engine.host;
+      // Every snapshot due up to the last seq so far is on disk once this resolves.
+      await host.settled();
+      const due = Math.floor(host.lastSeq / 20);
+      expect(due).toBeGreaterThan(0);
+      const s = parseExposition(await (await fetch(`http://127.0.0.1:${exchange.gateway!.server.port}/metrics`)).text());
+      expect(s.series.get(seriesKey("bourse_snapshot_seconds_count"))).toBe(due);
+      expect(s.series.get(seriesKey("bourse_snapshot_last_seq"))).toBe(due * 20);
+      expect(s.series.get(seriesKey("bourse_snapshot_age_seconds"))).toBeGreaterThanOrEqual(0);
+      expect(s.series.get(seriesKey("bourse_data_dir_free_bytes"))).toBeGreaterThan(0);
+    } finally {
+      await exchange.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
