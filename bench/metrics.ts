@@ -15,10 +15,13 @@
  *      rotating, on fresh data directories. Reported: orders/s and the latency from the request to
  *      its accepted report (p50, p99, p99.9), median over trials, and the ratio on/off.
  *
- *   npm run bench:metrics [-- --orders N] [--warmup W] [--burst B] [--trials T] [--increments N] [--json]
+ *   npm run bench:metrics [-- --orders N] [--warmup W] [--burst B] [--trials T] [--increments N]
+ *                           [--prom-client PATH] [--json]
  *
- * prom-client itself is not installed (Bourse does not depend on it); the labelled counter here
- * does the work its `inc(labels)` does per call, without its extra checks, so it is a lower bound.
+ * Bourse does not depend on prom-client; the labelled counter here does the work its `inc(labels)`
+ * does per call, without its extra checks. With `--prom-client PATH` (a prom-client installed
+ * elsewhere, e.g. `npm i --prefix /tmp/pc prom-client` and PATH /tmp/pc/node_modules/prom-client)
+ * the micro part also times the real `Counter.inc(labels)` and `Histogram.observe(labels, v)`.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -46,6 +49,7 @@ const BURST = flagOr(argv, "--burst", 200);
 const TRIALS = flagOr(argv, "--trials", 4);
 const INCREMENTS = flagOr(argv, "--increments", 10_000_000);
 const JSON_OUT = argv.includes("--json");
+const PROM_CLIENT = argv.includes("--prom-client") ? argv[argv.indexOf("--prom-client") + 1]! : null;
 
 // ---- 1. micro -------------------------------------------------------------------------------
 
@@ -92,18 +96,46 @@ function observe(n: number): number {
   return ((performance.now() - t0) * 1e6) / n;
 }
 
-function micro(): { typedNs: number; labelledNs: number; observeNs: number } {
+/** The real prom-client, when --prom-client names one: its labelled counter and histogram, ns per call. */
+interface PromClient {
+  Registry: new () => unknown;
+  Counter: new (o: { name: string; help: string; labelNames: string[]; registers: unknown[] }) => { inc(labels: Record<string, string>): void };
+  Histogram: new (o: { name: string; help: string; labelNames: string[]; buckets: number[]; registers: unknown[] }) => { observe(labels: Record<string, string>, v: number): void };
+}
+
+function promClient(pc: PromClient, n: number): { incNs: number; observeNs: number } {
+  const registry = new pc.Registry();
+  const c = new pc.Counter({ name: "bench_commands_total", help: "x", labelNames: ["door", "command"], registers: [registry] });
+  const h = new pc.Histogram({ name: "bench_ack_seconds", help: "x", labelNames: ["door", "command"], buckets: [...LATENCY_BOUNDS], registers: [registry] });
+  let t0 = performance.now();
+  for (let i = 0; i < n; i++) c.inc({ door: DOORS[i % 3]!, command: COMMANDS[i & 3]! });
+  const incNs = ((performance.now() - t0) * 1e6) / n;
+  t0 = performance.now();
+  for (let i = 0; i < n; i++) h.observe({ door: DOORS[i % 3]!, command: COMMANDS[i & 3]! }, (i & 1023) * 1e-5);
+  return { incNs, observeNs: ((performance.now() - t0) * 1e6) / n };
+}
+
+async function micro(): Promise<{ typedNs: number; labelledNs: number; observeNs: number; promClientIncNs: number | null; promClientObserveNs: number | null }> {
   const reps = 5;
   const typed: number[] = [];
   const lab: number[] = [];
   const obs: number[] = [];
-  // Alternate, so drift on a shared host falls on both alike.
+  const pcInc: number[] = [];
+  const pcObs: number[] = [];
+  const pc = PROM_CLIENT === null ? null : ((await import(PROM_CLIENT)) as { default?: PromClient } & PromClient);
+  const client = pc === null ? null : (pc.Counter ? pc : pc.default!);
+  // Alternate, so drift on a shared host falls on all alike.
   for (let r = 0; r < reps; r++) {
     typed.push(typedArray(INCREMENTS));
     lab.push(labelled(Math.max(1, INCREMENTS / 10)));
     obs.push(observe(Math.max(1, INCREMENTS / 10)));
+    if (client !== null) {
+      const p = promClient(client, Math.max(1, INCREMENTS / 10));
+      pcInc.push(p.incNs);
+      pcObs.push(p.observeNs);
+    }
   }
-  return { typedNs: median(typed), labelledNs: median(lab), observeNs: median(obs) };
+  return { typedNs: median(typed), labelledNs: median(lab), observeNs: median(obs), promClientIncNs: client ? median(pcInc) : null, promClientObserveNs: client ? median(pcObs) : null };
 }
 
 // ---- 2. full path ---------------------------------------------------------------------------
@@ -206,8 +238,8 @@ async function fullPath(): Promise<Trial[]> {
   return out;
 }
 
-const m = micro();
-log(`micro: typed array ${m.typedNs.toFixed(2)} ns/inc, labelled ${m.labelledNs.toFixed(1)} ns/inc, ack observation ${m.observeNs.toFixed(1)} ns`);
+const m = await micro();
+log(`micro: typed array ${m.typedNs.toFixed(2)} ns/inc, labelled ${m.labelledNs.toFixed(1)} ns/inc, ack observation ${m.observeNs.toFixed(1)} ns${m.promClientIncNs === null ? "" : `, prom-client inc ${m.promClientIncNs.toFixed(1)} ns, observe ${m.promClientObserveNs!.toFixed(1)} ns`}`);
 const trials = await fullPath();
 const side = (on: boolean) => {
   const ts = trials.filter((t) => t.on === on);
@@ -221,8 +253,14 @@ if (JSON_OUT) {
   console.log(`\nCounter increments (${int(INCREMENTS)} typed, ${int(INCREMENTS / 10)} labelled; median of 5)`);
   console.log(table(["way", "ns per increment", "ratio"], [
     ["typed array, small-integer index", m.typedNs.toFixed(2), "1.0"],
-    ["labelled (prom-client's inc(labels) work)", m.labelledNs.toFixed(1), (m.labelledNs / m.typedNs).toFixed(0)],
+    ["labelled stand-in (sorted key string, Map)", m.labelledNs.toFixed(1), (m.labelledNs / m.typedNs).toFixed(0)],
     ["ack observation (2 × performance.now + bucket)", m.observeNs.toFixed(1), "–"],
+    ...(m.promClientIncNs === null
+      ? []
+      : [
+          ["prom-client Counter.inc(labels)", m.promClientIncNs.toFixed(1), (m.promClientIncNs / m.typedNs).toFixed(0)],
+          ["prom-client Histogram.observe(labels, v)", m.promClientObserveNs!.toFixed(1), "–"],
+        ]),
   ]));
   console.log(`\nFull path: order entry → journal (fsync) → ack, workers 0, ${int(ORDERS)} IOC orders after ${int(WARMUP)} warm-up, ${BURST} a turn; median of ${TRIALS} trials each`);
   console.log(table(["metrics", "orders/s", "p50 ms", "p99 ms", "p99.9 ms"], [
