@@ -135,6 +135,14 @@ describe("ops/", () => {
     for (const e of exprs) expect({ e, depth: [...e].reduce((d, c) => (d < 0 ? d : d + (c === "(" ? 1 : c === ")" ? -1 : 0)), 0) }).toEqual({ e, depth: 0 });
   });
 
+  test("docs/metrics.md lists every metric family /metrics serves, and no other", () => {
+    const doc = readFileSync(join(ROOT, "docs/metrics.md"), "utf8");
+    const listed = new Set([...doc.matchAll(/^\| `(bourse_[a-z0-9_]+)` \|/gm)].map((m) => m[1]!));
+    expect([...scrape.types.keys()].filter((n) => !listed.has(n))).toEqual([]);
+    // Families the test server has no part for (venues, a reconciliation run) are declared anyway, so all are in a scrape.
+    expect([...listed].filter((n) => !scrape.types.has(n))).toEqual([]);
+  });
+
   test("the name reader finds the bourse_ names of a query and nothing else", () => {
     expect(metricNames('histogram_quantile(0.99, sum by (le) (rate(bourse_journal_fsync_seconds_bucket{door="ws"}[5m]))) > bourse_x_total')).toEqual(["bourse_journal_fsync_seconds_bucket", "bourse_x_total"]);
   });
