@@ -21,13 +21,14 @@ const secret = (name: string) => `${name}-demo-secret-do-not-use-in-production`;
 
 for (const workers of [0, 1]) {
   describe(`/metrics with workers: ${workers}`, () => {
-    const dir = mkdtempSync(join(tmpdir(), "bourse-metrics-"));
+    let dir: string;
     let running: Awaited<ReturnType<typeof serve>>;
     let http: string;
     const clients: BourseClient[] = [];
     const fixes: FixInitiator[] = [];
 
     beforeAll(async () => {
+      dir = mkdtempSync(join(tmpdir(), "bourse-metrics-"));
       running = await serve({ dataDir: dir, config, workers, port: 0, host: "127.0.0.1", log: silentLogger });
       http = `http://127.0.0.1:${running.gateway.server.port}`;
     });

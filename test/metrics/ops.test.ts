@@ -86,11 +86,12 @@ function dashboardExprs(d: { panels: { targets?: { expr: string }[]; panels?: un
 }
 
 describe("ops/", () => {
-  const dir = mkdtempSync(join(tmpdir(), "bourse-ops-"));
+  let dir: string;
   let running: Awaited<ReturnType<typeof serve>>;
   let scrape: Scrape;
 
   beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "bourse-ops-"));
     running = await serve({ dataDir: dir, config: loadConfig(join(ROOT, "config/demo.json")), workers: 0, port: 0, host: "127.0.0.1", log: silentLogger });
     scrape = parseExposition(await (await fetch(`http://127.0.0.1:${running.gateway.server.port}/metrics`)).text());
   });
