@@ -55,6 +55,11 @@ export interface RuntimeOptions {
    * host without auto-flush (the engine worker) runs no timer here: its WorkerHost does.
    */
   deadlines?: boolean;
+  /**
+   * The engine's metrics buffer (actors/engine-metrics.ts): the syncer, this runtime and the
+   * snapshotter replica write their measurements there for /metrics. Without it none are kept.
+   */
+  metrics?: SharedArrayBuffer;
   /** Tests only: the sequencer clock's time source (µs since the epoch), e.g. the wall clock shifted to just before a session close. */
   clock?: () => number;
 }

@@ -18,6 +18,7 @@ import { COMMAND_SLOT_BYTES, CommandOffset } from "./layout/schema.ts";
 import { listSnapshots, pruneSnapshots, saveSnapshot, saveSnapshotAsync } from "./snapshot/snapshot-store.ts";
 import type { Delivery, EngineHost, PortfolioRead } from "./sequencer.ts";
 import { Snapshotter } from "./snapshot/snapshotter.ts";
+import { ENGINE_CELL, EngineMetrics } from "./engine-metrics.ts";
 import { EngineStoppedError, StopListeners } from "./stop-listeners.ts";
 
 // Where they were before the split, for the doors that import them from here.
@@ -105,13 +106,16 @@ export class Runtime implements EngineHost {
   deadlineSymbol = -1;
   private deadlines: DeadlineTimer | null = null;
   private gate: DeliveredGate | null = null;
-  private readonly opts: Required<Omit<RuntimeOptions, "log" | "segmentBytes" | "syncerWake" | "syncerFaults" | "snapshotterHold" | "lockHeld" | "clock">> & Pick<RuntimeOptions, "log">;
+  private readonly opts: Required<Omit<RuntimeOptions, "log" | "segmentBytes" | "syncerWake" | "syncerFaults" | "snapshotterHold" | "lockHeld" | "clock" | "metrics">> & Pick<RuntimeOptions, "log">;
+  /** Where the sync queue's depth is stored for /metrics (null: no metrics kept). */
+  private readonly metrics: EngineMetrics | null;
 
   /** The data directory's lock, when this Runtime took it (null: its host holds it). */
   private readonly lock: DataDirLock | null;
 
   private constructor(opts: RuntimeOptions, exchange: Exchange, journal: Journal, seq: number, time: number, lock: DataDirLock | null) {
-    const { segmentBytes: _s, syncerWake: _w, syncerFaults: _f, snapshotterHold: _h, lockHeld: _l, clock: _c, ...rest } = opts;
+    const { segmentBytes: _s, syncerWake: _w, syncerFaults: _f, snapshotterHold: _h, lockHeld: _l, clock: _c, metrics, ...rest } = opts;
+    this.metrics = metrics ? new EngineMetrics(metrics) : null;
     this.lock = lock;
     this.opts = { snapshotEvery: 100_000, hashEvery: 100_000, keepSnapshots: 3, fsync: true, autoFlush: true, snapshotter: "replica", deadlines: true, ...rest };
     this.exchange = exchange;
@@ -147,7 +151,7 @@ export class Runtime implements EngineHost {
     opts.log?.info("recovered", { seq: r.seq, snapshotSeq: r.snapshotSeq, replayed: r.replayed, durationMs: Math.round((performance.now() - t0) * 10) / 10 });
     const journal = r.journal!;
     try {
-      journal.startSyncer({ wake: opts.syncerWake, delayMs: opts.syncerFaults?.delayMs, failAfter: opts.syncerFaults?.failAfter });
+      journal.startSyncer({ wake: opts.syncerWake, metrics: opts.metrics, delayMs: opts.syncerFaults?.delayMs, failAfter: opts.syncerFaults?.failAfter });
     } catch (e) {
       journal.close();
       lock?.release();
@@ -164,7 +168,7 @@ export class Runtime implements EngineHost {
     const { snapshotter, snapshotEvery, hashEvery, keepSnapshots, dataDir, config, log } = this.opts;
     if (snapshotter !== "replica" || (snapshotEvery <= 0 && hashEvery <= 0)) return;
     try {
-      this.replica = Snapshotter.start({ dataDir, config, snapshotEvery, hashEvery, keepSnapshots, durableSeq: this.journal.durableSeq, log, hold });
+      this.replica = Snapshotter.start({ dataDir, config, snapshotEvery, hashEvery, keepSnapshots, durableSeq: this.journal.durableSeq, log, hold, metrics: this.metrics?.sab });
     } catch (e) {
       log?.error("snapshotter did not start", { effect: "no periodic snapshots or state hashes until a restart; the journal has every command", err: e });
     }
@@ -309,6 +313,7 @@ export class Runtime implements EngineHost {
     this.pending[(this.head + this.queued) & (MAX_PENDING_BATCHES - 1)] = batch;
     this.queued++;
     this.pendingCommands += done;
+    this.noteQueue();
     // A failed command may have left its state half-changed: no snapshot or hash of that.
     if (this.failure === null) {
       this.afterBatch(first, this.seq);
@@ -355,8 +360,17 @@ export class Runtime implements EngineHost {
     } finally {
       this.delivering = false;
     }
+    this.noteQueue();
     if (failed !== null) this.abandon(failed);
     else journal.syncer?.keepAlive(this.queued > 0);
+  }
+
+  /** The sync queue's depth, for /metrics: two stores per flush and per poll. */
+  private noteQueue(): void {
+    if (this.metrics === null) return;
+    const m = this.metrics.cells;
+    m[ENGINE_CELL.SYNC_QUEUE_BATCHES] = this.queued;
+    m[ENGINE_CELL.SYNC_QUEUE_COMMANDS] = this.pendingCommands;
   }
 
   private deliver(b: Batch): void {

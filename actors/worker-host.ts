@@ -17,7 +17,7 @@ import type { Delivery, EngineHost, PortfolioRead } from "./sequencer.ts";
 import { DeliveredGate } from "./delivered-gate.ts";
 import { COMMAND_SLOT_BYTES, encodeCommand } from "./layout/schema.ts";
 import type { RecoveredState } from "./recovered-state.ts";
-import { seqAtOrAfter } from "./ring/sequence.ts";
+import { seqAtOrAfter, seqDiff } from "./ring/sequence.ts";
 import { ReplicaProgress } from "./snapshot/snapshotter.ts";
 import { CONTROL, END_EVENT, type WorkerInit, type WorkerMessage } from "./worker-protocol.ts";
 
@@ -142,6 +142,19 @@ export class WorkerHost implements EngineHost {
 
   get stopped(): boolean {
     return this.failure !== null;
+  }
+
+  /**
+   * For /metrics: commands waiting on this thread for room in the command ring, slots of the
+   * command ring the engine has not taken yet, and event slots the engine wrote that this thread
+   * has not read yet. Read at scrape time only.
+   */
+  get ringDepth(): { waiting: number; commands: number; events: number } {
+    return {
+      waiting: this.queue.length,
+      commands: this.cmds.size - this.cmds.remaining(),
+      events: seqDiff(this.events.cursor.get(), this.events.consumer(0).get()),
+    };
   }
 
   onDelivery(fn: Delivery): () => void {

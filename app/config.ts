@@ -50,6 +50,11 @@ export interface BourseConfig {
   venues?: Record<string, VenueLinkConfig>;
   /** The server's end-of-day reconciliation (app/reconcile-config.ts). */
   reconcile?: ReconcileConfig;
+  /**
+   * GET /metrics on the WebSocket/HTTP port, in the Prometheus text format (docs/metrics.md).
+   * `enabled` defaults to true; false turns the endpoint off (404) and stops the counting.
+   */
+  metrics?: { enabled?: boolean };
 }
 
 /** Reads a configuration file; a missing, unreadable or malformed one is an OperatorError naming it. */

@@ -13,6 +13,7 @@
  *   venues       routing to external venues: a router and a FIX initiator per venue, journaled unavailable before the doors open
  *   market data  the books as recovered, fanned out by the WebSocket door
  *   health       what /health and /ready answer
+ *   metrics      the process timer behind /metrics (the counters themselves live in the parts, docs/metrics.md)
  *   websocket    the binary WebSocket door and its HTTP paths
  *   fix          the FIX 4.4 acceptor, unless the config turns it off
  *   revocations  a revoked API key's live sessions on every door are told and closed at once
@@ -64,6 +65,8 @@ import { type BourseConfig, resolveVenues } from "./config.ts";
 import { VenueConfigError } from "../gateway/venue/link-config.ts";
 import { drainOnStop, type EngineStop } from "./engine-stop.ts";
 import { checkPortsFree, type DoorAddress, listenError } from "./listen-check.ts";
+import { ExchangeMetrics } from "./exchange-metrics.ts";
+import type { AlertRow } from "../history/monitoring/alerts.ts";
 
 /** One piece of the running exchange. */
 export interface Part {
@@ -136,6 +139,8 @@ export class BourseExchange {
   private complete = false;
   /** How long the engine part took to recover the data directory (newest snapshot + journal replay), ms. */
   recoveryMs = 0;
+  /** What GET /metrics serves (docs/metrics.md); null without the doors or with metrics.enabled false. */
+  readonly metrics: ExchangeMetrics | null = null;
 
   constructor(readonly o: ExchangeOptions) {
     this.log = o.log ?? createLogger();
@@ -147,6 +152,20 @@ export class BourseExchange {
       throw e;
     }
     this.loginGuard = new LoginGuard(o.config.login);
+    if (o.doors !== false && o.config.metrics?.enabled !== false) {
+      this.metrics = new ExchangeMetrics({
+        dataDir: o.dataDir,
+        workers: o.workers,
+        symbols: o.config.exchange.instruments.map((i) => ({ id: i.id, symbol: i.symbol })),
+        engine: () => this.engineHost?.host ?? null,
+        gateway: () => this.gateway,
+        fix: () => this.fix,
+        marketData: () => this.marketData,
+        historyWriter: () => this.historyWriter,
+        venues: () => this.venues,
+        loginGuard: this.loginGuard,
+      });
+    }
     this.parts.push(this.enginePart(), this.accountsPart(), this.identityPart());
     if (o.history ?? (o.doors !== false && o.config.history?.enabled !== false)) this.parts.push(this.historyPart());
     if (o.doors === false) return;
@@ -154,7 +173,9 @@ export class BourseExchange {
     this.parts.push(this.orderEntryPart());
     // Before the doors open: the venues are journaled unavailable before any order can reach them.
     if (Object.values(o.config.venues ?? {}).some((v) => v.routing !== false && v.enabled !== false)) this.parts.push(this.venuesPart());
-    this.parts.push(this.marketDataPart(), this.healthPart(), this.webSocketPart(doors[0]!));
+    this.parts.push(this.marketDataPart(), this.healthPart());
+    if (this.metrics) this.parts.push(this.metricsPart(this.metrics));
+    this.parts.push(this.webSocketPart(doors[0]!));
     if (doors[1]) this.parts.push(this.fixPart(doors[1]));
     this.parts.push(this.revocationsPart(), this.engineStopPart());
     // The end-of-day reconciliation reads the history store: on by default where there is one.
@@ -239,7 +260,7 @@ export class BourseExchange {
       start: async () => {
         const t0 = performance.now();
         try {
-          this.engineHost = await startEngineHost({ config: o.config.exchange, dataDir: o.dataDir, workers: o.workers, fsync: o.fsync, snapshotEvery: o.snapshotEvery, log: this.log, syncerFaults: o.syncerFaults });
+          this.engineHost = await startEngineHost({ config: o.config.exchange, dataDir: o.dataDir, workers: o.workers, fsync: o.fsync, snapshotEvery: o.snapshotEvery, log: this.log, syncerFaults: o.syncerFaults, ...(this.metrics ? { metrics: this.metrics.engine.sab } : {}) });
         } catch (e) {
           throw e instanceof OperatorError ? e : explainRecoveryFailure(e, o.dataDir);
         }
@@ -351,6 +372,7 @@ export class BourseExchange {
       name: "order entry",
       start: () => {
         const orderEntry = new OrderEntry(this.engine.host);
+        orderEntry.metrics = this.metrics?.orders ?? null;
         // Finished orders the read model has let go of (or that ended before a restart) are answered from the store.
         if (this.history) orderEntry.history = orderHistory(this.history);
         // Its delivery listener first: it opens the WebSocket door's batch for the listeners after it.
@@ -391,6 +413,11 @@ export class BourseExchange {
     };
   }
 
+  /** The event-loop lag timer behind /metrics; the WebSocket door serves the scrape. */
+  private metricsPart(metrics: ExchangeMetrics): Part {
+    return { name: "metrics", start: () => metrics.start(), stop: () => metrics.stop() };
+  }
+
   private webSocketPart(address: DoorAddress): Part {
     const o = this.o;
     let restOrders: RestOrderDesk;
@@ -415,6 +442,7 @@ export class BourseExchange {
             availability: this.availability!,
             portfolio: { read: (account) => this.engine.host.portfolio(account), feeAccount: o.config.exchange.feeAccount ?? 0 },
             operatorAuth: (token) => operatorAuth(this.identity, token),
+            ...(this.metrics ? { metrics: () => this.metrics!.registry.response() } : {}),
             restRoutes: [
               identityRoutes(this.identity!),
               accountAdminRoutes(this.identity!),
@@ -435,7 +463,11 @@ export class BourseExchange {
         }
         // Alerts reach operator sessions once the history store holds them (docs/monitoring.md).
         const gateway = this.gateway;
-        offAlerts = this.historyWriter?.onAlerts((alerts) => gateway.pushAlerts(alerts)) ?? (() => {});
+        offAlerts =
+          this.historyWriter?.onAlerts((alerts) => {
+            this.metrics?.alerted(alerts);
+            gateway.pushAlerts(alerts);
+          }) ?? (() => {});
       },
       stop: async () => {
         offAlerts();
@@ -523,9 +555,18 @@ export class BourseExchange {
       start: () => {
         const settings = reconcileSettings(o.config.reconcile, o.dataDir);
         const clock = o.clock ?? Date.now;
-        job = new ReconcileJob({ dataDir: o.dataDir, config: o.config, settings, log: this.log, store: () => this.history, pushAlert: (a) => this.gateway?.pushAlerts([a]), clock });
+        const pushAlert = (a: AlertRow) => {
+          this.metrics?.alerted([a]);
+          this.gateway?.pushAlerts([a]);
+        };
+        job = new ReconcileJob({ dataDir: o.dataDir, config: o.config, settings, log: this.log, store: () => this.history, pushAlert, clock });
         const j = job;
-        schedule = new ReconcileSchedule({ atMinutes: settings.atMinutes, out: settings.out, run: (day) => j.run(day), log: this.log, clock, timer: o.reconcileTimer });
+        const run = async (day: string) => {
+          const r = await j.run(day);
+          this.metrics?.reconciled(r, clock());
+          return r;
+        };
+        schedule = new ReconcileSchedule({ atMinutes: settings.atMinutes, out: settings.out, run, log: this.log, clock, timer: o.reconcileTimer });
         this.reconciliation = schedule;
         schedule.start();
       },

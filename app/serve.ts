@@ -40,7 +40,7 @@ export async function serve(o: ServeOptions): Promise<Running> {
     websocket: gateway.url,
     http: `${exchange.tls ? "https" : "http"}://${gateway.server.hostname}:${gateway.server.port}`,
     tls: exchange.tls ? (exchange.tls.selfSigned ? `self-signed, ${exchange.tls.certFile}` : exchange.tls.certFile) : undefined,
-    paths: "/health, /ready, /instruments",
+    paths: exchange.metrics ? "/health, /ready, /instruments, /metrics" : "/health, /ready, /instruments",
     fix: fix ? `${fix.host}:${fix.port}` : undefined,
     fixTargetCompId: fix?.compId,
   });

@@ -81,6 +81,8 @@ export interface SyncerInit {
   initial: number;
   /** Another word to notify after every sync, for a thread that parks on something else as well. */
   wake?: SyncerWake;
+  /** The engine's metrics buffer (actors/engine-metrics.ts): each fdatasync's duration and the commands it covered. */
+  metrics?: SharedArrayBuffer;
 }
 
 /**
@@ -101,6 +103,8 @@ export interface SyncerOptions {
   /** Size of the byte ring (default 16 MiB): how far the journal may run ahead of the disk's writes. */
   ringBytes?: number;
   wake?: SyncerWake;
+  /** The engine's metrics buffer (actors/engine-metrics.ts), if metrics are kept. */
+  metrics?: SharedArrayBuffer;
   /** Tests only: ms slept before each fdatasync (a slow disk). */
   delayMs?: number;
   /** Tests only: fail with EIO after this many successful fdatasyncs. */
@@ -157,7 +161,7 @@ export class Syncer {
       if (Atomics.load(cells, SYNC.ERROR) === 0) Atomics.store(cells, SYNC.ERROR, SYNCER_WORKER_FAILED);
       Atomics.notify(cells, SYNC.DONE);
     });
-    const init: SyncerInit = { sab, ring, fd: o.fd, offset: o.offset, initial, wake: o.wake };
+    const init: SyncerInit = { sab, ring, fd: o.fd, offset: o.offset, initial, wake: o.wake, metrics: o.metrics };
     worker.postMessage(init);
     return s;
   }

@@ -8,6 +8,7 @@ import { writeExchangeSnapshot } from "../../engine/exchange-snapshot.ts";
 import { JournalFollower } from "../journal/journal-follower.ts";
 import { hashOf, paths } from "../recovery.ts";
 import { ReplicaCollector } from "./replica-gc.ts";
+import { ENGINE_CELL, EngineMetrics } from "../engine-metrics.ts";
 import { pruneSnapshots, removeTemporaries, saveSnapshot } from "./snapshot-store.ts";
 import { REPLICA_TMP_TAG, SNAP, STATE, type SnapshotterInit, storeFailure } from "./snapshotter.ts";
 
@@ -17,6 +18,7 @@ self.onmessage = (e: MessageEvent<SnapshotterInit>) => {
   const o = e.data;
   const c = new Int32Array(o.sab);
   const p = paths(o.dataDir);
+  const metrics = o.metrics ? new EngineMetrics(o.metrics) : null;
   let follower: JournalFollower | null = null;
   try {
     removeTemporaries(p.snapshots, REPLICA_TMP_TAG);
@@ -31,12 +33,19 @@ self.onmessage = (e: MessageEvent<SnapshotterInit>) => {
     // One serialization serves both: the snapshot's bytes are what the hash is over. False when
     // closing: the snapshot is abandoned rather than hold up the close (it only costs a longer replay).
     const write = (seq: number, time: number, snapshot: boolean, hash: boolean): boolean => {
+      const began = performance.now();
       const bytes = writeExchangeSnapshot(f.exchange);
       if (stopping()) return false;
       if (snapshot) {
         saveSnapshot(p.snapshots, seq, time, bytes, REPLICA_TMP_TAG);
         pruneSnapshots(p.snapshots, o.keepSnapshots);
         Atomics.add(c, SNAP.SNAPSHOTS, 1);
+        if (metrics !== null) {
+          // Serialize and write, what the replica spends on one snapshot.
+          metrics.snapshot.observe((performance.now() - began) / 1000);
+          metrics.cells[ENGINE_CELL.SNAPSHOT_SEQ] = seq;
+          metrics.cells[ENGINE_CELL.SNAPSHOT_LAST_MS] = Date.now();
+        }
       }
       if (hash) appendFileSync(p.hashes, `${seq} ${time} ${hashOf(bytes)}\n`);
       return true;

@@ -83,6 +83,8 @@ export interface SnapshotterInit {
   snapshotEvery: number;
   hashEvery: number;
   keepSnapshots: number;
+  /** The engine's metrics buffer (actors/engine-metrics.ts): each snapshot's duration and time. */
+  metrics?: SharedArrayBuffer;
 }
 
 export interface SnapshotterOptions extends Omit<SnapshotterInit, "sab"> {
@@ -216,7 +218,7 @@ export class Snapshotter {
       if (s.progress.state < STATE.STOPPED) storeFailure(cells, "the snapshotter worker exited");
       s.check();
     });
-    const init: SnapshotterInit = { sab, dataDir: o.dataDir, config: o.config, snapshotEvery: o.snapshotEvery, hashEvery: o.hashEvery, keepSnapshots: o.keepSnapshots };
+    const init: SnapshotterInit = { sab, dataDir: o.dataDir, config: o.config, snapshotEvery: o.snapshotEvery, hashEvery: o.hashEvery, keepSnapshots: o.keepSnapshots, metrics: o.metrics };
     worker.postMessage(init);
     return s;
   }

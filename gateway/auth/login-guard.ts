@@ -39,6 +39,11 @@ export class LoginGuard {
   private readonly baseLockMs: number;
   private readonly maxLockMs: number;
   private readonly maxAddresses: number;
+  /** Wrong proofs since start, every door (for /metrics: no key or address is kept there). */
+  failures = 0;
+  /** Locks started since start, of a key and of an address. */
+  keyLockouts = 0;
+  addressLockouts = 0;
 
   constructor(o: LoginGuardOptions = {}) {
     this.keyFailures = o.keyFailures ?? 10;
@@ -59,7 +64,8 @@ export class LoginGuard {
 
   /** A wrong proof. `knownKey`: the key id exists (an unknown one counts against the address only). */
   failed(keyId: string, knownKey: boolean, address: string, nowMs: number): void {
-    if (knownKey) this.count(this.keys, keyId, this.keyFailures, nowMs);
+    this.failures++;
+    if (knownKey && this.count(this.keys, keyId, this.keyFailures, nowMs)) this.keyLockouts++;
     if (!this.addresses.has(address) && this.addresses.size >= this.maxAddresses) {
       // Forget the oldest entry (Map keeps insertion order; a failing address is re-inserted below).
       this.addresses.delete(this.addresses.keys().next().value!);
@@ -69,7 +75,7 @@ export class LoginGuard {
       this.addresses.delete(address);
       this.addresses.set(address, c);
     }
-    this.count(this.addresses, address, this.addressFailures, nowMs);
+    if (this.count(this.addresses, address, this.addressFailures, nowMs)) this.addressLockouts++;
   }
 
   /** A good login: its key and address start afresh. */
@@ -78,7 +84,8 @@ export class LoginGuard {
     this.addresses.delete(address);
   }
 
-  private count(m: Map<string, Counter>, id: string, limit: number, nowMs: number): void {
+  /** Counts a failure; true when it locks `id`. */
+  private count(m: Map<string, Counter>, id: string, limit: number, nowMs: number): boolean {
     let c = m.get(id);
     if (!c) m.set(id, (c = { failures: 0, lockouts: 0, lockedUntil: 0 }));
     c.failures++;
@@ -87,6 +94,8 @@ export class LoginGuard {
       c.lockouts++;
       // One more wrong proof after the lock ends locks it again, for twice as long.
       c.failures = limit - 1;
+      return true;
     }
+    return false;
   }
 }

@@ -44,6 +44,8 @@ export interface FixAcceptor {
   readonly storeDir: string;
   /** Connections open now (logged on or not). */
   readonly connections: number;
+  /** For /metrics: sessions logged on now, live market data subscriptions, slow consumers cut since start. */
+  stats(): { loggedOn: number; subscriptions: number; slowConsumerCuts: number };
   /** Logs every session out with `reason` (default: shutting down) and stops listening. Idempotent. */
   stop(reason?: string): Promise<void>;
   /** Logs out and closes every session logged on with `keyId` (the key was revoked); returns how many. */
@@ -160,7 +162,9 @@ export function startFixAcceptor(o: FixAcceptorOptions): FixAcceptor {
   const compIds = new CompIdRegistry(storeDir, [...o.keys.all()].map((k) => ({ keyId: k.id, compIds: k.fixCompIds ?? [] })), cfg.maxCompIdsPerKey ?? 16);
   const open = new Set<Connection>();
 
+  let slowCuts = 0;
   const slow = (c: Connection) => {
+    slowCuts++;
     c.log.warn("slow consumer cut", { compId: c.compId || undefined, limitBytes: maxQueued });
     c.socket.end();
   };
@@ -285,6 +289,9 @@ export function startFixAcceptor(o: FixAcceptorOptions): FixAcceptor {
     storeDir,
     get connections() {
       return open.size;
+    },
+    stats() {
+      return { loggedOn: live.size, subscriptions: marketData?.subscriptions ?? 0, slowConsumerCuts: slowCuts };
     },
     closeKey(keyId) {
       let n = 0;

@@ -10,6 +10,7 @@ import { TokenBucket } from "../order-entry/rate-limit.ts";
 import { type FixEncoder, fixTimestamp, parseFixTimestamp } from "./codec.ts";
 import { cxlRejReason, EXEC_INST_POST_ONLY, ExecType, FIX_ORD_TYPE, FIX_SIDE, FIX_TIF, MsgType, ORD_STATUS, ORD_TYPE, ordRejReason, SIDE, STP, TIF, Tag } from "./dialect.ts";
 import type { Field, FixMessage } from "./message.ts";
+import { Door } from "../order-entry/order-metrics.ts";
 
 /** What the application layer needs of the FIX session it runs on. */
 export interface FixSessionPort {
@@ -141,6 +142,7 @@ const TRADING: ReadonlySet<string> = new Set([MsgType.NewOrderSingle, MsgType.Or
  */
 export class FixOrderSession implements OrderSession, OrderReports {
   readonly id: number;
+  readonly doorId = Door.FIX;
   readonly reports = this;
   private readonly requests = new Map<number, FixRequest>();
   private nextRequest = 1;

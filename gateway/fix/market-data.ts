@@ -85,6 +85,13 @@ export class FixMarketData {
   private readonly byId = new Map<number, Instrument>();
   /** Live subscriptions by symbol. */
   private readonly subs = new Map<number, Set<Subscription>>();
+  /** Live subscriptions over every symbol (a subscription to two symbols counts twice), for /metrics. */
+  get subscriptions(): number {
+    let n = 0;
+    for (const s of this.subs.values()) n += s.size;
+    return n;
+  }
+
   /** The top of book last told, per symbol, to tell which side changed. */
   private readonly told = new Map<number, Bbo>();
   private readonly last = new Map<number, LastTrade>();

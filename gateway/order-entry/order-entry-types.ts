@@ -103,6 +103,8 @@ export interface OrderReports {
 /** A logged-in connection of any door. */
 export interface OrderSession {
   readonly id: number;
+  /** The door it came in by (order-metrics.ts Door): which counters its requests move. */
+  readonly doorId: number;
   readonly account: number;
   readonly cancelOnDisconnect: boolean;
   readonly reports: OrderReports;

@@ -9,6 +9,7 @@ import { type OrderInfo, OrderBookkeeping } from "./order-book-keeping.ts";
 import type { OrderHistory } from "./order-history.ts";
 import { ENGINE_STOPPED, type NewOrderRequest, type OrderSession, RequestKind, SHUTTING_DOWN, UNAVAILABLE } from "./order-entry-types.ts";
 import { type Pending, PendingRequests } from "./pending-requests.ts";
+import type { OrderMetrics } from "./order-metrics.ts";
 
 /**
  * Order entry, shared by every door: a session's requests become commands for the sequencer, and
@@ -31,6 +32,8 @@ export class OrderEntry {
 
   /** Finished orders beyond the read model, answered from the history store (app/exchange.ts sets it); null: none. */
   history: OrderHistory | null = null;
+  /** Counts for /metrics (app/exchange.ts sets it); null: nothing counted, nothing timed. */
+  metrics: OrderMetrics | null = null;
 
   constructor(readonly sequencer: Sequencer) {}
 
@@ -89,9 +92,16 @@ export class OrderEntry {
     }
   }
 
+  /** A request object for a session's request, counted for /metrics. */
+  private request(s: OrderSession, kind: number, requestId: number, symbol: number, orderId: number, clientOrderId: string): Pending {
+    this.metrics?.command(s.doorId, kind);
+    return this.pending.acquire(s, kind, requestId, symbol, orderId, clientOrderId);
+  }
+
   private send(p: Pending, c: Command): void {
     if (this.closing) return this.refuse(p, p.orderId, SHUTTING_DOWN);
     const token = this.nextToken++;
+    if (this.metrics !== null) p.sentAt = performance.now();
     this.pending.add(token, p);
     const r = this.submit(c, token);
     if (r !== Reason.OK) this.refuse(p, p.orderId, r);
@@ -99,6 +109,7 @@ export class OrderEntry {
 
   /** Answers a request that never reached the engine, and gives its object back. */
   private refuse(p: Pending, orderId: number, reason: number): void {
+    this.metrics?.reject(p.session.doorId, reason);
     p.session.reports.rejected(p, orderId, reason);
     this.pending.release(p);
   }
@@ -120,7 +131,7 @@ export class OrderEntry {
     c.clientOrderId = m.clientOrderId;
     c.actor = Actor.SESSION;
     c.session = s.id;
-    const p = this.pending.acquire(s, RequestKind.NEW_ORDER, requestId, m.symbol, 0, m.clientOrderId);
+    const p = this.request(s, RequestKind.NEW_ORDER, requestId, m.symbol, 0, m.clientOrderId);
     p.order = m;
     this.send(p, c);
   }
@@ -137,7 +148,7 @@ export class OrderEntry {
   }
 
   cancel(s: OrderSession, requestId: number, symbol: number, orderId: number, clientOrderId: string): void {
-    const p = this.pending.acquire(s, RequestKind.CANCEL, requestId, symbol, this.resolve(s, orderId, clientOrderId), clientOrderId);
+    const p = this.request(s, RequestKind.CANCEL, requestId, symbol, this.resolve(s, orderId, clientOrderId), clientOrderId);
     if (p.orderId === 0) return this.refuse(p, 0, Reason.UNKNOWN_ORDER);
     const c = this.cmd.reset();
     c.type = CommandType.CANCEL;
@@ -150,7 +161,7 @@ export class OrderEntry {
   }
 
   amend(s: OrderSession, requestId: number, symbol: number, orderId: number, clientOrderId: string, price: number, stopPrice: number, qty: number): void {
-    const p = this.pending.acquire(s, RequestKind.AMEND, requestId, symbol, this.resolve(s, orderId, clientOrderId), clientOrderId);
+    const p = this.request(s, RequestKind.AMEND, requestId, symbol, this.resolve(s, orderId, clientOrderId), clientOrderId);
     if (p.orderId === 0) return this.refuse(p, 0, Reason.UNKNOWN_ORDER);
     // 0 keeps the order's limit or stop price, as an omitted Price or StopPx does in FIX G. It is
     // filled in here, so the journal holds the price the engine used and replay needs no rule. A
@@ -182,11 +193,11 @@ export class OrderEntry {
     c.symbol = symbol;
     c.actor = Actor.SESSION;
     c.session = s.id;
-    this.send(this.pending.acquire(s, RequestKind.MASS_CANCEL, requestId, symbol, 0, ""), c);
+    this.send(this.request(s, RequestKind.MASS_CANCEL, requestId, symbol, 0, ""), c);
   }
 
   status(s: OrderSession, requestId: number, symbol: number, orderId: number, clientOrderId: string): void {
-    const r = this.pending.acquire(s, RequestKind.STATUS, requestId, symbol, orderId, clientOrderId);
+    const r = this.request(s, RequestKind.STATUS, requestId, symbol, orderId, clientOrderId);
     const o = this.find(s, orderId, clientOrderId);
     if (o) {
       s.reports.status(r, o);
@@ -220,6 +231,7 @@ export class OrderEntry {
   failPending(): number {
     const all = this.pending.takeAll();
     for (const p of all) {
+      this.metrics?.reject(p.session.doorId, ENGINE_STOPPED);
       try {
         p.session.reports.rejected(p, p.orderId, ENGINE_STOPPED);
       } catch {
@@ -260,6 +272,7 @@ export class OrderEntry {
     const token = batch.token;
     const p = token !== 0 ? this.pending.remove(token) : undefined;
     this.answer(p, batch);
+    if (p && this.metrics !== null) this.metrics.acked(p.session.doorId, p.kind, (performance.now() - p.sentAt) / 1000);
     // Not in a finally: if a report threw, the object is only not reused.
     if (p) this.pending.release(p);
     if (this.closing && p && this.pending.size === 0) for (const w of this.idleWaiters.splice(0)) w();
@@ -320,6 +333,7 @@ export class OrderEntry {
             // A book reject of a new order happens after risk accepted it: the order existed
             // (PENDING → REJECTED) and holds its client id, so remember it for a repeat.
             if (p.kind === RequestKind.NEW_ORDER && rejectedByBook) this.rememberRejected(p, Rejected.orderId(d, b), time);
+            this.metrics?.reject(p.session.doorId, Rejected.reason(d, b));
             p.session.reports.rejected(p, p.orderId, Rejected.reason(d, b));
           }
           break;

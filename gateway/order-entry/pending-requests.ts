@@ -1,7 +1,7 @@
 import type { NewOrderRequest, OrderReports, OrderSession, Request } from "./order-entry-types.ts";
 
 /** Stands in for a session while a request object waits in the pool. */
-const NOBODY: OrderSession = { id: 0, account: -1, cancelOnDisconnect: false, reports: null as unknown as OrderReports };
+const NOBODY: OrderSession = { id: 0, doorId: 0, account: -1, cancelOnDisconnect: false, reports: null as unknown as OrderReports };
 
 /**
  * A request in flight: who asked, and for a NEW_ORDER the order the door decoded. Pooled by
@@ -21,6 +21,8 @@ export class Pending implements Request {
   stopPrice = 0;
   /** The sequencer token it waits under, 0 when it waits under none. */
   token = 0;
+  /** performance.now() when it was sent to the engine, with metrics on (the ack latency's start). */
+  sentAt = 0;
 }
 
 /**

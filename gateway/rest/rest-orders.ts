@@ -1,6 +1,7 @@
 import type { OrderInfo } from "../order-entry/order-book-keeping.ts";
 import type { OrderEntry } from "../order-entry/order-entry.ts";
 import { type NewOrderRequest, type OrderReports, type OrderSession, type Request, RequestKind } from "../order-entry/order-entry-types.ts";
+import { Door } from "../order-entry/order-metrics.ts";
 
 /** How order entry answered one REST request. */
 export type OrderAnswer =
@@ -80,6 +81,7 @@ export class RestOrderDesk {
 /** One account's REST session: requests by id, each resolved by the report that answers it. */
 export class RestOrderSession implements OrderSession, OrderReports {
   readonly cancelOnDisconnect = false;
+  readonly doorId = Door.REST;
   readonly reports: OrderReports = this;
   private nextRequest = 1;
   private readonly waiting = new Map<number, (a: OrderAnswer) => void>();

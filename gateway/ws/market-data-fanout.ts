@@ -34,6 +34,7 @@ import {
   endTrades,
 } from "../../protocol/market-data-messages.ts";
 import { MessageType } from "../../protocol/frame.ts";
+import { MarketState } from "../../engine/market-state.ts";
 
 /** Candles a new subscriber to an interval gets first: the last closed ones and the open one. */
 export const CANDLES_ON_SUBSCRIBE = 100;
@@ -68,6 +69,8 @@ function channelIndex(channel: number): number {
 class SymbolChannels {
   readonly topics: string[] = [];
   readonly seqs = new Float64Array(CHANNEL_COUNT);
+  /** STATUS updates that halted the symbol (by command, volatility or its venue), for /metrics. */
+  halts = 0;
   constructor(symbol: number) {
     for (let i = 0; i < CHANNEL_COUNT; i++) this.topics.push(topic(symbol, 1 << i));
   }
@@ -137,6 +140,11 @@ export class MarketDataFanout {
         );
       }
     }
+  }
+
+  /** For /metrics: how many times `symbol` was halted since start, and its market state now (engine/market-state.ts). */
+  haltsOf(symbol: number): { halts: number; state: number } {
+    return { halts: this.channels.get(symbol)?.halts ?? 0, state: this.builder.snapshot(symbol, 0).state };
   }
 
   private of(symbol: number): SymbolChannels {
@@ -246,6 +254,7 @@ export class MarketDataFanout {
           m.state = d[base + U.STATE]!;
           m.until = finite(d[base + U.UNTIL]!);
           m.reason = d[base + U.REASON]!;
+          if (m.state === MarketState.HALTED) c.halts++;
           publish(c.topics[STATUS]!, w.frame(encodeMarketStatus(w, m)));
           break;
         }

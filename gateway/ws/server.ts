@@ -9,6 +9,7 @@ import type { ApiKeys } from "../auth/keys.ts";
 import { type InitialBook, MarketDataFanout, topic } from "./market-data-fanout.ts";
 import { OrderEntry } from "../order-entry/order-entry.ts";
 import {
+  Channel,
   CHANNEL_MASK,
   type ClientMessage,
   decodeClient,
@@ -75,6 +76,8 @@ export interface GatewayOptions {
   portfolio?: Omit<PortfolioFeedOptions, "log">;
   /** Checks LOGIN_TOKEN's bearer token (operator sessions, docs/protocol.md); without it LOGIN_TOKEN is refused. */
   operatorAuth?: OperatorAuth;
+  /** What GET /metrics answers (docs/metrics.md); without it /metrics is 404. */
+  metrics?: () => Response;
 }
 
 /** Invalid frames a session may send before it is closed. */
@@ -100,7 +103,17 @@ export interface Gateway {
   closeKey(keyId: string): number;
   /** Pushes alerts the history store now holds to the operator sessions that subscribed (ALERT frames); returns how many frames went out. */
   pushAlerts(alerts: readonly AlertRow[]): number;
+  /** For /metrics (read at scrape time): sessions, subscribers by channel, slow consumers cut since start. */
+  stats(): WebSocketStats;
   stop(): Promise<void>;
+}
+
+export interface WebSocketStats {
+  sessions: number;
+  loggedIn: number;
+  /** Market data subscribers by channel name (l2, trades, …; one per symbol subscribed), and operator sessions taking alerts ("alerts"). */
+  subscribers: Record<string, number>;
+  slowConsumerCuts: number;
 }
 
 /**
@@ -150,6 +163,7 @@ export function startGateway(opts: GatewayOptions): Gateway {
       if (url.pathname === "/health") return availability.health();
       if (url.pathname === "/ready") return availability.ready();
       if (url.pathname === "/instruments") return Response.json(instruments);
+      if (url.pathname === "/metrics" && opts.metrics) return opts.metrics();
       // The peer's address goes with the request: the login guard and key allowlists need it.
       if (url.pathname.startsWith(REST_BASE)) return rest.fetch(req, { address: srv.requestIP(req)?.address ?? "" });
       return new Response("not found", { status: 404 });
@@ -361,10 +375,12 @@ export function startGateway(opts: GatewayOptions): Gateway {
   // Slow consumers: a session whose queued output passes the limit stops receiving market data, is
   // told SLOW_CONSUMER (queued behind what it has not read, so it learns why once it catches up)
   // and is closed with a reason. Checked on a timer, not per publish, so fan-out stays O(1).
+  let slowCuts = 0;
   const sweep = setInterval(() => {
     for (const s of sessions) {
       if (s.closing || s.ws.getBufferedAmount() <= slowLimit) continue;
       s.closing = true;
+      slowCuts++;
       for (const ch of MarketDataFanout.channels()) for (const id of symbolIds) s.ws.unsubscribe(topic(id, ch));
       s.send(encodeError(s.w, { type: MessageType.ERROR, seq: s.nextSeq(), requestId: 0, code: ErrorCode.SLOW_CONSUMER, reason: 0, messageType: 0, text: `more than ${slowLimit} bytes unread` }));
       s.ws.close(1008, "slow consumer");
@@ -374,7 +390,7 @@ export function startGateway(opts: GatewayOptions): Gateway {
 
   const secure = opts.tls !== undefined;
   const url = `${secure ? "wss" : "ws"}://${server.hostname}:${server.port}/ws`;
-  log.info("websocket door listening", { door: "ws", url, http: `${secure ? "https" : "http"}://${server.hostname}:${server.port}`, paths: `/health, /ready, /instruments, ${REST_BASE}` });
+  log.info("websocket door listening", { door: "ws", url, http: `${secure ? "https" : "http"}://${server.hostname}:${server.port}`, paths: `/health, /ready, /instruments, ${opts.metrics ? "/metrics, " : ""}${REST_BASE}` });
   return {
     server,
     url,
@@ -418,6 +434,22 @@ export function startGateway(opts: GatewayOptions): Gateway {
       }
       return n;
     },
+    stats() {
+      let loggedIn = 0;
+      let alerts = 0;
+      for (const s of sessions) {
+        if (s.loggedIn) loggedIn++;
+        if (s.alerts) alerts++;
+      }
+      const subscribers: Record<string, number> = {};
+      for (const ch of MarketDataFanout.channels()) {
+        let n = 0;
+        for (const id of symbolIds) n += server.subscriberCount(topic(id, ch));
+        subscribers[channelName(ch)] = n;
+      }
+      subscribers.alerts = alerts;
+      return { sessions: sessions.size, loggedIn, subscribers, slowConsumerCuts: slowCuts };
+    },
     async stop() {
       availability.shuttingDown();
       clearInterval(sweep);
@@ -435,4 +467,9 @@ export function startGateway(opts: GatewayOptions): Gateway {
       server.stop(true);
     },
   };
+}
+
+/** A market data channel's label on /metrics: its Channel name in lower case (l2, candles_1m, market_status). */
+function channelName(ch: number): string {
+  return (Object.keys(Channel) as (keyof typeof Channel)[]).find((k) => Channel[k] === ch)?.toLowerCase() ?? `channel_${ch}`;
 }

@@ -7,6 +7,7 @@ import type { PortfolioFrame, PortfolioTarget } from "./portfolio-feed.ts";
 import { TokenBucket } from "../order-entry/rate-limit.ts";
 import type { HeldFrames, SocketBatch } from "./socket-batch.ts";
 import { type ReportTarget, WsReports } from "./ws-reports.ts";
+import { Door } from "../order-entry/order-metrics.ts";
 
 export interface SocketData {
   session: Session;
@@ -30,6 +31,7 @@ export class Session implements OrderSession, HeldFrames, ReportTarget, Portfoli
   /** The logged-in key's `trade` scope: orders, cancels, amends, mass cancels. */
   mayTrade = false;
   cancelOnDisconnect = false;
+  readonly doorId = Door.WS;
   /** An operator's or auditor's session (LOGIN_TOKEN): the caller's name ("user:olga") and bearer token; "" otherwise. */
   user = "";
   userToken = "";

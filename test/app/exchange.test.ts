@@ -42,7 +42,7 @@ function record(exchange: BourseExchange): string[] {
   return seen;
 }
 
-const ALL = ["engine", "accounts", "identity", "history", "order entry", "market data", "health", "websocket", "fix", "revocations", "engine stop", "reconciliation"];
+const ALL = ["engine", "accounts", "identity", "history", "order entry", "market data", "health", "metrics", "websocket", "fix", "revocations", "engine stop", "reconciliation"];
 
 test("the parts: the engine first, the doors after what they use; FIX only when the config has it; no doors for tools", () => {
   expect(new BourseExchange(options()).parts.map((p) => p.name)).toEqual(ALL);
@@ -51,6 +51,7 @@ test("the parts: the engine first, the doors after what they use; FIX only when 
   // The end-of-day reconciliation reads the history store: none without it, none when the config turns it off.
   expect(new BourseExchange(options({ config: demoConfig((c) => (c.history = { enabled: false })) })).parts.map((p) => p.name)).toEqual(ALL.filter((n) => n !== "history" && n !== "reconciliation"));
   expect(new BourseExchange(options({ config: demoConfig((c) => (c.reconcile = { enabled: false })) })).parts.map((p) => p.name)).toEqual(ALL.filter((n) => n !== "reconciliation"));
+  expect(new BourseExchange(options({ config: demoConfig((c) => (c.metrics = { enabled: false })) })).parts.map((p) => p.name)).toEqual(ALL.filter((n) => n !== "metrics"));
 });
 
 test("parts start in order and stop in reverse; the running exchange serves /ready and has seeded the accounts", async () => {
@@ -80,7 +81,7 @@ test("a part that fails to start stops the ones before it, in reverse, and relea
   });
   const seen = record(exchange);
   await expect(exchange.start()).rejects.toThrow("broken part");
-  expect(seen).toEqual([...ALL.slice(0, 7).map((n) => `start ${n}`), ...ALL.slice(0, 7).reverse().map((n) => `stop ${n}`)]);
+  expect(seen).toEqual([...ALL.slice(0, 8).map((n) => `start ${n}`), ...ALL.slice(0, 8).reverse().map((n) => `stop ${n}`)]);
   // Stopped cleanly: the directory is free and was seeded once, so the next start is not fresh.
   const again = await new BourseExchange({ ...o, workers: 0 }).start();
   expect(again.fresh).toBe(false);

@@ -49,5 +49,8 @@ test("while closing: a WebSocket order gets UNAVAILABLE 'shutting down', a REST 
   // A status question still answers: it never reaches the engine.
   expect((await ws.orderStatus("ETH-USD", { clientOrderId: "before" })).clientOrderId).toBe("before");
   expect(ex.engine.host.lastSeq).toBe(seq);
+  const metrics = await (await fetch(`${http}/metrics`)).text();
+  expect(metrics).toContain('bourse_rejects_total{door="ws",reason="SHUTTING_DOWN"} 1');
+  expect(metrics).toContain('bourse_rejects_total{door="rest",reason="SHUTTING_DOWN"} 1');
   ws.close();
 });
