@@ -18,7 +18,7 @@ import { syncDir } from "../storage/sync-dir.ts";
 import type { HistoryConfig } from "../history/config.ts";
 import { storeLocation } from "../history/config.ts";
 import { BackupError, JournalGap } from "./backup-errors.ts";
-import { type Manifest, readManifest } from "./manifest.ts";
+import { type Manifest, readManifest, verifyFiles } from "./manifest.ts";
 import { copyPrefix, recordsEnd, samePrefix } from "./record-files.ts";
 
 export interface RestoreOptions {
@@ -60,7 +60,9 @@ interface Piece {
 
 export function restore(o: RestoreOptions): Restored {
   const say = o.progress ?? (() => {});
-  // The target's lock first: a live directory is refused before the backup is even read.
+  // The manifest is there (a wrong --from creates nothing), then the target's lock: a live
+  // directory is refused before the backup's files are read.
+  const m = readManifest(o.from, false);
   if (existsSync(o.dataDir) && !statSync(o.dataDir).isDirectory()) throw new BackupError(`--data ${o.dataDir} is a file; restore into a new or empty directory`);
   let lock: DataDirLock;
   try {
@@ -74,12 +76,11 @@ export function restore(o: RestoreOptions): Restored {
     if (present.length > 0 && !o.force) {
       throw new BackupError(`data directory ${o.dataDir} is not empty (${present.slice(0, 3).join(", ")}${present.length > 3 ? ", …" : ""}); restore into a new or empty directory, or pass --force to move its contents aside first`);
     }
-    const m = readManifest(o.from, false);
     say(`verifying ${m.files.length} files of backup ${o.from} (seq ${m.seq})`);
     const pieces = journalPieces(o.from, m, o.journal);
     const cut = cutAt(pieces, o.untilSeq, o.untilTime);
     // Everything checked before the first byte is written: the backup's hashes, then the target.
-    readManifest(o.from, true);
+    verifyFiles(o.from, m);
     const movedAside = present.length > 0 ? moveAside(o.dataDir, present) : undefined;
     const p = paths(o.dataDir);
 
