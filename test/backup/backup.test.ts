@@ -149,6 +149,17 @@ describe("restore", () => {
     expect(existsSync(join(data, "keep-me"))).toBe(false);
   });
 
+  test("a --from that is not a backup is one line, and the target is not created", async () => {
+    const data = fresh("restored");
+    const missing = bourse(["restore", "--from", fresh("nothing"), "--data", data]);
+    expect(missing.code).toBe(1);
+    expect(lines(missing.stderr)).toEqual([expect.stringMatching(/^bourse: backup .* does not exist \(check --from\)$/)]);
+    const partial = fresh("partial");
+    mkdirSync(partial);
+    expect(lines(bourse(["restore", "--from", partial, "--data", data]).stderr)).toEqual([expect.stringMatching(/has no manifest.json: it is not a bourse backup, or the backup did not finish/)]);
+    expect(existsSync(data)).toBe(false);
+  });
+
   test("refuses a directory a running exchange holds, in one line naming its pid", async () => {
     const { to } = await backupOf(source);
     const live = fresh("live");
