@@ -1,6 +1,6 @@
 /**
  * `bourse backup`: a consistent copy of a data directory, taken while the exchange runs and
- * without stopping or slowing its writer (docs/backup.md). Nothing here takes the directory's
+ * without stopping its writer or taking its lock (docs/backup.md). Nothing here takes the directory's
  * lock or writes into it; everything is read.
  *
  * Consistency comes from the order of the reads. A snapshot file is immutable once renamed and is

@@ -69,8 +69,8 @@ number past the end of the journal is an error.
   --config FILE   configuration used when there is no snapshot (default config/demo.json)`,
   backup: `usage: bourse backup --to DIR [--data DIR] [--config FILE]
 
-Copies the data directory into DIR (new or empty) while the exchange runs, without stopping or
-slowing it: the newest snapshot, the whole journal up to its last durable record, hashes.log, the
+Copies the data directory into DIR (new or empty) while the exchange runs, without stopping it or
+taking its lock: the newest snapshot, the whole journal up to its last durable record, hashes.log, the
 SQLite history store (SQLite's online copy; it may be a little behind the journal: the writer
 catches up after a restore), the master key with its permissions, TLS material, the FIX and venue
 stores; then manifest.json with the seq, the time, and every file's size and SHA-256. Prints the
