@@ -151,6 +151,10 @@ function journalPieces(from: string, m: Manifest, later: string | undefined): Pi
   for (let i = 0; i < names.length; i++) {
     const name = names[i]!;
     const src = join(later, name);
+    // A segment followed by one that starts at or before the next seq we need holds nothing new:
+    // not read at all (a lost host's whole journal is mostly what the backup has).
+    const next = names[i + 1];
+    if (next !== undefined && parseSegmentName(next) <= end + 1) continue;
     const e = recordsEnd(src);
     // Only the last segment may end in a torn record (a crash mid-write); anywhere else it is damage.
     if (e.stoppedAt === "bad-record" && i < names.length - 1) throw new BackupError(`${src} has a bad record at byte ${e.badOffset} (${e.detail}) and is not the last segment: it is damaged; nothing was restored`);
