@@ -79,6 +79,11 @@ export function restore(o: RestoreOptions): Restored {
     say(`verifying ${m.files.length} files of backup ${o.from} (seq ${m.seq})`);
     const pieces = journalPieces(o.from, m, o.journal);
     const cut = cutAt(pieces, o.untilSeq, o.untilTime);
+    // The snapshot goes only if it is at or before the target; otherwise serve replays from seq 1.
+    const snap = m.files.find((f) => f.path.startsWith("snapshots/"));
+    const useSnapshot = snap !== undefined && m.snapshotSeq <= cut.seq && !(o.untilTime !== undefined && snapshotTime(o.from, snap.path) > o.untilTime);
+    const journalFirst = cut.pieces[0]?.firstSeq ?? 0;
+    if (journalFirst > (useSnapshot ? m.snapshotSeq : 0) + 1) throw new BackupError(`the backup's journal starts at seq ${journalFirst} and no snapshot at or before seq ${cut.seq} is in it: it cannot reach the target; nothing was restored: restore to a later one`);
     // Everything checked before the first byte is written: the backup's hashes, then the target.
     verifyFiles(o.from, m);
     const movedAside = present.length > 0 ? moveAside(o.dataDir, present) : undefined;
@@ -89,17 +94,13 @@ export function restore(o: RestoreOptions): Restored {
     for (const piece of cut.pieces) copyPrefix(piece.src, join(p.journal, piece.name), piece.bytes);
     syncDir(p.journal);
 
-    // The snapshot only if it is at or before the target; otherwise serve replays from seq 1.
     let snapshotSeq = 0;
-    const snap = m.files.find((f) => f.path.startsWith("snapshots/"));
-    if (snap && m.snapshotSeq <= cut.seq && !(o.untilTime !== undefined && snapshotTime(o.from, snap.path) > o.untilTime)) {
+    if (snap && useSnapshot) {
       mkdirSync(p.snapshots, { recursive: true });
       copyPrefix(join(o.from, snap.path), join(o.dataDir, snap.path), snap.bytes, snap.mode);
       syncDir(p.snapshots);
       snapshotSeq = m.snapshotSeq;
     }
-    const journalFirst = cut.pieces[0]?.firstSeq ?? 0;
-    if (journalFirst > snapshotSeq + 1) throw new BackupError(`the backup's journal starts at seq ${journalFirst} and no snapshot at or before seq ${cut.seq} is in it: it cannot reach the target; restore to a later one`);
 
     // hashes.log up to the target.
     if (m.files.some((f) => f.path === "hashes.log")) {
