@@ -80,10 +80,11 @@ const CHUNK = 1 << 20;
 
 /**
  * Copies the first `length` bytes of `src` to a new file `dst` (refused if it exists), with
- * `mode`, fsynced; returns the SHA-256 of the bytes copied. Throws if `src` is shorter.
+ * `mode`, fsynced; returns the SHA-256 of the bytes copied ("" with `hash` false: a restore has
+ * checked them against the manifest already). Throws if `src` is shorter.
  */
-export function copyPrefix(src: string, dst: string, length: number, mode = 0o644): string {
-  const hash = new Bun.CryptoHasher("sha256");
+export function copyPrefix(src: string, dst: string, length: number, mode = 0o644, withHash = true): string {
+  const hash = withHash ? new Bun.CryptoHasher("sha256") : null;
   const buf = new Uint8Array(Math.min(CHUNK, Math.max(length, 1)));
   const from = openSync(src, "r");
   try {
@@ -94,7 +95,7 @@ export function copyPrefix(src: string, dst: string, length: number, mode = 0o64
         const got = readSync(from, buf, 0, Math.min(buf.length, length - done), done);
         if (got <= 0) throw new RangeError(`${src} ends at byte ${done}, before the ${length} bytes to copy`);
         const part = buf.subarray(0, got);
-        hash.update(part);
+        hash?.update(part);
         let written = 0;
         while (written < got) written += writeSync(to, part, written, got - written, done + written);
         done += got;
@@ -106,7 +107,7 @@ export function copyPrefix(src: string, dst: string, length: number, mode = 0o64
   } finally {
     closeSync(from);
   }
-  return hash.digest("hex");
+  return hash ? hash.digest("hex") : "";
 }
 
 /** SHA-256 and size of a whole file, read in chunks. */

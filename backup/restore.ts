@@ -91,13 +91,13 @@ export function restore(o: RestoreOptions): Restored {
 
     // The journal, cut at the target.
     mkdirSync(p.journal, { recursive: true });
-    for (const piece of cut.pieces) copyPrefix(piece.src, join(p.journal, piece.name), piece.bytes);
+    for (const piece of cut.pieces) copyPrefix(piece.src, join(p.journal, piece.name), piece.bytes, 0o644, false);
     syncDir(p.journal);
 
     let snapshotSeq = 0;
     if (snap && useSnapshot) {
       mkdirSync(p.snapshots, { recursive: true });
-      copyPrefix(join(o.from, snap.path), join(o.dataDir, snap.path), snap.bytes, snap.mode);
+      copyPrefix(join(o.from, snap.path), join(o.dataDir, snap.path), snap.bytes, snap.mode, false);
       syncDir(p.snapshots);
       snapshotSeq = m.snapshotSeq;
     }
@@ -119,7 +119,7 @@ export function restore(o: RestoreOptions): Restored {
     else if (m.history.seq > cut.seq) history = { restored: false, why: `the backup's store is at seq ${m.history.seq}, past the target ${cut.seq}: the writer rebuilds it from the journal at start` };
     else {
       mkdirSync(dirname(at.file), { recursive: true });
-      copyPrefix(join(o.from, hist.path), at.file, hist.bytes, hist.mode);
+      copyPrefix(join(o.from, hist.path), at.file, hist.bytes, hist.mode, false);
       history = { restored: true, seq: m.history.seq };
     }
 
@@ -127,7 +127,7 @@ export function restore(o: RestoreOptions): Restored {
     for (const f of m.files) {
       if (f.path.startsWith("journal/") || f.path.startsWith("snapshots/") || f.path === "hashes.log" || f.path === "history.db") continue;
       mkdirSync(dirname(join(o.dataDir, f.path)), { recursive: true });
-      copyPrefix(join(o.from, f.path), join(o.dataDir, f.path), f.bytes, f.mode);
+      copyPrefix(join(o.from, f.path), join(o.dataDir, f.path), f.bytes, f.mode, false);
     }
     syncDir(o.dataDir);
     return { seq: cut.seq, time: cut.time, backupSeq: m.seq, fromLaterSegments: Math.max(0, cut.seq - m.seq), snapshotSeq, history, movedAside, manifest: m };
