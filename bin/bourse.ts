@@ -20,6 +20,7 @@ import { explainRecoveryFailure, OperatorError } from "../actors/operator-error.
 import { recover, stateHash } from "../actors/recovery.ts";
 import { EngineStoppedError } from "../actors/runtime.ts";
 import { runStart } from "../cli/start.ts";
+import { backupCommand, restoreCommand } from "../cli/backup-tools.ts";
 import { operatorCommand } from "../cli/operator-tools.ts";
 import { existingDataDir, writableDataDir } from "../cli/data-dir.ts";
 import { HELP } from "../cli/help.ts";
@@ -63,6 +64,10 @@ async function run(command: string, v: Values): Promise<number> {
     }
     case "recover":
       return runRecover(v);
+    case "backup":
+      return backupCommand({ dataDir: v.data, to: v.backupTo!, config: configFrom(v), configFile: v.config });
+    case "restore":
+      return restoreCommand({ from: v.backupFrom!, dataDir: v.data, until: v.until, journal: v.laterJournal, force: v.force, config: configFrom(v) });
     case "journal inspect":
       existingDataDir(v.data);
       journalInspect(v.data, v.from, v.limit);

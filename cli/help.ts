@@ -8,6 +8,8 @@ commands:
   serve              run the exchange with its WebSocket and FIX doors (what npm start runs)
   start              recover the data directory and run a seeded load through it
   recover            rebuild the state as of a sequence number or a time, and report it
+  backup             copy a data directory consistently while the exchange runs
+  restore            make a data directory from a backup (and later journal segments), to a seq or time
   journal inspect    list the journal's segments and decode its commands
   journal verify     check every record, and replay to compare state hashes
   history status     how far the history store is behind the journal, and what it holds
@@ -65,6 +67,34 @@ number past the end of the journal is an error.
   --until SEQ     a sequence number, or a time: ISO 8601 ("2026-11-25T10:00:00Z") or µs since the epoch
   --data DIR      data directory (default ./data)
   --config FILE   configuration used when there is no snapshot (default config/demo.json)`,
+  backup: `usage: bourse backup --to DIR [--data DIR] [--config FILE]
+
+Copies the data directory into DIR (new or empty) while the exchange runs, without stopping it or
+taking its lock: the newest snapshot, the whole journal up to its last durable record, hashes.log, the
+SQLite history store (SQLite's online copy; it may be a little behind the journal: the writer
+catches up after a restore), the master key with its permissions, TLS material, the FIX and venue
+stores; then manifest.json with the seq, the time, and every file's size and SHA-256. Prints the
+seq it holds and what it did not carry. docs/backup.md.
+
+  --to DIR        where the backup goes (created; an existing one must be empty)
+  --data DIR      data directory (default ./data)
+  --config FILE   configuration (default config/demo.json): its hash goes into the manifest, and it
+                  says where the history store is`,
+  restore: `usage: bourse restore --from BACKUP [--data DIR] [--until SEQ|TIME] [--journal SEGMENTS_DIR] [--force] [--config FILE]
+
+Makes DIR a data directory again from BACKUP: checks every file against the manifest, then copies.
+Refuses a DIR a running exchange holds (naming its pid), and a non-empty DIR unless --force, which
+moves what is there to DIR.replaced-<time> (nothing is deleted). bourse serve --data DIR then starts
+from exactly the seq restored. docs/backup.md.
+
+  --from BACKUP   a directory bourse backup wrote
+  --data DIR      the directory to make (default ./data)
+  --journal DIR   later journal segments to append after the backup's (the lost host's surviving
+                  journal/, or segments shipped off it); a gap between them is refused, naming the seqs
+  --until SEQ     stop at this sequence number, or at the last command at or before a time
+                  (ISO 8601 or µs since the epoch): point-in-time recovery
+  --force         restore into a non-empty DIR, moving its contents aside first
+  --config FILE   configuration (default config/demo.json): where the history store goes`,
   journal: `usage: bourse journal inspect [--data DIR] [--from SEQ] [--limit N]
        bourse journal verify [--data DIR] [--config FILE] [--replay]
 

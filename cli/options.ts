@@ -39,6 +39,8 @@ export const COMMAND_OPTIONS: Record<string, Record<string, Spec>> = {
     "snapshot-every": { type: "string", default: "100000" },
   },
   recover: { ...DATA, ...CONFIG, until: { type: "string" } },
+  backup: { ...DATA, ...CONFIG, to: { type: "string" } },
+  restore: { ...DATA, ...CONFIG, from: { type: "string" }, until: { type: "string" }, journal: { type: "string" }, force: { type: "boolean" } },
   "journal inspect": { ...DATA, from: { type: "string", default: "1" }, limit: { type: "string", default: "50" } },
   "journal verify": { ...DATA, ...CONFIG, replay: { type: "boolean" } },
   "history status": { ...DATA, ...CONFIG },
@@ -64,7 +66,7 @@ export const COMMAND_OPTIONS: Record<string, Record<string, Spec>> = {
 /** What the operator's commands need to find the running exchange: its data directory (the operator token) and its config (the address). */
 const REMOTE_KEYS = ["data", "config", "url"];
 
-export const COMMANDS = ["serve", "start", "recover", "journal", "history", "statement", "reconcile", "user", "account", "key"] as const;
+export const COMMANDS = ["serve", "start", "recover", "backup", "restore", "journal", "history", "statement", "reconcile", "user", "account", "key"] as const;
 export const JOURNAL_SUBCOMMANDS = ["inspect", "verify"] as const;
 export const HISTORY_SUBCOMMANDS = ["status", "rebuild", "prune"] as const;
 /** Commands with subcommands, and theirs. */
@@ -94,6 +96,11 @@ export interface Values {
   fsync: boolean;
   snapshotEvery: number;
   until?: { untilSeq?: number; untilTime?: number };
+  /** backup: the directory to write; restore: the backup to read, later journal segments, --force. */
+  backupTo?: string;
+  backupFrom?: string;
+  laterJournal?: string;
+  force: boolean;
   from: number;
   limit: number;
   replay: boolean;
@@ -191,6 +198,7 @@ export function parseCommandLine(argv: string[]): Invocation {
     venue: str("venue") === undefined ? undefined : nonEmpty("--venue", str("venue")!),
     dropCopy: str("drop-copy") === undefined ? undefined : nonEmpty("--drop-copy", str("drop-copy")!),
     venueToleranceSeconds: integer("--venue-tolerance", str("venue-tolerance") ?? "5", 0, 86_400),
+    force: values.force === true,
   };
   if ((v.venue === undefined) !== (v.dropCopy === undefined)) throw new UsageError("--venue NAME and --drop-copy FILE go together (bourse reconcile --help)");
   if (/^(user|account|key) /.test(command)) v.remote = remoteFields(command, values);
@@ -198,6 +206,16 @@ export function parseCommandLine(argv: string[]): Invocation {
     const until = str("until");
     if (until === undefined) throw new UsageError("recover needs --until <seq|time> (bourse recover --help)");
     v.until = parseUntil(until);
+  }
+  if (command === "backup") {
+    if (str("to") === undefined) throw new UsageError("backup needs --to DIR, a new or empty directory (bourse backup --help)");
+    v.backupTo = nonEmpty("--to", str("to")!);
+  }
+  if (command === "restore") {
+    if (str("from") === undefined) throw new UsageError("restore needs --from BACKUP and --data DIR (bourse restore --help)");
+    v.backupFrom = nonEmpty("--from", str("from")!);
+    if (str("until") !== undefined) v.until = parseUntil(str("until")!);
+    if (str("journal") !== undefined) v.laterJournal = nonEmpty("--journal", str("journal")!);
   }
   if (command === "statement") {
     for (const name of ["account", "from", "to"]) if (str(name) === undefined) throw new UsageError(`statement needs --account ID --from TIME --to TIME (bourse statement --help)`);

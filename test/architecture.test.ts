@@ -8,7 +8,7 @@ import { sourceFiles } from "./source-files.ts";
 // Type-only imports count too: a circle of types still means two modules that cannot be read apart.
 
 const root = resolve(import.meta.dir, "..");
-const layers = ["engine", "actors", "gateway", "log", "storage", "protocol", "client", "app", "cli", "history", "reconcile", "metrics"];
+const layers = ["engine", "actors", "gateway", "log", "storage", "protocol", "client", "app", "cli", "history", "reconcile", "metrics", "backup"];
 
 // `import … from "x"`, `export … from "x"` (also across lines), bare `import "x"` and `import("x")`.
 const specifierPattern = /(?:^|[\s;])(?:import|export)\s[^"'`;]*?from\s*["']([^"']+)["']|(?:^|[\s;])import\s*["']([^"']+)["']|\bimport\(\s*["']([^"']+)["']\s*\)/g;
@@ -102,6 +102,18 @@ describe("architecture", () => {
       }
     }
     expect(graph.has("reconcile/reconcile.ts")).toBe(true);
+    expect(found).toEqual([]);
+  });
+
+  test("backup/ reads only the engine, the runtime's files (actors/), storage/ and the history store's settings; only cli/ imports it", () => {
+    const found: string[] = [];
+    for (const [file, imports] of graph) {
+      for (const target of imports) {
+        if (file.startsWith("backup/") && !/^(backup|engine|actors|storage|history)\//.test(target)) found.push(`${file} -> ${target}`);
+        if (!/^(backup|cli)\//.test(file) && target.startsWith("backup/")) found.push(`${file} -> ${target}`);
+      }
+    }
+    expect(graph.has("backup/restore.ts")).toBe(true);
     expect(found).toEqual([]);
   });
 

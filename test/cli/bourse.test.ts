@@ -54,6 +54,11 @@ describe("usage errors: exit 2, one line, nothing opened", () => {
     [["start", "--seed", "1.5"], /--seed must be an integer/],
     [["recover"], /recover needs --until/],
     [["recover", "--until", "yesterday"], /--until wants a sequence number or a time/],
+    [["backup"], /backup needs --to DIR/],
+    [["backup", "--to", "b", "--force"], /--force does not apply to backup \(it is an option of restore\)/],
+    [["restore"], /restore needs --from BACKUP and --data DIR/],
+    [["restore", "--from", "b", "--until", "yesterday"], /--until wants a sequence number or a time/],
+    [["restore", "--from", "b", "--journal", ""], /--journal must not be empty/],
     [["journal", "inspect", "--limit", "x"], /--limit must be an integer/],
     [["journal", "verify", "--port", "1"], /--port does not apply to journal verify \(it is an option of serve\)/],
     [["journal"], /journal needs a subcommand/],
@@ -64,7 +69,7 @@ describe("usage errors: exit 2, one line, nothing opened", () => {
     test(`bourse ${args.join(" ")}`, () => {
       const data = join(tempDir(), "never");
       // --data goes first where the command takes it, so a wrong argument after it is still caught before it is used.
-      const withData = args[0] === "serve" || args[0] === "start" || args[0] === "recover" ? [args[0], "--data", data, ...args.slice(1)] : args;
+      const withData = ["serve", "start", "recover", "backup", "restore"].includes(args[0]!) ? [args[0], "--data", data, ...args.slice(1)] : args;
       const r = bourse(withData);
       expect(oneLine(r.stderr)).toMatch(expected);
       expect(r.code).toBe(2);
