@@ -60,6 +60,7 @@ import { statementRoutes } from "../gateway/rest/routes/statement.ts";
 import { marketControlRoutes } from "../gateway/rest/routes/market-control.ts";
 import { doorTls, type TlsMaterial } from "./tls.ts";
 import { checkConfig } from "./config-check.ts";
+import { validateConfig } from "./config-validate.ts";
 import { type BourseConfig, resolveVenues } from "./config.ts";
 import { VenueConfigError } from "../gateway/venue/link-config.ts";
 import { drainOnStop, type EngineStop } from "./engine-stop.ts";
@@ -135,7 +136,8 @@ export class BourseExchange {
 
   constructor(readonly o: ExchangeOptions) {
     this.log = o.log ?? createLogger();
-    // A configuration built in code (not loaded from a file) gets its routed instruments' street accounts here.
+    // A configuration built in code (not loaded from a file) is checked like a file's, and gets its routed instruments' street accounts here.
+    validateConfig(o.config, o.configFile);
     try {
       resolveVenues(o.config);
     } catch (e) {
