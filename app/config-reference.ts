@@ -7,7 +7,7 @@ import { z } from "zod";
 import { bourseConfigSchema } from "./config-schema/index.ts";
 import { docOf, unwrap } from "./config-validate.ts";
 
-interface Row {
+export interface Row {
   path: string;
   type: string;
   required: boolean;
@@ -33,11 +33,16 @@ function rows(schema: z.ZodType, prefix: string, out: Row[]): Row[] {
   return out;
 }
 
+/** Every key of the configuration, in the reference's order. */
+export function configKeys(): Row[] {
+  return rows(bourseConfigSchema, "", []);
+}
+
 const cell = (s: string) => s.replace(/\|/g, "\\|");
 
 /** The whole reference, as markdown. */
 export function configReference(): string {
-  const all = rows(bourseConfigSchema, "", []);
+  const all = configKeys();
   const sections = all.filter((r) => !r.path.includes(".") && !r.path.includes("["));
   const out: string[] = [
     "# Configuration reference",

@@ -26,22 +26,17 @@ export function configProblems(raw: unknown): string[] {
   return lines.sort((a, b) => Number(!a.includes("unknown key")) - Number(!b.includes("unknown key")));
 }
 
-/** Configurations already checked (a config built in code reaches BourseExchange more than once: a restart). */
-const checked = new WeakSet<object>();
-
 /**
  * Throws an OperatorError naming `file` ("the configuration" for one built in code) and the first
  * problem's key, saying how many more there are.
  */
 export function validateConfig(raw: unknown, file = "the configuration"): asserts raw is BourseConfig {
-  if (raw !== null && typeof raw === "object" && checked.has(raw)) return;
   const problems = configProblems(raw);
   if (problems.length > 0) {
     const more = problems.length - 1;
     const listing = file === "the configuration" ? "" : `; bourse config check --config ${file} lists them`;
     throw new OperatorError(`${file}: ${problems[0]}${more > 0 ? ` (and ${more} more problem${more > 1 ? "s" : ""}${listing})` : ""}`);
   }
-  checked.add(raw as object);
 }
 
 /** "exchange.instruments[2].tickSize" */
@@ -59,6 +54,8 @@ function explain(issue: z.core.$ZodIssue, base: Path, root: unknown, lines: stri
   if (issue.code === "unrecognized_keys") {
     const known = schema ? Object.keys(shapeOf(schema) ?? {}) : [];
     for (const key of issue.keys) {
+      // Bourse itself gives a routed instrument its venue's street account (app/config.ts resolveVenues): a config checked again after that is still the file's.
+      if (key === "venueAccount" && path.length === 3 && path[1] === "instruments" && (value as { venue?: unknown }).venue !== undefined) continue;
       const near = closest(key, known);
       const list = known.length > 0 ? `; the keys ${path.length === 0 ? "at the top" : `of ${where}`} are ${known.join(", ")}` : "";
       lines.push(`${keyPath([...path, key])}: unknown key${near ? ` (did you mean "${near}"?)` : list}`);

@@ -48,10 +48,13 @@ export const list = <T extends z.ZodType>(of: T, type = "a list") => kind(z.arra
 /** An object whose keys are names the operator chooses (currency codes, venue names). */
 export const map = <V extends z.ZodType>(keyName: string, of: V) => kind(z.record(z.string(), of), `an object of ${keyName} → value`);
 
+/** A schema's kind: its own, or (readonly) its inner one's. */
+const docOf = (schema: z.ZodType): KeyDoc => keyDocs.get(schema) ?? (schema instanceof z.ZodReadonly ? docOf(schema.unwrap() as z.ZodType) : { type: "" });
+
 /** A required key and its meaning. */
 export function required<T extends z.ZodType>(schema: T, meaning: string, extra: Partial<KeyDoc> = {}): T {
   const out = schema.describe(meaning) as T;
-  keyDocs.add(out, { ...keyDocs.get(schema)!, ...extra });
+  keyDocs.add(out, { ...docOf(schema), ...extra });
   return out;
 }
 
@@ -60,7 +63,7 @@ export function optional<T extends z.ZodType>(schema: T, meaning: string, dflt?:
   const out = schema.optional().describe(meaning);
   // A value is shown as JSON in code marks; words as they are.
   const shown = dflt === undefined ? undefined : typeof dflt === "string" && dflt.startsWith("(") ? dflt.slice(1, -1) : `\`${JSON.stringify(dflt)}\``;
-  keyDocs.add(out, { ...keyDocs.get(schema)!, ...(shown === undefined ? {} : { default: shown }), ...extra });
+  keyDocs.add(out, { ...docOf(schema), ...(shown === undefined ? {} : { default: shown }), ...extra });
   return out;
 }
 

@@ -39,7 +39,7 @@ test("a config naming an unknown tier is refused before the data directory is op
   const bad = demoConfig((c) => (c.accounts![2]!.tier = 7));
   const started = serve({ dataDir: dir, config: bad, configFile: "bad.json", workers: 0, port: 0, host: "127.0.0.1", log: memoryLogger().log });
   await expect(started).rejects.toBeInstanceOf(OperatorError);
-  await expect(started).rejects.toThrow("bad.json: account 3 (carol) names tier 7, which exchange.tiers does not define (it defines 1, 2); fix the account's tier or add the tier");
+  await expect(started).rejects.toThrow("bad.json: accounts[2].tier: account 3 (carol) names tier 7, which exchange.tiers does not define (it defines 1, 2); fix the account's tier or add the tier");
   const shortSecret = demoConfig((c) => (c.accounts![0]!.apiKeys![0]!.secret = "short"));
   await expect(serve({ dataDir: dir, config: shortSecret, configFile: "keys.json", workers: 0, port: 0, log: memoryLogger().log })).rejects.toThrow("keys.json: API key alice-demo: secret must be at least 16 characters");
   expect(existsSync(dir)).toBe(false);
