@@ -90,6 +90,7 @@ function shown(value: unknown): string {
 }
 
 function kindOf(value: unknown): string {
+  if (typeof value === "string") return `a string of ${value.length} characters`;
   return Array.isArray(value) ? "a list" : value === null ? "null" : `a ${typeof value}`;
 }
 

@@ -531,6 +531,16 @@ export function checkServeConfig(config: BourseConfig, file: string): void {
   } catch (e) {
     throw new OperatorError(`${file}: ${(e as Error).message}`, { cause: e });
   }
+  // Each key alone first, so its error names its path; then all together (a CompID given to two keys).
+  for (const [i, a] of (config.accounts ?? []).entries()) {
+    for (const [j, k] of (a.apiKeys ?? []).entries()) {
+      try {
+        ApiKeys.fromConfig({ accounts: [{ id: a.id, apiKeys: [k] }] });
+      } catch (e) {
+        throw new OperatorError(`${file}: accounts[${i}].apiKeys[${j}]: ${(e as Error).message}`, { cause: e });
+      }
+    }
+  }
   try {
     ApiKeys.fromConfig(config);
   } catch (e) {

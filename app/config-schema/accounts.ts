@@ -1,14 +1,14 @@
 /** The `accounts` and `users` sections: what a fresh data directory is seeded with (app/config.ts AccountSeed, gateway/auth/identity-config.ts UserSeed). */
 import { SCOPES } from "../../gateway/auth/keys.ts";
-import { decimal, int, keyDocs, list, map, object, oneOf, optional, required, text, words } from "./keys.ts";
+import { decimal, int, keyDocs, printable, sized, list, map, object, oneOf, optional, required, text, words } from "./keys.ts";
 import { z } from "zod";
 
 export const apiKeySchema = object({
-  id: required(text(), "The key id a client logs in with (FIX Username 553, the WebSocket LOGIN). Unique."),
-  secret: required(text(), "The HMAC secret (FIX Password 554); kept sealed once journaled.", { secret: true }),
-  scopes: optional(list(oneOf(SCOPES), "a list of scopes").readonly(), 'What the key may do: "read", "trade", "withdraw".', ["read", "trade"]),
-  fixCompIds: optional(list(text(), "a list of CompIDs").readonly(), "The FIX SenderCompIDs that are this key's (no other key may use them).", words("registered by first use")),
-  allowIps: optional(list(text(), "a list of addresses and CIDR subnets").readonly(), 'Where the key may log on from ("10.0.0.0/8", "2001:db8::/32").', words("anywhere")),
+  id: required(printable(), "The key id a client logs in with (FIX Username 553, the WebSocket LOGIN). Unique."),
+  secret: required(sized(16, 42), "The HMAC secret (FIX Password 554); kept sealed once journaled (hence at most 42 characters).", { secret: true }),
+  scopes: optional(list(oneOf(SCOPES), "a non-empty list of scopes").min(1).readonly(), 'What the key may do: "read", "trade", "withdraw".', ["read", "trade"]),
+  fixCompIds: optional(list(printable(), "a list of CompIDs").readonly(), "The FIX SenderCompIDs that are this key's (no other key may use them).", words("registered by first use")),
+  allowIps: optional(list(text(), "a non-empty list of addresses and CIDR subnets").min(1).readonly(), 'Where the key may log on from ("10.0.0.0/8", "2001:db8::/32").', words("anywhere")),
   label: optional(text(), "A note for operators (key list)."),
 });
 

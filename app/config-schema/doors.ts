@@ -5,7 +5,7 @@
  */
 import { RATE_LIMIT_DEFAULTS } from "../../gateway/rest/rate-limit.ts";
 import { MAX_REMEMBERED_SIGNATURES, SIGNATURE_WINDOW_MS } from "../../gateway/rest/signature.ts";
-import { bool, int, num, object, optional, pattern, port, text, words } from "./keys.ts";
+import { bool, int, num, object, optional, port, printable, text, words } from "./keys.ts";
 
 const rateLimitSchema = object({
   perCallerPerSecond: optional(num(0, 1e9), "Requests a second one authenticated caller may make, sustained; 0 = no limit.", RATE_LIMIT_DEFAULTS.perCallerPerSecond),
@@ -32,7 +32,7 @@ export const fixSchema = object({
   enabled: optional(bool(), "false: no FIX acceptor.", true),
   host: optional(text(), "The address the FIX acceptor listens on.", "127.0.0.1"),
   port: optional(port(), "Its port (0: any free port); --fix-port overrides it.", 9878),
-  compId: optional(pattern(/^[\x21-\x7e]{1,64}$/, "1–64 printable ASCII characters"), "Our CompID: a counterparty's TargetCompID (56).", "BOURSE"),
+  compId: optional(printable(), "Our CompID: a counterparty's TargetCompID (56).", "BOURSE"),
   cancelOnDisconnect: optional(bool(), "Cancel a session's orders when it disconnects, unless its Logon says otherwise (tag 8013).", false),
   maxOrdersPerSecond: optional(num(0, 1e9), "Per-session order-entry rate limit.", 2000),
   maxHeartBtIntSec: optional(int(0, 86_400), "Largest HeartBtInt (108) a Logon may ask for, seconds.", 300),

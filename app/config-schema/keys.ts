@@ -38,6 +38,9 @@ export const bps = () => int(0, 10_000);
 export const micros = () => int(0);
 export const text = () => kind(z.string().min(1), "a non-empty string");
 export const pattern = (re: RegExp, type: string) => kind(z.string().regex(re), type);
+/** An id on the wire (an API key id, a FIX CompID): printable ASCII, no spaces. */
+export const printable = () => pattern(/^[\x21-\x7e]{1,64}$/, "1–64 printable ASCII characters");
+export const sized = (min: number, max: number) => kind(z.string().min(min).max(max), `a string of ${min}–${max} characters`);
 /** A decimal number written as a string, converted exactly ("0.01", "1000000"). */
 export const decimal = () => pattern(/^\d+(\.\d+)?$/, 'a decimal string ("0.01")');
 export const hhmm = () => pattern(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day "HH:MM"');

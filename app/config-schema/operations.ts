@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { DEFAULT_RETENTION_DAYS } from "../../history/config.ts";
 import { MARKET_DATA_DEFAULTS } from "../../gateway/venue/market-data-config.ts";
-import { bool, bps, hhmm, int, keyDocs, map, object, optional, pattern, port, required, text, words } from "./keys.ts";
+import { bool, bps, hhmm, int, keyDocs, map, object, optional, pattern, port, printable, required, text, words } from "./keys.ts";
 
 export const historySchema = object({
   enabled: optional(bool(), "false: no history store and no writer (benches, bourse start).", true),
@@ -35,15 +35,14 @@ const marketDataSchema = object({
 const marketDataOrOff = z.union([marketDataSchema, z.literal(false)]);
 keyDocs.add(marketDataOrOff, { type: "an object of market-data settings, or false" });
 
-const compId = () => pattern(/^[\x21-\x7e]{1,64}$/, "1–64 printable ASCII characters");
 
 export const venueSchema = object({
   account: required(int(1), "The venue's street account: the counterparty of every fill it reports (an account of the accounts section)."),
   feeBps: optional(bps(), "The venue's commission, basis points of a fill's notional, checked against its drop copy.", words("not checked")),
   host: optional(text(), "The venue's FIX acceptor; required unless enabled or routing is false."),
   port: optional(port(), "Its port; required unless enabled or routing is false."),
-  senderCompId: optional(compId(), "Our CompID (49) on the session; required unless enabled or routing is false."),
-  targetCompId: optional(compId(), "The venue's CompID (56); required unless enabled or routing is false."),
+  senderCompId: optional(printable(), "Our CompID (49) on the session; required unless enabled or routing is false."),
+  targetCompId: optional(printable(), "The venue's CompID (56); required unless enabled or routing is false."),
   username: optional(text(), "Logon Username (553), if the venue asks for one."),
   passwordEnv: optional(pattern(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name"), "The environment variable holding the Logon Password (554); never the password itself.", words("no password")),
   heartBtIntSec: optional(int(1, 300), "HeartBtInt (108) asked for at Logon, seconds.", 30),

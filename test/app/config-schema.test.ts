@@ -81,8 +81,12 @@ describe("one error line naming the file and the key", () => {
 
   test("a secret's value never appears, only its kind", () => {
     const message = loadError(withChange((c) => (c.accounts[0].apiKeys[0].secret = 31415926535)));
-    expect(message).toBe("FILE: accounts[0].apiKeys[0].secret: expected a non-empty string, got a number");
+    expect(message).toBe("FILE: accounts[0].apiKeys[0].secret: expected a string of 16–42 characters, got a number");
     expect(message).not.toContain("31415926535");
+    const short = loadError(withChange((c) => (c.accounts[0].apiKeys[0].secret = "hunter2")));
+    expect(short).toBe("FILE: accounts[0].apiKeys[0].secret: expected a string of 16–42 characters, got a string of 7 characters");
+    expect(loadError(withChange((c) => (c.users[0].password = "")))).toBe("FILE: users[0].password: expected a non-empty string, got a string of 0 characters");
+    expect(loadError(withChange((c) => (c.history = { databaseUrl: 5432 })))).toBe("FILE: history.databaseUrl: expected a non-empty string, got a number");
   });
 
   test("several problems: the first, an unknown key first, and how many more", () => {
