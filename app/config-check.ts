@@ -60,6 +60,7 @@ export function checkConfig(config: BourseConfig, file: string): void {
       keys.set(k.id, `${at}.apiKeys[${j}]`);
     }
   }
+  unique(config.users ?? [], (u) => u.name, "users", "name", fail);
   // The seed's own checks: unknown currencies and symbols, amounts off the currency's scale.
   try {
     seedCommands(config);

@@ -47,7 +47,7 @@ export function configReference(): string {
   const out: string[] = [
     "# Configuration reference",
     "",
-    "<!-- Generated from the schema (app/config-schema/) by `npx bourse config reference > docs/configuration.md`; do not edit by hand: test/app/config-reference.test.ts fails when this file and the schema differ. -->",
+    "<!-- Generated from the schema (app/config-schema/) by `npm run docs:config` (npx bourse config reference > docs/configuration.md); do not edit by hand: test/app/config-reference.test.ts fails when this file and the schema differ. -->",
     "",
     "`bourse serve --config FILE` (and every command that takes `--config`) reads one JSON file. Every",
     "key is checked before anything starts: an unknown key (with the nearest known one), a value of the",

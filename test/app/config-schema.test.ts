@@ -146,6 +146,7 @@ describe("what the keys must agree on names the key", () => {
     expect(check((c) => (c.exchange.instruments[1].id = 1))).toBe("c.json: exchange.instruments[1].id: 1 is used twice (also exchange.instruments[0])");
     expect(check((c) => (c.exchange.currencies[2].code = "BTC"))).toBe('c.json: exchange.currencies[2].code: "BTC" is used twice (also exchange.currencies[1])');
     expect(check((c) => (c.accounts[3].id = 2))).toBe("c.json: accounts[3].id: account 2 is listed twice (also accounts[1])");
+    expect(check((c) => (c.users[3].name = "bob"))).toBe('c.json: users[3].name: "bob" is used twice (also users[2])');
     expect(check((c) => (c.accounts[3].apiKeys[0].id = "alice-demo"))).toBe("c.json: accounts[3].apiKeys[0].id: API key id alice-demo is given to more than one account (also accounts[0].apiKeys[0])");
   });
 
