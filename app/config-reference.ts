@@ -27,7 +27,7 @@ function rows(schema: z.ZodType, prefix: string, out: Row[]): Row[] {
     }
   } else if (inner instanceof z.ZodArray) rows(inner.element as z.ZodType, `${prefix}[]`, out);
   else if (inner instanceof z.ZodRecord) {
-    const name = /an object of (.+) → value/.exec(docOf(inner)?.type ?? "")?.[1] ?? "name";
+    const name = /an object of (.+?) → /.exec(docOf(inner)?.type ?? "")?.[1] ?? "name";
     rows(inner.valueType as z.ZodType, `${prefix}.<${name.replace(/ /g, "-")}>`, out);
   }
   return out;

@@ -49,7 +49,7 @@ export const oneOf = <const T extends readonly [string, ...string[]]>(values: T)
 export const object = <S extends z.ZodRawShape>(shape: S, type = "an object") => kind(z.strictObject(shape), type);
 export const list = <T extends z.ZodType>(of: T, type = "a list") => kind(z.array(of), type);
 /** An object whose keys are names the operator chooses (currency codes, venue names). */
-export const map = <V extends z.ZodType>(keyName: string, of: V) => kind(z.record(z.string(), of), `an object of ${keyName} → value`);
+export const map = <V extends z.ZodType>(keyName: string, of: V) => kind(z.record(z.string(), of), `an object of ${keyName} → ${(keyDocs.get(of)?.type ?? "value").replace(/^an? /, "")}`);
 
 /** A schema's kind: its own, or (readonly) its inner one's. */
 const docOf = (schema: z.ZodType): KeyDoc => keyDocs.get(schema) ?? (schema instanceof z.ZodReadonly ? docOf(schema.unwrap() as z.ZodType) : { type: "" });

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { DEFAULT_RETENTION_DAYS } from "../../history/config.ts";
 import { MARKET_DATA_DEFAULTS } from "../../gateway/venue/market-data-config.ts";
-import { bool, bps, hhmm, int, keyDocs, map, object, optional, pattern, port, printable, required, text, words } from "./keys.ts";
+import { bool, hhmm, int, num, keyDocs, map, object, optional, pattern, port, printable, required, text, words } from "./keys.ts";
 
 export const historySchema = object({
   enabled: optional(bool(), "false: no history store and no writer (benches, bourse start).", true),
@@ -38,7 +38,7 @@ keyDocs.add(marketDataOrOff, { type: "an object of market-data settings, or fals
 
 export const venueSchema = object({
   account: required(int(1), "The venue's street account: the counterparty of every fill it reports (an account of the accounts section)."),
-  feeBps: optional(bps(), "The venue's commission, basis points of a fill's notional, checked against its drop copy.", words("not checked")),
+  feeBps: optional(num(0, 10_000), "The venue's commission, basis points of a fill's notional (1.5 is 0.015 %), checked against its drop copy.", words("not checked")),
   host: optional(text(), "The venue's FIX acceptor; required unless enabled or routing is false."),
   port: optional(port(), "Its port; required unless enabled or routing is false."),
   senderCompId: optional(printable(), "Our CompID (49) on the session; required unless enabled or routing is false."),
