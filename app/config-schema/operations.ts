@@ -44,7 +44,7 @@ export const venueSchema = object({
   senderCompId: optional(printable(), "Our CompID (49) on the session; required unless enabled or routing is false."),
   targetCompId: optional(printable(), "The venue's CompID (56); required unless enabled or routing is false."),
   username: optional(text(), "Logon Username (553), if the venue asks for one."),
-  passwordEnv: optional(pattern(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name"), "The environment variable holding the Logon Password (554); never the password itself.", words("no password")),
+  passwordEnv: optional(pattern(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name"), "The environment variable holding the Logon Password (554); never the password itself.", words("no password"), { secret: true }),
   heartBtIntSec: optional(int(1, 300), "HeartBtInt (108) asked for at Logon, seconds.", 30),
   reconnectMs: optional(int(1), "First wait before reconnecting after a failed connect or a dropped session, ms; doubles up to maxReconnectMs.", 1000),
   maxReconnectMs: optional(int(1), "The longest wait between reconnects, ms.", 30_000),

@@ -86,6 +86,8 @@ describe("one error line naming the file and the key", () => {
     const short = loadError(withChange((c) => (c.accounts[0].apiKeys[0].secret = "hunter2")));
     expect(short).toBe("FILE: accounts[0].apiKeys[0].secret: expected a string of 16–42 characters, got a string of 7 characters");
     expect(loadError(withChange((c) => (c.users[0].password = "")))).toBe("FILE: users[0].password: expected a non-empty string, got a string of 0 characters");
+    // A password put where its variable's name belongs is not echoed either.
+    expect(loadError(withChange((c) => (c.venues = { V: { account: 9, passwordEnv: "s3cret pass!" } })))).toBe("FILE: venues.V.passwordEnv: expected an environment variable name, got a string of 12 characters");
     expect(loadError(withChange((c) => (c.history = { databaseUrl: 5432 })))).toBe("FILE: history.databaseUrl: expected a non-empty string, got a number");
   });
 
