@@ -46,5 +46,6 @@ export interface BourseConfig {
   venues?: Record<string, VenueLinkConfig>;
   /** The server's end-of-day reconciliation (app/reconcile-config.ts). */
   reconcile?: ReconcileConfig;
+  // metrics: the metrics section's type goes here, with its schema in app/config-schema/index.ts (types-agree.ts fails until both have it).
 }
 
