@@ -61,6 +61,7 @@ import { statementRoutes } from "../gateway/rest/routes/statement.ts";
 import { marketControlRoutes } from "../gateway/rest/routes/market-control.ts";
 import { doorTls, type TlsMaterial } from "./tls.ts";
 import { checkConfig } from "./config-check.ts";
+import { validateConfig } from "./config-validate.ts";
 import { type BourseConfig, resolveVenues } from "./config.ts";
 import { VenueConfigError } from "../gateway/venue/link-config.ts";
 import { drainOnStop, type EngineStop } from "./engine-stop.ts";
@@ -144,7 +145,8 @@ export class BourseExchange {
 
   constructor(readonly o: ExchangeOptions) {
     this.log = o.log ?? createLogger();
-    // A configuration built in code (not loaded from a file) gets its routed instruments' street accounts here.
+    // A configuration built in code (not loaded from a file) is checked like a file's, and gets its routed instruments' street accounts here.
+    validateConfig(o.config, o.configFile);
     try {
       resolveVenues(o.config);
     } catch (e) {
@@ -595,6 +597,16 @@ export function checkServeConfig(config: BourseConfig, file: string): void {
     reconcileSettings(config.reconcile, ".");
   } catch (e) {
     throw new OperatorError(`${file}: ${(e as Error).message}`, { cause: e });
+  }
+  // Each key alone first, so its error names its path; then all together (a CompID given to two keys).
+  for (const [i, a] of (config.accounts ?? []).entries()) {
+    for (const [j, k] of (a.apiKeys ?? []).entries()) {
+      try {
+        ApiKeys.fromConfig({ accounts: [{ id: a.id, apiKeys: [k] }] });
+      } catch (e) {
+        throw new OperatorError(`${file}: accounts[${i}].apiKeys[${j}]: ${(e as Error).message}`, { cause: e });
+      }
+    }
   }
   try {
     ApiKeys.fromConfig(config);

@@ -22,6 +22,7 @@ import { EngineStoppedError } from "../actors/runtime.ts";
 import { runStart } from "../cli/start.ts";
 import { backupCommand, restoreCommand } from "../cli/backup-tools.ts";
 import { operatorCommand } from "../cli/operator-tools.ts";
+import { configCheck, printConfigReference } from "../cli/config-tools.ts";
 import { existingDataDir, writableDataDir } from "../cli/data-dir.ts";
 import { HELP } from "../cli/help.ts";
 import { type Invocation, parseCommandLine, type Values } from "../cli/options.ts";
@@ -94,6 +95,8 @@ async function run(command: string, v: Values): Promise<number> {
     case "reconcile":
       return reconcileCommand({ dataDir: v.data, config: configFrom(v), date: v.date!, custody: v.custody, toleranceSeconds: v.toleranceSeconds, venue: v.venue, dropCopy: v.dropCopy, venueToleranceSeconds: v.venueToleranceSeconds, out: v.out ?? `reconcile-${v.date}`, log: logger(v) });
   }
+  if (command === "config check") return configCheck(v.config);
+  if (command === "config reference") return printConfigReference();
   if (/^(user|account|key) /.test(command)) return operatorCommand(command, v, loadConfig(v.config));
   throw new InvariantError(`unhandled command ${command}`);
 }

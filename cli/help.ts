@@ -20,6 +20,8 @@ commands:
   user               add, list, lock, unlock users and reset their TOTP (on the running exchange)
   account            open accounts, credit deposits, set tiers (on the running exchange)
   key                create, list and revoke API keys (on the running exchange)
+  config check       check a configuration file: every key, kind and range, and what the keys must agree on
+  config reference   print the configuration reference (docs/configuration.md) from the schema
 
   bourse --version   print the version
   bourse <command> --help   a command's options; every command also takes --debug (stack traces; for serve and start, debug logs)
@@ -180,4 +182,14 @@ The running exchange is found by --data DIR (default ./data: it holds the operat
 exchange writes at start, readable only by the user that runs it) and --config FILE (its address;
 or --url http://HOST:PORT). Nothing is read from or written to the data directory otherwise:
 every action is a call to the exchange's HTTP API (/api/v1), journaled with the operator as its author.`,
+  config: `usage: bourse config check [--config FILE]
+       bourse config reference
+
+check       reads FILE (default config/demo.json) as bourse serve would, before anything is opened:
+            every key known, of its kind and in range, then what the keys must agree on (unique ids,
+            tiers and currencies that exist, each venue's passwordEnv set in this environment). Prints
+            every problem, one line each naming the file and the key (exchange.instruments[2].tickSize),
+            and exits 1; or prints a summary and exits 0. Run it before a restart, with the service's
+            environment (its EnvironmentFile; docs/deployment.md).
+reference   prints docs/configuration.md: every key with its path, kind, default and meaning.`,
 };

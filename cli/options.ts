@@ -5,6 +5,7 @@
  */
 import { parseArgs } from "node:util";
 import { UsageError } from "../actors/operator-error.ts";
+import { closest } from "../app/closest.ts";
 import { BREAK_ID } from "../reconcile/breaks.ts";
 import { utcDay } from "../reconcile/day.ts";
 import { LOG_FORMATS, type LogFormat } from "../log/format.ts";
@@ -61,12 +62,15 @@ export const COMMAND_OPTIONS: Record<string, Record<string, Spec>> = {
   "key create": { ...REMOTE, account: { type: "string" }, scopes: { type: "string" }, "allow-ips": { type: "string" }, label: { type: "string" } },
   "key list": { ...REMOTE, account: { type: "string" } },
   "key revoke": { ...REMOTE, key: { type: "string" } },
+  // The configuration file alone: checked, or its reference printed (docs/configuration.md).
+  "config check": { ...CONFIG },
+  "config reference": {},
 };
 
 /** What the operator's commands need to find the running exchange: its data directory (the operator token) and its config (the address). */
 const REMOTE_KEYS = ["data", "config", "url"];
 
-export const COMMANDS = ["serve", "start", "recover", "backup", "restore", "journal", "history", "statement", "reconcile", "user", "account", "key"] as const;
+export const COMMANDS = ["serve", "start", "recover", "backup", "restore", "journal", "history", "statement", "reconcile", "user", "account", "key", "config"] as const;
 export const JOURNAL_SUBCOMMANDS = ["inspect", "verify"] as const;
 export const HISTORY_SUBCOMMANDS = ["status", "rebuild", "prune"] as const;
 /** Commands with subcommands, and theirs. */
@@ -76,6 +80,7 @@ const SUBCOMMANDS: Record<string, readonly string[]> = {
   user: ["add", "list", "lock", "unlock", "reset-mfa"],
   account: ["open", "deposit", "tier"],
   key: ["create", "list", "revoke"],
+  config: ["check", "reference"],
 };
 
 /** What the command line asks for, every value checked. */
@@ -310,33 +315,6 @@ function explainParseError(e: unknown, command: string): string {
     return `unexpected argument "${arg}" for ${command}; options are written --name value; see ${help}`;
   }
   return `${message}; see ${help}`;
-}
-
-/** The known option within edit distance 2 of a mistyped one (`--prot` → `--port`). */
-function closest(name: string, known: string[]): string | null {
-  let best: string | null = null;
-  let bestDistance = 3;
-  for (const k of known) {
-    const d = distance(name, k);
-    if (d < bestDistance) {
-      best = k;
-      bestDistance = d;
-    }
-  }
-  return best;
-}
-
-/** Optimal string alignment distance: a swap of two neighbours counts as one edit. */
-function distance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
-    }
-  }
-  return d[a.length]![b.length]!;
 }
 
 function nonEmpty(name: string, text: string): string {

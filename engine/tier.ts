@@ -23,7 +23,7 @@ export interface TierSpec {
    * Transaction monitoring's thresholds for this tier's accounts, over the defaults (names and
    * meaning: history/monitoring/settings.ts, docs/monitoring.md). The engine does not read them.
    */
-  monitoring?: Readonly<Record<string, number | boolean>>;
+  monitoring?: Readonly<Record<string, number | boolean | undefined>>;
 }
 
 /** A tier with every default filled in and notional limits in units. */

@@ -64,7 +64,7 @@ export const DEFAULT_MONITORING: Readonly<MonitoringSettings> = Object.freeze({
 });
 
 /** What each setting must be: [lowest, highest] for numbers. */
-const RANGES: Record<Exclude<keyof MonitoringSettings, "enabled">, readonly [number, number]> = {
+export const MONITORING_RANGES: Record<Exclude<keyof MonitoringSettings, "enabled">, readonly [number, number]> = {
   sizeWeight: [0.0001, 1],
   sizeMinHistory: [1, 1e9],
   largeOrderFactor: [1, 1e9],
@@ -94,9 +94,9 @@ export function checkMonitoring(where: string, spec: unknown): string[] {
       if (typeof v !== "boolean") out.push(`${where}.enabled: must be true or false`);
       continue;
     }
-    const range = RANGES[k as keyof typeof RANGES];
+    const range = MONITORING_RANGES[k as keyof typeof MONITORING_RANGES];
     if (!range) {
-      out.push(`${where}.${k}: not a monitoring setting (known: enabled, ${Object.keys(RANGES).join(", ")})`);
+      out.push(`${where}.${k}: not a monitoring setting (known: enabled, ${Object.keys(MONITORING_RANGES).join(", ")})`);
       continue;
     }
     if (typeof v !== "number" || !Number.isFinite(v) || v < range[0] || v > range[1]) out.push(`${where}.${k}: must be a number from ${range[0]} to ${range[1]}`);

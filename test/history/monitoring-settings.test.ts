@@ -28,7 +28,7 @@ test("unknown settings, wrong types and values out of range are named", () => {
 test("the configuration check refuses a bad tier setting before anything opens", () => {
   const c = structuredClone(demoConfig);
   c.exchange.tiers[0]!.monitoring = { rejectCount: -1 };
-  expect(() => checkConfig(c, "demo.json")).toThrow("demo.json: exchange.tiers (id 1).monitoring.rejectCount: must be a number from 1 to 1000000");
+  expect(() => checkConfig(c, "demo.json")).toThrow("demo.json: exchange.tiers[0].monitoring.rejectCount: expected a number from 1 to 1000000, got -1");
   c.exchange.tiers[0]!.monitoring = { rejectCount: 5 };
   expect(() => checkConfig(c, "demo.json")).not.toThrow();
 });
