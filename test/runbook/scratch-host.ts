@@ -21,14 +21,14 @@ export function freePort(): number {
   return port;
 }
 
-/** The unit's ExecStart with its paths: what `systemctl start bourse` runs here. */
-function execStart(): string[] {
+/** The arguments of the unit's `key` line (ExecStart, ExecStartPre) after the bourse program itself. */
+function unitCommand(key: string): string[] {
   const unit = readFileSync(join(ROOT, "ops/systemd/bourse.service"), "utf8");
-  const line = /^ExecStart=(.+)$/m.exec(unit)?.[1];
-  if (!line) throw new Error("ops/systemd/bourse.service has no ExecStart");
-  // The unit runs the installed `bourse`; here that is the shim on the PATH.
+  const line = new RegExp(`^${key}=(.+)$`, "m").exec(unit)?.[1];
+  if (!line) throw new Error(`ops/systemd/bourse.service has no ${key}`);
+  // The unit runs the installed bourse (bun and bin/bourse.ts); here that is the shim on the PATH.
   const words = line.trim().split(/\s+/);
-  return words.slice(words.findIndex((w) => w === "bourse" || w.endsWith("/bourse")) + 1);
+  return words.slice(words.findIndex((w) => /(^|\/)bourse(\.ts)?$/.test(w)) + 1);
 }
 
 export interface ScratchHost {
@@ -61,7 +61,9 @@ export function scratchHost(change?: (config: Record<string, any>) => void): Scr
   writeFileSync(config, JSON.stringify(c, null, 2));
   const logFile = join(dir, "bourse.log");
   const pidFile = join(dir, "bourse.pid");
-  const args = execStart().map((a) => a.replace("/var/lib/bourse", data).replace("/etc/bourse/bourse.json", config));
+  const here = (a: string) => a.replace("/var/lib/bourse", data).replace("/etc/bourse/bourse.json", config);
+  const args = unitCommand("ExecStart").map(here);
+  const pre = unitCommand("ExecStartPre").map(here);
   const script = (name: string, body: string) => {
     writeFileSync(join(bin, name), `#!/usr/bin/env bash\n${body}\n`);
     chmodSync(join(bin, name), 0o755);
@@ -76,6 +78,8 @@ pid="$(cat ${JSON.stringify(pidFile)} 2>/dev/null || true)"
 alive() { [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; }
 case "$cmd" in
   start) alive && exit 0
+    # ExecStartPre first: a configuration it refuses fails the start, as under systemd.
+    bourse ${pre.map((a) => JSON.stringify(a)).join(" ")} >> ${JSON.stringify(logFile)} 2>&1 || { echo "Job for bourse.service failed: ExecStartPre (see journalctl -u bourse)" >&2; exit 1; }
     rm -f ${JSON.stringify(pidFile)} ${JSON.stringify(pidFile + ".exit")}
     # Detached from the caller's pipes; the subshell waits for the server to record its exit code.
     ( bourse ${args.map((a) => JSON.stringify(a)).join(" ")} >> ${JSON.stringify(logFile)} 2>&1 < /dev/null & echo "$!" > ${JSON.stringify(pidFile + ".tmp")}; mv ${JSON.stringify(pidFile + ".tmp")} ${JSON.stringify(pidFile)}; wait "$!"; echo "$?" > ${JSON.stringify(pidFile + ".exit")} ) > /dev/null 2>&1 < /dev/null &
