@@ -45,6 +45,21 @@ export class DataDirUnwritable extends DataDirError {
   }
 }
 
+/**
+ * A restore into the directory began and did not finish (its marker file is there): the journal,
+ * the snapshot or the stores may be partial, and an exchange started on them would number new
+ * commands on top of a history that is not the one its clients were told about.
+ */
+export class RestoreIncomplete extends DataDirError {
+  override name = "RestoreIncomplete";
+  constructor(readonly dir: string) {
+    super(`data directory ${dir} holds an unfinished restore (${RESTORE_MARKER} is there): its contents may be partial; nothing was started: run bourse restore --from BACKUP --data ${dir} --force again and start it once that succeeds`);
+  }
+}
+
+/** The file a restore writes first and removes last (backup/restore.ts): while it is there, no writer starts. */
+export const RESTORE_MARKER = "RESTORE-INCOMPLETE";
+
 /** No flock on this platform: a writer cannot make sure it is alone, so it does not start. */
 export class DataLockUnsupported extends DataDirError {
   override name = "DataLockUnsupported";

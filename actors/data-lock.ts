@@ -11,12 +11,12 @@
  */
 import { InvariantError } from "../engine/errors.ts";
 import { dlopen, FFIType, read } from "bun:ffi";
-import { closeSync, constants, ftruncateSync, mkdirSync, openSync, readFileSync, writeSync } from "node:fs";
+import { closeSync, constants, existsSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { DataDirError, DataDirInUse, DataDirUnwritable, DataLockUnsupported, type LockHolder } from "./data-dir-errors.ts";
+import { DataDirError, DataDirInUse, DataDirUnwritable, DataLockUnsupported, type LockHolder, RESTORE_MARKER, RestoreIncomplete } from "./data-dir-errors.ts";
 
-export { DataDirInUse, DataDirUnwritable, DataLockUnsupported };
+export { DataDirInUse, DataDirUnwritable, DataLockUnsupported, RESTORE_MARKER, RestoreIncomplete };
 
 /** flock(2) operations; the same values on Linux and macOS. */
 const LOCK_SH = 1;
@@ -110,12 +110,15 @@ export class DataDirLock {
   /**
    * Creates `dir` if missing, then takes its lock, or throws DataDirInUse at once (never waits) and
    * changes nothing: the LOCK file is opened without truncation and written only once it is ours.
-   * Take it before anything in the directory is opened. A second acquire in the same process fails
+   * Take it before anything in the directory is opened. A directory with an unfinished restore's
+   * marker is refused (RestoreIncomplete) unless `restoring`. A second acquire in the same process fails
    * too (flock locks belong to the open file, not the process), which is what keeps a test or an
    * embedding from opening one directory twice.
    */
-  static acquire(dir: string): DataDirLock {
+  static acquire(dir: string, o: { restoring?: boolean } = {}): DataDirLock {
     const c = loadLibc();
+    // A writer never starts on a half-restored directory; only the restore that finishes it may take it.
+    if (!o.restoring && existsSync(join(dir, RESTORE_MARKER))) throw new RestoreIncomplete(dir);
     const file = lockFile(dir);
     let fd: number;
     try {

@@ -8,9 +8,9 @@
  * refused instead), and refuses a non-empty target unless --force, which moves what was there
  * aside rather than deleting it. The backup's checksums are verified before anything is copied.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { DataDirInUse, DataDirLock } from "../actors/data-lock.ts";
+import { DataDirInUse, DataDirLock, RESTORE_MARKER } from "../actors/data-lock.ts";
 import { UntilPastEnd } from "../actors/data-dir-errors.ts";
 import { parseSegmentName } from "../actors/journal/segment.ts";
 import { paths } from "../actors/recovery.ts";
@@ -66,7 +66,7 @@ export function restore(o: RestoreOptions): Restored {
   if (existsSync(o.dataDir) && !statSync(o.dataDir).isDirectory()) throw new BackupError(`--data ${o.dataDir} is a file; restore into a new or empty directory`);
   let lock: DataDirLock;
   try {
-    lock = DataDirLock.acquire(o.dataDir);
+    lock = DataDirLock.acquire(o.dataDir, { restoring: true });
   } catch (e) {
     if (e instanceof DataDirInUse) throw new BackupError(`${e.message}: restore never writes into a running exchange's directory; stop it, or restore into another directory`);
     throw e;
@@ -88,6 +88,11 @@ export function restore(o: RestoreOptions): Restored {
     verifyFiles(o.from, m);
     const movedAside = present.length > 0 ? moveAside(o.dataDir, present) : undefined;
     const p = paths(o.dataDir);
+    // Written first and removed last: a restore that fails part way (a full disk, a kill) leaves
+    // it, and no writer starts on the partial directory until a restore with --force finishes.
+    const marker = join(o.dataDir, RESTORE_MARKER);
+    writeFileSync(marker, `restore from ${o.from} began ${new Date().toISOString()}\n`);
+    syncDir(o.dataDir);
 
     // The journal, cut at the target.
     mkdirSync(p.journal, { recursive: true });
@@ -129,6 +134,9 @@ export function restore(o: RestoreOptions): Restored {
       mkdirSync(dirname(join(o.dataDir, f.path)), { recursive: true });
       copyPrefix(join(o.from, f.path), join(o.dataDir, f.path), f.bytes, f.mode, false);
     }
+    syncDir(o.dataDir);
+    // Everything is on disk: only now may a writer start here.
+    unlinkSync(marker);
     syncDir(o.dataDir);
     return { seq: cut.seq, time: cut.time, backupSeq: m.seq, fromLaterSegments: Math.max(0, cut.seq - m.seq), snapshotSeq, history, movedAside, manifest: m };
   } finally {

@@ -13,6 +13,7 @@ import { restore } from "../../backup/restore.ts";
 import { readManifest } from "../../backup/manifest.ts";
 import { recordsEnd } from "../../backup/record-files.ts";
 import { segmentName } from "../../actors/journal/segment.ts";
+import { RESTORE_MARKER } from "../../actors/data-lock.ts";
 import { bourse, bourseServe, DEMO_CONFIG, killAll, lines } from "../cli/support.ts";
 
 const root = mkdtempSync(join(tmpdir(), "bourse-backup-"));
@@ -147,6 +148,22 @@ describe("restore", () => {
     const r = restore({ from: to, dataDir: data, force: true });
     expect(readFileSync(join(r.movedAside!, "keep-me"), "utf8")).toBe("precious");
     expect(existsSync(join(data, "keep-me"))).toBe(false);
+  });
+
+  test("a restore that did not finish leaves its marker: no writer starts there until a restore with --force completes", async () => {
+    const { to } = await backupOf(source);
+    const data = fresh("restored");
+    restore({ from: to, dataDir: data });
+    expect(existsSync(join(data, RESTORE_MARKER))).toBe(false);
+    // What a restore killed part way (or failing on a full disk) leaves: the marker it writes before the first copy.
+    writeFileSync(join(data, RESTORE_MARKER), "restore began\n");
+    const refused = bourse(["start", "--data", data, "--orders", "0"]);
+    expect(refused.code).toBe(1);
+    expect(lines(refused.stderr)).toEqual([expect.stringMatching(/^bourse: data directory .* holds an unfinished restore \(RESTORE-INCOMPLETE is there\).*--force/)]);
+    const again = restore({ from: to, dataDir: data, force: true });
+    expect(existsSync(join(data, RESTORE_MARKER))).toBe(false);
+    expect(existsSync(join(again.movedAside!, RESTORE_MARKER))).toBe(true);
+    expect(bourse(["start", "--data", data, "--orders", "0"]).code).toBe(0);
   });
 
   test("a --from that is not a backup is one line, and the target is not created", async () => {
