@@ -248,14 +248,17 @@ describe("docs/runbook.md", () => {
     await trade(h, 2, "before-backup");
     expect(h.sh(`bourse backup --data "$BOURSE_DATA" --config "$BOURSE_CONFIG" --to "$BOURSE_BACKUPS/20261207T000000Z"`).code).toBe(0);
     await trade(h, 2, "kept");
-    const at = new Date(Date.now() + 5).toISOString();
-    await Bun.sleep(20); // the next command's engine time must be after `at` (a wall clock, not a condition)
+    // The engine time of the last kept order (µs since the epoch, which recover and restore take as a time).
+    const c0 = await BourseClient.connect(wsUrl(h));
+    await c0.login("alice-demo", SECRET("alice"));
+    const last = await c0.placeOrder({ symbol: "ETH-USD", side: "sell", price: "2190", qty: "0.1", clientOrderId: "kept-last" });
+    c0.close();
     await trade(h, 2, "undone");
-    const out = runSection(h, "point-in-time-recovery", { PITR_TIME: at });
+    const out = runSection(h, "point-in-time-recovery", { PITR_TIME: String((last as { time: number }).time) });
     expect(out).toMatch(/hash/i);
     const c = await BourseClient.connect(wsUrl(h));
     await c.login("alice-demo", SECRET("alice"));
-    expect((await c.orderStatus("ETH-USD", { clientOrderId: "kept-1" })).clientOrderId).toBe("kept-1");
+    expect((await c.orderStatus("ETH-USD", { clientOrderId: "kept-last" })).clientOrderId).toBe("kept-last");
     expect(await c.orderStatus("ETH-USD", { clientOrderId: "undone-0" }).then(() => "found", () => "unknown")).toBe("unknown");
     c.close();
   });
