@@ -5,7 +5,7 @@
  * the first test: the runbook cannot hold a command no test runs.
  */
 import { afterEach, describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BourseClient } from "../../client/client.ts";
 import { ROOT } from "../cli/support.ts";
@@ -190,7 +190,7 @@ describe("docs/runbook.md", () => {
     down(h);
     const day = new Date().toISOString().slice(0, 10);
     const custody = join(h.dir, "bank.csv");
-    Bun.write(custody, `time,account,currency,amount,type,reference\n${new Date().toISOString()},1,USD,250.00,deposit,BANK-1\n`);
+    writeFileSync(custody, `time,account,currency,amount,type,reference\n${new Date().toISOString()},1,USD,250.00,deposit,BANK-1\n`);
     const out = runSection(h, "reconciliation-break", { DAY: day, CUSTODY_CSV: custody });
     expect(out).toContain("breaks found");
     expect(out).toMatch(/MISSING_IN_OURS|missing/i);
